@@ -1,0 +1,35 @@
+# The two commands of the README:
+#   make run   installs what is missing, builds, runs the main job on the embedded default
+#   make test  installs what is missing, builds, runs every test
+PRESET ?= release
+BUILD := build/$(PRESET)
+JOBS ?= $(shell nproc)
+
+.PHONY: deps configure build run test test-debug bench fuzz format clean
+
+deps:
+	@./scripts/install-deps
+
+configure: deps
+	@cmake --preset $(PRESET) >/dev/null
+
+build: configure
+	@cmake --build $(BUILD) -j $(JOBS)
+
+run: build
+	@./scripts/run-demo $(BUILD)/src/cli/leitplanke
+
+test: build
+	@ctest --test-dir $(BUILD) -j $(JOBS) --output-on-failure
+
+test-debug:
+	@$(MAKE) test PRESET=debug
+
+bench: build
+	@./scripts/run-bench $(BUILD)
+
+format:
+	@git ls-files '*.h' '*.cc' | xargs clang-format -i
+
+clean:
+	rm -rf build

@@ -1,0 +1,146 @@
+#include "guard/internal/pattern_set.h"
+
+#include <algorithm>
+
+#include <hs/hs.h>
+
+namespace leitplanke::guard::internal {
+
+namespace {
+
+unsigned HsFlags(uint32_t f, bool literal) {
+  unsigned out = 0;
+  if (f & kPatCaseless) out |= HS_FLAG_CASELESS;
+  if (f & kPatSingleMatch) out |= HS_FLAG_SINGLEMATCH;
+  if (literal) return out;  // literal mode accepts only the two above (+SOM, implicit)
+  if (f & kPatDotAll) out |= HS_FLAG_DOTALL;
+  if (f & kPatMultiline) out |= HS_FLAG_MULTILINE;
+  if (f & kPatUtf8) out |= HS_FLAG_UTF8 | HS_FLAG_UCP;
+  if (f & kPatSom) out |= HS_FLAG_SOM_LEFTMOST;
+  return out;
+}
+
+struct ScanState {
+  const std::vector<OwnedPattern>* patterns;
+  const std::vector<uint32_t>* ids;
+  std::vector<std::vector<Candidate>>* out;
+  View view;
+};
+
+int OnMatch(unsigned int id, unsigned long long from, unsigned long long to, unsigned int,
+            void* ctx) {
+  auto* st = static_cast<ScanState*>(ctx);
+  const OwnedPattern& p = (*st->patterns)[(*st->ids)[id]];
+  uint32_t f = static_cast<uint32_t>(from);
+  if (p.spec.flags & kPatLiteral) {
+    f = static_cast<uint32_t>(to - p.spec.expression.size());
+  } else if (!(p.spec.flags & kPatSom)) {
+    f = 0;
+  }
+  (*st->out)[p.owner].push_back(Candidate{p.spec.id, f, static_cast<uint32_t>(to), st->view});
+  return 0;
+}
+
+}  // namespace
+
+Result<std::unique_ptr<PatternSet>> PatternSet::Compile(
+    std::vector<OwnedPattern> patterns, size_t owner_count,
+    const std::function<std::string(uint32_t owner)>& describe_owner) {
+  std::unique_ptr<PatternSet> set(new PatternSet());
+  set->patterns_ = std::move(patterns);
+  set->owner_count_ = owner_count;
+
+  for (int v = 0; v < 2; ++v) {
+    for (int lit = 0; lit < 2; ++lit) {
+      std::vector<const char*> exprs;
+      std::vector<size_t> lens;
+      std::vector<unsigned> flags;
+      std::vector<unsigned> ids;
+      Db& d = set->db(static_cast<View>(v), lit == 1);
+      for (uint32_t i = 0; i < set->patterns_.size(); ++i) {
+        const OwnedPattern& p = set->patterns_[i];
+        if (static_cast<int>(p.spec.view) != v) continue;
+        if (((p.spec.flags & kPatLiteral) != 0) != (lit == 1)) continue;
+        if (p.owner >= owner_count) {
+          return Status::Internal("pattern owner out of range");
+        }
+        if (p.spec.expression.empty()) {
+          return Status::InvalidArgument(describe_owner(p.owner) + ": empty pattern");
+        }
+        exprs.push_back(p.spec.expression.c_str());
+        lens.push_back(p.spec.expression.size());
+        flags.push_back(HsFlags(p.spec.flags, lit == 1));
+        ids.push_back(static_cast<unsigned>(d.ids.size()));
+        d.ids.push_back(i);
+      }
+      if (exprs.empty()) continue;
+      hs_compile_error_t* err = nullptr;
+      hs_error_t rc;
+      if (lit == 1) {
+        rc = hs_compile_lit_multi(exprs.data(), flags.data(), ids.data(), lens.data(),
+                                  static_cast<unsigned>(exprs.size()), HS_MODE_BLOCK, nullptr,
+                                  &d.db, &err);
+      } else {
+        rc = hs_compile_multi(exprs.data(), flags.data(), ids.data(),
+                              static_cast<unsigned>(exprs.size()), HS_MODE_BLOCK, nullptr, &d.db,
+                              &err);
+      }
+      if (rc != HS_SUCCESS) {
+        std::string msg = err ? err->message : "unknown Hyperscan error";
+        std::string where;
+        if (err && err->expression >= 0 && static_cast<size_t>(err->expression) < d.ids.size()) {
+          const OwnedPattern& p = set->patterns_[d.ids[err->expression]];
+          where = describe_owner(p.owner) + ": pattern '" + p.spec.expression + "': ";
+        }
+        if (err) hs_free_compile_error(err);
+        return Status::InvalidArgument(where + msg);
+      }
+    }
+  }
+  return set;
+}
+
+PatternSet::~PatternSet() {
+  for (Db& d : dbs_) {
+    if (d.db) hs_free_database(d.db);
+  }
+}
+
+size_t PatternSet::database_bytes() const {
+  size_t total = 0;
+  for (const Db& d : dbs_) {
+    size_t n = 0;
+    if (d.db && hs_database_size(d.db, &n) == HS_SUCCESS) total += n;
+  }
+  return total;
+}
+
+Result<std::unique_ptr<PatternScratch>> PatternSet::NewScratch() const {
+  std::unique_ptr<PatternScratch> s(new PatternScratch());
+  for (const Db& d : dbs_) {
+    if (!d.db) continue;
+    if (hs_alloc_scratch(d.db, &s->scratch_) != HS_SUCCESS) {
+      return Status::ResourceExhausted("cannot allocate Hyperscan scratch");
+    }
+  }
+  return s;
+}
+
+Status PatternSet::Scan(View view, std::string_view text, PatternScratch& scratch,
+                        std::vector<std::vector<Candidate>>* out) const {
+  for (int lit = 1; lit >= 0; --lit) {
+    const Db& d = db(view, lit == 1);
+    if (!d.db) continue;
+    ScanState st{&patterns_, &d.ids, out, view};
+    hs_error_t rc = hs_scan(d.db, text.data(), static_cast<unsigned>(text.size()), 0,
+                            scratch.scratch_, OnMatch, &st);
+    if (rc != HS_SUCCESS) return Status::Internal("hs_scan failed with code " + std::to_string(rc));
+  }
+  return Status::Ok();
+}
+
+PatternScratch::~PatternScratch() {
+  if (scratch_) hs_free_scratch(scratch_);
+}
+
+}  // namespace leitplanke::guard::internal

@@ -1,0 +1,51 @@
+#include "leitplanke/base/utf8.h"
+
+#include <gtest/gtest.h>
+
+namespace leitplanke::utf8 {
+namespace {
+
+TEST(Utf8Test, DecodesAllLengths) {
+  std::string s = "a\xC3\xA4\xE2\x82\xAC\xF0\x9F\x98\x80";  // a ä € 😀
+  int len;
+  bool valid;
+  EXPECT_EQ(Decode(s, 0, &len, &valid), U'a');
+  EXPECT_EQ(len, 1);
+  EXPECT_EQ(Decode(s, 1, &len, &valid), U'ä');
+  EXPECT_EQ(len, 2);
+  EXPECT_EQ(Decode(s, 3, &len, &valid), U'€');
+  EXPECT_EQ(len, 3);
+  EXPECT_EQ(Decode(s, 6, &len, &valid), char32_t{0x1F600});
+  EXPECT_EQ(len, 4);
+  EXPECT_TRUE(valid);
+  EXPECT_EQ(CodePointCount(s, s.size()), 4u);
+  EXPECT_EQ(FirstInvalid(s), std::string_view::npos);
+}
+
+TEST(Utf8Test, ReportsInvalidSequencesWithOffsets) {
+  // stray continuation at 2, overlong at 4, surrogate at 7, truncated at 11
+  std::string s = "ok\x80x\xC0\xAFy\xED\xA0\x80z\xE2\x82";
+  EXPECT_EQ(FirstInvalid(s), 2u);
+  std::vector<size_t> bad = InvalidOffsets(s);
+  ASSERT_GE(bad.size(), 4u);
+  EXPECT_EQ(bad[0], 2u);
+  EXPECT_EQ(bad[1], 4u);
+  std::string clean = Sanitize(s);
+  EXPECT_EQ(FirstInvalid(clean), std::string_view::npos);
+  EXPECT_EQ(clean.substr(0, 2), "ok");
+}
+
+TEST(Utf8Test, AppendRoundTrips) {
+  for (char32_t cp : {U'A', U'ß', U'€', char32_t{0x10FFFF}}) {
+    std::string s;
+    Append(cp, &s);
+    int len;
+    bool valid;
+    EXPECT_EQ(Decode(s, 0, &len, &valid), cp);
+    EXPECT_TRUE(valid);
+    EXPECT_EQ(static_cast<size_t>(len), s.size());
+  }
+}
+
+}  // namespace
+}  // namespace leitplanke::utf8

@@ -1,0 +1,90 @@
+#include "detector_harness.h"
+
+#include <algorithm>
+#include <cstdlib>
+
+#include "guard/internal/pattern_set.h"
+
+namespace leitplanke::guard::testing {
+
+struct DetectorHarness::Impl {
+  std::unique_ptr<Detector> detector;
+  std::unique_ptr<internal::PatternSet> patterns;
+  std::unique_ptr<internal::PatternScratch> scratch;
+  NormalizedText folded;
+};
+
+const Normalizer& TestNormalizer() {
+  static const std::shared_ptr<const Normalizer> kNormalizer = [] {
+    auto n = Normalizer::Create();
+    if (!n.ok()) std::abort();
+    return *n;
+  }();
+  return *kNormalizer;
+}
+
+Result<std::unique_ptr<DetectorHarness>> DetectorHarness::Make(const DetectorFactory& factory,
+                                                               const DetectorParams& params,
+                                                               DetectorEnv env) {
+  std::unique_ptr<DetectorHarness> h(new DetectorHarness());
+  h->impl_ = std::make_unique<Impl>();
+  if (env.normalizer == nullptr) env.normalizer = &TestNormalizer();
+  LP_ASSIGN_OR_RETURN(h->impl_->detector, factory.Create(params, env));
+  std::vector<internal::OwnedPattern> pats;
+  for (PatternSpec& p : h->impl_->detector->Patterns()) pats.push_back({std::move(p), 0});
+  LP_ASSIGN_OR_RETURN(h->impl_->patterns,
+                      internal::PatternSet::Compile(std::move(pats), 1, [&](uint32_t) {
+                        return std::string(factory.name());
+                      }));
+  LP_ASSIGN_OR_RETURN(h->impl_->scratch, h->impl_->patterns->NewScratch());
+  return h;
+}
+
+DetectorHarness::~DetectorHarness() = default;
+
+namespace {
+class VectorSink : public DetectionSink {
+ public:
+  void Add(Detection d) override { out.push_back(std::move(d)); }
+  std::vector<Detection> out;
+};
+}  // namespace
+
+std::vector<Hit> DetectorHarness::Run(std::string_view text, Audience audience,
+                                      std::string_view channel) {
+  Impl& im = *impl_;
+  TestNormalizer().Normalize(text, &im.folded);
+  std::vector<std::vector<Candidate>> cands(1);
+  Status s = im.patterns->Scan(View::kRaw, text, *im.scratch, &cands);
+  if (s.ok()) s = im.patterns->Scan(View::kFolded, im.folded.text, *im.scratch, &cands);
+  if (!s.ok()) std::abort();
+  std::sort(cands[0].begin(), cands[0].end(),
+            [](const Candidate& a, const Candidate& b) { return a.to < b.to; });
+  ScanContext ctx;
+  ctx.raw = text;
+  ctx.folded = &im.folded;
+  ctx.audience = audience;
+  ctx.channel = channel;
+  ctx.candidates = cands[0];
+  VectorSink sink;
+  im.detector->Scan(ctx, sink);
+  std::vector<Hit> hits;
+  for (Detection& d : sink.out) {
+    Hit h;
+    h.type = d.type;
+    if (d.view == View::kFolded && d.end > d.start) {
+      auto [s0, e0] = im.folded.ToOriginal(d.start, d.end);
+      h.start = s0;
+      h.end = e0;
+    } else {
+      h.start = d.start;
+      h.end = d.end;
+    }
+    h.text = std::string(text.substr(h.start, h.end - h.start));
+    h.detection = std::move(d);
+    hits.push_back(std::move(h));
+  }
+  return hits;
+}
+
+}  // namespace leitplanke::guard::testing

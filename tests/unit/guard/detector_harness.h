@@ -1,0 +1,45 @@
+// Runs one detector over a text exactly as the engine does: normalise, scan
+// both views with the detector's own Hyperscan patterns, Scan(). Lets a
+// detector's tests stand without the policy engine.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "leitplanke/guard/detector.h"
+#include "leitplanke/guard/normalizer.h"
+
+namespace leitplanke::guard::testing {
+
+struct Hit {
+  std::string type;
+  std::string text;  // the original text the detection covers
+  size_t start = 0;  // original byte offsets
+  size_t end = 0;
+  Detection detection;
+};
+
+class DetectorHarness {
+ public:
+  // Builds the detector from `params`; fails like the factory fails.
+  static Result<std::unique_ptr<DetectorHarness>> Make(const DetectorFactory& factory,
+                                                       const DetectorParams& params = {},
+                                                       DetectorEnv env = {});
+  ~DetectorHarness();
+
+  std::vector<Hit> Run(std::string_view text, Audience audience = Audience::kPublic,
+                       std::string_view channel = "");
+  const Normalizer& normalizer() const { return *normalizer_; }
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+  std::shared_ptr<const Normalizer> normalizer_;
+};
+
+// The shared normaliser for tests (built once).
+const Normalizer& TestNormalizer();
+
+}  // namespace leitplanke::guard::testing

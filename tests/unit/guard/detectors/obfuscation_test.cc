@@ -1,6 +1,6 @@
 #include <gtest/gtest.h>
 
-#include "../detector_harness.h"
+#include "guard/testing/detector_harness.h"
 
 namespace leitplanke::guard::detectors::obfuscation {
 const DetectorFactory& Factory();

@@ -1,4 +1,4 @@
-#include "detector_harness.h"
+#include "guard/testing/detector_harness.h"
 
 #include <algorithm>
 #include <cstdlib>

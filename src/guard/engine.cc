@@ -1,0 +1,361 @@
+// The scan pipeline: compile a PolicySpec into an immutable snapshot, then
+// check texts against it.
+//
+// Per text the work is: size check, UTF-8 repair (offsets preserved), one
+// normalisation, one Hyperscan pass per view over the shared databases, then
+// each rule's detector confirms its own candidates. Rules are resolved into
+// actions here (audience, channel), so detectors stay ignorant of policy.
+#include <algorithm>
+#include <chrono>
+#include <set>
+#include <unordered_set>
+
+#include "leitplanke/base/utf8.h"
+
+#include "leitplanke/guard/policy.h"
+
+#include "guard/internal/pattern_set.h"
+
+namespace leitplanke::guard {
+
+std::string SourceLocation::ToString() const {
+  std::string s = file.empty() ? "<policy>" : file;
+  if (line > 0) {
+    s += ":" + std::to_string(line);
+    if (column > 0) s += ":" + std::to_string(column);
+  }
+  return s;
+}
+
+Status AppendRuleParam(PolicySpec* spec, std::string_view detector, std::string_view key,
+                       const std::vector<std::string>& values) {
+  bool found = false;
+  for (RuleSpec& r : spec->rules) {
+    if (!r.enabled || r.detector != detector) continue;
+    found = true;
+    auto existing = r.params.GetStrings(key);
+    if (!existing.ok()) return existing.status().WithContext("rule " + r.id);
+    std::vector<std::string> merged = std::move(*existing);
+    merged.insert(merged.end(), values.begin(), values.end());
+    r.params.Set(std::string(key), std::move(merged));
+  }
+  if (!found) {
+    return Status::NotFound("policy '" + spec->id + "' has no enabled rule using detector '" +
+                            std::string(detector) + "'");
+  }
+  return Status::Ok();
+}
+
+namespace {
+
+struct CompiledRule {
+  const RuleSpec* spec = nullptr;
+  const DetectorFactory* factory = nullptr;
+  std::unique_ptr<Detector> detector;
+  std::unordered_set<std::string> allow;  // folded allowlist entries
+};
+
+class CompiledPolicy final : public Policy {
+ public:
+  const PolicySpec& spec() const override { return spec_; }
+  const PolicyStats& stats() const override { return stats_; }
+  const std::vector<std::string>& degraded() const override { return degraded_; }
+
+  PolicySpec spec_;
+  PolicyStats stats_;
+  std::vector<std::string> degraded_;
+  CompileOptions options_;
+  std::shared_ptr<const Normalizer> normalizer_;
+  std::vector<CompiledRule> rules_;
+  std::unique_ptr<internal::PatternSet> patterns_;
+};
+
+std::string RuleWhere(const RuleSpec& r) {
+  return "rule " + (r.id.empty() ? std::string("<no id>") : r.id) + " (" + r.location.ToString() +
+         ")";
+}
+
+Action ResolveAction(const RuleSpec& r, const CheckOptions& o) {
+  if (!o.channel.empty()) {
+    auto it = r.channel_action.find(o.channel);
+    if (it != r.channel_action.end()) return it->second;
+  }
+  auto it = r.audience_action.find(o.audience);
+  return it != r.audience_action.end() ? it->second : r.action;
+}
+
+std::string Mask(std::string_view s) {
+  // Keep a short prefix so the author recognises what is meant (e.g. "ghp_"),
+  // never enough of the secret to be useful.
+  size_t keep = s.size() >= 12 ? 4 : 0;
+  std::string out(s.substr(0, keep));
+  out.append(std::min<size_t>(s.size() - keep, 12), '*');
+  return out;
+}
+
+std::string ReplacePlaceholders(std::string text, const Finding& f) {
+  size_t pos;
+  while ((pos = text.find("{type}")) != std::string::npos) text.replace(pos, 6, f.type);
+  return text;
+}
+
+}  // namespace
+
+Result<std::shared_ptr<const Policy>> Policy::Compile(PolicySpec spec,
+                                                      const CompileOptions& options) {
+  const auto t0 = std::chrono::steady_clock::now();
+  auto policy = std::make_shared<CompiledPolicy>();
+  policy->options_ = options;
+  policy->spec_ = std::move(spec);
+  LP_ASSIGN_OR_RETURN(policy->normalizer_, Normalizer::Create());
+
+  DetectorEnv env;
+  env.normalizer = policy->normalizer_.get();
+  env.read_file = policy->spec_.file_reader;
+  if (!env.read_file) {
+    env.read_file = [](std::string_view path) -> Result<std::string> {
+      return Status::NotFound("no file reader configured for '" + std::string(path) + "'");
+    };
+  }
+
+  std::set<std::string> ids;
+  for (const RuleSpec& r : policy->spec_.rules) {
+    if (!ids.insert(r.id).second) {
+      return Status::InvalidArgument(RuleWhere(r) + ": duplicate rule id");
+    }
+    if (!r.enabled) continue;
+    Status problem;
+    const DetectorFactory* factory = FindDetector(r.detector);
+    if (factory == nullptr) {
+      std::string known;
+      for (const DetectorFactory* f : RegisteredDetectors()) {
+        known += known.empty() ? "" : ", ";
+        known += f->name();
+      }
+      problem = Status::InvalidArgument(RuleWhere(r) + ": unknown detector '" + r.detector +
+                                        "' (known: " + known + ")");
+    } else if (!IsKnownCategory(r.category)) {
+      problem = Status::InvalidArgument(RuleWhere(r) + ": unknown category '" + r.category + "'");
+    }
+    CompiledRule cr;
+    cr.spec = &r;
+    cr.factory = factory;
+    if (problem.ok()) {
+      auto det = factory->Create(r.params, env);
+      if (det.ok()) {
+        cr.detector = std::move(*det);
+      } else {
+        problem = det.status().WithContext(RuleWhere(r) + ": detector '" + r.detector + "'");
+      }
+    }
+    if (!problem.ok()) {
+      if (options.strict) return problem;
+      policy->degraded_.push_back(problem.message());
+      continue;
+    }
+    for (const std::string& a : r.allow) cr.allow.insert(policy->normalizer_->Fold(a));
+    policy->rules_.push_back(std::move(cr));
+  }
+
+  // One pattern set for all rules. A rule whose patterns Hyperscan rejects is
+  // reported by id; under non-strict compile it is dropped and we retry.
+  for (;;) {
+    std::vector<internal::OwnedPattern> patterns;
+    for (uint32_t i = 0; i < policy->rules_.size(); ++i) {
+      for (PatternSpec& p : policy->rules_[i].detector->Patterns()) {
+        patterns.push_back({std::move(p), i});
+      }
+    }
+    uint32_t failed_owner = UINT32_MAX;
+    auto set = internal::PatternSet::Compile(std::move(patterns), policy->rules_.size(),
+                                             [&](uint32_t owner) {
+                                               failed_owner = owner;
+                                               return RuleWhere(*policy->rules_[owner].spec);
+                                             });
+    if (set.ok()) {
+      policy->patterns_ = std::move(*set);
+      break;
+    }
+    if (options.strict || failed_owner == UINT32_MAX) return set.status();
+    policy->degraded_.push_back(set.status().message());
+    policy->rules_.erase(policy->rules_.begin() + failed_owner);
+  }
+
+  policy->stats_.rules = policy->rules_.size();
+  policy->stats_.patterns = policy->patterns_->pattern_count();
+  policy->stats_.database_bytes = policy->patterns_->database_bytes();
+  policy->stats_.compile_us = static_cast<uint64_t>(
+      std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - t0)
+          .count());
+  return std::shared_ptr<const Policy>(std::move(policy));
+}
+
+struct Checker::Impl {
+  const CompiledPolicy* policy;
+  std::unique_ptr<internal::PatternScratch> scratch;
+  Status scratch_status;
+  NormalizedText folded;
+  std::string repaired;
+  std::vector<std::vector<Candidate>> candidates;
+  std::vector<Detection> detections;
+};
+
+namespace {
+class CollectingSink final : public DetectionSink {
+ public:
+  explicit CollectingSink(std::vector<Detection>* out) : out_(out) {}
+  void Add(Detection d) override { out_->push_back(std::move(d)); }
+
+ private:
+  std::vector<Detection>* out_;
+};
+}  // namespace
+
+Checker::Checker(std::shared_ptr<const Policy> policy)
+    : policy_(std::move(policy)), impl_(std::make_unique<Impl>()) {
+  impl_->policy = static_cast<const CompiledPolicy*>(policy_.get());
+  auto scratch = impl_->policy->patterns_->NewScratch();
+  if (scratch.ok()) {
+    impl_->scratch = std::move(*scratch);
+  } else {
+    impl_->scratch_status = scratch.status();
+  }
+  impl_->candidates.resize(impl_->policy->rules_.size());
+}
+
+Checker::~Checker() = default;
+
+Result<Verdict> Checker::Check(std::string_view text, const CheckOptions& options) {
+  const auto t0 = std::chrono::steady_clock::now();
+  Impl& im = *impl_;
+  const CompiledPolicy& pol = *im.policy;
+  if (!im.scratch_status.ok()) return im.scratch_status;
+  if (text.size() > pol.spec_.max_text_bytes) {
+    return Status::ResourceExhausted("text is " + std::to_string(text.size()) +
+                                     " bytes; the policy allows at most " +
+                                     std::to_string(pol.spec_.max_text_bytes));
+  }
+
+  Verdict v;
+  v.policy_id = pol.spec_.id;
+  v.policy_version = pol.spec_.version;
+  for (const std::string& d : pol.degraded_) {
+    v.warnings.push_back("rule not active: " + d);
+  }
+
+  // Invalid bytes become '?' one for one, so every offset stays an offset
+  // into the caller's text and detectors always see valid UTF-8.
+  std::string_view raw = text;
+  if (size_t bad = utf8::FirstInvalid(text); bad != std::string_view::npos) {
+    std::vector<size_t> offsets = utf8::InvalidOffsets(text, 1000);
+    std::string msg = "invalid UTF-8 at byte " + std::to_string(bad);
+    if (offsets.size() > 1) msg += " (and " + std::to_string(offsets.size() - 1) + " more)";
+    v.warnings.push_back(msg + "; the rest of the text was checked");
+    im.repaired.assign(text);
+    for (size_t i = 0; i < im.repaired.size();) {
+      int len;
+      bool valid;
+      utf8::Decode(im.repaired, i, &len, &valid);
+      if (!valid) im.repaired[i] = '?';
+      i += len;
+    }
+    raw = im.repaired;
+  }
+
+  pol.normalizer_->Normalize(raw, &im.folded);
+  for (auto& c : im.candidates) c.clear();
+  LP_RETURN_IF_ERROR(pol.patterns_->Scan(View::kRaw, raw, *im.scratch, &im.candidates));
+  LP_RETURN_IF_ERROR(
+      pol.patterns_->Scan(View::kFolded, im.folded.text, *im.scratch, &im.candidates));
+
+  ScanContext ctx;
+  ctx.raw = raw;
+  ctx.folded = &im.folded;
+  ctx.audience = options.audience;
+  ctx.channel = options.channel;
+
+  struct Redaction {
+    size_t start, end;
+    std::string label;
+  };
+  std::vector<Redaction> redactions;
+
+  for (size_t ri = 0; ri < pol.rules_.size(); ++ri) {
+    const CompiledRule& rule = pol.rules_[ri];
+    const RuleSpec& rs = *rule.spec;
+    const Action action = ResolveAction(rs, options);
+    if (action == Action::kAllow) continue;  // this audience/channel may say it
+    auto& cands = im.candidates[ri];
+    std::sort(cands.begin(), cands.end(),
+              [](const Candidate& a, const Candidate& b) { return a.to < b.to; });
+    ctx.candidates = cands;
+    im.detections.clear();
+    CollectingSink sink(&im.detections);
+    rule.detector->Scan(ctx, sink);
+
+    size_t first_of_rule = v.findings.size();
+    for (Detection& d : im.detections) {
+      size_t s = d.start, e = d.end;
+      if (d.view == View::kFolded) {
+        if (e <= s || e > im.folded.text.size()) continue;
+        std::tie(s, e) = im.folded.ToOriginal(s, e);
+      }
+      if (e > text.size() || s > e) continue;  // a detector bug; never trust it
+      std::string_view excerpt = text.substr(s, e - s);
+      if (!rule.allow.empty() && rule.allow.count(pol.normalizer_->Fold(excerpt))) continue;
+      bool dup = false;
+      for (size_t k = first_of_rule; k < v.findings.size(); ++k) {
+        if (v.findings[k].start == s && v.findings[k].end == e) dup = true;
+      }
+      if (dup) continue;
+      Finding f;
+      f.rule = rs.id;
+      f.detector = std::string(rule.factory->name());
+      f.detector_version = std::string(rule.factory->version());
+      f.category = rs.category;
+      f.type = std::move(d.type);
+      f.severity = d.severity.value_or(rs.severity);
+      f.action = action;
+      f.start = s;
+      f.end = e;
+      f.cp_start = utf8::CodePointCount(text, s);
+      f.cp_end = f.cp_start + utf8::CodePointCount(excerpt, excerpt.size());
+      f.excerpt = d.mask ? Mask(excerpt) : std::string(excerpt);
+      f.clause = rs.clause;
+      f.message = ReplacePlaceholders(rs.message.Get(options.lang), f);
+      f.fix = ReplacePlaceholders(rs.fix.Get(options.lang), f);
+      f.score = d.score;
+      f.evidence = std::move(d.evidence);
+      if (rs.redact || d.mask) redactions.push_back({s, e, "[" + f.type + "]"});
+      v.action = std::max(v.action, action);
+      v.findings.push_back(std::move(f));
+    }
+  }
+  if (!pol.degraded_.empty()) v.action = std::max(v.action, pol.options_.degraded_action);
+
+  std::stable_sort(v.findings.begin(), v.findings.end(), [](const Finding& a, const Finding& b) {
+    return a.start != b.start ? a.start < b.start : a.end > b.end;
+  });
+
+  // Redacted text: overlapping spans merge; the first label wins.
+  std::sort(redactions.begin(), redactions.end(),
+            [](const Redaction& a, const Redaction& b) { return a.start < b.start; });
+  size_t pos = 0;
+  for (const Redaction& r : redactions) {
+    if (r.end <= pos) continue;
+    if (r.start >= pos) {
+      v.redacted.append(text.substr(pos, r.start - pos));
+      v.redacted += r.label;
+    }
+    pos = r.end;
+  }
+  v.redacted.append(text.substr(std::min(pos, text.size())));
+  if (raw.data() != text.data()) v.redacted = utf8::Sanitize(v.redacted);
+
+  v.elapsed_us = static_cast<uint64_t>(
+      std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - t0)
+          .count());
+  return v;
+}
+
+}  // namespace leitplanke::guard

@@ -22,6 +22,10 @@
 
 namespace leitplanke::guard {
 
+// Reads a file for the loader. Paths are as written in the pack, resolved by
+// the reader (relative to the pack's directory for disk packs).
+using FileReader = std::function<Result<std::string>(std::string_view path)>;
+
 struct SourceLocation {
   std::string file;
   uint32_t line = 0;             // 1-based; 0 = unknown
@@ -66,11 +70,16 @@ struct PolicySpec {
   std::vector<RuleSpec> rules;
   size_t max_text_bytes = 1 << 20;  // texts above this are rejected
   SourceLocation location;
+  // Reads company files named by rules (terms lists, models); set by the loader.
+  FileReader file_reader;
 };
 
-// Reads a file for the loader. Paths are as written in the pack, resolved by
-// the reader (relative to the pack's directory for disk packs).
-using FileReader = std::function<Result<std::string>(std::string_view path)>;
+// Appends `values` to the list parameter `key` of every enabled rule that uses
+// `detector` (e.g. --terms adds to the "terms" rules, --internal-domain to the
+// "links" rules). Error if no such rule exists.
+Status AppendRuleParam(PolicySpec* spec, std::string_view detector, std::string_view key,
+                       const std::vector<std::string>& values);
+
 
 // Parses a pack. Errors carry file:line:column and the rule id.
 Result<PolicySpec> ParsePolicy(std::string_view toml, std::string_view file_name,

@@ -1,0 +1,64 @@
+// LexiconMatcher: word lists matched on the folded view, shared by the
+// `terms`, `phrases` and `requests` detectors.
+//
+// Build() folds every entry like the text (so obfuscated spellings match),
+// adds joined and hyphenated variants of multi-word entries, and yields
+// literal patterns for the policy's shared Hyperscan database. Accept() then
+// decides per candidate whether the hit stands on word boundaries:
+//   - whole word always;
+//   - as part of a German compound (one side glued to a word) when
+//     `compounds` is on and the entry is at least `min_compound_length` long;
+//   - "word*" entries allow any continuation, "*word" any beginning.
+//
+// Thread-safety: immutable after Build(); Accept() is const and allocation-free.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "leitplanke/base/result.h"
+
+#include "leitplanke/guard/detector.h"
+
+namespace leitplanke::guard::detectors {
+
+class LexiconMatcher {
+ public:
+  struct Options {
+    bool compounds = false;
+    size_t min_compound_length = 5;
+    bool joined_variants = true;  // "projekt falke" also as "projektfalke", "projekt-falke"
+    bool wildcards = true;        // honour leading/trailing '*'
+  };
+
+  // Errors: an entry that folds to nothing (e.g. only punctuation) is skipped,
+  // not an error; a normaliser is required.
+  static Result<LexiconMatcher> Build(const std::vector<std::string>& entries,
+                                      const Normalizer* normalizer, const Options& options);
+
+  // Literal patterns on View::kFolded, ids starting at `id_base`.
+  std::vector<PatternSpec> Patterns(uint32_t id_base = 0) const;
+  size_t pattern_count() const { return variants_.size(); }
+
+  // If the candidate (whose id was produced by Patterns(id_base)) is a valid
+  // hit, returns true and sets *entry to the index of the matched entry.
+  bool Accept(const Candidate& c, std::string_view folded, uint32_t id_base, uint32_t* entry) const;
+
+  const std::string& entry(uint32_t i) const { return entries_[i]; }
+  size_t size() const { return entries_.size(); }
+
+ private:
+  struct Variant {
+    std::string folded;
+    uint32_t entry;
+    bool open_left;   // "*word": any beginning
+    bool open_right;  // "word*": any continuation
+  };
+  std::vector<std::string> entries_;
+  std::vector<Variant> variants_;
+  Options options_;
+};
+
+}  // namespace leitplanke::guard::detectors

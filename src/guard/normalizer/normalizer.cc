@@ -1,30 +1,542 @@
-// TEMPORARY bootstrap implementation (ASCII lower-casing only) so that the
-// tree builds; replaced by the ICU-based normaliser.
+// The guard's text normaliser: contract in leitplanke/guard/normalizer.h.
+//
+// Why it is built this way: the whole guard has about 6 µs per message, and
+// the normaliser gets a fraction of that, so it never calls ICU per character.
+// FoldTable (fold_table.cc) resolves steps 1-3 for every code point of planes
+// 0 and 1 at Create(); Normalize() then makes two passes:
+//
+//   pass 1, per code point: ASCII through a 128-entry table, everything else
+//     through FoldTable; invisible characters are dropped with an event,
+//     whitespace runs collapse on the fly, and every output byte records its
+//     source span and a class byte (letter/digit/symbol/space/separator, plus
+//     "continues a unit", "look-alike", "Latin letter");
+//   pass 2, per token (a run of letters, digits, '@', '$'): leet folding,
+//     mixed-script (homoglyph) events, and spaced-letter runs, which are
+//     joined by dropping their separators in one compaction at the end.
+//
+// Output buffers are resized, never shrunk, so a reused NormalizedText does
+// not allocate once it has grown; per-thread scratch holds the class bytes.
 #include "leitplanke/guard/normalizer.h"
+
+#include <algorithm>
+#include <cstring>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "leitplanke/base/utf8.h"
+
+#include "guard/normalizer/fold_table.h"
 
 namespace leitplanke::guard {
 namespace {
-class AsciiNormalizer final : public Normalizer {
+
+namespace ni = normalizer_internal;
+
+// Class of an output byte (low 3 bits) and flags.
+enum : uint8_t {
+  kClsOther = 0,
+  kClsLetter = 1,
+  kClsDigit = 2,
+  kClsSym = 3,    // '@' '$': leet candidates
+  kClsSpace = 4,  // collapsed whitespace (or an invalid byte)
+  kClsSep = 5,    // '.' '-': may separate spaced letters
+};
+constexpr uint8_t kClassMask = 0x07;
+constexpr uint8_t kCont = 0x08;     // not the first byte of its unit
+constexpr uint8_t kLook = 0x10;     // from a non-Latin look-alike
+constexpr uint8_t kLatin = 0x20;    // a Latin letter
+constexpr uint8_t kMultiWs = 0x40;  // a space that replaced more than one code point
+
+// Events are bounded so that a hostile input cannot grow them without limit;
+// `obfuscation` still records every kind seen.
+constexpr size_t kMaxEvents = 256;
+
+// Inputs are addressed with 32-bit offsets.
+constexpr size_t kMaxInput = 0xFFFFFF00u;
+
+struct AsciiTables {
+  char out[128];
+  uint8_t cls[128];
+};
+
+constexpr AsciiTables MakeAsciiTables() {
+  AsciiTables t{};
+  for (int c = 0; c < 128; ++c) {
+    t.out[c] = static_cast<char>(c);
+    t.cls[c] = kClsOther;
+    if (c >= 'A' && c <= 'Z') t.out[c] = static_cast<char>(c - 'A' + 'a');
+    if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z')) t.cls[c] = kClsLetter | kLatin;
+    if (c >= '0' && c <= '9') t.cls[c] = kClsDigit;
+  }
+  t.out['L'] = 'i';
+  t.out['l'] = 'i';
+  t.cls['@'] = kClsSym;
+  t.cls['$'] = kClsSym;
+  t.cls['.'] = kClsSep;
+  t.cls['-'] = kClsSep;
+  for (char c : {' ', '\t', '\n', '\v', '\f', '\r'}) {
+    t.out[static_cast<int>(c)] = ' ';
+    t.cls[static_cast<int>(c)] = kClsSpace;
+  }
+  return t;
+}
+constexpr AsciiTables kAscii = MakeAsciiTables();
+
+// Leet reading of a digit or symbol, or 0.
+constexpr char LeetLetter(char c) {
+  switch (c) {
+    case '0':
+      return 'o';
+    case '1':
+      return 'i';
+    case '3':
+      return 'e';
+    case '4':
+      return 'a';
+    case '5':
+      return 's';
+    case '7':
+      return 't';
+    case '@':
+      return 'a';
+    case '$':
+      return 's';
+    default:
+      return 0;
+  }
+}
+
+inline bool IsTokenClass(uint8_t cls) {
+  const uint8_t c = cls & kClassMask;
+  return c == kClsLetter || c == kClsDigit || c == kClsSym;
+}
+
+struct Scratch {
+  std::vector<uint8_t> cls;
+  std::vector<std::pair<uint32_t, uint32_t>> joins;  // output byte ranges to join
+  std::string rare;
+};
+
+Scratch& ThreadScratch() {
+  thread_local Scratch scratch;
+  return scratch;
+}
+
+// True when the code point ending at `pos` in `s` is U+1F3F4 (black flag) or a
+// tag character, i.e. a tag character at `pos` continues an emoji tag sequence.
+bool ContinuesTagSequence(std::string_view s, size_t pos) {
+  if (pos < 4) return false;
+  const auto* p = reinterpret_cast<const unsigned char*>(s.data()) + pos - 4;
+  if (p[0] == 0xF0 && p[1] == 0x9F && p[2] == 0x8F && p[3] == 0xB4) return true;  // U+1F3F4
+  return p[0] == 0xF3 && p[1] == 0xA0 && (p[2] == 0x80 || p[2] == 0x81);          // U+E00xx
+}
+
+class IcuNormalizer final : public Normalizer {
  public:
-  void Normalize(std::string_view original, NormalizedText* out) const override {
-    out->Clear();
-    for (size_t i = 0; i < original.size(); ++i) {
-      char c = original[i];
-      if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-      out->text.push_back(c);
-      out->src_begin.push_back(static_cast<uint32_t>(i));
-      out->src_end.push_back(static_cast<uint32_t>(i + 1));
+  explicit IcuNormalizer(std::unique_ptr<const ni::FoldTable> table) : table_(std::move(table)) {}
+
+  void Normalize(std::string_view original, NormalizedText* out) const override;
+
+  std::string Fold(std::string_view s) const override {
+    thread_local NormalizedText folded;
+    Normalize(s, &folded);
+    return folded.text;
+  }
+
+ private:
+  std::unique_ptr<const ni::FoldTable> table_;
+};
+
+// Output state of one Normalize() call.
+class Writer {
+ public:
+  Writer(NormalizedText* out, Scratch* scratch) : out_(out), scratch_(scratch) {}
+
+  void Reserve(size_t cap) {
+    cap_ = cap;
+    out_->text.resize(cap);
+    out_->src_begin.resize(cap);
+    out_->src_end.resize(cap);
+    scratch_->cls.resize(cap);
+    t_ = out_->text.data();
+    sb_ = out_->src_begin.data();
+    se_ = out_->src_end.data();
+    cl_ = scratch_->cls.data();
+  }
+
+  // Makes room for `extra` more bytes plus everything `rest` input bytes can
+  // produce on the ASCII path (at most one byte each).
+  void Ensure(size_t extra, size_t rest) {
+    const size_t need = w_ + extra + rest + 16;
+    if (need > cap_) Reserve(std::max(need, cap_ * 2));
+  }
+
+  void Event(uint32_t kind, uint32_t start, uint32_t end, bool merge) {
+    out_->obfuscation |= kind;
+    std::vector<ObfuscationEvent>& ev = out_->events;
+    if (merge && !ev.empty() && ev.back().kind == kind && ev.back().end == start) {
+      ev.back().end = end;
+      return;
+    }
+    if (ev.size() < kMaxEvents) ev.push_back({kind, start, end});
+  }
+
+  // Whitespace (or an invalid byte) covering [b, e).
+  void Space(uint32_t b, uint32_t e) {
+    if (w_ > 0 && (cl_[w_ - 1] & kClassMask) == kClsSpace) {
+      se_[w_ - 1] = e;
+      cl_[w_ - 1] |= kMultiWs;
+      return;
+    }
+    Put(' ', kClsSpace, b, e);
+  }
+
+  void Put(char c, uint8_t cls, uint32_t b, uint32_t e) {
+    t_[w_] = c;
+    cl_[w_] = cls;
+    sb_[w_] = b;
+    se_[w_] = e;
+    ++w_;
+  }
+
+  // Extends the unit that ends the output so far to source byte `e`, if that
+  // unit ends right at `b` (a combining mark joins its base letter).
+  bool ExtendLast(uint32_t b, uint32_t e) {
+    if (w_ == 0 || se_[w_ - 1] != b) return false;
+    for (size_t k = w_; k-- > 0;) {
+      se_[k] = e;
+      if (!(cl_[k] & kCont)) break;
+    }
+    return true;
+  }
+
+  NormalizedText* out_;
+  Scratch* scratch_;
+  char* t_ = nullptr;
+  uint32_t* sb_ = nullptr;
+  uint32_t* se_ = nullptr;
+  uint8_t* cl_ = nullptr;
+  size_t w_ = 0;
+  size_t cap_ = 0;
+};
+
+// Pass 2 helpers -----------------------------------------------------------
+
+// Leet-folds the token [ts, te) (which contains a letter). Digit runs of 3 or
+// more at either end of the token are numbers ("2024er", "Falke2026") and
+// stay; '@' and '$' fold only between letters or digits.
+void FoldLeetToken(Writer& wr, size_t ts, size_t te) {
+  char* t = wr.t_;
+  uint8_t* cl = wr.cl_;
+  size_t first = te;
+  size_t last = 0;
+  for (size_t k = ts; k < te;) {
+    const uint8_t c = cl[k] & kClassMask;
+    if (c == kClsDigit) {
+      size_t r = k;
+      while (r < te && (cl[r] & kClassMask) == kClsDigit) ++r;
+      const bool edge = k == ts || r == te;
+      if (!(edge && r - k >= 3)) {
+        for (size_t j = k; j < r; ++j) {
+          const char l = LeetLetter(t[j]);
+          if (l == 0) continue;
+          t[j] = l;
+          cl[j] = static_cast<uint8_t>((cl[j] & kCont) | kClsLetter | kLatin);
+          first = std::min(first, j);
+          last = j;
+        }
+      }
+      k = r;
+      continue;
+    }
+    if (c == kClsSym && k > ts && k + 1 < te) {
+      const uint8_t before = cl[k - 1] & kClassMask;
+      const uint8_t after = cl[k + 1] & kClassMask;
+      if ((before == kClsLetter || before == kClsDigit) &&
+          (after == kClsLetter || after == kClsDigit)) {
+        t[k] = LeetLetter(t[k]);
+        cl[k] = static_cast<uint8_t>((cl[k] & kCont) | kClsLetter | kLatin);
+        first = std::min(first, k);
+        last = k;
+      }
+    }
+    ++k;
+  }
+  if (first < te) wr.Event(kObfLeet, wr.sb_[first], wr.se_[last], false);
+}
+
+// Reports each run of look-alike bytes in the mixed-script token [ts, te).
+void HomoglyphEvents(Writer& wr, size_t ts, size_t te) {
+  for (size_t k = ts; k < te;) {
+    if (!(wr.cl_[k] & kLook)) {
+      ++k;
+      continue;
+    }
+    size_t r = k;
+    while (r < te && (wr.cl_[r] & kLook)) ++r;
+    wr.Event(kObfHomoglyph, wr.sb_[k], wr.se_[r - 1], true);
+    k = r;
+  }
+}
+
+struct SpacedRun {
+  size_t start = 0;  // first byte of the first member
+  size_t end = 0;    // one past the last member
+  int members = 0;
+  int letters = 0;
+  char sep = 0;  // the separator of this run: all gaps use the same one
+};
+
+void FlushSpacedRun(Writer& wr, SpacedRun& run) {
+  if (run.members > 0 && run.letters >= 3) {
+    // Leet digits that stood alone are letters once the run is joined.
+    for (size_t k = run.start; k < run.end; ++k) {
+      if ((wr.cl_[k] & kClassMask) != kClsDigit) continue;
+      const char l = LeetLetter(wr.t_[k]);
+      if (l == 0) continue;
+      wr.t_[k] = l;
+      wr.cl_[k] = static_cast<uint8_t>((wr.cl_[k] & kCont) | kClsLetter | kLatin);
+    }
+    wr.scratch_->joins.emplace_back(static_cast<uint32_t>(run.start),
+                                    static_cast<uint32_t>(run.end));
+    wr.Event(kObfSpacedLetters, wr.sb_[run.start], wr.se_[run.end - 1], false);
+  }
+  run = SpacedRun{};
+}
+
+// Pass 2: tokens. Returns true if it added events.
+bool TokenPass(Writer& wr) {
+  const size_t n = wr.w_;
+  const uint8_t* cl = wr.cl_;
+  const size_t events_before = wr.out_->events.size();
+  const uint32_t obf_before = wr.out_->obfuscation;
+  SpacedRun run;
+  size_t k = 0;
+  while (k < n) {
+    if (!IsTokenClass(cl[k])) {
+      ++k;
+      continue;
+    }
+    const size_t ts = k;
+    uint8_t seen = 0;  // OR of (1 << class)
+    uint8_t flags = 0;
+    int units = 0;
+    for (; k < n && IsTokenClass(cl[k]); ++k) {
+      seen |= static_cast<uint8_t>(1u << (cl[k] & kClassMask));
+      flags |= cl[k];
+      units += !(cl[k] & kCont);
+    }
+    const size_t te = k;
+    const bool has_letter = seen & (1u << kClsLetter);
+    if (has_letter && (seen & ((1u << kClsDigit) | (1u << kClsSym)))) FoldLeetToken(wr, ts, te);
+    if ((flags & kLook) && (flags & kLatin)) {
+      // Mixed script only if a Latin letter is not itself a look-alike.
+      bool latin = false;
+      for (size_t j = ts; j < te && !latin; ++j) {
+        latin = (cl[j] & kLatin) && !(cl[j] & kLook);
+      }
+      if (latin) HomoglyphEvents(wr, ts, te);
+    }
+    // Spaced letters: single-unit tokens separated by one ' ', '.' or '-'.
+    const bool single = units == 1 && !(cl[ts] & kCont) && (te == n || !(cl[te] & kCont));
+    const bool letter_member = single && has_letter;
+    const bool digit_member =
+        single && !has_letter && (cl[ts] & kClassMask) == kClsDigit && LeetLetter(wr.t_[ts]) != 0;
+    if (letter_member || digit_member) {
+      bool joins = false;
+      if (run.members > 0 && ts == run.end + 1) {
+        const uint8_t sep = cl[run.end];
+        const char sep_char = wr.t_[run.end];
+        joins = ((sep & kClassMask) == kClsSpace && !(sep & kMultiWs)) ||
+                ((sep & kClassMask) == kClsSep && !(sep & kCont) && !(cl[ts] & kCont));
+        joins = joins && (run.sep == 0 || run.sep == sep_char);
+        if (joins) run.sep = sep_char;
+      }
+      if (!joins) {
+        FlushSpacedRun(wr, run);
+        run.start = ts;
+      }
+      run.end = te;
+      ++run.members;
+      run.letters += letter_member;
+    } else {
+      FlushSpacedRun(wr, run);
     }
   }
-  std::string Fold(std::string_view s) const override {
-    NormalizedText t;
-    Normalize(s, &t);
-    return t.text;
+  FlushSpacedRun(wr, run);
+  return wr.out_->events.size() != events_before || wr.out_->obfuscation != obf_before;
+}
+
+// Drops the separators inside joined spaced-letter runs.
+void Compact(Writer& wr) {
+  const auto& joins = wr.scratch_->joins;
+  if (joins.empty()) return;
+  size_t w = joins.front().first;
+  size_t r = w;
+  for (const auto& [js, je] : joins) {
+    for (; r < js; ++r, ++w) {
+      wr.t_[w] = wr.t_[r];
+      wr.sb_[w] = wr.sb_[r];
+      wr.se_[w] = wr.se_[r];
+      wr.cl_[w] = wr.cl_[r];
+    }
+    for (; r < je; ++r) {
+      if (!IsTokenClass(wr.cl_[r])) continue;
+      wr.t_[w] = wr.t_[r];
+      wr.sb_[w] = wr.sb_[r];
+      wr.se_[w] = wr.se_[r];
+      wr.cl_[w] = wr.cl_[r];
+      ++w;
+    }
   }
-};
+  for (; r < wr.w_; ++r, ++w) {
+    wr.t_[w] = wr.t_[r];
+    wr.sb_[w] = wr.sb_[r];
+    wr.se_[w] = wr.se_[r];
+    wr.cl_[w] = wr.cl_[r];
+  }
+  wr.w_ = w;
+}
+
+void IcuNormalizer::Normalize(std::string_view original, NormalizedText* out) const {
+  if (original.size() > kMaxInput) original = original.substr(0, kMaxInput);
+  out->obfuscation = 0;
+  out->events.clear();
+  Scratch& scratch = ThreadScratch();
+  scratch.joins.clear();
+  Writer wr(out, &scratch);
+  const size_t n = original.size();
+  wr.Reserve(n + 16);
+  const auto* p = reinterpret_cast<const unsigned char*>(original.data());
+  const ni::FoldTable& table = *table_;
+  const char* pool = table.pool();
+
+  size_t i = 0;
+  while (i < n) {
+    // ASCII fast path.
+    while (i < n && p[i] < 0x80) {
+      const unsigned char c = p[i];
+      const uint8_t cls = kAscii.cls[c];
+      const auto b = static_cast<uint32_t>(i);
+      if (cls == kClsSpace) {
+        wr.Space(b, b + 1);
+      } else {
+        wr.Put(kAscii.out[c], cls, b, b + 1);
+      }
+      ++i;
+    }
+    if (i >= n) break;
+
+    int len = 1;
+    bool valid = true;
+    const char32_t cp = utf8::Decode(original, i, &len, &valid);
+    const auto b = static_cast<uint32_t>(i);
+    const auto e = static_cast<uint32_t>(i + len);
+    i += static_cast<size_t>(len);
+    if (!valid) {
+      wr.Space(b, e);
+      continue;
+    }
+    ni::FoldEntry fe;
+    const char* rep;
+    if (cp < ni::FoldTable::kTableLimit) {
+      fe = table.Lookup(cp);
+      rep = pool + fe.offset;
+    } else {
+      table.FoldRare(cp, &fe, &scratch.rare);
+      rep = scratch.rare.data();
+      fe.len = static_cast<uint8_t>(std::min<size_t>(scratch.rare.size(), 255));
+    }
+    switch (fe.kind) {
+      case ni::kKeep:
+      case ni::kMap: {
+        const bool keep = fe.kind == ni::kKeep;
+        const size_t m = keep ? static_cast<size_t>(len) : fe.len;
+        if (keep) rep = original.data() + b;
+        wr.Ensure(m, n - i);
+        uint8_t other_cls = kClsOther;
+        if (fe.flags & ni::kFlagLetter) {
+          other_cls = kClsLetter | ((fe.flags & ni::kFlagLatinLetter) ? kLatin : 0);
+        }
+        for (size_t j = 0; j < m; ++j) {
+          const auto r = static_cast<unsigned char>(rep[j]);
+          uint8_t cls = other_cls;
+          if (r < 0x80) {
+            cls = kAscii.cls[r];
+            if ((cls & kClassMask) == kClsLetter && (fe.flags & ni::kFlagLookalike)) {
+              cls = kClsLetter | kLook;
+            }
+          }
+          if (j > 0) cls |= kCont;
+          wr.Put(static_cast<char>(r), cls, b, e);
+        }
+        if (fe.flags & ni::kFlagFullwidth) wr.Event(kObfFullwidth, b, e, true);
+        break;
+      }
+      case ni::kSpace:
+        wr.Space(b, e);
+        break;
+      case ni::kZeroWidth:
+        wr.Event(kObfZeroWidth, b, e, false);
+        break;
+      case ni::kJoiner: {
+        // ZWJ/ZWNJ after an emoji or symbol builds a glyph, hides nothing.
+        const bool glues = wr.w_ > 0 && (wr.cl_[wr.w_ - 1] & kClassMask) == kClsOther &&
+                           (static_cast<unsigned char>(wr.t_[wr.w_ - 1]) & 0x80);
+        if (!glues) wr.Event(kObfZeroWidth, b, e, false);
+        break;
+      }
+      case ni::kSoftHyphen:
+        wr.Event(kObfSoftHyphen, b, e, false);
+        break;
+      case ni::kBidi:
+        wr.Event(kObfBidi, b, e, false);
+        break;
+      case ni::kIgnorable:
+        break;
+      case ni::kTag:
+        if (!ContinuesTagSequence(original, b)) wr.Event(kObfZeroWidth, b, e, false);
+        break;
+      case ni::kDiaeresis: {
+        const size_t w = wr.w_;
+        if (w > 0 && wr.se_[w - 1] == b && !(wr.cl_[w - 1] & kCont) &&
+            (wr.cl_[w - 1] & kClassMask) == kClsLetter &&
+            (wr.t_[w - 1] == 'a' || wr.t_[w - 1] == 'o' || wr.t_[w - 1] == 'u')) {
+          wr.Ensure(1, n - i);
+          wr.se_[w - 1] = e;
+          wr.Put('e', static_cast<uint8_t>(wr.cl_[w - 1] | kCont), wr.sb_[w - 1], e);
+        } else {
+          wr.ExtendLast(b, e);
+        }
+        break;
+      }
+      case ni::kMark:
+        wr.ExtendLast(b, e);
+        break;
+      default:
+        break;
+    }
+  }
+
+  const bool pass2_events = TokenPass(wr);
+  Compact(wr);
+  out->text.resize(wr.w_);
+  out->src_begin.resize(wr.w_);
+  out->src_end.resize(wr.w_);
+  if (pass2_events) {
+    std::stable_sort(
+        out->events.begin(), out->events.end(),
+        [](const ObfuscationEvent& a, const ObfuscationEvent& b) { return a.start < b.start; });
+  }
+}
+
 }  // namespace
 
 Result<std::shared_ptr<const Normalizer>> Normalizer::Create() {
-  return std::shared_ptr<const Normalizer>(std::make_shared<AsciiNormalizer>());
+  LP_ASSIGN_OR_RETURN(std::unique_ptr<const ni::FoldTable> table, ni::FoldTable::Build());
+  return std::shared_ptr<const Normalizer>(std::make_shared<IcuNormalizer>(std::move(table)));
 }
+
 }  // namespace leitplanke::guard

@@ -1,0 +1,176 @@
+#include <algorithm>
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+#include "guard/testing/detector_harness.h"
+
+namespace leitplanke::guard::detectors::tone {
+const DetectorFactory& Factory();
+}
+
+namespace leitplanke::guard {
+namespace {
+
+using testing::DetectorHarness;
+using testing::Hit;
+
+std::unique_ptr<DetectorHarness> Make(const DetectorParams& p = {}) {
+  auto h = DetectorHarness::Make(detectors::tone::Factory(), p);
+  EXPECT_TRUE(h.ok()) << h.status();
+  return h.ok() ? std::move(*h) : nullptr;
+}
+
+std::vector<Hit> Sorted(std::vector<Hit> hits) {
+  std::stable_sort(hits.begin(), hits.end(),
+                   [](const Hit& a, const Hit& b) { return a.start < b.start; });
+  return hits;
+}
+
+std::string Join(const std::vector<Hit>& hits, bool types) {
+  std::string out;
+  for (const Hit& h : hits) {
+    if (!out.empty()) out += types ? "," : " | ";
+    out += types ? h.type : h.text;
+  }
+  return out.empty() && types ? "-" : out;
+}
+
+std::string Unescape(const std::string& s) {
+  std::string out;
+  for (size_t i = 0; i < s.size(); ++i) {
+    if (s[i] == '\\' && i + 1 < s.size() && s[i + 1] == 'n') {
+      out += '\n';
+      ++i;
+    } else {
+      out += s[i];
+    }
+  }
+  return out;
+}
+
+TEST(ToneDetectorTest, DataFileCases) {
+  const char* root = std::getenv("LP_SOURCE_DIR");
+  const std::string path = std::string(root ? root : ".") + "/tests/data/tone_cases.tsv";
+  std::ifstream in(path);
+  ASSERT_TRUE(in) << "cannot open " << path;
+  auto h = Make();
+  ASSERT_NE(h, nullptr);
+  std::string line;
+  int cases = 0, line_no = 0;
+  while (std::getline(in, line)) {
+    ++line_no;
+    if (line.empty() || line[0] == '#') continue;
+    const size_t t1 = line.find('\t');
+    const size_t t2 = line.find('\t', t1 + 1);
+    ASSERT_NE(t2, std::string::npos) << path << ":" << line_no << ": needs 3 columns";
+    const std::string types = line.substr(0, t1);
+    const std::string excerpts = line.substr(t1 + 1, t2 - t1 - 1);
+    const std::string text = Unescape(line.substr(t2 + 1));
+    const std::vector<Hit> hits = Sorted(h->Run(text));
+    EXPECT_EQ(Join(hits, true), types) << path << ":" << line_no << ": " << text;
+    if (excerpts != "*") {
+      EXPECT_EQ(Join(hits, false), excerpts) << path << ":" << line_no << ": " << text;
+    }
+    ++cases;
+  }
+  EXPECT_GE(cases, 20);
+}
+
+TEST(ToneDetectorTest, RatioShoutingEvidence) {
+  auto h = Make();
+  auto hits = h->Run("WIR HABEN DAS SCHON ERLEDIGT, danke.");
+  ASSERT_EQ(hits.size(), 1u);
+  EXPECT_EQ(hits[0].type, "shouting");
+  EXPECT_EQ(hits[0].text, "WIR HABEN DAS SCHON ERLEDIGT, danke");
+  EXPECT_NE(hits[0].detection.evidence.find("over 29 letters"), std::string::npos)
+      << hits[0].detection.evidence;
+}
+
+TEST(ToneDetectorTest, ShortUpperCaseTextBelowLetterMinimumIsNotRatioShouting) {
+  auto h = Make();
+  EXPECT_TRUE(h->Run("OK, DANKE.").empty());  // one shouted word only, 7 letters
+}
+
+TEST(ToneDetectorTest, CompanyAcronymsAreNotShouting) {
+  const std::string text = "Die BVG und die HVV informieren.";
+  auto plain = Make();
+  EXPECT_EQ(plain->Run(text).size(), 2u);
+  DetectorParams p;
+  p.Set("acronyms", std::vector<std::string>{"bvg", "HVV"});
+  auto h = Make(p);
+  EXPECT_TRUE(h->Run(text).empty());
+}
+
+TEST(ToneDetectorTest, DecomposedUmlautStaysInsideTheWord) {
+  auto h = Make();
+  auto hits = Sorted(h->Run("Das ist aber SCHO\u0308N und TOLL."));
+  ASSERT_EQ(hits.size(), 2u);
+  EXPECT_EQ(hits[0].text, "SCHO\u0308N");
+  EXPECT_EQ(hits[1].text, "TOLL");
+}
+
+TEST(ToneDetectorTest, CaselessScriptsAndInvalidBytesAreHarmless) {
+  auto h = Make();
+  EXPECT_TRUE(h->Run("谢谢您的耐心，我们马上处理。").empty());
+  EXPECT_TRUE(h->Run(std::string("Danke \xff\xfe f\xc3r alles")).empty());
+  EXPECT_TRUE(h->Run("").empty());
+  EXPECT_TRUE(h->Run("!").empty());
+}
+
+TEST(ToneDetectorTest, TypesSelectChecks) {
+  DetectorParams p;
+  p.Set("types", std::vector<std::string>{"exclamations"});
+  auto h = Make(p);
+  auto hits = h->Run("DAS haben wir Ihnen doch schon ZWEIMAL gesagt!!! Hast du das gelesen?");
+  ASSERT_EQ(hits.size(), 1u);
+  EXPECT_EQ(hits[0].type, "exclamations");
+}
+
+TEST(ToneDetectorTest, ThresholdsAreParameters) {
+  DetectorParams p;
+  p.Set("exclamation_run", int64_t{2});
+  p.Set("caps_min_words", int64_t{1});
+  auto h = Make(p);
+  auto hits = Sorted(h->Run("Das ist wirklich WICHTIG!!"));
+  ASSERT_EQ(hits.size(), 2u);
+  EXPECT_EQ(hits[0].text, "WICHTIG");
+  EXPECT_EQ(hits[1].text, "!!");
+}
+
+TEST(ToneDetectorTest, DuSieEvidenceNamesBothForms) {
+  auto h = Make();
+  auto hits = h->Run("Wir senden Ihnen den Link, Sie können dich dann anmelden.");
+  ASSERT_EQ(hits.size(), 1u);
+  EXPECT_EQ(hits[0].text, "dich");
+  EXPECT_NE(hits[0].detection.evidence.find("'dich'"), std::string::npos);
+  EXPECT_NE(hits[0].detection.evidence.find("'Ihnen' (2x"), std::string::npos)
+      << hits[0].detection.evidence;
+}
+
+TEST(ToneDetectorTest, RejectsBadParameters) {
+  const std::vector<std::pair<std::string, DetectorParams::Value>> bad = {
+      {"types", std::vector<std::string>{"whisper"}},
+      {"caps_ratio", 0.1},
+      {"caps_ratio", std::string("high")},
+      {"caps_min_letters", int64_t{0}},
+      {"exclamation_run", int64_t{1}},
+      {"acronyms", std::vector<std::string>{"two words"}},
+      {"acronyms", std::vector<std::string>{""}},
+      {"loudness", int64_t{3}},
+  };
+  for (const auto& [key, value] : bad) {
+    DetectorParams p;
+    p.Set(key, value);
+    auto h = DetectorHarness::Make(detectors::tone::Factory(), p);
+    ASSERT_FALSE(h.ok()) << key;
+    EXPECT_NE(h.status().message().find(key), std::string::npos) << h.status();
+  }
+}
+
+}  // namespace
+}  // namespace leitplanke::guard

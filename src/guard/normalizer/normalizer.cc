@@ -226,7 +226,8 @@ class Writer {
 
 // Leet-folds the token [ts, te) (which contains a letter). Digit runs of 3 or
 // more at either end of the token are numbers ("2024er", "Falke2026") and
-// stay; '@' and '$' fold only between letters or digits.
+// stay; '@' and '$' fold only between letters or digits ("b@nk", "pa$$word"),
+// so "@anna" stays a mention.
 void FoldLeetToken(Writer& wr, size_t ts, size_t te) {
   char* t = wr.t_;
   uint8_t* cl = wr.cl_;
@@ -251,16 +252,20 @@ void FoldLeetToken(Writer& wr, size_t ts, size_t te) {
       k = r;
       continue;
     }
-    if (c == kClsSym && k > ts && k + 1 < te) {
-      const uint8_t before = cl[k - 1] & kClassMask;
-      const uint8_t after = cl[k + 1] & kClassMask;
-      if ((before == kClsLetter || before == kClsDigit) &&
-          (after == kClsLetter || after == kClsDigit)) {
-        t[k] = LeetLetter(t[k]);
-        cl[k] = static_cast<uint8_t>((cl[k] & kCont) | kClsLetter | kLatin);
+    if (c == kClsSym) {
+      // A run of '@'/'$' inside the token (letters or digits on both sides).
+      size_t r = k;
+      while (r < te && (cl[r] & kClassMask) == kClsSym) ++r;
+      if (k > ts && r < te) {
+        for (size_t j = k; j < r; ++j) {
+          t[j] = LeetLetter(t[j]);
+          cl[j] = static_cast<uint8_t>((cl[j] & kCont) | kClsLetter | kLatin);
+        }
         first = std::min(first, k);
-        last = k;
+        last = r - 1;
       }
+      k = r;
+      continue;
     }
     ++k;
   }
@@ -496,9 +501,14 @@ void IcuNormalizer::Normalize(std::string_view original, NormalizedText* out) co
         break;
       case ni::kIgnorable:
         break;
-      case ni::kTag:
-        if (!ContinuesTagSequence(original, b)) wr.Event(kObfZeroWidth, b, e, false);
+      case ni::kTag: {
+        // Tags after U+1F3F4 spell a flag; any other run of tags is hidden
+        // text and reported as one event.
+        const std::vector<ObfuscationEvent>& ev = out->events;
+        const bool extends = !ev.empty() && ev.back().kind == kObfZeroWidth && ev.back().end == b;
+        if (extends || !ContinuesTagSequence(original, b)) wr.Event(kObfZeroWidth, b, e, extends);
         break;
+      }
       case ni::kDiaeresis: {
         const size_t w = wr.w_;
         if (w > 0 && wr.se_[w - 1] == b && !(wr.cl_[w - 1] & kCont) &&

@@ -28,10 +28,17 @@ std::string SourceLocation::ToString() const {
 }
 
 Status AppendRuleParam(PolicySpec* spec, std::string_view detector, std::string_view key,
-                       const std::vector<std::string>& values) {
+                       const std::vector<std::string>& values, std::string_view only_type) {
   bool found = false;
   for (RuleSpec& r : spec->rules) {
     if (!r.enabled || r.detector != detector) continue;
+    if (!only_type.empty()) {
+      auto types = r.params.GetStrings("types");
+      if (!types.ok()) return types.status().WithContext("rule " + r.id);
+      if (!types->empty() && std::find(types->begin(), types->end(), only_type) == types->end()) {
+        continue;
+      }
+    }
     found = true;
     auto existing = r.params.GetStrings(key);
     if (!existing.ok()) return existing.status().WithContext("rule " + r.id);
@@ -41,7 +48,8 @@ Status AppendRuleParam(PolicySpec* spec, std::string_view detector, std::string_
   }
   if (!found) {
     return Status::NotFound("policy '" + spec->id + "' has no enabled rule using detector '" +
-                            std::string(detector) + "'");
+                            std::string(detector) + "'" +
+                            (only_type.empty() ? "" : " for " + std::string(only_type)));
   }
   return Status::Ok();
 }
@@ -52,8 +60,46 @@ struct CompiledRule {
   const RuleSpec* spec = nullptr;
   const DetectorFactory* factory = nullptr;
   std::unique_ptr<Detector> detector;
-  std::unordered_set<std::string> allow;  // folded allowlist entries
+  // Allowlist, compared case-insensitively with the finding's original text.
+  std::unordered_set<std::string> allow;
+  std::vector<std::string> allow_globs;  // entries with '*'
 };
+
+std::string AsciiLower(std::string_view s) {
+  std::string out(s);
+  for (char& c : out) {
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+  }
+  return out;
+}
+
+// Glob match with '*' (any run); both sides ASCII-lower-cased.
+bool GlobMatch(std::string_view pat, std::string_view s) {
+  size_t p = 0, i = 0, star = std::string_view::npos, mark = 0;
+  while (i < s.size()) {
+    if (p < pat.size() && pat[p] == s[i]) {
+      ++p, ++i;
+    } else if (p < pat.size() && pat[p] == '*') {
+      star = p++;
+      mark = i;
+    } else if (star != std::string_view::npos) {
+      p = star + 1;
+      i = ++mark;
+    } else {
+      return false;
+    }
+  }
+  while (p < pat.size() && pat[p] == '*') ++p;
+  return p == pat.size();
+}
+
+bool Allowed(const CompiledRule& rule, const std::string& lower) {
+  if (rule.allow.count(lower)) return true;
+  for (const std::string& g : rule.allow_globs) {
+    if (GlobMatch(g, lower)) return true;
+  }
+  return false;
+}
 
 class CompiledPolicy final : public Policy {
  public:
@@ -153,7 +199,13 @@ Result<std::shared_ptr<const Policy>> Policy::Compile(PolicySpec spec,
       policy->degraded_.push_back(problem.message());
       continue;
     }
-    for (const std::string& a : r.allow) cr.allow.insert(policy->normalizer_->Fold(a));
+    for (const std::string& a : r.allow) {
+      if (a.find('*') == std::string::npos) {
+        cr.allow.insert(AsciiLower(a));
+      } else {
+        cr.allow_globs.push_back(AsciiLower(a));
+      }
+    }
     policy->rules_.push_back(std::move(cr));
   }
 
@@ -302,7 +354,10 @@ Result<Verdict> Checker::Check(std::string_view text, const CheckOptions& option
       }
       if (e > text.size() || s > e) continue;  // a detector bug; never trust it
       std::string_view excerpt = text.substr(s, e - s);
-      if (!rule.allow.empty() && rule.allow.count(pol.normalizer_->Fold(excerpt))) continue;
+      if ((!rule.allow.empty() || !rule.allow_globs.empty()) &&
+          Allowed(rule, AsciiLower(excerpt))) {
+        continue;
+      }
       bool dup = false;
       for (size_t k = first_of_rule; k < v.findings.size(); ++k) {
         if (v.findings[k].start == s && v.findings[k].end == e) dup = true;

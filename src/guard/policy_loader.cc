@@ -314,6 +314,13 @@ std::vector<std::string> EmbeddedPolicyNames() {
   return names;
 }
 
+Result<std::string> ReadEmbeddedFile(std::string_view path) {
+  for (const auto& [p, data] : internal::EmbeddedFiles()) {
+    if (p == path) return std::string(data);
+  }
+  return Status::NotFound("no embedded file '" + std::string(path) + "'");
+}
+
 Result<PolicySpec> LoadEmbeddedPolicy(std::string_view name) {
   const std::string prefix = std::string(name) + "/";
   auto find = [](const std::string& path) -> const std::string_view* {

@@ -76,9 +76,10 @@ struct PolicySpec {
 
 // Appends `values` to the list parameter `key` of every enabled rule that uses
 // `detector` (e.g. --terms adds to the "terms" rules, --internal-domain to the
-// "links" rules). Error if no such rule exists.
+// "links" rules). With `only_type`, rules whose `types` parameter is set but
+// lacks that type are skipped. Error if no rule qualifies.
 Status AppendRuleParam(PolicySpec* spec, std::string_view detector, std::string_view key,
-                       const std::vector<std::string>& values);
+                       const std::vector<std::string>& values, std::string_view only_type = {});
 
 
 // Parses a pack. Errors carry file:line:column and the rule id.
@@ -89,6 +90,8 @@ Result<PolicySpec> LoadPolicyFile(const std::string& path);
 // The default pack compiled into the binary (policies/default/).
 Result<PolicySpec> LoadEmbeddedPolicy(std::string_view name = "default");
 std::vector<std::string> EmbeddedPolicyNames();
+// A file bundled under policies/ (e.g. "default/demo.jsonl").
+Result<std::string> ReadEmbeddedFile(std::string_view path);
 
 struct CheckOptions {
   Audience audience = Audience::kPublic;

@@ -56,7 +56,7 @@ std::vector<PatternSpec> LexiconMatcher::Patterns(uint32_t id_base) const {
 }
 
 bool LexiconMatcher::Accept(const Candidate& c, std::string_view folded, uint32_t id_base,
-                            uint32_t* entry) const {
+                            Hit* hit) const {
   if (c.view != View::kFolded || c.id < id_base || c.id - id_base >= variants_.size()) {
     return false;
   }
@@ -64,11 +64,28 @@ bool LexiconMatcher::Accept(const Candidate& c, std::string_view folded, uint32_
   const bool left = v.open_left || StartsWord(folded, c.from);
   const bool right = v.open_right || EndsWord(folded, c.to);
   bool ok = left && right;
-  if (!ok && options_.compounds && (left || right)) {
-    ok = c.to - c.from >= options_.min_compound_length;
+  if (!ok && options_.compounds) {
+    // German compounds put the head last ("Tariffalke", "#ProjektFalke"), so
+    // an entry that ends a word counts from min_compound_length on. An entry
+    // that only starts a word ("Falkenhof") is more often a different word,
+    // so it must be clearly longer.
+    const size_t len = c.to - c.from;
+    ok = (right && len >= options_.min_compound_length) ||
+         (left && len >= options_.min_compound_length + kPrefixCompoundExtra);
   }
-  if (ok) *entry = v.entry;
-  return ok;
+  if (!ok) return false;
+  hit->entry = v.entry;
+  hit->from = c.from;
+  hit->to = c.to;
+  if (v.open_left) {
+    while (hit->from > 0 && IsWordByte(static_cast<unsigned char>(folded[hit->from - 1])))
+      --hit->from;
+  }
+  if (v.open_right) {
+    while (hit->to < folded.size() && IsWordByte(static_cast<unsigned char>(folded[hit->to])))
+      ++hit->to;
+  }
+  return true;
 }
 
 }  // namespace leitplanke::guard::detectors

@@ -6,8 +6,10 @@
 // literal patterns for the policy's shared Hyperscan database. Accept() then
 // decides per candidate whether the hit stands on word boundaries:
 //   - whole word always;
-//   - as part of a German compound (one side glued to a word) when
-//     `compounds` is on and the entry is at least `min_compound_length` long;
+//   - as part of a German compound when `compounds` is on: at the end of a
+//     word ("Tariffalke") from `min_compound_length` bytes, at the start of
+//     a word ("Nordlichtprojekt") from min_compound_length + 3 bytes, since
+//     short word starts are mostly other words ("Falkenhof");
 //   - "word*" entries allow any continuation, "*word" any beginning.
 //
 // Thread-safety: immutable after Build(); Accept() is const and allocation-free.
@@ -26,6 +28,8 @@ namespace leitplanke::guard::detectors {
 
 class LexiconMatcher {
  public:
+  static constexpr size_t kPrefixCompoundExtra = 3;
+
   struct Options {
     bool compounds = false;
     size_t min_compound_length = 5;
@@ -42,9 +46,14 @@ class LexiconMatcher {
   std::vector<PatternSpec> Patterns(uint32_t id_base = 0) const;
   size_t pattern_count() const { return variants_.size(); }
 
+  struct Hit {
+    uint32_t entry;  // index of the matched entry
+    size_t from;     // folded span, widened to the whole word for wildcards
+    size_t to;
+  };
   // If the candidate (whose id was produced by Patterns(id_base)) is a valid
-  // hit, returns true and sets *entry to the index of the matched entry.
-  bool Accept(const Candidate& c, std::string_view folded, uint32_t id_base, uint32_t* entry) const;
+  // hit, returns true and fills *hit.
+  bool Accept(const Candidate& c, std::string_view folded, uint32_t id_base, Hit* hit) const;
 
   const std::string& entry(uint32_t i) const { return entries_[i]; }
   size_t size() const { return entries_.size(); }

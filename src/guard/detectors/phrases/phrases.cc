@@ -30,23 +30,23 @@ class PhrasesDetector final : public Detector {
     const std::string_view s = ctx.folded->text;
     size_t last_end = 0;
     for (const Candidate& c : ctx.candidates) {
-      uint32_t entry;
-      if (!matcher_.Accept(c, s, 0, &entry)) continue;
-      if (c.from < last_end) continue;  // overlapping variant of a reported hit
+      LexiconMatcher::Hit hit;
+      if (!matcher_.Accept(c, s, 0, &hit)) continue;
+      if (hit.from < last_end) continue;  // overlapping variant of a reported hit
       if (!context_.empty()) {
-        auto [b, e] = SentenceAround(s, c.from, c.to);
+        auto [b, e] = SentenceAround(s, hit.from, hit.to);
         bool found = false;
         for (const std::string& w : context_) found = found || ContainsWord(s, b, e, w);
         if (!found) continue;
       }
       Detection d;
       d.view = View::kFolded;
-      d.start = c.from;
-      d.end = c.to;
+      d.start = hit.from;
+      d.end = hit.to;
       d.type = type_;
-      d.evidence = matcher_.entry(entry);
+      d.evidence = matcher_.entry(hit.entry);
       sink.Add(std::move(d));
-      last_end = c.to;
+      last_end = hit.to;
     }
     return ScanControl::kContinue;
   }

@@ -122,21 +122,21 @@ class RequestsDetector final : public Detector {
     const std::string_view s = ctx.folded->text;
     size_t last_end = 0;
     for (const Candidate& c : ctx.candidates) {
-      uint32_t entry;
-      if (!objects_.Accept(c, s, 0, &entry) || c.from < last_end) continue;
-      const bool secret = entry < secret_count_;
+      LexiconMatcher::Hit hit;
+      if (!objects_.Accept(c, s, 0, &hit) || hit.from < last_end) continue;
+      const bool secret = hit.entry < secret_count_;
       if ((secret && !want_secret_) || (!secret && !want_data_)) continue;
-      auto [b, e] = SentenceAround(s, c.from, c.to);
+      auto [b, e] = SentenceAround(s, hit.from, hit.to);
       if (!Any(s, b, e, cues_) || Any(s, b, e, negations_)) continue;
       if (!secret && Any(s, b, e, redirects_)) continue;
       Detection d;
       d.view = View::kFolded;
-      d.start = c.from;
-      d.end = c.to;
+      d.start = hit.from;
+      d.end = hit.to;
       d.type = secret ? "secret_request" : "data_request";
-      d.evidence = objects_.entry(entry);
+      d.evidence = objects_.entry(hit.entry);
       sink.Add(std::move(d));
-      last_end = c.to;
+      last_end = hit.to;
     }
     return ScanControl::kContinue;
   }

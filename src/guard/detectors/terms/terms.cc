@@ -29,16 +29,11 @@ class TermsDetector final : public Detector {
 
   ScanControl Scan(const ScanContext& ctx, DetectionSink& sink) const override {
     const std::string_view s = ctx.folded->text;
-    struct Hit {
-      size_t from, to;
-      uint32_t term;
-    };
-    Hit hits[64];
+    LexiconMatcher::Hit hits[64];
     size_t n = 0;
     for (const Candidate& c : ctx.candidates) {
-      uint32_t term;
-      if (!matcher_.Accept(c, s, 0, &term)) continue;
-      Hit h{c.from, c.to, term};
+      LexiconMatcher::Hit h;
+      if (!matcher_.Accept(c, s, 0, &h)) continue;
       // Keep the longest hit among overlapping ones ("projekt falke" over "falke").
       bool absorbed = false;
       for (size_t i = 0; i < n; ++i) {
@@ -56,7 +51,7 @@ class TermsDetector final : public Detector {
       d.start = hits[i].from;
       d.end = hits[i].to;
       d.type = "term";
-      d.evidence = matcher_.entry(hits[i].term);
+      d.evidence = matcher_.entry(hits[i].entry);
       sink.Add(std::move(d));
     }
     return ScanControl::kContinue;

@@ -56,9 +56,18 @@ constexpr size_t kMaxEvents = 256;
 // Inputs are addressed with 32-bit offsets.
 constexpr size_t kMaxInput = 0xFFFFFF00u;
 
+// Quick tests on an ASCII byte (AsciiTables::info).
+enum : uint8_t {
+  kInfoSpace = 1,  // whitespace
+  kInfoLeet = 2,   // digit, '@', '$'
+  kInfoSep = 4,    // whitespace, '.', '-'
+  kInfoTok = 8,    // letter, digit, '@', '$'
+};
+
 struct AsciiTables {
   char out[128];
   uint8_t cls[128];
+  uint8_t info[128];
 };
 
 constexpr AsciiTables MakeAsciiTables() {
@@ -79,6 +88,13 @@ constexpr AsciiTables MakeAsciiTables() {
   for (char c : {' ', '\t', '\n', '\v', '\f', '\r'}) {
     t.out[static_cast<int>(c)] = ' ';
     t.cls[static_cast<int>(c)] = kClsSpace;
+  }
+  for (int c = 0; c < 128; ++c) {
+    const uint8_t k = t.cls[c] & 0x07;
+    t.info[c] = static_cast<uint8_t>(
+        (k == kClsSpace ? kInfoSpace : 0) | (k == kClsDigit || k == kClsSym ? kInfoLeet : 0) |
+        (k == kClsSpace || k == kClsSep ? kInfoSep : 0) |
+        (k == kClsLetter || k == kClsDigit || k == kClsSym ? kInfoTok : 0));
   }
   return t;
 }
@@ -108,13 +124,29 @@ constexpr char LeetLetter(char c) {
   }
 }
 
+// True if the unit history says: the last unit is a token and the one before
+// is not, i.e. a separator now would follow a one-unit token.
+inline uint32_t AfterOneUnitToken(uint32_t hist) {
+  return ((hist >> 3) & 1) & (((hist >> 7) & 1) ^ 1);
+}
+
 inline bool IsTokenClass(uint8_t cls) {
   const uint8_t c = cls & kClassMask;
   return c == kClsLetter || c == kClsDigit || c == kClsSym;
 }
 
+// Per-thread scratch of Normalize(). Pass 1 records the few output positions
+// that pass 2 has to look at, so that pass 2 costs nothing on plain text.
+// The position lists are buffers of the output's capacity (one entry per
+// output byte at most) with counts in Writer, so pass 1 can append without
+// branching.
 struct Scratch {
   std::vector<uint8_t> cls;
+  // (position << 1) | 0 for a digit, '@' or '$' (leet candidates);
+  // (position << 1) | 1 for a separator right after a one-unit token
+  // (spaced-letter candidates).
+  std::vector<uint32_t> cand;
+  std::vector<uint32_t> look;                        // look-alike letters
   std::vector<std::pair<uint32_t, uint32_t>> joins;  // output byte ranges to join
   std::string rare;
 };
@@ -159,11 +191,19 @@ class Writer {
     out_->text.resize(cap);
     out_->src_begin.resize(cap);
     out_->src_end.resize(cap);
-    scratch_->cls.resize(cap);
     t_ = out_->text.data();
     sb_ = out_->src_begin.data();
     se_ = out_->src_end.data();
-    cl_ = scratch_->cls.data();
+    // Scratch buffers only grow.
+    Scratch& sc = *scratch_;
+    if (sc.cls.size() < cap) {
+      sc.cls.resize(cap);
+      sc.cand.resize(cap);
+      sc.look.resize(cap);
+    }
+    cl_ = sc.cls.data();
+    cand_ = sc.cand.data();
+    look_ = sc.look.data();
   }
 
   // Makes room for `extra` more bytes plus everything `rest` input bytes can
@@ -193,7 +233,18 @@ class Writer {
     Put(' ', kClsSpace, b, e);
   }
 
+  // Writes one byte. A byte without kCont starts a unit: that shifts the
+  // unit history and records spaced-letter candidates.
   void Put(char c, uint8_t cls, uint32_t b, uint32_t e) {
+    if (!(cls & kCont)) {
+      const uint8_t k = cls & kClassMask;
+      const uint32_t info = (k == kClsSpace ? kInfoSpace | kInfoSep : 0) |
+                            (k == kClsSep ? kInfoSep : 0) | (IsTokenClass(cls) ? kInfoTok : 0);
+      if ((info & kInfoSep) && AfterOneUnitToken(hist_)) {
+        cand_[ncand_++] = static_cast<uint32_t>(w_ << 1) | 1;
+      }
+      hist_ = ((hist_ << 4) | info) & 0xFF;
+    }
     t_[w_] = c;
     cl_[w_] = cls;
     sb_[w_] = b;
@@ -220,7 +271,24 @@ class Writer {
   uint8_t* cl_ = nullptr;
   size_t w_ = 0;
   size_t cap_ = 0;
+  uint32_t* cand_ = nullptr;
+  uint32_t* look_ = nullptr;
+  size_t ncand_ = 0;
+  size_t nlook_ = 0;
+  // kInfo bits of the last two units written: (previous << 4) | last.
+  uint32_t hist_ = 0;
 };
+
+// sb[k] = k - w0 + i0, se[k] = sb[k] + 1 for k in [w0, w1).
+void FillOffsets(uint32_t* __restrict sb, uint32_t* __restrict se, size_t w0, size_t w1,
+                 size_t i0) {
+  const auto delta = static_cast<uint32_t>(i0 - w0);
+  for (size_t k = w0; k < w1; ++k) {
+    const auto v = static_cast<uint32_t>(k) + delta;
+    sb[k] = v;
+    se[k] = v + 1;
+  }
+}
 
 // Pass 2 helpers -----------------------------------------------------------
 
@@ -294,83 +362,133 @@ struct SpacedRun {
   char sep = 0;  // the separator of this run: all gaps use the same one
 };
 
-void FlushSpacedRun(Writer& wr, SpacedRun& run) {
-  if (run.members > 0 && run.letters >= 3) {
-    // Leet digits that stood alone are letters once the run is joined.
-    for (size_t k = run.start; k < run.end; ++k) {
-      if ((wr.cl_[k] & kClassMask) != kClsDigit) continue;
-      const char l = LeetLetter(wr.t_[k]);
-      if (l == 0) continue;
-      wr.t_[k] = l;
-      wr.cl_[k] = static_cast<uint8_t>((wr.cl_[k] & kCont) | kClsLetter | kLatin);
-    }
-    wr.scratch_->joins.emplace_back(static_cast<uint32_t>(run.start),
-                                    static_cast<uint32_t>(run.end));
-    wr.Event(kObfSpacedLetters, wr.sb_[run.start], wr.se_[run.end - 1], false);
+void FlushSpacedRun(Writer& wr, const SpacedRun& run) {
+  if (run.letters < 3) return;
+  // Leet digits that stood alone are letters once the run is joined.
+  for (size_t k = run.start; k < run.end; ++k) {
+    if ((wr.cl_[k] & kClassMask) != kClsDigit) continue;
+    const char l = LeetLetter(wr.t_[k]);
+    if (l == 0) continue;
+    wr.t_[k] = l;
+    wr.cl_[k] = static_cast<uint8_t>((wr.cl_[k] & kCont) | kClsLetter | kLatin);
   }
-  run = SpacedRun{};
+  wr.scratch_->joins.emplace_back(static_cast<uint32_t>(run.start), static_cast<uint32_t>(run.end));
+  wr.Event(kObfSpacedLetters, wr.sb_[run.start], wr.se_[run.end - 1], false);
 }
 
-// Pass 2: tokens. Returns true if it added events.
-bool TokenPass(Writer& wr) {
+size_t UnitEnd(const Writer& wr, size_t k) {
+  ++k;
+  while (k < wr.w_ && (wr.cl_[k] & kCont)) ++k;
+  return k;
+}
+
+// The token around output byte k: [*ts, *te).
+void TokenAround(const Writer& wr, size_t k, size_t* ts, size_t* te) {
+  size_t s = k;
+  while (s > 0 && IsTokenClass(wr.cl_[s - 1])) --s;
+  size_t e = k + 1;
+  while (e < wr.w_ && IsTokenClass(wr.cl_[e])) ++e;
+  *ts = s;
+  *te = e;
+}
+
+// 0 if the unit at k is not a spaced-letter member, 1 for a letter, 2 for a
+// lone leet digit. The unit must be a whole token.
+int MemberKind(const Writer& wr, size_t k) {
+  const uint8_t c = wr.cl_[k];
+  if (c & kCont) return 0;
+  if ((c & kClassMask) == kClsLetter) return 1;
+  if ((c & kClassMask) == kClsDigit && LeetLetter(wr.t_[k]) != 0) return 2;
+  return 0;
+}
+
+// Joins runs of >= 3 single letters separated by the same one separator.
+void SpacedLetters(Writer& wr) {
+  const uint32_t* cands = wr.cand_;
+  const size_t ncands = wr.ncand_;
   const size_t n = wr.w_;
   const uint8_t* cl = wr.cl_;
-  const size_t events_before = wr.out_->events.size();
-  const uint32_t obf_before = wr.out_->obfuscation;
-  SpacedRun run;
-  size_t k = 0;
-  while (k < n) {
-    if (!IsTokenClass(cl[k])) {
-      ++k;
+  size_t j = 0;
+  while (j < ncands) {
+    const uint32_t cand = cands[j];
+    if (!(cand & 1)) {
+      ++j;
       continue;
     }
-    const size_t ts = k;
-    uint8_t seen = 0;  // OR of (1 << class)
-    uint8_t flags = 0;
-    int units = 0;
-    for (; k < n && IsTokenClass(cl[k]); ++k) {
-      seen |= static_cast<uint8_t>(1u << (cl[k] & kClassMask));
-      flags |= cl[k];
-      units += !(cl[k] & kCont);
+    // The separator is at cand >> 1; the member is the unit before it.
+    size_t cur = (cand >> 1) - 1;
+    while (cur > 0 && (cl[cur] & kCont)) --cur;
+    const int first = MemberKind(wr, cur);
+    if (first == 0) {
+      ++j;
+      continue;
     }
-    const size_t te = k;
-    const bool has_letter = seen & (1u << kClsLetter);
-    if (has_letter && (seen & ((1u << kClsDigit) | (1u << kClsSym)))) FoldLeetToken(wr, ts, te);
-    if ((flags & kLook) && (flags & kLatin)) {
-      // Mixed script only if a Latin letter is not itself a look-alike.
-      bool latin = false;
-      for (size_t j = ts; j < te && !latin; ++j) {
-        latin = (cl[j] & kLatin) && !(cl[j] & kLook);
-      }
-      if (latin) HomoglyphEvents(wr, ts, te);
-    }
-    // Spaced letters: single-unit tokens separated by one ' ', '.' or '-'.
-    const bool single = units == 1 && !(cl[ts] & kCont) && (te == n || !(cl[te] & kCont));
-    const bool letter_member = single && has_letter;
-    const bool digit_member =
-        single && !has_letter && (cl[ts] & kClassMask) == kClsDigit && LeetLetter(wr.t_[ts]) != 0;
-    if (letter_member || digit_member) {
-      bool joins = false;
-      if (run.members > 0 && ts == run.end + 1) {
-        const uint8_t sep = cl[run.end];
-        const char sep_char = wr.t_[run.end];
-        joins = ((sep & kClassMask) == kClsSpace && !(sep & kMultiWs)) ||
-                ((sep & kClassMask) == kClsSep && !(sep & kCont) && !(cl[ts] & kCont));
-        joins = joins && (run.sep == 0 || run.sep == sep_char);
-        if (joins) run.sep = sep_char;
-      }
-      if (!joins) {
-        FlushSpacedRun(wr, run);
-        run.start = ts;
-      }
-      run.end = te;
+    SpacedRun run;
+    run.start = cur;
+    run.end = UnitEnd(wr, cur);
+    run.members = 1;
+    run.letters = first == 1;
+    for (;;) {
+      const size_t sep = run.end;
+      if (sep + 1 >= n) break;
+      const uint8_t sc = cl[sep];
+      const bool sep_ok = ((sc & kClassMask) == kClsSpace && !(sc & kMultiWs)) ||
+                          ((sc & kClassMask) == kClsSep && !(sc & kCont));
+      if (!sep_ok || (run.sep != 0 && run.sep != wr.t_[sep])) break;
+      const size_t next = sep + 1;
+      const int kind = MemberKind(wr, next);
+      if (kind == 0) break;
+      const size_t next_end = UnitEnd(wr, next);
+      if (next_end < n && IsTokenClass(cl[next_end])) break;  // a longer word
+      run.sep = wr.t_[sep];
+      run.end = next_end;
+      run.letters += kind == 1;
       ++run.members;
-      run.letters += letter_member;
-    } else {
-      FlushSpacedRun(wr, run);
+      cur = next;
     }
+    FlushSpacedRun(wr, run);
+    while (j < ncands && (cands[j] >> 1) <= run.end) ++j;
   }
-  FlushSpacedRun(wr, run);
+}
+
+// Pass 2: leet folding, homoglyph events, spaced letters, on the positions
+// pass 1 recorded. Returns true if it added events.
+bool TokenPass(Writer& wr) {
+  const size_t events_before = wr.out_->events.size();
+  const uint32_t obf_before = wr.out_->obfuscation;
+  size_t done = 0;
+  size_t nspaced = 0;
+  for (size_t x = 0; x < wr.ncand_; ++x) {
+    const uint32_t cand = wr.cand_[x];
+    nspaced += cand & 1;
+    const size_t c = cand >> 1;
+    if ((cand & 1) || c < done) continue;
+    size_t ts;
+    size_t te;
+    TokenAround(wr, c, &ts, &te);
+    done = te;
+    bool has_letter = false;
+    for (size_t k = ts; k < te && !has_letter; ++k) {
+      has_letter = (wr.cl_[k] & kClassMask) == kClsLetter;
+    }
+    if (has_letter) FoldLeetToken(wr, ts, te);
+  }
+  done = 0;
+  for (size_t x = 0; x < wr.nlook_; ++x) {
+    const size_t c = wr.look_[x];
+    if (c < done) continue;
+    size_t ts;
+    size_t te;
+    TokenAround(wr, c, &ts, &te);
+    done = te;
+    // Mixed script: a Latin letter that is not itself a look-alike.
+    bool latin = false;
+    for (size_t k = ts; k < te && !latin; ++k) {
+      latin = (wr.cl_[k] & kLatin) && !(wr.cl_[k] & kLook);
+    }
+    if (latin) HomoglyphEvents(wr, ts, te);
+  }
+  if (nspaced >= 2) SpacedLetters(wr);
   return wr.out_->events.size() != events_before || wr.out_->obfuscation != obf_before;
 }
 
@@ -420,17 +538,45 @@ void IcuNormalizer::Normalize(std::string_view original, NormalizedText* out) co
 
   size_t i = 0;
   while (i < n) {
-    // ASCII fast path.
-    while (i < n && p[i] < 0x80) {
-      const unsigned char c = p[i];
-      const uint8_t cls = kAscii.cls[c];
-      const auto b = static_cast<uint32_t>(i);
-      if (cls == kClsSpace) {
-        wr.Space(b, b + 1);
-      } else {
-        wr.Put(kAscii.out[c], cls, b, b + 1);
+    {
+      // ASCII fast path. Per byte it stores the folded byte and its class and
+      // appends a candidate without branching; the source offsets are filled
+      // afterwards per segment (output byte k came from input byte k + delta)
+      // in a loop the compiler vectorises. Only a space after a space (the
+      // whitespace collapse) breaks a segment.
+      char* const t = wr.t_;
+      uint8_t* const cl = wr.cl_;
+      uint32_t* const cand = wr.cand_;
+      size_t w = wr.w_;
+      size_t ncand = wr.ncand_;
+      uint32_t hist = wr.hist_;
+      size_t seg_w = w;
+      size_t seg_i = i;
+      while (i < n) {
+        const unsigned char c = p[i];
+        if (c >= 0x80) break;
+        const uint32_t info = kAscii.info[c];
+        if (info & hist & kInfoSpace) {
+          FillOffsets(wr.sb_, wr.se_, seg_w, w, seg_i);
+          wr.se_[w - 1] = static_cast<uint32_t>(i + 1);
+          cl[w - 1] |= kMultiWs;
+          ++i;
+          seg_w = w;
+          seg_i = i;
+          continue;
+        }
+        t[w] = kAscii.out[c];
+        cl[w] = kAscii.cls[c];
+        cand[ncand] = static_cast<uint32_t>(w << 1) | ((info >> 2) & 1);
+        ncand += ((info >> 1) & 1) | (((info >> 2) & 1) & AfterOneUnitToken(hist));
+        hist = ((hist << 4) | info) & 0xFF;
+        ++w;
+        ++i;
       }
-      ++i;
+      FillOffsets(wr.sb_, wr.se_, seg_w, w, seg_i);
+      wr.w_ = w;
+      wr.ncand_ = ncand;
+      wr.hist_ = hist;
     }
     if (i >= n) break;
 
@@ -472,6 +618,9 @@ void IcuNormalizer::Normalize(std::string_view original, NormalizedText* out) co
             cls = kAscii.cls[r];
             if ((cls & kClassMask) == kClsLetter && (fe.flags & ni::kFlagLookalike)) {
               cls = kClsLetter | kLook;
+              wr.look_[wr.nlook_++] = static_cast<uint32_t>(wr.w_);
+            } else if ((cls & kClassMask) == kClsDigit || (cls & kClassMask) == kClsSym) {
+              wr.cand_[wr.ncand_++] = static_cast<uint32_t>(wr.w_ << 1);
             }
           }
           if (j > 0) cls |= kCont;

@@ -163,7 +163,9 @@ constexpr Literal kLiterals[] = {
 };
 
 constexpr size_t kMaxFindings = 256;
-constexpr size_t kContextWindow = 40;  // bytes between a cue and its value
+constexpr size_t kContextWindow = 40;
+constexpr int kPhoneBudget =
+    32;  // libphonenumber calls per text  // bytes between a cue and its value
 
 inline bool IsDigit(unsigned char c) { return c >= '0' && c <= '9'; }
 inline bool IsUpper(unsigned char c) { return c >= 'A' && c <= 'Z'; }
@@ -603,7 +605,7 @@ class Scanner {
     // Right boundary after a '.' followed by a digit is impossible here (the
     // dot would have been a separator), so only versions/IPs need care.
     if (TryIpv4(i, g, ng)) return consumed_;
-    if (LooksLikeDate(g, ng)) return g[ng - 1].end;
+    if (LooksLikeDate(g, ng)) return g[std::min<size_t>(ng, 3) - 1].end;
     bool used[kMaxGroups] = {false};
     for (size_t a = 0; a < ng; ++a) {
       if (used[a]) continue;
@@ -623,7 +625,7 @@ class Scanner {
   }
 
   bool TryIpv4(size_t i, const Grp* g, size_t ng) {
-    if (!cfg_.enabled[kIpv4] || ng < 4 || At(i) == '+' || At(i) == '(') return false;
+    if (!cfg_.enabled[kIpv4] || ng < 4 || At(i) == '+') return false;
     for (size_t k = 0; k < 3; ++k) {
       if (g[k + 1].start != g[k].end + 1 || At(g[k].end) != '.') return false;
     }
@@ -637,16 +639,29 @@ class Scanner {
     return true;
   }
 
+  // A date at the start of the run ("01.02.2024", "2018-01-14 03:00", "12.05").
   bool LooksLikeDate(const Grp* g, size_t ng) const {
-    if (ng != 3 && ng != 2) return false;
+    if (ng > 3) ng = 3;
+    if (ng < 2) return false;
     for (size_t k = 0; k + 1 < ng; ++k) {
       unsigned char sep = At(g[k].end);
       if (g[k + 1].start != g[k].end + 1 || (sep != '.' && sep != '/' && sep != '-')) return false;
     }
-    size_t l0 = g[0].end - g[0].start, l1 = g[1].end - g[1].start;
-    if (ng == 2) return l0 <= 2 && l1 <= 2 && At(g[0].end) == '.';  // "12.05" or a time "10.30"
+    auto value = [this](const Grp& x) {
+      int v = 0;
+      for (size_t p = x.start; p < x.end && p - x.start < 4; ++p) v = v * 10 + (At(p) - '0');
+      return v;
+    };
+    auto day = [&](const Grp& x) {
+      return x.end - x.start <= 2 && value(x) >= 1 && value(x) <= 31;
+    };
+    auto month = [&](const Grp& x) {
+      return x.end - x.start <= 2 && value(x) >= 1 && value(x) <= 12;
+    };
+    if (ng == 2) return At(g[0].end) == '.' && day(g[0]) && month(g[1]);  // "12.05."
     size_t l2 = g[2].end - g[2].start;
-    return (l0 <= 2 && l1 <= 2 && (l2 == 2 || l2 == 4)) || (l0 == 4 && l1 <= 2 && l2 <= 2);
+    return (day(g[0]) && month(g[1]) && (l2 == 2 || l2 == 4)) ||
+           (g[0].end - g[0].start == 4 && month(g[1]) && day(g[2]));
   }
 
   // Digits of groups a..b into buf; separators between them must satisfy `ok`.
@@ -717,18 +732,24 @@ class Scanner {
     const bool idd = zero && At(g[a].start + 1) == '0';
     if (!intl_plus && !zero && !(cfg_.nanp && first >= '2')) return SIZE_MAX;
     if (!intl_plus && !zero && !paren && ng - a < 2) return SIZE_MAX;  // bare NANP digits
-    // Longest first, at most three attempts.
+    // The whole rest of the run when it fits; only a run holding several
+    // numbers is cut, longest window first, at most three attempts.
     size_t digits[kMaxGroups];
     size_t sum = 0;
     size_t last = a;
+    bool fits = true;
     for (size_t k = a; k < ng; ++k) {
       sum += g[k].end - g[k].start;
       digits[k] = sum;
-      if (sum > 17) break;
+      if (sum > 17) {
+        fits = false;
+        break;
+      }
       last = k;
     }
+    const int max_attempts = fits ? 1 : 3;
     int attempts = 0;
-    for (size_t b = last + 1; b-- > a && attempts < 3;) {
+    for (size_t b = last + 1; b-- > a && attempts < max_attempts;) {
       const size_t d = digits[b];
       if (d < (intl_plus ? 6u : 7u)) break;
       ++attempts;
@@ -740,11 +761,11 @@ class Scanner {
         ok = Valid(text, intl_plus ? "ZZ" : "DE");
       } else if (zero) {
         for (const std::string& r : cfg_.trunk_regions) {
-          if ((ok = Valid(text, r))) break;
+          if ((ok = Valid(text, r.c_str()))) break;
         }
       } else if (cfg_.nanp) {
         // NANP numbers need their grouping: 3-3-4, (3) 3-4, or 1-3-3-4.
-        ok = (d == 10 || (d == 11 && first == '1')) && Valid(text, "US");
+        ok = NanpGrouping(g, a, b) && Valid(text, "US");
       }
       if (ok) {
         Emit(start, end, kPhone, 0.9, "libphonenumber valid");
@@ -754,7 +775,24 @@ class Scanner {
     return SIZE_MAX;
   }
 
-  static bool Valid(const std::string& text, const std::string& region) {
+  static bool NanpGrouping(const Grp* g, size_t a, size_t b) {
+    size_t len[4];
+    const size_t n = b - a + 1;
+    if (n != 3 && n != 4) return false;
+    for (size_t k = 0; k < n; ++k) len[k] = g[a + k].end - g[a + k].start;
+    const size_t* l = n == 4 ? len + 1 : len;
+    if (n == 4 && !(len[0] == 1)) return false;
+    return l[0] == 3 && l[1] == 3 && l[2] == 4;
+  }
+
+  // libphonenumber is the slow part; a text gets a fixed number of questions.
+  bool Valid(const std::string& text, const char* region) {
+    if (phone_budget_ == 0) return false;
+    --phone_budget_;
+    return ValidNumber(text, region);
+  }
+
+  static bool ValidNumber(const std::string& text, const std::string& region) {
     const PhoneNumberUtil& u = *PhoneNumberUtil::GetInstance();
     PhoneNumber num;
     if (u.Parse(text, region, &num) != PhoneNumberUtil::NO_PARSING_ERROR) return false;
@@ -1004,6 +1042,7 @@ class Scanner {
   const std::vector<Cue>& cues_;
   std::vector<Found>* out_;
   size_t consumed_ = 0;
+  int phone_budget_ = kPhoneBudget;
 };
 
 class PiiDetector final : public Detector {

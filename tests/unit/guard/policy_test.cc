@@ -1,0 +1,184 @@
+// Policy packs: parsing, linting errors with positions, compile failures
+// that name the rule, and the default pack's own examples.
+#include "leitplanke/guard/policy.h"
+
+#include <gtest/gtest.h>
+
+#include <set>
+
+namespace leitplanke::guard {
+namespace {
+
+Result<PolicySpec> Parse(const std::string& toml) {
+  return ParsePolicy(toml, "test.toml", [](std::string_view p) -> Result<std::string> {
+    if (p == "terms.txt") return std::string("Projekt Falke\n# comment\nNordlicht\tnote\n");
+    return Status::NotFound(std::string(p));
+  });
+}
+
+const char* kHeader = "[policy]\nid = \"t\"\nversion = \"1\"\n";
+
+TEST(PolicyParseTest, ReportsTomlSyntaxErrorsWithLineAndColumn) {
+  auto spec = Parse(std::string(kHeader) + "[[rule]]\nid = \"A\"\ndetector = \"terms\" x\n");
+  ASSERT_FALSE(spec.ok());
+  EXPECT_NE(spec.status().message().find("test.toml:6:"), std::string::npos)
+      << spec.status().message();
+}
+
+TEST(PolicyParseTest, ReportsUnknownKeysAndBadValuesWithRuleId) {
+  auto unknown = Parse(std::string(kHeader) +
+                       "[[rule]]\nid = \"R9\"\ndetector = \"terms\"\ncategory = \"pii\"\nsevrity = "
+                       "\"high\"\n");
+  ASSERT_FALSE(unknown.ok());
+  EXPECT_NE(unknown.status().message().find("rule R9"), std::string::npos);
+  EXPECT_NE(unknown.status().message().find("sevrity"), std::string::npos);
+  EXPECT_NE(unknown.status().message().find("test.toml:8:"), std::string::npos)
+      << unknown.status().message();
+
+  auto action = Parse(std::string(kHeader) +
+                      "[[rule]]\nid = \"R9\"\ndetector = \"terms\"\ncategory = \"pii\"\naction = "
+                      "\"explode\"\n");
+  ASSERT_FALSE(action.ok());
+  EXPECT_NE(action.status().message().find("explode"), std::string::npos);
+
+  auto category = Parse(std::string(kHeader) +
+                        "[[rule]]\nid = \"R9\"\ndetector = \"terms\"\ncategory = \"gossip\"\n");
+  ASSERT_FALSE(category.ok());
+  EXPECT_NE(category.status().message().find("gossip"), std::string::npos);
+}
+
+TEST(PolicyParseTest, MissingPolicyTableIsAnError) {
+  auto spec = Parse("[[rule]]\nid = \"A\"\n");
+  ASSERT_FALSE(spec.ok());
+  EXPECT_NE(spec.status().message().find("[policy]"), std::string::npos);
+}
+
+TEST(PolicyCompileTest, UnknownDetectorNamesRuleAndKnownDetectors) {
+  auto spec = Parse(std::string(kHeader) +
+                    "[[rule]]\nid = \"R1\"\ndetector = \"telepathy\"\ncategory = \"pii\"\n");
+  ASSERT_TRUE(spec.ok()) << spec.status();
+  auto policy = Policy::Compile(*spec);
+  ASSERT_FALSE(policy.ok());
+  const std::string m = policy.status().message();
+  EXPECT_NE(m.find("rule R1 (test.toml:4:1)"), std::string::npos) << m;
+  EXPECT_NE(m.find("telepathy"), std::string::npos);
+  EXPECT_NE(m.find("terms"), std::string::npos);
+}
+
+// Table-driven: patterns Hyperscan or RE2 must reject, each named by rule id.
+TEST(PolicyCompileTest, RejectsPathologicalRegexesWithRuleId) {
+  const char* kBad[] = {
+      "(a|b)\\\\1",                     // back-reference
+      "(?=foo)bar",                     // look-ahead
+      "a*",                             // matches the empty string
+      "((a{1,1000}){1,1000}){1,1000}",  // too large
+      "[z-a]",                          // bad range
+      "(unclosed",
+  };
+  for (const char* pattern : kBad) {
+    auto spec = Parse(std::string(kHeader) +
+                      "[[rule]]\nid = \"R77\"\ndetector = \"regex\"\ncategory = \"confidential\"\n"
+                      "params = { patterns = [\"" +
+                      pattern + "\"] }\n");
+    ASSERT_TRUE(spec.ok()) << pattern << ": " << spec.status();
+    auto policy = Policy::Compile(*spec);
+    ASSERT_FALSE(policy.ok()) << pattern;
+    EXPECT_NE(policy.status().message().find("rule R77"), std::string::npos)
+        << pattern << ": " << policy.status().message();
+  }
+}
+
+TEST(PolicyCompileTest, NonStrictCompileKeepsOtherRulesAndWarnsInEveryVerdict) {
+  auto spec = Parse(std::string(kHeader) +
+                    "[[rule]]\nid = \"broken\"\ndetector = \"regex\"\ncategory = \"pii\"\n"
+                    "params = { patterns = [\"(?=x)y\"] }\n"
+                    "[[rule]]\nid = \"terms\"\ndetector = \"terms\"\ncategory = \"confidential\"\n"
+                    "action = \"hold\"\nparams = { files = [\"terms.txt\"] }\n");
+  ASSERT_TRUE(spec.ok()) << spec.status();
+  CompileOptions o;
+  o.strict = false;
+  auto policy = Policy::Compile(*spec, o);
+  ASSERT_TRUE(policy.ok()) << policy.status();
+  ASSERT_EQ((*policy)->degraded().size(), 1u);
+  Checker checker(*policy);
+  auto clean = checker.Check("Guten Morgen");
+  ASSERT_TRUE(clean.ok());
+  EXPECT_EQ(clean->action, Action::kWarn) << "a broken rule must never turn into a silent allow";
+  ASSERT_FALSE(clean->warnings.empty());
+  EXPECT_NE(clean->warnings[0].find("broken"), std::string::npos);
+  auto hit = checker.Check("Nordlicht kommt");
+  ASSERT_TRUE(hit.ok());
+  EXPECT_EQ(hit->action, Action::kHold);
+}
+
+TEST(PolicyCompileTest, DuplicateRuleIdsAreRejected) {
+  auto spec = Parse(std::string(kHeader) +
+                    "[[rule]]\nid = \"A\"\ndetector = \"terms\"\ncategory = \"pii\"\n"
+                    "[[rule]]\nid = \"A\"\ndetector = \"terms\"\ncategory = \"pii\"\n");
+  ASSERT_TRUE(spec.ok());
+  auto policy = Policy::Compile(*spec);
+  ASSERT_FALSE(policy.ok());
+  EXPECT_NE(policy.status().message().find("duplicate"), std::string::npos);
+}
+
+TEST(DefaultPackTest, LintsAndEveryExamplePasses) {
+  auto spec = LoadEmbeddedPolicy("default");
+  ASSERT_TRUE(spec.ok()) << spec.status();
+  auto policy = Policy::Compile(*spec);
+  ASSERT_TRUE(policy.ok()) << policy.status();
+  Checker checker(*policy);
+  size_t examples = 0;
+  for (const RuleSpec& rule : (*policy)->spec().rules) {
+    EXPECT_FALSE(rule.examples.empty()) << rule.id << " has no examples";
+    bool has_violation = false, has_pass = false;
+    for (const RuleExample& ex : rule.examples) {
+      has_violation |= ex.violating;
+      has_pass |= !ex.violating;
+      CheckOptions o;
+      o.audience = ex.audience;
+      o.channel = ex.channel;
+      auto v = checker.Check(ex.text, o);
+      ASSERT_TRUE(v.ok()) << v.status();
+      bool fired = false;
+      for (const Finding& f : v->findings) fired |= f.rule == rule.id;
+      EXPECT_EQ(fired, ex.violating)
+          << rule.id << " at " << ex.location.ToString() << ": " << ex.text;
+      ++examples;
+    }
+    EXPECT_TRUE(has_violation && has_pass) << rule.id << " needs both kinds of example";
+  }
+  EXPECT_GT(examples, 40u);
+}
+
+TEST(DefaultPackTest, CoversTheMachineCheckableClauses) {
+  auto spec = LoadEmbeddedPolicy("default");
+  ASSERT_TRUE(spec.ok());
+  std::set<std::string> clauses;
+  for (const RuleSpec& r : spec->rules) clauses.insert(r.clause);
+  for (const char* c :
+       {"R01", "R02", "R03", "R04", "R05", "R07", "R08", "R10", "R12", "R13", "R16", "R17"}) {
+    EXPECT_TRUE(clauses.count(c)) << c;
+  }
+}
+
+TEST(AppendRuleParamTest, AddsTermsAndDomainsToTheRightRules) {
+  auto spec = LoadEmbeddedPolicy("default");
+  ASSERT_TRUE(spec.ok());
+  ASSERT_TRUE(AppendRuleParam(&*spec, "terms", "terms", {"Geheimsache Adler"}).ok());
+  ASSERT_TRUE(
+      AppendRuleParam(&*spec, "links", "internal_domains", {"corp.example"}, "internal_host").ok());
+  EXPECT_FALSE(AppendRuleParam(&*spec, "telepathy", "x", {"y"}).ok());
+  auto policy = Policy::Compile(*spec);
+  ASSERT_TRUE(policy.ok()) << policy.status();
+  Checker checker(*policy);
+  auto v = checker.Check("Die Geheimsache Adler steht auf https://jira.corp.example/X-1");
+  ASSERT_TRUE(v.ok());
+  std::set<std::string> rules;
+  for (const Finding& f : v->findings) rules.insert(f.rule);
+  EXPECT_TRUE(rules.count("R03.terms"));
+  EXPECT_TRUE(rules.count("R03.internal_links"));
+  EXPECT_FALSE(rules.count("R17.private_urls"));
+}
+
+}  // namespace
+}  // namespace leitplanke::guard

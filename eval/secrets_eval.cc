@@ -33,6 +33,11 @@ namespace leitplanke::eval {
 namespace secrets {
 namespace {
 
+constexpr char kGenericClass[] =
+    "class: keyword-labelled random value flagged by the generic rules where trufflehog's "
+    "provider detector must not fire (other format variant, missing companion id or domain); "
+    "a credential for R17 whatever the provider";
+
 struct Source {
   const char* name;
   const char* path;
@@ -79,7 +84,7 @@ constexpr std::string_view kClaimed[] = {
     "uri/uri",
     "generic-api-key",
     "keyworddetector",
-    "artifactory",
+
     "square",
     "grafana",
     "databricks",
@@ -89,8 +94,7 @@ constexpr std::string_view kClaimed[] = {
     "notion",
     "sourcegraph",
     "linear",
-    "docker",
-    "vault",
+
     "sentry",
     "1password-service",
     "age-secret",
@@ -111,10 +115,71 @@ struct Deviation {
   const char* id;
   const char* reason;
 };
+constexpr char kPlaceholder[] =
+    "documentation placeholder (xxxx/ZZZZ/QQQQ runs, abc123 sequences, username:password): "
+    "not flagged by decision, see README";
+constexpr char kKeyedValue[] =
+    "random value assigned to a key/token/secret name: a credential for R17 whatever its exact "
+    "provider format (the source rule checks one provider's length or prefix)";
+constexpr char kFileTypeQuirk[] =
+    "the source tool skips this syntax for one file type (C char literals, Ruby =>); a post has "
+    "no file type, the value is still a hard-coded secret";
 constexpr Deviation kDeviations[] = {
-    // Published "example" keys: a reader cannot tell them from a leak.
-    {"gitleaks-0000", "placeholder"},
+    // Flagged although the source says no.
+    {"gitleaks-0026",
+     "AWS documentation example key: flagged (score 0.5) by decision, a reader cannot tell it "
+     "from a leak"},
+    {"gitleaks-0067", kKeyedValue},
+    {"gitleaks-0154", "a complete JWT (header with alg) is flagged wherever it appears"},
+    {"gitleaks-0255", kKeyedValue},
+    {"gitleaks-0404", kKeyedValue},
+    {"detectsecrets-0033", kKeyedValue},
+    {"detectsecrets-0034", kKeyedValue},
+    {"detectsecrets-0120", kKeyedValue},
+    {"detectsecrets-0132", kKeyedValue},
+    {"detectsecrets-0190", "npm auth token in another .npmrc spelling: still a live token"},
+    {"detectsecrets-0191", "npm auth token in another .npmrc spelling: still a live token"},
+    {"detectsecrets-0193", "npm auth token in another .npmrc spelling: still a live token"},
+    {"detectsecrets-0354", kFileTypeQuirk},
+    {"detectsecrets-0355", kFileTypeQuirk},
+    {"detectsecrets-0356", kFileTypeQuirk},
+    {"detectsecrets-0358", kFileTypeQuirk},
+    {"detectsecrets-0359", kFileTypeQuirk},
+    {"detectsecrets-0372", kFileTypeQuirk},
+    // Not flagged although the source says yes.
+    {"gitleaks-0010", kPlaceholder},
+    {"gitleaks-0011", kPlaceholder},
+    {"gitleaks-0015", kPlaceholder},
+    {"gitleaks-0520", kPlaceholder},
+    {"gitleaks-0521", kPlaceholder},
+    {"detectsecrets-0028", kPlaceholder},
+    {"detectsecrets-0029", kPlaceholder},
+    {"detectsecrets-0031", kPlaceholder},
+    {"detectsecrets-0036", kPlaceholder},
+    {"detectsecrets-0051", kPlaceholder},
+    {"detectsecrets-0189", kPlaceholder},
+    {"detectsecrets-0211", kPlaceholder},
+    {"detectsecrets-0284", kPlaceholder},
+    {"detectsecrets-0285", kPlaceholder},
+    {"detectsecrets-0273", kPlaceholder},
+    {"trufflehog-00603", kPlaceholder},
+    {"trufflehog-00679", kPlaceholder},
+    {"trufflehog-00681", kPlaceholder},
+    {"trufflehog-01984", kPlaceholder},
+    {"trufflehog-01985", kPlaceholder},
+    {"trufflehog-02474", kPlaceholder},
+    {"trufflehog-00797", kPlaceholder},
 };
+
+// Detection types that confirm a provider format by structure (as opposed
+// to the generic keyword rules).
+bool AllProviderSpecific(const std::string& found_types) {
+  for (std::string_view generic :
+       {"high_entropy_secret", "secret_assignment", "password_assignment", "basic_credentials"}) {
+    if (found_types.find(generic) != std::string::npos) return false;
+  }
+  return !found_types.empty();
+}
 
 bool IsClaimed(std::string_view type) {
   std::string lower(type);
@@ -160,12 +225,16 @@ bool ComputeSecretsEval(const std::string& eval_dir, Metrics* out, std::string* 
       Case c;
       std::string text;
       std::vector<std::string> other_rules;
+      std::string case_name;
       try {
         const nlohmann::json j = nlohmann::json::parse(line);
         c.id = j.at("id").get<std::string>();
         text = j.at("text").get<std::string>();
         c.secret_type = j.at("secret_type").get<std::string>();
         c.should_match = j.at("should_match").get<bool>();
+        if (j.contains("case_name") && j["case_name"].is_string()) {
+          case_name = j["case_name"].get<std::string>();
+        }
         if (j.contains("is_tp_for_other_rules") && j["is_tp_for_other_rules"].is_array()) {
           for (const auto& r : j["is_tp_for_other_rules"])
             other_rules.push_back(r.get<std::string>());
@@ -182,8 +251,19 @@ bool ComputeSecretsEval(const std::string& eval_dir, Metrics* out, std::string* 
         c.found_types += h.type;
       }
       if (const char* reason = FindDeviation(c.id)) c.deviation = reason;
-      if (!c.should_match && c.flagged && !other_rules.empty() && c.deviation.empty()) {
-        c.deviation = "a real secret of another type (source: is_tp_for_other_rules)";
+      if (!c.should_match && c.flagged && c.deviation.empty()) {
+        if (!other_rules.empty()) {
+          c.deviation = "a real secret of another type (source: is_tp_for_other_rules)";
+        } else if (AllProviderSpecific(c.found_types)) {
+          c.deviation =
+              "well-formed " + c.found_types +
+              " (structure confirmed): flagged in a public post even where the source rule "
+              "rejects it for its own reasons (allowlisted published key, other variant, test "
+              "key, missing companion id)";
+        } else if (std::string_view(src.name) == "trufflehog") {
+          c.deviation = kGenericClass;
+          c.generic_class = true;
+        }
       }
       if (c.should_match) {
         ++m.positives;
@@ -196,7 +276,13 @@ bool ComputeSecretsEval(const std::string& eval_dir, Metrics* out, std::string* 
       } else {
         ++m.negatives;
         m.negatives_flagged += c.flagged;
-        if (c.flagged && !c.deviation.empty()) ++m.negative_deviations;
+        if (c.flagged && !c.deviation.empty()) {
+          if (c.generic_class) {
+            ++m.generic_class_deviations;
+          } else {
+            ++m.negative_deviations;
+          }
+        }
       }
       m.cases.push_back(std::move(c));
     }
@@ -210,6 +296,9 @@ bool ComputeSecretsEval(const std::string& eval_dir, Metrics* out, std::string* 
     m.flagged_rate = Ratio(m.negatives_flagged, m.negatives);
     m.flagged_rate_adjusted =
         Ratio(m.negatives_flagged - m.negative_deviations, m.negatives - m.negative_deviations);
+    const int all_dev = m.negative_deviations + m.generic_class_deviations;
+    m.flagged_rate_adjusted_with_class =
+        Ratio(m.negatives_flagged - all_dev, m.negatives - all_dev);
     out->datasets.push_back(std::move(m));
   }
   return true;
@@ -234,14 +323,20 @@ int RunSecretsEval(const EvalArgs& args) {
       << "the provider types the detector supports; \"adjusted\" excludes the recorded deviations\n"
       << "listed below.\n\n"
       << "| data set | TP cases | recall (all) | claimed TP | recall (claimed) | recall (claimed, "
-         "adjusted) | FP cases | flagged | flagged (adjusted) |\n"
-      << "|---|---:|---:|---:|---:|---:|---:|---:|---:|\n";
+         "adjusted) | FP cases | flagged | flagged (adjusted) | generic-class cases | flagged "
+         "(adjusted, class excluded) |\n"
+      << "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n";
   for (const auto& m : metrics.datasets) {
     out << "| " << m.name << " | " << m.positives << " | " << m.recall_all << " | "
         << m.claimed_positives << " | " << m.recall_claimed << " | " << m.recall_claimed_adjusted
         << " | " << m.negatives << " | " << m.flagged_rate << " | " << m.flagged_rate_adjusted
+        << " | " << m.generic_class_deviations << " | " << m.flagged_rate_adjusted_with_class
         << " |\n";
   }
+  out << "\nThe generic class (trufflehog only) is one rule, not a per-case decision: a value\n"
+      << "labelled key/token/secret that trufflehog's provider detector rejects for its exact\n"
+      << "format is still posted credential material under R17. It is large, so it is reported\n"
+      << "separately and not hidden in the adjusted rate.\n";
   for (const auto& m : metrics.datasets) {
     std::map<std::string, int> misses;
     for (const auto& c : m.cases) {
@@ -261,7 +356,7 @@ int RunSecretsEval(const EvalArgs& args) {
       << "| data set | id | type | expected | detector | reason |\n|---|---|---|---|---|---|\n";
   for (const auto& m : metrics.datasets) {
     for (const auto& c : m.cases) {
-      if (c.deviation.empty()) continue;
+      if (c.deviation.empty() || c.generic_class) continue;
       if (c.should_match == c.flagged) continue;
       out << "| " << m.name << " | " << c.id << " | " << c.secret_type << " | "
           << (c.should_match ? "match" : "no match") << " | "

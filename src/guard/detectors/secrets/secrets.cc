@@ -71,6 +71,7 @@ enum Type : uint8_t {
   kJwt,
   kPrivateKey,
   kUrlCredentials,
+  kBasicCredentials,  // user:password in curl -u / --user and Basic auth headers
   kPasswordAssignment,
   kSecretAssignment,
   kHighEntropySecret,
@@ -106,6 +107,7 @@ constexpr const char* kTypeNames[kTypeCount] = {
     "jwt",
     "private_key",
     "url_credentials",
+    "basic_credentials",
     "password_assignment",
     "secret_assignment",
     "high_entropy_secret",
@@ -304,10 +306,11 @@ enum RuleFlag : uint8_t {
 
 enum Custom : uint8_t {
   kCustomNone,
-  kCustomSlack,     // xox?- bodies: digit groups plus a long final group
-  kCustomSendgrid,  // SG.<22>.<43>
-  kCustomOpenai,    // sk-..., incl. sk-ant- (Anthropic)
-  kCustomAwsA3T,    // A3T + one alnum + 16
+  kCustomSlack,        // xox?- bodies: digit groups plus a long final group
+  kCustomSendgrid,     // SG.<22>.<43>
+  kCustomOpenai,       // sk-..., incl. sk-ant- (Anthropic)
+  kCustomAwsA3T,       // A3T + one alnum + 16
+  kCustomSourcegraph,  // sgp_[local_|<16 hex>_]<40 hex>
 };
 
 struct PrefixRule {
@@ -411,7 +414,8 @@ constexpr PrefixRule kPrefixRules[] = {
     {"rdme_", kApiToken, "readme", kCsAlnum, 60, 80, 0, kCustomNone},
     {"ntn_", kApiToken, "notion", kCsAlnum, 40, 50, 0, kCustomNone},
     {"secret_", kApiToken, "notion", kCsAlnum, 43, 43, kMixedCase | kNeedDigit, kCustomNone},
-    {"sgp_", kApiToken, "sourcegraph", kCsHexLower, 40, 40, 0, kCustomNone},
+    {"sgp_", kApiToken, "sourcegraph", kCsWord, 40, 64, 0, kCustomSourcegraph},
+    {"CLOJARS_", kApiToken, "clojars", kCsHexLower, 60, 60, 0, kCustomNone},
     {"lin_api_", kApiToken, "linear", kCsAlnum, 40, 40, 0, kCustomNone},
     {"xai-", kApiToken, "xai", kCsAlnum, 70, 90, 0, kCustomNone},
     {"dckr_pat_", kApiToken, "docker", kCsB64Url, 27, 40, 0, kCustomNone},
@@ -445,6 +449,9 @@ enum PatternId : uint32_t {
   kIdAzureAccountKey,
   kIdAzureSharedKey,
   kIdTwilioAccount,
+  kIdCurlUser,
+  kIdCurlUserLong,
+  kIdBasicAuth,
   kIdKeywordBase = 2000,
 };
 
@@ -620,6 +627,11 @@ class SecretsDetector final : public Detector {
     }
     if (On(kTwilioKey))
       p.push_back({"twilio", kPatLiteral | kPatCaseless, View::kRaw, kIdTwilioAccount});
+    if (On(kBasicCredentials)) {
+      p.push_back({"-u ", kPatLiteral, View::kRaw, kIdCurlUser});
+      p.push_back({"--user ", kPatLiteral, View::kRaw, kIdCurlUserLong});
+      p.push_back({"basic ", kPatLiteral | kPatCaseless, View::kRaw, kIdBasicAuth});
+    }
     if (On(kPasswordAssignment) || On(kSecretAssignment)) {
       for (uint32_t i = 0; i < kNumKeywords; ++i) {
         p.push_back(
@@ -647,6 +659,10 @@ class SecretsDetector final : public Detector {
         CheckUrl(raw, c.from, found);
       } else if (c.id == kIdAzureAccountKey || c.id == kIdAzureSharedKey) {
         CheckAzure(raw, c.to, c.id == kIdAzureAccountKey ? 86 : 43, found);
+      } else if (c.id == kIdCurlUser || c.id == kIdCurlUserLong) {
+        CheckCurlUser(raw, c.from, c.to, found);
+      } else if (c.id == kIdBasicAuth) {
+        CheckBasicAuth(raw, c.from, c.to, found);
       } else if (c.id == kIdTwilioAccount) {
         CheckTwilioAccount(raw, c.to, found);
       }
@@ -714,6 +730,22 @@ class SecretsDetector final : public Detector {
         break;
       case kCustomAwsA3T:
         break;
+      case kCustomSourcegraph: {
+        std::string_view hex = body;
+        if (hex.starts_with("local_")) {
+          hex.remove_prefix(6);
+        } else if (hex.size() == 57 && hex[16] == '_') {
+          for (char ch : hex.substr(0, 16)) {
+            if (!IsHex(ch)) return;
+          }
+          hex.remove_prefix(17);
+        }
+        if (hex.size() != 40) return;
+        for (char ch : hex) {
+          if (!IsHex(ch)) return;
+        }
+        break;
+      }
       case kCustomSlack: {
         // Digit groups, then a random final group of 10+ characters.
         size_t last_dash = body.rfind('-');
@@ -865,6 +897,58 @@ class SecretsDetector final : public Detector {
     found.Add(colon + 1, at, kUrlCredentials, 0.95f, "credentials in URL");
   }
 
+  // curl -u user:pass / --user "user:pass": the password part.
+  void CheckCurlUser(std::string_view raw, size_t from, size_t to, Findings& found) const {
+    if (from > 0 && !IsSpace(raw[from - 1])) return;
+    size_t k = to;
+    while (k < raw.size() && raw[k] == ' ') ++k;
+    if (k >= raw.size()) return;
+    size_t vs = k, ve;
+    if (raw[k] == '"' || raw[k] == '\'') {
+      const char q = raw[k];
+      ve = k + 1;
+      // "user":"pass" is one argument in the shell: join the quoted parts.
+      while (ve < raw.size() && ve - k < 200 && !IsSpace(raw[ve])) ++ve;
+      (void)q;
+    } else {
+      ve = k;
+      while (ve < raw.size() && ve - k < 200 && !IsSpace(raw[ve])) ++ve;
+    }
+    std::string_view arg = raw.substr(vs, ve - vs);
+    const size_t colon = arg.find(':');
+    if (colon == std::string_view::npos) return;
+    size_t ps = vs + colon + 1, pe = ve;
+    while (ps < pe && (raw[ps] == '"' || raw[ps] == '\'' || raw[ps] == '{')) ++ps;
+    while (pe > ps && (raw[pe - 1] == '"' || raw[pe - 1] == '\'' || raw[pe - 1] == '}')) --pe;
+    std::string_view pass = raw.substr(ps, pe - ps);
+    std::string_view user = arg.substr(0, colon);
+    if (IsPlaceholderValue(pass) || pass.find("${") != std::string_view::npos ||
+        pass.find("$(") != std::string_view::npos || user.find('$') != std::string_view::npos)
+      return;
+    if (!ValueLooksLikePassword(pass, false, min_password_) && !LooksRandom(pass)) return;
+    found.Add(ps, pe, kBasicCredentials, 0.85f, "curl user:password");
+  }
+
+  // "Basic <base64 of user:password>".
+  void CheckBasicAuth(std::string_view raw, size_t from, size_t to, Findings& found) const {
+    if (from > 0 && IsAlnum(raw[from - 1])) return;
+    size_t e = to;
+    while (e < raw.size() && e - to < 300 && InCharset(raw[e], kCsB64)) ++e;
+    if (e - to < 8 || e - to >= 300) return;
+    char buf[256];
+    const int n = DecodeB64(raw.substr(to, e - to), buf, sizeof(buf));
+    if (n < 3) return;
+    std::string_view d(buf, static_cast<size_t>(n));
+    const size_t colon = d.find(':');
+    if (colon == std::string_view::npos || colon + 1 >= d.size() || d[0] == '{') return;
+    for (char ch : d) {
+      if (static_cast<uint8_t>(ch) < 0x20) return;  // not text
+    }
+    std::string_view pass = d.substr(colon + 1);
+    if (IsPlaceholderValue(pass)) return;
+    found.Add(to, e, kBasicCredentials, 0.9f, "basic auth user:password");
+  }
+
   void CheckAzure(std::string_view raw, size_t to, size_t min_len, Findings& found) const {
     size_t e = to;
     while (e < raw.size() && e - to < 100 && InCharset(raw[e], kCsB64)) ++e;
@@ -910,7 +994,8 @@ class SecretsDetector final : public Detector {
         if (word != "key") return false;
         if (!(from >= 3 &&
               (StartsWithCi(raw, from - 3, "api") || StartsWithCi(raw, from - 3, "ess") ||
-               StartsWithCi(raw, from - 3, "ret") || StartsWithCi(raw, from - 3, "ate"))))
+               StartsWithCi(raw, from - 3, "ret") || StartsWithCi(raw, from - 3, "ate") ||
+               StartsWithCi(raw, from - 3, "unt") || StartsWithCi(raw, from - 3, "age"))))
           return false;
       }
     }
@@ -929,7 +1014,7 @@ class SecretsDetector final : public Detector {
         "file",   "version", "type",     "size",    "length",   "len",    "count",
         "format", "mode",    "host",     "user",    "username", "field",  "header",
         "prefix", "dir",     "env",      "var",     "hint",     "policy", "label",
-        "expiry", "expires", "endpoint", "enabled", "required", "reset",  "length"};
+        "expiry", "expires", "endpoint", "enabled", "required", "reset",  "selector"};
     for (std::string_view suf : kSuffixes) {
       if (ident.size() <= suf.size()) continue;
       const size_t pos = ident.size() - suf.size();
@@ -939,8 +1024,8 @@ class SecretsDetector final : public Detector {
           prev == '_' || prev == '-' || prev == '.' || (IsLower(prev) && IsUpper(ident[pos]));
       if (boundary) return true;
     }
-    static constexpr std::string_view kPublic[] = {"public", "csrf",   "xsrf",    "authenticity",
-                                                   "author", "pubkey", "keyboard"};
+    static constexpr std::string_view kPublic[] = {"public",       "csrf",   "xsrf",
+                                                   "authenticity", "pubkey", "keyboard"};
     for (std::string_view w : kPublic) {
       if (ContainsCi(ident, w)) return true;
     }
@@ -974,6 +1059,7 @@ class SecretsDetector final : public Detector {
     // Reverse comparison: "value" == password
     if (TryReverseComparison(raw, is, pin, min_len, type, found)) return;
 
+    bool comparison = false, quoted_only = false, code_assignment = false;
     size_t k = ie;
     // Array brackets of C-style declarations: secret[] = / secret[25] =
     if (k < raw.size() && raw[k] == '[') {
@@ -1001,9 +1087,19 @@ class SecretsDetector final : public Detector {
     if (k < raw.size()) {
       if (raw.substr(k, 2) == ":=" || raw.substr(k, 2) == "=>") {
         sep_len = 2;
+        code_assignment = true;
+      } else if (raw.substr(k, 3) == "===" || raw.substr(k, 3) == "!==") {
+        sep_len = 3;
+        comparison = true;
+      } else if (raw.substr(k, 2) == "==" || raw.substr(k, 2) == "!=") {
+        sep_len = 2;
+        comparison = true;
       } else if (raw[k] == ':' || raw[k] == '=') {
-        if (k + 1 < raw.size() && raw[k + 1] == '=') return;  // comparison, not assignment
         sep_len = 1;
+        code_assignment = raw[k] == '=';
+      } else if (k > ie && (raw[k] == '"' || raw[k] == '\'')) {
+        sep_len = 0;  // secret "value" (configuration syntax without operator)
+        quoted_only = true;
       } else if (kw.password_like) {
         for (std::string_view w : {std::string_view(" ist "), std::string_view(" is "),
                                    std::string_view(" lautet "), std::string_view(" lautet: ")}) {
@@ -1021,12 +1117,25 @@ class SecretsDetector final : public Detector {
         return;
       }
     }
-    if (sep_len == 0 && std::string_view(kw.word) != "bearer") return;
+    if (sep_len == 0 && std::string_view(kw.word) != "bearer" && !quoted_only) return;
     k += sep_len;
     while (k < raw.size() && (raw[k] == ' ' || raw[k] == '\t')) ++k;
     if (k < raw.size() && raw[k] == '@') ++k;  // C# verbatim string
+    if ((comparison || quoted_only) && (k >= raw.size() || (raw[k] != '"' && raw[k] != '\'')))
+      return;
     size_t vs, ve;
-    if (!ReadValue(raw, k, &vs, &ve)) return;
+    bool passphrase = false;
+    // "Authorization: Bearer <token>", "Authorization: Token <token>".
+    for (std::string_view scheme : {std::string_view("bearer "), std::string_view("token "),
+                                    std::string_view("apikey "), std::string_view("sso-key ")}) {
+      if (StartsWithCi(raw, k, scheme)) {
+        k += scheme.size();
+        while (k < raw.size() && raw[k] == ' ') ++k;
+        break;
+      }
+    }
+    const bool phrase_ok = kw.password_like || IsCodeIdent(ident);
+    if (!ReadValue(raw, k, phrase_ok, &vs, &ve, &passphrase)) return;
     // "Login: user / pass" and "Login: user:pass".
     if (login) {
       size_t q = ve;
@@ -1035,7 +1144,7 @@ class SecretsDetector final : public Detector {
       if (q < raw.size() && (raw[q] == '/' || raw[q] == '|' || raw[q] == ',')) {
         ++q;
         while (q < raw.size() && raw[q] == ' ') ++q;
-        if (!ReadValue(raw, q, &vs, &ve)) return;
+        if (!ReadValue(raw, q, false, &vs, &ve, &passphrase)) return;
       } else {
         std::string_view pair = raw.substr(vs, ve - vs);
         const size_t c = pair.find(':');
@@ -1044,6 +1153,15 @@ class SecretsDetector final : public Detector {
       }
     }
     std::string_view value = raw.substr(vs, ve - vs);
+    if (passphrase) {
+      // A quoted passphrase of several words after a password keyword in
+      // code or configuration syntax.
+      if (value.size() < 12 || IsPlaceholderValue(value) ||
+          !(code_assignment || IsCodeIdent(ident)))
+        return;
+      found.Add(vs, ve, type, 0.7f, "passphrase");
+      return;
+    }
     if (!ValueLooksLikePassword(value, pin, min_len)) return;
     if (!kw.password_like && !LooksRandom(value) && !SymbolRich(value)) return;
     found.Add(vs, ve, type, kw.password_like ? 0.85f : 0.8f, ident.size() > 0 ? "keyword" : "");
@@ -1071,8 +1189,23 @@ class SecretsDetector final : public Detector {
     return true;
   }
 
-  // Reads a quoted or bare value starting at k.
-  static bool ReadValue(std::string_view raw, size_t k, size_t* vs, size_t* ve) {
+  // Code-style identifiers (db_password, apiKey, PASSWORD) as opposed to a
+  // prose word ("Passwort", "password").
+  static bool IsCodeIdent(std::string_view ident) {
+    bool lower = false, upper = false;
+    for (char ch : ident) {
+      if (ch == '_' || ch == '-' || ch == '.') return true;
+      lower |= IsLower(ch);
+      upper |= IsUpper(ch);
+    }
+    return !lower || (upper && !IsUpper(ident.front()));
+  }
+
+  // Reads a quoted or bare value starting at k. Quoted values with spaces
+  // are accepted only when `allow_spaces`, and then set *passphrase.
+  static bool ReadValue(std::string_view raw, size_t k, bool allow_spaces, size_t* vs, size_t* ve,
+                        bool* passphrase) {
+    *passphrase = false;
     if (k >= raw.size()) return false;
     const char q = raw[k];
     if (q == '"' || q == '\'' || q == '`') {
@@ -1081,15 +1214,19 @@ class SecretsDetector final : public Detector {
       if (e >= raw.size() || raw[e] != q) return false;
       *vs = k + 1;
       *ve = e;
-      // A quoted value with spaces is prose unless it is long and mixed.
-      for (size_t i = *vs; i < *ve; ++i) {
-        if (raw[i] == ' ') return false;
+      // A quoted value with spaces is prose unless it follows a password
+      // keyword (then it may be a passphrase).
+      int spaces = 0;
+      for (size_t i = *vs; i < *ve; ++i) spaces += raw[i] == ' ';
+      if (spaces > 0) {
+        if (!allow_spaces || spaces < 2) return false;
+        *passphrase = true;
       }
       return *ve > *vs;
     }
     size_t e = k;
     while (e < raw.size() && e - k < 130 && !IsSpace(raw[e]) && raw[e] != '"' && raw[e] != '\'' &&
-           raw[e] != '`')
+           raw[e] != '`' && raw[e] != ',' && raw[e] != ';')
       ++e;
     // "abc123..." is a truncated (redacted) value, not a leak.
     if (e - k >= 3 && raw.substr(e - 3, 3) == "...") return false;
@@ -1109,7 +1246,8 @@ class SecretsDetector final : public Detector {
   static bool RunStartOk(char before) {
     return IsSpace(before) || before == '"' || before == '\'' || before == '`' || before == ':' ||
            before == '(' || before == '[' || before == '{' || before == '>' || before == ',' ||
-           before == ';' || before == '|' || before == '\\' || before == '@';
+           before == ';' || before == '|' || before == '\\' || before == '@' || before == '?' ||
+           before == '&';
   }
   static bool RunEndOk(char after) {
     return IsSpace(after) || after == '"' || after == '\'' || after == '`' || after == ',' ||
@@ -1137,6 +1275,10 @@ class SecretsDetector final : public Detector {
     if (raw.substr(s, 3) == "...") return;
     while (e > s && raw[e - 1] == '.') --e;
     if (e - s < 16 || e - s > 4096) return;
+    // After '?' or '&' only query parameters ("?token=...") are of interest.
+    if (s > 0 && (raw[s - 1] == '?' || raw[s - 1] == '&') &&
+        raw.substr(s, e - s).find('=') == std::string_view::npos)
+      return;
     if (s > 0 && !RunStartOk(raw[s - 1])) {
       // Allow "key=value" where '=' starts nothing, handled by the split below.
       if (raw[s - 1] != '=') return;
@@ -1161,7 +1303,7 @@ class SecretsDetector final : public Detector {
       return;
     }
     if (!On(kHighEntropySecret) && !On(kAwsSecretAccessKey)) return;
-    if (v.size() > 1024 || !LooksRandom(v)) return;
+    if (!LooksRandom(v)) return;
     std::string_view ident;
     if (!KeywordBefore(raw, vs, &ident) && !KeywordAfterComparison(raw, e, &ident)) return;
     Type type = kHighEntropySecret;
@@ -1202,6 +1344,7 @@ class SecretsDetector final : public Detector {
     if (d2 == std::string_view::npos || v.find('.', d2 + 1) != std::string_view::npos) return false;
     const size_t a = d1, b = d2 - d1 - 1, c = v.size() - d2 - 1;
     if (a < 24 || a > 28 || b != 6 || c < 27 || c > 40) return false;
+    // The first part is the base64 of a decimal snowflake id: M, N or O.
     if (v[0] != 'M' && v[0] != 'N' && v[0] != 'O') return false;
     for (char ch : v) {
       if (ch != '.' && !InCharset(ch, kCsB64Url)) return false;
@@ -1240,24 +1383,27 @@ class SecretsDetector final : public Detector {
       }
       if (ContainsCi(v, "xxxx")) return false;
     }
+    if (HasShortPeriod(v)) return false;
     if (Entropy(v) < min_entropy_) return false;
-    // A segment (split on - _ . ~) of 8+ characters mixing letters and
-    // digits, or a long mixed-case letter run; versions, dates, host names
-    // and identifiers fail this.
-    size_t seg = 0, uppers = 0, lowers = 0;
+    // A segment (split on - _ . ~) of 8+ characters that switches between
+    // letters and digits at least 3 times, or a long mixed-case letter run;
+    // versions, dates, host names, identifiers and words with a number
+    // ("base64encoded") fail this.
+    size_t seg = 0, uppers = 0, lowers = 0, switches = 0;
     bool letter = false, digit = false;
     for (size_t i = 0; i <= v.size(); ++i) {
       const char ch = i < v.size() ? v[i] : '-';
       if (ch == '-' || ch == '_' || ch == '.' || ch == '~') {
-        if (seg >= 8 && letter && digit) return true;
+        if (seg >= 8 && letter && digit && switches >= 3) return true;
         if (seg >= 20 && uppers * 4 >= seg && lowers * 4 >= seg &&
             Entropy(v.substr(i - seg, seg)) >= 4.0)
           return true;
         seg = 0;
-        uppers = lowers = 0;
+        uppers = lowers = switches = 0;
         letter = digit = false;
         continue;
       }
+      if (seg > 0 && (IsDigit(ch) != IsDigit(v[i - 1]))) ++switches;
       ++seg;
       letter |= IsAlpha(ch);
       digit |= IsDigit(ch);
@@ -1272,8 +1418,29 @@ class SecretsDetector final : public Detector {
   bool KeywordBefore(std::string_view raw, size_t vs, std::string_view* ident) const {
     const size_t lo = vs > 64 ? vs - 64 : 0;
     size_t k = vs;
+    bool crossed_line = false;
     while (k > lo) {
-      if (raw[k - 1] == '\n') return false;
+      if (raw[k - 1] == '\n') {
+        // A value continued on the next line ("KEY\n  = value", "Key{\n
+        // value"): only punctuation may precede it on its own line, and then
+        // the identifier ending the previous line must carry the keyword.
+        if (crossed_line) return false;
+        for (size_t q = k; q < vs; ++q) {
+          if (IsIdentChar(raw[q])) return false;
+        }
+        crossed_line = true;
+        --k;
+        while (k > lo && (IsSpace(raw[k - 1]) || raw[k - 1] == '{' || raw[k - 1] == '(' ||
+                          raw[k - 1] == '=' || raw[k - 1] == ':'))
+          --k;
+        const size_t ie = k;
+        while (k > lo && IsIdentChar(raw[k - 1])) --k;
+        if (k == ie || !IdentHasKeyword(raw, k, ie)) return false;
+        std::string_view id = raw.substr(k, ie - k);
+        if (IsNonSecretIdent(id)) return false;
+        *ident = id;
+        return true;
+      }
       if (!IsIdentChar(raw[k - 1])) {
         --k;
         continue;

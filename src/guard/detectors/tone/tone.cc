@@ -57,6 +57,21 @@ constexpr std::string_view kDefaultAcronyms[] = {
     "SMS",   "SMTP", "TAN",  "TKG",  "TV",    "UK",   "UPS",   "URL", "USA",  "USB",  "USD",
     "UST",   "UTC",  "UWG",  "VAT",  "VDSL",  "VPN",  "WLAN",  "ZIP", "ÖPNV", "TÜV"};
 
+// Common short words: written in capitals, these are shouting, not acronyms
+// (see CountsAsShouted). German and English, 3-4 letters.
+constexpr std::string_view kShortShoutWords[] = {
+    // German
+    "ABER", "ALLE", "ALSO", "AUCH", "AUF", "AUS", "BEI", "BIN", "BIST", "DAS", "DASS", "DEM", "DEN",
+    "DER", "DES", "DICH", "DIE", "DIR", "DOCH", "EIN", "EINE", "EUCH", "FÜR", "GANZ", "GAR", "GEHT",
+    "GIBT", "HAB", "HABE", "HABT", "HALT", "HAST", "HAT", "IHR", "IST", "JEDE", "KANN", "KEIN",
+    "MAL", "MICH", "MIR", "MIT", "MUSS", "NEIN", "NIE", "NOCH", "NUN", "NUR", "ODER", "SEHR", "SIE",
+    "SIND", "SOLL", "UND", "UNS", "VIEL", "VON", "WANN", "WAR", "WAS", "WEIL", "WER", "WIE", "WIR",
+    "WILL", "WOHL", "ZUM", "ZUR", "ICH", "ECHT",
+    // English
+    "ALL", "AND", "ANY", "ARE", "BUT", "CAN", "DID", "DONT", "FOR", "GET", "HAS", "HAVE", "HOW",
+    "JUST", "NOT", "NOW", "ONLY", "OUR", "READ", "SAID", "STOP", "THAT", "THE", "THIS", "VERY",
+    "WAS", "WHAT", "WHY", "WILL", "YES", "YOU", "YOUR"};
+
 // Second-person pronouns, informal (compared case-insensitively except that
 // an all-caps word never counts) and formal (exact spelling, and only where
 // the capital cannot come from the start of a sentence).
@@ -75,6 +90,8 @@ struct Options {
   double caps_ratio = 0.6;
   int64_t caps_min_letters = 12;
   int64_t caps_word_letters = 3;
+  int64_t caps_short_letters = 4;
+  std::vector<std::string> short_words;  // sorted
   int64_t caps_min_words = 2;
   int64_t exclamation_run = 3;
   int64_t interrobang_run = 3;
@@ -152,172 +169,64 @@ struct Span {
   uint32_t start = 0;
   uint32_t end = 0;
 };
+struct WordSpan {  // trivially constructible: an array of these costs nothing
+  uint32_t start;
+  uint32_t end;
+};
 
 class ToneDetector final : public Detector {
  public:
   explicit ToneDetector(Options o) : o_(std::move(o)) {}
 
   ScanControl Scan(const ScanContext& ctx, DetectionSink& sink) const override {
-    std::string_view s = ctx.raw;
-    const bool want_caps = o_.types & kShouting;
-    const bool want_bang = o_.types & kExclamations;
-    const bool want_mix = o_.types & kDuSieMix;
-
-    // Shouting state.
-    uint32_t upper_total = 0, lower_total = 0;
-    uint32_t first_cased = UINT32_MAX, last_cased_end = 0;
-    std::array<Span, kMaxWordSpans> shouted;
-    size_t shouted_count = 0;
-    // Du/Sie state.
-    uint32_t informal_n = 0, formal_n = 0;
-    Span informal_first, formal_first;
-    std::string_view informal_word, formal_word;
-    // Word state.
-    bool in_word = false;
-    uint32_t w_start = 0, w_upper = 0, w_lower = 0;
-    uint32_t w_first_cased = 0, w_last_cased_end = 0;
-    bool w_sentence_start = false;
-    // Context state.
+    const std::string_view s = ctx.raw;
+    const size_t n = s.size();
+    State st;
     bool sentence_start = true;  // no letter/digit/comma since the last boundary
     bool token_start = true;     // previous code point was whitespace (or none)
-    bool skip_token = false;     // inside a URL, @mention or #hashtag
-    // Punctuation run state.
-    uint32_t p_start = 0, p_end = 0;
-    int p_bangs = 0, p_questions = 0, p_len = 0;
-
-    auto end_word = [&](uint32_t end) {
-      in_word = false;
-      const uint32_t cased = w_upper + w_lower;
-      std::string_view word = s.substr(w_start, end - w_start);
-      if (want_caps && cased > 0) {
-        bool acronym = false;
-        if (w_lower == 0 && w_upper >= 2) {
-          acronym =
-              std::binary_search(o_.acronyms.begin(), o_.acronyms.end(), word,
-                                 [](std::string_view a, std::string_view b) { return a < b; });
-          if (!acronym && w_upper >= o_.caps_word_letters) {
-            if (shouted_count < kMaxWordSpans) shouted[shouted_count] = {w_start, end};
-            ++shouted_count;
-          }
-        }
-        if (!acronym) {
-          upper_total += w_upper;
-          lower_total += w_lower;
-          if (first_cased == UINT32_MAX) first_cased = w_first_cased;
-          last_cased_end = w_last_cased_end;
-        }
-      }
-      if (want_mix && word.size() >= 2 && word.size() <= 6) {
-        // All-caps words are shouting or acronyms ("DIR", "SIE"), not address.
-        const bool all_caps = w_lower == 0;
-        if (!all_caps) {
-          for (std::string_view f : kInformal) {
-            if (EqualsAsciiCaseless(word, f)) {
-              if (informal_n++ == 0) informal_first = {w_start, end}, informal_word = word;
-              break;
-            }
-          }
-          if (!w_sentence_start) {
-            for (std::string_view f : kFormal) {
-              if (word == f) {
-                if (formal_n++ == 0) formal_first = {w_start, end}, formal_word = word;
-                break;
-              }
-            }
-          }
-        }
-      }
-    };
-
-    auto end_punct = [&]() {
-      if (p_len == 0) return;
-      const bool mixed = p_bangs > 0 && p_questions > 0;
-      if (want_bang && (p_bangs >= o_.exclamation_run ||
-                        (mixed && p_bangs + p_questions >= o_.interrobang_run))) {
-        Detection d;
-        d.view = View::kRaw;
-        d.start = p_start;
-        d.end = p_end;
-        d.type = "exclamations";
-        d.evidence = mixed ? "run of " + std::to_string(p_bangs + p_questions) + " '!'/'?'"
-                           : "run of " + std::to_string(p_bangs) + " '!'";
-        sink.Add(std::move(d));
-      }
-      p_len = 0;
-      p_bangs = p_questions = 0;
-    };
-
     size_t i = 0;
-    while (i < s.size()) {
-      const uint32_t pos = static_cast<uint32_t>(i);
-      char32_t c;
-      int len = 1;
-      if (static_cast<unsigned char>(s[i]) < 0x80) {
-        c = static_cast<unsigned char>(s[i]);
-      } else {
-        bool valid;
-        c = utf8::Decode(s, i, &len, &valid);
+    while (i < n) {
+      const unsigned char b = static_cast<unsigned char>(s[i]);
+      if (token_start && !IsAsciiSpace(b)) {
+        token_start = false;
+        // URLs, @mentions and #hashtags are names, not tone: skip the token.
+        if (b == '@' || b == '#' ||
+            ((b == 'h' || b == 'w') &&
+             (s.substr(i).starts_with("http://") || s.substr(i).starts_with("https://") ||
+              s.substr(i).starts_with("www.")))) {
+          i = SkipToken(s, i);
+          continue;
+        }
       }
-      i += static_cast<size_t>(len);
-      const uint32_t next = static_cast<uint32_t>(i);
+      int len = 1;
+      const char32_t c = b < 0x80 ? b : DecodeAt(s, i, &len);
       const Cls cls = Classify(c);
-
-      if (cls == Cls::kSpace) {
-        if (in_word) end_word(pos);
-        end_punct();
-        token_start = true;
-        skip_token = false;
+      if (cls == Cls::kUpper || cls == Cls::kLower || cls == Cls::kLetter) {
+        Word w;
+        w.start = static_cast<uint32_t>(i);
+        w.sentence_start = sentence_start;
+        i = ScanWord(s, i, &w);
+        EndWord(s, w, &st);
+        sentence_start = false;
         continue;
       }
-      if (token_start) {
-        token_start = false;
-        // URLs, @mentions and #hashtags are names, not tone.
-        std::string_view rest = s.substr(pos);
-        if (c == '@' || c == '#' || rest.starts_with("http://") || rest.starts_with("https://") ||
-            rest.starts_with("www.")) {
-          skip_token = true;
-        }
-      }
-      if (skip_token) continue;
-
       int bangs, questions;
       if (Punct(c, &bangs, &questions)) {
-        if (in_word) end_word(pos);
-        if (p_len == 0) p_start = pos;
-        p_bangs += bangs;
-        p_questions += questions;
-        ++p_len;
-        p_end = next;
+        i = ScanPunct(s, i, &sink);
         sentence_start = true;
         continue;
       }
-      end_punct();
-
+      i += static_cast<size_t>(len);
       switch (cls) {
-        case Cls::kUpper:
-        case Cls::kLower:
-        case Cls::kLetter:
-        case Cls::kMark:
-          if (!in_word) {
-            if (cls == Cls::kMark) break;  // a stray mark starts nothing
-            in_word = true;
-            w_start = pos;
-            w_upper = w_lower = 0;
-            w_sentence_start = sentence_start;
-          }
-          if (cls == Cls::kUpper || cls == Cls::kLower) {
-            if (w_upper + w_lower == 0) w_first_cased = pos;
-            w_last_cased_end = next;
-            (cls == Cls::kUpper ? w_upper : w_lower)++;
-          }
-          sentence_start = false;
+        case Cls::kSpace:
+          token_start = true;
           break;
         case Cls::kDigit:
-          if (in_word) end_word(pos);
           sentence_start = false;
           break;
-        default:  // other punctuation and symbols
-          if (in_word) end_word(pos);
+        case Cls::kMark:
+          break;  // a stray mark starts nothing
+        default:
           // A comma keeps the sentence going; anything else ('.', ':', a
           // quote, a bracket, an emoji, a line bullet) may start a new one,
           // which makes a following capital "Sie" ambiguous.
@@ -325,43 +234,217 @@ class ToneDetector final : public Detector {
           break;
       }
     }
-    if (in_word) end_word(static_cast<uint32_t>(s.size()));
-    end_punct();
-
-    if (want_caps)
-      ReportShouting(upper_total, lower_total, first_cased, last_cased_end, shouted, shouted_count,
-                     sink);
-    if (want_mix && informal_n > 0 && formal_n > 0) {
-      // The rarer form is the slip; on a tie, the form that came second.
-      const bool informal_is_minority =
-          informal_n < formal_n ||
-          (informal_n == formal_n && informal_first.start > formal_first.start);
-      const Span span = informal_is_minority ? informal_first : formal_first;
-      Detection d;
-      d.view = View::kRaw;
-      d.start = span.start;
-      d.end = span.end;
-      d.type = "du_sie_mix";
-      d.evidence = "informal '" + std::string(informal_word) + "' (" + std::to_string(informal_n) +
-                   "x, first at byte " + std::to_string(informal_first.start) + ") and formal '" +
-                   std::string(formal_word) + "' (" + std::to_string(formal_n) +
-                   "x, first at byte " + std::to_string(formal_first.start) + ")";
-      sink.Add(std::move(d));
-    }
+    if (o_.types & kShouting) ReportShouting(st, sink);
+    if (o_.types & kDuSieMix) ReportMix(st, s, sink);
     return ScanControl::kContinue;
   }
 
  private:
-  void ReportShouting(uint32_t upper, uint32_t lower, uint32_t first, uint32_t last_end,
-                      const std::array<Span, kMaxWordSpans>& words, size_t word_count,
-                      DetectionSink& sink) const {
-    const uint32_t letters = upper + lower;
+  struct Word {
+    uint32_t start = 0, end = 0;
+    uint32_t upper = 0, lower = 0;
+    uint32_t first_cased = 0, last_cased_end = 0;
+    bool sentence_start = false;
+  };
+
+  struct State {
+    // Shouting.
+    uint32_t upper = 0, lower = 0;
+    uint32_t first_cased = UINT32_MAX, last_cased_end = 0;
+    size_t shouted_count = 0;
+    WordSpan shouted[kMaxWordSpans];  // left uninitialised: only [0, count) is read
+    // Du/Sie.
+    uint32_t informal_n = 0, formal_n = 0;
+    Span informal_first, formal_first;
+  };
+
+  static bool IsAsciiSpace(unsigned char b) { return b == ' ' || (b >= '\t' && b <= '\r'); }
+
+  static char32_t DecodeAt(std::string_view s, size_t i, int* len) {
+    bool valid;
+    return utf8::Decode(s, i, len, &valid);
+  }
+
+  // Skips to the next whitespace.
+  static size_t SkipToken(std::string_view s, size_t i) {
+    while (i < s.size()) {
+      const unsigned char b = static_cast<unsigned char>(s[i]);
+      if (b < 0x80) {
+        if (IsAsciiSpace(b)) break;
+        ++i;
+        continue;
+      }
+      int len;
+      if (Classify(DecodeAt(s, i, &len)) == Cls::kSpace) break;
+      i += static_cast<size_t>(len);
+    }
+    return i;
+  }
+
+  // Consumes the word (letters and combining marks) starting at the letter at
+  // `i`; returns its end. The ASCII loop is the hot path of the detector.
+  static size_t ScanWord(std::string_view s, size_t i, Word* w) {
+    const size_t n = s.size();
+    uint32_t upper = 0, lower = 0, first_cased = 0, last_cased_end = 0;
+    while (i < n) {
+      const unsigned char b = static_cast<unsigned char>(s[i]);
+      Cls cls;
+      int len = 1;
+      if (b < 0x80) {
+        if (static_cast<unsigned>((b | 0x20) - 'a') >= 26u) break;
+        cls = (b & 0x20) ? Cls::kLower : Cls::kUpper;
+      } else {
+        cls = Classify(DecodeAt(s, i, &len));
+        if (cls != Cls::kUpper && cls != Cls::kLower && cls != Cls::kLetter && cls != Cls::kMark) {
+          break;
+        }
+      }
+      if (cls == Cls::kUpper || cls == Cls::kLower) {
+        if (upper + lower == 0) first_cased = static_cast<uint32_t>(i);
+        last_cased_end = static_cast<uint32_t>(i) + static_cast<uint32_t>(len);
+        (cls == Cls::kUpper ? upper : lower)++;
+      }
+      i += static_cast<size_t>(len);
+    }
+    w->end = static_cast<uint32_t>(i);
+    w->upper = upper;
+    w->lower = lower;
+    w->first_cased = first_cased;
+    w->last_cased_end = last_cased_end;
+    return i;
+  }
+
+  // Consumes a run of '!'/'?' starting at `i` and reports it if loud enough.
+  size_t ScanPunct(std::string_view s, size_t i, DetectionSink* sink) const {
+    const size_t start = i;
+    int bangs = 0, questions = 0;
+    while (i < s.size()) {
+      int len = 1;
+      const unsigned char b = static_cast<unsigned char>(s[i]);
+      const char32_t c = b < 0x80 ? b : DecodeAt(s, i, &len);
+      int nb, nq;
+      if (!Punct(c, &nb, &nq)) break;
+      bangs += nb;
+      questions += nq;
+      i += static_cast<size_t>(len);
+    }
+    if (!(o_.types & kExclamations)) return i;
+    const bool mixed = bangs > 0 && questions > 0;
+    if (bangs >= o_.exclamation_run || (mixed && bangs + questions >= o_.interrobang_run)) {
+      Detection d;
+      d.view = View::kRaw;
+      d.start = start;
+      d.end = i;
+      d.type = "exclamations";
+      d.evidence = mixed ? "run of " + std::to_string(bangs + questions) + " '!'/'?'"
+                         : "run of " + std::to_string(bangs) + " '!'";
+      sink->Add(std::move(d));
+    }
+    return i;
+  }
+
+  void EndWord(std::string_view s, const Word& w, State* st) const {
+    const uint32_t cased = w.upper + w.lower;
+    const std::string_view word = s.substr(w.start, w.end - w.start);
+    if ((o_.types & kShouting) && cased > 0) {
+      bool acronym = false;
+      if (w.lower == 0 && w.upper >= 2) {
+        acronym = std::binary_search(o_.acronyms.begin(), o_.acronyms.end(), word,
+                                     [](std::string_view a, std::string_view b) { return a < b; });
+        if (!acronym && w.upper >= o_.caps_word_letters && CountsAsShouted(s, word, w, *st)) {
+          if (st->shouted_count < kMaxWordSpans) st->shouted[st->shouted_count] = {w.start, w.end};
+          ++st->shouted_count;
+        }
+      }
+      if (!acronym) {
+        st->upper += w.upper;
+        st->lower += w.lower;
+        if (st->first_cased == UINT32_MAX) st->first_cased = w.first_cased;
+        st->last_cased_end = w.last_cased_end;
+      }
+    }
+    // All-caps words are shouting or acronyms ("DIR", "SIE"), not address.
+    if ((o_.types & kDuSieMix) && word.size() >= 2 && word.size() <= 6 && w.lower > 0) {
+      const char first = static_cast<char>(word[0] | 0x20);  // cheap pre-filter
+      if (first == 'd' || first == 'e') {
+        for (std::string_view f : kInformal) {
+          if (EqualsAsciiCaseless(word, f)) {
+            if (st->informal_n++ == 0) st->informal_first = {w.start, w.end};
+            break;
+          }
+        }
+      } else if (!w.sentence_start && (word[0] == 'S' || word[0] == 'I')) {
+        for (std::string_view f : kFormal) {
+          if (word == f) {
+            // Bare "Ihr" is also the informal plural pronoun, capitalised in
+            // letter style ("könnt Ihr", "wie Ihr wisst"); only before a noun
+            // ("Ihr Paket") is it the formal possessive. "Ihr neues Handy"
+            // is missed on purpose.
+            if (word == "Ihr" && !NextWordCapitalised(s, w.end)) break;
+            if (st->formal_n++ == 0) st->formal_first = {w.start, w.end};
+            break;
+          }
+        }
+      }
+    }
+  }
+
+  // An upper-case word of `caps_short_letters` letters or fewer is far more
+  // often an acronym (GDL, DHL, VRS) than shouting, so it counts only when it
+  // is a common short word ("DAS", "NIE", "YOU"). Repeats of a word already
+  // counted do not count again.
+  bool CountsAsShouted(std::string_view s, std::string_view word, const Word& w,
+                       const State& st) const {
+    if (w.upper <= o_.caps_short_letters &&
+        !std::binary_search(o_.short_words.begin(), o_.short_words.end(), word,
+                            [](std::string_view a, std::string_view b) { return a < b; })) {
+      return false;
+    }
+    for (size_t k = 0; k < std::min(st.shouted_count, kMaxWordSpans); ++k) {
+      if (s.substr(st.shouted[k].start, st.shouted[k].end - st.shouted[k].start) == word) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  // True when the next word after `pos` (past spaces) starts with a capital.
+  static bool NextWordCapitalised(std::string_view s, size_t pos) {
+    while (pos < s.size() && (s[pos] == ' ' || s[pos] == '\t')) ++pos;
+    if (pos >= s.size()) return false;
+    int len;
+    const unsigned char b = static_cast<unsigned char>(s[pos]);
+    return Classify(b < 0x80 ? b : DecodeAt(s, pos, &len)) == Cls::kUpper;
+  }
+
+  static void ReportMix(const State& st, std::string_view s, DetectionSink& sink) {
+    if (st.informal_n == 0 || st.formal_n == 0) return;
+    // The rarer form is the slip; on a tie, the form that came second.
+    const bool informal_is_minority =
+        st.informal_n < st.formal_n ||
+        (st.informal_n == st.formal_n && st.informal_first.start > st.formal_first.start);
+    const Span span = informal_is_minority ? st.informal_first : st.formal_first;
+    auto text = [&](const Span& sp) { return std::string(s.substr(sp.start, sp.end - sp.start)); };
+    Detection d;
+    d.view = View::kRaw;
+    d.start = span.start;
+    d.end = span.end;
+    d.type = "du_sie_mix";
+    d.evidence = "informal '" + text(st.informal_first) + "' (" + std::to_string(st.informal_n) +
+                 "x, first at byte " + std::to_string(st.informal_first.start) + ") and formal '" +
+                 text(st.formal_first) + "' (" + std::to_string(st.formal_n) + "x, first at byte " +
+                 std::to_string(st.formal_first.start) + ")";
+    sink.Add(std::move(d));
+  }
+
+  void ReportShouting(const State& st, DetectionSink& sink) const {
+    const uint32_t upper = st.upper, letters = st.upper + st.lower;
     if (letters > 0 && letters >= o_.caps_min_letters &&
         static_cast<double>(upper) >= o_.caps_ratio * static_cast<double>(letters)) {
       Detection d;
       d.view = View::kRaw;
-      d.start = first;
-      d.end = last_end;
+      d.start = st.first_cased;
+      d.end = st.last_cased_end;
       d.type = "shouting";
       char buf[96];
       std::snprintf(buf, sizeof buf, "upper-case ratio %.2f over %u letters",
@@ -370,13 +453,14 @@ class ToneDetector final : public Detector {
       sink.Add(std::move(d));
       return;
     }
-    if (word_count == 0 || static_cast<int64_t>(word_count) < o_.caps_min_words) return;
-    const std::string evidence = std::to_string(word_count) + " upper-case words";
-    for (size_t k = 0; k < std::min(word_count, kMaxWordSpans); ++k) {
+    const size_t count = st.shouted_count;
+    if (count == 0 || static_cast<int64_t>(count) < o_.caps_min_words) return;
+    const std::string evidence = std::to_string(count) + " upper-case words";
+    for (size_t k = 0; k < std::min(count, kMaxWordSpans); ++k) {
       Detection d;
       d.view = View::kRaw;
-      d.start = words[k].start;
-      d.end = words[k].end;
+      d.start = st.shouted[k].start;
+      d.end = st.shouted[k].end;
       d.type = "shouting";
       d.evidence = evidence;
       sink.Add(std::move(d));
@@ -403,9 +487,9 @@ class Factory final : public DetectorFactory {
   std::string_view version() const override { return "1"; }
   Result<std::unique_ptr<Detector>> Create(const DetectorParams& params,
                                            const DetectorEnv&) const override {
-    LP_RETURN_IF_ERROR(
-        params.CheckKnown({"types", "caps_ratio", "caps_min_letters", "caps_word_letters",
-                           "caps_min_words", "exclamation_run", "interrobang_run", "acronyms"}));
+    LP_RETURN_IF_ERROR(params.CheckKnown(
+        {"types", "caps_ratio", "caps_min_letters", "caps_word_letters", "caps_short_letters",
+         "caps_min_words", "exclamation_run", "interrobang_run", "acronyms"}));
     Options o;
     LP_ASSIGN_OR_RETURN(std::vector<std::string> types, params.GetStrings("types"));
     if (!types.empty()) {
@@ -430,6 +514,8 @@ class Factory final : public DetectorFactory {
                         IntInRange(params, "caps_min_letters", o.caps_min_letters, 1, 100000));
     LP_ASSIGN_OR_RETURN(o.caps_word_letters,
                         IntInRange(params, "caps_word_letters", o.caps_word_letters, 2, 64));
+    LP_ASSIGN_OR_RETURN(o.caps_short_letters,
+                        IntInRange(params, "caps_short_letters", o.caps_short_letters, 0, 64));
     LP_ASSIGN_OR_RETURN(o.caps_min_words,
                         IntInRange(params, "caps_min_words", o.caps_min_words, 1, 1000));
     LP_ASSIGN_OR_RETURN(o.exclamation_run,
@@ -455,6 +541,10 @@ class Factory final : public DetectorFactory {
       }
       o.acronyms.push_back(std::move(a));
     }
+    for (std::string_view w : kShortShoutWords) o.short_words.emplace_back(w);
+    std::sort(o.short_words.begin(), o.short_words.end());
+    o.short_words.erase(std::unique(o.short_words.begin(), o.short_words.end()),
+                        o.short_words.end());
     std::sort(o.acronyms.begin(), o.acronyms.end());
     o.acronyms.erase(std::unique(o.acronyms.begin(), o.acronyms.end()), o.acronyms.end());
     return std::unique_ptr<Detector>(new ToneDetector(std::move(o)));

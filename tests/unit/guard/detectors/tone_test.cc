@@ -97,21 +97,48 @@ TEST(ToneDetectorTest, ShortUpperCaseTextBelowLetterMinimumIsNotRatioShouting) {
 }
 
 TEST(ToneDetectorTest, CompanyAcronymsAreNotShouting) {
-  const std::string text = "Die BVG und die HVV informieren.";
+  const std::string text = "Mit MAGENTA und TELEKOM surfen Sie schneller.";
   auto plain = Make();
   EXPECT_EQ(plain->Run(text).size(), 2u);
   DetectorParams p;
-  p.Set("acronyms", std::vector<std::string>{"bvg", "HVV"});
+  p.Set("acronyms", std::vector<std::string>{"magenta", "TELEKOM"});
   auto h = Make(p);
   EXPECT_TRUE(h->Run(text).empty());
 }
 
+TEST(ToneDetectorTest, ShortUnknownCapitalsAreAcronymsNotShouting) {
+  auto h = Make();
+  EXPECT_TRUE(h->Run("Bahn und GDL einigen sich, DHL und UPS streiken nicht.").empty());
+  // Common short words are shouting; with caps_short_letters = 0 every
+  // capital word of 3+ letters is.
+  EXPECT_EQ(h->Run("Das war NIE so, und WIR wissen das.").size(), 2u);
+  DetectorParams p;
+  p.Set("caps_short_letters", int64_t{0});
+  auto strict = Make(p);
+  EXPECT_EQ(strict->Run("Bahn und GDL einigen sich, VRS und MRB streiken nicht.").size(), 3u);
+}
+
+TEST(ToneDetectorTest, RepeatedCapitalWordCountsOnce) {
+  auto h = Make();
+  EXPECT_TRUE(h->Run("Die JUTEC-Station und die JUTEC-App.").empty());
+  EXPECT_EQ(h->Run("Die JUTEC-Station und die ROUTER-App.").size(), 2u);
+}
+
+TEST(ToneDetectorTest, IhrAsInformalPluralPronounIsNotFormal) {
+  auto h = Make();
+  EXPECT_TRUE(
+      h->Run("Mit der App könnt Ihr jetzt live wählen, wir wünschen euch viel Spaß.").empty());
+  auto hits = h->Run("Wir haben Ihr Paket verschickt, schau in deine Mails.");
+  ASSERT_EQ(hits.size(), 1u);
+  EXPECT_EQ(hits[0].type, "du_sie_mix");
+}
+
 TEST(ToneDetectorTest, DecomposedUmlautStaysInsideTheWord) {
   auto h = Make();
-  auto hits = Sorted(h->Run("Das ist aber SCHO\u0308N und TOLL."));
+  auto hits = Sorted(h->Run("Das ist aber SCHO\u0308N und GROSS."));
   ASSERT_EQ(hits.size(), 2u);
   EXPECT_EQ(hits[0].text, "SCHO\u0308N");
-  EXPECT_EQ(hits[1].text, "TOLL");
+  EXPECT_EQ(hits[1].text, "GROSS");
 }
 
 TEST(ToneDetectorTest, CaselessScriptsAndInvalidBytesAreHarmless) {

@@ -27,6 +27,7 @@
 // within one whitespace-free token, so the whole scan is O(n). Allocation
 // happens only in the rare non-NFC path (X) and for reported detections.
 #include <algorithm>
+#include <array>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -38,6 +39,7 @@
 #include <unicode/locid.h>
 #include <unicode/normalizer2.h>
 #include <unicode/uchar.h>
+#include <unicode/unorm2.h>
 #include <unicode/utext.h>
 
 #include "leitplanke/base/utf8.h"
@@ -345,6 +347,54 @@ Count CountUnits(std::string_view s, const ChannelSpec& ch, int64_t limit, int64
   return r;
 }
 
+// True when `s` certainly fits: a cheap upper bound on its length. Every
+// counted unit weighs at most its byte length (X: 1-byte code points weigh 1,
+// longer ones at most 2; graphemes and code points never outnumber bytes),
+// except URLs, which weigh `url_length` and contain at least one '.'.
+// For X the bound must hold for the NFC form: composition (NFC_QC "maybe")
+// only merges code points into one of weight <= 2, which never outweighs the
+// bytes it came from; only decomposing characters (NFC_QC "no", e.g. some
+// musical symbols expand to three code points) and invalid bytes (U+FFFD,
+// weight 2 from one byte) can exceed it, and they take the exact path.
+bool SurelyWithinLimit(std::string_view s, const ChannelSpec& ch, int64_t limit,
+                       int64_t url_length) {
+  int64_t bound = static_cast<int64_t>(s.size());
+  if (bound > limit && ch.urls == Urls::kNone) return false;
+  unsigned char high = 0;
+  int64_t dots = 0;
+  for (char c : s) {
+    high |= static_cast<unsigned char>(c);
+    dots += c == '.';
+  }
+  if (ch.urls != Urls::kNone) bound += dots * url_length;
+  if (bound > limit) return false;
+  if (ch.measure != Measure::kXWeighted || high < 0x80) return true;
+  for (size_t i = 0; i < s.size();) {
+    if (static_cast<unsigned char>(s[i]) < 0x80) {
+      ++i;
+      continue;
+    }
+    int len;
+    bool valid;
+    const char32_t c = utf8::Decode(s, i, &len, &valid);
+    if (!valid) return false;
+    if (c >= 0x300 &&
+        u_getIntPropertyValue(static_cast<UChar32>(c), UCHAR_NFC_QUICK_CHECK) == UNORM_NO) {
+      return false;
+    }
+    i += static_cast<size_t>(len);
+  }
+  return true;
+}
+
+// LinkedIn reserved characters as a byte table (all are ASCII).
+constexpr std::array<bool, 256> MakeReservedTable() {
+  std::array<bool, 256> t{};
+  for (char c : kReserved) t[static_cast<unsigned char>(c)] = true;
+  return t;
+}
+constexpr std::array<bool, 256> kIsReserved = MakeReservedTable();
+
 struct Options {
   uint32_t types = kTooLong | kLinkedinReserved;
   int64_t limits[kNumChannels];
@@ -382,6 +432,7 @@ class ChannelDetector final : public Detector {
   void CheckLength(std::string_view raw, size_t ch_index, DetectionSink& sink) const {
     const ChannelSpec& ch = kChannels[ch_index];
     const int64_t limit = o_.limits[ch_index];
+    if (SurelyWithinLimit(raw, ch, limit, o_.url_length)) return;  // almost every reply
     Count count;
     if (ch.measure == Measure::kXWeighted) {
       count = MeasureX(raw, ch, limit);
@@ -446,11 +497,11 @@ class ChannelDetector final : public Detector {
     size_t i = 0;
     while (i < s.size()) {
       const char c = s[i];
-      if (kReserved.find(c) == std::string_view::npos) {
+      if (!kIsReserved[static_cast<unsigned char>(c)]) {
         ++i;
         continue;
       }
-      if (c == '\\' && i + 1 < s.size() && kReserved.find(s[i + 1]) != std::string_view::npos) {
+      if (c == '\\' && i + 1 < s.size() && kIsReserved[static_cast<unsigned char>(s[i + 1])]) {
         i += 2;  // an escaped reserved character (or an escaped backslash)
         continue;
       }

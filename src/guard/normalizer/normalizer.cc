@@ -79,12 +79,12 @@ constexpr AsciiTables MakeAsciiTables() {
     if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z')) t.cls[c] = kClsLetter | kLatin;
     if (c >= '0' && c <= '9') t.cls[c] = kClsDigit;
   }
-  t.out['L'] = 'i';
-  t.out['l'] = 'i';
-  t.cls['@'] = kClsSym;
-  t.cls['$'] = kClsSym;
-  t.cls['.'] = kClsSep;
-  t.cls['-'] = kClsSep;
+  t.out[int{'L'}] = 'i';
+  t.out[int{'l'}] = 'i';
+  t.cls[int{'@'}] = kClsSym;
+  t.cls[int{'$'}] = kClsSym;
+  t.cls[int{'.'}] = kClsSep;
+  t.cls[int{'-'}] = kClsSep;
   for (char c : {' ', '\t', '\n', '\v', '\f', '\r'}) {
     t.out[static_cast<int>(c)] = ' ';
     t.cls[static_cast<int>(c)] = kClsSpace;
@@ -124,12 +124,6 @@ constexpr char LeetLetter(char c) {
   }
 }
 
-// True if the unit history says: the last unit is a token and the one before
-// is not, i.e. a separator now would follow a one-unit token.
-inline uint32_t AfterOneUnitToken(uint32_t hist) {
-  return ((hist >> 3) & 1) & (((hist >> 7) & 1) ^ 1);
-}
-
 inline bool IsTokenClass(uint8_t cls) {
   const uint8_t c = cls & kClassMask;
   return c == kClsLetter || c == kClsDigit || c == kClsSym;
@@ -142,10 +136,8 @@ inline bool IsTokenClass(uint8_t cls) {
 // branching.
 struct Scratch {
   std::vector<uint8_t> cls;
-  // (position << 1) | 0 for a digit, '@' or '$' (leet candidates);
-  // (position << 1) | 1 for a separator right after a one-unit token
-  // (spaced-letter candidates).
-  std::vector<uint32_t> cand;
+  std::vector<uint32_t> cand;                        // digits, '@', '$' (leet candidates)
+  std::vector<uint32_t> spaced;                      // one-unit tokens followed by a separator
   std::vector<uint32_t> look;                        // look-alike letters
   std::vector<std::pair<uint32_t, uint32_t>> joins;  // output byte ranges to join
   std::string rare;
@@ -233,18 +225,7 @@ class Writer {
     Put(' ', kClsSpace, b, e);
   }
 
-  // Writes one byte. A byte without kCont starts a unit: that shifts the
-  // unit history and records spaced-letter candidates.
   void Put(char c, uint8_t cls, uint32_t b, uint32_t e) {
-    if (!(cls & kCont)) {
-      const uint8_t k = cls & kClassMask;
-      const uint32_t info = (k == kClsSpace ? kInfoSpace | kInfoSep : 0) |
-                            (k == kClsSep ? kInfoSep : 0) | (IsTokenClass(cls) ? kInfoTok : 0);
-      if ((info & kInfoSep) && AfterOneUnitToken(hist_)) {
-        cand_[ncand_++] = static_cast<uint32_t>(w_ << 1) | 1;
-      }
-      hist_ = ((hist_ << 4) | info) & 0xFF;
-    }
     t_[w_] = c;
     cl_[w_] = cls;
     sb_[w_] = b;
@@ -275,8 +256,6 @@ class Writer {
   uint32_t* look_ = nullptr;
   size_t ncand_ = 0;
   size_t nlook_ = 0;
-  // kInfo bits of the last two units written: (previous << 4) | last.
-  uint32_t hist_ = 0;
 };
 
 // sb[k] = k - w0 + i0, se[k] = sb[k] + 1 for k in [w0, w1).
@@ -402,22 +381,66 @@ int MemberKind(const Writer& wr, size_t k) {
   return 0;
 }
 
+// Byte predicates on class bytes, branch-free so that loops over them
+// vectorise.
+inline uint8_t IsTokByte(uint8_t x) {
+  return static_cast<uint8_t>(static_cast<uint8_t>((x & kClassMask) - 1) < 3);
+}
+inline uint8_t IsContByte(uint8_t x) { return (x >> 3) & 1; }
+inline uint8_t IsSepByte(uint8_t x) {
+  const uint8_t k = x & kClassMask;
+  return static_cast<uint8_t>(((k == kClsSpace) & (((x >> 6) & 1) ^ 1)) |
+                              ((k == kClsSep) & (((x >> 3) & 1) ^ 1)));
+}
+
+// A spaced-letter member starting at k (1 or 2 bytes, a whole token) and
+// followed by a separator: returns the member's length, else 0. Longer units
+// (CJK ideographs, which are words of their own) are never members.
+inline size_t MemberBeforeSep(const uint8_t* cl, size_t k) {
+  if (!IsTokByte(cl[k]) || IsContByte(cl[k]) || (k > 0 && IsTokByte(cl[k - 1]))) return 0;
+  if (IsSepByte(cl[k + 1])) return 1;
+  if (IsContByte(cl[k + 1]) && IsSepByte(cl[k + 2])) return 2;
+  return 0;
+}
+
+// Cheap test whether two members follow each other ("a b"), which every run
+// of three has. Written so that the compiler vectorises it: it runs on every
+// message. Needs 6 readable bytes past w (of class other).
+bool MayHaveSpacedRun(const uint8_t* __restrict cl, size_t w) {
+  uint8_t any = 0;
+  for (size_t k = 1; k < w; ++k) {
+    const uint8_t c0 = cl[k - 1];
+    const uint8_t c1 = cl[k];
+    const uint8_t c2 = cl[k + 1];
+    const uint8_t c3 = cl[k + 2];
+    const uint8_t c4 = cl[k + 3];
+    const uint8_t c5 = cl[k + 4];
+    const uint8_t c6 = cl[k + 5];
+    const uint8_t start = IsTokByte(c1) & (IsContByte(c1) ^ 1) & (IsTokByte(c0) ^ 1);
+    const uint8_t m1 = start & IsSepByte(c2);
+    const uint8_t m2 = start & IsContByte(c2) & IsSepByte(c3);
+    // The next member starts at k + 2 (after m1) or k + 3 (after m2).
+    const uint8_t n1 =
+        IsTokByte(c3) & (IsContByte(c3) ^ 1) & (IsSepByte(c4) | (IsContByte(c4) & IsSepByte(c5)));
+    const uint8_t n2 =
+        IsTokByte(c4) & (IsContByte(c4) ^ 1) & (IsSepByte(c5) | (IsContByte(c5) & IsSepByte(c6)));
+    any |= static_cast<uint8_t>((m1 & n1) | (m2 & n2));
+  }
+  return any != 0 || (w > 0 && MemberBeforeSep(cl, 0) != 0);
+}
+
 // Joins runs of >= 3 single letters separated by the same one separator.
 void SpacedLetters(Writer& wr) {
-  const uint32_t* cands = wr.cand_;
-  const size_t ncands = wr.ncand_;
   const size_t n = wr.w_;
   const uint8_t* cl = wr.cl_;
+  std::vector<uint32_t>& cands = wr.scratch_->spaced;
+  cands.clear();
+  for (size_t k = 0; k < n; ++k) {
+    if (MemberBeforeSep(cl, k) != 0) cands.push_back(static_cast<uint32_t>(k));
+  }
   size_t j = 0;
-  while (j < ncands) {
-    const uint32_t cand = cands[j];
-    if (!(cand & 1)) {
-      ++j;
-      continue;
-    }
-    // The separator is at cand >> 1; the member is the unit before it.
-    size_t cur = (cand >> 1) - 1;
-    while (cur > 0 && (cl[cur] & kCont)) --cur;
+  while (j < cands.size()) {
+    size_t cur = cands[j];
     const int first = MemberKind(wr, cur);
     if (first == 0) {
       ++j;
@@ -431,14 +454,12 @@ void SpacedLetters(Writer& wr) {
     for (;;) {
       const size_t sep = run.end;
       if (sep + 1 >= n) break;
-      const uint8_t sc = cl[sep];
-      const bool sep_ok = ((sc & kClassMask) == kClsSpace && !(sc & kMultiWs)) ||
-                          ((sc & kClassMask) == kClsSep && !(sc & kCont));
-      if (!sep_ok || (run.sep != 0 && run.sep != wr.t_[sep])) break;
+      if (!IsSepByte(cl[sep]) || (run.sep != 0 && run.sep != wr.t_[sep])) break;
       const size_t next = sep + 1;
       const int kind = MemberKind(wr, next);
       if (kind == 0) break;
       const size_t next_end = UnitEnd(wr, next);
+      if (next_end - next > 2) break;                         // not a letter-sized unit
       if (next_end < n && IsTokenClass(cl[next_end])) break;  // a longer word
       run.sep = wr.t_[sep];
       run.end = next_end;
@@ -447,7 +468,7 @@ void SpacedLetters(Writer& wr) {
       cur = next;
     }
     FlushSpacedRun(wr, run);
-    while (j < ncands && (cands[j] >> 1) <= run.end) ++j;
+    while (j < cands.size() && cands[j] <= cur) ++j;
   }
 }
 
@@ -457,12 +478,9 @@ bool TokenPass(Writer& wr) {
   const size_t events_before = wr.out_->events.size();
   const uint32_t obf_before = wr.out_->obfuscation;
   size_t done = 0;
-  size_t nspaced = 0;
   for (size_t x = 0; x < wr.ncand_; ++x) {
-    const uint32_t cand = wr.cand_[x];
-    nspaced += cand & 1;
-    const size_t c = cand >> 1;
-    if ((cand & 1) || c < done) continue;
+    const size_t c = wr.cand_[x];
+    if (c < done) continue;
     size_t ts;
     size_t te;
     TokenAround(wr, c, &ts, &te);
@@ -488,7 +506,9 @@ bool TokenPass(Writer& wr) {
     }
     if (latin) HomoglyphEvents(wr, ts, te);
   }
-  if (nspaced >= 2) SpacedLetters(wr);
+  // Six bytes of class "other" past the end for MayHaveSpacedRun().
+  std::memset(wr.cl_ + wr.w_, 0, 6);
+  if (MayHaveSpacedRun(wr.cl_, wr.w_)) SpacedLetters(wr);
   return wr.out_->events.size() != events_before || wr.out_->obfuscation != obf_before;
 }
 
@@ -549,14 +569,14 @@ void IcuNormalizer::Normalize(std::string_view original, NormalizedText* out) co
       uint32_t* const cand = wr.cand_;
       size_t w = wr.w_;
       size_t ncand = wr.ncand_;
-      uint32_t hist = wr.hist_;
+      uint32_t prev_info = w > 0 && (cl[w - 1] & kClassMask) == kClsSpace ? kInfoSpace : 0;
       size_t seg_w = w;
       size_t seg_i = i;
       while (i < n) {
         const unsigned char c = p[i];
         if (c >= 0x80) break;
         const uint32_t info = kAscii.info[c];
-        if (info & hist & kInfoSpace) {
+        if (info & prev_info & kInfoSpace) {
           FillOffsets(wr.sb_, wr.se_, seg_w, w, seg_i);
           wr.se_[w - 1] = static_cast<uint32_t>(i + 1);
           cl[w - 1] |= kMultiWs;
@@ -567,16 +587,15 @@ void IcuNormalizer::Normalize(std::string_view original, NormalizedText* out) co
         }
         t[w] = kAscii.out[c];
         cl[w] = kAscii.cls[c];
-        cand[ncand] = static_cast<uint32_t>(w << 1) | ((info >> 2) & 1);
-        ncand += ((info >> 1) & 1) | (((info >> 2) & 1) & AfterOneUnitToken(hist));
-        hist = ((hist << 4) | info) & 0xFF;
+        cand[ncand] = static_cast<uint32_t>(w);
+        ncand += (info >> 1) & 1;  // kInfoLeet
+        prev_info = info;
         ++w;
         ++i;
       }
       FillOffsets(wr.sb_, wr.se_, seg_w, w, seg_i);
       wr.w_ = w;
       wr.ncand_ = ncand;
-      wr.hist_ = hist;
     }
     if (i >= n) break;
 
@@ -620,7 +639,7 @@ void IcuNormalizer::Normalize(std::string_view original, NormalizedText* out) co
               cls = kClsLetter | kLook;
               wr.look_[wr.nlook_++] = static_cast<uint32_t>(wr.w_);
             } else if ((cls & kClassMask) == kClsDigit || (cls & kClassMask) == kClsSym) {
-              wr.cand_[wr.ncand_++] = static_cast<uint32_t>(wr.w_ << 1);
+              wr.cand_[wr.ncand_++] = static_cast<uint32_t>(wr.w_);
             }
           }
           if (j > 0) cls |= kCont;

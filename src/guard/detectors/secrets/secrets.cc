@@ -879,8 +879,8 @@ class SecretsDetector final : public Detector {
         at = k;  // the last '@' before the host wins (passwords may hold '@')
         continue;
       }
-      if (IsSpace(ch) || ch == '/' || ch == '?' || ch == '#' || ch == '"' || ch == '\'' ||
-          ch == '<' || ch == '>' || ch == '`' || ch == '\\')
+      if (IsSpace(ch) || ch == '/' || ch == '?' || ch == '"' || ch == '\'' || ch == '<' ||
+          ch == '>' || ch == '`' || ch == '\\')
         break;
       if (ch == ':' && colon == std::string_view::npos && at == std::string_view::npos) colon = k;
     }
@@ -1295,6 +1295,8 @@ class SecretsDetector final : public Detector {
     if (e - vs < 16) return;
     std::string_view v = raw.substr(vs, e - vs);
     if (found.Overlaps(vs, e)) return;
+    // Stripe publishable keys are public by design.
+    if (v.starts_with("pk_live_") || v.starts_with("pk_test_")) return;
     if (v.starts_with("eyJ")) {
       if (On(kJwt) && CheckJwt(raw, vs, e, found)) return;
     }
@@ -1425,9 +1427,17 @@ class SecretsDetector final : public Detector {
         // value"): only punctuation may precede it on its own line, and then
         // the identifier ending the previous line must carry the keyword.
         if (crossed_line) return false;
+        bool explicit_continuation = false;
         for (size_t q = k; q < vs; ++q) {
           if (IsIdentChar(raw[q])) return false;
+          explicit_continuation |= raw[q] == '=' || raw[q] == ':';
         }
+        size_t p = k - 1;
+        while (p > lo && IsSpace(raw[p - 1])) --p;
+        if (p > 0 &&
+            (raw[p - 1] == '{' || raw[p - 1] == '(' || raw[p - 1] == '=' || raw[p - 1] == ':'))
+          explicit_continuation = true;
+        if (!explicit_continuation) return false;
         crossed_line = true;
         --k;
         while (k > lo && (IsSpace(raw[k - 1]) || raw[k - 1] == '{' || raw[k - 1] == '(' ||

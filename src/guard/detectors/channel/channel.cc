@@ -387,13 +387,15 @@ bool SurelyWithinLimit(std::string_view s, const ChannelSpec& ch, int64_t limit,
   return true;
 }
 
-// LinkedIn reserved characters as a byte table (all are ASCII).
-constexpr std::array<bool, 256> MakeReservedTable() {
-  std::array<bool, 256> t{};
-  for (char c : kReserved) t[static_cast<unsigned char>(c)] = true;
+// Bytes the LinkedIn check stops at: 1 = reserved (all are ASCII), 2 = 'h'
+// (a possible URL start).
+constexpr std::array<uint8_t, 256> MakeReservedTable() {
+  std::array<uint8_t, 256> t{};
+  for (char c : kReserved) t[static_cast<unsigned char>(c)] = 1;
+  t['h'] = t['H'] = 2;
   return t;
 }
-constexpr std::array<bool, 256> kIsReserved = MakeReservedTable();
+constexpr std::array<uint8_t, 256> kReservedKind = MakeReservedTable();
 
 struct Options {
   uint32_t types = kTooLong | kLinkedinReserved;
@@ -486,9 +488,18 @@ class ChannelDetector final : public Detector {
     }
     Count c = CountUnits(normalized, ch, limit, o_.url_length, Measure::kXWeighted, nullptr);
     if (c.cut != std::string_view::npos) {
+      // The cut goes before the original character(s) whose normal form
+      // holds the cut: the start of the edit containing it (inside an
+      // unchanged span, the exact offset).
       icu::Edits::Iterator it = edits.getFineIterator();
-      const int32_t src = it.sourceIndexFromDestinationIndex(static_cast<int32_t>(c.cut), status);
-      c.cut = U_SUCCESS(status) && src >= 0 ? static_cast<size_t>(src) : std::string_view::npos;
+      const int32_t dest = static_cast<int32_t>(c.cut);
+      const UBool found = it.findDestinationIndex(dest, status);
+      if (U_SUCCESS(status) && found) {
+        c.cut = static_cast<size_t>(
+            it.hasChange() ? it.sourceIndex() : it.sourceIndex() + (dest - it.destinationIndex()));
+      } else {
+        c.cut = std::string_view::npos;
+      }
     }
     return c;
   }
@@ -497,11 +508,26 @@ class ChannelDetector final : public Detector {
     size_t i = 0;
     while (i < s.size()) {
       const char c = s[i];
-      if (!kIsReserved[static_cast<unsigned char>(c)]) {
+      const uint8_t kind = kReservedKind[static_cast<unsigned char>(c)];
+      if (kind == 0) {
         ++i;
         continue;
       }
-      if (c == '\\' && i + 1 < s.size() && kIsReserved[static_cast<unsigned char>(s[i + 1])]) {
+      const bool token_start =
+          i == 0 || IsAsciiSpace(static_cast<unsigned char>(s[i - 1])) || s[i - 1] == '(';
+      if (kind == 2) {  // 'h': a URL is auto-linked as written, its '_' or '#' included
+        const size_t end = token_start ? MatchUrl(s, i, Urls::kWithScheme) : 0;
+        i = end > i ? end : i + 1;
+        continue;
+      }
+      if (c == '#' && token_start && i + 1 < s.size() &&
+          (IsAsciiAlnum(static_cast<unsigned char>(s[i + 1])) ||
+           static_cast<unsigned char>(s[i + 1]) >= 0x80)) {
+        ++i;  // a hashtag element "#word"
+        continue;
+      }
+      if (c == '\\' && i + 1 < s.size() &&
+          kReservedKind[static_cast<unsigned char>(s[i + 1])] == 1) {
         i += 2;  // an escaped reserved character (or an escaped backslash)
         continue;
       }

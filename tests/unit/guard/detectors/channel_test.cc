@@ -1,6 +1,7 @@
 #include <cstdlib>
 #include <fstream>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include <gtest/gtest.h>
@@ -143,6 +144,47 @@ TEST(ChannelDetectorTest, XCountsTheNfcFormAndCutsInTheOriginal) {
   EXPECT_EQ(hits[0].text, decomposed);
 }
 
+TEST(ChannelDetectorTest, XDecomposingCharactersTakeTheExactPath) {
+  // U+1D160 (4 bytes) has NFC_QC=No: NFC turns it into three code points of
+  // weight 2 each, so 47 of them (188 bytes) weigh 282.
+  auto h = Make();
+  auto hits = h->Run(Repeat("\U0001D160", 47), Audience::kPublic, "x");
+  ASSERT_EQ(hits.size(), 1u);
+  EXPECT_EQ(hits[0].detection.evidence, "weighted length 282 / 280");
+  EXPECT_EQ(hits[0].start, 46u * 4);
+}
+
+class CollectingSink : public DetectionSink {
+ public:
+  void Add(Detection d) override { detections.push_back(std::move(d)); }
+  std::vector<Detection> detections;
+};
+
+TEST(ChannelDetectorTest, ConcurrentScansAgree) {
+  auto made = detectors::channel::Factory().Create({}, {});
+  ASSERT_TRUE(made.ok()) << made.status();
+  const Detector& detector = **made;
+  const std::string text = Repeat("e\u0301", 301) + Repeat("👍🏽", 10);
+  NormalizedText folded;
+  std::vector<size_t> starts(4, 0);
+  std::vector<std::thread> threads;
+  for (size_t t = 0; t < starts.size(); ++t) {
+    threads.emplace_back([&, t] {
+      for (int round = 0; round < 50; ++round) {
+        CollectingSink sink;
+        ScanContext ctx;
+        ctx.raw = text;
+        ctx.folded = &folded;
+        ctx.channel = (round % 2) ? "bluesky" : "mastodon";
+        detector.Scan(ctx, sink);
+        if (round % 2 == 1 && sink.detections.size() == 1) starts[t] = sink.detections[0].start;
+      }
+    });
+  }
+  for (std::thread& th : threads) th.join();
+  for (size_t s : starts) EXPECT_EQ(s, 300u * 3);  // the 301st grapheme
+}
+
 TEST(ChannelDetectorTest, ChannelNameIsCaseInsensitiveAndTwitterMeansX) {
   auto h = Make();
   EXPECT_EQ(h->Run(Repeat("a", 281), Audience::kPublic, "X").size(), 1u);
@@ -229,7 +271,7 @@ TEST(ChannelDetectorTest, LinkedinReservedCharactersMustBeEscaped) {
     EXPECT_EQ(hit.type, "linkedin_reserved");
     got += hit.text;
   }
-  EXPECT_EQ(got, "()#_");
+  EXPECT_EQ(got, "()_");
   ASSERT_FALSE(hits.empty());
   EXPECT_EQ(hits[0].detection.evidence, "escape '(' as '\\('");
 }
@@ -242,6 +284,14 @@ TEST(ChannelDetectorTest, LinkedinEscapedAndMarkupAreFine) {
   EXPECT_TRUE(h->Run("Danke an @[Leitplanke GmbH](urn:li:organization:123) und {hashtag|\\#|Care}",
                      Audience::kPublic, "linkedin")
                   .empty());
+  // Hashtag elements and URLs (auto-linked as written) stay; a '#' that starts
+  // no hashtag does not.
+  EXPECT_TRUE(
+      h->Run("#Kundenservice: https://example.com/a_b?x=(1)#teil", Audience::kPublic, "linkedin")
+          .empty());
+  auto lone = h->Run("Punkt # 3 und a#b", Audience::kPublic, "linkedin");
+  ASSERT_EQ(lone.size(), 2u);
+  EXPECT_EQ(lone[0].start, 6u);
   // A lone backslash is itself reserved; a broken mention template is not markup.
   auto hits = h->Run("C:\\Users @[Anna](https://example.com)", Audience::kPublic, "linkedin");
   std::string got;

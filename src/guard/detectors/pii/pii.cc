@@ -178,6 +178,33 @@ inline bool IsHex(unsigned char c) {
 // A byte of a word for boundary purposes: ASCII alnum or part of a non-ASCII letter.
 inline bool IsWordByte(unsigned char c) { return IsAlnum(c) || c >= 0x80; }
 
+// Byte classes for the hot loop.
+enum : uint8_t { kOther = 0, kAlpha = 1, kDigit = 2, kStarter = 3, kHigh = 4 };
+constexpr std::array<uint8_t, 256> MakeClasses() {
+  std::array<uint8_t, 256> t{};
+  for (int c = 0; c < 256; ++c) {
+    if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')) {
+      t[static_cast<size_t>(c)] = kAlpha;
+    } else if (c >= '0' && c <= '9') {
+      t[static_cast<size_t>(c)] = kDigit;
+    } else if (c == '+' || c == '(' || c == ':') {
+      t[static_cast<size_t>(c)] = kStarter;
+    } else if (c >= 0x80) {
+      t[static_cast<size_t>(c)] = kHigh;
+    }
+  }
+  return t;
+}
+constexpr std::array<uint8_t, 256> kClasses = MakeClasses();
+
+constexpr std::array<bool, 256> MakeInteresting() {
+  std::array<bool, 256> t{};
+  for (int c = '0'; c <= '9'; ++c) t[static_cast<size_t>(c)] = true;
+  t['+'] = t['('] = t[':'] = true;
+  return t;
+}
+constexpr std::array<bool, 256> kInteresting = MakeInteresting();
+
 struct Found {
   size_t start;
   size_t end;
@@ -309,56 +336,79 @@ class Scanner {
   }
 
   // ---- the token pass -----------------------------------------------------
+
+  // The token pass. Every value this pass finds contains a digit or a ':'
+  // (IPv6), so the loop only stops at those and at '+' / '('; from there it
+  // backs up to the start of the token (never behind what it already
+  // consumed) and looks at the token as a whole. Plain words cost one table
+  // lookup per byte.
   void Tokens() {
+    const unsigned char* d = reinterpret_cast<const unsigned char*>(s_.data());
     size_t i = 0;
+    size_t floor = 0;  // nothing before this is looked at again
     size_t email_idx = 0;
     const size_t emails = out_->size();  // only e-mails so far, in order
+    size_t next_email = emails > 0 ? (*out_)[0].start : n_;
     while (i < n_) {
-      while (email_idx < emails && (*out_)[email_idx].end <= i) ++email_idx;
-      if (email_idx < emails && (*out_)[email_idx].start <= i) {
-        i = (*out_)[email_idx].end;
-        continue;
+      while (!kInteresting[d[i]]) {
+        if (++i == n_) return;
       }
-      const unsigned char c = At(i);
-      if (IsAlpha(c)) {
-        size_t we = AlnumEnd(i);
-        if (!WordBefore(i)) {
-          size_t used = LetterToken(i, we);
-          if (used > i) {
-            i = used;
-            continue;
-          }
-        }
-        i = we;
-        continue;
-      }
-      if (IsDigit(c)) {
-        size_t we = AlnumEnd(i);
-        if (WordBefore(i) || (i >= 2 && At(i - 1) == '.' && IsDigit(At(i - 2)))) {
-          i = we;
+      if (i >= next_email) {
+        while (email_idx < emails && (*out_)[email_idx].end <= i) ++email_idx;
+        if (email_idx < emails && (*out_)[email_idx].start <= i) {
+          i = floor = (*out_)[email_idx].end;
           continue;
         }
-        size_t used = DigitStart(i, we);
-        i = std::max(used, we);
-        continue;
+        next_email = email_idx < emails ? (*out_)[email_idx].start : n_;
       }
-      if ((c == '+' || c == '(') && IsDigit(At(i + 1)) && !WordBefore(i)) {
-        size_t used = NumberRun(i);
-        i = std::max(used, i + 1);
+      const unsigned char c = d[i];
+      if (c == '+' || c == '(') {
+        if (IsDigit(At(i + 1)) && !WordBefore(i)) {
+          i = floor = std::max(NumberRun(i), i + 1);
+        } else {
+          ++i;
+        }
         continue;
       }
       if (c == ':' && At(i + 1) == ':' &&
           (i == 0 || (!IsWordByte(At(i - 1)) && At(i - 1) != ':'))) {
         size_t used = Ipv6At(i);
-        if (used > i) {
-          i = used;
-          continue;
+        i = floor = used > i ? used : i + 2;
+        continue;
+      }
+      // Back up to the start of the token holding this digit or ':'.
+      size_t t = i;
+      while (t > floor && IsAlnum(d[t - 1])) --t;
+      if (t < i || IsDigit(c)) {
+        size_t we = AlnumEnd(t);
+        size_t next = we;
+        if (IsAlpha(d[t])) {
+          if (!WordBefore(t)) {
+            size_t used = LetterToken(t, we);
+            if (used > t) next = used;
+          }
+        } else if (!WordBefore(t) && !(t >= 2 && d[t - 1] == '.' && IsDigit(d[t - 2]))) {
+          size_t used = Vat(t);
+          if (used == t) used = DigitStart(t, we);
+          next = std::max(used, we);
         }
-        i += 2;
+        i = floor = std::max(next, i + 1);
         continue;
       }
       ++i;
     }
+  }
+
+  // "DE 136 695 976": the country prefix is a word of its own before the digits.
+  size_t Vat(size_t t) {
+    if (t < 3 || !cfg_.enabled[kDeVatId]) return t;
+    const unsigned char sep = At(t - 1);
+    if (sep != ' ' && sep != '-' && sep != '.') return t;
+    const size_t w = t - 3;
+    if (!((At(w) == 'D' && At(w + 1) == 'E') || (At(w) == 'd' && At(w + 1) == 'e'))) return t;
+    if (WordBefore(w)) return t;
+    size_t used = VatId(w);
+    return used > w ? used : t;
   }
 
   // A token that starts with a letter at a word start. Returns the end of
@@ -927,8 +977,7 @@ class Scanner {
       if (e1 - p > 2 || a < 1 || a > 31) return p;
       if (sep == '.' || sep == '/' || sep == '-') {
         size_t q = e1 + 1;
-        if (At(q) == ' ') ++q;
-        if (IsDigit(At(q))) {
+        if (IsDigit(At(q))) {  // numeric dates are written without spaces
           size_t e2 = Number(q, 2, &b);
           if (e2 == q || At(e2) != sep) return p;
           size_t e3 = Number(e2 + 1, 4, &c);
@@ -939,7 +988,7 @@ class Scanner {
           return e3;
         }
         if (sep != '.') return p;
-        e1 = q;
+        e1 = At(q) == ' ' ? q + 1 : q;
       } else if (sep == ' ') {
         e1 = e1 + 1;
       } else {
@@ -969,6 +1018,10 @@ class Scanner {
     const size_t limit = std::min(n_, c.end + kContextWindow);
     for (size_t p = c.end; p < limit; ++p) {
       if (WordBefore(p) || !IsAlnum(At(p))) continue;
+      if (p >= 2 && (At(p - 1) == '.' || At(p - 1) == '/' || At(p - 1) == '-') &&
+          IsDigit(At(p - 2))) {
+        continue;  // inside a number or date
+      }
       size_t e = DateAt(p);
       if (e > p && !IsAlnum(At(e))) {
         Emit(p, e, kBirthDate, 0.9, "date after a birth cue");

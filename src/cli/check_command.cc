@@ -164,7 +164,10 @@ void AddCheckCommand(CLI::App& app, int& exit_code) {
   CLI::App* cmd = app.add_subcommand(
       "check", "Check texts against the guideline (exit: 0 allow, 1 warn, 2 hold, 3 block)");
   cmd->add_option("text", args->texts, "Texts to check (default: read stdin)");
-  cmd->add_option("-f,--file", args->files, "Read texts from files ('-' = stdin)");
+  cmd->add_option("-f,--file", args->files, "Read texts from files ('-' = stdin)")
+      ->expected(1)
+      ->allow_extra_args(false)
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
   cmd->add_flag("--jsonl", args->jsonl_input,
                 "Input files hold one JSON object per line: id, text, optional channel, audience");
   cmd->add_option("--format", args->format, "Output: human, json or jsonl")

@@ -15,9 +15,15 @@ void PolicyFlags::AddTo(CLI::App& cmd) {
                  "name (default: the embedded 'default')");
   cmd.add_option("--terms", terms_files,
                  "File of confidential terms (one per line) added to the pack's terms rules")
-      ->check(CLI::ExistingFile);
+      ->check(CLI::ExistingFile)
+      ->expected(1)
+      ->allow_extra_args(false)
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
   cmd.add_option("--internal-domain", internal_domains,
-                 "Internal domain added to the pack's link rules (repeatable)");
+                 "Internal domain added to the pack's link rules (repeatable)")
+      ->expected(1)
+      ->allow_extra_args(false)
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
 }
 
 Result<std::string> ReadInputFile(const std::string& path) {

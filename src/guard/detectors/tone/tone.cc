@@ -285,24 +285,32 @@ class ToneDetector final : public Detector {
   // `i`; returns its end. The ASCII loop is the hot path of the detector.
   static size_t ScanWord(std::string_view s, size_t i, Word* w) {
     const size_t n = s.size();
+    const unsigned char* p = reinterpret_cast<const unsigned char*>(s.data());
     uint32_t upper = 0, lower = 0, first_cased = 0, last_cased_end = 0;
     while (i < n) {
-      const unsigned char b = static_cast<unsigned char>(s[i]);
-      Cls cls;
-      int len = 1;
-      if (b < 0x80) {
-        if (static_cast<unsigned>((b | 0x20) - 'a') >= 26u) break;
-        cls = (b & 0x20) ? Cls::kLower : Cls::kUpper;
-      } else {
-        cls = Classify(DecodeAt(s, i, &len));
-        if (cls != Cls::kUpper && cls != Cls::kLower && cls != Cls::kLetter && cls != Cls::kMark) {
-          break;
+      if (p[i] < 0x80) {
+        // A run of ASCII letters: one compare and one add per byte.
+        const size_t run_start = i;
+        uint32_t run_upper = 0;
+        while (i < n && static_cast<unsigned>((p[i] | 0x20) - 'a') < 26u) {
+          run_upper += (p[i] & 0x20) == 0;
+          ++i;
         }
+        if (i == run_start) break;  // ASCII non-letter: the word ends
+        if (upper + lower == 0) first_cased = static_cast<uint32_t>(run_start);
+        last_cased_end = static_cast<uint32_t>(i);
+        upper += run_upper;
+        lower += static_cast<uint32_t>(i - run_start) - run_upper;
+        continue;
       }
+      int len = 1;
+      const Cls cls = Classify(DecodeAt(s, i, &len));
       if (cls == Cls::kUpper || cls == Cls::kLower) {
         if (upper + lower == 0) first_cased = static_cast<uint32_t>(i);
         last_cased_end = static_cast<uint32_t>(i) + static_cast<uint32_t>(len);
         (cls == Cls::kUpper ? upper : lower)++;
+      } else if (cls != Cls::kLetter && cls != Cls::kMark) {
+        break;
       }
       i += static_cast<size_t>(len);
     }

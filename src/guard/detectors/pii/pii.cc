@@ -178,25 +178,7 @@ inline bool IsHex(unsigned char c) {
 // A byte of a word for boundary purposes: ASCII alnum or part of a non-ASCII letter.
 inline bool IsWordByte(unsigned char c) { return IsAlnum(c) || c >= 0x80; }
 
-// Byte classes for the hot loop.
-enum : uint8_t { kOther = 0, kAlpha = 1, kDigit = 2, kStarter = 3, kHigh = 4 };
-constexpr std::array<uint8_t, 256> MakeClasses() {
-  std::array<uint8_t, 256> t{};
-  for (int c = 0; c < 256; ++c) {
-    if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')) {
-      t[static_cast<size_t>(c)] = kAlpha;
-    } else if (c >= '0' && c <= '9') {
-      t[static_cast<size_t>(c)] = kDigit;
-    } else if (c == '+' || c == '(' || c == ':') {
-      t[static_cast<size_t>(c)] = kStarter;
-    } else if (c >= 0x80) {
-      t[static_cast<size_t>(c)] = kHigh;
-    }
-  }
-  return t;
-}
-constexpr std::array<uint8_t, 256> kClasses = MakeClasses();
-
+// Bytes at which the token pass stops: digits and the starters + ( :.
 constexpr std::array<bool, 256> MakeInteresting() {
   std::array<bool, 256> t{};
   for (int c = '0'; c <= '9'; ++c) t[static_cast<size_t>(c)] = true;

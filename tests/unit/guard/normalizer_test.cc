@@ -346,6 +346,35 @@ TEST(NormalizerTest, OffsetMapHoldsOnRandomCodePoints) {
   }
 }
 
+// ASCII words of 2+ letters separated by whitespace runs: the folded view is
+// the lower-cased words ('l' -> 'i') joined by single spaces, wherever the
+// runs fall relative to the 16-byte blocks of the fast path.
+TEST(NormalizerTest, AsciiWhitespaceCollapseAtAnyPosition) {
+  std::mt19937 rng(99);
+  const char kWs[] = {' ', ' ', ' ', '\t', '\n', '\r'};
+  for (int round = 0; round < 2000; ++round) {
+    std::string in;
+    std::string expected;
+    const int words = 1 + static_cast<int>(rng() % 30);
+    for (int k = 0; k < words; ++k) {
+      const int ws = static_cast<int>(rng() % 4);
+      for (int j = 0; j < ws; ++j) in.push_back(kWs[rng() % std::size(kWs)]);
+      if (ws > 0) expected.push_back(' ');
+      const int len = 2 + static_cast<int>(rng() % 7);
+      for (int j = 0; j < len; ++j) {
+        const char c = static_cast<char>((rng() % 2 ? 'a' : 'A') + rng() % 26);
+        in.push_back(c);
+        char f = static_cast<char>(c | 0x20);
+        if (f == 'l') f = 'i';
+        expected.push_back(f);
+      }
+    }
+    NormalizedText t = Norm(in);
+    ASSERT_EQ(t.text, expected) << in;
+    ExpectOffsetMapValid(in, t);
+  }
+}
+
 TEST(NormalizerTest, OneMebibyteInput) {
   std::string in;
   const std::string chunk = "Grüße von P r o j e k t Fаlke\u200B, Pr0jekt 2024! ";

@@ -290,6 +290,50 @@ class Scanner {
       Emit(ls, de, kEmail, 1.0, "address syntax");
       from = de;
     }
+    ObfuscatedEmails("(at)", "(dot)");
+    ObfuscatedEmails("[at]", "[dot]");
+    std::sort(out_->begin(), out_->end(),
+              [](const Found& a, const Found& b) { return a.start < b.start; });
+  }
+
+  // "anna(at)example.de", "anna [at] example [dot] de": the written-out '@'
+  // that people use to keep addresses away from harvesters.
+  void ObfuscatedEmails(std::string_view at_word, std::string_view dot_word) {
+    for (size_t at = s_.find(at_word); at != std::string_view::npos;
+         at = s_.find(at_word, at + 1)) {
+      size_t le = at;
+      if (le > 0 && At(le - 1) == ' ') --le;
+      size_t ls = le;
+      while (ls > 0 && le - ls < 64 && LocalChar(At(ls - 1))) --ls;
+      while (ls < le && (At(ls) == '.' || At(ls) == '-')) ++ls;
+      if (ls == le || At(le - 1) == '.') continue;
+      // The domain, with "(dot)" / " [dot] " read as '.'.
+      char dom[256];
+      size_t got = 0, p = at + at_word.size(), end = p;
+      if (At(p) == ' ') ++p;
+      while (p < n_ && got < sizeof(dom)) {
+        if (DomainChar(At(p))) {
+          dom[got++] = static_cast<char>(At(p++));
+          end = p;
+          continue;
+        }
+        size_t q = At(p) == ' ' ? p + 1 : p;
+        if (s_.substr(q, dot_word.size()) == dot_word) {
+          q += dot_word.size();
+          if (At(q) == ' ') ++q;
+          dom[got++] = '.';
+          p = q;
+          continue;
+        }
+        break;
+      }
+      while (got > 0 && (dom[got - 1] == '.' || dom[got - 1] == '-')) {
+        --got;
+        while (end > at && !IsAlnum(At(end - 1))) --end;
+      }
+      if (!ValidDomain(std::string_view(dom, got))) continue;
+      Emit(ls, end, kEmail, 0.9, "address with a written-out @");
+    }
   }
 
   static bool ValidDomain(std::string_view d) {
@@ -418,6 +462,16 @@ class Scanner {
     return i;
   }
 
+  // A separator between the groups of an IBAN: one or two spaces, a dash, a
+  // tab or a no-break space (U+00A0, common in copied text). Returns p if none.
+  size_t SkipGroupSep(size_t p) const {
+    const unsigned char c = At(p);
+    if (c == ' ') return At(p + 1) == ' ' ? p + 2 : p + 1;
+    if (c == '-' || c == '\t') return p + 1;
+    if (c == 0xC2 && At(p + 1) == 0xA0) return p + 2;
+    return p;
+  }
+
   size_t Iban(size_t i) {
     const bool upper = IsUpper(At(i));
     if (upper != IsUpper(At(i + 1))) return i;
@@ -434,8 +488,8 @@ class Scanner {
         if (IsAlpha(c) && IsUpper(c) != upper) return i;  // mixed case: not an IBAN
         buf[got++] = static_cast<char>(c);
         end = ++p;
-      } else if (c == ' ' && got >= 4 && IsAlnum(At(p + 1))) {
-        ++p;
+      } else if (size_t q = SkipGroupSep(p); q > p && got >= 4 && IsAlnum(At(q))) {
+        p = q;
       } else {
         break;
       }
@@ -590,7 +644,13 @@ class Scanner {
     while (p < n_ && ng < kMaxGroups) {
       size_t sep_start = p;
       int seps = 0, hard = 0;
-      while (p < n_ && SepChar(At(p)) && seps < 3) {
+      while (p < n_ && seps < 3) {
+        if (At(p) == 0xC2 && At(p + 1) == 0xA0) {  // no-break space
+          ++seps;
+          p += 2;
+          continue;
+        }
+        if (!SepChar(At(p))) break;
         if (At(p) != ' ') ++hard;
         ++seps;
         ++p;
@@ -713,7 +773,8 @@ class Scanner {
   size_t TryCard(const Grp* g, size_t ng, size_t a) {
     if (!cfg_.enabled[kCard]) return SIZE_MAX;
     auto sep_ok = [this](size_t e, size_t s) {
-      return s == e + 1 && (At(e) == ' ' || At(e) == '-');
+      return (s == e + 1 && (At(e) == ' ' || At(e) == '-' || At(e) == '.')) ||
+             (s == e + 2 && At(e) == 0xC2 && At(e + 1) == 0xA0);
     };
     size_t best = SIZE_MAX;
     char buf[20];

@@ -1,0 +1,345 @@
+// Tokenizer, language guess and feature hashing of the offensive classifier.
+//
+// Everything here runs once per text on the hot path, so it works on byte
+// buffers owned by the caller, decodes UTF-8 by hand only where needed and
+// hashes n-grams incrementally (one pass per start position).
+#include "guard/detectors/offensive/features.h"
+
+#include <algorithm>
+#include <array>
+
+#include "leitplanke/base/utf8.h"
+
+namespace leitplanke::guard::detectors::offensive {
+
+std::string_view TextLangName(TextLang l) {
+  switch (l) {
+    case TextLang::kDe:
+      return "de";
+    case TextLang::kEn:
+      return "en";
+    default:
+      return "";
+  }
+}
+
+namespace {
+
+constexpr size_t kMaxTokenChars = 64;
+
+bool IsAsciiAlnum(unsigned char c) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+}
+
+// Folding of U+00C0..U+00FF; empty = not a letter.
+const char* FoldLatin1(char32_t cp) {
+  static constexpr std::array<const char*, 64> kTable = {
+      "a", "a", "a", "a", "ae", "a", "ae", "c", "e", "e", "e", "e", "i",  "i", "i",  "i",   // C0
+      "d", "n", "o", "o", "o",  "o", "oe", "",  "o", "u", "u", "u", "ue", "y", "th", "ss",  // D0
+      "a", "a", "a", "a", "ae", "a", "ae", "c", "e", "e", "e", "e", "i",  "i", "i",  "i",   // E0
+      "d", "n", "o", "o", "o",  "o", "oe", "",  "o", "u", "u", "u", "ue", "y", "th", "y"};  // F0
+  return kTable[cp - 0xC0];
+}
+
+bool IsIgnorable(char32_t cp) {
+  return cp == 0xFE0F || cp == 0xFE0E || cp == 0x200D || cp == 0x200B || cp == 0x200C ||
+         cp == 0x00AD || cp == 0x2060 || cp == 0xFEFF || (cp >= 0x1F3FB && cp <= 0x1F3FF);
+}
+
+bool IsApostrophe(char32_t cp) { return cp == '\'' || cp == 0x2019; }
+
+// Letters outside Latin-1 that stay part of words (Latin Extended, Greek,
+// Cyrillic, ... up to the general punctuation block).
+bool IsOtherLetter(char32_t cp) { return cp >= 0x100 && cp < 0x2000; }
+
+// Emoji and other symbols: each one a token.
+bool IsSymbolToken(char32_t cp) {
+  return (cp >= 0x2190 && cp < 0x2C00) || (cp >= 0x1F000 && cp < 0x1FB00);
+}
+
+class Tokenizer {
+ public:
+  Tokenizer(std::string_view text, TokenBuffer* out, size_t max_tokens)
+      : s_(text), out_(out), max_tokens_(max_tokens) {}
+
+  void Run() {
+    size_t pos = 0;
+    while (pos < s_.size() && out_->tokens.size() < max_tokens_) {
+      unsigned char c = static_cast<unsigned char>(s_[pos]);
+      if (!InWord() && c == '@' && pos + 1 < s_.size() &&
+          (IsAsciiAlnum(static_cast<unsigned char>(s_[pos + 1])) || s_[pos + 1] == '_')) {
+        size_t e = pos + 1;
+        while (e < s_.size() && (IsAsciiAlnum(static_cast<unsigned char>(s_[e])) || s_[e] == '_')) {
+          ++e;
+        }
+        Special("@user", pos, e);
+        pos = e;
+        continue;
+      }
+      if (!InWord() &&
+          (StartsWith(pos, "http://") || StartsWith(pos, "https://") || StartsWith(pos, "www."))) {
+        size_t e = pos;
+        while (e < s_.size() && !IsSpace(static_cast<unsigned char>(s_[e]))) ++e;
+        Special("<url>", pos, e);
+        pos = e;
+        continue;
+      }
+      if (c == '&') {
+        size_t e = pos + 1;
+        while (e < s_.size() && e < pos + 10 && IsAsciiAlnum(static_cast<unsigned char>(s_[e]))) {
+          ++e;
+        }
+        if (e > pos + 1 && e < s_.size() && s_[e] == ';') {
+          EndWord();
+          pos = e + 1;
+          continue;
+        }
+      }
+      if (c < 0x80) {
+        if (IsAsciiAlnum(c)) {
+          AddWordChar(static_cast<char>(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c), pos, pos + 1);
+        } else if (c == '\'' && InWord()) {
+          word_raw_end_ = pos + 1;  // "don't" reads "dont"
+        } else if (c == '#' && !InWord()) {
+          // hashtag: the word follows
+        } else {
+          EndWord();
+        }
+        ++pos;
+        continue;
+      }
+      int len = 1;
+      bool valid = true;
+      char32_t cp = utf8::Decode(s_, pos, &len, &valid);
+      size_t next = pos + static_cast<size_t>(len);
+      if (!valid) {
+        EndWord();
+      } else if (IsIgnorable(cp)) {
+        if (InWord()) word_raw_end_ = next;
+      } else if (IsApostrophe(cp) && InWord()) {
+        word_raw_end_ = next;
+      } else if (cp >= 0xC0 && cp <= 0xFF && FoldLatin1(cp)[0] != '\0') {
+        for (const char* f = FoldLatin1(cp); *f != '\0'; ++f) AddWordChar(*f, pos, next);
+      } else if (IsOtherLetter(cp)) {
+        for (size_t i = pos; i < next; ++i) AddWordChar(s_[i], pos, next);
+      } else if (IsSymbolToken(cp)) {
+        EndWord();
+        Special(s_.substr(pos, next - pos), pos, next);
+      } else {
+        EndWord();
+      }
+      pos = next;
+    }
+    EndWord();
+  }
+
+ private:
+  static bool IsSpace(unsigned char c) {
+    return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
+  }
+  bool StartsWith(size_t pos, std::string_view p) const {
+    if (s_.size() - pos < p.size()) return false;
+    for (size_t i = 0; i < p.size(); ++i) {
+      char c = s_[pos + i];
+      if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+      if (c != p[i]) return false;
+    }
+    return true;
+  }
+  bool InWord() const { return word_len_ > 0; }
+
+  void AddWordChar(char c, size_t raw_start, size_t raw_end) {
+    if (word_len_ == 0) {
+      word_begin_ = out_->chars.size();
+      word_raw_start_ = raw_start;
+    }
+    word_raw_end_ = raw_end;
+    std::string& ch = out_->chars;
+    // Squeeze letter runs ("soooo" -> "soo"); digits stay as written.
+    bool letter = !(c >= '0' && c <= '9');
+    if (letter && word_len_ >= 2 && ch[ch.size() - 1] == c && ch[ch.size() - 2] == c) return;
+    if (word_len_ >= kMaxTokenChars) return;
+    ch.push_back(c);
+    ++word_len_;
+  }
+
+  void EndWord() {
+    if (word_len_ == 0) return;
+    std::string_view w(out_->chars.data() + word_begin_, word_len_);
+    if (w == "rt") {
+      out_->chars.resize(word_begin_);
+    } else {
+      Token t;
+      t.begin = static_cast<uint32_t>(word_begin_);
+      t.len = static_cast<uint32_t>(word_len_);
+      t.raw_start = static_cast<uint32_t>(word_raw_start_);
+      t.raw_end = static_cast<uint32_t>(word_raw_end_);
+      t.is_word = true;
+      out_->tokens.push_back(t);
+    }
+    word_len_ = 0;
+  }
+
+  void Special(std::string_view text, size_t raw_start, size_t raw_end) {
+    EndWord();
+    if (out_->tokens.size() >= max_tokens_) return;
+    Token t;
+    t.begin = static_cast<uint32_t>(out_->chars.size());
+    t.len = static_cast<uint32_t>(text.size());
+    t.raw_start = static_cast<uint32_t>(raw_start);
+    t.raw_end = static_cast<uint32_t>(raw_end);
+    t.is_word = false;
+    out_->chars.append(text);
+    out_->tokens.push_back(t);
+  }
+
+  std::string_view s_;
+  TokenBuffer* out_;
+  size_t max_tokens_;
+  size_t word_begin_ = 0;
+  size_t word_len_ = 0;
+  size_t word_raw_start_ = 0;
+  size_t word_raw_end_ = 0;
+};
+
+// Function words, folded. Words that are common in both languages ("in",
+// "so", "was", "man", "an", "will") are left out on purpose.
+constexpr std::string_view kGermanWords[] = {
+    "aber",  "auch",   "auf",  "bei",  "bin",   "bist",  "dass", "dem",   "den",   "der",
+    "des",   "dich",   "die",  "dir",  "doch",  "du",    "ein",  "eine",  "einen", "einer",
+    "er",    "es",     "euch", "fuer", "haben", "hat",   "ich",  "ihr",   "ist",   "ja",
+    "kein",  "keine",  "mal",  "mich", "mir",   "mit",   "nach", "nicht", "noch",  "nur",
+    "oder",  "schon",  "sehr", "sich", "sie",   "sind",  "uns",  "und",   "vom",   "von",
+    "wenn",  "werden", "wie",  "wir",  "wird",  "zu",    "zum",  "zur",   "im",    "ueber",
+    "jetzt", "immer",  "hier", "gibt", "kann",  "nichts"};
+constexpr std::string_view kEnglishWords[] = {
+    "the",  "and",  "is",   "are",  "you",  "i",     "to",    "of",    "that",  "it",   "for",
+    "this", "with", "be",   "not",  "they", "have",  "has",   "he",    "she",   "we",   "my",
+    "your", "on",   "at",   "but",  "what", "if",    "just",  "like",  "do",    "dont", "can",
+    "all",  "get",  "me",   "no",   "or",   "his",   "her",   "its",   "im",    "him",  "them",
+    "who",  "how",  "when", "were", "been", "would", "about", "there", "their", "out",  "up"};
+
+bool Contains(const std::string_view* begin, const std::string_view* end, std::string_view w) {
+  for (const std::string_view* p = begin; p != end; ++p) {
+    if (*p == w) return true;
+  }
+  return false;
+}
+
+// Identity terms, folded: exact words, and stems that match any word they
+// begin. Written for Leitplanke; extend with care (every entry makes the
+// model blind to that word).
+constexpr std::string_view kIdentityWords[] = {
+    "islam",         "jude",   "juden",  "judentum", "christ",     "christen",
+    "christin",      "trans",  "roma",   "sinti",    "pole",       "polen",
+    "polin",         "syrer",  "syrien", "frau",     "frauen",     "behinderung",
+    "behinderungen", "jew",    "jews",   "judaism",  "gay",        "gays",
+    "black",         "blacks", "white",  "whites",   "arab",       "arabs",
+    "arabic",        "women",  "woman",  "disabled", "disability", "disabilities",
+    "wheelchair",    "native", "natives"};
+constexpr std::string_view kIdentityStems[] = {
+    "muslim",      "moslem",       "islamisch", "islamic",     "juedi",    "christlich",
+    "christentum", "christian",    "schwul",    "lesb",        "homosex",  "bisex",
+    "transgender", "transsex",     "queer",     "lgbt",        "afrika",   "africa",
+    "tuerk",       "turk",         "fluechtl",  "gefluechtet", "migrant",  "migration",
+    "auslaender",  "asylbewerber", "araber",    "arabisch",    "schwarze", "polnisch",
+    "syrisch",     "immigra",      "refugee",   "asian",       "mexican",  "latino",
+    "latina",      "hispanic",     "female",    "rollstuhl",   "moschee",  "mosque",
+    "synagog",     "religio"};
+
+inline uint32_t Mix(uint32_t h, unsigned char c) { return (h ^ c) * 16777619u; }
+
+inline uint32_t Bucket(uint32_t h, uint32_t bits) {
+  h ^= h >> 16;
+  h *= 0x85ebca6bu;
+  h ^= h >> 13;
+  h *= 0xc2b2ae35u;
+  h ^= h >> 16;
+  return bits >= 32 ? h : (h & ((1u << bits) - 1u));
+}
+
+uint32_t HashBytes(uint32_t seed, std::string_view s) {
+  uint32_t h = seed;
+  for (char c : s) h = Mix(h, static_cast<unsigned char>(c));
+  return h;
+}
+
+constexpr uint32_t kSeedWord = 2166136261u;
+constexpr uint32_t kSeedBigram = 0x9e3779b9u;
+constexpr uint32_t kSeedChar = 0x7f4a7c15u;
+constexpr uint32_t kSeedBias = 0x165667b1u;
+
+}  // namespace
+
+bool IsIdentityTerm(std::string_view w) {
+  for (std::string_view x : kIdentityWords) {
+    if (w == x) return true;
+  }
+  for (std::string_view x : kIdentityStems) {
+    if (w.size() >= x.size() && w.substr(0, x.size()) == x) return true;
+  }
+  return false;
+}
+
+void Tokenize(std::string_view text, TokenBuffer* out, size_t max_tokens) {
+  out->Clear();
+  Tokenizer(text, out, std::min<size_t>(max_tokens, 65535)).Run();
+}
+
+TextLang GuessLang(const TokenBuffer& tokens) {
+  int de = 0;
+  int en = 0;
+  for (const Token& t : tokens.tokens) {
+    if (!t.is_word || t.len > 6) continue;
+    std::string_view w = tokens.Text(t);
+    if (Contains(std::begin(kGermanWords), std::end(kGermanWords), w)) ++de;
+    if (Contains(std::begin(kEnglishWords), std::end(kEnglishWords), w)) ++en;
+  }
+  if (de > en) return TextLang::kDe;
+  if (en > de) return TextLang::kEn;
+  return TextLang::kUnknown;
+}
+
+void ExtractFeatures(const TokenBuffer& tb, TextLang lang, const FeatureConfig& cfg,
+                     std::vector<Feature>* out) {
+  out->clear();
+  const uint32_t bits = cfg.hash_bits;
+  out->push_back({Bucket(kSeedBias + static_cast<uint32_t>(lang), bits), 0, 3});
+  const size_t n = tb.tokens.size();
+  uint32_t prev_hash = 0;
+  bool prev_neutral = false;
+  for (size_t i = 0; i < n; ++i) {
+    const Token& t = tb.tokens[i];
+    std::string_view w = tb.Text(t);
+    const uint16_t ti = static_cast<uint16_t>(i);
+    // An identity term yields the features any word would, all of kind
+    // kNeutral: they count for the text's length but carry no weight. So do
+    // the bigrams on either side of it.
+    const bool neutral = cfg.neutral_identity && t.is_word && IsIdentityTerm(w);
+    const uint32_t wh = HashBytes(kSeedWord, w);
+    out->push_back({Bucket(wh, bits), ti, neutral ? kNeutral : uint8_t{0}});
+    if (cfg.word_bigrams && i > 0) {
+      out->push_back({Bucket((prev_hash * 31u) ^ (wh + kSeedBigram), bits),
+                      static_cast<uint16_t>(i - 1),
+                      neutral || prev_neutral ? kNeutral : uint8_t{1}});
+    }
+    prev_hash = wh;
+    prev_neutral = neutral;
+    if (!t.is_word || cfg.char_max == 0) continue;
+    // Character n-grams of "<w>".
+    const size_t len = w.size() + 2;
+    auto at = [&](size_t k) -> unsigned char {
+      return k == 0 ? '<' : (k == len - 1 ? '>' : static_cast<unsigned char>(w[k - 1]));
+    };
+    const uint8_t kind = neutral ? kNeutral : uint8_t{2};
+    for (size_t s = 0; s < len; ++s) {
+      uint32_t h = kSeedChar;
+      for (size_t m = 1; m <= cfg.char_max && s + m <= len; ++m) {
+        h = Mix(h, at(s + m - 1));
+        if (m >= cfg.char_min && !(s == 0 && m == len)) out->push_back({Bucket(h, bits), ti, kind});
+      }
+    }
+  }
+}
+
+}  // namespace leitplanke::guard::detectors::offensive

@@ -1,0 +1,90 @@
+// Text features of the offensive-language classifier: tokens, language guess
+// and hashed word / word-bigram / character n-gram features.
+//
+// The classifier folds text with its OWN fixed rules (below), not with the
+// guard's Normalizer: a trained model must see exactly the features it was
+// trained on, whatever later changes the normaliser gets. The lexicon, not the
+// classifier, is responsible for obfuscated spellings.
+//
+// Folding per code point: ASCII letters lower-cased; Latin-1 letters folded
+// (ä→ae, ö→oe, ü→ue, ß→ss, other accented letters to their base letter);
+// other letters kept as their UTF-8 bytes; runs of three or more equal
+// letters squeezed to two ("fuuuck" → "fuuck"); apostrophes inside words
+// dropped; "#tag" reads "tag"; "@handle" becomes the token "@user"; URLs
+// become "<url>"; HTML entities ("&amp;") and the retweet marker "rt" are
+// dropped; every emoji or other symbol is a token of its own.
+//
+// Thread-safety: pure functions; all output goes to caller-owned buffers.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace leitplanke::guard::detectors::offensive {
+
+enum class TextLang : uint8_t { kUnknown = 0, kDe = 1, kEn = 2 };
+inline constexpr int kNumLangs = 3;
+std::string_view TextLangName(TextLang l);  // "", "de", "en"
+
+// One token: its folded form in TokenBuffer::chars and its raw byte span.
+struct Token {
+  uint32_t begin = 0;  // into TokenBuffer::chars
+  uint32_t len = 0;
+  uint32_t raw_start = 0;  // byte offsets in the original text, [raw_start, raw_end)
+  uint32_t raw_end = 0;
+  bool is_word = false;  // letters/digits (char n-grams are taken from words only)
+};
+
+struct TokenBuffer {
+  std::string chars;
+  std::vector<Token> tokens;
+  void Clear() {
+    chars.clear();
+    tokens.clear();
+  }
+  std::string_view Text(const Token& t) const { return {chars.data() + t.begin, t.len}; }
+};
+
+// Splits and folds `text` (any bytes; invalid UTF-8 is skipped). At most
+// `max_tokens` tokens are produced (the rest of the text is ignored).
+void Tokenize(std::string_view text, TokenBuffer* out, size_t max_tokens = 4096);
+
+// Guesses German or English from function words and umlauts; kUnknown when
+// neither has evidence or both tie.
+TextLang GuessLang(const TokenBuffer& tokens);
+
+struct FeatureConfig {
+  uint32_t hash_bits = 20;  // 2^hash_bits weights
+  uint8_t char_min = 3;     // character n-grams of "<word>", lengths char_min..char_max
+  uint8_t char_max = 5;     // 0 disables character n-grams
+  bool word_bigrams = true;
+  // Divide the logit by sqrt(number of features), so long texts do not pile
+  // up evidence just by being long.
+  bool length_norm = false;
+  // Give identity terms ("muslim", "schwul", "afrika", ...; list in
+  // features.cc) no features at all, so the model cannot learn that naming a
+  // group is offensive and must judge the words around it.
+  bool neutral_identity = false;
+};
+
+// True if the folded token names an identity group (see neutral_identity).
+bool IsIdentityTerm(std::string_view folded_token);
+
+// One hashed feature. `token` is the token it came from (for a bigram, the
+// first of the two); kind 0 = word, 1 = bigram, 2 = char n-gram, 3 = bias,
+// kNeutral = from an identity term: counts for the length, has no weight.
+inline constexpr uint8_t kNeutral = 4;
+struct Feature {
+  uint32_t bucket;
+  uint16_t token;
+  uint8_t kind;
+};
+
+// Appends the features of `tokens` (plus one language bias feature) to `out`
+// (cleared first). Duplicates are kept: counts matter.
+void ExtractFeatures(const TokenBuffer& tokens, TextLang lang, const FeatureConfig& config,
+                     std::vector<Feature>* out);
+
+}  // namespace leitplanke::guard::detectors::offensive

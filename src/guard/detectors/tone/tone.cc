@@ -14,11 +14,12 @@
 // and a fixed-size array of word spans on the stack, so Scan() allocates only
 // when it reports something.
 //
-// Robustness: every byte is visited once; invalid UTF-8 decodes as U+FFFD (a
-// non-letter), so no input can make the loop stall or read out of bounds.
+// Robustness: every byte is visited a bounded number of times (O(n); the only
+// look-aheads are a URL prefix, the word after "Ihr" and the comparison with
+// at most 32 stored words); invalid UTF-8 decodes as U+FFFD (a non-letter), so
+// no input can make the loop stall or read out of bounds.
 // Offsets are uint32 (the engine caps input far below 4 GiB).
 #include <algorithm>
-#include <array>
 #include <cstdio>
 #include <string>
 #include <string_view>

@@ -118,10 +118,11 @@ bool CardIssuerKnown(std::string_view d) {
   if ((p3 >= 300 && p3 <= 305) || p3 == 309 || p2 == 36 || p2 == 38 || p2 == 39) {
     return n >= 14;  // Diners Club
   }
-  if (p4 >= 3528 && p4 <= 3589) return n >= 16;         // JCB
-  if (p4 == 1800 || p4 == 2131) return n == 15;         // JCB (old 15-digit ranges)
-  if (p2 == 50 || (p2 >= 56 && p2 <= 69)) return true;  // Maestro, 12-19 digits
-  if (p1 == 1) return n == 15;                          // UATP
+  if (p4 >= 3528 && p4 <= 3589) return n >= 16;  // JCB
+  if (p4 == 1800 || p4 == 2131) return n == 15;  // JCB (old 15-digit ranges)
+  // Maestro, 12-19 digits: 50xx (5018, 5020, 5038), 56-58, 6304, 6390, 67xx.
+  if (p2 == 50 || (p2 >= 56 && p2 <= 58) || p4 == 6304 || p4 == 6390 || p2 == 67) return true;
+  if (p1 == 1) return n == 15;  // UATP
   return false;
 }
 

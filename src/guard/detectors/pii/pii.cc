@@ -752,8 +752,11 @@ class Scanner {
     };
     if (ng == 2) return At(g[0].end) == '.' && day(g[0]) && month(g[1]);  // "12.05."
     size_t l2 = g[2].end - g[2].start;
-    return (day(g[0]) && month(g[1]) && (l2 == 2 || l2 == 4)) ||
-           (g[0].end - g[0].start == 4 && month(g[1]) && day(g[2]));
+    const bool us = At(g[0].end) == '/';  // m/d/y in English texts
+    const bool dmy =
+        ((day(g[0]) && month(g[1])) || (us && month(g[0]) && day(g[1]))) && (l2 == 2 || l2 == 4);
+    const bool ymd = g[0].end - g[0].start == 4 && month(g[1]) && day(g[2]);
+    return dmy || ymd;
   }
 
   // Digits of groups a..b into buf; separators between them must satisfy `ok`.

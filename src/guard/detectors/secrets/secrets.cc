@@ -314,7 +314,7 @@ enum Custom : uint8_t {
 };
 
 struct PrefixRule {
-  const char* prefix;
+  std::string_view prefix;
   Type type;
   const char* provider;
   Charset charset;
@@ -457,14 +457,35 @@ enum PatternId : uint32_t {
 
 // Keywords that introduce an assignment. `password_like` ones accept short
 // human passwords; the others need a longer value.
+enum KeywordKind : uint8_t {
+  kKwPass,
+  kKwPwd,
+  kKwPw,
+  kKwKennwort,
+  kKwPin,
+  kKwLogin,
+  kKwZugang,
+  kKwCredential,
+  kKwSecret,
+  kKwKey,
+  kKwToken,
+  kKwAuth,
+  kKwApi,
+  kKwBearer,
+};
 struct Keyword {
-  const char* word;  // lower case
+  std::string_view word;  // lower case
   bool password_like;
+  KeywordKind kind;
 };
 constexpr Keyword kKeywords[] = {
-    {"pass", true},   {"pwd", true},    {"pw", true},         {"kennwort", true}, {"pin", true},
-    {"login", true},  {"zugang", true}, {"credential", true}, {"secret", false},  {"key", false},
-    {"token", false}, {"auth", false},  {"api", false},       {"bearer", false},
+    {"pass", true, kKwPass},      {"pwd", true, kKwPwd},
+    {"pw", true, kKwPw},          {"kennwort", true, kKwKennwort},
+    {"pin", true, kKwPin},        {"login", true, kKwLogin},
+    {"zugang", true, kKwZugang},  {"credential", true, kKwCredential},
+    {"secret", false, kKwSecret}, {"key", false, kKwKey},
+    {"token", false, kKwToken},   {"auth", false, kKwAuth},
+    {"api", false, kKwApi},       {"bearer", false, kKwBearer},
 };
 constexpr size_t kNumKeywords = sizeof(kKeywords) / sizeof(kKeywords[0]);
 
@@ -583,14 +604,16 @@ bool ValueLooksLikePassword(std::string_view v, bool pin, size_t min_len) {
   }
   if (v.size() < min_len || v.size() > 128) return false;
   if (IsPlaceholderValue(v)) return false;
+  // Hashtags, mentions and times are prose, not passwords.
+  if (v.front() == '#' || v.front() == '@') return false;
   int letters = 0, digits = 0, symbols = 0, ident_symbols = 0;
   for (char ch : v) {
     if (IsAlpha(ch)) {
       ++letters;
     } else if (IsDigit(ch)) {
       ++digits;
-    } else if (ch == '_' || ch == '.' || ch == '-') {
-      ++ident_symbols;
+    } else if (ch == '_' || ch == '.' || ch == '-' || static_cast<uint8_t>(ch) >= 0x80) {
+      ++ident_symbols;  // word characters (umlauts count with letters' neighbours)
     } else {
       ++symbols;
     }
@@ -614,7 +637,7 @@ class SecretsDetector final : public Detector {
     std::vector<PatternSpec> p;
     for (uint32_t i = 0; i < kNumPrefixRules; ++i) {
       if (!On(kPrefixRules[i].type)) continue;
-      p.push_back({kPrefixRules[i].prefix, kPatLiteral, View::kRaw, i});
+      p.push_back({std::string(kPrefixRules[i].prefix), kPatLiteral, View::kRaw, i});
     }
     if (On(kTelegramBotToken))
       p.push_back({"[0-9]{8,10}:[A-Za-z0-9_\\-]{35}", 0, View::kRaw, kIdTelegram});
@@ -634,8 +657,8 @@ class SecretsDetector final : public Detector {
     }
     if (On(kPasswordAssignment) || On(kSecretAssignment)) {
       for (uint32_t i = 0; i < kNumKeywords; ++i) {
-        p.push_back(
-            {kKeywords[i].word, kPatLiteral | kPatCaseless, View::kRaw, kIdKeywordBase + i});
+        p.push_back({std::string(kKeywords[i].word), kPatLiteral | kPatCaseless, View::kRaw,
+                     kIdKeywordBase + i});
       }
     }
     return p;
@@ -694,7 +717,7 @@ class SecretsDetector final : public Detector {
 
   // ---- 1. prefixed tokens ----
   void CheckPrefix(std::string_view raw, size_t p, const PrefixRule& r, Findings& found) const {
-    const size_t plen = std::strlen(r.prefix);
+    const size_t plen = r.prefix.size();
     if (p + plen > raw.size()) return;
     if (p > 0) {
       const char before = raw[p - 1];
@@ -981,17 +1004,16 @@ class SecretsDetector final : public Detector {
   // ---- 2. keyword assignments ----
 
   // Is the keyword at [from, to) a real word start inside an identifier?
-  static bool KeywordBoundaryOk(std::string_view raw, size_t from, size_t to,
-                                std::string_view word) {
+  static bool KeywordBoundaryOk(std::string_view raw, size_t from, size_t to, KeywordKind kind) {
     const char before = from > 0 ? raw[from - 1] : ' ';
     const char after = to < raw.size() ? raw[to] : ' ';
     const bool camel_start = IsUpper(raw[from]) && IsLower(before);
     const bool start_ok = !IsAlpha(before) || camel_start;
-    if (word == "pass" || word == "pw" || word == "pin" || word == "login" || word == "key" ||
-        word == "bearer") {
+    if (kind == kKwPass || kind == kKwPw || kind == kKwPin || kind == kKwLogin || kind == kKwKey ||
+        kind == kKwBearer) {
       if (!start_ok) {
         // "apikey", "accesskey", "secretkey", "privatekey" written as one word.
-        if (word != "key") return false;
+        if (kind != kKwKey) return false;
         if (!(from >= 3 &&
               (StartsWithCi(raw, from - 3, "api") || StartsWithCi(raw, from - 3, "ess") ||
                StartsWithCi(raw, from - 3, "ret") || StartsWithCi(raw, from - 3, "ate") ||
@@ -999,12 +1021,20 @@ class SecretsDetector final : public Detector {
           return false;
       }
     }
-    if (word == "pw") return !IsLower(after) || after == 'd';
-    if (word == "pin") return !IsLower(after) || StartsWithCi(raw, to, "code");
-    if (word == "key") return !IsLower(after) || after == 's';
-    if (word == "login") return !IsLower(after);
-    if (word == "api") return !IsLower(after) || after == 'k';
-    return true;
+    switch (kind) {
+      case kKwPw:
+        return !IsLower(after) || after == 'd';
+      case kKwPin:
+        return !IsLower(after) || StartsWithCi(raw, to, "code");
+      case kKwKey:
+        return !IsLower(after) || after == 's';
+      case kKwLogin:
+        return !IsLower(after);
+      case kKwApi:
+        return !IsLower(after) || after == 'k';
+      default:
+        return true;
+    }
   }
 
   // Identifiers that hold names, not secrets: credentialsId, api_url, ...
@@ -1044,14 +1074,44 @@ class SecretsDetector final : public Detector {
 
   void CheckAssignment(std::string_view raw, size_t from, size_t to, const Keyword& kw,
                        Findings& found) const {
-    if (!KeywordBoundaryOk(raw, from, to, kw.word)) return;
+    if (!KeywordBoundaryOk(raw, from, to, kw.kind)) return;
     size_t is, ie;
     IdentAround(raw, from, to, &is, &ie);
+    // Cheap pre-check (most keyword hits are prose): an operator, a quote
+    // or, for password words, more words must follow; or a comparison
+    // must precede.
+    {
+      size_t q = ie;
+      while (q < raw.size() && q - ie < 8 &&
+             (raw[q] == ' ' || raw[q] == '\t' || raw[q] == '[' || raw[q] == ']' || IsDigit(raw[q])))
+        ++q;
+      const char nx = q < raw.size() ? raw[q] : '\0';
+      size_t b = is;
+      while (b > 0 && raw[b - 1] == ' ') --b;
+      const bool cmp_before = b > 0 && raw[b - 1] == '=';
+      const bool op_after = nx == ':' || nx == '=' || nx == '!' || nx == '"' || nx == '\'';
+      const bool words_after = (kw.password_like || kw.kind == kKwBearer) &&
+                               (IsAlpha(nx) || static_cast<uint8_t>(nx) >= 0x80);
+      if (!op_after && !words_after && !cmp_before) return;
+      if (words_after && !op_after && !cmp_before && kw.kind != kKwBearer) {
+        // Prose: "Passwort ist X", "password is X", "Login für ...: X".
+        bool sep = StartsWithCi(raw, q, "ist ") || StartsWithCi(raw, q, "is ") ||
+                   StartsWithCi(raw, q, "lautet");
+        if (!sep) {
+          size_t p = q;
+          while (p < raw.size() && p - q < 48 &&
+                 (IsAlpha(raw[p]) || raw[p] == ' ' || raw[p] == '-' ||
+                  static_cast<uint8_t>(raw[p]) >= 0x80))
+            ++p;
+          sep = p < raw.size() && raw[p] == ':';
+        }
+        if (!sep) return;
+      }
+    }
     std::string_view ident = raw.substr(is, ie - is);
     if (IsNonSecretIdent(ident)) return;
-    const bool pin = std::string_view(kw.word) == "pin";
-    const bool login =
-        std::string_view(kw.word) == "login" || std::string_view(kw.word) == "zugang";
+    const bool pin = kw.kind == kKwPin;
+    const bool login = kw.kind == kKwLogin || kw.kind == kKwZugang;
     const Type type = kw.password_like ? kPasswordAssignment : kSecretAssignment;
     if (!On(type)) return;
     const size_t min_len = kw.password_like ? min_password_ : 8;
@@ -1111,13 +1171,13 @@ class SecretsDetector final : public Detector {
             break;
           }
         }
-      } else if (std::string_view(kw.word) == "bearer" && k > ie) {
+      } else if (kw.kind == kKwBearer && k > ie) {
         sep_len = 0;  // "Bearer <token>"
       } else {
         return;
       }
     }
-    if (sep_len == 0 && std::string_view(kw.word) != "bearer" && !quoted_only) return;
+    if (sep_len == 0 && kw.kind != kKwBearer && !quoted_only) return;
     k += sep_len;
     while (k < raw.size() && (raw[k] == ' ' || raw[k] == '\t')) ++k;
     if (k < raw.size() && raw[k] == '@') ++k;  // C# verbatim string
@@ -1231,8 +1291,9 @@ class SecretsDetector final : public Detector {
     // "abc123..." is a truncated (redacted) value, not a leak.
     if (e - k >= 3 && raw.substr(e - 3, 3) == "...") return false;
     // Sentence punctuation and list separators after a bare value.
-    while (e > k && (raw[e - 1] == '.' || raw[e - 1] == ',' || raw[e - 1] == ';' ||
-                     raw[e - 1] == ')' || raw[e - 1] == '!' || raw[e - 1] == '?'))
+    while (e > k &&
+           (raw[e - 1] == '.' || raw[e - 1] == ',' || raw[e - 1] == ';' || raw[e - 1] == ')' ||
+            raw[e - 1] == '!' || raw[e - 1] == '?' || raw[e - 1] == ':'))
       --e;
     *vs = k;
     *ve = e;
@@ -1256,16 +1317,29 @@ class SecretsDetector final : public Detector {
   }
 
   void ScanRuns(std::string_view raw, Findings& found) const {
+    // Only runs of 16+ characters matter. Skip ahead like Boyer-Moore: if
+    // the byte 15 positions ahead is not a run character, no long run can
+    // start before it; otherwise the last non-run byte in the window tells
+    // where the next candidate run may start. Prose (words of a few
+    // letters) costs one or two probes per 16 bytes.
+    constexpr size_t kMin = 16;
     const size_t n = raw.size();
     size_t i = 0;
-    while (i < n) {
-      if (!RunChar(raw[i])) {
-        ++i;
+    while (i + kMin <= n) {
+      size_t j = i + kMin - 1;
+      while (j >= i && RunChar(raw[j])) {
+        if (j == i) break;
+        --j;
+      }
+      if (!RunChar(raw[j])) {
+        i = j + 1;
         continue;
       }
-      const size_t s = i;
-      while (i < n && RunChar(raw[i])) ++i;
-      if (i - s >= 16) CheckRun(raw, s, i, found);
+      // raw[i, i + 16) are all run characters: extend to the run's end.
+      size_t e = i + kMin;
+      while (e < n && RunChar(raw[e])) ++e;
+      CheckRun(raw, i, e, found);
+      i = e;
     }
   }
 
@@ -1357,12 +1431,12 @@ class SecretsDetector final : public Detector {
   // Hand-made passwords in code: 12+ characters with 3+ punctuation symbols
   // ("m{{h}o)p${e]..."), which identifiers, versions and prose lack.
   static bool SymbolRich(std::string_view v) {
-    if (v.size() < 12) return false;
+    if (v.size() < 12 || v.find("://") != std::string_view::npos) return false;
     int symbols = 0, alnum = 0;
     for (char ch : v) {
       if (IsAlnum(ch)) {
         ++alnum;
-      } else if (ch != '_' && ch != '.' && ch != '-' && ch != ' ' &&
+      } else if (ch != '_' && ch != '.' && ch != '-' && ch != ' ' && ch != '/' && ch != ':' &&
                  static_cast<uint8_t>(ch) < 0x80) {
         ++symbols;
       }
@@ -1486,10 +1560,10 @@ class SecretsDetector final : public Detector {
     for (size_t p = is; p < ie; ++p) {
       for (const Keyword& kw : kKeywords) {
         const std::string_view w = kw.word;
-        if (w == "login" || w == "zugang" || w == "pin") continue;
+        if (kw.kind == kKwLogin || kw.kind == kKwZugang || kw.kind == kKwPin) continue;
         if (p + w.size() > ie) continue;
         if (!StartsWithCi(raw, p, w)) continue;
-        if (KeywordBoundaryOk(raw, p, p + w.size(), w)) return true;
+        if (KeywordBoundaryOk(raw, p, p + w.size(), kw.kind)) return true;
       }
     }
     return false;

@@ -1,10 +1,14 @@
 // LexiconMatcher: word lists matched on the folded view, shared by the
 // `terms`, `phrases` and `requests` detectors.
 //
-// Build() folds every entry like the text (so obfuscated spellings match),
-// adds joined and hyphenated variants of multi-word entries, and yields
-// literal patterns for the policy's shared Hyperscan database. Accept() then
-// decides per candidate whether the hit stands on word boundaries:
+// Build() folds every entry like the text (so obfuscated spellings match) and
+// splits it into words; the longest word of each entry becomes a literal for
+// the policy's shared Hyperscan database (entries sharing it share the
+// literal, which keeps compile time and memory low for large lexicons).
+// Accept() then matches the remaining words around the anchor hit (with
+// blank, hyphen or nothing between words when `joined_variants` is on:
+// "Projekt Falke", "Projekt-Falke", "#ProjektFalke") and decides whether the
+// whole hit stands on word boundaries:
 //   - whole word always;
 //   - as part of a German compound when `compounds` is on: at the end of a
 //     word ("Tariffalke") from `min_compound_length` bytes, at the start of
@@ -44,7 +48,7 @@ class LexiconMatcher {
 
   // Literal patterns on View::kFolded, ids starting at `id_base`.
   std::vector<PatternSpec> Patterns(uint32_t id_base = 0) const;
-  size_t pattern_count() const { return variants_.size(); }
+  size_t pattern_count() const { return literals_.size(); }
 
   struct Hit {
     uint32_t entry;  // index of the matched entry
@@ -59,14 +63,25 @@ class LexiconMatcher {
   size_t size() const { return entries_.size(); }
 
  private:
-  struct Variant {
-    std::string folded;
-    uint32_t entry;
-    bool open_left;   // "*word": any beginning
-    bool open_right;  // "word*": any continuation
+  // One entry as folded words; `anchor` is the word given to Hyperscan.
+  struct Form {
+    std::vector<std::string> words;
+    std::string seps;  // separator after each word but the last
+    uint32_t entry = 0;
+    uint32_t anchor = 0;
+    bool open_left = false;   // "*word": any beginning
+    bool open_right = false;  // "word*": any continuation
   };
+  struct Literal {
+    std::string text;
+    std::vector<uint32_t> forms;  // indices into forms_ anchored on this literal
+  };
+  bool MatchForm(const Form& f, std::string_view s, size_t from, size_t to, size_t* begin,
+                 size_t* end) const;
+
   std::vector<std::string> entries_;
-  std::vector<Variant> variants_;
+  std::vector<Form> forms_;
+  std::vector<Literal> literals_;
   Options options_;
 };
 

@@ -415,7 +415,7 @@ class Scanner {
           }
         } else if (!WordBefore(t) && !(t >= 2 && d[t - 1] == '.' && IsDigit(d[t - 2]))) {
           size_t used = Vat(t);
-          if (used == t) used = DigitStart(t, we);
+          if (used == t && !JoinedToWord(t)) used = DigitStart(t, we);
           next = std::max(used, we);
         }
         i = floor = std::max(next, i + 1);
@@ -423,6 +423,14 @@ class Scanner {
       }
       ++i;
     }
+  }
+
+  // "wagenreihung-063122186", "id_4711", "visit_id=6372...": digits glued to a
+  // word by '-', '_' or '=' are part of an identifier or URL, not a value.
+  bool JoinedToWord(size_t t) const {
+    if (t < 2) return false;
+    const unsigned char c = At(t - 1);
+    return (c == '-' || c == '_' || c == '=') && IsAlnum(At(t - 2));
   }
 
   // "DE 136 695 976": the country prefix is a word of its own before the digits.
@@ -726,9 +734,31 @@ class Scanner {
     if (!Ipv4Valid(cand)) return false;
     size_t end = CidrSuffix(g[3].end, 32);
     if (IsAlnum(At(end))) return false;
+    if (VersionContext(g[0].start)) {
+      consumed_ = end;
+      return true;  // "Traveler 9.0.1.11", "beta (1.16.0.53)": a version, not a host
+    }
     Emit(g[0].start, end, kIpv4, 1.0, "dotted quad");
     consumed_ = end;
     return true;
+  }
+
+  // A software version right before a dotted quad: "v9.0.1.11", "Version
+  // 9.0.1.11", "Release", "Build", "beta", "Update", "Firmware" within 24 bytes.
+  bool VersionContext(size_t start) const {
+    if (start > 0 && (At(start - 1) == 'v' || At(start - 1) == 'V')) return true;
+    const size_t from = start > 24 ? start - 24 : 0;
+    std::string_view w = s_.substr(from, start - from);
+    static constexpr std::string_view kWords[] = {"version", "release", "build",
+                                                  "beta",    "update",  "firmware"};
+    for (std::string_view k : kWords) {
+      for (size_t i = 0; i + k.size() <= w.size(); ++i) {
+        size_t j = 0;
+        while (j < k.size() && (static_cast<unsigned char>(w[i + j]) | 0x20) == k[j]) ++j;
+        if (j == k.size()) return true;
+      }
+    }
+    return false;
   }
 
   // A date at the start of the run ("01.02.2024", "2018-01-14 03:00", "12.05").
@@ -737,7 +767,12 @@ class Scanner {
     if (ng < 2) return false;
     for (size_t k = 0; k + 1 < ng; ++k) {
       unsigned char sep = At(g[k].end);
-      if (g[k + 1].start != g[k].end + 1 || (sep != '.' && sep != '/' && sep != '-')) return false;
+      const bool dot_space =
+          sep == '.' && At(g[k].end + 1) == ' ' && g[k + 1].start == g[k].end + 2;
+      if (!dot_space &&
+          (g[k + 1].start != g[k].end + 1 || (sep != '.' && sep != '/' && sep != '-'))) {
+        return false;  // "02.01.2016", "02. 01. 2016", "01/02/2016", "2016-01-02"
+      }
     }
     auto value = [this](const Grp& x) {
       int v = 0;
@@ -1104,7 +1139,24 @@ class Scanner {
     size_t ts = q;
     while (q < n_ && (IsAlpha(At(q)) || At(q) >= 0x80 || (At(q) == '-' && q > ts))) ++q;
     if (q - ts < 2) return;
-    // Optional "am Main", "an der Oder", "(Saale)" style suffix.
+    // Two-word towns: "Bad Ems", "Neu Isenburg", "Frankfurt am Main", "Halle (Saale)".
+    std::string_view town = s_.substr(ts, q - ts);
+    size_t r = q;
+    if (town == "Bad" || town == "Neu" || town == "Sankt" || town == "Bergisch") {
+      r = q + 1;
+    } else if (s_.substr(q, 4) == " am " || s_.substr(q, 4) == " an " ||
+               s_.substr(q, 4) == " im ") {
+      r = q + 4;
+      if (s_.substr(r, 4) == "der ") r += 4;
+    } else if (s_.substr(q, 2) == " (") {
+      r = q + 2;
+    }
+    if (r > q && At(q) == ' ' && IsUpper(At(r))) {
+      size_t e = r;
+      while (e < n_ && (IsAlpha(At(e)) || At(e) >= 0x80 || At(e) == '-')) ++e;
+      if (At(q + 1) == '(' && At(e) == ')') ++e;
+      if (At(q + 1) != '(' || At(e - 1) == ')') q = e;
+    }
     size_t street_start = StreetStart(c.start);
     Emit(street_start, q, kAddress, 0.9, "street, number, PLZ, town");
   }

@@ -1109,7 +1109,7 @@ class SecretsDetector final : public Detector {
       }
     }
     std::string_view ident = raw.substr(is, ie - is);
-    if (IsNonSecretIdent(ident)) return;
+    if (IsNonSecretIdent(ident) || InsideUrl(raw, is)) return;
     const bool pin = kw.kind == kKwPin;
     const bool login = kw.kind == kKwLogin || kw.kind == kKwZugang;
     const Type type = kw.password_like ? kPasswordAssignment : kSecretAssignment;
@@ -1213,6 +1213,7 @@ class SecretsDetector final : public Detector {
       }
     }
     std::string_view value = raw.substr(vs, ve - vs);
+    if (value.starts_with("//") || value.find("://") != std::string_view::npos) return;
     if (passphrase) {
       // A quoted passphrase of several words after a password keyword in
       // code or configuration syntax.
@@ -1247,6 +1248,15 @@ class SecretsDetector final : public Detector {
     if (type == kSecretAssignment && !LooksRandom(value) && !SymbolRich(value)) return false;
     found.Add(vs, ve, type, 0.8f, "comparison");
     return true;
+  }
+
+  // Is position `p` inside a URL ("https://.../signin?password=...")? URL
+  // credentials are handled by CheckUrl(); query words are not assignments.
+  static bool InsideUrl(std::string_view raw, size_t p) {
+    size_t b = p;
+    while (b > 0 && p - b < 256 && !IsSpace(raw[b - 1]) && raw[b - 1] != '"' && raw[b - 1] != '\'')
+      --b;
+    return raw.substr(b, p - b).find("://") != std::string_view::npos;
   }
 
   // Code-style identifiers (db_password, apiKey, PASSWORD) as opposed to a

@@ -219,11 +219,20 @@ constexpr std::string_view kEnglishWords[] = {
     "all",  "get",  "me",   "no",   "or",   "his",   "her",   "its",   "im",    "him",  "them",
     "who",  "how",  "when", "were", "been", "would", "about", "there", "their", "out",  "up"};
 
-bool Contains(const std::string_view* begin, const std::string_view* end, std::string_view w) {
-  for (const std::string_view* p = begin; p != end; ++p) {
-    if (*p == w) return true;
-  }
-  return false;
+// Words of up to 8 bytes packed into an integer: language guessing then
+// costs one binary search over integers per short token.
+uint64_t Pack(std::string_view w) {
+  uint64_t k = 0;
+  for (char c : w) k = (k << 8) | static_cast<unsigned char>(c);
+  return k;
+}
+
+template <size_t N>
+std::array<uint64_t, N> PackedSorted(const std::string_view (&words)[N]) {
+  std::array<uint64_t, N> a;
+  for (size_t i = 0; i < N; ++i) a[i] = Pack(words[i]);
+  std::sort(a.begin(), a.end());
+  return a;
 }
 
 // Identity terms, folded: exact words, and stems that match any word they
@@ -287,13 +296,15 @@ void Tokenize(std::string_view text, TokenBuffer* out, size_t max_tokens) {
 }
 
 TextLang GuessLang(const TokenBuffer& tokens) {
+  static const auto kDe = PackedSorted(kGermanWords);
+  static const auto kEn = PackedSorted(kEnglishWords);
   int de = 0;
   int en = 0;
   for (const Token& t : tokens.tokens) {
     if (!t.is_word || t.len > 6) continue;
-    std::string_view w = tokens.Text(t);
-    if (Contains(std::begin(kGermanWords), std::end(kGermanWords), w)) ++de;
-    if (Contains(std::begin(kEnglishWords), std::end(kEnglishWords), w)) ++en;
+    const uint64_t k = Pack(tokens.Text(t));
+    if (std::binary_search(kDe.begin(), kDe.end(), k)) ++de;
+    if (std::binary_search(kEn.begin(), kEn.end(), k)) ++en;
   }
   if (de > en) return TextLang::kDe;
   if (en > de) return TextLang::kEn;

@@ -141,7 +141,8 @@ inline bool IsTokenClass(uint8_t cls) {
 struct Scratch {
   std::vector<uint8_t> cls;
   std::vector<uint32_t> cand;                        // digits, '@', '$' (leet candidates)
-  std::vector<uint32_t> spaced;                      // one-unit tokens followed by a separator
+  std::vector<uint32_t> spaced;                      // starts of possible spaced-letter runs
+  std::vector<uint64_t> masks;                       // SpacedCandidates()
   std::vector<uint32_t> look;                        // look-alike letters
   std::vector<std::pair<uint32_t, uint32_t>> joins;  // output byte ranges to join
   std::string rare;
@@ -440,52 +441,96 @@ int MemberKind(const Writer& wr, size_t k) {
   return 0;
 }
 
-// Byte predicates on class bytes, branch-free so that loops over them
-// vectorise.
-inline uint8_t IsTokByte(uint8_t x) {
-  return static_cast<uint8_t>(static_cast<uint8_t>((x & kClassMask) - 1) < 3);
-}
-inline uint8_t IsContByte(uint8_t x) { return (x >> 3) & 1; }
-inline uint8_t IsSepByte(uint8_t x) {
+// A separator between spaced letters: one space, '.' or '-'.
+inline bool IsSepByte(uint8_t x) {
   const uint8_t k = x & kClassMask;
-  return static_cast<uint8_t>(((k == kClsSpace) & (((x >> 6) & 1) ^ 1)) |
-                              ((k == kClsSep) & (((x >> 3) & 1) ^ 1)));
+  return (k == kClsSpace && !(x & kMultiWs)) || (k == kClsSep && !(x & kCont));
 }
 
-// A spaced-letter member starting at k (1 or 2 bytes, a whole token) and
-// followed by a separator: returns the member's length, else 0. Longer units
-// (CJK ideographs, which are words of their own) are never members.
-inline size_t MemberBeforeSep(const uint8_t* cl, size_t k) {
-  if (!IsTokByte(cl[k]) || IsContByte(cl[k]) || (k > 0 && IsTokByte(cl[k - 1]))) return 0;
-  if (IsSepByte(cl[k + 1])) return 1;
-  if (IsContByte(cl[k + 1]) && IsSepByte(cl[k + 2])) return 2;
-  return 0;
-}
-
-// Cheap test whether two members follow each other ("a b"), which every run
-// of three has. Written so that the compiler vectorises it: it runs on every
-// message. Needs 6 readable bytes past w (of class other).
-bool MayHaveSpacedRun(const uint8_t* __restrict cl, size_t w) {
-  uint8_t any = 0;
-  for (size_t k = 1; k < w; ++k) {
-    const uint8_t c0 = cl[k - 1];
-    const uint8_t c1 = cl[k];
-    const uint8_t c2 = cl[k + 1];
-    const uint8_t c3 = cl[k + 2];
-    const uint8_t c4 = cl[k + 3];
-    const uint8_t c5 = cl[k + 4];
-    const uint8_t c6 = cl[k + 5];
-    const uint8_t start = IsTokByte(c1) & (IsContByte(c1) ^ 1) & (IsTokByte(c0) ^ 1);
-    const uint8_t m1 = start & IsSepByte(c2);
-    const uint8_t m2 = start & IsContByte(c2) & IsSepByte(c3);
-    // The next member starts at k + 2 (after m1) or k + 3 (after m2).
-    const uint8_t n1 =
-        IsTokByte(c3) & (IsContByte(c3) ^ 1) & (IsSepByte(c4) | (IsContByte(c4) & IsSepByte(c5)));
-    const uint8_t n2 =
-        IsTokByte(c4) & (IsContByte(c4) ^ 1) & (IsSepByte(c5) | (IsContByte(c5) & IsSepByte(c6)));
-    any |= static_cast<uint8_t>((m1 & n1) | (m2 & n2));
+// Bit masks over the class bytes, 64 bytes per word: token, continuation,
+// separator. Word `words` is zero. Needs cl readable (and zero) up to the
+// next multiple of 16 past w.
+void ClassMasks(const uint8_t* cl, size_t w, size_t words, uint64_t* tok, uint64_t* cont,
+                uint64_t* sep) {
+  std::memset(tok, 0, (words + 1) * sizeof(uint64_t));
+  std::memset(cont, 0, (words + 1) * sizeof(uint64_t));
+  std::memset(sep, 0, (words + 1) * sizeof(uint64_t));
+#if defined(__SSE2__)
+  const __m128i seven = _mm_set1_epi8(7);
+  const __m128i eight = _mm_set1_epi8(8);
+  const __m128i multi = _mm_set1_epi8(kMultiWs);
+  const __m128i zero = _mm_setzero_si128();
+  for (size_t b = 0; b < w; b += 16) {
+    const __m128i x = _mm_loadu_si128(reinterpret_cast<const __m128i*>(cl + b));
+    const __m128i k = _mm_and_si128(x, seven);
+    const __m128i t = _mm_and_si128(_mm_cmpgt_epi8(k, zero), _mm_cmplt_epi8(k, _mm_set1_epi8(4)));
+    const __m128i c = _mm_cmpeq_epi8(_mm_and_si128(x, eight), eight);
+    const __m128i sp = _mm_and_si128(_mm_cmpeq_epi8(k, _mm_set1_epi8(kClsSpace)),
+                                     _mm_cmpeq_epi8(_mm_and_si128(x, multi), zero));
+    const __m128i dot = _mm_andnot_si128(c, _mm_cmpeq_epi8(k, _mm_set1_epi8(kClsSep)));
+    const size_t word = b / 64;
+    const unsigned shift = static_cast<unsigned>(b % 64);
+    const auto bits = [](__m128i m) {
+      return static_cast<uint64_t>(static_cast<unsigned>(_mm_movemask_epi8(m)));
+    };
+    tok[word] |= bits(t) << shift;
+    cont[word] |= bits(c) << shift;
+    sep[word] |= bits(_mm_or_si128(sp, dot)) << shift;
   }
-  return any != 0 || (w > 0 && MemberBeforeSep(cl, 0) != 0);
+#else
+  for (size_t k = 0; k < w; ++k) {
+    const uint8_t x = cl[k];
+    const uint8_t c = x & kClassMask;
+    const uint64_t bit = uint64_t{1} << (k % 64);
+    if (c >= kClsLetter && c <= kClsSym) tok[k / 64] |= bit;
+    if (x & kCont) cont[k / 64] |= bit;
+    if ((c == kClsSpace && !(x & kMultiWs)) || (c == kClsSep && !(x & kCont))) sep[k / 64] |= bit;
+  }
+#endif
+}
+
+// Bits X[k + d] for the k of word j (d in 1..63; X has a zero word at the end).
+inline uint64_t Ahead(const uint64_t* x, size_t j, unsigned d) {
+  return (x[j] >> d) | (x[j + 1] << (64 - d));
+}
+
+// Start positions of possible spaced-letter runs: a member (a one-unit token
+// of 1 or 2 bytes) followed by a separator and another such member followed
+// by a separator or the end, which is how every run of three starts. Found
+// with bit masks, 64 bytes at a time, since this runs over every message.
+void SpacedCandidates(const uint8_t* cl, size_t w, Scratch* sc, std::vector<uint32_t>* out) {
+  out->clear();
+  const size_t words = (w + 63) / 64;
+  sc->masks.resize(3 * (words + 1));
+  uint64_t* tok = sc->masks.data();
+  uint64_t* cont = tok + words + 1;
+  uint64_t* sep = cont + words + 1;
+  ClassMasks(cl, w, words, tok, cont, sep);
+  for (size_t j = 0; j < words; ++j) {
+    const uint64_t tok_before = (tok[j] << 1) | (j > 0 ? tok[j - 1] >> 63 : 0);
+    const uint64_t start = tok[j] & ~cont[j] & ~tok_before;
+    if (start == 0) continue;
+    const uint64_t t2 = Ahead(tok, j, 2);
+    const uint64_t t3 = Ahead(tok, j, 3);
+    const uint64_t c1 = Ahead(cont, j, 1);
+    const uint64_t c2 = Ahead(cont, j, 2);
+    const uint64_t c3 = Ahead(cont, j, 3);
+    const uint64_t c4 = Ahead(cont, j, 4);
+    const uint64_t s1 = Ahead(sep, j, 1);
+    const uint64_t s2 = Ahead(sep, j, 2);
+    const uint64_t s3 = Ahead(sep, j, 3);
+    const uint64_t s4 = Ahead(sep, j, 4);
+    const uint64_t s5 = Ahead(sep, j, 5);
+    const uint64_t m1 = start & s1;       // member of 1 byte, then a separator
+    const uint64_t m2 = start & c1 & s2;  // member of 2 bytes, then a separator
+    // The next member starts at k + 2 (after m1) or k + 3 (after m2).
+    const uint64_t n1 = t2 & ~c2 & (s3 | (c3 & s4));
+    const uint64_t n2 = t3 & ~c3 & (s4 | (c4 & s5));
+    for (uint64_t pair = (m1 & n1) | (m2 & n2); pair != 0; pair &= pair - 1) {
+      const size_t k = j * 64 + static_cast<size_t>(__builtin_ctzll(pair));
+      if (k < w) out->push_back(static_cast<uint32_t>(k));
+    }
+  }
 }
 
 // Joins runs of >= 3 single letters separated by the same one separator.
@@ -493,10 +538,9 @@ void SpacedLetters(Writer& wr) {
   const size_t n = wr.w_;
   const uint8_t* cl = wr.cl_;
   std::vector<uint32_t>& cands = wr.scratch_->spaced;
-  cands.clear();
-  for (size_t k = 0; k < n; ++k) {
-    if (MemberBeforeSep(cl, k) != 0) cands.push_back(static_cast<uint32_t>(k));
-  }
+  // Class "other" up to the next block of 16 past the end (capacity >= n + 16).
+  std::memset(wr.cl_ + n, 0, 16);
+  SpacedCandidates(cl, n, wr.scratch_, &cands);
   size_t j = 0;
   while (j < cands.size()) {
     size_t cur = cands[j];
@@ -565,9 +609,7 @@ bool TokenPass(Writer& wr) {
     }
     if (latin) HomoglyphEvents(wr, ts, te);
   }
-  // Six bytes of class "other" past the end for MayHaveSpacedRun().
-  std::memset(wr.cl_ + wr.w_, 0, 6);
-  if (MayHaveSpacedRun(wr.cl_, wr.w_)) SpacedLetters(wr);
+  SpacedLetters(wr);
   return wr.out_->events.size() != events_before || wr.out_->obfuscation != obf_before;
 }
 

@@ -375,6 +375,76 @@ TEST(NormalizerTest, AsciiWhitespaceCollapseAtAnyPosition) {
   }
 }
 
+// Reference for letters and the separators ' ', '.', '-': runs of 3 or more
+// one-letter tokens with the same single separator are joined, scanning left
+// to right; a run's last letter does not start the next run.
+std::string ReferenceSpacedFold(const std::string& in) {
+  std::string f;  // folded, whitespace collapsed; multi-space runs marked '_'
+  for (size_t i = 0; i < in.size(); ++i) {
+    char c = in[i];
+    if (c == ' ') {
+      if (!f.empty() && (f.back() == ' ' || f.back() == '_')) {
+        f.back() = '_';
+        continue;
+      }
+      f.push_back(' ');
+      continue;
+    }
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+    if (c == 'l') c = 'i';
+    f.push_back(c);
+  }
+  auto is_letter = [&](size_t k) { return k < f.size() && f[k] >= 'a' && f[k] <= 'z'; };
+  auto single = [&](size_t k) {
+    return is_letter(k) && (k == 0 || !is_letter(k - 1)) && !is_letter(k + 1);
+  };
+  std::vector<bool> drop(f.size(), false);
+  size_t k = 0;
+  while (k < f.size()) {
+    if (!single(k)) {
+      ++k;
+      continue;
+    }
+    size_t last = k;
+    int members = 1;
+    char sep = 0;
+    while (last + 2 < f.size() && single(last + 2) &&
+           (f[last + 1] == ' ' || f[last + 1] == '.' || f[last + 1] == '-') &&
+           (sep == 0 || f[last + 1] == sep)) {
+      sep = f[last + 1];
+      last += 2;
+      ++members;
+    }
+    if (members >= 3) {
+      for (size_t j = k + 1; j < last; j += 2) drop[j] = true;
+    }
+    k = last + 1;
+  }
+  std::string out;
+  for (size_t j = 0; j < f.size(); ++j) {
+    if (!drop[j]) out.push_back(f[j] == '_' ? ' ' : f[j]);
+  }
+  return out;
+}
+
+TEST(NormalizerTest, SpacedLettersMatchReferenceAtAnyPosition) {
+  std::mt19937 rng(2024);
+  const char kSeps[] = {' ', ' ', ' ', '.', '-'};
+  for (int round = 0; round < 3000; ++round) {
+    std::string in;
+    const int items = 1 + static_cast<int>(rng() % 60);
+    for (int k = 0; k < items; ++k) {
+      const int len = rng() % 3 == 0 ? 2 + static_cast<int>(rng() % 5) : 1;
+      for (int j = 0; j < len; ++j) in.push_back(static_cast<char>('a' + rng() % 26));
+      const int seps = rng() % 6 == 0 ? 2 : 1;
+      for (int j = 0; j < seps; ++j) in.push_back(kSeps[rng() % std::size(kSeps)]);
+    }
+    NormalizedText t = Norm(in);
+    ASSERT_EQ(t.text, ReferenceSpacedFold(in)) << in;
+    ExpectOffsetMapValid(in, t);
+  }
+}
+
 TEST(NormalizerTest, OneMebibyteInput) {
   std::string in;
   const std::string chunk = "Grüße von P r o j e k t Fаlke\u200B, Pr0jekt 2024! ";

@@ -12,6 +12,7 @@ namespace leitplanke::eval {
 
 struct PiiCounts {
   int tp = 0, fp = 0, fn = 0;
+  int exact = 0;  // TPs whose detection has exactly the labelled boundaries
   double Precision() const { return tp + fp == 0 ? 1.0 : double(tp) / (tp + fp); }
   double Recall() const { return tp + fn == 0 ? 1.0 : double(tp) / (tp + fn); }
   double F1() const {
@@ -22,6 +23,7 @@ struct PiiCounts {
     tp += o.tp;
     fp += o.fp;
     fn += o.fn;
+    exact += o.exact;
   }
 };
 

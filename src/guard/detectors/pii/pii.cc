@@ -600,6 +600,8 @@ class Scanner {
 
   // ---- IP addresses -------------------------------------------------------
   size_t Ipv6At(size_t i) {
+    // Never start inside a longer colon run ("foo2001:db8::1" is no address).
+    if (i > 0 && (At(i - 1) == ':' || At(i - 1) == '.' || IsWordByte(At(i - 1)))) return i;
     size_t p = i;
     while (p < n_ && p - i < 46 && (IsHex(At(p)) || At(p) == ':' || At(p) == '.')) ++p;
     size_t e = p;

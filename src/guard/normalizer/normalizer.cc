@@ -264,11 +264,10 @@ class Writer {
 };
 
 #if defined(__SSE2__)
-// Folds 16 ASCII bytes at a time while the input is ASCII without a
-// whitespace run (those need the collapse); stops at the first block that is
-// not. The same folding and classes as kAscii, computed with SSE2 compares:
-// lower-casing, 'l' -> 'i', whitespace -> ' '. Output is 1:1 with the input,
-// so the source offsets stay one segment (FillOffsets).
+// Folds 16 ASCII bytes at a time up to the first non-ASCII byte or the
+// second byte of a whitespace run (which needs the collapse). The same folding and classes as
+// kAscii, computed with SSE2 compares: lower-casing, 'l' -> 'i', whitespace -> ' '. Output is 1:1
+// with the input, so the source offsets stay one segment (FillOffsets).
 void Ascii16Blocks(const unsigned char* p, size_t n, char* t, uint8_t* cl, uint32_t* cand,
                    size_t* pi, size_t* pw, size_t* pncand) {
   size_t i = *pi;
@@ -282,10 +281,14 @@ void Ascii16Blocks(const unsigned char* p, size_t n, char* t, uint8_t* cl, uint3
   int prev_space = w > 0 && (cl[w - 1] & kClassMask) == kClsSpace ? 1 : 0;
   while (i + 16 <= n) {
     const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + i));
-    if (_mm_movemask_epi8(v) != 0) break;  // non-ASCII
+    // Non-ASCII bytes are negative as signed chars, so they fall in no range.
     const __m128i ws = _mm_or_si128(eq(v, ' '), in_range(v, '\t', '\r'));
-    const int ws_bits = _mm_movemask_epi8(ws);
-    if (ws_bits & ((ws_bits << 1) | prev_space)) break;  // whitespace run
+    const auto ws_bits = static_cast<unsigned>(_mm_movemask_epi8(ws));
+    // Take the block up to the first non-ASCII byte or second whitespace.
+    const unsigned stop = static_cast<unsigned>(_mm_movemask_epi8(v)) |
+                          (ws_bits & ((ws_bits << 1) | static_cast<unsigned>(prev_space)));
+    const unsigned take = stop != 0 ? static_cast<unsigned>(__builtin_ctz(stop)) : 16;
+    if (take == 0) break;
     const __m128i upper = in_range(v, 'A', 'Z');
     __m128i f = _mm_add_epi8(v, _mm_and_si128(upper, _mm_set1_epi8(0x20)));
     const __m128i letter = in_range(f, 'a', 'z');
@@ -301,13 +304,15 @@ void Ascii16Blocks(const unsigned char* p, size_t n, char* t, uint8_t* cl, uint3
     c = _mm_or_si128(c, _mm_and_si128(sep, _mm_set1_epi8(kClsSep)));
     _mm_storeu_si128(reinterpret_cast<__m128i*>(t + w), f);
     _mm_storeu_si128(reinterpret_cast<__m128i*>(cl + w), c);
-    for (auto m = static_cast<unsigned>(_mm_movemask_epi8(_mm_or_si128(digit, sym))); m != 0;
-         m &= m - 1) {
+    const unsigned taken = (1u << take) - 1;
+    for (unsigned m = static_cast<unsigned>(_mm_movemask_epi8(_mm_or_si128(digit, sym))) & taken;
+         m != 0; m &= m - 1) {
       cand[ncand++] = static_cast<uint32_t>(w + static_cast<size_t>(__builtin_ctz(m)));
     }
-    prev_space = (ws_bits >> 15) & 1;
-    i += 16;
-    w += 16;
+    prev_space = static_cast<int>((ws_bits >> (take - 1)) & 1);
+    i += take;
+    w += take;
+    if (take < 16) break;  // the caller takes the byte that stopped the block
   }
   *pi = i;
   *pw = w;
@@ -678,9 +683,9 @@ void IcuNormalizer::Normalize(std::string_view original, NormalizedText* out) co
         if (i >= scalar_end) {
           Ascii16Blocks(p, n, t, cl, cand, &i, &w, &ncand);
           prev_info = w > 0 && (cl[w - 1] & kClassMask) == kClsSpace ? kInfoSpace : 0;
-          // Bytes the blocks could not take (non-ASCII, a double space, the
-          // tail) go through the scalar loop, 16 at a time.
-          scalar_end = i + 16;
+          // The byte the blocks stopped at (non-ASCII, a second whitespace)
+          // or the tail of fewer than 16 bytes goes through the scalar loop.
+          scalar_end = i + 16 <= n ? i + 1 : n;
         }
         if (i >= n) break;
         const unsigned char c = p[i];

@@ -153,7 +153,11 @@ Result<std::shared_ptr<const Policy>> Policy::Compile(PolicySpec spec,
   auto policy = std::make_shared<CompiledPolicy>();
   policy->options_ = options;
   policy->spec_ = std::move(spec);
-  LP_ASSIGN_OR_RETURN(policy->normalizer_, Normalizer::Create());
+  // The normaliser is immutable and costs tens of milliseconds to build: one
+  // per process serves every policy snapshot.
+  static const Result<std::shared_ptr<const Normalizer>> kNormalizer = Normalizer::Create();
+  if (!kNormalizer.ok()) return kNormalizer.status();
+  policy->normalizer_ = *kNormalizer;
 
   DetectorEnv env;
   env.normalizer = policy->normalizer_.get();

@@ -714,9 +714,15 @@ void IcuNormalizer::Normalize(std::string_view original, NormalizedText* out) co
     }
     if (i >= n) break;
 
-    int len = 1;
+    int len = 2;
     bool valid = true;
-    const char32_t cp = utf8::Decode(original, i, &len, &valid);
+    char32_t cp;
+    if (p[i] >= 0xC2 && p[i] <= 0xDF && i + 1 < n && (p[i + 1] & 0xC0) == 0x80) {
+      // Two-byte sequences (Latin, Greek, Cyrillic) decoded inline.
+      cp = (static_cast<char32_t>(p[i] & 0x1F) << 6) | (p[i + 1] & 0x3F);
+    } else {
+      cp = utf8::Decode(original, i, &len, &valid);
+    }
     const auto b = static_cast<uint32_t>(i);
     const auto e = static_cast<uint32_t>(i + len);
     i += static_cast<size_t>(len);
@@ -819,9 +825,15 @@ void IcuNormalizer::Normalize(std::string_view original, NormalizedText* out) co
   out->src_begin.resize(wr.w_);
   out->src_end.resize(wr.w_);
   if (pass2_events) {
-    std::stable_sort(
-        out->events.begin(), out->events.end(),
-        [](const ObfuscationEvent& a, const ObfuscationEvent& b) { return a.start < b.start; });
+    // Pass-2 events came after pass-1 events; a stable insertion sort by start
+    // (no allocation, at most kMaxEvents entries, nearly sorted already).
+    std::vector<ObfuscationEvent>& ev = out->events;
+    for (size_t k = 1; k < ev.size(); ++k) {
+      const ObfuscationEvent e = ev[k];
+      size_t j = k;
+      for (; j > 0 && ev[j - 1].start > e.start; --j) ev[j] = ev[j - 1];
+      ev[j] = e;
+    }
   }
 }
 

@@ -869,20 +869,28 @@ class SecretsDetector final : public Detector {
     std::string_view label = raw.substr(i, dash - i);
     const bool is_private = label.ends_with("PRIVATE KEY") || label.ends_with("PRIVATE KEY BLOCK");
     if (!is_private) return;
-    // The body: everything up to -----END (or the end of the text). An
-    // empty or trivial body is a template, not a key.
+    // The body: everything up to -----END (or the end of the text), looked
+    // for within 16 KiB (PEM keys are a few KiB; the bound keeps a flood of
+    // headers linear). An empty or trivial body is a template, not a key.
+    constexpr size_t kMaxBody = 16 * 1024;
     const size_t body = dash + 5;
-    size_t end_marker = raw.find("-----END", body);
-    const size_t body_end = end_marker == std::string_view::npos ? raw.size() : end_marker;
+    const std::string_view window = raw.substr(body, kMaxBody);
+    size_t end_marker = window.find("-----END");
+    if (end_marker != std::string_view::npos) end_marker += body;
+    const size_t body_end =
+        end_marker == std::string_view::npos ? body + window.size() : end_marker;
     size_t content = 0;
     for (size_t k = body; k < body_end && content < 16; ++k) {
-      if (!IsSpace(raw[k])) ++content;
+      if (IsSpace(raw[k])) continue;
+      if (content == 0 && raw[k] == '-') return;  // another armor line, no key body
+      ++content;
     }
     if (content < 12) return;
     size_t e = body_end;
     if (end_marker != std::string_view::npos) {
-      const size_t close = raw.find("-----", end_marker + 8);
-      e = close == std::string_view::npos ? raw.size() : close + 5;
+      const size_t close =
+          raw.substr(0, std::min(raw.size(), end_marker + 64)).find("-----", end_marker + 8);
+      e = close == std::string_view::npos ? std::min(raw.size(), end_marker + 8) : close + 5;
     }
     found.Add(from, e, kPrivateKey, 1.0f, "private key block");
   }
@@ -983,9 +991,9 @@ class SecretsDetector final : public Detector {
 
   void CheckTwilioAccount(std::string_view raw, size_t to, Findings& found) const {
     // With "twilio" on the line: an AC/SK sid or a 32-hex auth token nearby.
-    size_t line_end = raw.find('\n', to);
-    if (line_end == std::string_view::npos) line_end = raw.size();
-    const size_t limit = std::min(line_end, to + 120);
+    size_t limit = std::min(raw.size(), to + 120);
+    const size_t nl = raw.substr(0, limit).find('\n', to);
+    if (nl != std::string_view::npos) limit = nl;
     for (size_t k = to; k + 32 <= limit; ++k) {
       if (k > 0 && IsAlnum(raw[k - 1])) continue;
       size_t s = k;

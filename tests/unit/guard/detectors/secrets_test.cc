@@ -192,6 +192,15 @@ TEST(SecretsDetectorTest, AdversarialInputIsBounded) {
   while (tokens.size() < (1u << 20)) tokens += "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 ";
   EXPECT_EQ(h->Run(tokens).size(), 32u);  // capped per text
 
+  // Repeated headers and context words must stay linear (no search to the
+  // end of the text per candidate).
+  std::string headers;
+  while (headers.size() < (1u << 20)) headers += "-----BEGIN RSA PRIVATE KEY-----\n";
+  EXPECT_TRUE(h->Run(headers).empty());
+  std::string twilio;
+  while (twilio.size() < (1u << 20)) twilio += "twilio ";
+  EXPECT_TRUE(h->Run(twilio).empty());
+
   EXPECT_TRUE(h->Run(std::string(1 << 20, 'A')).empty());
   EXPECT_TRUE(h->Run(std::string(1 << 20, '=')).empty());
   EXPECT_TRUE(h->Run("-----BEGIN " + std::string(1 << 16, '-')).empty());

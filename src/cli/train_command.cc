@@ -31,6 +31,7 @@ struct TrainArgs {
   off::TrainOptions opt;
   bool no_bigrams = false;
   bool no_length_norm = false;
+  bool no_neutral_identity = false;
   bool no_balance = false;
   int hash_bits = 20;
   int char_min = 3;
@@ -65,6 +66,7 @@ int RunTrainOffensive(TrainArgs& a) {
   o.features.char_max = static_cast<uint8_t>(a.char_max);
   o.features.word_bigrams = !a.no_bigrams;
   o.features.length_norm = !a.no_length_norm;
+  o.features.neutral_identity = !a.no_neutral_identity;
   o.balance_classes = !a.no_balance;
 
   std::vector<off::Example> examples;
@@ -87,8 +89,9 @@ int RunTrainOffensive(TrainArgs& a) {
        << ", l2 " << o.l2 << ", hash_bits " << o.features.hash_bits << ", char n-grams "
        << int(o.features.char_min) << "-" << int(o.features.char_max) << ", word_bigrams "
        << o.features.word_bigrams << ", length_norm " << o.features.length_norm
-       << ", balance_classes " << o.balance_classes << ", folds " << o.folds << ", warn_recall "
-       << o.warn_recall << ", block_precision " << o.block_precision;
+       << ", neutral_identity " << o.features.neutral_identity << ", balance_classes "
+       << o.balance_classes << ", folds " << o.folds << ", warn_recall " << o.warn_recall
+       << ", block_precision " << o.block_precision;
   off::TrainReport report;
   Result<off::Model> model = off::Train(examples, o, meta.str(), &report);
   if (!model.ok()) {
@@ -146,6 +149,8 @@ void AddTrainCommand(CLI::App& app, int& exit_code) {
   off_cmd->add_flag("--no-bigrams", args->no_bigrams, "No word bigram features");
   off_cmd->add_flag("--no-length-norm", args->no_length_norm,
                     "Do not divide the logit by sqrt(#features)");
+  off_cmd->add_flag("--no-neutral-identity", args->no_neutral_identity,
+                    "Let identity terms (Muslim, schwul, ...) carry weight (not recommended)");
   off_cmd->add_flag("--no-balance", args->no_balance, "Do not weight classes to equal mass");
   off_cmd->add_option("--folds", args->opt.folds, "Cross-validation folds for calibration")
       ->capture_default_str()

@@ -359,6 +359,10 @@ Result<Model> Train(const std::vector<Example>& examples, const TrainOptions& o,
     lr.cv_at_hold = At(sl, lr.thresholds[kHold]);
     rep.langs.push_back(lr);
   }
+  // A language without training data borrows the other's thresholds.
+  const int de = static_cast<int>(TextLang::kDe), en = static_cast<int>(TextLang::kEn);
+  if (per_lang[de].empty() && !per_lang[en].empty()) th[de] = th[en];
+  if (per_lang[en].empty() && !per_lang[de].empty()) th[en] = th[de];
   // Texts of unknown language: the stricter (higher) of the two per level,
   // so an unsure guess never lowers the bar.
   Thresholds& unk = th[static_cast<int>(TextLang::kUnknown)];

@@ -222,5 +222,28 @@ TEST(PiiDetector, AdversarialInput) {
   EXPECT_LE((*h)->Run(many_cards).size(), 256u);
 }
 
+// Pseudo-random soups of the characters the token pass reacts to: every
+// detection stays inside the text and covers a non-empty span.
+TEST(PiiDetector, ByteSoupSpansStayInsideText) {
+  auto h = DetectorHarness::Make(Factory());
+  ASSERT_TRUE(h.ok());
+  const std::string alphabet = "0123456789 .-/:()+@[]DEde fxXKLTabc\n\xC2\xA0\xC3\xA4";
+  uint64_t state = 0x9E3779B97F4A7C15ULL;
+  for (int round = 0; round < 2000; ++round) {
+    std::string text;
+    const size_t len = 1 + (state >> 59);
+    for (size_t k = 0; k < len * 4; ++k) {
+      state ^= state << 13;
+      state ^= state >> 7;
+      state ^= state << 17;
+      text += alphabet[state % alphabet.size()];
+    }
+    for (const Hit& hit : (*h)->Run(text)) {
+      ASSERT_LT(hit.start, hit.end) << text;
+      ASSERT_LE(hit.end, text.size()) << text;
+    }
+  }
+}
+
 }  // namespace
 }  // namespace leitplanke::guard

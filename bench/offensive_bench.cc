@@ -2,6 +2,7 @@
 //
 //   BM_ClassifierScore   the classifier alone on tweet-sized texts (target
 //                        >= 100,000 texts/s on one core)
+//   BM_ClassifierScoreOlid  the same on real tweets (OLID, from $LP_EVAL_DIR)
 //   BM_ModelLoad         parsing and validating the embedded model (target
 //                        < 200 ms)
 //   BM_DetectorScan      lexicon + classifier as the engine runs them
@@ -10,12 +11,14 @@
 // The texts are generated here from a small own vocabulary (German and
 // English, friendly, rude and mixed), 60-280 bytes each, fixed seed.
 #include <cstdint>
+#include <cstdlib>
 #include <fstream>
 #include <sstream>
 #include <string>
 #include <vector>
 
 #include <benchmark/benchmark.h>
+#include <nlohmann/json.hpp>
 
 #include "guard/detectors/offensive/model.h"
 #include "guard/testing/detector_harness.h"
@@ -131,6 +134,39 @@ void BM_ClassifierScore(benchmark::State& state) {
   state.SetBytesProcessed(static_cast<int64_t>(bytes));
 }
 BENCHMARK(BM_ClassifierScore);
+
+// Real tweets: the OLID training file, read in place from $LP_EVAL_DIR
+// (skipped when unset).
+void BM_ClassifierScoreOlid(benchmark::State& state) {
+  const char* dir = std::getenv("LP_EVAL_DIR");
+  std::ifstream in(std::string(dir != nullptr ? dir : "") +
+                   "/olid_offenseval2019/olid.train.jsonl");
+  if (dir == nullptr || !in) {
+    state.SkipWithError("set LP_EVAL_DIR to the public data sets");
+    return;
+  }
+  std::vector<std::string> texts;
+  std::string line;
+  while (std::getline(in, line)) {
+    nlohmann::json j = nlohmann::json::parse(line, nullptr, false);
+    if (j.is_object() && j.contains("text") && j["text"].is_string()) texts.push_back(j["text"]);
+  }
+  Result<off::Model> m = off::Model::Parse(Embedded(), "embedded");
+  if (!m.ok() || texts.empty()) {
+    state.SkipWithError("model or data unusable");
+    return;
+  }
+  off::ScoreScratch scratch;
+  size_t i = 0, bytes = 0;
+  for (auto _ : state) {
+    const std::string& t = texts[i++ % texts.size()];
+    benchmark::DoNotOptimize(m->Score(t, &scratch).score);
+    bytes += t.size();
+  }
+  state.SetItemsProcessed(state.iterations());
+  state.SetBytesProcessed(static_cast<int64_t>(bytes));
+}
+BENCHMARK(BM_ClassifierScoreOlid);
 
 void BM_ModelLoad(benchmark::State& state) {
   for (auto _ : state) {

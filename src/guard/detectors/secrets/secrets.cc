@@ -1335,29 +1335,37 @@ class SecretsDetector final : public Detector {
   }
 
   void ScanRuns(std::string_view raw, Findings& found) const {
-    // Only runs of 16+ characters matter. Skip ahead like Boyer-Moore: if
-    // the byte 15 positions ahead is not a run character, no long run can
-    // start before it; otherwise the last non-run byte in the window tells
-    // where the next candidate run may start. Prose (words of a few
-    // letters) costs one or two probes per 16 bytes.
-    constexpr size_t kMin = 16;
+    // Only runs of 16+ characters matter. Windows of 64 bytes become a bit
+    // mask of run characters (branch-free table lookups); folding the mask
+    // with shifts leaves bit k set iff bytes k..k+15 are all run
+    // characters. Windows advance by 48 so that every run's first 16 bytes
+    // lie inside the window where it starts.
+    constexpr size_t kMin = 16, kWindow = 64, kStep = 48;
     const size_t n = raw.size();
-    size_t i = 0;
-    while (i + kMin <= n) {
-      size_t j = i + kMin - 1;
-      while (j >= i && RunChar(raw[j])) {
-        if (j == i) break;
-        --j;
+    size_t base = 0;
+    while (base + kMin <= n) {
+      const size_t len = std::min(kWindow, n - base);
+      uint64_t m = 0;
+      for (size_t k = 0; k < len; ++k) {
+        m |= static_cast<uint64_t>(RunChar(raw[base + k])) << k;
       }
-      if (!RunChar(raw[j])) {
-        i = j + 1;
-        continue;
+      uint64_t r = m & (m >> 1);
+      r &= r >> 2;
+      r &= r >> 4;
+      r &= r >> 8;
+      const size_t limit = std::min(kStep, len);
+      r &= (uint64_t{1} << limit) - 1;
+      size_t next = base + limit;
+      while (r != 0) {
+        const size_t s = base + static_cast<size_t>(__builtin_ctzll(r));
+        size_t e = s + kMin;
+        while (e < n && RunChar(raw[e])) ++e;
+        CheckRun(raw, s, e, found);
+        next = std::max(next, e);
+        if (e - base >= kWindow) break;
+        r &= ~((uint64_t{1} << (e - base)) - 1);
       }
-      // raw[i, i + 16) are all run characters: extend to the run's end.
-      size_t e = i + kMin;
-      while (e < n && RunChar(raw[e])) ++e;
-      CheckRun(raw, i, e, found);
-      i = e;
+      base = next;
     }
   }
 

@@ -1105,14 +1105,7 @@ class SecretsDetector final : public Detector {
         // Prose: "Passwort ist X", "password is X", "Login für ...: X".
         bool sep = StartsWithCi(raw, q, "ist ") || StartsWithCi(raw, q, "is ") ||
                    StartsWithCi(raw, q, "lautet");
-        if (!sep) {
-          size_t p = q;
-          while (p < raw.size() && p - q < 48 &&
-                 (IsAlpha(raw[p]) || raw[p] == ' ' || raw[p] == '-' ||
-                  static_cast<uint8_t>(raw[p]) >= 0x80))
-            ++p;
-          sep = p < raw.size() && raw[p] == ':';
-        }
+        if (!sep) sep = ProseGapEnd(raw, q) != std::string_view::npos;
         if (!sep) return;
       }
     }
@@ -1143,12 +1136,8 @@ class SecretsDetector final : public Detector {
     // Prose between a password-like keyword and its colon:
     // "Login für das Testsystem: admin / Sommer2024".
     if (kw.password_like && k < raw.size() && raw[k] != ':' && raw[k] != '=') {
-      size_t q = k;
-      while (q < raw.size() && q - k < 48 &&
-             (IsAlpha(raw[q]) || raw[q] == ' ' || raw[q] == '-' ||
-              static_cast<uint8_t>(raw[q]) >= 0x80))
-        ++q;
-      if (q < raw.size() && raw[q] == ':') k = q;
+      const size_t q = ProseGapEnd(raw, k);
+      if (q != std::string_view::npos) k = q;
     }
     // Separator.
     size_t sep_len = 0;
@@ -1256,6 +1245,24 @@ class SecretsDetector final : public Detector {
     if (type == kSecretAssignment && !LooksRandom(value) && !SymbolRich(value)) return false;
     found.Add(vs, ve, type, 0.8f, "comparison");
     return true;
+  }
+
+  // A few words between a password keyword and its separator ("PIN für
+  // die Tür ist 4821", "Login für das Testsystem: admin / ..."): returns the
+  // position of the ':' or of the space before "ist"/"is"/"lautet", or npos.
+  static size_t ProseGapEnd(std::string_view raw, size_t q0) {
+    size_t q = q0;
+    while (q < raw.size() && q - q0 < 48) {
+      const char ch = raw[q];
+      if (ch == ':') return q;
+      if (ch == ' ' && q > q0 &&
+          (StartsWithCi(raw, q, " ist ") || StartsWithCi(raw, q, " is ") ||
+           StartsWithCi(raw, q, " lautet ")))
+        return q;
+      if (!(IsAlpha(ch) || ch == ' ' || ch == '-' || static_cast<uint8_t>(ch) >= 0x80)) break;
+      ++q;
+    }
+    return std::string_view::npos;
   }
 
   // Is position `p` inside a URL ("https://.../signin?password=...")? URL

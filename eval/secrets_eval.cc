@@ -108,6 +108,7 @@ constexpr std::string_view kClaimed[] = {
     "softlayer",
     "ibmcloudiam",
     "ibmcoshmac",
+    "azure-ad-client-secret",
 };
 
 // Deliberate deviations, per case id. Keep few and honest.

@@ -450,6 +450,7 @@ enum PatternId : uint32_t {
   kIdAzureSharedKey,
   kIdTwilioAccount,
   kIdCurlUser,
+  kIdAzureAdSecret,
   kIdCurlUserLong,
   kIdBasicAuth,
   kIdKeywordBase = 2000,
@@ -650,6 +651,7 @@ class SecretsDetector final : public Detector {
     }
     if (On(kTwilioKey))
       p.push_back({"twilio", kPatLiteral | kPatCaseless, View::kRaw, kIdTwilioAccount});
+    if (On(kApiToken)) p.push_back({"Q~", kPatLiteral, View::kRaw, kIdAzureAdSecret});
     if (On(kBasicCredentials)) {
       p.push_back({"-u ", kPatLiteral, View::kRaw, kIdCurlUser});
       p.push_back({"--user ", kPatLiteral, View::kRaw, kIdCurlUserLong});
@@ -686,6 +688,8 @@ class SecretsDetector final : public Detector {
         CheckCurlUser(raw, c.from, c.to, found);
       } else if (c.id == kIdBasicAuth) {
         CheckBasicAuth(raw, c.from, c.to, found);
+      } else if (c.id == kIdAzureAdSecret) {
+        CheckAzureAdSecret(raw, c.from, found);
       } else if (c.id == kIdTwilioAccount) {
         CheckTwilioAccount(raw, c.to, found);
       }
@@ -926,6 +930,34 @@ class SecretsDetector final : public Detector {
     for (char ch : pass) digits_only &= IsDigit(ch);
     if (digits_only && pass.size() <= 5) return;
     found.Add(colon + 1, at, kUrlCredentials, 0.95f, "credentials in URL");
+  }
+
+  // Microsoft Entra (Azure AD) client secrets: 3 characters, a digit, "Q~",
+  // then 31-34 characters of [A-Za-z0-9_.~-] (40 in all).
+  void CheckAzureAdSecret(std::string_view raw, size_t q, Findings& found) const {
+    auto secret_char = [](char ch) {
+      return IsAlnum(ch) || ch == '_' || ch == '.' || ch == '~' || ch == '-';
+    };
+    if (q < 4 || !IsDigit(raw[q - 1])) return;
+    const size_t s = q - 4;
+    for (size_t k = s; k < q - 1; ++k) {
+      if (!secret_char(raw[k])) return;
+    }
+    if (s > 0 && secret_char(raw[s - 1])) return;
+    size_t e = q + 2;
+    while (e < raw.size() && e - q < 40 && secret_char(raw[e])) ++e;
+    const size_t tail = e - q - 2;
+    if (tail < 31 || tail > 34 || (e < raw.size() && secret_char(raw[e]))) return;
+    std::string_view v = raw.substr(s, e - s);
+    if (LooksLikePlaceholderBody(v)) return;
+    int digits = 0, lower = 0, upper = 0;
+    for (char ch : v) {
+      digits += IsDigit(ch);
+      lower += IsLower(ch);
+      upper += IsUpper(ch);
+    }
+    if (digits < 2 || lower < 2 || upper < 2) return;
+    found.Add(s, e, kApiToken, 0.9f, "azure_ad_client_secret");
   }
 
   // curl -u user:pass / --user "user:pass": the password part.

@@ -28,7 +28,8 @@ int RunLint(const PolicyFlags& flags) {
   for (const auto& r : spec.rules) examples += r.examples.size();
   std::cout << "ok: policy " << spec.id << " " << spec.version << ": " << st.rules << " rules, "
             << st.patterns << " patterns, " << examples << " examples, compiled in "
-            << st.compile_us / 1000.0 << " ms (" << st.database_bytes / 1024 << " KiB)\n";
+            << st.compile_us / 1000.0 << " ms (" << st.database_bytes / 1024 << " KiB"
+            << (st.from_cache ? ", databases from cache" : "") << ")\n";
   return 0;
 }
 

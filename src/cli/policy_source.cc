@@ -3,9 +3,12 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <optional>
 #include <sstream>
 
 #include <CLI/CLI.hpp>
+
+#include "cli/disk_cache.h"
 
 namespace leitplanke::cli {
 
@@ -24,6 +27,9 @@ void PolicyFlags::AddTo(CLI::App& cmd) {
       ->expected(1)
       ->allow_extra_args(false)
       ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
+  cmd.add_option("--cache-dir", cache_dir,
+                 "Where compiled pattern databases are kept ('none' to always compile; default "
+                 "$LEITPLANKE_CACHE_DIR, $XDG_CACHE_HOME/leitplanke or ~/.cache/leitplanke)");
 }
 
 Result<std::string> ReadInputFile(const std::string& path) {
@@ -80,6 +86,12 @@ Result<std::shared_ptr<const guard::Policy>> LoadPolicy(const PolicyFlags& flags
   LP_ASSIGN_OR_RETURN(guard::PolicySpec spec, LoadPolicySpec(flags));
   guard::CompileOptions o;
   o.strict = strict;
+  std::string dir = flags.cache_dir == "auto" ? DiskDatabaseCache::DefaultDir() : flags.cache_dir;
+  std::optional<DiskDatabaseCache> cache;
+  if (!dir.empty() && dir != "none") {
+    cache.emplace(dir);
+    o.cache = &*cache;
+  }
   return guard::Policy::Compile(std::move(spec), o);
 }
 

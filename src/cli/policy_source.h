@@ -21,8 +21,9 @@ struct PolicyFlags {
   std::string policy;
   std::vector<std::string> terms_files;
   std::vector<std::string> internal_domains;
+  std::string cache_dir = "auto";  // "auto": DiskDatabaseCache::DefaultDir(); "none": off
 
-  // Registers --policy, --terms, --internal-domain on `cmd`.
+  // Registers --policy, --terms, --internal-domain, --cache-dir on `cmd`.
   void AddTo(CLI::App& cmd);
 };
 

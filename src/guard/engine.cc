@@ -223,11 +223,13 @@ Result<std::shared_ptr<const Policy>> Policy::Compile(PolicySpec spec,
       }
     }
     uint32_t failed_owner = UINT32_MAX;
-    auto set = internal::PatternSet::Compile(std::move(patterns), policy->rules_.size(),
-                                             [&](uint32_t owner) {
-                                               failed_owner = owner;
-                                               return RuleWhere(*policy->rules_[owner].spec);
-                                             });
+    auto set = internal::PatternSet::Compile(
+        std::move(patterns), policy->rules_.size(),
+        [&](uint32_t owner) {
+          failed_owner = owner;
+          return RuleWhere(*policy->rules_[owner].spec);
+        },
+        options.cache);
     if (set.ok()) {
       policy->patterns_ = std::move(*set);
       break;
@@ -240,6 +242,7 @@ Result<std::shared_ptr<const Policy>> Policy::Compile(PolicySpec spec,
   policy->stats_.rules = policy->rules_.size();
   policy->stats_.patterns = policy->patterns_->pattern_count();
   policy->stats_.database_bytes = policy->patterns_->database_bytes();
+  policy->stats_.from_cache = policy->patterns_->cache_hits() > 0;
   policy->stats_.compile_us = static_cast<uint64_t>(
       std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - t0)
           .count());

@@ -6,6 +6,7 @@ set -u
 bin="$1"
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
+export LEITPLANKE_CACHE_DIR="$tmp/cache"  # hermetic: no cache outside the test
 fails=0
 
 expect_rc() {  # expect_rc WANT DESCRIPTION -- command...
@@ -68,6 +69,13 @@ expect_grep "$tmp/err" 'bad.toml:4:1' "lint names file and line"
 printf '[policy]\nid = "x"\nversion = "1"\nname = \n' >"$tmp/syntax.toml"
 expect_rc 78 "lint rejects bad TOML" -- "$bin" policy lint --policy "$tmp/syntax.toml"
 expect_grep "$tmp/err" 'syntax.toml:4:' "syntax error position"
+
+# The second run loads compiled databases from the cache.
+expect_rc 0 "lint fills the cache" -- "$bin" policy lint
+expect_rc 0 "lint from cache" -- "$bin" policy lint
+expect_grep "$tmp/out" 'databases from cache' "cache used"
+expect_rc 0 "no cache" -- "$bin" policy lint --cache-dir none
+if grep -q 'from cache' "$tmp/out"; then echo "FAIL: --cache-dir none used the cache"; fails=$((fails + 1)); fi
 
 # The default pack lints and its examples pass; the demo runs.
 expect_rc 0 "policy lint" -- "$bin" policy lint

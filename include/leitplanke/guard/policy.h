@@ -81,7 +81,6 @@ struct PolicySpec {
 Status AppendRuleParam(PolicySpec* spec, std::string_view detector, std::string_view key,
                        const std::vector<std::string>& values, std::string_view only_type = {});
 
-
 // Parses a pack. Errors carry file:line:column and the rule id.
 Result<PolicySpec> ParsePolicy(std::string_view toml, std::string_view file_name,
                                const FileReader& reader);
@@ -105,9 +104,22 @@ struct CompileOptions {
   // least `degraded_action`, so a broken part never turns into a silent allow.
   bool strict = true;
   Action degraded_action = Action::kWarn;
-  // Directory for serialized Hyperscan databases keyed by a hash of the
-  // patterns; empty = compile every time.
-  std::string cache_dir;
+  // Where compiled Hyperscan databases are kept between runs (keyed by a
+  // hash of their patterns and the Hyperscan version); null = compile every
+  // time. Not owned; must outlive Compile().
+  class DatabaseCache* cache = nullptr;
+};
+
+// Storage for serialized pattern databases, supplied by the caller (the
+// engine does no file I/O). Implementations must tolerate concurrent use
+// from several processes; a corrupt or foreign entry is simply recompiled.
+class DatabaseCache {
+ public:
+  virtual ~DatabaseCache() = default;
+  // The bytes stored under `key`, or NotFound.
+  virtual Result<std::string> Load(std::string_view key) = 0;
+  // Best effort: failures only cost a recompile next time.
+  virtual void Store(std::string_view key, std::string_view bytes) = 0;
 };
 
 struct PolicyStats {

@@ -1,6 +1,8 @@
 #include "guard/internal/pattern_set.h"
 
 #include <algorithm>
+#include <cstdio>
+#include <cstdlib>
 
 #include <hs/hs.h>
 
@@ -41,11 +43,38 @@ int OnMatch(unsigned int id, unsigned long long from, unsigned long long to, uns
   return 0;
 }
 
+// A stable 128-bit key (two FNV-1a 64 hashes) over everything that shapes a
+// database: Hyperscan's version, the mode and every pattern with its flags
+// and id, in order.
+class KeyHasher {
+ public:
+  void Add(std::string_view s) {
+    for (unsigned char c : s) {
+      a_ = (a_ ^ c) * 0x100000001b3ULL;
+      b_ = (b_ ^ c) * 0x100000001b3ULL + 0x9e3779b97f4a7c15ULL;
+    }
+    // A separator that cannot occur inside the parts' own encoding.
+    a_ = (a_ ^ 0xFF) * 0x100000001b3ULL;
+    b_ = (b_ ^ 0xFE) * 0x100000001b3ULL;
+  }
+  void Add(uint64_t v) { Add(std::string_view(reinterpret_cast<const char*>(&v), sizeof v)); }
+  std::string Hex() const {
+    char buf[33];
+    std::snprintf(buf, sizeof buf, "%016llx%016llx", static_cast<unsigned long long>(a_),
+                  static_cast<unsigned long long>(b_));
+    return buf;
+  }
+
+ private:
+  uint64_t a_ = 0xcbf29ce484222325ULL;
+  uint64_t b_ = 0x84222325cbf29ce4ULL;
+};
+
 }  // namespace
 
 Result<std::unique_ptr<PatternSet>> PatternSet::Compile(
     std::vector<OwnedPattern> patterns, size_t owner_count,
-    const std::function<std::string(uint32_t owner)>& describe_owner) {
+    const std::function<std::string(uint32_t owner)>& describe_owner, DatabaseCache* cache) {
   std::unique_ptr<PatternSet> set(new PatternSet());
   set->patterns_ = std::move(patterns);
   set->owner_count_ = owner_count;
@@ -74,6 +103,24 @@ Result<std::unique_ptr<PatternSet>> PatternSet::Compile(
         d.ids.push_back(i);
       }
       if (exprs.empty()) continue;
+      std::string key;
+      if (cache != nullptr) {
+        KeyHasher h;
+        h.Add(hs_version());
+        h.Add(static_cast<uint64_t>(v * 2 + lit));
+        for (size_t k = 0; k < exprs.size(); ++k) {
+          h.Add(std::string_view(exprs[k], lens[k]));
+          h.Add(static_cast<uint64_t>(flags[k]));
+        }
+        key = h.Hex();
+        auto bytes = cache->Load(key);
+        if (bytes.ok() &&
+            hs_deserialize_database(bytes->data(), bytes->size(), &d.db) == HS_SUCCESS) {
+          ++set->cache_hits_;
+          continue;
+        }
+        d.db = nullptr;
+      }
       hs_compile_error_t* err = nullptr;
       hs_error_t rc;
       if (lit == 1) {
@@ -94,6 +141,14 @@ Result<std::unique_ptr<PatternSet>> PatternSet::Compile(
         }
         if (err) hs_free_compile_error(err);
         return Status::InvalidArgument(where + msg);
+      }
+      if (cache != nullptr) {
+        char* bytes = nullptr;
+        size_t length = 0;
+        if (hs_serialize_database(d.db, &bytes, &length) == HS_SUCCESS) {
+          cache->Store(key, std::string_view(bytes, length));
+          std::free(bytes);
+        }
       }
     }
   }

@@ -18,6 +18,7 @@
 #include "leitplanke/base/result.h"
 
 #include "leitplanke/guard/detector.h"
+#include "leitplanke/guard/policy.h"
 
 struct hs_database;
 struct hs_scratch;
@@ -35,9 +36,15 @@ class PatternSet {
  public:
   // Errors: kInvalidArgument naming the owner index and pattern of the first
   // pattern Hyperscan rejects, via `describe_owner(owner)` in the message.
+  // With `cache`, each database is first looked up by a hash of its
+  // patterns and stored after compiling.
   static Result<std::unique_ptr<PatternSet>> Compile(
       std::vector<OwnedPattern> patterns, size_t owner_count,
-      const std::function<std::string(uint32_t owner)>& describe_owner);
+      const std::function<std::string(uint32_t owner)>& describe_owner,
+      DatabaseCache* cache = nullptr);
+
+  // Databases that came from the cache in the last Compile().
+  int cache_hits() const { return cache_hits_; }
 
   ~PatternSet();
   PatternSet(const PatternSet&) = delete;
@@ -68,6 +75,7 @@ class PatternSet {
 
   std::vector<OwnedPattern> patterns_;
   size_t owner_count_ = 0;
+  int cache_hits_ = 0;
   Db dbs_[4];
 };
 

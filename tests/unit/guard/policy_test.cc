@@ -2,9 +2,10 @@
 // that name the rule, and the default pack's own examples.
 #include "leitplanke/guard/policy.h"
 
-#include <gtest/gtest.h>
-
+#include <map>
 #include <set>
+
+#include <gtest/gtest.h>
 
 namespace leitplanke::guard {
 namespace {
@@ -178,6 +179,82 @@ TEST(AppendRuleParamTest, AddsTermsAndDomainsToTheRightRules) {
   EXPECT_TRUE(rules.count("R03.terms"));
   EXPECT_TRUE(rules.count("R03.internal_links"));
   EXPECT_FALSE(rules.count("R17.private_urls"));
+}
+
+class MemoryCache final : public DatabaseCache {
+ public:
+  Result<std::string> Load(std::string_view key) override {
+    ++loads;
+    auto it = entries.find(std::string(key));
+    if (it == entries.end()) return Status::NotFound("miss");
+    return it->second;
+  }
+  void Store(std::string_view key, std::string_view bytes) override {
+    entries[std::string(key)] = std::string(bytes);
+  }
+  std::map<std::string, std::string> entries;
+  int loads = 0;
+};
+
+TEST(DatabaseCacheTest, SecondCompileLoadsDatabasesAndChecksAlike) {
+  MemoryCache cache;
+  CompileOptions o;
+  o.cache = &cache;
+  auto spec = LoadEmbeddedPolicy("default");
+  ASSERT_TRUE(spec.ok());
+  auto first = Policy::Compile(*spec, o);
+  ASSERT_TRUE(first.ok()) << first.status();
+  EXPECT_FALSE((*first)->stats().from_cache);
+  EXPECT_FALSE(cache.entries.empty());
+  auto second = Policy::Compile(*spec, o);
+  ASSERT_TRUE(second.ok()) << second.status();
+  EXPECT_TRUE((*second)->stats().from_cache);
+  const char* text = "Projekt Falke, IBAN DE89 3704 0044 0532 0130 00, siehe https://bit.ly/x1";
+  Checker a(*first), b(*second);
+  auto va = a.Check(text);
+  auto vb = b.Check(text);
+  ASSERT_TRUE(va.ok() && vb.ok());
+  ASSERT_EQ(va->findings.size(), vb->findings.size());
+  for (size_t i = 0; i < va->findings.size(); ++i) {
+    EXPECT_EQ(va->findings[i].rule, vb->findings[i].rule);
+    EXPECT_EQ(va->findings[i].start, vb->findings[i].start);
+  }
+  EXPECT_GE(va->findings.size(), 3u);
+}
+
+TEST(DatabaseCacheTest, CorruptEntriesAreRecompiled) {
+  MemoryCache cache;
+  CompileOptions o;
+  o.cache = &cache;
+  auto spec = LoadEmbeddedPolicy("default");
+  ASSERT_TRUE(spec.ok());
+  ASSERT_TRUE(Policy::Compile(*spec, o).ok());
+  for (auto& [key, bytes] : cache.entries) bytes = "garbage";
+  auto again = Policy::Compile(*spec, o);
+  ASSERT_TRUE(again.ok()) << again.status();
+  EXPECT_FALSE((*again)->stats().from_cache);
+  Checker c(*again);
+  auto v = c.Check("Projekt Falke kommt");
+  ASSERT_TRUE(v.ok());
+  EXPECT_EQ(v->action, Action::kHold);
+}
+
+TEST(DatabaseCacheTest, DifferentPatternsUseDifferentKeys) {
+  MemoryCache cache;
+  CompileOptions o;
+  o.cache = &cache;
+  auto spec = LoadEmbeddedPolicy("default");
+  ASSERT_TRUE(spec.ok());
+  ASSERT_TRUE(Policy::Compile(*spec, o).ok());
+  const size_t before = cache.entries.size();
+  ASSERT_TRUE(AppendRuleParam(&*spec, "terms", "terms", {"Zaunkönig"}).ok());
+  auto changed = Policy::Compile(*spec, o);
+  ASSERT_TRUE(changed.ok());
+  EXPECT_GT(cache.entries.size(), before);
+  Checker c(*changed);
+  auto v = c.Check("Der Zaunkönig kommt");
+  ASSERT_TRUE(v.ok());
+  EXPECT_EQ(v->action, Action::kHold);
 }
 
 }  // namespace

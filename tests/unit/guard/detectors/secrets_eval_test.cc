@@ -5,6 +5,9 @@
 #include "eval/secrets_eval.h"
 
 #include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
 #include <sstream>
 
 #include <gtest/gtest.h>
@@ -48,6 +51,27 @@ TEST(SecretsEvalTest, MissingDataIsReportedWith65) {
   std::ostringstream out;
   EvalArgs args;
   args.eval_dir = "/nonexistent-eval-dir";
+  args.out = &out;
+  EXPECT_EQ(RunSecretsEval(args), 65);
+}
+
+TEST(SecretsEvalTest, MalformedDataNamesFileAndLine) {
+  const std::string dir = ::testing::TempDir() + "/secrets_eval_bad";
+  std::filesystem::create_directories(dir + "/gitleaks_rule_samples");
+  {
+    std::ofstream f(dir + "/gitleaks_rule_samples/gitleaks_samples.dev.jsonl");
+    f << R"({"id": "x1", "text": "a", "secret_type": "t", "should_match": true})"
+      << "\n";
+    f << R"({"id": "x2", "text": "b", "secret_type": "t", "should_match": "yes"})"
+      << "\n";
+  }
+  secrets::Metrics m;
+  std::string error;
+  EXPECT_FALSE(secrets::ComputeSecretsEval(dir, &m, &error));
+  EXPECT_NE(error.find("gitleaks_samples.dev.jsonl:2"), std::string::npos) << error;
+  std::ostringstream out;
+  EvalArgs args;
+  args.eval_dir = dir;
   args.out = &out;
   EXPECT_EQ(RunSecretsEval(args), 65);
 }

@@ -198,6 +198,8 @@ struct Found {
 struct Config {
   std::array<bool, kTypeCount> enabled{};
   std::vector<std::string> trunk_regions;  // national numbers with trunk prefix 0
+  std::vector<int> trunk_codes;            // their country calling codes
+  std::array<bool, 1000> known_cc{};       // assigned country calling codes
   bool nanp = false;                       // US/CA national formats
   bool idd00 = false;                      // "00" international prefix
 };
@@ -888,17 +890,33 @@ class Scanner {
       ++attempts;
       size_t end = g[b].end;
       if (b == ng - 1 && ext_end > end) end = ext_end;
-      std::string text(s_.substr(start, end - start));
+      // The digits of the window; a "(0)" trunk hint after the country code
+      // ("+49 (0)30 ...") is not part of the number.
+      char dig[24];
+      size_t nd = 0;
+      for (size_t k = a; k <= b && nd < sizeof(dig); ++k) {
+        if (k > a && g[k].end - g[k].start == 1 && At(g[k].start) == '0' &&
+            At(g[k].start - 1) == '(' && At(g[k].end) == ')') {
+          continue;
+        }
+        for (size_t q = g[k].start; q < g[k].end && nd < sizeof(dig); ++q) {
+          dig[nd++] = static_cast<char>(At(q));
+        }
+      }
+      std::string_view ds(dig, nd);
+      const std::string_view text = s_.substr(start, end - start);
       bool ok = false;
-      if (intl_plus || (idd && cfg_.idd00)) {
-        ok = Valid(text, intl_plus ? "ZZ" : "DE");
+      if (intl_plus) {
+        ok = ValidInternational(ds, text, "ZZ");
+      } else if (idd && cfg_.idd00) {
+        ok = ValidInternational(ds.substr(2), text, "DE");
       } else if (zero) {
-        for (const std::string& r : cfg_.trunk_regions) {
-          if ((ok = Valid(text, r.c_str()))) break;
+        for (size_t r = 0; r < cfg_.trunk_regions.size() && !ok; ++r) {
+          ok = ValidNational(cfg_.trunk_codes[r], ds.substr(1));
         }
       } else if (cfg_.nanp) {
         // NANP numbers need their grouping: 3-3-4, (3) 3-4, or 1-3-3-4.
-        ok = NanpGrouping(g, a, b) && Valid(text, "US");
+        ok = NanpGrouping(g, a, b) && ValidNational(1, ds.size() == 11 ? ds.substr(1) : ds);
       }
       if (ok) {
         Emit(start, end, kPhone, 0.9, "libphonenumber valid");
@@ -919,17 +937,41 @@ class Scanner {
   }
 
   // libphonenumber is the slow part; a text gets a fixed number of questions.
-  bool Valid(const std::string& text, const char* region) {
+  // libphonenumber's Parse() costs several times IsValidNumber() (it runs a
+  // dozen regexes to find the number in free text). The tokenizer already
+  // knows the digits, so the PhoneNumber is built directly: country code +
+  // national significant number. Parse() remains the fallback for the few
+  // numbering plans whose national numbers start with 0 (Italy, ...).
+  bool ValidNational(int country_code, std::string_view national) {
+    if (national.empty() || national.size() > 17 || national[0] == '0') return false;
     if (phone_budget_ == 0) return false;
     --phone_budget_;
-    return ValidNumber(text, region);
+    uint64_t v = 0;
+    for (char c : national) v = v * 10 + static_cast<uint64_t>(c - '0');
+    PhoneNumber num;
+    num.set_country_code(country_code);
+    num.set_national_number(v);
+    return PhoneNumberUtil::GetInstance()->IsValidNumber(num);
   }
 
-  static bool ValidNumber(const std::string& text, const std::string& region) {
-    const PhoneNumberUtil& u = *PhoneNumberUtil::GetInstance();
-    PhoneNumber num;
-    if (u.Parse(text, region, &num) != PhoneNumberUtil::NO_PARSING_ERROR) return false;
-    return u.IsValidNumber(num);
+  bool ValidInternational(std::string_view digits, std::string_view text, const char* region) {
+    // Country calling codes are prefix-free: at most one of 1-3 digits is assigned.
+    for (size_t len = 1; len <= 3 && len < digits.size(); ++len) {
+      int cc = 0;
+      for (size_t k = 0; k < len; ++k) cc = cc * 10 + (digits[k] - '0');
+      if (!cfg_.known_cc[static_cast<size_t>(cc)]) continue;
+      std::string_view national = digits.substr(len);
+      if (national[0] != '0') return ValidNational(cc, national);
+      if (phone_budget_ == 0) return false;
+      --phone_budget_;
+      const PhoneNumberUtil& u = *PhoneNumberUtil::GetInstance();
+      PhoneNumber num;
+      if (u.Parse(std::string(text), region, &num) != PhoneNumberUtil::NO_PARSING_ERROR) {
+        return false;
+      }
+      return u.IsValidNumber(num);
+    }
+    return false;
   }
 
   // ---- label-based values ---------------------------------------------------
@@ -1309,12 +1351,20 @@ class Factory final : public DetectorFactory {
       }
       std::string prefix;
       u.GetNddPrefixForRegion(r, true, &prefix);
-      if (prefix == "0") cfg.trunk_regions.push_back(r);
+      if (prefix == "0") {
+        cfg.trunk_regions.push_back(r);
+        cfg.trunk_codes.push_back(u.GetCountryCodeForRegion(r));
+      }
       if (r == "US" || r == "CA") cfg.nanp = true;
       if (r == "DE" || r == "AT" || r == "CH" || r == "GB" || r == "FR" || r == "IT" || r == "ES" ||
           r == "NL" || r == "BE" || r == "PL") {
         cfg.idd00 = true;
       }
+    }
+    std::set<int> codes;
+    u.GetSupportedCallingCodes(&codes);
+    for (int cc : codes) {
+      if (cc > 0 && cc < 1000) cfg.known_cc[static_cast<size_t>(cc)] = true;
     }
     std::vector<std::pair<std::string, Literal>> literals;
     std::set<std::pair<std::string, uint32_t>> seen;

@@ -1139,20 +1139,46 @@ class Scanner {
     return ye;
   }
 
+  // A sentence ends at p: '!', '?', a line break, or ". " before a capital.
+  bool SentenceBreak(size_t p) const {
+    const unsigned char c = At(p);
+    if (c == '!' || c == '?' || c == '\n') return true;
+    return c == '.' && At(p + 1) == ' ' && (IsUpper(At(p + 2)) || At(p + 2) >= 0xC3);
+  }
+
+  // The first date after the cue ("geboren am 3. März 1979"), else the last
+  // one before it ("am 3. März 1979 geboren"), each within kContextWindow.
   void BirthDate(const Cue& c) {
+    auto date_start = [this](size_t p) {
+      if (WordBefore(p) || !IsAlnum(At(p))) return false;
+      // Not inside a number or date.
+      return !(p >= 2 && (At(p - 1) == '.' || At(p - 1) == '/' || At(p - 1) == '-') &&
+               IsDigit(At(p - 2)));
+    };
     const size_t limit = std::min(n_, c.end + kContextWindow);
     for (size_t p = c.end; p < limit; ++p) {
-      if (WordBefore(p) || !IsAlnum(At(p))) continue;
-      if (p >= 2 && (At(p - 1) == '.' || At(p - 1) == '/' || At(p - 1) == '-') &&
-          IsDigit(At(p - 2))) {
-        continue;  // inside a number or date
-      }
+      if (SentenceBreak(p)) break;
+      if (!date_start(p)) continue;
       size_t e = DateAt(p);
       if (e > p && !IsAlnum(At(e))) {
         Emit(p, e, kBirthDate, 0.9, "date after a birth cue");
         return;
       }
     }
+    size_t best_s = 0, best_e = 0;
+    for (size_t p = c.start > kContextWindow ? c.start - kContextWindow : 0; p < c.start; ++p) {
+      if (!date_start(p)) continue;
+      size_t e = DateAt(p);
+      if (e > p && e <= c.start && !IsAlnum(At(e))) {
+        best_s = p;
+        best_e = e;
+        p = e;
+      }
+    }
+    for (size_t p = best_e; p < c.start && best_e > best_s; ++p) {
+      if (SentenceBreak(p)) best_e = best_s;  // the date belongs to another sentence
+    }
+    if (best_e > best_s) Emit(best_s, best_e, kBirthDate, 0.8, "date before a birth cue");
   }
 
   // ---- German postal addresses ---------------------------------------------

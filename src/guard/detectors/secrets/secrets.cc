@@ -1284,9 +1284,11 @@ class SecretsDetector final : public Detector {
   // position of the ':' or of the space before "ist"/"is"/"lautet", or npos.
   static size_t ProseGapEnd(std::string_view raw, size_t q0) {
     size_t q = q0;
+    int spaces = 0;
     while (q < raw.size() && q - q0 < 48) {
       const char ch = raw[q];
       if (ch == ':') return q;
+      if (ch == ' ' && ++spaces > 4) break;  // at most four words of prose
       if (ch == ' ' && q > q0 &&
           (StartsWithCi(raw, q, " ist ") || StartsWithCi(raw, q, " is ") ||
            StartsWithCi(raw, q, " lautet ")))

@@ -245,6 +245,13 @@ struct RuleCost {
   uint64_t allocations = 0;
 };
 
+struct GroupCost {
+  std::string detector;
+  std::string rules;  // "R07.exclamations+R12.tone"
+  double separate_us = 0;
+  double merged_us = 0;
+};
+
 struct Report {
   // corpus
   size_t messages = 0;
@@ -295,6 +302,7 @@ struct Report {
   double normalize_us = 0, hs_raw_us = 0, hs_folded_us = 0, sort_us = 0;
   double normalize_allocs = 0;
   double breakdown_check_us = 0;  // Check() in the breakdown pass
+  std::vector<GroupCost> groups;  // one Scan() per detector group (prototype)
   std::vector<RuleCost> rule_costs;
   double ns_per_tick = 0;
 };
@@ -543,6 +551,10 @@ void RunBare(const Args& args, const Corpus& corpus, const std::vector<BuiltRule
   r->ratio_wall = r->msgs_per_s / r->bare_msgs_per_s;
 }
 
+double TicksToUs(const Report& r, uint64_t ticks) {
+  return static_cast<double>(ticks) * r.ns_per_tick / 1000.0 / static_cast<double>(r.messages);
+}
+
 class CountingSink final : public guard::DetectionSink {
  public:
   void Add(guard::Detection) override { ++count; }
@@ -660,8 +672,114 @@ void RunBreakdown(const Args& args, const Corpus& corpus, const std::vector<Buil
   r->have_breakdown = true;
 }
 
-double TicksToUs(const Report& r, uint64_t ticks) {
-  return static_cast<double>(ticks) * r.ns_per_tick / 1000.0 / static_cast<double>(r.messages);
+// Prototype of an engine change (docs/PERFORMANCE.md, "What to change"):
+// rules that use the same detector with parameters that differ only in
+// `types` could share one Scan() with the union of the types, the engine
+// routing each Detection by its type. Measures that one Scan() against the
+// members' separate Scan()s from the breakdown.
+void RunGrouping(const Args& args, const Corpus& corpus, const std::vector<BuiltRule>& rules,
+                 const guard::PolicySpec& spec, const guard::Normalizer& norm, Report* r) {
+  struct Group {
+    std::string detector;
+    std::vector<size_t> members;
+    std::unique_ptr<Detector> merged;
+    uint64_t ticks = 0;
+  };
+  auto without_types = [](const guard::DetectorParams& p) {
+    auto v = p.values();
+    v.erase("types");
+    return v;
+  };
+  std::vector<Group> groups;
+  for (size_t i = 0; i < rules.size(); ++i) {
+    bool placed = false;
+    for (Group& g : groups) {
+      const BuiltRule& first = rules[g.members.front()];
+      if (first.spec->detector == rules[i].spec->detector &&
+          without_types(first.spec->params) == without_types(rules[i].spec->params)) {
+        g.members.push_back(i);
+        placed = true;
+        break;
+      }
+    }
+    if (!placed) groups.push_back({rules[i].spec->detector, {i}, nullptr, 0});
+  }
+  std::erase_if(groups, [](const Group& g) { return g.members.size() < 2; });
+  if (groups.empty()) return;
+
+  DetectorEnv env;
+  env.normalizer = &norm;
+  env.read_file = spec.file_reader;
+  std::vector<guard::internal::OwnedPattern> owned;
+  for (uint32_t gi = 0; gi < groups.size(); ++gi) {
+    Group& g = groups[gi];
+    guard::DetectorParams params;
+    for (const auto& [k, v] : without_types(rules[g.members.front()].spec->params)) {
+      params.Set(k, v);
+    }
+    std::vector<std::string> types;
+    bool all_typed = true;
+    for (size_t m : g.members) {
+      auto t = rules[m].spec->params.GetStrings("types");
+      if (!t.ok() || t->empty()) all_typed = false;
+      if (t.ok()) types.insert(types.end(), t->begin(), t->end());
+    }
+    if (all_typed) params.Set("types", types);
+    auto det = guard::FindDetector(g.detector)->Create(params, env);
+    if (!det.ok()) Die("grouping prototype, " + g.detector + ": " + det.status().ToString());
+    g.merged = std::move(*det);
+    for (PatternSpec& p : g.merged->Patterns()) owned.push_back({std::move(p), gi});
+  }
+  auto set = guard::internal::PatternSet::Compile(std::move(owned), groups.size(),
+                                                  [&](uint32_t o) { return groups[o].detector; });
+  if (!set.ok()) Die("grouping prototype patterns: " + set.status().ToString());
+  auto scratch = (*set)->NewScratch();
+  if (!scratch.ok()) Die("grouping prototype scratch: " + scratch.status().ToString());
+
+  guard::NormalizedText folded;
+  std::vector<std::vector<Candidate>> cands(groups.size());
+  const uint64_t cpu0 = ThreadCpuNs();
+  const uint64_t k0 = Ticks();
+  uint64_t scan_ticks = 0;
+  for (const Message& m : corpus.messages) {
+    norm.Normalize(m.text, &folded);
+    for (auto& c : cands) c.clear();
+    if (!(*set)->Scan(View::kRaw, m.text, **scratch, &cands).ok() ||
+        !(*set)->Scan(View::kFolded, folded.text, **scratch, &cands).ok()) {
+      Die("grouping prototype scan failed");
+    }
+    guard::ScanContext ctx;
+    ctx.raw = m.text;
+    ctx.folded = &folded;
+    ctx.channel = args.channel;
+    for (size_t gi = 0; gi < groups.size(); ++gi) {
+      std::sort(cands[gi].begin(), cands[gi].end(),
+                [](const Candidate& x, const Candidate& y) { return x.to < y.to; });
+      ctx.candidates = cands[gi];
+      CountingSink sink;
+      const uint64_t a = Ticks();
+      groups[gi].merged->Scan(ctx, sink);
+      const uint64_t d = Ticks() - a;
+      groups[gi].ticks += d;
+      scan_ticks += d;
+    }
+  }
+  const uint64_t ticks = Ticks() - k0;
+  // Same scaling as the breakdown: ticks to CPU time of this pass.
+  const double ns_per_tick =
+      ticks ? static_cast<double>(ThreadCpuNs() - cpu0) / static_cast<double>(ticks) : 1.0;
+  for (const Group& g : groups) {
+    GroupCost c;
+    c.detector = g.detector;
+    for (size_t m : g.members) {
+      c.rules += (c.rules.empty() ? "" : "+") + rules[m].spec->id;
+      c.separate_us += TicksToUs(*r, r->rule_costs[m].ticks);
+    }
+    c.merged_us = static_cast<double>(g.ticks) * ns_per_tick / 1000.0 /
+                  static_cast<double>(corpus.messages.size());
+    r->groups.push_back(c);
+  }
+  (void)scan_ticks;
 }
 
 // Targets from the performance requirement (docs/PERFORMANCE.md). Throughput
@@ -771,6 +889,14 @@ nlohmann::json ToJson(const Report& r, const Args& a) {
       if (!row.note.empty()) o["note"] = row.note;
       rows.push_back(o);
     }
+    json groups = json::array();
+    for (const GroupCost& g : r.groups) {
+      groups.push_back({{"detector", g.detector},
+                        {"rules", g.rules},
+                        {"separate_scans_us", g.separate_us},
+                        {"one_scan_us", g.merged_us}});
+    }
+    j["grouping_prototype_per_message"] = groups;
     j["breakdown_per_message"] = {{"check_cpu_us_median_round", r.check_us_per_msg},
                                   {"check_cpu_us_this_pass", r.breakdown_check_us},
                                   {"stages", rows}};
@@ -864,6 +990,14 @@ void PrintText(const Report& r, const Args& a) {
   }
   std::printf("  %-46s %8.3f %5.1f%% %8.1f\n", "Check(), same blocks as the stages",
               r.breakdown_check_us, 100.0, r.allocs_per_check);
+  if (r.groups.empty()) return;
+  std::printf(
+      "\nprototype: one Scan() per detector for rules that differ only in `types` "
+      "(CPU us per message):\n");
+  for (const GroupCost& g : r.groups) {
+    std::printf("  %-10s %-44s separate %6.3f  one scan %6.3f  saves %6.3f\n", g.detector.c_str(),
+                g.rules.c_str(), g.separate_us, g.merged_us, g.separate_us - g.merged_us);
+  }
 }
 
 int Main(int argc, char** argv) {
@@ -898,7 +1032,10 @@ int Main(int argc, char** argv) {
   if (!norm.ok()) Die("normaliser: " + norm.status().ToString());
   const std::vector<BuiltRule> rules = BuildRules(*spec, **norm);
   if (args.baseline) RunBare(args, corpus, rules, **norm, &r);
-  if (args.breakdown) RunBreakdown(args, corpus, rules, **norm, std::move(policy), &r);
+  if (args.breakdown) {
+    RunBreakdown(args, corpus, rules, **norm, std::move(policy), &r);
+    RunGrouping(args, corpus, rules, *spec, **norm, &r);
+  }
 
   if (args.json) {
     std::printf("%s\n", ToJson(r, args).dump(2).c_str());

@@ -25,6 +25,7 @@
 #include "leitplanke/guard/policy.h"
 
 #include "eval/eval.h"
+#include "eval/labelled_jsonl.h"
 #include "guard/detectors/offensive/train.h"
 #include "guard/testing/detector_harness.h"
 
@@ -142,8 +143,8 @@ Result<OffensiveReport> ComputeOffensiveEval(const std::string& eval_dir,
   OffensiveReport rep;
   const std::string dir = eval_dir + "/";
   // Cross-validation: the same data, order and options as the shipped model.
-  LP_ASSIGN_OR_RETURN(std::vector<off::Example> ge18, off::LoadLabelledJsonl(dir + kGermEval2018));
-  LP_ASSIGN_OR_RETURN(std::vector<off::Example> dav, off::LoadLabelledJsonl(dir + kDavidson));
+  LP_ASSIGN_OR_RETURN(std::vector<off::Example> ge18, eval::LoadLabelledJsonl(dir + kGermEval2018));
+  LP_ASSIGN_OR_RETURN(std::vector<off::Example> dav, eval::LoadLabelledJsonl(dir + kDavidson));
   std::vector<off::Example> all = ge18;
   all.insert(all.end(), dav.begin(), dav.end());
   off::TrainReport tr;

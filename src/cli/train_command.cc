@@ -15,6 +15,7 @@
 #include <CLI/CLI.hpp>
 
 #include "cli/commands.h"
+#include "eval/labelled_jsonl.h"
 #include "guard/detectors/offensive/train.h"
 
 namespace leitplanke::cli {
@@ -74,7 +75,7 @@ int RunTrainOffensive(TrainArgs& a) {
   meta << "Leitplanke offensive-language model (logistic regression, hashed n-grams)\n"
        << "data:";
   for (const std::string& f : a.data) {
-    Result<std::vector<off::Example>> ex = off::LoadLabelledJsonl(f);
+    Result<std::vector<off::Example>> ex = eval::LoadLabelledJsonl(f);
     if (!ex.ok()) {
       std::cerr << "train offensive: " << ex.status().message() << "\n";
       return ex.status().code() == StatusCode::kNotFound ? kExitNoInput : kExitDataErr;

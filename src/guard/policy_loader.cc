@@ -274,10 +274,77 @@ Result<std::string> ReadDiskFile(const std::string& path) {
   return ss.str();
 }
 
+// TOML allows non-ASCII only inside strings and comments. toml++ 3.3 (Debian
+// 12) reaches __builtin_unreachable() when it meets certain non-ASCII code
+// points where it expects whitespace, so such text is rejected here, with its
+// position, before the parser sees it. A small lexer tracks strings (basic,
+// literal, multi-line) and comments.
+Status CheckNonAsciiOutsideStrings(std::string_view t, std::string_view file) {
+  enum { kCode, kComment, kBasic, kLiteral, kMlBasic, kMlLiteral } st = kCode;
+  uint32_t line = 1, col = 1;
+  for (size_t i = 0; i < t.size(); ++i) {
+    const char c = t[i];
+    const auto starts = [&](std::string_view s) { return t.substr(i, s.size()) == s; };
+    if (c == '\n') {
+      ++line;
+      col = 1;
+      if (st == kComment || st == kBasic || st == kLiteral)
+        st = kCode;  // unterminated: toml++ reports it
+      continue;
+    }
+    switch (st) {
+      case kCode:
+        if (static_cast<unsigned char>(c) >= 0x80) {
+          return Status::InvalidArgument(std::string(file) + ":" + std::to_string(line) + ":" +
+                                         std::to_string(col) +
+                                         ": non-ASCII character outside a string or comment");
+        }
+        if (c == '#') {
+          st = kComment;
+        } else if (starts("\"\"\"")) {
+          st = kMlBasic, i += 2, col += 2;
+        } else if (starts("'''")) {
+          st = kMlLiteral, i += 2, col += 2;
+        } else if (c == '"') {
+          st = kBasic;
+        } else if (c == '\'') {
+          st = kLiteral;
+        }
+        break;
+      case kComment:
+        break;
+      case kBasic:
+        if (c == '\\') {
+          ++i, ++col;
+        } else if (c == '"') {
+          st = kCode;
+        }
+        break;
+      case kLiteral:
+        if (c == '\'') st = kCode;
+        break;
+      case kMlBasic:
+        if (c == '\\') {
+          ++i, ++col;
+        } else if (starts("\"\"\"")) {
+          st = kCode, i += 2, col += 2;
+        }
+        break;
+      case kMlLiteral:
+        if (starts("'''")) st = kCode, i += 2, col += 2;
+        break;
+    }
+    // Columns count code points, as toml++ does.
+    if ((static_cast<unsigned char>(c) & 0xC0) != 0x80) ++col;
+  }
+  return Status::Ok();
+}
+
 }  // namespace
 
 Result<PolicySpec> ParsePolicy(std::string_view toml_text, std::string_view file_name,
                                const FileReader& reader) {
+  LP_RETURN_IF_ERROR(CheckNonAsciiOutsideStrings(toml_text, file_name));
   toml::table root;
   try {
     root = toml::parse(toml_text, file_name);

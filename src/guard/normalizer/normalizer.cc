@@ -406,8 +406,11 @@ struct SpacedRun {
   char sep = 0;  // the separator of this run: all gaps use the same one
 };
 
-void FlushSpacedRun(Writer& wr, const SpacedRun& run) {
-  if (run.letters < 3) return;
+// Joins the run if it qualifies: at least three members of which at least two
+// are real letters ("P r o j e k t", "7 4 r 1 f" for "Tarif" in leet).
+// Returns false when the run stays as it is.
+bool FlushSpacedRun(Writer& wr, const SpacedRun& run) {
+  if (run.members < 3 || run.letters < 2) return false;
   // Leet digits that stood alone are letters once the run is joined.
   for (size_t k = run.start; k < run.end; ++k) {
     if ((wr.cl_[k] & kClassMask) != kClsDigit) continue;
@@ -418,6 +421,7 @@ void FlushSpacedRun(Writer& wr, const SpacedRun& run) {
   }
   wr.scratch_->joins.emplace_back(static_cast<uint32_t>(run.start), static_cast<uint32_t>(run.end));
   wr.Event(kObfSpacedLetters, wr.sb_[run.start], wr.se_[run.end - 1], false);
+  return true;
 }
 
 size_t UnitEnd(const Writer& wr, size_t k) {
@@ -575,8 +579,10 @@ void SpacedLetters(Writer& wr) {
       ++run.members;
       cur = next;
     }
-    FlushSpacedRun(wr, run);
-    while (j < cands.size() && cands[j] <= cur) ++j;
+    // A run that does not qualify may still hide one that does from a later
+    // member on ("a f.u.c.k": the blank and the dots are different runs).
+    const size_t done = FlushSpacedRun(wr, run) ? cur : run.start;
+    while (j < cands.size() && cands[j] <= done) ++j;
   }
 }
 

@@ -417,8 +417,12 @@ std::string ReferenceSpacedFold(const std::string& in) {
     }
     if (members >= 3) {
       for (size_t j = k + 1; j < last; j += 2) drop[j] = true;
+      k = last + 1;
+    } else {
+      // A run too short to join may be followed by one that qualifies and
+      // starts at its last member ("a f.u.c.k").
+      k = last > k ? last : k + 1;
     }
-    k = last + 1;
   }
   std::string out;
   for (size_t j = 0; j < f.size(); ++j) {
@@ -454,6 +458,23 @@ TEST(NormalizerTest, OneMebibyteInput) {
   EXPECT_EQ(t.text.find("gruesse von projekt faike, projekt 2024! "), 0u) << t.text.substr(0, 80);
   EXPECT_EQ(t.obfuscation,
             static_cast<uint32_t>(kObfZeroWidth | kObfHomoglyph | kObfLeet | kObfSpacedLetters));
+}
+
+}  // namespace
+}  // namespace leitplanke::guard
+
+namespace leitplanke::guard {
+namespace {
+
+// Spaced runs may start with leet digits and may follow a shorter run with a
+// different separator.
+TEST(NormalizerSpacedTest, LeetMembersAndRestartedRuns) {
+  auto n = Normalizer::Create();
+  ASSERT_TRUE(n.ok());
+  EXPECT_EQ((*n)->Fold("7 4 r 1 f  0 r 1 0 n"), "tarif orion");
+  EXPECT_EQ((*n)->Fold("What a f.u.c.k mess"), "what a fuck mess");
+  EXPECT_EQ((*n)->Fold("Gleis 3 a"), "gieis 3 a");  // two members stay apart
+  EXPECT_EQ((*n)->Fold("1 2 3 4"), "1 2 3 4");      // no letters, no word
 }
 
 }  // namespace

@@ -48,6 +48,20 @@ TEST(PolicyParseTest, ReportsUnknownKeysAndBadValuesWithRuleId) {
   EXPECT_NE(category.status().message().find("gossip"), std::string::npos);
 }
 
+// Regression (found by fuzz/policy): toml++ 3.3 hits __builtin_unreachable on
+// some non-ASCII characters where it expects whitespace.
+TEST(PolicyParseTest, NonAsciiOutsideStringsIsRejectedWithPosition) {
+  auto spec = Parse(std::string(kHeader) + "[[rule]]\nid = \"A\"\u00e9\n");
+  ASSERT_FALSE(spec.ok());
+  EXPECT_NE(spec.status().message().find("test.toml:5:9"), std::string::npos)
+      << spec.status().message();
+  // Inside strings, comments and multi-line strings it is fine.
+  auto ok = Parse(std::string(kHeader) +
+                  "# Grüße\n[[rule]]\nid = \"Ä\"\ndetector = 'ö'\ncategory = \"pii\"\n"
+                  "message.de = \"\"\"\nÜber \\\" \"\"\"\nfix.de = '''\nß'''\n");
+  EXPECT_TRUE(ok.ok()) << ok.status();
+}
+
 TEST(PolicyParseTest, MissingPolicyTableIsAnError) {
   auto spec = Parse("[[rule]]\nid = \"A\"\n");
   ASSERT_FALSE(spec.ok());

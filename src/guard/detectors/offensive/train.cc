@@ -12,8 +12,6 @@
 #include <fstream>
 #include <sstream>
 
-#include <nlohmann/json.hpp>
-
 namespace leitplanke::guard::detectors::offensive {
 
 namespace {
@@ -37,31 +35,6 @@ class SplitMix64 {
 template <typename T>
 void Shuffle(std::vector<T>* v, SplitMix64* rng) {
   for (size_t i = v->size(); i > 1; --i) std::swap((*v)[i - 1], (*v)[rng->Below(i)]);
-}
-
-std::optional<int> LabelFromString(std::string s) {
-  for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  if (s == "offense" || s == "off" || s == "offensive" || s == "toxic" || s == "1" || s == "true" ||
-      s == "abuse" || s == "insult" || s == "profanity" || s == "hate" || s == "hate_speech" ||
-      s == "offensive_language") {
-    return 1;
-  }
-  if (s == "other" || s == "not" || s == "neither" || s == "none" || s == "0" || s == "false" ||
-      s == "neutral" || s == "ok") {
-    return 0;
-  }
-  return std::nullopt;
-}
-
-std::optional<int> LabelFromJson(const nlohmann::json& v) {
-  if (v.is_boolean()) return v.get<bool>() ? 1 : 0;
-  if (v.is_number_integer()) {
-    int64_t i = v.get<int64_t>();
-    if (i == 0 || i == 1) return static_cast<int>(i);
-    return std::nullopt;
-  }
-  if (v.is_string()) return LabelFromString(v.get<std::string>());
-  return std::nullopt;
 }
 
 struct Encoded {
@@ -244,59 +217,6 @@ void Metrics::Add(bool predicted, bool gold) {
   if (predicted && !gold) ++fp;
   if (!predicted && gold) ++fn;
   if (!predicted && !gold) ++tn;
-}
-
-Result<std::vector<Example>> LoadLabelledJsonl(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return Status::NotFound(path + ": cannot open training data");
-  std::vector<Example> out;
-  std::string line;
-  size_t ln = 0;
-  while (std::getline(in, line)) {
-    ++ln;
-    if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
-    const std::string where = path + ":" + std::to_string(ln) + ": ";
-    nlohmann::json j = nlohmann::json::parse(line, nullptr, false);
-    if (j.is_discarded() || !j.is_object())
-      return Status::InvalidArgument(where + "not a JSON object");
-    auto t = j.find("text");
-    if (t == j.end() || !t->is_string()) {
-      return Status::InvalidArgument(where + "missing string field \"text\"");
-    }
-    std::optional<int> label;
-    for (const char* key : {"label", "label_coarse", "class_name"}) {
-      auto it = j.find(key);
-      if (it != j.end()) {
-        label = LabelFromJson(*it);
-        if (!label) {
-          return Status::InvalidArgument(where + "unrecognised value of \"" + key +
-                                         "\": " + it->dump());
-        }
-        break;
-      }
-    }
-    if (!label) {
-      return Status::InvalidArgument(where +
-                                     "no label (expected \"label\", \"label_coarse\" or "
-                                     "\"class_name\")");
-    }
-    Example ex;
-    ex.text = t->get<std::string>();
-    ex.label = *label;
-    auto lang = j.find("lang");
-    if (lang != j.end() && lang->is_string() && lang->get<std::string>() == "de") {
-      ex.lang = TextLang::kDe;
-    } else if (lang != j.end() && lang->is_string() && lang->get<std::string>() == "en") {
-      ex.lang = TextLang::kEn;
-    } else {
-      TokenBuffer tb;
-      Tokenize(ex.text, &tb);
-      ex.lang = GuessLang(tb);
-    }
-    out.push_back(std::move(ex));
-  }
-  if (out.empty()) return Status::InvalidArgument(path + ": no examples");
-  return out;
 }
 
 std::vector<float> TrainWeights(const std::vector<Example>& examples,

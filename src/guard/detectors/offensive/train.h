@@ -40,7 +40,6 @@ struct Example {
 //   "label_coarse": "OFFENSE" | "OTHER"           (GermEval 2018/2019)
 //   "class_name": "hate_speech" | "offensive_language" | "neither"  (Davidson et al.)
 // and optionally "lang": "de" | "en". Errors name the file and line.
-Result<std::vector<Example>> LoadLabelledJsonl(const std::string& path);
 
 // Defaults: chosen by 5-fold cross-validation on the training data only
 // (GermEval 2018 + Davidson et al.); see docs/MODEL_CARD_offensive.md.

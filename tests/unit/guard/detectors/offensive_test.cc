@@ -12,6 +12,7 @@
 #include "guard/detectors/offensive/lexicon.h"
 #include "guard/detectors/offensive/model.h"
 #include "guard/detectors/offensive/train.h"
+#include "eval/labelled_jsonl.h"
 #include "guard/testing/detector_harness.h"
 
 extern "C" const char lp_offensive_model_begin[];
@@ -492,7 +493,7 @@ TEST(OffensiveTrainTest, LoaderReadsKnownFormatsAndNamesBadLines) {
       << R"({"text": "d", "label": "NOT"})"
       << "\n";
   }
-  auto ex = off::LoadLabelledJsonl(path);
+  auto ex = leitplanke::eval::LoadLabelledJsonl(path);
   ASSERT_TRUE(ex.ok()) << ex.status();
   ASSERT_EQ(ex->size(), 4u);
   EXPECT_EQ((*ex)[0].label, 1);
@@ -507,10 +508,10 @@ TEST(OffensiveTrainTest, LoaderReadsKnownFormatsAndNamesBadLines) {
       << R"({"text": "b", "label": "maybe"})"
       << "\n";
   }
-  auto bad = off::LoadLabelledJsonl(path);
+  auto bad = leitplanke::eval::LoadLabelledJsonl(path);
   ASSERT_FALSE(bad.ok());
   EXPECT_NE(bad.status().message().find(path + ":2"), std::string::npos) << bad.status();
-  EXPECT_FALSE(off::LoadLabelledJsonl("/nonexistent.jsonl").ok());
+  EXPECT_FALSE(leitplanke::eval::LoadLabelledJsonl("/nonexistent.jsonl").ok());
 }
 
 }  // namespace

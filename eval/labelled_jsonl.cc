@@ -1,0 +1,95 @@
+// Labelled JSONL for training and evaluating the offensive classifier.
+#include "eval/labelled_jsonl.h"
+
+#include <fstream>
+#include <optional>
+
+#include <nlohmann/json.hpp>
+
+namespace leitplanke::eval {
+
+namespace off = guard::detectors::offensive;
+
+namespace {
+
+std::optional<int> LabelFromString(std::string s) {
+  for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  if (s == "offense" || s == "off" || s == "offensive" || s == "toxic" || s == "1" || s == "true" ||
+      s == "abuse" || s == "insult" || s == "profanity" || s == "hate" || s == "hate_speech" ||
+      s == "offensive_language") {
+    return 1;
+  }
+  if (s == "other" || s == "not" || s == "neither" || s == "none" || s == "0" || s == "false" ||
+      s == "neutral" || s == "ok") {
+    return 0;
+  }
+  return std::nullopt;
+}
+
+std::optional<int> LabelFromJson(const nlohmann::json& v) {
+  if (v.is_boolean()) return v.get<bool>() ? 1 : 0;
+  if (v.is_number_integer()) {
+    int64_t i = v.get<int64_t>();
+    if (i == 0 || i == 1) return static_cast<int>(i);
+    return std::nullopt;
+  }
+  if (v.is_string()) return LabelFromString(v.get<std::string>());
+  return std::nullopt;
+}
+
+}  // namespace
+
+Result<std::vector<off::Example>> LoadLabelledJsonl(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return Status::NotFound(path + ": cannot open training data");
+  std::vector<off::Example> out;
+  std::string line;
+  size_t ln = 0;
+  while (std::getline(in, line)) {
+    ++ln;
+    if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
+    const std::string where = path + ":" + std::to_string(ln) + ": ";
+    nlohmann::json j = nlohmann::json::parse(line, nullptr, false);
+    if (j.is_discarded() || !j.is_object())
+      return Status::InvalidArgument(where + "not a JSON object");
+    auto t = j.find("text");
+    if (t == j.end() || !t->is_string()) {
+      return Status::InvalidArgument(where + "missing string field \"text\"");
+    }
+    std::optional<int> label;
+    for (const char* key : {"label", "label_coarse", "class_name"}) {
+      auto it = j.find(key);
+      if (it != j.end()) {
+        label = LabelFromJson(*it);
+        if (!label) {
+          return Status::InvalidArgument(where + "unrecognised value of \"" + key +
+                                         "\": " + it->dump());
+        }
+        break;
+      }
+    }
+    if (!label) {
+      return Status::InvalidArgument(where +
+                                     "no label (expected \"label\", \"label_coarse\" or "
+                                     "\"class_name\")");
+    }
+    off::Example ex;
+    ex.text = t->get<std::string>();
+    ex.label = *label;
+    auto lang = j.find("lang");
+    if (lang != j.end() && lang->is_string() && lang->get<std::string>() == "de") {
+      ex.lang = off::TextLang::kDe;
+    } else if (lang != j.end() && lang->is_string() && lang->get<std::string>() == "en") {
+      ex.lang = off::TextLang::kEn;
+    } else {
+      off::TokenBuffer tb;
+      off::Tokenize(ex.text, &tb);
+      ex.lang = off::GuessLang(tb);
+    }
+    out.push_back(std::move(ex));
+  }
+  if (out.empty()) return Status::InvalidArgument(path + ": no examples");
+  return out;
+}
+
+}  // namespace leitplanke::eval

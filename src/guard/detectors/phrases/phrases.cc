@@ -6,7 +6,9 @@
 // Each rule brings its own list (inline `phrases` and/or `files`) and a `type`
 // for its findings. `context` optionally narrows a list: a phrase then counts
 // only when one of the context words occurs in the same sentence ("Aktie"
-// alone is harmless, "Aktie" next to "kaufen" is a stock tip).
+// alone is harmless, "Aktie" next to "kaufen" is a stock tip); with
+// `context_scope = "text"` the context word may be anywhere in the text
+// ("Going to Africa. Hope I don't get AIDS. Just kidding.").
 //
 // Robustness: linear in the number of Hyperscan hits; the context check scans
 // one sentence per hit.
@@ -21,8 +23,12 @@ namespace {
 
 class PhrasesDetector final : public Detector {
  public:
-  PhrasesDetector(LexiconMatcher matcher, std::vector<std::string> context, std::string type)
-      : matcher_(std::move(matcher)), context_(std::move(context)), type_(std::move(type)) {}
+  PhrasesDetector(LexiconMatcher matcher, std::vector<std::string> context, bool whole_text,
+                  std::string type)
+      : matcher_(std::move(matcher)),
+        context_(std::move(context)),
+        whole_text_(whole_text),
+        type_(std::move(type)) {}
 
   std::vector<PatternSpec> Patterns() const override { return matcher_.Patterns(); }
 
@@ -34,7 +40,8 @@ class PhrasesDetector final : public Detector {
       if (!matcher_.Accept(c, s, 0, &hit)) continue;
       if (hit.from < last_end) continue;  // overlapping variant of a reported hit
       if (!context_.empty()) {
-        auto [b, e] = SentenceAround(s, hit.from, hit.to);
+        auto [b, e] = whole_text_ ? std::pair<size_t, size_t>(0, s.size())
+                                  : SentenceAround(s, hit.from, hit.to);
         bool found = false;
         for (const std::string& w : context_) found = found || ContainsWord(s, b, e, w);
         if (!found) continue;
@@ -54,6 +61,7 @@ class PhrasesDetector final : public Detector {
  private:
   const LexiconMatcher matcher_;
   const std::vector<std::string> context_;  // folded
+  const bool whole_text_;                   // context anywhere, not only in the sentence
   const std::string type_;
 };
 
@@ -63,12 +71,17 @@ class Factory final : public DetectorFactory {
   std::string_view version() const override { return "1"; }
   Result<std::unique_ptr<Detector>> Create(const DetectorParams& params,
                                            const DetectorEnv& env) const override {
-    LP_RETURN_IF_ERROR(params.CheckKnown(
-        {"phrases", "files", "type", "context", "compounds", "min_compound_length"}));
+    LP_RETURN_IF_ERROR(params.CheckKnown({"phrases", "files", "type", "context", "context_scope",
+                                          "compounds", "min_compound_length"}));
     LP_ASSIGN_OR_RETURN(std::vector<std::string> phrases,
                         CollectEntries(params, "phrases", "files", env));
     LP_ASSIGN_OR_RETURN(std::string type, params.GetString("type", "phrase"));
     LP_ASSIGN_OR_RETURN(std::vector<std::string> context, params.GetStrings("context"));
+    LP_ASSIGN_OR_RETURN(std::string scope, params.GetString("context_scope", "sentence"));
+    if (scope != "sentence" && scope != "text") {
+      return Status::InvalidArgument("context_scope must be \"sentence\" or \"text\", not '" +
+                                     scope + "'");
+    }
     LexiconMatcher::Options o;
     LP_ASSIGN_OR_RETURN(o.compounds, params.GetBool("compounds", false));
     LP_ASSIGN_OR_RETURN(int64_t min_compound, params.GetInt("min_compound_length", 6));
@@ -82,7 +95,7 @@ class Factory final : public DetectorFactory {
     }
     LP_ASSIGN_OR_RETURN(LexiconMatcher m, LexiconMatcher::Build(phrases, env.normalizer, o));
     return std::unique_ptr<Detector>(
-        new PhrasesDetector(std::move(m), std::move(context), std::move(type)));
+        new PhrasesDetector(std::move(m), std::move(context), scope == "text", std::move(type)));
   }
 };
 

@@ -55,14 +55,15 @@ const char* const kDataObjects[] = {"iban",
                                     "anschrift"};
 
 const char* const kCues[] = {
-    "nennen*",      "nenn*",         "senden sie",    "sende*",       "schicken*",
-    "schick*",      "geben sie",     "gib*",          "teilen sie",   "teil uns",
-    "mitteilen",    "schreiben sie", "schreib uns",   "schreibt uns", "brauchen",
-    "benoetigen",   "braeuchten",    "antworten sie", "wie lautet*",  "bestaetigen sie",
-    "verifizieren", "please",        "send",          "provide",      "share",
-    "tell us",      "give us",       "reply with",    "dm us",        "what is your",
-    "what's your",  "confirm your",  "verify your",   "need your",    "we need",
-    "enter your",   "type your",     "post your"};
+    "nennen sie",      "nenn uns",     "nennt uns",     "nennen uns",    "senden sie",
+    "sende uns",       "sendet uns",   "schicken sie",  "schick uns",    "schickt uns",
+    "geben sie",       "gib uns",      "gebt uns",      "teilen sie",    "teil uns",
+    "teilt uns",       "mitteilen",    "schreiben sie", "schreib uns",   "schreibt uns",
+    "brauchen",        "benoetigen",   "braeuchten",    "antworten sie", "wie lautet*",
+    "bestaetigen sie", "verifizieren", "send",          "provide",       "share",
+    "tell us",         "give us",      "reply with",    "dm us",         "what is your",
+    "what's your",     "confirm your", "verify your",   "need your",     "we need",
+    "enter your",      "type your",    "post your"};
 
 const char* const kNegations[] = {"nie",      "niemals", "nicht",   "kein*",  "never",
                                   "not",      "don't",   "dont",    "do not", "won't",

@@ -29,18 +29,31 @@ inline bool EndsWord(std::string_view s, size_t pos) {
   return pos >= s.size() || !IsWordByte(static_cast<unsigned char>(s[pos]));
 }
 
+// Folded abbreviations whose dot does not end a sentence ('l' folds to 'i').
+inline bool IsAbbreviation(std::string_view w) {
+  if (w.size() <= 1) return true;
+  static constexpr std::string_view kAbbreviations[] = {
+      "z.b", "u.a",  "d.h", "o.a", "o.g", "bzw", "ca",  "nr",   "vgi",  "usw",  "etc", "inki",
+      "ggf", "evti", "dr",  "hr",  "fr",  "st",  "mio", "mrd",  "tei",  "str",  "e.g", "i.e",
+      "vs",  "no",   "mr",  "mrs", "ms",  "abs", "art", "bspw", "zzgi", "ggfs", "max", "min"};
+  for (std::string_view a : kAbbreviations) {
+    if (w == a) return true;
+  }
+  return false;
+}
+
 // [begin, end) of the sentence around [from, to) in the folded view.
 inline std::pair<size_t, size_t> SentenceAround(std::string_view s, size_t from, size_t to) {
   auto is_end = [&](size_t i) {
     char c = s[i];
     if (c == '!' || c == '?' || c == '\n' || c == ';') return true;
-    // A dot ends a sentence only when followed by a space and not inside an
-    // abbreviation like "z.b." or "nr." (a short word before it).
+    // A dot ends a sentence when followed by a blank or the end, unless it
+    // closes a single letter ("u. a.") or a common abbreviation ("z.b.", "nr.").
     if (c != '.') return false;
     if (i + 1 < s.size() && s[i + 1] != ' ') return false;
     size_t w = i;
-    while (w > 0 && IsWordByte(static_cast<unsigned char>(s[w - 1]))) --w;
-    return i - w > 3;
+    while (w > 0 && (IsWordByte(static_cast<unsigned char>(s[w - 1])) || s[w - 1] == '.')) --w;
+    return !IsAbbreviation(s.substr(w, i - w));
   };
   size_t b = from;
   while (b > 0 && !is_end(b - 1)) --b;

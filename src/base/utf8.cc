@@ -1,5 +1,8 @@
 #include "leitplanke/base/utf8.h"
 
+#include <algorithm>
+#include <cstring>
+
 namespace leitplanke::utf8 {
 
 char32_t Decode(std::string_view s, size_t pos, int* len, bool* valid) {
@@ -59,8 +62,24 @@ void Append(char32_t cp, std::string* out) {
   }
 }
 
+namespace {
+// Length of the all-ASCII prefix of s[i, ...), eight bytes at a time: most
+// texts are mostly ASCII, and this runs on every checked text.
+size_t SkipAscii(std::string_view s, size_t i) {
+  while (i + 8 <= s.size()) {
+    uint64_t w;
+    std::memcpy(&w, s.data() + i, 8);
+    if (w & 0x8080808080808080ULL) break;
+    i += 8;
+  }
+  return i;
+}
+}  // namespace
+
 size_t FirstInvalid(std::string_view s) {
   for (size_t i = 0; i < s.size();) {
+    i = SkipAscii(s, i);
+    if (i >= s.size()) break;
     if (static_cast<unsigned char>(s[i]) < 0x80) {
       ++i;
       continue;
@@ -89,6 +108,12 @@ std::vector<size_t> InvalidOffsets(std::string_view s, size_t limit) {
 size_t CodePointCount(std::string_view s, size_t byte_offset) {
   size_t n = 0;
   for (size_t i = 0; i < byte_offset && i < s.size();) {
+    const size_t ascii_end = std::min(SkipAscii(s.substr(0, byte_offset), i), byte_offset);
+    if (ascii_end > i) {
+      n += ascii_end - i;
+      i = ascii_end;
+      continue;
+    }
     int len;
     bool valid;
     Decode(s, i, &len, &valid);

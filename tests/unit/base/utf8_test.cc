@@ -47,5 +47,19 @@ TEST(Utf8Test, AppendRoundTrips) {
   }
 }
 
+TEST(Utf8Test, AsciiFastPathKeepsExactOffsetsAtEveryPosition) {
+  for (size_t pos = 0; pos < 40; ++pos) {
+    std::string s(40, 'a');
+    s[pos] = '\xFF';
+    EXPECT_EQ(FirstInvalid(s), pos);
+    std::string u(40, 'b');
+    u.replace(pos, 1, "\xC3\xA4");  // ä: one code point, two bytes
+    EXPECT_EQ(FirstInvalid(u), std::string_view::npos);
+    EXPECT_EQ(CodePointCount(u, u.size()), 40u);
+    EXPECT_EQ(CodePointCount(u, pos), pos);
+    EXPECT_EQ(CodePointCount(u, pos + 2), pos + 1);
+  }
+}
+
 }  // namespace
 }  // namespace leitplanke::utf8

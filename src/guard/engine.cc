@@ -7,8 +7,10 @@
 // actions here (audience, channel), so detectors stay ignorant of policy.
 #include <algorithm>
 #include <chrono>
+#include <map>
 #include <set>
 #include <unordered_set>
+#include <variant>
 
 #include "leitplanke/base/utf8.h"
 
@@ -58,8 +60,10 @@ namespace {
 
 struct CompiledRule {
   const RuleSpec* spec = nullptr;
-  const DetectorFactory* factory = nullptr;
-  std::unique_ptr<Detector> detector;
+  uint32_t group = 0;  // index of the DetectorGroup that scans for this rule
+  // For rules sharing a detector: the detection types this rule reports
+  // (its own `types` parameter); empty = every detection of its group.
+  std::vector<std::string> types;
   // Allowlist, compared case-insensitively with the finding's original text.
   std::unordered_set<std::string> allow;
   std::vector<std::string> allow_globs;  // entries with '*'
@@ -101,6 +105,42 @@ bool Allowed(const CompiledRule& rule, const std::string& lower) {
   return false;
 }
 
+// One detector instance serving one or more rules. Rules that use the same
+// detector with the same parameters except `types` (e.g. R01.pii and
+// R01.network) share one instance built for the union of their types, so the
+// text is scanned once and each detection goes to the rules that asked for
+// its type.
+struct DetectorGroup {
+  const DetectorFactory* factory = nullptr;
+  std::unique_ptr<Detector> detector;
+  std::vector<uint32_t> rules;  // indices into CompiledPolicy::rules_
+};
+
+// The parameters of a rule without `types`, as a comparable key.
+std::string ShareKey(const RuleSpec& r) {
+  std::string key = r.detector;
+  for (const auto& [name, value] : r.params.values()) {
+    if (name == "types") continue;
+    key += '\x1f';
+    key += name;
+    key += '=';
+    key += std::to_string(value.index());
+    std::visit(
+        [&key](const auto& v) {
+          using T = std::decay_t<decltype(v)>;
+          if constexpr (std::is_same_v<T, std::string>) {
+            key += v;
+          } else if constexpr (std::is_same_v<T, std::vector<std::string>>) {
+            for (const std::string& e : v) key += e + '\x1e';
+          } else {
+            key += std::to_string(v);
+          }
+        },
+        value);
+  }
+  return key;
+}
+
 class CompiledPolicy final : public Policy {
  public:
   const PolicySpec& spec() const override { return spec_; }
@@ -113,6 +153,7 @@ class CompiledPolicy final : public Policy {
   CompileOptions options_;
   std::shared_ptr<const Normalizer> normalizer_;
   std::vector<CompiledRule> rules_;
+  std::vector<DetectorGroup> groups_;
   std::unique_ptr<internal::PatternSet> patterns_;
 };
 
@@ -187,22 +228,13 @@ Result<std::shared_ptr<const Policy>> Policy::Compile(PolicySpec spec,
     } else if (!IsKnownCategory(r.category)) {
       problem = Status::InvalidArgument(RuleWhere(r) + ": unknown category '" + r.category + "'");
     }
-    CompiledRule cr;
-    cr.spec = &r;
-    cr.factory = factory;
-    if (problem.ok()) {
-      auto det = factory->Create(r.params, env);
-      if (det.ok()) {
-        cr.detector = std::move(*det);
-      } else {
-        problem = det.status().WithContext(RuleWhere(r) + ": detector '" + r.detector + "'");
-      }
-    }
     if (!problem.ok()) {
       if (options.strict) return problem;
       policy->degraded_.push_back(problem.message());
       continue;
     }
+    CompiledRule cr;
+    cr.spec = &r;
     for (const std::string& a : r.allow) {
       if (a.find('*') == std::string::npos) {
         cr.allow.insert(AsciiLower(a));
@@ -213,21 +245,82 @@ Result<std::shared_ptr<const Policy>> Policy::Compile(PolicySpec spec,
     policy->rules_.push_back(std::move(cr));
   }
 
-  // One pattern set for all rules. A rule whose patterns Hyperscan rejects is
-  // reported by id; under non-strict compile it is dropped and we retry.
+  // Group rules that can share one detector instance (see DetectorGroup).
+  std::vector<std::vector<uint32_t>> candidates_groups;
+  {
+    std::map<std::string, size_t> by_key;
+    for (uint32_t i = 0; i < policy->rules_.size(); ++i) {
+      const RuleSpec& r = *policy->rules_[i].spec;
+      auto types = r.params.GetStrings("types");
+      if (!types.ok() || types->empty()) {
+        candidates_groups.push_back({i});
+        continue;
+      }
+      auto [it, inserted] = by_key.emplace(ShareKey(r), candidates_groups.size());
+      if (inserted) candidates_groups.push_back({});
+      candidates_groups[it->second].push_back(i);
+    }
+  }
+  std::vector<bool> dropped(policy->rules_.size(), false);
+  auto build = [&](const std::vector<uint32_t>& members) -> Status {
+    const RuleSpec& lead = *policy->rules_[members[0]].spec;
+    const DetectorFactory* factory = FindDetector(lead.detector);
+    DetectorParams params = lead.params;
+    if (members.size() > 1) {
+      std::vector<std::string> all;
+      for (uint32_t m : members) {
+        std::vector<std::string> t = *policy->rules_[m].spec->params.GetStrings("types");
+        for (const std::string& x : t) {
+          if (std::find(all.begin(), all.end(), x) == all.end()) all.push_back(x);
+        }
+        policy->rules_[m].types = std::move(t);
+      }
+      params.Set("types", std::move(all));
+    }
+    auto det = factory->Create(params, env);
+    if (!det.ok()) {
+      return det.status().WithContext(RuleWhere(lead) + ": detector '" + lead.detector + "'");
+    }
+    DetectorGroup g;
+    g.factory = factory;
+    g.detector = std::move(*det);
+    g.rules = members;
+    for (uint32_t m : members)
+      policy->rules_[m].group = static_cast<uint32_t>(policy->groups_.size());
+    policy->groups_.push_back(std::move(g));
+    return Status::Ok();
+  };
+  for (const std::vector<uint32_t>& members : candidates_groups) {
+    Status s = build(members);
+    if (s.ok()) continue;
+    // Build the members one by one so the error names the right rule.
+    for (uint32_t m : members) {
+      policy->rules_[m].types.clear();
+      Status single = members.size() > 1 ? build({m}) : s;
+      if (single.ok()) continue;
+      if (options.strict) return single;
+      policy->degraded_.push_back(single.message());
+      dropped[m] = true;
+    }
+  }
+
+  // One pattern set for all detector groups. A group whose patterns
+  // Hyperscan rejects is reported by its first rule; under non-strict compile
+  // its rules are dropped and we retry.
   for (;;) {
     std::vector<internal::OwnedPattern> patterns;
-    for (uint32_t i = 0; i < policy->rules_.size(); ++i) {
-      for (PatternSpec& p : policy->rules_[i].detector->Patterns()) {
-        patterns.push_back({std::move(p), i});
+    for (uint32_t g = 0; g < policy->groups_.size(); ++g) {
+      if (!policy->groups_[g].detector) continue;
+      for (PatternSpec& p : policy->groups_[g].detector->Patterns()) {
+        patterns.push_back({std::move(p), g});
       }
     }
     uint32_t failed_owner = UINT32_MAX;
     auto set = internal::PatternSet::Compile(
-        std::move(patterns), policy->rules_.size(),
+        std::move(patterns), policy->groups_.size(),
         [&](uint32_t owner) {
           failed_owner = owner;
-          return RuleWhere(*policy->rules_[owner].spec);
+          return RuleWhere(*policy->rules_[policy->groups_[owner].rules[0]].spec);
         },
         options.cache);
     if (set.ok()) {
@@ -236,7 +329,20 @@ Result<std::shared_ptr<const Policy>> Policy::Compile(PolicySpec spec,
     }
     if (options.strict || failed_owner == UINT32_MAX) return set.status();
     policy->degraded_.push_back(set.status().message());
-    policy->rules_.erase(policy->rules_.begin() + failed_owner);
+    policy->groups_[failed_owner].detector.reset();
+    for (uint32_t m : policy->groups_[failed_owner].rules) dropped[m] = true;
+  }
+
+  // Drop the rules that could not be built; renumber the group members.
+  {
+    std::vector<CompiledRule> kept;
+    for (auto& g : policy->groups_) g.rules.clear();
+    for (uint32_t i = 0; i < policy->rules_.size(); ++i) {
+      if (dropped[i]) continue;
+      policy->groups_[policy->rules_[i].group].rules.push_back(static_cast<uint32_t>(kept.size()));
+      kept.push_back(std::move(policy->rules_[i]));
+    }
+    policy->rules_ = std::move(kept);
   }
 
   policy->stats_.rules = policy->rules_.size();
@@ -255,8 +361,9 @@ struct Checker::Impl {
   Status scratch_status;
   NormalizedText folded;
   std::string repaired;
-  std::vector<std::vector<Candidate>> candidates;
-  std::vector<Detection> detections;
+  std::vector<std::vector<Candidate>> candidates;  // per detector group
+  std::vector<std::vector<Detection>> detections;  // per detector group
+  std::vector<uint8_t> scanned;                    // per group, this check
 };
 
 namespace {
@@ -279,7 +386,9 @@ Checker::Checker(std::shared_ptr<const Policy> policy)
   } else {
     impl_->scratch_status = scratch.status();
   }
-  impl_->candidates.resize(impl_->policy->rules_.size());
+  impl_->candidates.resize(impl_->policy->groups_.size());
+  impl_->detections.resize(impl_->policy->groups_.size());
+  impl_->scanned.resize(impl_->policy->groups_.size());
 }
 
 Checker::~Checker() = default;
@@ -339,21 +448,31 @@ Result<Verdict> Checker::Check(std::string_view text, const CheckOptions& option
   };
   std::vector<Redaction> redactions;
 
+  std::fill(im.scanned.begin(), im.scanned.end(), 0);
   for (size_t ri = 0; ri < pol.rules_.size(); ++ri) {
     const CompiledRule& rule = pol.rules_[ri];
     const RuleSpec& rs = *rule.spec;
     const Action action = ResolveAction(rs, options);
     if (action == Action::kAllow) continue;  // this audience/channel may say it
-    auto& cands = im.candidates[ri];
-    std::sort(cands.begin(), cands.end(),
-              [](const Candidate& a, const Candidate& b) { return a.to < b.to; });
-    ctx.candidates = cands;
-    im.detections.clear();
-    CollectingSink sink(&im.detections);
-    rule.detector->Scan(ctx, sink);
+    const DetectorGroup& group = pol.groups_[rule.group];
+    std::vector<Detection>& detections = im.detections[rule.group];
+    if (!im.scanned[rule.group]) {
+      im.scanned[rule.group] = 1;
+      auto& cands = im.candidates[rule.group];
+      std::sort(cands.begin(), cands.end(),
+                [](const Candidate& a, const Candidate& b) { return a.to < b.to; });
+      ctx.candidates = cands;
+      detections.clear();
+      CollectingSink sink(&detections);
+      group.detector->Scan(ctx, sink);
+    }
 
     size_t first_of_rule = v.findings.size();
-    for (Detection& d : im.detections) {
+    for (const Detection& d : detections) {
+      if (!rule.types.empty() &&
+          std::find(rule.types.begin(), rule.types.end(), d.type) == rule.types.end()) {
+        continue;
+      }
       size_t s = d.start, e = d.end;
       if (d.view == View::kFolded) {
         if (e <= s || e > im.folded.text.size()) continue;
@@ -372,10 +491,10 @@ Result<Verdict> Checker::Check(std::string_view text, const CheckOptions& option
       if (dup) continue;
       Finding f;
       f.rule = rs.id;
-      f.detector = std::string(rule.factory->name());
-      f.detector_version = std::string(rule.factory->version());
+      f.detector = std::string(group.factory->name());
+      f.detector_version = std::string(group.factory->version());
       f.category = rs.category;
-      f.type = std::move(d.type);
+      f.type = d.type;
       f.severity = d.severity.value_or(rs.severity);
       f.action = action;
       f.start = s;
@@ -387,7 +506,7 @@ Result<Verdict> Checker::Check(std::string_view text, const CheckOptions& option
       f.message = ReplacePlaceholders(rs.message.Get(options.lang), f);
       f.fix = ReplacePlaceholders(rs.fix.Get(options.lang), f);
       f.score = d.score;
-      f.evidence = std::move(d.evidence);
+      f.evidence = d.evidence;
       if (rs.redact || d.mask) redactions.push_back({s, e, "[" + f.type + "]"});
       v.action = std::max(v.action, action);
       v.findings.push_back(std::move(f));

@@ -195,6 +195,37 @@ TEST(AppendRuleParamTest, AddsTermsAndDomainsToTheRightRules) {
   EXPECT_FALSE(rules.count("R17.private_urls"));
 }
 
+// Rules that differ only in `types` share one detector scan; each still gets
+// only its own types, with its own action per audience.
+TEST(PolicyCompileTest, RulesSharingADetectorGetOnlyTheirTypes) {
+  auto spec = Parse(std::string(kHeader) +
+                    "[[rule]]\nid = \"mail\"\ndetector = \"pii\"\ncategory = \"pii\"\n"
+                    "action = \"block\"\nactions = { private = \"allow\" }\n"
+                    "params = { types = [\"email\"] }\n"
+                    "[[rule]]\nid = \"iban\"\ndetector = \"pii\"\ncategory = \"pii\"\n"
+                    "action = \"warn\"\nparams = { types = [\"iban\"] }\n");
+  ASSERT_TRUE(spec.ok()) << spec.status();
+  auto policy = Policy::Compile(*spec);
+  ASSERT_TRUE(policy.ok()) << policy.status();
+  Checker checker(*policy);
+  const char* text = "a.b@gmail.com und DE89 3704 0044 0532 0130 00";
+  auto pub = checker.Check(text);
+  ASSERT_TRUE(pub.ok());
+  ASSERT_EQ(pub->findings.size(), 2u);
+  EXPECT_EQ(pub->findings[0].rule, "mail");
+  EXPECT_EQ(pub->findings[0].type, "email");
+  EXPECT_EQ(pub->findings[1].rule, "iban");
+  EXPECT_EQ(pub->findings[1].type, "iban");
+  EXPECT_EQ(pub->action, Action::kBlock);
+  CheckOptions priv;
+  priv.audience = Audience::kPrivate;
+  auto p = checker.Check(text, priv);
+  ASSERT_TRUE(p.ok());
+  ASSERT_EQ(p->findings.size(), 1u);
+  EXPECT_EQ(p->findings[0].rule, "iban");
+  EXPECT_EQ(p->action, Action::kWarn);
+}
+
 class MemoryCache final : public DatabaseCache {
  public:
   Result<std::string> Load(std::string_view key) override {

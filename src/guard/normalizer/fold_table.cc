@@ -17,6 +17,8 @@
 #include <unicode/uspoof.h>
 #include <unicode/utf16.h>
 
+#include "leitplanke/base/utf8.h"
+
 namespace leitplanke::guard::normalizer_internal {
 
 struct FoldTable::Icu {
@@ -64,24 +66,6 @@ UChar32 SkeletonLetter(USpoofChecker* spoof, const icu::UnicodeString& s) {
 bool IsCompatibilityForm(UChar32 c) {
   const int32_t dt = u_getIntPropertyValue(c, UCHAR_DECOMPOSITION_TYPE);
   return dt == U_DT_WIDE || dt == U_DT_NARROW || dt == U_DT_FONT || dt == U_DT_CIRCLE;
-}
-
-void AppendUtf8(UChar32 cp, std::string* out) {
-  if (cp < 0x80) {
-    out->push_back(static_cast<char>(cp));
-  } else if (cp < 0x800) {
-    out->push_back(static_cast<char>(0xC0 | (cp >> 6)));
-    out->push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-  } else if (cp < 0x10000) {
-    out->push_back(static_cast<char>(0xE0 | (cp >> 12)));
-    out->push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
-    out->push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-  } else {
-    out->push_back(static_cast<char>(0xF0 | (cp >> 18)));
-    out->push_back(static_cast<char>(0x80 | ((cp >> 12) & 0x3F)));
-    out->push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
-    out->push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-  }
 }
 
 // Scripts whose letters never look like Latin ones; skipping their skeletons
@@ -215,7 +199,7 @@ FoldEntry ComputeEntry(const icu::Normalizer2* nfkc_cf, const icu::Normalizer2* 
     i += U16_LENGTH(c);
     if (c == 'l') c = 'i';  // 'l' and '1' read alike: see the header, step 4
     if (c >= 0x80) all_ascii = false;
-    AppendUtf8(c, bytes);
+    utf8::Append(static_cast<char32_t>(c), bytes);
   }
   if (IsCompatibilityForm(cp)) e.flags |= kFlagFullwidth;
   if (!all_ascii) {
@@ -227,7 +211,7 @@ FoldEntry ComputeEntry(const icu::Normalizer2* nfkc_cf, const icu::Normalizer2* 
     }
   }
   std::string original;
-  AppendUtf8(cp, &original);
+  utf8::Append(static_cast<char32_t>(cp), &original);
   if (*bytes == original) {
     bytes->clear();
     return e;  // kKeep

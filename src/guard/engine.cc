@@ -64,6 +64,7 @@ struct CompiledRule {
   // For rules sharing a detector: the detection types this rule reports
   // (its own `types` parameter); empty = every detection of its group.
   std::vector<std::string> types;
+  Action by_audience[3] = {};  // the rule's action per Audience value
   // Allowlist, compared case-insensitively with the finding's original text.
   std::unordered_set<std::string> allow;
   std::vector<std::string> allow_globs;  // entries with '*'
@@ -162,13 +163,18 @@ std::string RuleWhere(const RuleSpec& r) {
          ")";
 }
 
-Action ResolveAction(const RuleSpec& r, const CheckOptions& o) {
-  if (!o.channel.empty()) {
+// The action for this audience and channel; a channel entry wins over the
+// audience entry. The audience part is resolved at compile time.
+Action ResolveAction(const CompiledRule& rule, const CheckOptions& o) {
+  const RuleSpec& r = *rule.spec;
+  if (!o.channel.empty() && !r.channel_action.empty()) {
     auto it = r.channel_action.find(o.channel);
     if (it != r.channel_action.end()) return it->second;
   }
-  auto it = r.audience_action.find(o.audience);
-  return it != r.audience_action.end() ? it->second : r.action;
+  return rule.by_audience[static_cast<int>(o.audience)];
+}
+auto it = r.audience_action.find(o.audience);
+return it != r.audience_action.end() ? it->second : r.action;
 }
 
 std::string Mask(std::string_view s) {
@@ -235,6 +241,10 @@ Result<std::shared_ptr<const Policy>> Policy::Compile(PolicySpec spec,
     }
     CompiledRule cr;
     cr.spec = &r;
+    for (Audience a : {Audience::kPublic, Audience::kPrivate, Audience::kInternal}) {
+      auto it = r.audience_action.find(a);
+      cr.by_audience[static_cast<int>(a)] = it != r.audience_action.end() ? it->second : r.action;
+    }
     for (const std::string& a : r.allow) {
       if (a.find('*') == std::string::npos) {
         cr.allow.insert(AsciiLower(a));
@@ -452,7 +462,7 @@ Result<Verdict> Checker::Check(std::string_view text, const CheckOptions& option
   for (size_t ri = 0; ri < pol.rules_.size(); ++ri) {
     const CompiledRule& rule = pol.rules_[ri];
     const RuleSpec& rs = *rule.spec;
-    const Action action = ResolveAction(rs, options);
+    const Action action = ResolveAction(rule, options);
     if (action == Action::kAllow) continue;  // this audience/channel may say it
     const DetectorGroup& group = pol.groups_[rule.group];
     std::vector<Detection>& detections = im.detections[rule.group];

@@ -173,9 +173,6 @@ Action ResolveAction(const CompiledRule& rule, const CheckOptions& o) {
   }
   return rule.by_audience[static_cast<int>(o.audience)];
 }
-auto it = r.audience_action.find(o.audience);
-return it != r.audience_action.end() ? it->second : r.action;
-}
 
 std::string Mask(std::string_view s) {
   // Keep a short prefix so the author recognises what is meant (e.g. "ghp_"),

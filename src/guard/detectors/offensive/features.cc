@@ -7,6 +7,8 @@
 
 #include <algorithm>
 #include <array>
+#include <cstring>
+#include <vector>
 
 #include "leitplanke/base/utf8.h"
 
@@ -97,7 +99,13 @@ class Tokenizer {
       }
       if (c < 0x80) {
         if (IsAsciiAlnum(c)) {
-          AddWordChar(static_cast<char>(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c), pos, pos + 1);
+          // A run of ASCII letters and digits: no special case can start
+          // inside it (the checks above need a word boundary or '&').
+          do {
+            AddWordChar(static_cast<char>(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c), pos, pos + 1);
+            ++pos;
+          } while (pos < s_.size() && IsAsciiAlnum(c = static_cast<unsigned char>(s_[pos])));
+          continue;
         } else if (c == '\'' && InWord()) {
           word_raw_end_ = pos + 1;  // "don't" reads "dont"
         } else if (c == '#' && !InWord()) {
@@ -220,20 +228,42 @@ constexpr std::string_view kEnglishWords[] = {
     "who",  "how",  "when", "were", "been", "would", "about", "there", "their", "out",  "up"};
 
 // Words of up to 8 bytes packed into an integer: language guessing then
-// costs one binary search over integers per short token.
+// costs one probe of a small open-addressing table per short token.
 uint64_t Pack(std::string_view w) {
   uint64_t k = 0;
   for (char c : w) k = (k << 8) | static_cast<unsigned char>(c);
   return k;
 }
 
-template <size_t N>
-std::array<uint64_t, N> PackedSorted(const std::string_view (&words)[N]) {
-  std::array<uint64_t, N> a;
-  for (size_t i = 0; i < N; ++i) a[i] = Pack(words[i]);
-  std::sort(a.begin(), a.end());
-  return a;
-}
+// Function words of both languages in one table; the value says which
+// language(s) a word belongs to (bit 0 German, bit 1 English).
+class FunctionWords {
+ public:
+  FunctionWords() {
+    for (std::string_view w : kGermanWords) Insert(Pack(w), 1);
+    for (std::string_view w : kEnglishWords) Insert(Pack(w), 2);
+  }
+  uint8_t Lookup(uint64_t k) const {
+    for (uint32_t i = Slot(k);; i = (i + 1) & (kSize - 1)) {
+      if (keys_[i] == k) return langs_[i];
+      if (keys_[i] == 0) return 0;
+    }
+  }
+
+ private:
+  static constexpr uint32_t kSize = 512;  // power of two, under 1/4 full
+  static uint32_t Slot(uint64_t k) {
+    return static_cast<uint32_t>((k * 0x9e3779b97f4a7c15ull) >> 55) & (kSize - 1);
+  }
+  void Insert(uint64_t k, uint8_t lang) {
+    uint32_t i = Slot(k);
+    while (keys_[i] != 0 && keys_[i] != k) i = (i + 1) & (kSize - 1);
+    keys_[i] = k;
+    langs_[i] |= lang;
+  }
+  std::array<uint64_t, kSize> keys_{};  // 0 = empty (no word packs to 0)
+  std::array<uint8_t, kSize> langs_{};
+};
 
 // Identity terms, folded: exact words, and stems that match any word they
 // begin. Written for Leitplanke; extend with care (every entry makes the
@@ -281,11 +311,26 @@ constexpr uint32_t kSeedBias = 0x165667b1u;
 }  // namespace
 
 bool IsIdentityTerm(std::string_view w) {
-  for (std::string_view x : kIdentityWords) {
+  if (w.empty()) return false;
+  // Runs for every token: index the lists by first byte once, so a token is
+  // compared only with the few entries that can match.
+  struct Index {
+    std::vector<std::string_view> words[256];
+    std::vector<std::string_view> stems[256];
+    Index() {
+      for (std::string_view x : kIdentityWords)
+        words[static_cast<unsigned char>(x[0])].push_back(x);
+      for (std::string_view x : kIdentityStems)
+        stems[static_cast<unsigned char>(x[0])].push_back(x);
+    }
+  };
+  static const Index kIndex;
+  const unsigned char first = static_cast<unsigned char>(w[0]);
+  for (std::string_view x : kIndex.words[first]) {
     if (w == x) return true;
   }
-  for (std::string_view x : kIdentityStems) {
-    if (w.size() >= x.size() && w.substr(0, x.size()) == x) return true;
+  for (std::string_view x : kIndex.stems[first]) {
+    if (w.size() >= x.size() && w.compare(0, x.size(), x) == 0) return true;
   }
   return false;
 }
@@ -296,29 +341,39 @@ void Tokenize(std::string_view text, TokenBuffer* out, size_t max_tokens) {
 }
 
 TextLang GuessLang(const TokenBuffer& tokens) {
-  static const auto kDe = PackedSorted(kGermanWords);
-  static const auto kEn = PackedSorted(kEnglishWords);
+  static const FunctionWords kWords;
   int de = 0;
   int en = 0;
   for (const Token& t : tokens.tokens) {
     if (!t.is_word || t.len > 6) continue;
-    const uint64_t k = Pack(tokens.Text(t));
-    if (std::binary_search(kDe.begin(), kDe.end(), k)) ++de;
-    if (std::binary_search(kEn.begin(), kEn.end(), k)) ++en;
+    const uint8_t l = kWords.Lookup(Pack(tokens.Text(t)));
+    de += l & 1;
+    en += l >> 1;
   }
   if (de > en) return TextLang::kDe;
   if (en > de) return TextLang::kEn;
   return TextLang::kUnknown;
 }
 
-void ExtractFeatures(const TokenBuffer& tb, TextLang lang, const FeatureConfig& cfg,
-                     std::vector<Feature>* out) {
-  out->clear();
+namespace {
+
+// Calls emit(bucket, token, kind) for every feature of the text, in a fixed
+// order: the bias, then per token its word feature, the bigram ending at it
+// and its character n-grams. Both the stored form (ExtractFeatures, used by
+// training and explanations) and the scoring sum (SumFeatureWeights, the hot
+// path) come from here, so they cannot disagree.
+template <typename Emit>
+size_t VisitFeatures(const TokenBuffer& tb, TextLang lang, const FeatureConfig& cfg, Emit&& emit) {
   const uint32_t bits = cfg.hash_bits;
-  out->push_back({Bucket(kSeedBias + static_cast<uint32_t>(lang), bits), 0, 3});
+  const uint32_t char_min = cfg.char_min;
+  const uint32_t char_max = cfg.char_max;
+  size_t count = 1;
+  emit(Bucket(kSeedBias + static_cast<uint32_t>(lang), bits), uint16_t{0}, uint8_t{3});
   const size_t n = tb.tokens.size();
   uint32_t prev_hash = 0;
   bool prev_neutral = false;
+  // "<word>" with boundary marks; words are at most kMaxTokenChars bytes.
+  unsigned char buf[kMaxTokenChars + 2];
   for (size_t i = 0; i < n; ++i) {
     const Token& t = tb.tokens[i];
     std::string_view w = tb.Text(t);
@@ -328,29 +383,57 @@ void ExtractFeatures(const TokenBuffer& tb, TextLang lang, const FeatureConfig& 
     // the bigrams on either side of it.
     const bool neutral = cfg.neutral_identity && t.is_word && IsIdentityTerm(w);
     const uint32_t wh = HashBytes(kSeedWord, w);
-    out->push_back({Bucket(wh, bits), ti, neutral ? kNeutral : uint8_t{0}});
+    emit(Bucket(wh, bits), ti, neutral ? kNeutral : uint8_t{0});
+    ++count;
     if (cfg.word_bigrams && i > 0) {
-      out->push_back({Bucket((prev_hash * 31u) ^ (wh + kSeedBigram), bits),
-                      static_cast<uint16_t>(i - 1),
-                      neutral || prev_neutral ? kNeutral : uint8_t{1}});
+      emit(Bucket((prev_hash * 31u) ^ (wh + kSeedBigram), bits), static_cast<uint16_t>(i - 1),
+           neutral || prev_neutral ? kNeutral : uint8_t{1});
+      ++count;
     }
     prev_hash = wh;
     prev_neutral = neutral;
-    if (!t.is_word || cfg.char_max == 0) continue;
-    // Character n-grams of "<w>".
+    if (!t.is_word || char_max == 0 || w.size() > kMaxTokenChars) continue;
+    // Character n-grams of "<w>", hashed incrementally from each start.
     const size_t len = w.size() + 2;
-    auto at = [&](size_t k) -> unsigned char {
-      return k == 0 ? '<' : (k == len - 1 ? '>' : static_cast<unsigned char>(w[k - 1]));
-    };
+    buf[0] = '<';
+    std::memcpy(buf + 1, w.data(), w.size());
+    buf[len - 1] = '>';
     const uint8_t kind = neutral ? kNeutral : uint8_t{2};
-    for (size_t s = 0; s < len; ++s) {
+    for (size_t s = 0; s + char_min <= len; ++s) {
       uint32_t h = kSeedChar;
-      for (size_t m = 1; m <= cfg.char_max && s + m <= len; ++m) {
-        h = Mix(h, at(s + m - 1));
-        if (m >= cfg.char_min && !(s == 0 && m == len)) out->push_back({Bucket(h, bits), ti, kind});
+      const size_t mmax = std::min<size_t>(char_max, len - s);
+      for (size_t m = 1; m <= mmax; ++m) {
+        h = Mix(h, buf[s + m - 1]);
+        if (m >= char_min && !(s == 0 && m == len)) {
+          emit(Bucket(h, bits), ti, kind);
+          ++count;
+        }
       }
     }
   }
+  return count;
+}
+
+}  // namespace
+
+void ExtractFeatures(const TokenBuffer& tb, TextLang lang, const FeatureConfig& cfg,
+                     std::vector<Feature>* out) {
+  out->clear();
+  VisitFeatures(tb, lang, cfg, [out](uint32_t bucket, uint16_t token, uint8_t kind) {
+    out->push_back({bucket, token, kind});
+  });
+}
+
+size_t SumFeatureWeights(const TokenBuffer& tb, TextLang lang, const FeatureConfig& cfg,
+                         const int16_t* weights, int64_t* sum) {
+  int64_t total = 0;
+  const size_t count =
+      VisitFeatures(tb, lang, cfg, [&total, weights](uint32_t bucket, uint16_t, uint8_t kind) {
+        // Branch-free: a neutral feature adds weight * 0.
+        total += weights[bucket] * static_cast<int64_t>(kind != kNeutral);
+      });
+  *sum = total;
+  return count;
 }
 
 }  // namespace leitplanke::guard::detectors::offensive

@@ -87,4 +87,11 @@ struct Feature {
 void ExtractFeatures(const TokenBuffer& tokens, TextLang lang, const FeatureConfig& config,
                      std::vector<Feature>* out);
 
+// The scoring half of ExtractFeatures without storing anything: adds up
+// weights[bucket] over the non-neutral features into *sum and returns the
+// number of features ExtractFeatures would produce (neutral ones included).
+// `weights` must hold 2^config.hash_bits entries.
+size_t SumFeatureWeights(const TokenBuffer& tokens, TextLang lang, const FeatureConfig& config,
+                         const int16_t* weights, int64_t* sum);
+
 }  // namespace leitplanke::guard::detectors::offensive

@@ -179,12 +179,11 @@ ScoreResult Model::Score(std::string_view text, ScoreScratch* scratch) const {
   Tokenize(text, &scratch->tokens);
   ScoreResult r;
   r.lang = GuessLang(scratch->tokens);
-  ExtractFeatures(scratch->tokens, r.lang, config_, &scratch->features);
   int64_t sum = 0;
-  for (const Feature& f : scratch->features) {
-    if (f.kind != kNeutral) sum += weights_[f.bucket];
-  }
-  r.score = Sigmoid(static_cast<float>(sum) * scale_ * Norm(scratch->features.size()));
+  const size_t n = SumFeatureWeights(scratch->tokens, r.lang, config_, weights_.data(), &sum);
+  scratch->lang = r.lang;
+  scratch->num_features = n;
+  r.score = Sigmoid(static_cast<float>(sum) * scale_ * Norm(n));
   return r;
 }
 
@@ -194,9 +193,11 @@ float Model::Norm(size_t n) const {
 
 std::vector<Driver> Model::Explain(const ScoreScratch& scratch, size_t max) const {
   const TokenBuffer& tb = scratch.tokens;
-  const float norm = Norm(scratch.features.size());
+  std::vector<Feature> features;
+  ExtractFeatures(tb, scratch.lang, config_, &features);
+  const float norm = Norm(features.size());
   std::vector<float> per_token(tb.tokens.size(), 0.0f);
-  for (const Feature& f : scratch.features) {
+  for (const Feature& f : features) {
     if (f.kind == 3 || f.kind == kNeutral) continue;
     float w = Weight(f.bucket) * norm;
     if (f.kind == 1 && static_cast<size_t>(f.token) + 1 < per_token.size()) {

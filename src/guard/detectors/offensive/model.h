@@ -29,10 +29,13 @@ namespace leitplanke::guard::detectors::offensive {
 enum Level : int { kWarn = 0, kHold = 1, kBlock = 2 };
 using Thresholds = std::array<float, 3>;  // warn <= hold <= block, each in (0, 1]
 
-// Per-call buffers; reuse across calls to avoid allocation.
+// Per-call buffers; reuse across calls to avoid allocation. Score() keeps
+// the tokens and the language; the features are only materialised by
+// Explain(), which is called for the few texts that are reported.
 struct ScoreScratch {
   TokenBuffer tokens;
-  std::vector<Feature> features;
+  TextLang lang = TextLang::kUnknown;
+  size_t num_features = 0;
 };
 
 // A token that pushed the score up, for the explanation.
@@ -59,8 +62,8 @@ class Model {
                            const std::array<Thresholds, kNumLangs>& thresholds, std::string meta);
 
   ScoreResult Score(std::string_view text, ScoreScratch* scratch) const;
-  // The features in scratch after Score(): the tokens with the largest
-  // positive contribution, strongest first (at most `max`).
+  // For the text of the last Score() on `scratch`: the tokens with the
+  // largest positive contribution, strongest first (at most `max`).
   std::vector<Driver> Explain(const ScoreScratch& scratch, size_t max) const;
 
   const FeatureConfig& config() const { return config_; }

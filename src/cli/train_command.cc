@@ -34,9 +34,9 @@ struct TrainArgs {
   bool no_length_norm = false;
   bool no_neutral_identity = false;
   bool no_balance = false;
-  int hash_bits = 20;
-  int char_min = 3;
-  int char_max = 5;
+  int hash_bits = static_cast<int>(off::DefaultFeatures().hash_bits);
+  int char_min = off::DefaultFeatures().char_min;
+  int char_max = off::DefaultFeatures().char_max;
 };
 
 std::string BaseName(const std::string& p) {

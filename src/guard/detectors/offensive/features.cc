@@ -33,6 +33,15 @@ bool IsAsciiAlnum(unsigned char c) {
   return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
 }
 
+// ASCII letters and digits folded to lower case; 0 for every other byte.
+constexpr std::array<char, 256> kAsciiFold = [] {
+  std::array<char, 256> t{};
+  for (int c = '0'; c <= '9'; ++c) t[c] = static_cast<char>(c);
+  for (int c = 'a'; c <= 'z'; ++c) t[c] = static_cast<char>(c);
+  for (int c = 'A'; c <= 'Z'; ++c) t[c] = static_cast<char>(c - 'A' + 'a');
+  return t;
+}();
+
 // Folding of U+00C0..U+00FF; empty = not a letter.
 const char* FoldLatin1(char32_t cp) {
   static constexpr std::array<const char*, 64> kTable = {
@@ -62,7 +71,7 @@ bool IsSymbolToken(char32_t cp) {
 class Tokenizer {
  public:
   Tokenizer(std::string_view text, TokenBuffer* out, size_t max_tokens)
-      : s_(text), out_(out), max_tokens_(max_tokens) {}
+      : s_(text), out_(out), max_tokens_(max_tokens), buf_(out->chars.data()) {}
 
   void Run() {
     size_t pos = 0;
@@ -78,7 +87,7 @@ class Tokenizer {
         pos = e;
         continue;
       }
-      if (!InWord() &&
+      if (!InWord() && (c | 0x20) >= 'h' && ((c | 0x20) == 'h' || (c | 0x20) == 'w') &&
           (StartsWith(pos, "http://") || StartsWith(pos, "https://") || StartsWith(pos, "www."))) {
         size_t e = pos;
         while (e < s_.size() && !IsSpace(static_cast<unsigned char>(s_[e]))) ++e;
@@ -101,10 +110,27 @@ class Tokenizer {
         if (IsAsciiAlnum(c)) {
           // A run of ASCII letters and digits: no special case can start
           // inside it (the checks above need a word boundary or '&').
+          // Same rules as AddWordChar, with the state in registers.
+          if (word_len_ == 0) {
+            word_begin_ = n_;
+            word_raw_start_ = pos;
+          }
+          size_t len = word_len_;
+          size_t n = n_;
+          char* const b = buf_;
+          const size_t size = s_.size();
+          char f = kAsciiFold[c];
           do {
-            AddWordChar(static_cast<char>(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c), pos, pos + 1);
+            const bool squeeze = f > '9' && len >= 2 && b[n - 1] == f && b[n - 2] == f;
+            if (!squeeze && len < kMaxTokenChars) {
+              b[n++] = f;
+              ++len;
+            }
             ++pos;
-          } while (pos < s_.size() && IsAsciiAlnum(c = static_cast<unsigned char>(s_[pos])));
+          } while (pos < size && (f = kAsciiFold[static_cast<unsigned char>(s_[pos])]) != 0);
+          word_len_ = len;
+          n_ = n;
+          word_raw_end_ = pos;
           continue;
         } else if (c == '\'' && InWord()) {
           word_raw_end_ = pos + 1;  // "don't" reads "dont"
@@ -156,26 +182,26 @@ class Tokenizer {
   }
   bool InWord() const { return word_len_ > 0; }
 
+  // Folded output goes straight into out_->chars, sized by Tokenize() for
+  // the worst case, through buf_; n_ is the length written so far.
   void AddWordChar(char c, size_t raw_start, size_t raw_end) {
     if (word_len_ == 0) {
-      word_begin_ = out_->chars.size();
+      word_begin_ = n_;
       word_raw_start_ = raw_start;
     }
     word_raw_end_ = raw_end;
-    std::string& ch = out_->chars;
     // Squeeze letter runs ("soooo" -> "soo"); digits stay as written.
     bool letter = !(c >= '0' && c <= '9');
-    if (letter && word_len_ >= 2 && ch[ch.size() - 1] == c && ch[ch.size() - 2] == c) return;
+    if (letter && word_len_ >= 2 && buf_[n_ - 1] == c && buf_[n_ - 2] == c) return;
     if (word_len_ >= kMaxTokenChars) return;
-    ch.push_back(c);
+    buf_[n_++] = c;
     ++word_len_;
   }
 
   void EndWord() {
     if (word_len_ == 0) return;
-    std::string_view w(out_->chars.data() + word_begin_, word_len_);
-    if (w == "rt") {
-      out_->chars.resize(word_begin_);
+    if (word_len_ == 2 && buf_[word_begin_] == 'r' && buf_[word_begin_ + 1] == 't') {
+      n_ = word_begin_;
     } else {
       Token t;
       t.begin = static_cast<uint32_t>(word_begin_);
@@ -192,18 +218,28 @@ class Tokenizer {
     EndWord();
     if (out_->tokens.size() >= max_tokens_) return;
     Token t;
-    t.begin = static_cast<uint32_t>(out_->chars.size());
+    t.begin = static_cast<uint32_t>(n_);
     t.len = static_cast<uint32_t>(text.size());
     t.raw_start = static_cast<uint32_t>(raw_start);
     t.raw_end = static_cast<uint32_t>(raw_end);
     t.is_word = false;
-    out_->chars.append(text);
+    std::memcpy(buf_ + n_, text.data(), text.size());
+    n_ += text.size();
     out_->tokens.push_back(t);
   }
 
+ public:
+  // Upper bound of folded bytes per input byte: "@a" (2 bytes) becomes
+  // "@user" (5); every other rule keeps or shrinks the length.
+  static constexpr size_t kMaxGrowth = 3;
+  size_t written() const { return n_; }
+
+ private:
   std::string_view s_;
   TokenBuffer* out_;
   size_t max_tokens_;
+  char* buf_;
+  size_t n_ = 0;
   size_t word_begin_ = 0;
   size_t word_len_ = 0;
   size_t word_raw_start_ = 0;
@@ -233,6 +269,28 @@ uint64_t Pack(std::string_view w) {
   uint64_t k = 0;
   for (char c : w) k = (k << 8) | static_cast<unsigned char>(c);
   return k;
+}
+
+// The same key for a token of 1..6 bytes with at most two loads each of
+// which may overlap (no loop whose exit the branch predictor must guess).
+// Bytes are combined as Pack() does, so the tables need no second form.
+uint64_t PackShort(const char* p, size_t n) {
+  auto byte = [p](size_t i) -> uint64_t { return static_cast<unsigned char>(p[i]); };
+  if (n >= 4) {
+    uint32_t a;
+    uint32_t z;
+    std::memcpy(&a, p, 4);
+    std::memcpy(&z, p + n - 4, 4);
+    a = __builtin_bswap32(a);  // big-endian, as Pack()
+    z = __builtin_bswap32(z);
+    // The first n-4 bytes of `a`, then all of `z`.
+    const size_t head = n - 4;  // 0..2
+    const uint64_t hi = head == 0 ? 0 : (uint64_t{a} >> (8 * (4 - head)));
+    return (hi << 32) | z;
+  }
+  if (n == 3) return byte(0) << 16 | byte(1) << 8 | byte(2);
+  if (n == 2) return byte(0) << 8 | byte(1);
+  return byte(0);
 }
 
 // Function words of both languages in one table; the value says which
@@ -286,7 +344,19 @@ constexpr std::string_view kIdentityStems[] = {
     "latina",      "hispanic",     "female",    "rollstuhl",   "moschee",  "mosque",
     "synagog",     "religio"};
 
-inline uint32_t Mix(uint32_t h, unsigned char c) { return (h ^ c) * 16777619u; }
+// IsIdentityTerm's filter hashes the first three bytes of every entry.
+constexpr bool AllAtLeastThreeBytes() {
+  for (std::string_view x : kIdentityWords) {
+    if (x.size() < 3) return false;
+  }
+  for (std::string_view x : kIdentityStems) {
+    if (x.size() < 3) return false;
+  }
+  return true;
+}
+static_assert(AllAtLeastThreeBytes(), "identity terms need at least three bytes");
+
+constexpr uint64_t kSeedChar64 = 0x7f4a7c15f39cc060ull;
 
 inline uint32_t Bucket(uint32_t h, uint32_t bits) {
   h ^= h >> 16;
@@ -297,34 +367,59 @@ inline uint32_t Bucket(uint32_t h, uint32_t bits) {
   return bits >= 32 ? h : (h & ((1u << bits) - 1u));
 }
 
+// Bucket of the character n-gram in the low `n` bytes of `key` (n <= 8):
+// multiply-shift hashing of the masked key, with the length mixed in so that
+// "ab" and "\0ab" differ.
+inline uint32_t CharBucket(uint64_t key, uint32_t n, uint32_t bits) {
+  const uint64_t k = n >= 8 ? key : key & ((uint64_t{1} << (8 * n)) - 1);
+  const uint64_t h = (k ^ (uint64_t{n} << 59) ^ kSeedChar64) * 0x9e3779b97f4a7c15ull;
+  return static_cast<uint32_t>(h >> (64 - bits));
+}
+
+// Hash of a token's bytes: eight bytes at a time are packed into a word
+// (shifts and ors only) and multiplied in, so the dependency chain has one
+// multiplication per eight bytes instead of one per byte.
 uint32_t HashBytes(uint32_t seed, std::string_view s) {
   uint32_t h = seed;
-  for (char c : s) h = Mix(h, static_cast<unsigned char>(c));
+  for (char c : s) h = (h ^ static_cast<unsigned char>(c)) * 16777619u;
   return h;
 }
 
 constexpr uint32_t kSeedWord = 2166136261u;
 constexpr uint32_t kSeedBigram = 0x9e3779b9u;
-constexpr uint32_t kSeedChar = 0x7f4a7c15u;
 constexpr uint32_t kSeedBias = 0x165667b1u;
 
 }  // namespace
 
 bool IsIdentityTerm(std::string_view w) {
-  if (w.empty()) return false;
-  // Runs for every token: index the lists by first byte once, so a token is
-  // compared only with the few entries that can match.
+  // Runs for every token. A bitmap of the entries' first three bytes rejects
+  // almost every token with one load; the rest is compared with the few
+  // entries of the same first byte.
   struct Index {
     std::vector<std::string_view> words[256];
     std::vector<std::string_view> stems[256];
+    std::array<uint64_t, 64> first_three{};  // 4096-bit Bloom-style filter
     Index() {
-      for (std::string_view x : kIdentityWords)
-        words[static_cast<unsigned char>(x[0])].push_back(x);
-      for (std::string_view x : kIdentityStems)
-        stems[static_cast<unsigned char>(x[0])].push_back(x);
+      for (std::string_view x : kIdentityWords) Add(x, words);
+      for (std::string_view x : kIdentityStems) Add(x, stems);
+    }
+    void Add(std::string_view x, std::vector<std::string_view>* lists) {
+      lists[static_cast<unsigned char>(x[0])].push_back(x);
+      const uint32_t k = Key(x);
+      first_three[k >> 6] |= uint64_t{1} << (k & 63);
+    }
+    // 12-bit hash of the first three bytes (every entry has at least three).
+    static uint32_t Key(std::string_view x) {
+      const uint32_t v = static_cast<uint32_t>(static_cast<unsigned char>(x[0])) << 16 |
+                         static_cast<uint32_t>(static_cast<unsigned char>(x[1])) << 8 |
+                         static_cast<unsigned char>(x[2]);
+      return (v * 0x9e3779b1u) >> 20;
     }
   };
   static const Index kIndex;
+  if (w.size() < 3) return false;
+  const uint32_t k = Index::Key(w);
+  if ((kIndex.first_three[k >> 6] >> (k & 63) & 1) == 0) return false;
   const unsigned char first = static_cast<unsigned char>(w[0]);
   for (std::string_view x : kIndex.words[first]) {
     if (w == x) return true;
@@ -337,7 +432,10 @@ bool IsIdentityTerm(std::string_view w) {
 
 void Tokenize(std::string_view text, TokenBuffer* out, size_t max_tokens) {
   out->Clear();
-  Tokenizer(text, out, std::min<size_t>(max_tokens, 65535)).Run();
+  out->chars.resize(text.size() * Tokenizer::kMaxGrowth + 8);
+  Tokenizer tokenizer(text, out, std::min<size_t>(max_tokens, 65535));
+  tokenizer.Run();
+  out->chars.resize(tokenizer.written());
 }
 
 TextLang GuessLang(const TokenBuffer& tokens) {
@@ -346,7 +444,7 @@ TextLang GuessLang(const TokenBuffer& tokens) {
   int en = 0;
   for (const Token& t : tokens.tokens) {
     if (!t.is_word || t.len > 6) continue;
-    const uint8_t l = kWords.Lookup(Pack(tokens.Text(t)));
+    const uint8_t l = kWords.Lookup(PackShort(tokens.chars.data() + t.begin, t.len));
     de += l & 1;
     en += l >> 1;
   }
@@ -372,8 +470,6 @@ size_t VisitFeatures(const TokenBuffer& tb, TextLang lang, const FeatureConfig& 
   const size_t n = tb.tokens.size();
   uint32_t prev_hash = 0;
   bool prev_neutral = false;
-  // "<word>" with boundary marks; words are at most kMaxTokenChars bytes.
-  unsigned char buf[kMaxTokenChars + 2];
   for (size_t i = 0; i < n; ++i) {
     const Token& t = tb.tokens[i];
     std::string_view w = tb.Text(t);
@@ -392,22 +488,21 @@ size_t VisitFeatures(const TokenBuffer& tb, TextLang lang, const FeatureConfig& 
     }
     prev_hash = wh;
     prev_neutral = neutral;
-    if (!t.is_word || char_max == 0 || w.size() > kMaxTokenChars) continue;
-    // Character n-grams of "<w>", hashed incrementally from each start.
+    if (!t.is_word || char_max == 0) continue;
+    // Character n-grams of "<w>". The last eight bytes roll through a 64-bit
+    // key, so an n-gram (n <= 8) is the key's low n bytes and costs one
+    // multiplication, not n hashing steps: this loop runs for every byte of
+    // every text.
     const size_t len = w.size() + 2;
-    buf[0] = '<';
-    std::memcpy(buf + 1, w.data(), w.size());
-    buf[len - 1] = '>';
     const uint8_t kind = neutral ? kNeutral : uint8_t{2};
-    for (size_t s = 0; s + char_min <= len; ++s) {
-      uint32_t h = kSeedChar;
-      const size_t mmax = std::min<size_t>(char_max, len - s);
-      for (size_t m = 1; m <= mmax; ++m) {
-        h = Mix(h, buf[s + m - 1]);
-        if (m >= char_min && !(s == 0 && m == len)) {
-          emit(Bucket(h, bits), ti, kind);
-          ++count;
-        }
+    uint64_t key = '<';
+    for (size_t e = 1; e < len; ++e) {
+      key = (key << 8) | (e + 1 == len ? uint64_t{'>'} : static_cast<unsigned char>(w[e - 1]));
+      const size_t have = e + 1;  // bytes of "<w>" read so far
+      for (uint32_t m = char_min; m <= char_max && m <= have; ++m) {
+        if (m == len) continue;  // the whole "<w>" is the word feature's job
+        emit(CharBucket(key, m, bits), ti, kind);
+        ++count;
       }
     }
   }

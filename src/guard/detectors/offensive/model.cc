@@ -15,7 +15,10 @@ namespace leitplanke::guard::detectors::offensive {
 namespace {
 
 constexpr char kMagic[8] = {'L', 'P', 'O', 'F', 'F', 'N', 'S', '1'};
-constexpr uint32_t kFormat = 1;
+// Format 2: character n-grams hashed by multiply-shift of the packed bytes
+// (features.cc). A format-1 file would load but score with the wrong
+// buckets, so it is rejected.
+constexpr uint32_t kFormat = 2;
 constexpr uint32_t kMinBits = 10;
 constexpr uint32_t kMaxBits = 24;
 constexpr uint32_t kMaxMeta = 1 << 16;

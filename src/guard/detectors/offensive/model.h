@@ -3,7 +3,7 @@
 // thresholds per language.
 //
 // File format (little-endian), see README.md:
-//   "LPOFFNS1" | u32 format=1 | u32 hash_bits | u8 char_min | u8 char_max |
+//   "LPOFFNS1" | u32 format=2 | u32 hash_bits | u8 char_min | u8 char_max |
 //   u8 word_bigrams | u8 flags (bit 0: length_norm,
 //   bit 1: neutral_identity) | f32 scale | f32 thresholds[3 langs][3 levels] |
 //   u32 meta_len | meta (UTF-8 text, training provenance) |

@@ -19,8 +19,8 @@ namespace leitplanke::guard::detectors::offensive {
 
 inline FeatureConfig DefaultFeatures() {
   FeatureConfig f;
-  f.hash_bits = 20;
-  f.char_min = 3;
+  f.hash_bits = 18;
+  f.char_min = 4;
   f.char_max = 5;
   f.word_bigrams = true;
   f.length_norm = true;

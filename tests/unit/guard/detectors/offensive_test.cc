@@ -5,14 +5,15 @@
 #include <cstdlib>
 #include <fstream>
 #include <sstream>
+#include <utility>
 
 #include <gtest/gtest.h>
 
+#include "eval/labelled_jsonl.h"
 #include "guard/detectors/offensive/features.h"
 #include "guard/detectors/offensive/lexicon.h"
 #include "guard/detectors/offensive/model.h"
 #include "guard/detectors/offensive/train.h"
-#include "eval/labelled_jsonl.h"
 #include "guard/testing/detector_harness.h"
 
 extern "C" const char lp_offensive_model_begin[];
@@ -317,6 +318,25 @@ TEST(OffensiveFeaturesTest, GuessesLanguage) {
   EXPECT_EQ(off::GuessLang(tb), off::TextLang::kEn);
   off::Tokenize("👍 #2024", &tb);
   EXPECT_EQ(off::GuessLang(tb), off::TextLang::kUnknown);
+}
+
+TEST(OffensiveFeaturesTest, LanguageGuessSeesFunctionWordsOfEveryLength) {
+  // One function word of each length 1..6 against one content word of the
+  // other language: the function word decides. "im" is in both lists.
+  const std::pair<const char*, off::TextLang> kCases[] = {
+      {"i Bahnhof", off::TextLang::kEn},          {"du train", off::TextLang::kDe},
+      {"the Bahnhof", off::TextLang::kEn},        {"ich train", off::TextLang::kDe},
+      {"that Bahnhof", off::TextLang::kEn},       {"doch train", off::TextLang::kDe},
+      {"would Bahnhof", off::TextLang::kEn},      {"nicht train", off::TextLang::kDe},
+      {"werden train", off::TextLang::kDe},       {"ÜBER train", off::TextLang::kDe},
+      {"im train", off::TextLang::kUnknown},      {"nichts train", off::TextLang::kDe},
+      {"nichtss train", off::TextLang::kUnknown}, {"werdenx train", off::TextLang::kUnknown},
+      {"xthe Bahnhof", off::TextLang::kUnknown}};
+  off::TokenBuffer tb;
+  for (const auto& [text, lang] : kCases) {
+    off::Tokenize(text, &tb);
+    EXPECT_EQ(off::GuessLang(tb), lang) << text;
+  }
 }
 
 TEST(OffensiveFeaturesTest, SurvivesHostileInput) {

@@ -68,184 +68,6 @@ bool IsSymbolToken(char32_t cp) {
   return (cp >= 0x2190 && cp < 0x2C00) || (cp >= 0x1F000 && cp < 0x1FB00);
 }
 
-class Tokenizer {
- public:
-  Tokenizer(std::string_view text, TokenBuffer* out, size_t max_tokens)
-      : s_(text), out_(out), max_tokens_(max_tokens), buf_(out->chars.data()) {}
-
-  void Run() {
-    size_t pos = 0;
-    while (pos < s_.size() && out_->tokens.size() < max_tokens_) {
-      unsigned char c = static_cast<unsigned char>(s_[pos]);
-      if (!InWord() && c == '@' && pos + 1 < s_.size() &&
-          (IsAsciiAlnum(static_cast<unsigned char>(s_[pos + 1])) || s_[pos + 1] == '_')) {
-        size_t e = pos + 1;
-        while (e < s_.size() && (IsAsciiAlnum(static_cast<unsigned char>(s_[e])) || s_[e] == '_')) {
-          ++e;
-        }
-        Special("@user", pos, e);
-        pos = e;
-        continue;
-      }
-      if (!InWord() && (c | 0x20) >= 'h' && ((c | 0x20) == 'h' || (c | 0x20) == 'w') &&
-          (StartsWith(pos, "http://") || StartsWith(pos, "https://") || StartsWith(pos, "www."))) {
-        size_t e = pos;
-        while (e < s_.size() && !IsSpace(static_cast<unsigned char>(s_[e]))) ++e;
-        Special("<url>", pos, e);
-        pos = e;
-        continue;
-      }
-      if (c == '&') {
-        size_t e = pos + 1;
-        while (e < s_.size() && e < pos + 10 && IsAsciiAlnum(static_cast<unsigned char>(s_[e]))) {
-          ++e;
-        }
-        if (e > pos + 1 && e < s_.size() && s_[e] == ';') {
-          EndWord();
-          pos = e + 1;
-          continue;
-        }
-      }
-      if (c < 0x80) {
-        if (IsAsciiAlnum(c)) {
-          // A run of ASCII letters and digits: no special case can start
-          // inside it (the checks above need a word boundary or '&').
-          // Same rules as AddWordChar, with the state in registers.
-          if (word_len_ == 0) {
-            word_begin_ = n_;
-            word_raw_start_ = pos;
-          }
-          size_t len = word_len_;
-          size_t n = n_;
-          char* const b = buf_;
-          const size_t size = s_.size();
-          char f = kAsciiFold[c];
-          do {
-            const bool squeeze = f > '9' && len >= 2 && b[n - 1] == f && b[n - 2] == f;
-            if (!squeeze && len < kMaxTokenChars) {
-              b[n++] = f;
-              ++len;
-            }
-            ++pos;
-          } while (pos < size && (f = kAsciiFold[static_cast<unsigned char>(s_[pos])]) != 0);
-          word_len_ = len;
-          n_ = n;
-          word_raw_end_ = pos;
-          continue;
-        } else if (c == '\'' && InWord()) {
-          word_raw_end_ = pos + 1;  // "don't" reads "dont"
-        } else if (c == '#' && !InWord()) {
-          // hashtag: the word follows
-        } else {
-          EndWord();
-        }
-        ++pos;
-        continue;
-      }
-      int len = 1;
-      bool valid = true;
-      char32_t cp = utf8::Decode(s_, pos, &len, &valid);
-      size_t next = pos + static_cast<size_t>(len);
-      if (!valid) {
-        EndWord();
-      } else if (IsIgnorable(cp)) {
-        if (InWord()) word_raw_end_ = next;
-      } else if (IsApostrophe(cp) && InWord()) {
-        word_raw_end_ = next;
-      } else if (cp >= 0xC0 && cp <= 0xFF && FoldLatin1(cp)[0] != '\0') {
-        for (const char* f = FoldLatin1(cp); *f != '\0'; ++f) AddWordChar(*f, pos, next);
-      } else if (IsOtherLetter(cp)) {
-        for (size_t i = pos; i < next; ++i) AddWordChar(s_[i], pos, next);
-      } else if (IsSymbolToken(cp)) {
-        EndWord();
-        Special(s_.substr(pos, next - pos), pos, next);
-      } else {
-        EndWord();
-      }
-      pos = next;
-    }
-    EndWord();
-  }
-
- private:
-  static bool IsSpace(unsigned char c) {
-    return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
-  }
-  bool StartsWith(size_t pos, std::string_view p) const {
-    if (s_.size() - pos < p.size()) return false;
-    for (size_t i = 0; i < p.size(); ++i) {
-      char c = s_[pos + i];
-      if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-      if (c != p[i]) return false;
-    }
-    return true;
-  }
-  bool InWord() const { return word_len_ > 0; }
-
-  // Folded output goes straight into out_->chars, sized by Tokenize() for
-  // the worst case, through buf_; n_ is the length written so far.
-  void AddWordChar(char c, size_t raw_start, size_t raw_end) {
-    if (word_len_ == 0) {
-      word_begin_ = n_;
-      word_raw_start_ = raw_start;
-    }
-    word_raw_end_ = raw_end;
-    // Squeeze letter runs ("soooo" -> "soo"); digits stay as written.
-    bool letter = !(c >= '0' && c <= '9');
-    if (letter && word_len_ >= 2 && buf_[n_ - 1] == c && buf_[n_ - 2] == c) return;
-    if (word_len_ >= kMaxTokenChars) return;
-    buf_[n_++] = c;
-    ++word_len_;
-  }
-
-  void EndWord() {
-    if (word_len_ == 0) return;
-    if (word_len_ == 2 && buf_[word_begin_] == 'r' && buf_[word_begin_ + 1] == 't') {
-      n_ = word_begin_;
-    } else {
-      Token t;
-      t.begin = static_cast<uint32_t>(word_begin_);
-      t.len = static_cast<uint32_t>(word_len_);
-      t.raw_start = static_cast<uint32_t>(word_raw_start_);
-      t.raw_end = static_cast<uint32_t>(word_raw_end_);
-      t.is_word = true;
-      out_->tokens.push_back(t);
-    }
-    word_len_ = 0;
-  }
-
-  void Special(std::string_view text, size_t raw_start, size_t raw_end) {
-    EndWord();
-    if (out_->tokens.size() >= max_tokens_) return;
-    Token t;
-    t.begin = static_cast<uint32_t>(n_);
-    t.len = static_cast<uint32_t>(text.size());
-    t.raw_start = static_cast<uint32_t>(raw_start);
-    t.raw_end = static_cast<uint32_t>(raw_end);
-    t.is_word = false;
-    std::memcpy(buf_ + n_, text.data(), text.size());
-    n_ += text.size();
-    out_->tokens.push_back(t);
-  }
-
- public:
-  // Upper bound of folded bytes per input byte: "@a" (2 bytes) becomes
-  // "@user" (5); every other rule keeps or shrinks the length.
-  static constexpr size_t kMaxGrowth = 3;
-  size_t written() const { return n_; }
-
- private:
-  std::string_view s_;
-  TokenBuffer* out_;
-  size_t max_tokens_;
-  char* buf_;
-  size_t n_ = 0;
-  size_t word_begin_ = 0;
-  size_t word_len_ = 0;
-  size_t word_raw_start_ = 0;
-  size_t word_raw_end_ = 0;
-};
-
 // Function words, folded. Words that are common in both languages ("in",
 // "so", "was", "man", "an", "will") are left out on purpose.
 constexpr std::string_view kGermanWords[] = {
@@ -321,6 +143,208 @@ class FunctionWords {
   }
   std::array<uint64_t, kSize> keys_{};  // 0 = empty (no word packs to 0)
   std::array<uint8_t, kSize> langs_{};
+};
+
+// Bit 0: a German function word, bit 1: an English one.
+uint8_t FunctionWordLangs(uint64_t packed) {
+  static const FunctionWords kWords;
+  return kWords.Lookup(packed);
+}
+
+class Tokenizer {
+ public:
+  Tokenizer(std::string_view text, TokenBuffer* out, size_t max_tokens)
+      : s_(text), out_(out), max_tokens_(max_tokens), buf_(out->chars.data()) {}
+
+  void Run() {
+    size_t pos = 0;
+    while (pos < s_.size() && out_->tokens.size() < max_tokens_) {
+      unsigned char c = static_cast<unsigned char>(s_[pos]);
+      if (!InWord() && c == '@' && pos + 1 < s_.size() &&
+          (IsAsciiAlnum(static_cast<unsigned char>(s_[pos + 1])) || s_[pos + 1] == '_')) {
+        size_t e = pos + 1;
+        while (e < s_.size() && (IsAsciiAlnum(static_cast<unsigned char>(s_[e])) || s_[e] == '_')) {
+          ++e;
+        }
+        Special("@user", pos, e);
+        pos = e;
+        continue;
+      }
+      if (!InWord() && (c | 0x20) >= 'h' && ((c | 0x20) == 'h' || (c | 0x20) == 'w') &&
+          (StartsWith(pos, "http://") || StartsWith(pos, "https://") || StartsWith(pos, "www."))) {
+        size_t e = pos;
+        while (e < s_.size() && !IsSpace(static_cast<unsigned char>(s_[e]))) ++e;
+        Special("<url>", pos, e);
+        pos = e;
+        continue;
+      }
+      if (c == '&') {
+        size_t e = pos + 1;
+        while (e < s_.size() && e < pos + 10 && IsAsciiAlnum(static_cast<unsigned char>(s_[e]))) {
+          ++e;
+        }
+        if (e > pos + 1 && e < s_.size() && s_[e] == ';') {
+          EndWord();
+          pos = e + 1;
+          continue;
+        }
+      }
+      if (c < 0x80) {
+        if (IsAsciiAlnum(c)) {
+          // A run of ASCII letters and digits: no special case can start
+          // inside it (the checks above need a word boundary or '&').
+          // Same rules as AddWordChar, with the state in registers.
+          if (word_len_ == 0) {
+            word_begin_ = n_;
+            word_raw_start_ = pos;
+          }
+          size_t len = word_len_;
+          size_t n = n_;
+          char* const b = buf_;
+          const size_t size = s_.size();
+          char f = kAsciiFold[c];
+          do {
+            const bool squeeze = f > '9' && len >= 2 && b[n - 1] == f && b[n - 2] == f;
+            if (!squeeze && len < kMaxTokenChars) {
+              b[n++] = f;
+              ++len;
+            }
+            ++pos;
+          } while (pos < size && (f = kAsciiFold[static_cast<unsigned char>(s_[pos])]) != 0);
+          word_len_ = len;
+          n_ = n;
+          word_raw_end_ = pos;
+          continue;
+        } else if (c == '\'' && InWord()) {
+          word_raw_end_ = pos + 1;  // "don't" reads "dont"
+        } else if (c == '#' && !InWord()) {
+          // hashtag: the word follows
+        } else {
+          EndWord();
+        }
+        ++pos;
+        continue;
+      }
+      if (c == 0xC3 && pos + 1 < s_.size()) {
+        // U+00C0..U+00FF (umlauts, accents): the common case, decoded inline.
+        const unsigned char d = static_cast<unsigned char>(s_[pos + 1]);
+        if (d >= 0x80 && d <= 0xBF) {
+          const char* f = FoldLatin1(0xC0 + (d - 0x80));
+          if (f[0] != '\0') {
+            for (; *f != '\0'; ++f) AddWordChar(*f, pos, pos + 2);
+            pos += 2;
+            continue;
+          }
+        }
+      }
+      int len = 1;
+      bool valid = true;
+      char32_t cp = utf8::Decode(s_, pos, &len, &valid);
+      size_t next = pos + static_cast<size_t>(len);
+      if (!valid) {
+        EndWord();
+      } else if (IsIgnorable(cp)) {
+        if (InWord()) word_raw_end_ = next;
+      } else if (IsApostrophe(cp) && InWord()) {
+        word_raw_end_ = next;
+      } else if (cp >= 0xC0 && cp <= 0xFF && FoldLatin1(cp)[0] != '\0') {
+        for (const char* f = FoldLatin1(cp); *f != '\0'; ++f) AddWordChar(*f, pos, next);
+      } else if (IsOtherLetter(cp)) {
+        for (size_t i = pos; i < next; ++i) AddWordChar(s_[i], pos, next);
+      } else if (IsSymbolToken(cp)) {
+        EndWord();
+        Special(s_.substr(pos, next - pos), pos, next);
+      } else {
+        EndWord();
+      }
+      pos = next;
+    }
+    EndWord();
+  }
+
+ private:
+  static bool IsSpace(unsigned char c) {
+    return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
+  }
+  bool StartsWith(size_t pos, std::string_view p) const {
+    if (s_.size() - pos < p.size()) return false;
+    for (size_t i = 0; i < p.size(); ++i) {
+      char c = s_[pos + i];
+      if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+      if (c != p[i]) return false;
+    }
+    return true;
+  }
+  bool InWord() const { return word_len_ > 0; }
+
+  // Folded output goes straight into out_->chars, sized by Tokenize() for
+  // the worst case, through buf_; n_ is the length written so far.
+  void AddWordChar(char c, size_t raw_start, size_t raw_end) {
+    if (word_len_ == 0) {
+      word_begin_ = n_;
+      word_raw_start_ = raw_start;
+    }
+    word_raw_end_ = raw_end;
+    // Squeeze letter runs ("soooo" -> "soo"); digits stay as written.
+    bool letter = !(c >= '0' && c <= '9');
+    if (letter && word_len_ >= 2 && buf_[n_ - 1] == c && buf_[n_ - 2] == c) return;
+    if (word_len_ >= kMaxTokenChars) return;
+    buf_[n_++] = c;
+    ++word_len_;
+  }
+
+  void EndWord() {
+    if (word_len_ == 0) return;
+    if (word_len_ == 2 && buf_[word_begin_] == 'r' && buf_[word_begin_ + 1] == 't') {
+      n_ = word_begin_;
+    } else {
+      Token t;
+      t.begin = static_cast<uint32_t>(word_begin_);
+      t.len = static_cast<uint32_t>(word_len_);
+      t.raw_start = static_cast<uint32_t>(word_raw_start_);
+      t.raw_end = static_cast<uint32_t>(word_raw_end_);
+      t.is_word = true;
+      out_->tokens.push_back(t);
+      // The language guess is counted here, while the word is at hand.
+      if (word_len_ <= 6) {
+        const uint8_t l = FunctionWordLangs(PackShort(buf_ + word_begin_, word_len_));
+        out_->de_votes += l & 1;
+        out_->en_votes += l >> 1;
+      }
+    }
+    word_len_ = 0;
+  }
+
+  void Special(std::string_view text, size_t raw_start, size_t raw_end) {
+    EndWord();
+    if (out_->tokens.size() >= max_tokens_) return;
+    Token t;
+    t.begin = static_cast<uint32_t>(n_);
+    t.len = static_cast<uint32_t>(text.size());
+    t.raw_start = static_cast<uint32_t>(raw_start);
+    t.raw_end = static_cast<uint32_t>(raw_end);
+    t.is_word = false;
+    std::memcpy(buf_ + n_, text.data(), text.size());
+    n_ += text.size();
+    out_->tokens.push_back(t);
+  }
+
+ public:
+  // Upper bound of folded bytes per input byte: "@a" (2 bytes) becomes
+  // "@user" (5); every other rule keeps or shrinks the length.
+  static constexpr size_t kMaxGrowth = 3;
+  size_t written() const { return n_; }
+
+ private:
+  std::string_view s_;
+  TokenBuffer* out_;
+  size_t max_tokens_;
+  char* buf_;
+  size_t n_ = 0;
+  size_t word_begin_ = 0;
+  size_t word_len_ = 0;
+  size_t word_raw_start_ = 0;
+  size_t word_raw_end_ = 0;
 };
 
 // Identity terms, folded: exact words, and stems that match any word they
@@ -439,17 +463,8 @@ void Tokenize(std::string_view text, TokenBuffer* out, size_t max_tokens) {
 }
 
 TextLang GuessLang(const TokenBuffer& tokens) {
-  static const FunctionWords kWords;
-  int de = 0;
-  int en = 0;
-  for (const Token& t : tokens.tokens) {
-    if (!t.is_word || t.len > 6) continue;
-    const uint8_t l = kWords.Lookup(PackShort(tokens.chars.data() + t.begin, t.len));
-    de += l & 1;
-    en += l >> 1;
-  }
-  if (de > en) return TextLang::kDe;
-  if (en > de) return TextLang::kEn;
+  if (tokens.de_votes > tokens.en_votes) return TextLang::kDe;
+  if (tokens.en_votes > tokens.de_votes) return TextLang::kEn;
   return TextLang::kUnknown;
 }
 

@@ -40,9 +40,15 @@ struct Token {
 struct TokenBuffer {
   std::string chars;
   std::vector<Token> tokens;
+  // Words that are German / English function words (Tokenize counts them,
+  // GuessLang compares them).
+  uint32_t de_votes = 0;
+  uint32_t en_votes = 0;
   void Clear() {
     chars.clear();
     tokens.clear();
+    de_votes = 0;
+    en_votes = 0;
   }
   std::string_view Text(const Token& t) const { return {chars.data() + t.begin, t.len}; }
 };
@@ -51,8 +57,8 @@ struct TokenBuffer {
 // `max_tokens` tokens are produced (the rest of the text is ignored).
 void Tokenize(std::string_view text, TokenBuffer* out, size_t max_tokens = 4096);
 
-// Guesses German or English from function words and umlauts; kUnknown when
-// neither has evidence or both tie.
+// Guesses German or English from the function words of a buffer filled by
+// Tokenize(); kUnknown when neither has evidence or both tie.
 TextLang GuessLang(const TokenBuffer& tokens);
 
 struct FeatureConfig {

@@ -158,7 +158,9 @@ class Tokenizer {
 
   void Run() {
     size_t pos = 0;
-    while (pos < s_.size() && out_->tokens.size() < max_tokens_) {
+    // num_tokens_ mirrors out_->tokens.size() (cheaper than end - begin / 20
+    // for every byte).
+    while (pos < s_.size() && num_tokens_ < max_tokens_) {
       unsigned char c = static_cast<unsigned char>(s_[pos]);
       if (!InWord() && c == '@' && pos + 1 < s_.size() &&
           (IsAsciiAlnum(static_cast<unsigned char>(s_[pos + 1])) || s_[pos + 1] == '_')) {
@@ -305,6 +307,7 @@ class Tokenizer {
       t.raw_end = static_cast<uint32_t>(word_raw_end_);
       t.is_word = true;
       out_->tokens.push_back(t);
+      ++num_tokens_;
       // The language guess is counted here, while the word is at hand.
       if (word_len_ <= 6) {
         const uint8_t l = FunctionWordLangs(PackShort(buf_ + word_begin_, word_len_));
@@ -317,7 +320,7 @@ class Tokenizer {
 
   void Special(std::string_view text, size_t raw_start, size_t raw_end) {
     EndWord();
-    if (out_->tokens.size() >= max_tokens_) return;
+    if (num_tokens_ >= max_tokens_) return;
     Token t;
     t.begin = static_cast<uint32_t>(n_);
     t.len = static_cast<uint32_t>(text.size());
@@ -327,6 +330,7 @@ class Tokenizer {
     std::memcpy(buf_ + n_, text.data(), text.size());
     n_ += text.size();
     out_->tokens.push_back(t);
+    ++num_tokens_;
   }
 
  public:
@@ -341,6 +345,7 @@ class Tokenizer {
   size_t max_tokens_;
   char* buf_;
   size_t n_ = 0;
+  size_t num_tokens_ = 0;
   size_t word_begin_ = 0;
   size_t word_len_ = 0;
   size_t word_raw_start_ = 0;

@@ -480,6 +480,38 @@ namespace {
 // and its character n-grams. Both the stored form (ExtractFeatures, used by
 // training and explanations) and the scoring sum (SumFeatureWeights, the hot
 // path) come from here, so they cannot disagree.
+// The character n-grams of "<w>" (lengths lo..hi, all but the whole "<w>").
+// kLo/kHi > 0 fix the range at compile time (masks and loop unrolled for the
+// shipped configuration); 0 takes lo/hi at run time.
+template <uint32_t kLo, uint32_t kHi, typename Emit>
+inline size_t CharGrams(std::string_view w, uint32_t lo, uint32_t hi, uint32_t bits, uint16_t ti,
+                        uint8_t kind, Emit& emit) {
+  if constexpr (kLo > 0) {
+    lo = kLo;
+    hi = kHi;
+  }
+  const size_t len = w.size() + 2;
+  const unsigned char* p = reinterpret_cast<const unsigned char*>(w.data());
+  size_t count = 0;
+  uint64_t key = '<';
+  // After `have` bytes of "<w>" are in the key, the n-grams ending there.
+  auto grams = [&](size_t have) {
+    for (uint32_t m = lo; m <= hi; ++m) {
+      if (m <= have && m != len) {
+        emit(CharBucket(key, m, bits), ti, kind);
+        ++count;
+      }
+    }
+  };
+  for (size_t i = 0; i < w.size(); ++i) {
+    key = (key << 8) | p[i];
+    grams(i + 2);
+  }
+  key = (key << 8) | '>';
+  grams(len);
+  return count;
+}
+
 template <typename Emit>
 size_t VisitFeatures(const TokenBuffer& tb, TextLang lang, const FeatureConfig& cfg, Emit&& emit) {
   const uint32_t bits = cfg.hash_bits;
@@ -513,17 +545,11 @@ size_t VisitFeatures(const TokenBuffer& tb, TextLang lang, const FeatureConfig& 
     // key, so an n-gram (n <= 8) is the key's low n bytes and costs one
     // multiplication, not n hashing steps: this loop runs for every byte of
     // every text.
-    const size_t len = w.size() + 2;
     const uint8_t kind = neutral ? kNeutral : uint8_t{2};
-    uint64_t key = '<';
-    for (size_t e = 1; e < len; ++e) {
-      key = (key << 8) | (e + 1 == len ? uint64_t{'>'} : static_cast<unsigned char>(w[e - 1]));
-      const size_t have = e + 1;  // bytes of "<w>" read so far
-      for (uint32_t m = char_min; m <= char_max && m <= have; ++m) {
-        if (m == len) continue;  // the whole "<w>" is the word feature's job
-        emit(CharBucket(key, m, bits), ti, kind);
-        ++count;
-      }
+    if (char_min == 4 && char_max == 5) {
+      count += CharGrams<4, 5>(w, 4, 5, bits, ti, kind, emit);  // the shipped model
+    } else {
+      count += CharGrams<0, 0>(w, char_min, char_max, bits, ti, kind, emit);
     }
   }
   return count;

@@ -320,6 +320,41 @@ TEST(OffensiveFeaturesTest, GuessesLanguage) {
   EXPECT_EQ(off::GuessLang(tb), off::TextLang::kUnknown);
 }
 
+TEST(OffensiveFeaturesTest, ScoringSumEqualsTheStoredFeatures) {
+  // SumFeatureWeights (hot path, its own visiting order) must add up exactly
+  // the weights of the features ExtractFeatures stores (training, Explain).
+  off::FeatureConfig cfg = off::DefaultFeatures();
+  cfg.hash_bits = 12;
+  std::vector<int16_t> weights(size_t{1} << cfg.hash_bits);
+  uint32_t x = 12345;
+  for (int16_t& w : weights) {
+    x = x * 1103515245u + 12345u;
+    w = static_cast<int16_t>((x >> 16) % 2001) - 1000;
+  }
+  const char* kTexts[] = {"", "Die Muslime in der Nachbarschaft sind freundlich.",
+                          "@DB_Bahn schon wieder zu spät!!! so ein Mist 😡 https://x.de/a",
+                          "you guys are useless idiots, gay people are fine",
+                          "Grüße aus Köln, ÄÖÜ ß, naïve café — RT &amp; #hashtag"};
+  for (int cmin = 2; cmin <= 5; ++cmin) {
+    cfg.char_min = static_cast<uint8_t>(cmin);
+    cfg.char_max = static_cast<uint8_t>(cmin == 2 ? 3 : 5);
+    for (const char* text : kTexts) {
+      off::TokenBuffer tb;
+      off::Tokenize(text, &tb);
+      const off::TextLang lang = off::GuessLang(tb);
+      std::vector<off::Feature> fs;
+      off::ExtractFeatures(tb, lang, cfg, &fs);
+      int64_t expected = 0;
+      for (const off::Feature& f : fs) {
+        if (f.kind != off::kNeutral) expected += weights[f.bucket];
+      }
+      int64_t sum = -1;
+      EXPECT_EQ(off::SumFeatureWeights(tb, lang, cfg, weights.data(), &sum), fs.size()) << text;
+      EXPECT_EQ(sum, expected) << text << " char " << cmin;
+    }
+  }
+}
+
 TEST(OffensiveFeaturesTest, LanguageGuessSeesFunctionWordsOfEveryLength) {
   // One function word of each length 1..6 against one content word of the
   // other language: the function word decides. "im" is in both lists.

@@ -21,9 +21,14 @@
 // Offsets are uint32 (the engine caps input far below 4 GiB).
 #include <algorithm>
 #include <cstdio>
+#include <cstring>
 #include <string>
 #include <string_view>
 #include <vector>
+
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 #include <unicode/uchar.h>
 
@@ -182,7 +187,12 @@ class ToneDetector final : public Detector {
   ScanControl Scan(const ScanContext& ctx, DetectionSink& sink) const override {
     const std::string_view s = ctx.raw;
     const size_t n = s.size();
+    // Most texts can trigger none of the enabled checks; a cheap pre-pass
+    // proves that and the full word loop runs only for the rest.
+    const uint32_t types = o_.types & MayReport(s);
+    if (types == 0) return ScanControl::kContinue;
     State st;
+    st.types = types;
     bool sentence_start = true;  // no letter/digit/comma since the last boundary
     bool token_start = true;     // previous code point was whitespace (or none)
     size_t i = 0;
@@ -213,7 +223,7 @@ class ToneDetector final : public Detector {
       }
       int bangs, questions;
       if (Punct(c, &bangs, &questions)) {
-        i = ScanPunct(s, i, &sink);
+        i = ScanPunct(s, i, types, &sink);
         sentence_start = true;
         continue;
       }
@@ -235,8 +245,8 @@ class ToneDetector final : public Detector {
           break;
       }
     }
-    if (o_.types & kShouting) ReportShouting(st, sink);
-    if (o_.types & kDuSieMix) ReportMix(st, s, sink);
+    if (types & kShouting) ReportShouting(st, sink);
+    if (types & kDuSieMix) ReportMix(st, s, sink);
     return ScanControl::kContinue;
   }
 
@@ -249,6 +259,7 @@ class ToneDetector final : public Detector {
   };
 
   struct State {
+    uint32_t types = 0;  // the checks this text needs (a subset of o_.types)
     // Shouting.
     uint32_t upper = 0, lower = 0;
     uint32_t first_cased = UINT32_MAX, last_cased_end = 0;
@@ -260,6 +271,445 @@ class ToneDetector final : public Detector {
   };
 
   static bool IsAsciiSpace(unsigned char b) { return b == ' ' || (b >= '\t' && b <= '\r'); }
+  static bool IsAsciiLetter(unsigned char b) {
+    return static_cast<unsigned>((b | 0x20) - 'a') < 26u;
+  }
+
+  // The pre-pass: which enabled checks could report anything for `s`. It
+  // must never say "no" where the full loop would report (it may say "yes"
+  // needlessly), so every guess errs towards "yes":
+  //   - code points are classified from their bytes: ASCII and U+00C0..U+00FF
+  //     exactly; U+2000..U+203F (spaces, quotes, dashes), U+20A0..U+20BF
+  //     (currency) and U+1F000..U+1FFFF (emoji) as non-letters; anything
+  //     else ("wild") counts as an upper-case letter, may be a space and may
+  //     continue a word;
+  //   - shouted words: some maximal run of upper-case/wild code points must
+  //     be as long as a shouted word (an all-caps word's cased letters lie
+  //     in one such run); a short ASCII run must be a common short word;
+  //   - ratio: upper-case letters anywhere against lower-case letters outside
+  //     tokens that may be skipped (@, #, URLs; and any token after a wild
+  //     code point);
+  //   - exclamations: two '!'/'?' in a row, or a character that stands for
+  //     two;
+  //   - du_sie_mix: a formal and an informal candidate, each at a possible
+  //     word start (the exact rules are applied by the full loop).
+  // Linear, no allocation, no ICU; reads only inside `s`.
+  uint32_t MayReportScalar(std::string_view s) const {
+    const size_t n = s.size();
+    const unsigned char* p = reinterpret_cast<const unsigned char*>(s.data());
+    const uint32_t want = o_.types;
+    const size_t word_min = static_cast<size_t>(std::max<int64_t>(2, o_.caps_word_letters));
+    uint32_t upper = 0, lower = 0;
+    size_t run = 0, run_start = 0;
+    bool run_wild = false;
+    bool shouted_word = false, exclaim = false, formal = false, informal = false;
+    bool prev_punct = false, prev_letter = false, token_start = true, skipping = false;
+    auto end_run = [&](size_t end) {
+      if (run >= word_min && !shouted_word) {
+        shouted_word =
+            run_wild || run > static_cast<size_t>(o_.caps_short_letters) ||
+            std::binary_search(o_.short_words.begin(), o_.short_words.end(),
+                               std::string_view(s.data() + run_start, end - run_start),
+                               [](std::string_view a, std::string_view b) { return a < b; });
+      }
+      run = 0;
+      run_wild = false;
+    };
+    size_t i = 0;
+    while (i < n) {
+      const unsigned char b = p[i];
+      if (b < 0x80) {
+        if (IsAsciiLetter(b)) {
+          if (token_start) {
+            token_start = false;
+            skipping = (b == 'h' || b == 'w') &&
+                       (s.substr(i).starts_with("http://") || s.substr(i).starts_with("https://") ||
+                        s.substr(i).starts_with("www."));
+          }
+          const bool is_upper = b < 'a';
+          if (is_upper) {
+            if (run == 0) run_start = i;
+            ++run;
+            ++upper;
+          } else {
+            if (run > 0) end_run(i);
+            lower += !skipping;
+          }
+          if (!prev_letter && (want & kDuSieMix)) CheckAddress(s, i, &formal, &informal);
+          prev_letter = true;
+          prev_punct = false;
+          ++i;
+          continue;
+        }
+        if (run > 0) end_run(i);
+        prev_letter = false;
+        if (b == '!' || b == '?') {
+          exclaim |= prev_punct;
+          prev_punct = true;
+        } else {
+          prev_punct = false;
+        }
+        if (IsAsciiSpace(b)) {
+          token_start = true;
+          skipping = false;
+        } else if (token_start) {
+          token_start = false;
+          if (b == '@' || b == '#') skipping = true;
+        }
+        ++i;
+        continue;
+      }
+      // Non-ASCII: classify the code point from its first bytes.
+      size_t len = 1;
+      while (i + len < n && len < 4 && (p[i + len] & 0xC0) == 0x80) ++len;
+      const unsigned char b1 = len > 1 ? p[i + 1] : 0, b2 = len > 2 ? p[i + 2] : 0;
+      enum { kUp, kLow, kNon, kSpaceOrNon, kWild } k = kWild;
+      bool punct = false;
+      if (b == 0xC3 && len == 2) {
+        k = (b1 == 0x97 || b1 == 0xB7) ? kNon : (b1 < 0x9F ? kUp : kLow);
+      } else if (b == 0xE2 && len == 3 && b1 == 0x80) {
+        k = kSpaceOrNon;
+        if (b2 == 0xBC) punct = exclaim = true;  // U+203C
+      } else if (b == 0xE2 && len == 3 && b1 == 0x81 && b2 <= 0xBF) {
+        if (b2 >= 0x87 && b2 <= 0x89) punct = exclaim = true, k = kNon;  // U+2047..2049
+      } else if (b == 0xE2 && len == 3 && b1 == 0x82 && b2 >= 0xA0) {
+        k = kNon;
+      } else if (b == 0xEF && len == 3 && b1 == 0xBC && (b2 == 0x81 || b2 == 0x9F)) {
+        k = kNon;  // fullwidth '!' / '?'
+        punct = true;
+        exclaim |= prev_punct;
+      } else if (b == 0xF0 && len == 4 && b1 == 0x9F) {
+        k = kNon;
+      }
+      prev_punct = punct;
+      if (k == kUp || k == kWild) {
+        if (run == 0) run_start = i;
+        ++run;
+        ++upper;
+        run_wild |= k == kWild;
+      } else if (run > 0) {
+        end_run(i);
+      }
+      if (k == kLow) lower += !skipping;
+      if (k == kSpaceOrNon || k == kWild) {
+        token_start = true;
+        skipping = false;
+      } else if (token_start && k != kLow && k != kUp) {
+        token_start = false;  // a non-letter that is no space: the token is not skipped
+      } else if (token_start) {
+        token_start = false;
+      }
+      prev_letter = k == kUp || k == kLow;
+      i += len;
+    }
+    if (run > 0) end_run(n);
+    uint32_t may = 0;
+    if (exclaim) may |= kExclamations;
+    if (formal && informal) may |= kDuSieMix;
+    const double r = o_.caps_ratio;
+    if (shouted_word ||
+        (static_cast<double>(upper) + 1.0 > r * static_cast<double>(o_.caps_min_letters) &&
+         (1.0 - r) * static_cast<double>(upper) + 1.0 >= r * static_cast<double>(lower))) {
+      may |= kShouting;
+    }
+    return may;
+  }
+
+  // The same answer as MayReportScalar (or a "yes" where it says "no"),
+  // computed on bit masks of the bytes (bit i = byte i), 16 bytes per SSE2
+  // step. Only the few positions the masks single out are looked at one by
+  // one. Texts longer than kMaskBytes use the scalar pass.
+  uint32_t MayReport(std::string_view s) const {
+#if defined(__SSE2__)
+    const size_t n = s.size();
+    if (n > kMaskBytes) return MayReportScalar(s);
+    const size_t words = (n + 63) / 64;
+    Masks m;
+    BuildMasks(s, o_.types, &m);
+    const uint32_t want = o_.types;
+    uint32_t may = 0;
+    uint64_t t1[kMaskWords], t2[kMaskWords];
+    if (want & kExclamations) {
+      uint64_t run = 0, wide = 0;
+      ShiftDown(m.bang, words, t1);
+      for (size_t w = 0; w < words; ++w) run |= m.bang[w] & t1[w], wide |= m.e2ef[w];
+      if (run != 0 || (wide != 0 && HasWidePunct(s, m.e2ef, words))) may |= kExclamations;
+    }
+    if (want & kShouting) {
+      // Known non-letters among the non-ASCII bytes: U+2000..U+203F,
+      // U+20A0..U+20BF and U+1F000..U+1FFFF (lead byte plus continuations).
+      uint64_t t3[kMaskWords], nl[kMaskWords], e2l[kMaskWords], f0l[kMaskWords];
+      ShiftDown(m.b80, words, t1);
+      ShiftDown(m.b82, words, t2);
+      ShiftDown(m.ge_a0, words, t3);
+      ShiftDown(t3, words, t3);
+      for (size_t w = 0; w < words; ++w) e2l[w] = m.e2[w] & (t1[w] | (t2[w] & t3[w]));
+      ShiftDown(m.b9f, words, t1);
+      for (size_t w = 0; w < words; ++w) f0l[w] = m.f0[w] & t1[w];
+      ShiftUp(e2l, words, t1);
+      ShiftUp(t1, words, t2);
+      ShiftUp(f0l, words, t3);
+      for (size_t w = 0; w < words; ++w) nl[w] = e2l[w] | t1[w] | t2[w] | f0l[w] | t3[w];
+      ShiftUp(t3, words, t3);
+      for (size_t w = 0; w < words; ++w) nl[w] |= t3[w];
+      ShiftUp(t3, words, t3);
+      for (size_t w = 0; w < words; ++w) nl[w] |= t3[w];
+      // Lower-case Latin-1 letters (U+00DF..U+00FF except U+00F7): 0xC3
+      // followed by 0x9F..0xBF.
+      ShiftDown(m.lowcont, words, t1);
+      ShiftUp(m.c3, words, t2);
+      size_t upper = 0, lower = 0;
+      for (size_t w = 0; w < words; ++w) {
+        const uint64_t low_lead = m.c3[w] & t1[w];
+        const uint64_t low_tail = m.lowcont[w] & t2[w];
+        m.upper[w] = m.az_upper[w] | (m.high[w] & ~low_lead & ~low_tail & ~nl[w]);
+        upper += static_cast<size_t>(__builtin_popcountll(m.upper[w]));
+        lower += static_cast<size_t>(__builtin_popcountll(m.az_lower[w] | low_lead));
+      }
+      if (ShoutedWordPossible(s, m.upper, m.high, words) ||
+          (RatioPossible(upper, 0) &&
+           (RatioPossible(upper, lower) ||
+            RatioPossible(upper, lower - std::min(lower, SkippedLower(s, m.skip, words)))))) {
+        may |= kShouting;
+      }
+    }
+    if (want & kDuSieMix) {
+      // Formal: "Sie" / "Ihr" / "Ihn" anywhere (a superset of the words).
+      ShiftDown(m.ih, words, t1);
+      ShiftDown(m.ern, words, t2);
+      ShiftDown(t2, words, t2);
+      uint64_t formal = 0;
+      for (size_t w = 0; w < words; ++w) formal |= m.si[w] & t1[w] & t2[w];
+      if (formal != 0) {
+        // Informal: d/D/e/E not after an ASCII letter, checked one by one.
+        ShiftUp(m.ascii_letter, words, t1);
+        bool informal = false;
+        for (size_t w = 0; w < words && !informal; ++w) {
+          for (uint64_t c = m.de[w] & ~t1[w]; c != 0 && !informal; c &= c - 1) {
+            informal = InformalAt(s, w * 64 + static_cast<size_t>(__builtin_ctzll(c)));
+          }
+        }
+        if (informal) may |= kDuSieMix;
+      }
+    }
+    return may;
+#else
+    return MayReportScalar(s);
+#endif
+  }
+
+#if defined(__SSE2__)
+  static constexpr size_t kMaskWords = 64;
+  static constexpr size_t kMaskBytes = kMaskWords * 64;
+
+  struct Masks {
+    uint64_t az_upper[kMaskWords], az_lower[kMaskWords], high[kMaskWords], bang[kMaskWords],
+        c3[kMaskWords], lowcont[kMaskWords], e2ef[kMaskWords], skip[kMaskWords], de[kMaskWords],
+        si[kMaskWords], ih[kMaskWords], ern[kMaskWords], ascii_letter[kMaskWords],
+        upper[kMaskWords], low_lead[kMaskWords], e2[kMaskWords], f0[kMaskWords], b80[kMaskWords],
+        b82[kMaskWords], b9f[kMaskWords], ge_a0[kMaskWords];
+  };
+
+  static uint64_t Bits(__m128i v) {
+    return static_cast<uint64_t>(static_cast<uint32_t>(_mm_movemask_epi8(v)) & 0xFFFFu);
+  }
+
+  // Fills the masks `want` needs, 64 bytes per step; bytes past the end of
+  // `s` read as 0 (no class).
+  static void BuildMasks(std::string_view s, uint32_t want, Masks* m) {
+    const size_t n = s.size(), words = (n + 63) / 64;
+    alignas(16) char buf[kMaskBytes];
+    std::memcpy(buf, s.data(), n);
+    std::memset(buf + n, 0, words * 64 - n);
+    auto eq = [](__m128i x, char c) { return _mm_cmpeq_epi8(x, _mm_set1_epi8(c)); };
+    auto in = [](__m128i x, int lo, int hi) {  // signed byte range [lo, hi]
+      return _mm_and_si128(_mm_cmpgt_epi8(x, _mm_set1_epi8(static_cast<char>(lo - 1))),
+                           _mm_cmplt_epi8(x, _mm_set1_epi8(static_cast<char>(hi + 1))));
+    };
+    for (size_t w = 0; w < words; ++w) {
+      const __m128i* p = reinterpret_cast<const __m128i*>(buf + w * 64);
+      const __m128i x0 = _mm_load_si128(p), x1 = _mm_load_si128(p + 1), x2 = _mm_load_si128(p + 2),
+                    x3 = _mm_load_si128(p + 3);
+      auto m4 = [&](auto f) {
+        return Bits(f(x0)) | (Bits(f(x1)) << 16) | (Bits(f(x2)) << 32) | (Bits(f(x3)) << 48);
+      };
+      if (want & kExclamations) {
+        m->bang[w] = m4([&](__m128i x) { return _mm_or_si128(eq(x, '!'), eq(x, '?')); });
+        m->e2ef[w] = m4([&](__m128i x) {
+          return _mm_or_si128(eq(x, static_cast<char>(0xE2)), eq(x, static_cast<char>(0xEF)));
+        });
+      }
+      if (want & kShouting) {
+        m->az_upper[w] = m4([&](__m128i x) { return in(x, 'A', 'Z'); });
+        m->az_lower[w] = m4([&](__m128i x) { return in(x, 'a', 'z'); });
+        m->high[w] = m4([](__m128i x) { return x; });  // sign bit: byte >= 0x80
+        m->c3[w] = m4([&](__m128i x) { return eq(x, static_cast<char>(0xC3)); });
+        m->lowcont[w] = m4([&](__m128i x) {
+          return _mm_andnot_si128(eq(x, static_cast<char>(0xB7)), in(x, 0x9F - 256, 0xBF - 256));
+        });
+        m->e2[w] = m4([&](__m128i x) { return eq(x, static_cast<char>(0xE2)); });
+        m->f0[w] = m4([&](__m128i x) { return eq(x, static_cast<char>(0xF0)); });
+        m->b80[w] = m4([&](__m128i x) { return eq(x, static_cast<char>(0x80)); });
+        m->b82[w] = m4([&](__m128i x) { return eq(x, static_cast<char>(0x82)); });
+        m->b9f[w] = m4([&](__m128i x) { return eq(x, static_cast<char>(0x9F)); });
+        m->ge_a0[w] = m4([&](__m128i x) { return in(x, 0xA0 - 256, 0xBF - 256); });
+        m->skip[w] = m4([&](__m128i x) { return _mm_or_si128(eq(x, '@'), eq(x, '#')); });
+      }
+      if (want & kDuSieMix) {
+        m->ascii_letter[w] =
+            m4([&](__m128i x) { return in(_mm_or_si128(x, _mm_set1_epi8(0x20)), 'a', 'z'); });
+        m->de[w] = m4([&](__m128i x) {
+          const __m128i f = _mm_or_si128(x, _mm_set1_epi8(0x20));
+          return _mm_or_si128(eq(f, 'd'), eq(f, 'e'));
+        });
+        m->si[w] = m4([&](__m128i x) { return _mm_or_si128(eq(x, 'S'), eq(x, 'I')); });
+        m->ih[w] = m4([&](__m128i x) { return _mm_or_si128(eq(x, 'i'), eq(x, 'h')); });
+        m->ern[w] = m4([&](__m128i x) {
+          return _mm_or_si128(_mm_or_si128(eq(x, 'e'), eq(x, 'r')), eq(x, 'n'));
+        });
+      }
+    }
+  }
+#endif
+
+  // out bit i = a bit i+1 (the next byte).
+  static void ShiftDown(const uint64_t* a, size_t words, uint64_t* out) {
+    for (size_t w = 0; w < words; ++w) {
+      out[w] = (a[w] >> 1) | (w + 1 < words ? a[w + 1] << 63 : 0);
+    }
+  }
+  // out bit i = a bit i-1 (the previous byte).
+  static void ShiftUp(const uint64_t* a, size_t words, uint64_t* out) {
+    for (size_t w = words; w-- > 0;) out[w] = (a[w] << 1) | (w > 0 ? a[w - 1] >> 63 : 0);
+  }
+  static bool Bit(const uint64_t* a, size_t i) { return (a[i / 64] >> (i % 64)) & 1u; }
+
+  // U+203C, U+2047..U+2049 (each stands for two marks) or a fullwidth '!'/'?'.
+  static bool HasWidePunct(std::string_view s, const uint64_t* e2ef, size_t words) {
+    for (size_t w = 0; w < words; ++w) {
+      for (uint64_t c = e2ef[w]; c != 0; c &= c - 1) {
+        const std::string_view r = s.substr(w * 64 + static_cast<size_t>(__builtin_ctzll(c)));
+        if (r.starts_with("\u203C") || r.starts_with("\u2047") || r.starts_with("\u2048") ||
+            r.starts_with("\u2049") || r.starts_with("\uFF01") || r.starts_with("\uFF1F")) {
+          return true;
+        }
+      }
+    }
+    return false;
+  }
+
+  // A maximal run of "upper" bytes (A-Z, and non-ASCII bytes that are not
+  // part of a lower-case Latin-1 letter) as long as a shouted word; a short
+  // pure-ASCII run only when it is a common short word.
+  bool ShoutedWordPossible(std::string_view s, const uint64_t* up, const uint64_t* high,
+                           size_t words) const {
+    const size_t word_min = static_cast<size_t>(std::max<int64_t>(2, o_.caps_word_letters));
+    // Run starts where the next word_min - 1 bytes are "upper" too.
+    uint64_t starts[kMaskWords], next[kMaskWords], cand[kMaskWords];
+    ShiftUp(up, words, starts);
+    for (size_t w = 0; w < words; ++w) cand[w] = up[w] & ~starts[w], next[w] = up[w];
+    for (size_t k = 1; k < word_min; ++k) {
+      ShiftDown(next, words, next);
+      uint64_t any = 0;
+      for (size_t w = 0; w < words; ++w) any |= cand[w] &= next[w];
+      if (any == 0) return false;
+    }
+    for (size_t w = 0; w < words; ++w) {
+      for (uint64_t c = cand[w]; c != 0; c &= c - 1) {
+        const size_t begin = w * 64 + static_cast<size_t>(__builtin_ctzll(c));
+        size_t end = begin;
+        bool wild = false;
+        while (end < s.size() && Bit(up, end)) wild |= Bit(high, end++);
+        if (wild || end - begin > static_cast<size_t>(o_.caps_short_letters) ||
+            std::binary_search(o_.short_words.begin(), o_.short_words.end(),
+                               s.substr(begin, end - begin),
+                               [](std::string_view a, std::string_view b) { return a < b; })) {
+          return true;
+        }
+      }
+    }
+    return false;
+  }
+
+  // Lower-case letters in tokens the full loop may skip: from each '@', '#',
+  // "http://", "https://" or "www." to the next ASCII white space (more than
+  // it skips, so the result is an upper bound).
+  static size_t SkippedLower(std::string_view s, const uint64_t* skip, size_t words) {
+    size_t skipped = 0;
+    auto count_from = [&](size_t i) {
+      for (; i < s.size() && !IsAsciiSpace(static_cast<unsigned char>(s[i])); ++i) {
+        const unsigned char b = static_cast<unsigned char>(s[i]);
+        if (b >= 'a' && b <= 'z') ++skipped;
+        if (b == 0xC3 && i + 1 < s.size()) {
+          const unsigned char c = static_cast<unsigned char>(s[i + 1]);
+          if (c >= 0x9F && c <= 0xBF && c != 0xB7) ++skipped;
+        }
+      }
+    };
+    for (size_t w = 0; w < words; ++w) {
+      for (uint64_t c = skip[w]; c != 0; c &= c - 1) {
+        count_from(w * 64 + static_cast<size_t>(__builtin_ctzll(c)));
+      }
+    }
+    // URLs: the whole token around each "://" (covers "http://" and
+    // "https://") and from each "www.".
+    auto token_start = [&](size_t i) {
+      while (i > 0 && !IsAsciiSpace(static_cast<unsigned char>(s[i - 1]))) --i;
+      return i;
+    };
+    for (size_t i = s.find("://"); i != std::string_view::npos; i = s.find("://", i + 1)) {
+      count_from(token_start(i));
+    }
+    for (size_t i = s.find("www."); i != std::string_view::npos; i = s.find("www.", i + 1)) {
+      count_from(i);
+    }
+    return skipped;
+  }
+
+  // Whether counted upper <= `upper` and counted lower >= `lower` allow the
+  // ratio check to fire (one letter of slack against rounding).
+  bool RatioPossible(size_t upper, size_t lower) const {
+    const double r = o_.caps_ratio, u = static_cast<double>(upper);
+    return u + 1.0 > r * static_cast<double>(o_.caps_min_letters) &&
+           (1.0 - r) * u + 1.0 >= r * static_cast<double>(lower);
+  }
+
+  // Whether an informal pronoun may start at `i` (next byte no ASCII letter).
+  static bool InformalAt(std::string_view s, size_t i) {
+    if (i + 1 >= s.size()) return false;
+    const char second = static_cast<char>(s[i + 1] | 0x20);
+    if (second != 'u' && second != 'i' && second != 'e') return false;
+    for (std::string_view w : kInformal) {
+      if (i + w.size() > s.size() || !EqualsAsciiCaseless(s.substr(i, w.size()), w)) continue;
+      if (i + w.size() == s.size() || !IsAsciiLetter(static_cast<unsigned char>(s[i + w.size()]))) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  // Sets `formal` / `informal` when the word starting at the ASCII letter at
+  // `i` may be a formal / informal pronoun (a superset of what EndWord
+  // accepts).
+  static void CheckAddress(std::string_view s, size_t i, bool* formal, bool* informal) {
+    const char c = s[i];
+    if (c == 'S' || c == 'I') {
+      if (*formal) return;
+      const std::string_view rest = s.substr(i + 1);
+      *formal =
+          c == 'S' ? rest.starts_with("ie") : (rest.starts_with("hr") || rest.starts_with("hn"));
+      return;
+    }
+    const char f = static_cast<char>(c | 0x20);
+    if ((f != 'd' && f != 'e') || *informal) return;
+    for (std::string_view w : kInformal) {
+      if (i + w.size() > s.size() || !EqualsAsciiCaseless(s.substr(i, w.size()), w)) continue;
+      if (i + w.size() == s.size() || !IsAsciiLetter(static_cast<unsigned char>(s[i + w.size()]))) {
+        *informal = true;
+        return;
+      }
+    }
+  }
 
   static char32_t DecodeAt(std::string_view s, size_t i, int* len) {
     bool valid;
@@ -324,7 +774,7 @@ class ToneDetector final : public Detector {
   }
 
   // Consumes a run of '!'/'?' starting at `i` and reports it if loud enough.
-  size_t ScanPunct(std::string_view s, size_t i, DetectionSink* sink) const {
+  size_t ScanPunct(std::string_view s, size_t i, uint32_t types, DetectionSink* sink) const {
     const size_t start = i;
     int bangs = 0, questions = 0;
     while (i < s.size()) {
@@ -337,7 +787,7 @@ class ToneDetector final : public Detector {
       questions += nq;
       i += static_cast<size_t>(len);
     }
-    if (!(o_.types & kExclamations)) return i;
+    if (!(types & kExclamations)) return i;
     const bool mixed = bangs > 0 && questions > 0;
     if (bangs >= o_.exclamation_run || (mixed && bangs + questions >= o_.interrobang_run)) {
       Detection d;
@@ -355,7 +805,7 @@ class ToneDetector final : public Detector {
   void EndWord(std::string_view s, const Word& w, State* st) const {
     const uint32_t cased = w.upper + w.lower;
     const std::string_view word = s.substr(w.start, w.end - w.start);
-    if ((o_.types & kShouting) && cased > 0) {
+    if ((st->types & kShouting) && cased > 0) {
       bool acronym = false;
       if (w.lower == 0 && w.upper >= 2) {
         acronym = std::binary_search(o_.acronyms.begin(), o_.acronyms.end(), word,
@@ -373,7 +823,7 @@ class ToneDetector final : public Detector {
       }
     }
     // All-caps words are shouting or acronyms ("DIR", "SIE"), not address.
-    if ((o_.types & kDuSieMix) && word.size() >= 2 && word.size() <= 6 && w.lower > 0) {
+    if ((st->types & kDuSieMix) && word.size() >= 2 && word.size() <= 6 && w.lower > 0) {
       const char first = static_cast<char>(word[0] | 0x20);  // cheap pre-filter
       if (first == 'd' || first == 'e') {
         for (std::string_view f : kInformal) {

@@ -360,8 +360,15 @@ class ToneDetector final : public Detector {
         continue;
       }
       // Non-ASCII: classify the code point from its first bytes.
-      size_t len = 1;
-      while (i + len < n && len < 4 && (p[i + len] & 0xC0) == 0x80) ++len;
+      // The length the lead byte announces; a sequence that is cut short or
+      // invalid counts as one wild byte.
+      size_t len = b >= 0xF0 ? 4 : b >= 0xE0 ? 3 : b >= 0xC0 ? 2 : 1;
+      for (size_t k = 1; k < len; ++k) {
+        if (i + k >= n || (p[i + k] & 0xC0) != 0x80) {
+          len = 1;
+          break;
+        }
+      }
       const unsigned char b1 = len > 1 ? p[i + 1] : 0, b2 = len > 2 ? p[i + 2] : 0;
       enum { kUp, kLow, kNon, kSpaceOrNon, kWild } k = kWild;
       bool punct = false;
@@ -436,42 +443,18 @@ class ToneDetector final : public Detector {
       if (run != 0 || (wide != 0 && HasWidePunct(s, m.e2ef, words))) may |= kExclamations;
     }
     if (want & kShouting) {
-      // Known non-letters among the non-ASCII bytes: U+2000..U+203F,
-      // U+20A0..U+20BF and U+1F000..U+1FFFF (lead byte plus continuations).
-      uint64_t t3[kMaskWords], nl[kMaskWords], e2l[kMaskWords], f0l[kMaskWords];
-      ShiftDown(m.b80, words, t1);
-      ShiftDown(m.b82, words, t2);
-      ShiftDown(m.ge_a0, words, t3);
-      ShiftDown(t3, words, t3);
-      for (size_t w = 0; w < words; ++w) e2l[w] = m.e2[w] & (t1[w] | (t2[w] & t3[w]));
-      ShiftDown(m.b9f, words, t1);
-      for (size_t w = 0; w < words; ++w) f0l[w] = m.f0[w] & t1[w];
-      ShiftUp(e2l, words, t1);
-      ShiftUp(t1, words, t2);
-      ShiftUp(f0l, words, t3);
-      for (size_t w = 0; w < words; ++w) nl[w] = e2l[w] | t1[w] | t2[w] | f0l[w] | t3[w];
-      ShiftUp(t3, words, t3);
-      for (size_t w = 0; w < words; ++w) nl[w] |= t3[w];
-      ShiftUp(t3, words, t3);
-      for (size_t w = 0; w < words; ++w) nl[w] |= t3[w];
-      // Lower-case Latin-1 letters (U+00DF..U+00FF except U+00F7): 0xC3
-      // followed by 0x9F..0xBF.
-      ShiftDown(m.lowcont, words, t1);
-      ShiftUp(m.c3, words, t2);
-      size_t upper = 0, lower = 0;
-      for (size_t w = 0; w < words; ++w) {
-        const uint64_t low_lead = m.c3[w] & t1[w];
-        const uint64_t low_tail = m.lowcont[w] & t2[w];
-        m.upper[w] = m.az_upper[w] | (m.high[w] & ~low_lead & ~low_tail & ~nl[w]);
-        upper += static_cast<size_t>(__builtin_popcountll(m.upper[w]));
-        lower += static_cast<size_t>(__builtin_popcountll(m.az_lower[w] | low_lead));
+      // First without, then (only if that says "maybe") with the known
+      // non-letters taken out of the "upper" bytes.
+      uint64_t nl[kMaskWords] = {};
+      uint64_t any_high = 0;
+      for (size_t w = 0; w < words; ++w) any_high |= m.high[w];
+      bool maybe = ShoutingPossible(s, words, nl, &m);
+      if (maybe && any_high != 0) {
+        BuildMasks(s, kNonLetterMasks, &m);
+        NonLetters(m, words, nl);
+        maybe = ShoutingPossible(s, words, nl, &m);
       }
-      if (ShoutedWordPossible(s, m.upper, m.high, words) ||
-          (RatioPossible(upper, 0) &&
-           (RatioPossible(upper, lower) ||
-            RatioPossible(upper, lower - std::min(lower, SkippedLower(s, m.skip, words)))))) {
-        may |= kShouting;
-      }
+      if (maybe) may |= kShouting;
     }
     if (want & kDuSieMix) {
       // Formal: "Sie" / "Ihr" / "Ihn" anywhere (a superset of the words).
@@ -506,9 +489,61 @@ class ToneDetector final : public Detector {
     uint64_t az_upper[kMaskWords], az_lower[kMaskWords], high[kMaskWords], bang[kMaskWords],
         c3[kMaskWords], lowcont[kMaskWords], e2ef[kMaskWords], skip[kMaskWords], de[kMaskWords],
         si[kMaskWords], ih[kMaskWords], ern[kMaskWords], ascii_letter[kMaskWords],
-        upper[kMaskWords], low_lead[kMaskWords], e2[kMaskWords], f0[kMaskWords], b80[kMaskWords],
+        upper[kMaskWords], cont[kMaskWords], colon[kMaskWords], slash[kMaskWords], wch[kMaskWords],
+        dot[kMaskWords], low_lead[kMaskWords], e2[kMaskWords], f0[kMaskWords], b80[kMaskWords],
         b82[kMaskWords], b9f[kMaskWords], ge_a0[kMaskWords];
   };
+
+  // Bit for BuildMasks: the masks of NonLetters (not a tone type).
+  static constexpr uint32_t kNonLetterMasks = 1u << 8;
+
+  // Known non-letters among the non-ASCII bytes: U+2000..U+203F,
+  // U+20A0..U+20BF and U+1F000..U+1FFFF (lead byte plus continuations).
+  static void NonLetters(const Masks& m, size_t words, uint64_t* nl) {
+    uint64_t t1[kMaskWords], t2[kMaskWords], t3[kMaskWords], e2l[kMaskWords], f0l[kMaskWords];
+    ShiftDown(m.b80, words, t1);
+    ShiftDown(m.b82, words, t2);
+    ShiftDown(m.ge_a0, words, t3);
+    ShiftDown(t3, words, t3);
+    uint64_t c2[kMaskWords], c3[kMaskWords];  // the byte after next / the one after is
+    ShiftDown(m.cont, words, c2);             // a continuation byte
+    ShiftDown(c2, words, c2);
+    ShiftDown(c2, words, c3);
+    for (size_t w = 0; w < words; ++w) {
+      e2l[w] = m.e2[w] & ((t1[w] & c2[w]) | (t2[w] & t3[w]));
+    }
+    ShiftDown(m.b9f, words, t1);
+    for (size_t w = 0; w < words; ++w) f0l[w] = m.f0[w] & t1[w] & c2[w] & c3[w];
+    ShiftUp(e2l, words, t1);
+    ShiftUp(t1, words, t2);
+    ShiftUp(f0l, words, t3);
+    for (size_t w = 0; w < words; ++w) nl[w] = e2l[w] | t1[w] | t2[w] | f0l[w] | t3[w];
+    ShiftUp(t3, words, t3);
+    for (size_t w = 0; w < words; ++w) nl[w] |= t3[w];
+    ShiftUp(t3, words, t3);
+    for (size_t w = 0; w < words; ++w) nl[w] |= t3[w];
+  }
+
+  // Shouted words or the ratio may fire, counting every non-ASCII byte that
+  // is neither in `nl` nor part of a lower-case Latin-1 letter (U+00DF..
+  // U+00FF except U+00F7: 0xC3 then 0x9F..0xBF) as upper case.
+  bool ShoutingPossible(std::string_view s, size_t words, const uint64_t* nl, Masks* m) const {
+    uint64_t t1[kMaskWords], t2[kMaskWords];
+    ShiftDown(m->lowcont, words, t1);
+    ShiftUp(m->c3, words, t2);
+    size_t upper = 0, lower = 0;
+    for (size_t w = 0; w < words; ++w) {
+      const uint64_t low_lead = m->c3[w] & t1[w];
+      const uint64_t low_tail = m->lowcont[w] & t2[w];
+      m->upper[w] = m->az_upper[w] | (m->high[w] & ~low_lead & ~low_tail & ~nl[w]);
+      upper += static_cast<size_t>(__builtin_popcountll(m->upper[w]));
+      lower += static_cast<size_t>(__builtin_popcountll(m->az_lower[w] | low_lead));
+    }
+    return ShoutedWordPossible(s, m->upper, m->high, words) ||
+           (RatioPossible(upper, 0) &&
+            (RatioPossible(upper, lower) ||
+             RatioPossible(upper, lower - std::min(lower, SkippedLower(s, *m, words)))));
+  }
 
   static uint64_t Bits(__m128i v) {
     return static_cast<uint64_t>(static_cast<uint32_t>(_mm_movemask_epi8(v)) & 0xFFFFu);
@@ -547,13 +582,20 @@ class ToneDetector final : public Detector {
         m->lowcont[w] = m4([&](__m128i x) {
           return _mm_andnot_si128(eq(x, static_cast<char>(0xB7)), in(x, 0x9F - 256, 0xBF - 256));
         });
+        m->skip[w] = m4([&](__m128i x) { return _mm_or_si128(eq(x, '@'), eq(x, '#')); });
+        m->colon[w] = m4([&](__m128i x) { return eq(x, ':'); });
+        m->slash[w] = m4([&](__m128i x) { return eq(x, '/'); });
+        m->wch[w] = m4([&](__m128i x) { return eq(x, 'w'); });
+        m->dot[w] = m4([&](__m128i x) { return eq(x, '.'); });
+      }
+      if (want & kNonLetterMasks) {
         m->e2[w] = m4([&](__m128i x) { return eq(x, static_cast<char>(0xE2)); });
         m->f0[w] = m4([&](__m128i x) { return eq(x, static_cast<char>(0xF0)); });
         m->b80[w] = m4([&](__m128i x) { return eq(x, static_cast<char>(0x80)); });
         m->b82[w] = m4([&](__m128i x) { return eq(x, static_cast<char>(0x82)); });
         m->b9f[w] = m4([&](__m128i x) { return eq(x, static_cast<char>(0x9F)); });
         m->ge_a0[w] = m4([&](__m128i x) { return in(x, 0xA0 - 256, 0xBF - 256); });
-        m->skip[w] = m4([&](__m128i x) { return _mm_or_si128(eq(x, '@'), eq(x, '#')); });
+        m->cont[w] = m4([&](__m128i x) { return in(x, 0x80 - 256, 0xBF - 256); });
       }
       if (want & kDuSieMix) {
         m->ascii_letter[w] =
@@ -570,7 +612,6 @@ class ToneDetector final : public Detector {
       }
     }
   }
-#endif
 
   // out bit i = a bit i+1 (the next byte).
   static void ShiftDown(const uint64_t* a, size_t words, uint64_t* out) {
@@ -634,7 +675,8 @@ class ToneDetector final : public Detector {
   // Lower-case letters in tokens the full loop may skip: from each '@', '#',
   // "http://", "https://" or "www." to the next ASCII white space (more than
   // it skips, so the result is an upper bound).
-  static size_t SkippedLower(std::string_view s, const uint64_t* skip, size_t words) {
+  static size_t SkippedLower(std::string_view s, const Masks& m, size_t words) {
+    const uint64_t* skip = m.skip;
     size_t skipped = 0;
     auto count_from = [&](size_t i) {
       for (; i < s.size() && !IsAsciiSpace(static_cast<unsigned char>(s[i])); ++i) {
@@ -657,11 +699,23 @@ class ToneDetector final : public Detector {
       while (i > 0 && !IsAsciiSpace(static_cast<unsigned char>(s[i - 1]))) --i;
       return i;
     };
-    for (size_t i = s.find("://"); i != std::string_view::npos; i = s.find("://", i + 1)) {
-      count_from(token_start(i));
+    uint64_t t1[kMaskWords], t2[kMaskWords], t3[kMaskWords];
+    ShiftDown(m.slash, words, t1);
+    ShiftDown(t1, words, t2);
+    for (size_t w = 0; w < words; ++w) {
+      for (uint64_t c = m.colon[w] & t1[w] & t2[w]; c != 0; c &= c - 1) {
+        count_from(token_start(w * 64 + static_cast<size_t>(__builtin_ctzll(c))));
+      }
     }
-    for (size_t i = s.find("www."); i != std::string_view::npos; i = s.find("www.", i + 1)) {
-      count_from(i);
+    ShiftDown(m.wch, words, t1);
+    ShiftDown(t1, words, t2);
+    ShiftDown(m.dot, words, t3);
+    ShiftDown(t3, words, t3);
+    ShiftDown(t3, words, t3);
+    for (size_t w = 0; w < words; ++w) {
+      for (uint64_t c = m.wch[w] & t1[w] & t2[w] & t3[w]; c != 0; c &= c - 1) {
+        count_from(w * 64 + static_cast<size_t>(__builtin_ctzll(c)));
+      }
     }
     return skipped;
   }
@@ -687,6 +741,8 @@ class ToneDetector final : public Detector {
     }
     return false;
   }
+
+#endif  // __SSE2__
 
   // Sets `formal` / `informal` when the word starting at the ASCII letter at
   // `i` may be a formal / informal pronoun (a superset of what EndWord

@@ -244,5 +244,46 @@ TEST(ToneDetectorTest, ArbitraryBytesGiveSpansInsideTheText) {
   }
 }
 
+// The pre-pass that skips the word loop must not hide anything the loop
+// finds. These texts sit at its edges.
+TEST(ToneDetectorTest, RatioCountsLettersOutsideMentionsAndUrls) {
+  auto h = Make();
+  auto hits = h->Run(
+      "BITTE SOFORT MELDEN @kundenservice_hilfe_team https://example.com/abcdefghijklmnopqrstuv");
+  ASSERT_EQ(hits.size(), 1u);
+  EXPECT_EQ(hits[0].type, "shouting");
+  EXPECT_EQ(hits[0].text, "BITTE SOFORT MELDEN");
+  EXPECT_EQ(hits[0].detection.evidence, "upper-case ratio 1.00 over 17 letters");
+}
+
+TEST(ToneDetectorTest, CapitalsAroundNoBreakSpaceAndEmoji) {
+  auto h = Make();
+  auto hits = Sorted(h->Run("Das ist \U0001F621 NICHT\u00A0SCH\u00D6N \u201Egelaufen\u201C"));
+  ASSERT_EQ(hits.size(), 2u);
+  EXPECT_EQ(hits[0].text, "NICHT");
+  EXPECT_EQ(hits[1].text, "SCH\u00D6N");
+}
+
+TEST(ToneDetectorTest, FullwidthMarksFormRuns) {
+  auto h = Make();
+  EXPECT_TRUE(h->Run("Wie bitte\uFF1F\uFF01").empty());
+  auto hits = h->Run("Wie bitte\uFF1F\uFF01\uFF01");
+  ASSERT_EQ(hits.size(), 1u);
+  EXPECT_EQ(hits[0].type, "exclamations");
+}
+
+TEST(ToneDetectorTest, LongTextGivesTheSameFindings) {
+  auto h = Make();
+  std::string text;
+  for (int k = 0; k < 300; ++k) text += "Danke f\u00FCr Ihre Nachricht. ";
+  text += "Wir melden uns bei dir. Wie bitte?!?!";
+  ASSERT_GT(text.size(), 5000u);
+  auto hits = Sorted(h->Run(text));
+  ASSERT_EQ(hits.size(), 2u);
+  EXPECT_EQ(hits[0].type, "du_sie_mix");
+  EXPECT_EQ(hits[0].text, "dir");
+  EXPECT_EQ(hits[1].type, "exclamations");
+}
+
 }  // namespace
 }  // namespace leitplanke::guard

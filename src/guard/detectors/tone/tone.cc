@@ -432,7 +432,7 @@ class ToneDetector final : public Detector {
     if (n > kMaskBytes) return MayReportScalar(s);
     const size_t words = (n + 63) / 64;
     Masks m;
-    BuildMasks(s, o_.types, &m);
+    BuildMasks(s, o_.types & kShouting ? o_.types | kNonLetterMasks : o_.types, &m);
     const uint32_t want = o_.types;
     uint32_t may = 0;
     uint64_t t1[kMaskWords], t2[kMaskWords];
@@ -443,18 +443,9 @@ class ToneDetector final : public Detector {
       if (run != 0 || (wide != 0 && HasWidePunct(s, m.e2ef, words))) may |= kExclamations;
     }
     if (want & kShouting) {
-      // First without, then (only if that says "maybe") with the known
-      // non-letters taken out of the "upper" bytes.
-      uint64_t nl[kMaskWords] = {};
-      uint64_t any_high = 0;
-      for (size_t w = 0; w < words; ++w) any_high |= m.high[w];
-      bool maybe = ShoutingPossible(s, words, nl, &m);
-      if (maybe && any_high != 0) {
-        BuildMasks(s, kNonLetterMasks, &m);
-        NonLetters(m, words, nl);
-        maybe = ShoutingPossible(s, words, nl, &m);
-      }
-      if (maybe) may |= kShouting;
+      uint64_t nl[kMaskWords];
+      NonLetters(m, words, nl);
+      if (ShoutingPossible(s, words, nl, &m)) may |= kShouting;
     }
     if (want & kDuSieMix) {
       // Formal: "Sie" / "Ihr" / "Ihn" anywhere (a superset of the words).
@@ -595,7 +586,8 @@ class ToneDetector final : public Detector {
         m->b82[w] = m4([&](__m128i x) { return eq(x, static_cast<char>(0x82)); });
         m->b9f[w] = m4([&](__m128i x) { return eq(x, static_cast<char>(0x9F)); });
         m->ge_a0[w] = m4([&](__m128i x) { return in(x, 0xA0 - 256, 0xBF - 256); });
-        m->cont[w] = m4([&](__m128i x) { return in(x, 0x80 - 256, 0xBF - 256); });
+        // 0x80..0xBF are the signed bytes below -64.
+        m->cont[w] = m4([](__m128i x) { return _mm_cmplt_epi8(x, _mm_set1_epi8(-64)); });
       }
       if (want & kDuSieMix) {
         m->ascii_letter[w] =

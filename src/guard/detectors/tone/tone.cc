@@ -670,8 +670,15 @@ class ToneDetector final : public Detector {
   static size_t SkippedLower(std::string_view s, const Masks& m, size_t words) {
     const uint64_t* skip = m.skip;
     size_t skipped = 0;
+    // Every count runs to the next white space, so a byte counted before
+    // means the rest of the token is counted too: each byte is counted
+    // (and walked over) at most once.
+    uint64_t counted[kMaskWords] = {};
+    auto is_counted = [&](size_t i) { return (counted[i / 64] >> (i % 64)) & 1u; };
     auto count_from = [&](size_t i) {
-      for (; i < s.size() && !IsAsciiSpace(static_cast<unsigned char>(s[i])); ++i) {
+      for (; i < s.size() && !IsAsciiSpace(static_cast<unsigned char>(s[i])) && !is_counted(i);
+           ++i) {
+        counted[i / 64] |= uint64_t{1} << (i % 64);
         const unsigned char b = static_cast<unsigned char>(s[i]);
         if (b >= 'a' && b <= 'z') ++skipped;
         if (b == 0xC3 && i + 1 < s.size()) {
@@ -688,7 +695,9 @@ class ToneDetector final : public Detector {
     // URLs: the whole token around each "://" (covers "http://" and
     // "https://") and from each "www.".
     auto token_start = [&](size_t i) {
-      while (i > 0 && !IsAsciiSpace(static_cast<unsigned char>(s[i - 1]))) --i;
+      while (i > 0 && !IsAsciiSpace(static_cast<unsigned char>(s[i - 1])) && !is_counted(i - 1)) {
+        --i;
+      }
       return i;
     };
     uint64_t t1[kMaskWords], t2[kMaskWords], t3[kMaskWords];

@@ -10,7 +10,9 @@
 //                 as "Sie"; the first occurrence of the rarer form is flagged.
 //
 // Why one pass: the guard must keep up with >= 150k tweet-sized messages per
-// second per core, and tone runs on every text. The pass keeps a few counters
+// second per core, and tone runs on every text. Before it, a cheaper
+// pre-pass over byte masks (MayReport) rules out the types a text cannot
+// trigger; most texts need no word loop at all. The pass keeps a few counters
 // and a fixed-size array of word spans on the stack, so Scan() allocates only
 // when it reports something.
 //

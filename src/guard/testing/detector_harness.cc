@@ -87,4 +87,43 @@ std::vector<Hit> DetectorHarness::Run(std::string_view text, Audience audience,
   return hits;
 }
 
+std::vector<std::string> ByteSoupTexts(int rounds, uint32_t seed) {
+  static const char* const kPieces[] = {"A",
+                                        "b",
+                                        "DAS ",
+                                        "!",
+                                        "?",
+                                        " ",
+                                        "\n",
+                                        "\xC3",
+                                        "\xA4",
+                                        "\xF0\x9F",
+                                        "\xE2\x80\x8D",
+                                        "\xFF",
+                                        "https://x.de/",
+                                        "@",
+                                        "#",
+                                        "(",
+                                        "\\",
+                                        "e\xCC\x81",
+                                        "Sie ",
+                                        "du ",
+                                        "\xF0\x9D\x85\xA0",
+                                        ".",
+                                        "www.",
+                                        "\xEF\xBC\x81"};
+  std::vector<std::string> out;
+  uint32_t state = seed;
+  for (int round = 0; round < rounds; ++round) {
+    std::string text;
+    const int n = static_cast<int>(state % 400);
+    for (int k = 0; k < n; ++k) {
+      state = state * 1103515245u + 12345u;
+      text += kPieces[(state >> 16) % std::size(kPieces)];
+    }
+    out.push_back(std::move(text));
+  }
+  return out;
+}
+
 }  // namespace leitplanke::guard::testing

@@ -39,6 +39,11 @@ class DetectorHarness {
   std::shared_ptr<const Normalizer> normalizer_;
 };
 
+// Deterministic pseudo-random texts mixing ASCII, punctuation runs, UTF-8
+// fragments, invalid bytes, URLs and pronouns: robustness input for detector
+// tests (`rounds` texts of up to 400 pieces each).
+std::vector<std::string> ByteSoupTexts(int rounds = 300, uint32_t seed = 12345);
+
 // The shared normaliser for tests (built once).
 const Normalizer& TestNormalizer();
 

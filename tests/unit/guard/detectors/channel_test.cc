@@ -338,38 +338,7 @@ TEST(ChannelDetectorTest, ArbitraryBytesGiveSpansInsideTheText) {
   // Deterministic pseudo-random texts mixing ASCII, punctuation runs, UTF-8
   // fragments and invalid bytes: no crash, every span inside the text.
   auto h = Make();
-  const char* pieces[] = {"A",
-                          "b",
-                          "DAS ",
-                          "!",
-                          "?",
-                          " ",
-                          "\n",
-                          "\xC3",
-                          "\xA4",
-                          "\xF0\x9F",
-                          "\xE2\x80\x8D",
-                          "\xFF",
-                          "https://x.de/",
-                          "@",
-                          "#",
-                          "(",
-                          "\\",
-                          "e\xCC\x81",
-                          "Sie ",
-                          "du ",
-                          "\xF0\x9D\x85\xA0",
-                          ".",
-                          "www.",
-                          "\xEF\xBC\x81"};
-  uint32_t state = 12345;
-  for (int round = 0; round < 300; ++round) {
-    std::string text;
-    const int n = static_cast<int>(state % 400);
-    for (int k = 0; k < n; ++k) {
-      state = state * 1103515245u + 12345u;
-      text += pieces[(state >> 16) % (sizeof pieces / sizeof pieces[0])];
-    }
+  for (const std::string& text : testing::ByteSoupTexts()) {
     for (const char* channel : {"x", "mastodon", "bluesky", "linkedin", "facebook"}) {
       for (const Hit& hit : h->Run(text, Audience::kPublic, channel)) {
         EXPECT_LT(hit.start, hit.end) << hit.type;

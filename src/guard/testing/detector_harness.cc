@@ -87,6 +87,23 @@ std::vector<Hit> DetectorHarness::Run(std::string_view text, Audience audience,
   return hits;
 }
 
+std::string ParamRejectionProblems(
+    const DetectorFactory& factory,
+    const std::vector<std::pair<std::string, DetectorParams::Value>>& bad) {
+  std::string problems;
+  for (const auto& [key, value] : bad) {
+    DetectorParams p;
+    p.Set(key, value);
+    auto h = DetectorHarness::Make(factory, p);
+    if (h.ok()) {
+      problems += key + ": accepted\n";
+    } else if (h.status().message().find(key) == std::string::npos) {
+      problems += key + ": error does not name it: " + h.status().message() + "\n";
+    }
+  }
+  return problems;
+}
+
 std::vector<std::string> ByteSoupTexts(int rounds, uint32_t seed) {
   static const char* const kPieces[] = {"A",
                                         "b",

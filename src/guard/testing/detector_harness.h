@@ -44,6 +44,13 @@ class DetectorHarness {
 // tests (`rounds` texts of up to 400 pieces each).
 std::vector<std::string> ByteSoupTexts(int rounds = 300, uint32_t seed = 12345);
 
+// Builds the detector once per (key, value), each alone in the parameters,
+// and returns "" when every one is rejected with an error naming its key;
+// otherwise one line per parameter that was accepted or not named.
+std::string ParamRejectionProblems(
+    const DetectorFactory& factory,
+    const std::vector<std::pair<std::string, DetectorParams::Value>>& bad);
+
 // The shared normaliser for tests (built once).
 const Normalizer& TestNormalizer();
 

@@ -74,8 +74,6 @@ struct Verdict {
   std::string policy_version;
   std::vector<std::string> warnings;  // engine problems (e.g. a detector that could not run)
   uint64_t elapsed_us = 0;
-  // Language the text was judged to be in ("de", "en" or "" when unsure).
-  std::string text_lang;
 };
 
 }  // namespace leitplanke::guard

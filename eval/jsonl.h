@@ -10,10 +10,11 @@
 
 namespace leitplanke::eval {
 
-// Calls `fn(object, line_number)` for every non-empty line of `path`. Errors
-// name the file and line (bad JSON, a line that is not an object) or the
-// file (missing). Stops at the first error; earlier calls stand.
+// Calls `fn(object, line_number)` for every non-empty line of `path`. Stops
+// at the first error: bad JSON, a line that is not an object, or an error
+// `fn` returns; each comes back as "path:line: message". A missing file is
+// NotFound naming the path. Earlier calls stand.
 Status ForEachJsonLine(const std::string& path,
-                       const std::function<void(const nlohmann::json&, size_t)>& fn);
+                       const std::function<Status(const nlohmann::json&, size_t)>& fn);
 
 }  // namespace leitplanke::eval

@@ -1,10 +1,11 @@
 // Labelled JSONL for training and evaluating the offensive classifier.
 #include "eval/labelled_jsonl.h"
 
-#include <fstream>
 #include <optional>
 
 #include <nlohmann/json.hpp>
+
+#include "eval/jsonl.h"
 
 namespace leitplanke::eval {
 
@@ -40,21 +41,11 @@ std::optional<int> LabelFromJson(const nlohmann::json& v) {
 }  // namespace
 
 Result<std::vector<off::Example>> LoadLabelledJsonl(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return Status::NotFound(path + ": cannot open training data");
   std::vector<off::Example> out;
-  std::string line;
-  size_t ln = 0;
-  while (std::getline(in, line)) {
-    ++ln;
-    if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
-    const std::string where = path + ":" + std::to_string(ln) + ": ";
-    nlohmann::json j = nlohmann::json::parse(line, nullptr, false);
-    if (j.is_discarded() || !j.is_object())
-      return Status::InvalidArgument(where + "not a JSON object");
+  Status s = ForEachJsonLine(path, [&out](const nlohmann::json& j, size_t) -> Status {
     auto t = j.find("text");
     if (t == j.end() || !t->is_string()) {
-      return Status::InvalidArgument(where + "missing string field \"text\"");
+      return Status::InvalidArgument("missing string field \"text\"");
     }
     std::optional<int> label;
     for (const char* key : {"label", "label_coarse", "class_name"}) {
@@ -62,16 +53,15 @@ Result<std::vector<off::Example>> LoadLabelledJsonl(const std::string& path) {
       if (it != j.end()) {
         label = LabelFromJson(*it);
         if (!label) {
-          return Status::InvalidArgument(where + "unrecognised value of \"" + key +
+          return Status::InvalidArgument("unrecognised value of \"" + std::string(key) +
                                          "\": " + it->dump());
         }
         break;
       }
     }
     if (!label) {
-      return Status::InvalidArgument(where +
-                                     "no label (expected \"label\", \"label_coarse\" or "
-                                     "\"class_name\")");
+      return Status::InvalidArgument(
+          "no label (expected \"label\", \"label_coarse\" or \"class_name\")");
     }
     off::Example ex;
     ex.text = t->get<std::string>();
@@ -87,7 +77,9 @@ Result<std::vector<off::Example>> LoadLabelledJsonl(const std::string& path) {
       ex.lang = off::GuessLang(tb);
     }
     out.push_back(std::move(ex));
-  }
+    return Status::Ok();
+  });
+  if (!s.ok()) return s;
   if (out.empty()) return Status::InvalidArgument(path + ": no examples");
   return out;
 }

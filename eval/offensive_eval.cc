@@ -25,6 +25,7 @@
 #include "leitplanke/guard/policy.h"
 
 #include "eval/eval.h"
+#include "eval/jsonl.h"
 #include "eval/labelled_jsonl.h"
 #include "guard/detectors/offensive/train.h"
 #include "guard/testing/detector_harness.h"
@@ -49,21 +50,15 @@ struct Labelled {
 };
 
 Result<std::vector<nlohmann::json>> ReadJsonl(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return Status::NotFound(path + ": cannot open");
   std::vector<nlohmann::json> out;
-  std::string line;
-  size_t ln = 0;
-  while (std::getline(in, line)) {
-    ++ln;
-    if (line.empty()) continue;
-    nlohmann::json j = nlohmann::json::parse(line, nullptr, false);
-    if (j.is_discarded() || !j.is_object() || !j.contains("text") || !j["text"].is_string()) {
-      return Status::InvalidArgument(path + ":" + std::to_string(ln) +
-                                     ": not a JSON object with a \"text\" string");
+  Status s = ForEachJsonLine(path, [&out](const nlohmann::json& j, size_t) -> Status {
+    if (!j.contains("text") || !j["text"].is_string()) {
+      return Status::InvalidArgument("not a JSON object with a \"text\" string");
     }
-    out.push_back(std::move(j));
-  }
+    out.push_back(j);
+    return Status::Ok();
+  });
+  if (!s.ok()) return s;
   return out;
 }
 

@@ -26,6 +26,7 @@ struct User {
   bool must_change_password = false;
   std::string totp_secret_enc;  // vault ciphertext of the TOTP seed; empty when not enrolled
   bool totp_enabled = false;
+  int64_t totp_last_step = 0;  // last accepted TOTP time step, against replay
   Millis created_at = 0;
   Millis updated_at = 0;
 };

@@ -163,4 +163,20 @@ class Checker {
   std::unique_ptr<Impl> impl_;
 };
 
+// Runs every example of every enabled rule: a "violation" example must make
+// its rule fire, a "fine" example must not. Used by `policy test` and by the
+// server before it activates an uploaded pack.
+struct ExampleFailure {
+  std::string rule;
+  SourceLocation location;
+  std::string text;
+  bool expected_violation = true;
+  std::string detail;  // what was found instead, or the check error
+};
+struct ExampleReport {
+  size_t passed = 0;
+  std::vector<ExampleFailure> failures;
+};
+ExampleReport TestPolicyExamples(std::shared_ptr<const Policy> policy);
+
 }  // namespace leitplanke::guard

@@ -1,0 +1,73 @@
+// ServerConfig: everything `leitplanke serve` can be told, from three layers.
+//
+//   defaults (run with no file at all)  <  TOML file (--config)  <
+//   environment (LEITPLANKE_<SECTION>_<KEY>)  <  command-line flags
+//
+// Every key of the file can be overridden by an environment variable named
+// after its section and key, upper-cased: [server] listen →
+// LEITPLANKE_SERVER_LISTEN. Lists in the environment are comma-separated.
+// Unknown keys are errors (a typo must not silently fall back to a default).
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "leitplanke/base/result.h"
+
+namespace leitplanke::server {
+
+struct ServerConfig {
+  // [server]
+  std::string listen = "127.0.0.1:8080";  // host:port; IPv6 as [::1]:8080
+  int io_threads = 0;                     // 0 = number of cores
+  int worker_threads = 0;                 // 0 = 2 × cores (DB and password hashing)
+  uint64_t body_limit = 1 << 20;
+  std::string public_url;  // shown to people and used in links; default http(s)://listen
+  std::string tls_cert;    // PEM files; both set = HTTPS
+  std::string tls_key;
+  bool metrics_public = true;  // false: /metrics needs a token with "metrics" scope
+
+  // [storage]
+  std::string data_dir = "./data";
+  std::string database;  // store URL; default sqlite:<data_dir>/leitplanke.db
+
+  // [security]
+  std::string master_key_file;  // default <data_dir>/master.key (created 0600 on first run)
+  int session_idle_minutes = 30;
+  int session_absolute_hours = 12;
+  std::vector<std::string> require_2fa_roles = {"admin", "compliance"};
+
+  // [log]
+  std::string log_level = "info";   // trace debug info warn error
+  std::string log_format = "json";  // json | text
+  bool access_log = true;
+
+  // [guard]
+  std::string policy = "default";  // name of the pack the check endpoint uses
+
+  // Derived helpers.
+  std::string DatabaseUrl() const;
+  std::string MasterKeyPath() const;
+  std::string PublicUrl() const;
+  bool tls() const { return !tls_cert.empty() || !tls_key.empty(); }
+};
+
+// Looks up an environment variable; returns nullopt when unset.
+using EnvLookup = std::function<std::optional<std::string>(std::string_view name)>;
+EnvLookup ProcessEnv();
+
+// Loads defaults, then `path` (if not empty), then the environment. Errors
+// name the file, line and column, or the environment variable.
+Result<ServerConfig> LoadServerConfig(const std::string& path, const EnvLookup& env);
+
+// Splits "host:port" / "[v6]:port". Errors name the value.
+Result<std::pair<std::string, uint16_t>> ParseListen(std::string_view listen);
+
+// The configuration as TOML, with every key (for `serve --print-config`).
+std::string ConfigToToml(const ServerConfig& config);
+
+}  // namespace leitplanke::server

@@ -12,7 +12,7 @@
 #include "cli/commands.h"
 #include "cli/policy_source.h"
 #include "cli/render_human.h"
-#include "cli/verdict_json.h"
+#include "server/verdict_json.h"
 
 namespace leitplanke::cli {
 
@@ -112,9 +112,9 @@ int RunCheck(const CheckArgs& args) {
     if (args.format == "human") {
       RenderHuman(item.text, *verdict, RenderOptions{color, item.label}, std::cout);
     } else if (args.format == "jsonl") {
-      std::cout << VerdictToJson(*verdict, item.id, false) << "\n";
+      std::cout << server::VerdictToJson(*verdict, item.id, false) << "\n";
     } else {
-      std::cout << (first_json ? "\n" : ",\n") << VerdictToJson(*verdict, item.id, true);
+      std::cout << (first_json ? "\n" : ",\n") << server::VerdictToJson(*verdict, item.id, true);
       first_json = false;
     }
   };

@@ -1,8 +1,8 @@
-#include "cli/verdict_json.h"
+#include "server/verdict_json.h"
 
 #include <nlohmann/json.hpp>
 
-namespace leitplanke::cli {
+namespace leitplanke::server {
 
 std::string VerdictToJson(const guard::Verdict& v, const std::string& id, bool pretty) {
   using nlohmann::json;
@@ -39,4 +39,4 @@ std::string VerdictToJson(const guard::Verdict& v, const std::string& id, bool p
   return j.dump(pretty ? 2 : -1, ' ', false, json::error_handler_t::replace);
 }
 
-}  // namespace leitplanke::cli
+}  // namespace leitplanke::server

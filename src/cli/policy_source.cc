@@ -8,7 +8,7 @@
 
 #include <CLI/CLI.hpp>
 
-#include "cli/disk_cache.h"
+#include "server/disk_cache.h"
 
 namespace leitplanke::cli {
 
@@ -86,8 +86,9 @@ Result<std::shared_ptr<const guard::Policy>> LoadPolicy(const PolicyFlags& flags
   LP_ASSIGN_OR_RETURN(guard::PolicySpec spec, LoadPolicySpec(flags));
   guard::CompileOptions o;
   o.strict = strict;
-  std::string dir = flags.cache_dir == "auto" ? DiskDatabaseCache::DefaultDir() : flags.cache_dir;
-  std::optional<DiskDatabaseCache> cache;
+  std::string dir =
+      flags.cache_dir == "auto" ? server::DiskDatabaseCache::DefaultDir() : flags.cache_dir;
+  std::optional<server::DiskDatabaseCache> cache;
   if (!dir.empty() && dir != "none") {
     cache.emplace(dir);
     o.cache = &*cache;

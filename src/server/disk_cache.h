@@ -6,7 +6,7 @@
 
 #include "leitplanke/guard/policy.h"
 
-namespace leitplanke::cli {
+namespace leitplanke::server {
 
 class DiskDatabaseCache final : public guard::DatabaseCache {
  public:
@@ -24,4 +24,4 @@ class DiskDatabaseCache final : public guard::DatabaseCache {
   std::string dir_;
 };
 
-}  // namespace leitplanke::cli
+}  // namespace leitplanke::server

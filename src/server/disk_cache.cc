@@ -1,4 +1,4 @@
-#include "cli/disk_cache.h"
+#include "server/disk_cache.h"
 
 #include <cstdlib>
 #include <filesystem>
@@ -7,7 +7,7 @@
 
 #include <unistd.h>
 
-namespace leitplanke::cli {
+namespace leitplanke::server {
 
 namespace fs = std::filesystem;
 
@@ -50,4 +50,4 @@ std::string DiskDatabaseCache::DefaultDir() {
   return "";
 }
 
-}  // namespace leitplanke::cli
+}  // namespace leitplanke::server

@@ -129,4 +129,11 @@ class Store {
 // FailedPrecondition if the database has a newer schema than this binary knows.
 Result<std::unique_ptr<Store>> OpenStore(std::string_view url);
 
+// Restores a file written by Store::Backup() (SQLite) into `db_path`, which
+// must not exist or be empty (FailedPrecondition otherwise). The backup is
+// checked with PRAGMA quick_check first (DataLoss if damaged). Creates the
+// parent directory of `db_path`. Used by `leitplanke restore`; the server
+// must not be running on `db_path`.
+Status RestoreSqliteBackup(const std::string& backup_path, const std::string& db_path);
+
 }  // namespace leitplanke::store

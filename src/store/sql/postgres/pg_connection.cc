@@ -1,0 +1,193 @@
+// PostgreSQL connection over libpq. Every call is a synchronous round trip;
+// the pool above gives each thread its own connection.
+#include "store/sql/postgres/pg_connection.h"
+
+#include <cstdlib>
+#include <cstring>
+#include <utility>
+
+#include <libpq-fe.h>
+
+namespace leitplanke::store::sql {
+namespace {
+
+// Type OIDs from the pg_type catalogue (stable across versions).
+constexpr Oid kBoolOid = 16;
+constexpr Oid kByteaOid = 17;
+constexpr Oid kInt8Oid = 20;
+constexpr Oid kInt2Oid = 21;
+constexpr Oid kInt4Oid = 23;
+constexpr Oid kTextOid = 25;
+
+struct ResultDeleter {
+  void operator()(PGresult* r) const { PQclear(r); }
+};
+using ResultPtr = std::unique_ptr<PGresult, ResultDeleter>;
+
+void IgnoreNotice(void* /*arg*/, const char* /*message*/) {}
+
+Status MapError(PGconn* conn, const PGresult* res, std::string_view what) {
+  std::string detail = res != nullptr ? PQresultErrorMessage(res) : PQerrorMessage(conn);
+  while (!detail.empty() && (detail.back() == '\n' || detail.back() == ' ')) detail.pop_back();
+  std::string msg = std::string(what) + ": " + detail;
+  if (PQstatus(conn) != CONNECTION_OK) return Status::Unavailable(std::move(msg));
+  const char* state = res != nullptr ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : nullptr;
+  std::string_view code = state != nullptr ? state : "";
+  if (code == "23505") return Status::AlreadyExists(std::move(msg));
+  if (code == "23503") return Status::NotFound("referenced row does not exist (" + msg + ")");
+  if (code.substr(0, 2) == "23" || code.substr(0, 2) == "22") {
+    return Status::InvalidArgument(std::move(msg));
+  }
+  if (code == "40001" || code == "40P01" || code == "55P03" || code.substr(0, 2) == "08" ||
+      code == "57P01") {
+    return Status::Unavailable(std::move(msg));
+  }
+  return Status::Internal(std::move(msg));
+}
+
+int HexDigit(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+// BYTEA in text output format is "\x" followed by hex digits (bytea_output =
+// hex, set at connect).
+bool DecodeByteaHex(const char* text, size_t len, std::string& out) {
+  if (len < 2 || text[0] != '\\' || text[1] != 'x' || (len % 2) != 0) return false;
+  out.clear();
+  out.reserve((len - 2) / 2);
+  for (size_t i = 2; i < len; i += 2) {
+    int hi = HexDigit(text[i]);
+    int lo = HexDigit(text[i + 1]);
+    if (hi < 0 || lo < 0) return false;
+    out += static_cast<char>((hi << 4) | lo);
+  }
+  return true;
+}
+
+}  // namespace
+
+Result<std::unique_ptr<PgConnection>> PgConnection::Open(const std::string& conninfo) {
+  PGconn* raw = PQconnectdb(conninfo.c_str());
+  if (raw == nullptr) return Status::Internal("libpq could not allocate a connection");
+  std::unique_ptr<PgConnection> conn(new PgConnection(raw));
+  if (PQstatus(raw) != CONNECTION_OK) {
+    std::string msg = PQerrorMessage(raw);
+    while (!msg.empty() && msg.back() == '\n') msg.pop_back();
+    return Status::Unavailable("connecting to PostgreSQL: " + msg);
+  }
+  PQsetNoticeProcessor(raw, IgnoreNotice, nullptr);
+  LP_RETURN_IF_ERROR(
+      conn->Exec("SET client_encoding = 'UTF8'; SET bytea_output = 'hex'; SET "
+                 "standard_conforming_strings = on;"
+                 "SET lock_timeout = '30s'"));
+  return conn;
+}
+
+PgConnection::~PgConnection() { PQfinish(conn_); }
+
+bool PgConnection::broken() const { return PQstatus(conn_) != CONNECTION_OK; }
+
+Status PgConnection::Exec(const std::string& sql) {
+  ResultPtr res(PQexec(conn_, sql.c_str()));
+  ExecStatusType st = res != nullptr ? PQresultStatus(res.get()) : PGRES_FATAL_ERROR;
+  if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) {
+    return MapError(conn_, res.get(), "PostgreSQL exec");
+  }
+  return Status::Ok();
+}
+
+Result<ResultSet> PgConnection::Query(std::string_view sql, const std::vector<Value>& params) {
+  const size_t n = params.size();
+  std::vector<Oid> types(n, 0);
+  std::vector<std::string> storage(n);
+  std::vector<const char*> values(n, nullptr);
+  std::vector<int> lengths(n, 0);
+  std::vector<int> formats(n, 0);
+  for (size_t i = 0; i < n; ++i) {
+    const Value& p = params[i];
+    switch (p.kind) {
+      case Value::Kind::kNull:
+        break;
+      case Value::Kind::kInt:
+        types[i] = kInt8Oid;
+        storage[i] = std::to_string(p.i);
+        values[i] = storage[i].c_str();
+        break;
+      case Value::Kind::kText:
+        types[i] = kTextOid;
+        if (p.s.find('\0') != std::string::npos) {
+          return Status::InvalidArgument("PostgreSQL text parameter $" + std::to_string(i + 1) +
+                                         " contains a NUL byte");
+        }
+        values[i] = p.s.c_str();
+        break;
+      case Value::Kind::kBlob:
+        types[i] = kByteaOid;
+        values[i] = p.s.data();
+        lengths[i] = static_cast<int>(p.s.size());
+        formats[i] = 1;  // binary: the raw bytes
+        break;
+    }
+  }
+  std::string text(sql);
+  ResultPtr res(PQexecParams(conn_, text.c_str(), static_cast<int>(n), types.data(), values.data(),
+                             lengths.data(), formats.data(), /*resultFormat=*/0));
+  ExecStatusType st = res != nullptr ? PQresultStatus(res.get()) : PGRES_FATAL_ERROR;
+  if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) {
+    return MapError(conn_, res.get(), "PostgreSQL query");
+  }
+  ResultSet out;
+  const int nrows = PQntuples(res.get());
+  const int ncols = PQnfields(res.get());
+  out.rows.reserve(static_cast<size_t>(nrows));
+  for (int r = 0; r < nrows; ++r) {
+    std::vector<Value> cells(static_cast<size_t>(ncols));
+    for (int c = 0; c < ncols; ++c) {
+      if (PQgetisnull(res.get(), r, c)) continue;
+      Value& v = cells[static_cast<size_t>(c)];
+      const char* data = PQgetvalue(res.get(), r, c);
+      size_t len = static_cast<size_t>(PQgetlength(res.get(), r, c));
+      switch (PQftype(res.get(), c)) {
+        case kInt8Oid:
+        case kInt4Oid:
+        case kInt2Oid:
+          v.kind = Value::Kind::kInt;
+          v.i = std::strtoll(data, nullptr, 10);
+          break;
+        case kBoolOid:
+          v.kind = Value::Kind::kInt;
+          v.i = (len > 0 && data[0] == 't') ? 1 : 0;
+          break;
+        case kByteaOid:
+          v.kind = Value::Kind::kBlob;
+          if (!DecodeByteaHex(data, len, v.s)) {
+            return Status::Internal("PostgreSQL returned BYTEA that is not in hex format");
+          }
+          break;
+        default:
+          v.kind = Value::Kind::kText;
+          v.s.assign(data, len);
+          break;
+      }
+    }
+    out.rows.emplace_back(std::move(cells));
+  }
+  const char* tuples = PQcmdTuples(res.get());
+  if (tuples != nullptr && *tuples != '\0') out.affected = std::strtoll(tuples, nullptr, 10);
+  return out;
+}
+
+Status PgConnection::Begin(bool /*write*/) { return Exec("BEGIN"); }
+
+Status PgConnection::Commit() { return Exec("COMMIT"); }
+
+void PgConnection::Rollback() {
+  if (PQtransactionStatus(conn_) != PQTRANS_IDLE) {
+    ResultPtr res(PQexec(conn_, "ROLLBACK"));
+  }
+}
+
+}  // namespace leitplanke::store::sql

@@ -1,0 +1,42 @@
+// PostgreSQL back end of the SQL layer (libpq C API).
+//
+// Parameters are sent with PQexecParams: integers and text in text format,
+// blobs in binary format (raw bytes, no escaping). Results come back in text
+// format; BYTEA columns are decoded from hex, integer columns parsed, so the
+// rows look the same as SQLite's.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "leitplanke/base/result.h"
+#include "leitplanke/base/status.h"
+
+#include "store/sql/connection.h"
+
+struct pg_conn;
+
+namespace leitplanke::store::sql {
+
+class PgConnection final : public Connection {
+ public:
+  // `conninfo` is any libpq connection string or URI.
+  static Result<std::unique_ptr<PgConnection>> Open(const std::string& conninfo);
+  ~PgConnection() override;
+  PgConnection(const PgConnection&) = delete;
+  PgConnection& operator=(const PgConnection&) = delete;
+
+  Dialect dialect() const override { return Dialect::kPostgres; }
+  Status Exec(const std::string& sql) override;
+  Result<ResultSet> Query(std::string_view sql, const std::vector<Value>& params) override;
+  Status Begin(bool write) override;
+  Status Commit() override;
+  void Rollback() override;
+  bool broken() const override;
+
+ private:
+  explicit PgConnection(pg_conn* conn) : conn_(conn) {}
+  pg_conn* conn_;
+};
+
+}  // namespace leitplanke::store::sql

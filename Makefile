@@ -20,7 +20,7 @@ run: build
 	@./scripts/run-demo $(BUILD)/src/cli/leitplanke
 
 test: build
-	@ctest --test-dir $(BUILD) -j $(JOBS) --output-on-failure
+	@./scripts/with-postgres ctest --test-dir $(BUILD) -j $(JOBS) --output-on-failure
 
 test-debug:
 	@$(MAKE) test PRESET=debug

@@ -1,0 +1,64 @@
+// The hash-chained audit log.
+//
+// Each entry's hash covers all its fields and the previous entry's hash, so
+// editing, deleting, reordering or inserting entries in the database breaks
+// the chain and Verify() names the first entry affected. The chain has no
+// key: someone with write access who recomputes every later hash can rewrite
+// history undetected. Against that, note the head (last_seq, last_hash of a
+// report) somewhere else now and then and compare.
+//
+// Thread-safety: AuditLog is thread-safe (the store serialises appends).
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "leitplanke/base/clock.h"
+#include "leitplanke/base/result.h"
+
+#include "leitplanke/store/model.h"
+#include "leitplanke/store/store.h"
+
+namespace leitplanke::trust {
+
+// SHA-256 (lower-case hex) over a length-prefixed encoding of seq, at, actor,
+// action, target, detail, address and prev_hash (not hash itself).
+std::string AuditHash(const store::AuditEntry& entry);
+
+enum class AuditTamperKind { kNone, kEdited, kDeleted, kReordered, kInserted };
+std::string_view AuditTamperKindName(AuditTamperKind kind);  // "none", "edited", ...
+
+struct AuditVerifyReport {
+  bool ok = true;
+  int64_t entries_checked = 0;
+  int64_t first_bad_seq = 0;  // 0 when ok
+  AuditTamperKind kind = AuditTamperKind::kNone;
+  std::string message;   // one sentence naming the entry and what happened
+  int64_t last_seq = 0;  // head of the intact chain, to be noted elsewhere
+  std::string last_hash;
+};
+
+class AuditLog {
+ public:
+  // Borrows store and clock; both must outlive the log.
+  AuditLog(store::Store& store, const Clock& clock);
+
+  // Appends one entry stamped with the clock. `detail_json` must be a JSON
+  // object as text ("{}" when empty; the caller builds it).
+  Result<store::AuditEntry> Append(std::string_view actor, std::string_view action,
+                                   std::string_view target, std::string_view detail_json = "{}",
+                                   std::string_view address = "");
+
+  // Reads the whole log in pages of `page_size` and checks the chain. Stops at
+  // the first broken entry. Store errors are returned as errors; tampering is
+  // a report with ok == false. A run of page_size or more consecutive missing
+  // entries reads as the end of the log (see last_seq).
+  Result<AuditVerifyReport> Verify(int64_t page_size = 1000);
+
+ private:
+  store::Store& store_;
+  const Clock& clock_;
+};
+
+}  // namespace leitplanke::trust

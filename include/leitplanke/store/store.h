@@ -62,6 +62,7 @@ class Store {
   virtual Status DeleteTeam(int64_t team_id) = 0;
   virtual Status SetTeamMember(const TeamMember& member) = 0;  // insert or update
   virtual Status RemoveTeamMember(int64_t team_id, int64_t user_id) = 0;
+  // Ordered by user_id. NotFound if the team does not exist.
   virtual Result<std::vector<TeamMember>> ListTeamMembers(int64_t team_id) = 0;
 
   // --- sessions ----------------------------------------------------------
@@ -71,6 +72,8 @@ class Store {
   virtual Status UpdateSession(const Session& session) = 0;
   virtual Status RevokeSession(std::string_view id_hash) = 0;
   virtual Status RevokeUserSessions(int64_t user_id) = 0;
+  // Deletes sessions with expires_at <= now and revoked sessions (a revoked
+  // session is as dead as an expired one); returns how many.
   virtual Result<int64_t> DeleteExpiredSessions(Millis now) = 0;
 
   // --- API tokens --------------------------------------------------------
@@ -111,12 +114,16 @@ class Store {
 
   // --- backup --------------------------------------------------------------
   // Writes a consistent copy of the whole database to `path` (SQLite: online
-  // backup API; PostgreSQL: Unimplemented, use pg_dump).
+  // backup API; PostgreSQL: Unimplemented, use pg_dump). AlreadyExists if
+  // `path` exists: a backup never overwrites a file.
   virtual Status Backup(const std::string& path) = 0;
 
   // Logical dump of every table, one JSON object per line
   // ({"table":"users","row":{...}}), in an order that Load() can replay.
   // Works for both back ends, so a dump from SQLite loads into PostgreSQL.
+  // The first line is a header {"dump":"leitplanke","schema_version":N};
+  // blobs (hashes, ciphertexts, pack files) are base64 strings. The output is
+  // deterministic: the same data dumps byte-identically from either back end.
   virtual Status Dump(const std::function<Status(std::string_view line)>& sink) = 0;
   // Loads a dump into an empty database (FailedPrecondition otherwise), in one
   // transaction. Errors name the line number.

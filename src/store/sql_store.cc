@@ -249,14 +249,33 @@ std::string_view SqlStore::backend() const {
 
 Status SqlStore::Tx(bool write, const std::function<Status(sql::Connection&)>& fn) {
   LP_ASSIGN_OR_RETURN(sql::Pool::Lease conn, pool_->Acquire());
-  LP_RETURN_IF_ERROR(conn->Begin(write));
-  Status s = fn(*conn);
+  Status begun = conn->Begin(write);
+  if (!begun.ok() && conn->broken()) {
+    // An idle pooled connection may have died (server restart, idle
+    // timeout); nothing has happened yet, so one fresh connection is tried.
+    { sql::Pool::Lease dead = std::move(conn); }
+    pool_->DropIdle();
+    LP_ASSIGN_OR_RETURN(sql::Pool::Lease fresh, pool_->Acquire());
+    return TxOn(*fresh, write, fn);
+  }
+  LP_RETURN_IF_ERROR(begun);
+  return Finish(*conn, fn);
+}
+
+Status SqlStore::TxOn(sql::Connection& conn, bool write,
+                      const std::function<Status(sql::Connection&)>& fn) {
+  LP_RETURN_IF_ERROR(conn.Begin(write));
+  return Finish(conn, fn);
+}
+
+Status SqlStore::Finish(sql::Connection& conn, const std::function<Status(sql::Connection&)>& fn) {
+  Status s = fn(conn);
   if (!s.ok()) {
-    conn->Rollback();
+    conn.Rollback();
     return s;
   }
-  s = conn->Commit();
-  if (!s.ok()) conn->Rollback();
+  s = conn.Commit();
+  if (!s.ok()) conn.Rollback();
   return s;
 }
 

@@ -87,6 +87,9 @@ class SqlStore final : public Store {
   // Runs `fn` in one transaction on a pooled connection: commit if it
   // returns OK, roll back otherwise.
   Status Tx(bool write, const std::function<Status(sql::Connection&)>& fn);
+  Status TxOn(sql::Connection& conn, bool write, const std::function<Status(sql::Connection&)>& fn);
+  // Runs `fn` inside an open transaction, then commits or rolls back.
+  static Status Finish(sql::Connection& conn, const std::function<Status(sql::Connection&)>& fn);
 
   template <class T, class F>
   Result<T> TxValue(bool write, F&& fn) {

@@ -69,6 +69,17 @@ Result<Pool::Lease> Pool::Acquire() {
   return Lease(this, std::move(*conn));
 }
 
+void Pool::DropIdle() {
+  std::vector<std::unique_ptr<Connection>> dropped;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    open_ -= idle_.size();
+    dropped.swap(idle_);
+    cv_.notify_all();
+  }
+  // Closed outside the lock: closing may block on the network.
+}
+
 void Pool::Release(std::unique_ptr<Connection> conn) {
   std::lock_guard<std::mutex> lock(mu_);
   if (conn->broken()) {

@@ -113,6 +113,9 @@ class Pool {
   // Adds an already open connection (the one migrations ran on).
   void Add(std::unique_ptr<Connection> conn);
   Result<Lease> Acquire();
+  // Closes every idle connection (after one was found dead, the others
+  // usually are too: the server restarted).
+  void DropIdle();
 
  private:
   void Release(std::unique_ptr<Connection> conn);

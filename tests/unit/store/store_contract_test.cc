@@ -706,6 +706,24 @@ TEST_P(StoreContractTest, BackupAndRestore) {
   EXPECT_EQ(*(*fresh)->CountUsers(), 2);
 }
 
+TEST_P(StoreContractTest, SurvivesLostConnections) {
+  if (GetParam() != "postgres") GTEST_SKIP() << "PostgreSQL only: the server drops connections";
+  // Leave a few idle connections in the pool.
+  std::vector<std::thread> threads;
+  for (int i = 0; i < 3; ++i) threads.emplace_back([&] { EXPECT_TRUE(store_->Ping().ok()); });
+  for (auto& t : threads) t.join();
+  auto admin = sql::PgConnection::Open(PostgresAdminUrl());
+  ASSERT_TRUE(admin.ok()) << admin.error();
+  std::string db = url_.substr(url_.rfind('/') + 1);
+  auto killed = (*admin)->Query(
+      "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1", {sql::Text(db)});
+  ASSERT_TRUE(killed.ok()) << killed.error();
+  ASSERT_FALSE(killed->rows.empty());
+  Status s = store_->Ping();
+  EXPECT_TRUE(s.ok()) << s;
+  EXPECT_TRUE(store_->CreateUser(MakeUser("after")).ok());
+}
+
 INSTANTIATE_TEST_SUITE_P(Backends, StoreContractTest, ::testing::Values("sqlite", "postgres"),
                          [](const ::testing::TestParamInfo<std::string>& info) {
                            return info.param;

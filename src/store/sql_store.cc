@@ -872,6 +872,8 @@ Status SqlStore::Backup(const std::string& path) {
   if (std::filesystem::exists(path, ec)) {
     return Status::AlreadyExists("backup target " + path + " exists; refusing to overwrite it");
   }
+  std::filesystem::path parent = std::filesystem::path(path).parent_path();
+  if (!parent.empty()) std::filesystem::create_directories(parent, ec);
   LP_ASSIGN_OR_RETURN(sql::Pool::Lease conn, pool_->Acquire());
   auto* sqlite = dynamic_cast<sql::SqliteConnection*>(&*conn);
   if (sqlite == nullptr) return Status::Internal("SQLite store without a SQLite connection");

@@ -30,6 +30,11 @@ Status MapError(sqlite3* db, int rc, std::string_view what) {
   switch (ext & 0xff) {
     case SQLITE_BUSY:
     case SQLITE_LOCKED:
+    case SQLITE_CANTOPEN:  // the environment, not the data: permissions,
+    case SQLITE_READONLY:  // a full disk, I/O errors
+    case SQLITE_IOERR:
+    case SQLITE_FULL:
+    case SQLITE_PERM:
       return Status::Unavailable(std::move(msg));
     case SQLITE_CORRUPT:
     case SQLITE_NOTADB:

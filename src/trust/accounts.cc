@@ -3,6 +3,8 @@
 #include <cctype>
 #include <cstdio>
 
+#include "leitplanke/base/utf8.h"
+
 #include "leitplanke/trust/tokens.h"
 
 namespace leitplanke::trust {
@@ -87,6 +89,27 @@ std::vector<Role> RolesOf(const store::User& user) {
 std::string UserActor(const store::User& user) { return "user:" + user.username; }
 std::string UserTarget(const store::User& user) { return "user:" + user.username; }
 
+// At most `max_bytes` of `s`, made valid UTF-8 (a cut inside a sequence
+// becomes U+FFFD), for values that come from clients and are stored.
+std::string Clean(std::string_view s, size_t max_bytes) {
+  return utf8::Sanitize(s.substr(0, max_bytes));
+}
+
+Status CheckText(std::string_view what, std::string_view s, size_t max_bytes) {
+  if (s.size() > max_bytes) {
+    return Status::InvalidArgument("the " + std::string(what) + " has more than " +
+                                   std::to_string(max_bytes) + " bytes (" +
+                                   std::to_string(s.size()) + ")");
+  }
+  size_t bad = utf8::FirstInvalid(s);
+  if (bad != std::string_view::npos) {
+    return Status::InvalidArgument("the " + std::string(what) +
+                                   " is not valid UTF-8 (at byte offset " + std::to_string(bad) +
+                                   ")");
+  }
+  return Status::Ok();
+}
+
 Status Denied(std::string_view why) { return Status::PermissionDenied(std::string(why)); }
 
 }  // namespace
@@ -140,6 +163,8 @@ Result<store::User> AccountService::CreateUser(std::string_view actor, std::stri
   LP_RETURN_IF_ERROR(ValidateUsername(name));
   LP_ASSIGN_OR_RETURN(std::vector<Role> parsed, ParseRoles(roles));
   if (parsed.empty()) return Status::InvalidArgument("a user needs at least one role");
+  LP_RETURN_IF_ERROR(CheckText("display name", display_name, 200));
+  LP_RETURN_IF_ERROR(CheckText("e-mail address", email, 254));
   if (!email.empty() && email.find('@') == std::string_view::npos) {
     return Status::InvalidArgument("the e-mail address \"" + std::string(email) + "\" has no '@'");
   }
@@ -180,7 +205,11 @@ Result<FirstAdmin> AccountService::CreateFirstAdmin(std::string_view username) {
 
 Result<LoginResult> AccountService::Login(std::string_view username, std::string_view password,
                                           std::string_view address, std::string_view user_agent) {
-  std::string name = Lower(username);
+  // Whatever the client sent ends up in the throttle key and the audit log:
+  // keep it short and valid UTF-8. A name that cannot exist is looked up as
+  // an unknown user, with the same work and answer.
+  std::string name = Clean(Lower(username), 64);
+  const bool plausible = ValidateUsername(name).ok();
   Status throttled = throttle_.Check(name, address);
   if (!throttled.ok()) {
     if (throttled.code() == StatusCode::kResourceExhausted) {
@@ -189,7 +218,8 @@ Result<LoginResult> AccountService::Login(std::string_view username, std::string
     return throttled;
   }
 
-  auto found = store_.FindUser(name);
+  Result<store::User> found = Status::NotFound("no such user");
+  if (plausible) found = store_.FindUser(name);
   if (!found.ok() && found.error().code() != StatusCode::kNotFound) return found.error();
   std::string reason;
   if (!found.ok()) {
@@ -238,7 +268,7 @@ Result<LoginResult> AccountService::Login(std::string_view username, std::string
   session.csrf_token = result.csrf_token;
   session.mfa_passed = !result.mfa_required && !result.mfa_enrolment_required;
   session.address = std::string(address);
-  session.user_agent = std::string(user_agent.substr(0, 512));
+  session.user_agent = Clean(user_agent, 512);
   session.created_at = now;
   session.last_seen_at = now;
   session.expires_at = result.expires_at;
@@ -530,10 +560,8 @@ Result<CreatedApiToken> AccountService::CreateApiToken(int64_t user_id, std::str
                                                        Millis expires_at) {
   LP_ASSIGN_OR_RETURN(store::User user, LoadUser(user_id));
   if (user.disabled) return Status::FailedPrecondition("the user is disabled");
-  if (name.empty() || name.size() > 100) {
-    return Status::InvalidArgument("a token name has 1 to 100 bytes (got " +
-                                   std::to_string(name.size()) + ")");
-  }
+  if (name.empty()) return Status::InvalidArgument("a token needs a name");
+  LP_RETURN_IF_ERROR(CheckText("token name", name, 100));
   if (scopes.empty()) return Status::InvalidArgument("an API token needs at least one scope");
   LP_ASSIGN_OR_RETURN(PermissionSet set, ParseScopes(scopes));
   Millis now = clock_.NowMillis();

@@ -86,8 +86,8 @@ TEST_F(AccountsTest, FirstAdminOnlyOnAnEmptyStore) {
 
 TEST_F(AccountsTest, LoginFailuresDoNotRevealWhichPartWasWrong) {
   store::User u = MakeUser("alice", {"agent"});
-  MakeUser("dora", {"agent"});
-  ASSERT_TRUE(accounts_->DisableUser("user:root", *&store_->FindUser("dora")->id).ok());
+  store::User dora = MakeUser("dora", {"agent"});
+  ASSERT_TRUE(accounts_->DisableUser("user:root", dora.id).ok());
   Status unknown = accounts_->Login("nobody", kPassword, "10.0.0.1", "").status();
   Status wrong = accounts_->Login("alice", "wrong password!", "10.0.0.2", "").status();
   Status disabled = accounts_->Login("dora", kPassword, "10.0.0.3", "").status();
@@ -95,6 +95,10 @@ TEST_F(AccountsTest, LoginFailuresDoNotRevealWhichPartWasWrong) {
   EXPECT_EQ(unknown.message(), "invalid username or password");
   EXPECT_EQ(wrong, unknown);
   EXPECT_EQ(disabled, unknown);
+  // Names that cannot exist fail the same way and are stored cleaned up.
+  Status odd = accounts_->Login(std::string(300, 'x') + "\xff", kPassword, "10.0.0.4", "").status();
+  EXPECT_EQ(odd, unknown);
+  EXPECT_TRUE(Audited("login_failed", "user:" + std::string(64, 'x')));
   EXPECT_TRUE(Audited("login_failed", "user:nobody"));
   EXPECT_TRUE(Audited("login_failed", "user:alice"));
   LoginResult ok = MustLogin("ALICE");
@@ -332,6 +336,10 @@ TEST_F(AccountsTest, ApiTokensGrantScopesIntersectedWithRoles) {
   auto bad = accounts_->CreateApiToken(u.id, "ci", {"check", "sudo"}, 0);
   EXPECT_EQ(bad.status().code(), StatusCode::kInvalidArgument);
   EXPECT_EQ(accounts_->CreateApiToken(u.id, "ci", {}, 0).status().code(),
+            StatusCode::kInvalidArgument);
+  EXPECT_EQ(accounts_->CreateApiToken(u.id, "bad \xff", {"check"}, 0).status().message(),
+            "the token name is not valid UTF-8 (at byte offset 4)");
+  EXPECT_EQ(accounts_->CreateApiToken(u.id, "old", {"check"}, clock_.NowMillis()).status().code(),
             StatusCode::kInvalidArgument);
 
   Millis expires = clock_.NowMillis() + 60 * kMinute;

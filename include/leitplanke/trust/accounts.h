@@ -60,6 +60,8 @@ struct Principal {
   int64_t api_token_id = 0;             // set for an API token
   bool mfa_passed = false;              // false: only the 2FA endpoints may be used
   bool mfa_enrolment_required = false;  // a role needs 2FA the user has not set up
+  // Not enforced by Can(): the HTTP layer lets such a user only change the
+  // password (and sign out) until it is done.
   bool must_change_password = false;
   std::string csrf_token;  // sessions only
 

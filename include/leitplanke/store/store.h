@@ -18,6 +18,7 @@
 
 #include "leitplanke/base/result.h"
 #include "leitplanke/base/status.h"
+
 #include "leitplanke/store/model.h"
 
 namespace leitplanke::store {
@@ -43,9 +44,9 @@ class Store {
   // Creates `user` only if no user exists at all (first run). Returns
   // FailedPrecondition if there is already a user. Atomic across instances.
   virtual Result<User> CreateFirstUser(User user) = 0;
-  virtual Result<User> GetUser(int64_t id) = 0;                    // NotFound
-  virtual Result<User> FindUser(std::string_view username) = 0;    // NotFound
-  virtual Result<std::vector<User>> ListUsers() = 0;               // ordered by id
+  virtual Result<User> GetUser(int64_t id) = 0;                  // NotFound
+  virtual Result<User> FindUser(std::string_view username) = 0;  // NotFound
+  virtual Result<std::vector<User>> ListUsers() = 0;             // ordered by id
   // Replaces every field but id and created_at. NotFound if absent.
   virtual Status UpdateUser(const User& user) = 0;
   virtual Result<int64_t> CountUsers() = 0;
@@ -89,7 +90,7 @@ class Store {
   virtual Status ClearThrottle(std::string_view key) = 0;
 
   // --- vault ---------------------------------------------------------------
-  virtual Status PutSecret(const VaultSecret& secret) = 0;  // insert or replace
+  virtual Status PutSecret(const VaultSecret& secret) = 0;           // insert or replace
   virtual Result<VaultSecret> GetSecret(std::string_view name) = 0;  // NotFound
   virtual Result<std::vector<VaultSecret>> ListSecrets() = 0;
   virtual Status DeleteSecret(std::string_view name) = 0;

@@ -101,7 +101,9 @@ class Store {
   // Appends atomically: reads the last entry, sets entry.seq and prev_hash,
   // computes hash with `hasher`, inserts. Serialised across instances.
   virtual Result<AuditEntry> AppendAudit(AuditEntry entry, const AuditHasher& hasher) = 0;
-  // Entries with seq in [from_seq, from_seq + limit), in seq order.
+  // Entries with seq in [from_seq, from_seq + limit), in seq order. Precisely:
+  // the first `limit` entries with seq >= from_seq, so that a gap left by
+  // deleted rows shows up as a jump in seq instead of an empty page.
   virtual Result<std::vector<AuditEntry>> ListAudit(int64_t from_seq, int64_t limit) = 0;
 
   // --- policy packs --------------------------------------------------------

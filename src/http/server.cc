@@ -37,6 +37,7 @@
 #include <spdlog/spdlog.h>
 
 #include "http/event_hub.h"
+#include "http/internal/raw_request.h"
 #include "http/log.h"
 #include "http/metrics.h"
 
@@ -78,23 +79,6 @@ std::string NewRequestId() {
   std::string id(16, '0');
   for (int i = 15; i >= 0; --i, z >>= 4) id[static_cast<std::size_t>(i)] = kHex[z & 0xF];
   return id;
-}
-
-bool ParseQuery(std::string_view query, std::vector<std::pair<std::string, std::string>>* out) {
-  out->clear();
-  while (!query.empty()) {
-    const std::size_t amp = query.find('&');
-    std::string_view part = query.substr(0, amp);
-    query = amp == std::string_view::npos ? std::string_view() : query.substr(amp + 1);
-    if (part.empty()) continue;
-    const std::size_t eq = part.find('=');
-    auto name = PercentDecode(part.substr(0, eq), true);
-    auto value = PercentDecode(
-        eq == std::string_view::npos ? std::string_view() : part.substr(eq + 1), true);
-    if (!name || !value) return false;
-    out->emplace_back(std::move(*name), std::move(*value));
-  }
-  return true;
 }
 
 // Header values must not smuggle a line break into the response.
@@ -355,15 +339,9 @@ class Session final : public SessionBase {
     stats_ = nullptr;
     route_ = nullptr;
 
-    if (req_.target.empty() || req_.target.front() != '/') {
+    if (Status split = internal::SplitTarget(&req_); !split.ok()) {
       keep_alive_ = false;
-      return Send(Response::Error(400, "bad_request", "request target must be an absolute path"));
-    }
-    const std::size_t q = req_.target.find('?');
-    req_.path = req_.target.substr(0, q);
-    if (q != std::string::npos) req_.query = req_.target.substr(q + 1);
-    if (!ParseQuery(req_.query, &req_.query_params)) {
-      return Send(Response::Error(400, "bad_request", "malformed percent-escape in query string"));
+      return Send(Response::Error(400, "bad_request", split.message()));
     }
     Router::Match match;
     Status found = core_.router.Find(req_.method, req_.path, &match, &req_.path_params);
@@ -461,8 +439,9 @@ class Session final : public SessionBase {
     if (state_ == State::kClosed) return;
     state_ = State::kBusy;
     const int status = (r.status >= 100 && r.status <= 999) ? r.status : 500;
-    const bool close = !keep_alive_ || stopping_ || status == 400 || status == 413 ||
-                       status == 431 || (route_ == nullptr && status == 400);
+    // keep_alive_ is false after framing errors (400 from the parser, 413,
+    // 431): the rest of the stream cannot be trusted.
+    const bool close = !keep_alive_ || stopping_;
     res_ = {};
     res_.version(11);
     res_.result(static_cast<unsigned>(status));

@@ -302,6 +302,7 @@ class Session final : public SessionBase {
     req_.remote_address = remote_;
     keep_alive_ = false;
     is_head_ = false;
+    http10_ = false;
     stats_ = nullptr;
     if (ec == bhttp::error::body_limit) {
       return Send(Response::Error(
@@ -336,6 +337,7 @@ class Session final : public SessionBase {
         given_id && SaneRequestId(*given_id) ? std::string(*given_id) : NewRequestId();
     keep_alive_ = msg.keep_alive();
     is_head_ = msg.method() == bhttp::verb::head;
+    http10_ = msg.version() == 10;
     stats_ = nullptr;
     route_ = nullptr;
 
@@ -422,19 +424,16 @@ class Session final : public SessionBase {
     }
   }
 
-  void SetDefaultHeaders(bhttp::fields& f, const Headers& given) {
-    auto set_default = [&](std::string_view name, std::string_view value) {
-      if (!given.Has(name)) f.set(name, value);
-    };
-    set_default("X-Content-Type-Options", "nosniff");
-    set_default("Referrer-Policy", "no-referrer");
-    set_default("Content-Security-Policy", kDefaultCsp);
-    set_default("X-Frame-Options", "DENY");
-    set_default("Cache-Control", "no-store");
-    if constexpr (kTls) set_default("Strict-Transport-Security", "max-age=31536000");
-    f.set("X-Request-Id", req_.request_id);
+  void AppendHeader(std::string_view name, std::string_view value) {
+    head_ += name;
+    head_ += ": ";
+    head_ += SafeHeaderValue(value);
+    head_ += "\r\n";
   }
 
+  // The response head is formatted by hand into a buffer the session reuses:
+  // no per-field allocations on the hot path (HTTP/1.1 response framing is
+  // simple; the request side keeps Beast's parser).
   void Send(Response r) {
     if (state_ == State::kClosed) return;
     state_ = State::kBusy;
@@ -442,29 +441,53 @@ class Session final : public SessionBase {
     // keep_alive_ is false after framing errors (400 from the parser, 413,
     // 431): the rest of the stream cannot be trusted.
     const bool close = !keep_alive_ || stopping_;
-    res_ = {};
-    res_.version(11);
-    res_.result(static_cast<unsigned>(status));
-    if (std::string_view reason = ReasonPhrase(status); !reason.empty()) res_.reason(reason);
-    for (const auto& [name, value] : r.headers.fields()) {
-      if (name.empty() || name.find_first_of(":\r\n ") != std::string::npos) continue;
-      res_.insert(name, SafeHeaderValue(value));
-    }
-    SetDefaultHeaders(res_.base(), r.headers);
     const bool no_body = status < 200 || status == 204 || status == 304;
     if (no_body) r.body.clear();
-    if (!r.content_type.empty()) {
-      res_.set(bhttp::field::content_type, SafeHeaderValue(r.content_type));
-    } else if (!r.body.empty()) {
-      res_.set(bhttp::field::content_type, "text/plain; charset=utf-8");
+
+    head_.clear();
+    head_ += "HTTP/1.1 ";
+    head_ += std::to_string(status);
+    head_ += ' ';
+    std::string_view reason = ReasonPhrase(status);
+    head_ += reason.empty() ? std::string_view("Status") : reason;
+    head_ += "\r\n";
+    const Headers& given = r.headers;
+    for (const auto& [name, value] : given.fields()) {
+      if (name.empty() || name.find_first_of(":\r\n \t") != std::string::npos) continue;
+      if (EqualsIgnoreCase(name, "content-length") || EqualsIgnoreCase(name, "connection") ||
+          EqualsIgnoreCase(name, "transfer-encoding") || EqualsIgnoreCase(name, "x-request-id")) {
+        continue;  // framing and correlation belong to the server
+      }
+      AppendHeader(name, value);
     }
-    res_.keep_alive(!close);
-    res_.body() = std::move(r.body);
-    res_.prepare_payload();
-    if (is_head_) res_.body().clear();  // Content-Length stays that of the GET body
+    auto set_default = [&](std::string_view name, std::string_view value) {
+      if (given.empty() || !given.Has(name)) AppendHeader(name, value);
+    };
+    set_default("X-Content-Type-Options", "nosniff");
+    set_default("Referrer-Policy", "no-referrer");
+    set_default("Content-Security-Policy", kDefaultCsp);
+    set_default("X-Frame-Options", "DENY");
+    set_default("Cache-Control", "no-store");
+    if constexpr (kTls) set_default("Strict-Transport-Security", "max-age=31536000");
+    AppendHeader("X-Request-Id", req_.request_id);
+    if (!r.content_type.empty()) {
+      AppendHeader("Content-Type", r.content_type);
+    } else if (!r.body.empty()) {
+      AppendHeader("Content-Type", "text/plain; charset=utf-8");
+    }
+    if (!no_body) AppendHeader("Content-Length", std::to_string(r.body.size()));
+    if (close) {
+      AppendHeader("Connection", "close");
+    } else if (http10_) {
+      AppendHeader("Connection", "keep-alive");
+    }
+    head_ += "\r\n";
+    body_ = std::move(r.body);
+    if (is_head_) body_.clear();  // Content-Length stays that of the GET body
     Finish(status);
     Lowest().expires_after(core_.options.write_timeout);
-    bhttp::async_write(stream_, res_, [self = Self(), close](beast::error_code ec, std::size_t) {
+    const std::array<asio::const_buffer, 2> buffers{asio::buffer(head_), asio::buffer(body_)};
+    asio::async_write(stream_, buffers, [self = Self(), close](beast::error_code ec, std::size_t) {
       if (ec || close) return self->Close();
       self->served_any_ = true;
       self->WaitForRequest();
@@ -610,7 +633,9 @@ class Session final : public SessionBase {
   const std::string remote_;
   beast::flat_buffer buffer_;
   std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
-  bhttp::response<bhttp::string_body> res_;
+  std::string head_;  // response head being written
+  std::string body_;  // response body being written
+  bool http10_ = false;
   Request req_;
   const Route* route_ = nullptr;
   RouteStats* stats_ = nullptr;

@@ -150,8 +150,12 @@ struct Server::Impl {
 
   ~Impl() {
     StopAndWait();
-    // Handlers still queued hold sessions whose destructors use this object:
-    // destroy them while everything else is alive.
+    // I/O objects go before their context. Handlers still queued hold
+    // sessions whose destructors use this object: destroy them (with the
+    // context) while everything else is alive.
+    shutdown_timer.reset();
+    signals.reset();
+    acceptor.reset();
     ioc.reset();
   }
 
@@ -289,8 +293,33 @@ class Session final : public SessionBase {
     parser_->header_limit(static_cast<std::uint32_t>(core_.options.header_limit));
     parser_->body_limit(core_.options.body_limit);
     Lowest().expires_after(core_.options.read_timeout);
-    bhttp::async_read(stream_, buffer_, *parser_,
-                      [self = Self()](beast::error_code ec, std::size_t) { self->OnRead(ec); });
+    // The header first: a body announced beyond the limit is refused before
+    // it is read, and "Expect: 100-continue" is answered before the body.
+    bhttp::async_read_header(stream_, buffer_, *parser_,
+                             [self = Self()](beast::error_code ec, std::size_t) {
+                               if (ec || self->parser_->is_done()) return self->OnRead(ec);
+                               self->ReadBody();
+                             });
+  }
+
+  void ReadBody() {
+    auto read_rest = [self = Self()] {
+      bhttp::async_read(self->stream_, self->buffer_, *self->parser_,
+                        [self](beast::error_code ec, std::size_t) { self->OnRead(ec); });
+    };
+    const auto& fields = parser_->get();
+    auto expect = fields.find(bhttp::field::expect);
+    if (expect != fields.end() && EqualsIgnoreCase(expect->value(), "100-continue") &&
+        buffer_.size() == 0) {
+      static constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
+      asio::async_write(stream_, asio::buffer(kContinue.data(), kContinue.size()),
+                        [self = Self(), read_rest](beast::error_code ec, std::size_t) {
+                          if (ec) return self->Close();
+                          read_rest();
+                        });
+      return;
+    }
+    read_rest();
   }
 
   void OnRead(beast::error_code ec) {
@@ -596,6 +625,9 @@ class Session final : public SessionBase {
   // has read our last response.
   void Close() {
     if (state_ == State::kClosed || state_ == State::kClosing) return;
+    // An SSE stream has a read pending (the peer watch); a second read for
+    // the drain is not allowed, and there is no response to protect.
+    if (state_ == State::kSse) return ForceClose();
     state_ = State::kClosing;
     ReleaseSse();
     if constexpr (kTls) {

@@ -216,6 +216,52 @@ TEST_F(ServerTest, HeadHasHeadersButNoBody) {
   EXPECT_EQ(r->body, "twelve bytes");
 }
 
+TEST_F(ServerTest, ExpectContinueIsAnswered) {
+  ASSERT_TRUE(
+      router_.Handle("POST", "/p", [](Request& r) { return Response::Text(200, r.body); }).ok());
+  StartServer();
+  Conn c(port_);
+  ASSERT_TRUE(
+      c.Send("POST /p HTTP/1.1\r\nHost: t\r\nExpect: 100-continue\r\n"
+             "Content-Length: 5\r\n\r\n"));
+  ASSERT_TRUE(c.ReadUntil("\r\n\r\n"));
+  EXPECT_EQ(c.buffered().rfind("HTTP/1.1 100 Continue\r\n", 0), 0u) << c.buffered();
+  c.ClearBuffer();
+  ASSERT_TRUE(c.Send("hello"));
+  auto r = c.Read();
+  ASSERT_TRUE(r.has_value());
+  EXPECT_EQ(r->status, 200);
+  EXPECT_EQ(r->body, "hello");
+}
+
+TEST_F(ServerTest, Http10KeepAliveAndHandlerCannotBreakFraming) {
+  ASSERT_TRUE(router_
+                  .Handle("GET", "/x",
+                          [](Request&) {
+                            Response r = Response::Text(200, "abc");
+                            r.headers.Set("Content-Length", "999");
+                            r.headers.Set("X-Evil", "a\r\nSet-Cookie: stolen=1");
+                            r.headers.Set("Cache-Control", "max-age=60");
+                            return r;
+                          })
+                  .ok());
+  StartServer();
+  Conn c(port_);
+  ASSERT_TRUE(c.Send("GET /x HTTP/1.0\r\nConnection: keep-alive\r\n\r\n"));
+  auto r = c.Read();
+  ASSERT_TRUE(r.has_value());
+  EXPECT_EQ(r->Header("connection"), "keep-alive");
+  EXPECT_EQ(r->Header("content-length"), "3");
+  EXPECT_EQ(r->Header("x-evil"), "a");
+  EXPECT_EQ(r->Header("set-cookie"), "");
+  EXPECT_EQ(r->Header("cache-control"), "max-age=60");
+  ASSERT_TRUE(c.Send("GET /x HTTP/1.0\r\n\r\n"));
+  r = c.Read();
+  ASSERT_TRUE(r.has_value());
+  EXPECT_EQ(r->body, "abc");
+  EXPECT_TRUE(c.WaitClosed());
+}
+
 TEST_F(ServerTest, ConnectionCloseIsHonoured) {
   ASSERT_TRUE(router_.Handle("GET", "/x", [](Request&) { return Response::Text(200, "x"); }).ok());
   StartServer();

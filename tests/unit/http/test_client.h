@@ -117,6 +117,7 @@ class Conn {
     return true;
   }
   const std::string& buffered() const { return buf_; }
+  void ClearBuffer() { buf_.clear(); }
 
   // True when the server closed the connection (EOF) before the timeout.
   bool WaitClosed() {

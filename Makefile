@@ -1,11 +1,11 @@
 # The two commands of the README:
-#   make run   installs what is missing, builds, runs the main job on the embedded default
+#   make run   installs what is missing, builds, starts the server on the embedded default
 #   make test  installs what is missing, builds, runs every test
 PRESET ?= release
 BUILD := build/$(PRESET)
 JOBS ?= $(shell nproc)
 
-.PHONY: deps configure build run test test-debug bench fuzz format clean
+.PHONY: deps configure build run demo test test-debug bench fuzz format clean
 
 deps:
 	@./scripts/install-deps
@@ -17,6 +17,9 @@ build: configure
 	@cmake --build $(BUILD) -j $(JOBS)
 
 run: build
+	@./scripts/run-server $(BUILD)/src/cli/leitplanke
+
+demo: build
 	@./scripts/run-demo $(BUILD)/src/cli/leitplanke
 
 test: build

@@ -21,5 +21,8 @@ void AddPolicyCommand(CLI::App& app, int& exit_code);
 void AddEvalCommand(CLI::App& app, int& exit_code);
 void AddTrainCommand(CLI::App& app, int& exit_code);
 void AddDemoCommand(CLI::App& app, int& exit_code);
+void AddServeCommand(CLI::App& app, int& exit_code);
+// user, audit, vault, backup, restore
+void AddOperatorCommands(CLI::App& app, int& exit_code);
 
 }  // namespace leitplanke::cli

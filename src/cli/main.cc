@@ -15,6 +15,8 @@ int main(int argc, char** argv) {
   leitplanke::cli::AddEvalCommand(app, exit_code);
   leitplanke::cli::AddTrainCommand(app, exit_code);
   leitplanke::cli::AddDemoCommand(app, exit_code);
+  leitplanke::cli::AddServeCommand(app, exit_code);
+  leitplanke::cli::AddOperatorCommands(app, exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

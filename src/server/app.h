@@ -14,20 +14,23 @@
 #include <memory>
 #include <string>
 
-#include "http/event_hub.h"
-#include "http/metrics.h"
-#include "http/router.h"
-#include "http/server.h"
 #include "leitplanke/base/clock.h"
 #include "leitplanke/base/result.h"
+
 #include "leitplanke/store/store.h"
 #include "leitplanke/trust/accounts.h"
 #include "leitplanke/trust/audit.h"
 #include "leitplanke/trust/throttle.h"
 #include "leitplanke/trust/vault.h"
+
+#include "http/event_hub.h"
+#include "http/metrics.h"
+#include "http/router.h"
+#include "http/server.h"
 #include "server/background.h"
 #include "server/config.h"
 #include "server/policy_service.h"
+#include "server/principal_cache.h"
 
 namespace leitplanke::server {
 
@@ -45,16 +48,27 @@ struct AppContext {
   std::unique_ptr<http::MetricsRegistry> metrics;
   std::unique_ptr<http::EventHub> events;
   std::unique_ptr<BackgroundQueue> background;
+  std::unique_ptr<PrincipalCache> principal_cache;
 
   // Application metrics (owned by `metrics`).
-  http::CounterFamily* verdicts = nullptr;     // leitplanke_verdicts_total{action}
-  http::CounterFamily* findings = nullptr;     // leitplanke_findings_total{category,action}
+  http::CounterFamily* verdicts = nullptr;      // leitplanke_verdicts_total{action}
+  http::CounterFamily* findings = nullptr;      // leitplanke_findings_total{category,action}
   http::Counter* background_dropped = nullptr;  // tasks refused by a full queue
 
-  // Appends to the audit log off the request path.
+  // Appends to the audit log now (worker-pool routes: the entry is written
+  // before the response, right after the change it records). Failures are
+  // logged; the change itself already happened.
+  void Audit(std::string_view actor, std::string_view action, std::string_view target,
+             std::string_view detail, std::string_view address);
+  // Appends to the audit log off the request path (inline routes).
   void AuditLater(std::string actor, std::string action, std::string target, std::string detail,
                   std::string address);
 };
+
+// Opens what the operator commands need (store, vault, audit log, throttle,
+// accounts) without the policy, HTTP or metrics parts. Creates the data
+// directory and, on first use, the default master key file.
+Result<std::unique_ptr<AppContext>> OpenCore(const ServerConfig& config, const Clock& clock);
 
 class App {
  public:
@@ -68,13 +82,11 @@ class App {
   ~App();
 
   AppContext& context() { return *ctx_; }
-  // All routes of API v1 plus operations; with the authentication pre-handler.
+  // All routes of API v1 plus operations and /api/openapi.json describing
+  // them; with the authentication pre-handler.
   Result<http::Router> BuildRouter();
   // Server options from the configuration.
   Result<http::ServerOptions> ServerOptionsFromConfig() const;
-
-  // The OpenAPI 3.1 document for `routes`.
-  static std::string OpenApiDocument(const std::vector<http::RouteInfo>& routes);
 
  private:
   explicit App(std::unique_ptr<AppContext> ctx);

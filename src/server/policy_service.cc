@@ -136,7 +136,10 @@ Result<store::PolicyVersion> PolicyService::Upload(const std::string& name, cons
   v.files = EncodeFiles(files);
   v.comment = comment;
   v.created_by = actor;
-  return store_.AddPolicyVersion(std::move(v));
+  LP_ASSIGN_OR_RETURN(store::PolicyVersion stored, store_.AddPolicyVersion(std::move(v)));
+  std::lock_guard lock(mu_);
+  failed_.clear();  // "name@N" may exist now
+  return stored;
 }
 
 Result<std::shared_ptr<const guard::Policy>> PolicyService::CompileVersion(
@@ -156,6 +159,9 @@ Result<std::shared_ptr<const guard::Policy>> PolicyService::CompileVersion(
 
 void PolicyService::Swap(std::shared_ptr<const guard::Policy> policy, Active info) {
   std::lock_guard lock(mu_);
+  // "name" (without @N) means the active version, which may have changed.
+  std::erase_if(by_name_, [](const auto& e) { return e.first.find('@') == std::string::npos; });
+  failed_.clear();
   current_ = std::move(policy);
   info.generation = g_generation.fetch_add(1, std::memory_order_acq_rel) + 1;
   generation_.store(info.generation, std::memory_order_release);
@@ -180,6 +186,19 @@ Status PolicyService::Start() {
 }
 
 Result<std::shared_ptr<const guard::Policy>> PolicyService::Get(const std::string& name) {
+  Result<std::shared_ptr<const guard::Policy>> policy = Load(name);
+  std::lock_guard lock(mu_);
+  if (policy.ok()) {
+    failed_.erase(name);
+  } else if (policy.status().code() == StatusCode::kNotFound ||
+             policy.status().code() == StatusCode::kInvalidArgument) {
+    if (failed_.size() >= kMaxCompiledVersions) failed_.clear();
+    failed_[name] = policy.status();
+  }
+  return policy;
+}
+
+Result<std::shared_ptr<const guard::Policy>> PolicyService::Load(const std::string& name) {
   if (name.empty() || name == name_) {
     std::lock_guard lock(mu_);
     if (current_ == nullptr) return Status::Unavailable("no policy loaded yet");
@@ -213,7 +232,23 @@ Result<std::shared_ptr<const guard::Policy>> PolicyService::Get(const std::strin
     }
     if (!found) return Status::NotFound("policy '" + name + "' does not exist");
   }
-  return CompileVersion(chosen);
+  LP_ASSIGN_OR_RETURN(auto policy, CompileVersion(chosen));
+  std::lock_guard lock(mu_);
+  if (by_name_.size() >= kMaxCompiledVersions) by_name_.clear();
+  by_name_[name] = policy;
+  return policy;
+}
+
+Result<std::shared_ptr<const guard::Policy>> PolicyService::GetCached(
+    const std::string& name) const {
+  std::lock_guard lock(mu_);
+  if (name.empty() || name == name_) {
+    if (current_ == nullptr) return Status::Unavailable("no policy loaded yet");
+    return current_;
+  }
+  if (auto it = by_name_.find(name); it != by_name_.end()) return it->second;
+  if (auto it = failed_.find(name); it != failed_.end()) return it->second;
+  return Status::Unavailable("policy '" + name + "' is being loaded; retry in a moment");
 }
 
 Result<guard::Verdict> PolicyService::Check(std::string_view text,

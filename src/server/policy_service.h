@@ -60,6 +60,10 @@ class PolicyService {
   // The compiled snapshot for `name` ("" = default pack): its active version,
   // or "name@N" for version N. Compiled versions are kept in a small cache.
   Result<std::shared_ptr<const guard::Policy>> Get(const std::string& name = "");
+  // Like Get() without touching the store (for the inline check route): the
+  // loaded policy, the error of the last load of that name, or Unavailable
+  // when it was never loaded (call Get() off the I/O thread, then retry).
+  Result<std::shared_ptr<const guard::Policy>> GetCached(const std::string& name) const;
   // Checks with the calling thread's checker for the default snapshot.
   Result<guard::Verdict> Check(std::string_view text, const guard::CheckOptions& options);
 
@@ -91,6 +95,7 @@ class PolicyService {
   static Result<PackFiles> DecodeFiles(std::string_view archive);
 
  private:
+  Result<std::shared_ptr<const guard::Policy>> Load(const std::string& name);
   Result<std::shared_ptr<const guard::Policy>> Compile(const PackFiles& files,
                                                        std::string_view origin) const;
   Result<std::shared_ptr<const guard::Policy>> CompileVersion(const store::PolicyVersion& v);
@@ -104,8 +109,11 @@ class PolicyService {
   std::shared_ptr<const guard::Policy> current_;
   Active active_;
   std::atomic<uint64_t> generation_{0};
-  // Compiled versions by id (bounded).
+  // Compiled versions by id, and by the name they were asked for (bounded;
+  // names without a version are dropped whenever an activation happens).
   std::map<int64_t, std::shared_ptr<const guard::Policy>> compiled_;
+  std::map<std::string, std::shared_ptr<const guard::Policy>> by_name_;
+  std::map<std::string, Status> failed_;  // names whose last load failed
 };
 
 }  // namespace leitplanke::server

@@ -1,0 +1,161 @@
+#include "server/openapi.h"
+
+#include <nlohmann/json.hpp>
+
+#include "leitplanke/guard/types.h"
+
+namespace leitplanke::server {
+namespace {
+
+using nlohmann::json;
+
+json Str() { return {{"type", "string"}}; }
+json StrArray() { return {{"type", "array"}, {"items", Str()}}; }
+json Obj(json properties, std::vector<std::string> required) {
+  return {{"type", "object"}, {"properties", std::move(properties)}, {"required", required}};
+}
+
+json PackUpload() {
+  return Obj({{"files",
+               {{"type", "object"},
+                {"additionalProperties", Str()},
+                {"description", "path → content; must contain pack.toml"}}},
+              {"comment", Str()}},
+             {"files"});
+}
+
+std::map<std::string, json> Bodies() {
+  return {
+      {"POST /api/v1/check",
+       Obj({{"text", Str()},
+            {"channel", {{"type", "string"}, {"examples", {"x", "linkedin", "mastodon"}}}},
+            {"audience", {{"type", "string"}, {"enum", {"public", "private", "internal"}}}},
+            {"lang", {{"type", "string"}, {"enum", {"de", "en"}}}},
+            {"policy", {{"type", "string"}, {"description", "pack name or name@version"}}}},
+           {"text"})},
+      {"POST /api/v1/auth/login",
+       Obj({{"username", Str()}, {"password", Str()}}, {"username", "password"})},
+      {"POST /api/v1/auth/mfa", Obj({{"code", Str()}}, {"code"})},
+      {"POST /api/v1/auth/password",
+       Obj({{"old_password", Str()}, {"new_password", Str()}}, {"old_password", "new_password"})},
+      {"POST /api/v1/auth/totp/confirm", Obj({{"code", Str()}}, {"code"})},
+      {"POST /api/v1/auth/tokens",
+       Obj({{"name", Str()},
+            {"scopes", StrArray()},
+            {"expires_in_days", {{"type", "integer"}, {"minimum", 1}, {"maximum", 3650}}}},
+           {"name", "scopes"})},
+      {"POST /api/v1/users", Obj({{"username", Str()},
+                                  {"password", Str()},
+                                  {"roles", StrArray()},
+                                  {"display_name", Str()},
+                                  {"email", Str()}},
+                                 {"username", "password", "roles"})},
+      {"PATCH /api/v1/users/{id}", Obj({{"roles", StrArray()},
+                                        {"disabled", {{"type", "boolean"}}},
+                                        {"display_name", Str()},
+                                        {"email", Str()},
+                                        {"locale", {{"type", "string"}, {"enum", {"de", "en"}}}}},
+                                       {})},
+      {"POST /api/v1/users/{id}/password", Obj({{"password", Str()}}, {"password"})},
+      {"POST /api/v1/teams", Obj({{"name", Str()}}, {"name"})},
+      {"PUT /api/v1/teams/{id}/members/{user_id}", Obj({{"lead", {{"type", "boolean"}}}}, {})},
+      {"PUT /api/v1/vault/secrets/{name}", Obj({{"value", Str()}}, {"value"})},
+      {"POST /api/v1/policies/{name}/validate", PackUpload()},
+      {"POST /api/v1/policies/{name}/versions", PackUpload()},
+  };
+}
+
+std::string Lower(std::string s) {
+  for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return s;
+}
+
+std::string OperationId(const http::RouteInfo& r) {
+  std::string id = Lower(r.method);
+  bool upper = true;
+  for (char c : r.pattern) {
+    if (std::isalnum(static_cast<unsigned char>(c))) {
+      id += upper ? static_cast<char>(std::toupper(static_cast<unsigned char>(c))) : c;
+      upper = false;
+    } else {
+      upper = true;
+    }
+  }
+  return id;
+}
+
+}  // namespace
+
+const std::map<std::string, std::string>& DocumentedRequestBodies() {
+  static const auto* bodies = [] {
+    auto* m = new std::map<std::string, std::string>();
+    for (const auto& [k, v] : Bodies()) (*m)[k] = v.dump();
+    return m;
+  }();
+  return *bodies;
+}
+
+std::string OpenApiDocument(const std::vector<http::RouteInfo>& routes) {
+  const std::map<std::string, json> bodies = Bodies();
+  json paths = json::object();
+  for (const http::RouteInfo& r : routes) {
+    json op = {{"operationId", OperationId(r)},
+               {"summary", r.summary},
+               {"tags", {r.tag.empty() ? "other" : r.tag}},
+               {"x-permission", r.permission.empty() ? "public" : r.permission},
+               {"x-execution", http::RouteKindName(r.kind)}};
+    if (r.permission.empty() || r.permission == "metrics") {
+      op["security"] = json::array();
+    }
+    json params = json::array();
+    for (size_t open = r.pattern.find('{'); open != std::string::npos;
+         open = r.pattern.find('{', open + 1)) {
+      size_t close = r.pattern.find('}', open);
+      params.push_back({{"name", r.pattern.substr(open + 1, close - open - 1)},
+                        {"in", "path"},
+                        {"required", true},
+                        {"schema", Str()}});
+    }
+    if (!params.empty()) op["parameters"] = std::move(params);
+    if (auto b = bodies.find(r.method + " " + r.pattern); b != bodies.end()) {
+      op["requestBody"] = {{"required", true},
+                           {"content", {{"application/json", {{"schema", b->second}}}}}};
+    }
+    const bool sse = r.kind == http::RouteKind::kSse;
+    op["responses"] = {
+        {"2XX",
+         {{"description", "Success"},
+          {"content",
+           {{sse ? "text/event-stream" : "application/json", {{"schema", json::object()}}}}}}},
+        {"default",
+         {{"description", "Error"},
+          {"content",
+           {{"application/json", {{"schema", {{"$ref", "#/components/schemas/Error"}}}}}}}}}};
+    paths[r.pattern][Lower(r.method)] = std::move(op);
+  }
+  json doc = {
+      {"openapi", "3.1.0"},
+      {"info",
+       {{"title", "Leitplanke API"},
+        {"version", "1"},
+        {"description",
+         "Checks outgoing texts against the company's social media guideline; accounts, "
+         "policy packs, audit log."}}},
+      {"paths", std::move(paths)},
+      {"security", {{{"cookieAuth", json::array()}}, {{"bearerAuth", json::array()}}}},
+      {"components",
+       {{"securitySchemes",
+         {{"cookieAuth", {{"type", "apiKey"}, {"in", "cookie"}, {"name", "lp_session"}}},
+          {"bearerAuth", {{"type", "http"}, {"scheme", "bearer"}}}}},
+        {"schemas",
+         {{"Error", Obj({{"error", Obj({{"code", Str()},
+                                        {"message", Str()},
+                                        {"field",
+                                         {{"type", "string"},
+                                          {"description", "JSON pointer into the request"}}}},
+                                       {"code", "message"})}},
+                        {"error"})}}}}}};
+  return doc.dump(2);
+}
+
+}  // namespace leitplanke::server

@@ -1,0 +1,449 @@
+// The HTTP API end to end: a real App and Server on an ephemeral port with a
+// temporary SQLite database, driven over sockets.
+#include <filesystem>
+#include <set>
+#include <sstream>
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include "leitplanke/trust/permissions.h"
+#include "leitplanke/trust/totp.h"
+
+#include "http/server.h"
+#include "server/app.h"
+#include "server/openapi.h"
+#include "test_client.h"
+
+namespace leitplanke::server {
+namespace {
+
+using nlohmann::json;
+using testing::HttpReply;
+using testing::Send;
+using testing::Session;
+
+std::string TempDir() {
+  static int n = 0;
+  auto dir = std::filesystem::temp_directory_path() /
+             ("lp_api_test_" + std::to_string(::getpid()) + "_" + std::to_string(n++));
+  std::filesystem::remove_all(dir);
+  return dir.string();
+}
+
+// "/api/v1/users/{id}" → "/api/v1/users/<value>".
+std::string FillParams(const std::string& pattern, const std::string& value) {
+  std::string out;
+  bool in_param = false;
+  for (char c : pattern) {
+    if (c == '{') {
+      in_param = true;
+      out += value;
+    } else if (c == '}') {
+      in_param = false;
+    } else if (!in_param) {
+      out += c;
+    }
+  }
+  return out;
+}
+
+class ApiTest : public ::testing::Test {
+ protected:
+  // `mfa_roles`: roles that must use 2FA (empty for most tests).
+  void Start(std::vector<std::string> mfa_roles = {}) {
+    dir_ = TempDir();
+    config_.data_dir = dir_;
+    config_.listen = "127.0.0.1:0";
+    config_.io_threads = 2;
+    config_.worker_threads = 2;
+    config_.access_log = false;
+    config_.body_limit = 64 * 1024;
+    config_.require_2fa_roles = std::move(mfa_roles);
+    std::ostringstream first_run;
+    auto app = App::Open(config_, SystemClock::Default(), &first_run);
+    ASSERT_TRUE(app.ok()) << app.status();
+    app_ = std::move(*app);
+    const std::string out = first_run.str();
+    size_t p = out.find("password:  ");
+    ASSERT_NE(p, std::string::npos) << out;
+    admin_password_ = out.substr(p + 11, out.find(' ', p + 11) - p - 11);
+    auto router = app_->BuildRouter();
+    ASSERT_TRUE(router.ok()) << router.status();
+    routes_ = router->routes();
+    auto options = app_->ServerOptionsFromConfig();
+    ASSERT_TRUE(options.ok());
+    server_ = std::make_unique<http::Server>(*options, std::move(*router));
+    ASSERT_TRUE(server_->Start().ok());
+    port_ = server_->port();
+  }
+
+  void TearDown() override {
+    if (server_) server_->Stop();
+    server_.reset();
+    app_.reset();
+    if (!dir_.empty()) std::filesystem::remove_all(dir_);
+  }
+
+  Session Login(const std::string& user, const std::string& password, int expect = 200) {
+    HttpReply r = Send(port_, "POST", "/api/v1/auth/login",
+                       json{{"username", user}, {"password", password}}.dump());
+    EXPECT_EQ(r.status, expect) << r.body;
+    Session s;
+    s.port = port_;
+    if (r.status != 200) return s;
+    for (const std::string& c : r.set_cookies) {
+      if (c.starts_with("lp_session=")) s.cookie = c.substr(0, c.find(';'));
+    }
+    s.csrf = json::parse(r.body).value("csrf_token", "");
+    return s;
+  }
+
+  // The first admin, with the one-time password replaced.
+  Session Admin() {
+    Session s = Login("admin", admin_password_);
+    HttpReply r = s.Call(
+        "POST", "/api/v1/auth/password",
+        json{{"old_password", admin_password_}, {"new_password", "correct horse battery staple"}}
+            .dump());
+    EXPECT_EQ(r.status, 204) << r.body;
+    admin_password_ = "correct horse battery staple";
+    return s;
+  }
+
+  Session CreateAndLogin(const Session& admin, const std::string& name, const std::string& role) {
+    HttpReply r = admin.Call(
+        "POST", "/api/v1/users",
+        json{{"username", name}, {"password", "a long enough password 1"}, {"roles", {role}}}
+            .dump());
+    EXPECT_EQ(r.status, 201) << r.body;
+    return Login(name, "a long enough password 1");
+  }
+
+  std::string dir_;
+  ServerConfig config_;
+  std::unique_ptr<App> app_;
+  std::unique_ptr<http::Server> server_;
+  std::vector<http::RouteInfo> routes_;
+  std::string admin_password_;
+  uint16_t port_ = 0;
+};
+
+TEST_F(ApiTest, FirstRunAdminMustChangeThePasswordFirst) {
+  Start();
+  Session s = Login("admin", admin_password_);
+  json login = json::parse(Send(port_, "POST", "/api/v1/auth/login",
+                                json{{"username", "admin"}, {"password", admin_password_}}.dump())
+                               .body);
+  EXPECT_TRUE(login["must_change_password"].get<bool>());
+  HttpReply r = s.Call("GET", "/api/v1/users");
+  EXPECT_EQ(r.status, 403);
+  EXPECT_EQ(json::parse(r.body)["error"]["code"], "password_change_required");
+  // The own profile is reachable in that state.
+  EXPECT_EQ(s.Call("GET", "/api/v1/auth/me").status, 200);
+  Session admin = Admin();
+  r = admin.Call("GET", "/api/v1/users");
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(json::parse(r.body)["users"][0]["username"], "admin");
+  // Never a hash or a seed in a user document.
+  EXPECT_EQ(r.body.find("argon2"), std::string::npos);
+}
+
+TEST_F(ApiTest, LoginFailuresLookTheSameAndAreThrottled) {
+  Start();
+  HttpReply unknown = Send(port_, "POST", "/api/v1/auth/login",
+                           json{{"username", "nobody"}, {"password", "whatever123456"}}.dump());
+  HttpReply wrong = Send(port_, "POST", "/api/v1/auth/login",
+                         json{{"username", "admin"}, {"password", "whatever123456"}}.dump());
+  EXPECT_EQ(unknown.status, 401);
+  EXPECT_EQ(wrong.status, 401);
+  EXPECT_EQ(json::parse(unknown.body)["error"], json::parse(wrong.body)["error"]);
+  int last = 0;
+  for (int i = 0; i < 6; ++i) {
+    last = Send(port_, "POST", "/api/v1/auth/login",
+                json{{"username", "admin"}, {"password", "whatever123456"}}.dump())
+               .status;
+  }
+  EXPECT_EQ(last, 429);
+  // Locked even with the right password.
+  EXPECT_EQ(Send(port_, "POST", "/api/v1/auth/login",
+                 json{{"username", "admin"}, {"password", admin_password_}}.dump())
+                .status,
+            429);
+}
+
+TEST_F(ApiTest, CheckReturnsTheVerdictAndCountsIt) {
+  Start();
+  Session admin = Admin();
+  HttpReply r = admin.Call(
+      "POST", "/api/v1/check",
+      json{{"text", "Ihre IBAN DE89 3704 0044 0532 0130 00 ist notiert."}, {"channel", "x"}}
+          .dump());
+  ASSERT_EQ(r.status, 200) << r.body;
+  json v = json::parse(r.body);
+  EXPECT_EQ(v["action"], "block");
+  EXPECT_EQ(v["findings"][0]["category"], "pii");
+  EXPECT_EQ(v["policy_revision"], 0);  // the built-in pack
+  r = admin.Call("POST", "/api/v1/check", json{{"text", "Danke für Ihre Geduld!"}}.dump());
+  ASSERT_EQ(r.status, 200);
+  EXPECT_EQ(json::parse(r.body)["action"], "allow");
+
+  HttpReply metrics = Send(port_, "GET", "/metrics");
+  ASSERT_EQ(metrics.status, 200);
+  EXPECT_NE(metrics.body.find("leitplanke_verdicts_total{action=\"block\"} 1"), std::string::npos)
+      << metrics.body.substr(0, 2000);
+  EXPECT_NE(metrics.body.find("http_request_duration_seconds_bucket"), std::string::npos);
+
+  // Block verdicts are audited, without the text.
+  app_->context().background->Drain();
+  HttpReply audit = admin.Call("GET", "/api/v1/audit?from=1&limit=100");
+  ASSERT_EQ(audit.status, 200);
+  EXPECT_NE(audit.body.find("check_block"), std::string::npos);
+  EXPECT_EQ(audit.body.find("DE89"), std::string::npos);
+}
+
+TEST_F(ApiTest, BadRequestsGetPreciseErrors) {
+  Start();
+  Session admin = Admin();
+  HttpReply r = admin.Call("POST", "/api/v1/check", "{\"text\": \"a\",}");
+  EXPECT_EQ(r.status, 400);
+  EXPECT_NE(r.body.find("byte"), std::string::npos) << r.body;
+  r = admin.Call("POST", "/api/v1/check", json{{"channel", "x"}}.dump());
+  EXPECT_EQ(r.status, 400);
+  EXPECT_EQ(json::parse(r.body)["error"]["field"], "/text");
+  r = admin.Call("POST", "/api/v1/check", json{{"text", "x"}, {"audience", "everyone"}}.dump());
+  EXPECT_EQ(r.status, 400);
+  EXPECT_EQ(json::parse(r.body)["error"]["field"], "/audience");
+  r = Send(port_, "POST", "/api/v1/check", "text=hello",
+           {{"Cookie", admin.cookie},
+            {"X-CSRF-Token", admin.csrf},
+            {"Content-Type", "application/x-www-form-urlencoded"}});
+  EXPECT_EQ(r.status, 415);
+  r = admin.Call("POST", "/api/v1/check", json{{"text", std::string(70 * 1024, 'a')}}.dump());
+  EXPECT_EQ(r.status, 413);
+  r = admin.Call("GET", "/api/v1/nothing-here");
+  EXPECT_EQ(r.status, 404);
+  EXPECT_EQ(json::parse(r.body)["error"]["code"], "not_found");
+  // A cookie session without the CSRF header cannot change anything.
+  r = Send(port_, "POST", "/api/v1/check", json{{"text", "x"}}.dump(), {{"Cookie", admin.cookie}});
+  EXPECT_EQ(r.status, 403);
+  EXPECT_EQ(json::parse(r.body)["error"]["code"], "csrf_failed");
+  EXPECT_EQ(Send(port_, "POST", "/api/v1/check", json{{"text", "x"}}.dump()).status, 401);
+}
+
+TEST_F(ApiTest, ApiTokensGrantTheirScopesWithinTheRoles) {
+  Start();
+  Session admin = Admin();
+  HttpReply r =
+      admin.Call("POST", "/api/v1/auth/tokens", json{{"name", "ci"}, {"scopes", {"check"}}}.dump());
+  ASSERT_EQ(r.status, 201) << r.body;
+  Session token;
+  token.port = port_;
+  token.bearer = json::parse(r.body)["token"];
+  EXPECT_EQ(token.Call("POST", "/api/v1/check", json{{"text", "Hallo"}}.dump()).status, 200);
+  EXPECT_EQ(token.Call("GET", "/api/v1/users").status, 403);  // admin, but not in scope
+  const int64_t id = json::parse(r.body)["id"];
+  r = admin.Call("GET", "/api/v1/auth/tokens");
+  EXPECT_EQ(r.body.find(token.bearer), std::string::npos);  // the secret is shown once
+  EXPECT_EQ(admin.Call("DELETE", "/api/v1/auth/tokens/" + std::to_string(id)).status, 204);
+  EXPECT_EQ(token.Call("POST", "/api/v1/check", json{{"text", "Hallo"}}.dump()).status, 401);
+}
+
+TEST_F(ApiTest, EveryRouteRefusesEveryRoleThatLacksItsPermission) {
+  Start();
+  Session admin = Admin();
+  std::map<std::string, Session> by_role;
+  for (trust::Role role : trust::AllRoles()) {
+    const std::string name(trust::RoleName(role));
+    by_role[name] = CreateAndLogin(admin, "u-" + name, name);
+    ASSERT_FALSE(by_role[name].cookie.empty()) << name;
+  }
+  size_t checked = 0;
+  for (const http::RouteInfo& route : routes_) {
+    if (route.kind == http::RouteKind::kSse) continue;  // streams stay open; see below
+    std::string target = FillParams(route.pattern, "999999");
+    for (trust::Role role : trust::AllRoles()) {
+      const std::string name(trust::RoleName(role));
+      bool allowed = route.permission.empty() || route.permission == kPermissionSession ||
+                     route.permission == kPermissionMetrics;
+      if (!allowed) {
+        auto p = trust::ParsePermission(route.permission);
+        ASSERT_TRUE(p.ok()) << route.pattern << " declares " << route.permission;
+        allowed = trust::HasPermission({role}, *p);
+      }
+      if (route.pattern == "/api/v1/auth/logout") continue;  // would end the session
+      HttpReply r = by_role[name].Call(route.method, target, "{}");
+      if (allowed) {
+        EXPECT_NE(r.status, 403) << route.method << " " << route.pattern << " as " << name << ": "
+                                 << r.body;
+        EXPECT_NE(r.status, 401) << route.method << " " << route.pattern << " as " << name;
+      } else {
+        EXPECT_EQ(r.status, 403) << route.method << " " << route.pattern << " as " << name << ": "
+                                 << r.body;
+      }
+      ++checked;
+    }
+  }
+  EXPECT_GT(checked, 6u * 25);
+  // Without any credentials, only public routes answer.
+  for (const http::RouteInfo& route : routes_) {
+    if (!route.permission.empty() && route.permission != kPermissionMetrics) {
+      std::string target = FillParams(route.pattern, "1");
+      EXPECT_EQ(Send(port_, route.method, target, "{}").status, 401)
+          << route.method << " " << route.pattern;
+    }
+  }
+}
+
+TEST_F(ApiTest, SecondFactorIsEnforcedForAdmins) {
+  Start({"admin"});
+  Session s = Admin();
+  HttpReply r = s.Call("GET", "/api/v1/users");
+  EXPECT_EQ(r.status, 403);
+  EXPECT_EQ(json::parse(r.body)["error"]["code"], "mfa_required");
+  r = s.Call("POST", "/api/v1/auth/totp/start");
+  ASSERT_EQ(r.status, 200) << r.body;
+  auto seed = trust::Base32Decode(json::parse(r.body)["secret"].get<std::string>());
+  ASSERT_TRUE(seed.ok());
+  const std::string code = trust::TotpCode(*seed, SystemClock::Default().NowMillis());
+  r = s.Call("POST", "/api/v1/auth/totp/confirm", json{{"code", code}}.dump());
+  ASSERT_EQ(r.status, 200) << r.body;
+  std::vector<std::string> recovery = json::parse(r.body)["recovery_codes"];
+  EXPECT_EQ(recovery.size(), 10u);
+  EXPECT_EQ(s.Call("GET", "/api/v1/users").status, 200);
+
+  // A new sign-in owes the second factor; a recovery code works once.
+  Session again = Login("admin", admin_password_);
+  EXPECT_EQ(again.Call("GET", "/api/v1/users").status, 403);
+  EXPECT_EQ(again.Call("POST", "/api/v1/auth/mfa", json{{"code", recovery[0]}}.dump()).status, 200);
+  EXPECT_EQ(again.Call("GET", "/api/v1/users").status, 200);
+  Session third = Login("admin", admin_password_);
+  EXPECT_EQ(third.Call("POST", "/api/v1/auth/mfa", json{{"code", recovery[0]}}.dump()).status, 401);
+}
+
+TEST_F(ApiTest, PolicyPacksUploadActivateAndRollBack) {
+  Start();
+  Session admin = Admin();
+  // A broken pack: the error names file, line and column.
+  HttpReply r = admin.Call("POST", "/api/v1/policies/default/versions",
+                           json{{"files", {{"pack.toml", "id = \"x\"\n[[rule]\n"}}}}.dump());
+  ASSERT_EQ(r.status, 422) << r.body;
+  json problem = json::parse(r.body)["report"]["problems"][0];
+  EXPECT_EQ(problem["file"], "pack.toml");
+  EXPECT_EQ(problem["line"], 2);
+  EXPECT_GT(problem["column"].get<int>(), 0);
+
+  // The default pack plus one confidential term, as version 1.
+  auto pack = guard::ReadEmbeddedFile("default/pack.toml");
+  ASSERT_TRUE(pack.ok());
+  r = admin.Call("POST", "/api/v1/policies/default/versions",
+                 json{{"files", {{"pack.toml", *pack}}}, {"comment", "as shipped"}}.dump());
+  ASSERT_EQ(r.status, 201) << r.body;
+  EXPECT_EQ(json::parse(r.body)["version"], 1);
+  auto shipped_terms = guard::ReadEmbeddedFile("default/company/terms.txt");
+  ASSERT_TRUE(shipped_terms.ok());
+  std::string terms = *shipped_terms + "Projekt Zander\n";
+  r = admin.Call("POST", "/api/v1/policies/default/versions",
+                 json{{"files", {{"pack.toml", *pack}, {"company/terms.txt", terms}}}}.dump());
+  ASSERT_EQ(r.status, 201) << r.body;
+  EXPECT_EQ(json::parse(r.body)["version"], 2);
+
+  const std::string text = json{{"text", "Bald kommt Projekt Zander!"}}.dump();
+  EXPECT_EQ(json::parse(admin.Call("POST", "/api/v1/check", text).body)["action"], "allow");
+  ASSERT_EQ(admin.Call("POST", "/api/v1/policies/default/versions/1/activate").status, 200);
+  ASSERT_EQ(admin.Call("POST", "/api/v1/policies/default/versions/2/activate").status, 200);
+  json v = json::parse(admin.Call("POST", "/api/v1/check", text).body);
+  EXPECT_NE(v["action"], "allow") << v.dump();
+  EXPECT_EQ(v["policy_revision"], 2);
+  r = admin.Call("POST", "/api/v1/policies/default/rollback");
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(json::parse(r.body)["version"], 1);
+  EXPECT_EQ(json::parse(admin.Call("POST", "/api/v1/check", text).body)["action"], "allow");
+  // A named version is loaded in the background; the first ask says so.
+  r = admin.Call("POST", "/api/v1/check",
+                 json{{"text", "Bald kommt Projekt Zander!"}, {"policy", "default@2"}}.dump());
+  if (r.status == 503) {
+    EXPECT_EQ(r.headers["retry-after"], "1");
+    app_->context().background->Drain();
+    r = admin.Call("POST", "/api/v1/check",
+                   json{{"text", "Bald kommt Projekt Zander!"}, {"policy", "default@2"}}.dump());
+  }
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_NE(json::parse(r.body)["action"], "allow");
+  r = admin.Call("POST", "/api/v1/check", json{{"text", "x"}, {"policy", "default@9"}}.dump());
+  app_->context().background->Drain();
+  r = admin.Call("POST", "/api/v1/check", json{{"text", "x"}, {"policy", "default@9"}}.dump());
+  EXPECT_EQ(r.status, 404) << r.body;
+
+  app_->context().background->Drain();
+  r = admin.Call("GET", "/api/v1/audit/verify");
+  ASSERT_EQ(r.status, 200);
+  EXPECT_TRUE(json::parse(r.body)["ok"].get<bool>()) << r.body;
+  r = admin.Call("GET", "/api/v1/audit?limit=1000");
+  EXPECT_NE(r.body.find("policy_activate"), std::string::npos);
+  EXPECT_NE(r.body.find("policy_rollback"), std::string::npos);
+}
+
+TEST_F(ApiTest, OpenApiDocumentMatchesTheServedRoutes) {
+  Start();
+  HttpReply r = Send(port_, "GET", "/api/openapi.json");
+  ASSERT_EQ(r.status, 200);
+  json doc = json::parse(r.body);
+  EXPECT_EQ(doc["openapi"], "3.1.0");
+  std::set<std::string> documented, served;
+  for (const auto& [path, ops] : doc["paths"].items()) {
+    for (const auto& [method, op] : ops.items()) {
+      std::string m = method;
+      for (char& c : m) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+      documented.insert(m + " " + path);
+    }
+  }
+  for (const http::RouteInfo& route : routes_) served.insert(route.method + " " + route.pattern);
+  served.insert("GET /api/openapi.json");
+  served.insert("GET /metrics");
+  EXPECT_EQ(documented, served);
+  for (const auto& [key, schema] : DocumentedRequestBodies()) {
+    EXPECT_TRUE(served.count(key)) << "documented body for a route that does not exist: " << key;
+  }
+  // Every documented path answers with something other than "no such route".
+  for (const std::string& op : documented) {
+    std::string method = op.substr(0, op.find(' '));
+    if (op.substr(op.find(' ') + 1) == "/api/v1/events") continue;  // a stream
+    std::string target = FillParams(op.substr(op.find(' ') + 1), "1");
+    HttpReply reply = Send(port_, method, target, "{}");
+    EXPECT_NE(reply.status, 405) << op;
+    if (reply.status == 404) {
+      EXPECT_EQ(json::parse(reply.body)["error"]["message"].get<std::string>().find("no route"),
+                std::string::npos)
+          << op;
+    }
+  }
+}
+
+TEST_F(ApiTest, HealthAndReadiness) {
+  Start();
+  EXPECT_EQ(Send(port_, "GET", "/healthz").status, 200);
+  HttpReply r = Send(port_, "GET", "/readyz");
+  ASSERT_EQ(r.status, 200) << r.body;
+  json j = json::parse(r.body);
+  EXPECT_EQ(j["database"]["backend"], "sqlite");
+  EXPECT_EQ(j["policy"]["name"], "default");
+}
+
+TEST_F(ApiTest, VaultNeverReturnsAValue) {
+  Start();
+  Session admin = Admin();
+  HttpReply r = admin.Call("PUT", "/api/v1/vault/secrets/channel%2Fx%2Fconsumer_secret",
+                           json{{"value", "s3cr3t-value-1234"}}.dump());
+  ASSERT_EQ(r.status, 204) << r.body;
+  r = admin.Call("GET", "/api/v1/vault/secrets");
+  ASSERT_EQ(r.status, 200);
+  EXPECT_NE(r.body.find("channel/x/consumer_secret"), std::string::npos);
+  EXPECT_EQ(r.body.find("s3cr3t"), std::string::npos);
+  auto value = app_->context().vault->Get("channel/x/consumer_secret");
+  ASSERT_TRUE(value.ok());
+  EXPECT_EQ(*value, "s3cr3t-value-1234");
+}
+
+}  // namespace
+}  // namespace leitplanke::server

@@ -48,6 +48,7 @@ Result<store::User> FindUser(server::AppContext& ctx, const std::string& name) {
 struct UserArgs {
   std::string name;
   std::vector<std::string> roles;
+  std::vector<std::string> scopes;
   std::string display_name;
   std::string email;
 };
@@ -122,6 +123,19 @@ int UserReset2fa(const ServerFlags& flags, const std::string& name) {
   }
   std::cout << "two-factor authentication of " << u->username
             << " is off; they enrol again at their next sign-in\n";
+  return 0;
+}
+
+int TokenCreate(const ServerFlags& flags, const std::string& user, const std::string& name,
+                const std::vector<std::string>& scopes, int days) {
+  auto ctx = Open(flags);
+  if (!ctx.ok()) return Fail("token create", ctx.status());
+  Result<store::User> u = FindUser(**ctx, user);
+  if (!u.ok()) return Fail("token create", u.status());
+  Millis expires = days > 0 ? SystemClock::Default().NowMillis() + int64_t{days} * 86'400'000 : 0;
+  Result<trust::CreatedApiToken> t = (*ctx)->accounts->CreateApiToken(u->id, name, scopes, expires);
+  if (!t.ok()) return Fail("token create", t.status());
+  std::cout << t->token << "\n";
   return 0;
 }
 
@@ -298,6 +312,26 @@ void AddOperatorCommands(CLI::App& app, int& exit_code) {
   flags->AddTo(*reset);
   reset->add_option("name", args->name, "Username")->required();
   reset->callback([flags, args, &exit_code] { exit_code = UserReset2fa(*flags, args->name); });
+
+  auto token_name = std::make_shared<std::string>("cli");
+  auto token_days = std::make_shared<int>(0);
+  CLI::App* token = app.add_subcommand("token", "API tokens for scripts and integrations");
+  token->require_subcommand(1);
+  CLI::App* create =
+      token->add_subcommand("create", "Create an API token for a user; prints it once");
+  flags->AddTo(*create);
+  create->add_option("user", args->name, "Username")->required();
+  create
+      ->add_option("--scope", args->scopes, "Permission the token carries (repeatable), e.g. check")
+      ->required()
+      ->expected(1)
+      ->allow_extra_args(false)
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
+  create->add_option("--name", *token_name, "Name shown in token lists");
+  create->add_option("--days", *token_days, "Expire after this many days (default: never)");
+  create->callback([flags, args, token_name, token_days, &exit_code] {
+    exit_code = TokenCreate(*flags, args->name, *token_name, args->scopes, *token_days);
+  });
 
   CLI::App* audit = app.add_subcommand("audit", "The hash-chained audit log");
   audit->require_subcommand(1);

@@ -92,7 +92,8 @@ class Conn {
       r.headers[name] = std::string(value);
     }
     buf_.erase(0, end + 4);
-    if (head) return r;
+    // HEAD answers, 1xx, 204 and 304 never have a body (RFC 9110 6.4.1).
+    if (head || r.status < 200 || r.status == 204 || r.status == 304) return r;
     if (r.headers.count("content-length")) {
       const std::size_t len = std::stoul(r.headers["content-length"]);
       while (buf_.size() < len) {

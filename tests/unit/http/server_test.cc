@@ -4,6 +4,7 @@
 #include "http/server.h"
 
 #include <chrono>
+#include <csignal>
 #include <cstdlib>
 #include <filesystem>
 #include <future>
@@ -504,6 +505,38 @@ TEST_F(ServerTest, ServerSentEvents) {
   EXPECT_TRUE(c.WaitClosed());
   server_->Wait();
   EXPECT_EQ(hub.subscriber_count(), 0u);
+}
+
+TEST_F(ServerTest, SseKeepAliveCommentsAndHubClose) {
+  EventHub hub;
+  ASSERT_TRUE(
+      router_.HandleSse("/events", [&](Request&) { return SseReply::Subscribe(hub, {"t"}); }).ok());
+  ServerOptions o;
+  o.sse_keepalive = std::chrono::milliseconds(20);
+  StartServer(o);
+  Conn c(port_);
+  ASSERT_TRUE(c.Send(Get("/events")));
+  ASSERT_TRUE(c.ReadUntil(": keep-alive\n\n"));
+  hub.Close();  // the application ends every stream
+  EXPECT_TRUE(c.WaitClosed());
+}
+
+TEST(ServerSignalTest, SigtermStopsRun) {
+  Router router;
+  ASSERT_TRUE(router.Handle("GET", "/x", [](Request&) { return Response::NoContent(); }).ok());
+  ServerOptions o;
+  o.port = 0;
+  o.access_log = false;
+  o.handle_signals = true;
+  Server server(o, std::move(router));
+  ASSERT_TRUE(server.Start().ok());
+  Conn c(server.port());
+  ASSERT_TRUE(c.Send(Get("/x")));
+  ASSERT_EQ(c.Read()->status, 204);
+  ASSERT_EQ(std::raise(SIGTERM), 0);
+  server.Wait();  // returns only because the signal stopped the server
+  Conn late(server.port());
+  EXPECT_FALSE(late.ok());
 }
 
 TEST_F(ServerTest, JsonBodyErrorsThroughTheServer) {

@@ -744,22 +744,44 @@ Status SqlStore::ReplaceAllSecrets(const std::vector<VaultSecret>& secrets) {
 // --- audit -------------------------------------------------------------------
 
 Result<AuditEntry> SqlStore::AppendAudit(AuditEntry entry, const AuditHasher& hasher) {
+  std::vector<AuditEntry> one;
+  one.push_back(std::move(entry));
+  LP_ASSIGN_OR_RETURN(std::vector<AuditEntry> appended, AppendAuditBatch(std::move(one), hasher));
+  return std::move(appended.front());
+}
+
+Result<std::vector<AuditEntry>> SqlStore::AppendAuditBatch(std::vector<AuditEntry> entries,
+                                                           const AuditHasher& hasher) {
   if (!hasher) return Status::InvalidArgument("AppendAudit needs a hasher");
-  if (entry.at == 0) entry.at = NowMillis();
-  return TxValue<AuditEntry>(true, [&](sql::Connection& conn) -> Result<AuditEntry> {
-    LP_RETURN_IF_ERROR(LockForWrite(conn, kAuditLock));
-    LP_ASSIGN_OR_RETURN(
-        sql::ResultSet last,
-        conn.Query("SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1", {}));
-    entry.seq = last.rows.empty() ? 1 : last.rows[0].Int(0) + 1;
-    entry.prev_hash = last.rows.empty() ? std::string() : last.rows[0].Text(1);
-    entry.hash = hasher(entry);
-    LP_RETURN_IF_ERROR(conn.Query(
-        Q("INSERT INTO audit_log (", kAuditCols, ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)"),
-        {Int(entry.seq), Int(entry.at), Text(entry.actor), Text(entry.action), Text(entry.target),
-         Text(entry.detail), Text(entry.address), Blob(entry.prev_hash), Blob(entry.hash)}));
-    return entry;
-  });
+  if (entries.empty()) return entries;
+  const Millis now = NowMillis();
+  for (AuditEntry& e : entries) {
+    if (e.at == 0) e.at = now;
+  }
+  return TxValue<std::vector<AuditEntry>>(
+      true, [&](sql::Connection& conn) -> Result<std::vector<AuditEntry>> {
+        LP_RETURN_IF_ERROR(LockForWrite(conn, kAuditLock));
+        LP_ASSIGN_OR_RETURN(
+            sql::ResultSet last,
+            conn.Query("SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1", {}));
+        int64_t seq = last.rows.empty() ? 0 : last.rows[0].Int(0);
+        std::string prev = last.rows.empty() ? std::string() : last.rows[0].Text(1);
+        // The transaction may be retried: work on a copy each time.
+        std::vector<AuditEntry> out = entries;
+        for (AuditEntry& entry : out) {
+          entry.seq = ++seq;
+          entry.prev_hash = prev;
+          entry.hash = hasher(entry);
+          prev = entry.hash;
+          LP_RETURN_IF_ERROR(
+              conn.Query(Q("INSERT INTO audit_log (", kAuditCols,
+                           ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)"),
+                         {Int(entry.seq), Int(entry.at), Text(entry.actor), Text(entry.action),
+                          Text(entry.target), Text(entry.detail), Text(entry.address),
+                          Blob(entry.prev_hash), Blob(entry.hash)}));
+        }
+        return out;
+      });
 }
 
 Result<std::vector<AuditEntry>> SqlStore::ListAudit(int64_t from_seq, int64_t limit) {

@@ -71,6 +71,8 @@ class SqlStore final : public Store {
   Status ReplaceAllSecrets(const std::vector<VaultSecret>& secrets) override;
 
   Result<AuditEntry> AppendAudit(AuditEntry entry, const AuditHasher& hasher) override;
+  Result<std::vector<AuditEntry>> AppendAuditBatch(std::vector<AuditEntry> entries,
+                                                   const AuditHasher& hasher) override;
   Result<std::vector<AuditEntry>> ListAudit(int64_t from_seq, int64_t limit) override;
 
   Result<PolicyVersion> AddPolicyVersion(PolicyVersion version) override;

@@ -518,6 +518,25 @@ TEST_P(StoreContractTest, Audit) {
   EXPECT_EQ(store_->AppendAudit(e, nullptr).status().code(), StatusCode::kInvalidArgument);
 }
 
+TEST_P(StoreContractTest, AuditBatchContinuesTheChainInOrder) {
+  ASSERT_TRUE(store_->AppendAudit(AuditEntry{}, TestHash).ok());
+  std::vector<AuditEntry> batch(3);
+  for (int i = 0; i < 3; ++i) batch[i].action = "check_block_" + std::to_string(i);
+  auto appended = store_->AppendAuditBatch(batch, TestHash);
+  ASSERT_TRUE(appended.ok()) << appended.error();
+  ASSERT_EQ(appended->size(), 3u);
+  EXPECT_EQ((*appended)[0].seq, 2);
+  EXPECT_EQ((*appended)[2].seq, 4);
+  EXPECT_EQ((*appended)[1].prev_hash, (*appended)[0].hash);
+  ASSERT_TRUE(store_->AppendAudit(AuditEntry{}, TestHash).ok());
+  ExpectIntactChain(*store_, 5);
+  auto listed = store_->ListAudit(2, 3);
+  ASSERT_TRUE(listed.ok());
+  EXPECT_EQ((*listed)[2].action, "check_block_2");
+  EXPECT_TRUE(store_->AppendAuditBatch({}, TestHash)->empty());
+  EXPECT_EQ(store_->AppendAuditBatch(batch, nullptr).status().code(), StatusCode::kInvalidArgument);
+}
+
 TEST_P(StoreContractTest, ListAuditPagesOverGaps) {
   for (int i = 0; i < 6; ++i) ASSERT_TRUE(store_->AppendAudit(AuditEntry{}, TestHash).ok());
   // Tampering behind the store's back: trust's verifier must see the jump.

@@ -1,9 +1,17 @@
 #include "leitplanke/trust/password.h"
 
 #include <cctype>
+#include <condition_variable>
+#include <deque>
+#include <future>
 #include <mutex>
+#include <thread>
+#include <vector>
 
 #include <sodium.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 #include "leitplanke/base/check.h"
 #include "leitplanke/base/utf8.h"
@@ -67,7 +75,69 @@ bool NeedsRehash(std::string_view stored_hash, const PasswordHashOptions& option
   return crypto_pwhash_str_needs_rehash(hash.c_str(), options.ops_limit, options.mem_limit) != 0;
 }
 
+// Dedicated threads for argon2id at a lower priority. A job queue in front
+// of them bounds both the CPU and the memory that concurrent sign-ins take.
+class PasswordHasher::Lanes {
+ public:
+  Lanes(int count, int nice) {
+    for (int i = 0; i < count; ++i) {
+      threads_.emplace_back([this, nice] {
+        // Per-thread priority on Linux; failure only costs fairness.
+        (void)setpriority(PRIO_PROCESS, static_cast<id_t>(syscall(SYS_gettid)), nice);
+        Loop();
+      });
+    }
+  }
+  ~Lanes() {
+    {
+      std::lock_guard lock(mu_);
+      stopping_ = true;
+    }
+    cv_.notify_all();
+    for (std::thread& t : threads_) t.join();
+  }
+  void RunAndWait(const std::function<void()>& job) {
+    std::packaged_task<void()> task(job);
+    std::future<void> done = task.get_future();
+    {
+      std::lock_guard lock(mu_);
+      jobs_.push_back(std::move(task));
+    }
+    cv_.notify_one();
+    done.wait();
+  }
+
+ private:
+  void Loop() {
+    std::unique_lock lock(mu_);
+    for (;;) {
+      cv_.wait(lock, [this] { return stopping_ || !jobs_.empty(); });
+      if (jobs_.empty()) return;
+      std::packaged_task<void()> task = std::move(jobs_.front());
+      jobs_.pop_front();
+      lock.unlock();
+      task();
+      lock.lock();
+    }
+  }
+
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::deque<std::packaged_task<void()>> jobs_;  // guarded by mu_
+  bool stopping_ = false;                        // guarded by mu_
+  std::vector<std::thread> threads_;
+};
+
+void PasswordHasher::Run(const std::function<void()>& job) const {
+  if (lanes_ == nullptr) {
+    job();
+  } else {
+    lanes_->RunAndWait(job);
+  }
+}
+
 PasswordHasher::PasswordHasher(PasswordHashOptions options) : options_(options) {
+  if (options_.lanes > 0) lanes_ = std::make_shared<Lanes>(options_.lanes, options_.lane_nice);
   LP_CHECK(EnsureSodium().ok(), "libsodium must initialise");
   // The dummy hash has the real cost, so verifying against it takes as long
   // as verifying a real user's password.
@@ -84,16 +154,20 @@ PasswordHasher::PasswordHasher(PasswordHashOptions options) : options_(options) 
 }
 
 Result<std::string> PasswordHasher::Hash(std::string_view password) const {
-  return HashPassword(password, options_);
+  Result<std::string> result = Status::Internal("not run");
+  Run([&] { result = HashPassword(password, options_); });
+  return result;
 }
 
 bool PasswordHasher::Verify(std::string_view stored_hash, std::string_view password) const {
-  return VerifyPassword(stored_hash, password);
+  bool ok = false;
+  Run([&] { ok = VerifyPassword(stored_hash, password); });
+  return ok;
 }
 
 void PasswordHasher::DummyVerify(std::string_view password) const {
   // The result is meaningless; only the work matters.
-  (void)VerifyPassword(dummy_hash_, password);
+  Run([&] { (void)VerifyPassword(dummy_hash_, password); });
 }
 
 bool PasswordHasher::NeedsRehash(std::string_view stored_hash) const {

@@ -11,6 +11,8 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
+#include <memory>
 #include <string>
 #include <string_view>
 
@@ -30,6 +32,13 @@ Status EnsureSodium();
 struct PasswordHashOptions {
   uint64_t ops_limit = 2;
   size_t mem_limit = size_t{64} << 20;
+  // PasswordHasher runs argon2id on this many dedicated threads with a lower
+  // CPU priority (`lane_nice`), one hash per thread at a time: a burst of
+  // sign-ins queues there instead of starving the threads that serve other
+  // requests, and memory stays at lanes × mem_limit. 0 = on the caller's
+  // thread.
+  int lanes = 1;
+  int lane_nice = 10;
 };
 
 // Fast, insecure options for tests only.
@@ -64,8 +73,13 @@ class PasswordHasher {
   bool NeedsRehash(std::string_view stored_hash) const;
 
  private:
+  class Lanes;
+  // Runs `job` on a lane and waits for it (or runs it here without lanes).
+  void Run(const std::function<void()>& job) const;
+
   PasswordHashOptions options_;
   std::string dummy_hash_;
+  std::shared_ptr<Lanes> lanes_;
 };
 
 struct PasswordPolicy {

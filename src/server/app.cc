@@ -46,11 +46,13 @@ int Cores() {
 
 void AppContext::AuditLater(std::string actor, std::string action, std::string target,
                             std::string detail, std::string address) {
-  bool queued = background->Post(
-      [this, actor = std::move(actor), action = std::move(action), target = std::move(target),
-       detail = std::move(detail),
-       address = std::move(address)] { Audit(actor, action, target, detail, address); });
-  if (!queued) background_dropped->Inc();
+  store::AuditEntry e;
+  e.actor = std::move(actor);
+  e.action = std::move(action);
+  e.target = std::move(target);
+  e.detail = std::move(detail);
+  e.address = std::move(address);
+  audit_batch->Add(std::move(e));
 }
 
 void AppContext::Audit(std::string_view actor, std::string_view action, std::string_view target,
@@ -65,8 +67,9 @@ void AppContext::Audit(std::string_view actor, std::string_view action, std::str
 App::App(std::unique_ptr<AppContext> ctx) : ctx_(std::move(ctx)) {}
 
 App::~App() {
-  // Finish queued audit entries before the store goes away.
+  // Finish queued work and audit entries before the store goes away.
   if (ctx_ && ctx_->background) ctx_->background->Drain();
+  if (ctx_ && ctx_->audit_batch) ctx_->audit_batch->Flush();
 }
 
 Result<std::unique_ptr<AppContext>> OpenCore(const ServerConfig& config, const Clock& clock) {
@@ -106,11 +109,16 @@ Result<std::unique_ptr<App>> App::Open(const ServerConfig& config, const Clock& 
                                             {"action"});
   ctx->findings = &ctx->metrics->AddCounter(
       "leitplanke_findings_total", "Guard findings by category and action", {"category", "action"});
-  ctx->background_dropped = &ctx->metrics
-                                 ->AddCounter("leitplanke_background_dropped_total",
-                                              "Background tasks dropped because the queue was full")
-                                 .WithLabels(std::vector<std::string>{});
+  ctx->background_dropped =
+      &ctx->metrics
+           ->AddCounter("leitplanke_background_dropped_total",
+                        "Background tasks and audit entries dropped because their queue was full")
+           .WithLabels(std::vector<std::string>{});
+  ctx->audit_batch = std::make_unique<AuditBatcher>(*ctx->store, clock, ctx->background_dropped);
   AppContext* raw = ctx.get();
+  ctx->metrics->AddGaugeCallback(
+      "leitplanke_audit_queue_depth", "Audit entries waiting to be written",
+      [raw] { return static_cast<double>(raw->audit_batch->pending()); });
   ctx->metrics->AddGaugeCallback("leitplanke_background_queue_depth",
                                  "Tasks waiting in the background queue",
                                  [raw] { return static_cast<double>(raw->background->depth()); });

@@ -27,6 +27,7 @@
 #include "http/metrics.h"
 #include "http/router.h"
 #include "http/server.h"
+#include "server/audit_batcher.h"
 #include "server/background.h"
 #include "server/config.h"
 #include "server/policy_service.h"
@@ -49,6 +50,7 @@ struct AppContext {
   std::unique_ptr<http::EventHub> events;
   std::unique_ptr<BackgroundQueue> background;
   std::unique_ptr<PrincipalCache> principal_cache;
+  std::unique_ptr<AuditBatcher> audit_batch;  // entries from inline routes
 
   // Application metrics (owned by `metrics`).
   http::CounterFamily* verdicts = nullptr;      // leitplanke_verdicts_total{action}
@@ -60,7 +62,7 @@ struct AppContext {
   // logged; the change itself already happened.
   void Audit(std::string_view actor, std::string_view action, std::string_view target,
              std::string_view detail, std::string_view address);
-  // Appends to the audit log off the request path (inline routes).
+  // Appends to the audit log off the request path (inline routes), batched.
   void AuditLater(std::string actor, std::string action, std::string target, std::string detail,
                   std::string address);
 };

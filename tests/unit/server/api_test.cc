@@ -195,7 +195,7 @@ TEST_F(ApiTest, CheckReturnsTheVerdictAndCountsIt) {
   EXPECT_NE(metrics.body.find("http_request_duration_seconds_bucket"), std::string::npos);
 
   // Block verdicts are audited, without the text.
-  app_->context().background->Drain();
+  app_->context().audit_batch->Flush();
   HttpReply audit = admin.Call("GET", "/api/v1/audit?from=1&limit=100");
   ASSERT_EQ(audit.status, 200);
   EXPECT_NE(audit.body.find("check_block"), std::string::npos);
@@ -375,7 +375,7 @@ TEST_F(ApiTest, PolicyPacksUploadActivateAndRollBack) {
   r = admin.Call("POST", "/api/v1/check", json{{"text", "x"}, {"policy", "default@9"}}.dump());
   EXPECT_EQ(r.status, 404) << r.body;
 
-  app_->context().background->Drain();
+  app_->context().audit_batch->Flush();
   r = admin.Call("GET", "/api/v1/audit/verify");
   ASSERT_EQ(r.status, 200);
   EXPECT_TRUE(json::parse(r.body)["ok"].get<bool>()) << r.body;

@@ -1,5 +1,5 @@
-// SQLite connection: statements are prepared per call (preparing is cheap
-// next to the fsync of a commit) and finalised by an RAII guard.
+// SQLite connection: statements are prepared once per connection and kept
+// (the store uses a small fixed set); each use resets them afterwards.
 #include "store/sql/sqlite/sqlite_connection.h"
 
 #include <utility>
@@ -9,10 +9,16 @@
 namespace leitplanke::store::sql {
 namespace {
 
-struct StmtDeleter {
-  void operator()(sqlite3_stmt* s) const { sqlite3_finalize(s); }
+constexpr size_t kMaxCachedStatements = 256;
+
+// Returns a cached statement to its initial state on every path out of Query.
+struct StmtReset {
+  void operator()(sqlite3_stmt* s) const {
+    sqlite3_reset(s);
+    sqlite3_clear_bindings(s);
+  }
 };
-using StmtPtr = std::unique_ptr<sqlite3_stmt, StmtDeleter>;
+using StmtLease = std::unique_ptr<sqlite3_stmt, StmtReset>;
 
 Status MapError(sqlite3* db, int rc, std::string_view what) {
   int ext = db != nullptr ? sqlite3_extended_errcode(db) : rc;
@@ -77,7 +83,29 @@ Result<std::unique_ptr<SqliteConnection>> SqliteConnection::Open(const std::stri
   return conn;
 }
 
-SqliteConnection::~SqliteConnection() { sqlite3_close_v2(db_); }
+SqliteConnection::~SqliteConnection() {
+  FinalizeAll();
+  sqlite3_close_v2(db_);
+}
+
+void SqliteConnection::FinalizeAll() {
+  for (auto& [sql, stmt] : statements_) sqlite3_finalize(stmt);
+  statements_.clear();
+}
+
+Result<sqlite3_stmt*> SqliteConnection::Prepare(std::string_view sql) {
+  std::string key(sql);
+  if (auto it = statements_.find(key); it != statements_.end()) return it->second;
+  if (statements_.size() >= kMaxCachedStatements) FinalizeAll();
+  std::string text = RewritePlaceholders(sql);
+  sqlite3_stmt* raw = nullptr;
+  if (sqlite3_prepare_v3(db_, text.c_str(), static_cast<int>(text.size()),
+                         SQLITE_PREPARE_PERSISTENT, &raw, nullptr) != SQLITE_OK) {
+    return Error("SQLite prepare");
+  }
+  statements_.emplace(std::move(key), raw);
+  return raw;
+}
 
 Status SqliteConnection::Error(std::string_view what) const {
   return MapError(db_, sqlite3_errcode(db_), what);
@@ -92,13 +120,8 @@ Status SqliteConnection::Exec(const std::string& sql) {
 }
 
 Result<ResultSet> SqliteConnection::Query(std::string_view sql, const std::vector<Value>& params) {
-  std::string text = RewritePlaceholders(sql);
-  sqlite3_stmt* raw = nullptr;
-  if (sqlite3_prepare_v2(db_, text.c_str(), static_cast<int>(text.size()), &raw, nullptr) !=
-      SQLITE_OK) {
-    return Error("SQLite prepare");
-  }
-  StmtPtr stmt(raw);
+  LP_ASSIGN_OR_RETURN(sqlite3_stmt * raw, Prepare(sql));
+  StmtLease lease(raw);
   for (size_t i = 0; i < params.size(); ++i) {
     const Value& p = params[i];
     int idx = static_cast<int>(i + 1);

@@ -8,6 +8,7 @@
 
 #include <memory>
 #include <string>
+#include <unordered_map>
 
 #include "leitplanke/base/result.h"
 #include "leitplanke/base/status.h"
@@ -15,6 +16,7 @@
 #include "store/sql/connection.h"
 
 struct sqlite3;
+struct sqlite3_stmt;
 
 namespace leitplanke::store::sql {
 
@@ -41,8 +43,14 @@ class SqliteConnection final : public Connection {
  private:
   explicit SqliteConnection(sqlite3* db) : db_(db) {}
   Status Error(std::string_view what) const;
+  // The prepared statement for `sql` from the cache, or prepared now.
+  Result<sqlite3_stmt*> Prepare(std::string_view sql);
+  void FinalizeAll();
 
   sqlite3* db_;
+  // Prepared statements by their text: the store issues a small fixed set
+  // of statements, and preparing one costs more than running it.
+  std::unordered_map<std::string, sqlite3_stmt*> statements_;
 };
 
 // Copies database `from` into `to` page by page (sqlite3_backup_*).

@@ -1,8 +1,10 @@
 // The HTTP API end to end: a real App and Server on an ephemeral port with a
 // temporary SQLite database, driven over sockets.
+#include <atomic>
 #include <filesystem>
 #include <set>
 #include <sstream>
+#include <thread>
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
@@ -14,6 +16,7 @@
 #include "server/app.h"
 #include "server/openapi.h"
 #include "test_client.h"
+#include "unit/store/test_support.h"
 
 namespace leitplanke::server {
 namespace {
@@ -382,6 +385,120 @@ TEST_F(ApiTest, PolicyPacksUploadActivateAndRollBack) {
   r = admin.Call("GET", "/api/v1/audit?limit=1000");
   EXPECT_NE(r.body.find("policy_activate"), std::string::npos);
   EXPECT_NE(r.body.find("policy_rollback"), std::string::npos);
+}
+
+TEST_F(ApiTest, ActivationUnderLoadDropsNoRequest) {
+  Start();
+  Session admin = Admin();
+  auto pack = guard::ReadEmbeddedFile("default/pack.toml");
+  auto shipped_terms = guard::ReadEmbeddedFile("default/company/terms.txt");
+  ASSERT_TRUE(pack.ok() && shipped_terms.ok());
+  ASSERT_EQ(admin
+                .Call("POST", "/api/v1/policies/default/versions",
+                      json{{"files", {{"pack.toml", *pack}}}}.dump())
+                .status,
+            201);
+  ASSERT_EQ(admin
+                .Call("POST", "/api/v1/policies/default/versions",
+                      json{{"files",
+                            {{"pack.toml", *pack},
+                             {"company/terms.txt", *shipped_terms + "Projekt Zander\n"}}}}
+                          .dump())
+                .status,
+            201);
+  HttpReply t = admin.Call("POST", "/api/v1/auth/tokens",
+                           json{{"name", "load"}, {"scopes", {"check"}}}.dump());
+  ASSERT_EQ(t.status, 201);
+  Session token;
+  token.port = port_;
+  token.bearer = json::parse(t.body)["token"];
+
+  std::atomic<bool> stop{false};
+  std::atomic<int> ok{0}, bad{0};
+  std::vector<std::thread> clients;
+  for (int i = 0; i < 4; ++i) {
+    clients.emplace_back([&] {
+      const std::string body = json{{"text", "Bald kommt Projekt Zander!"}}.dump();
+      while (!stop.load()) {
+        HttpReply r = token.Call("POST", "/api/v1/check", body);
+        (r.status == 200 ? ok : bad)++;
+      }
+    });
+  }
+  for (int i = 0; i < 10; ++i) {
+    const std::string v = std::to_string(1 + i % 2);
+    EXPECT_EQ(admin.Call("POST", "/api/v1/policies/default/versions/" + v + "/activate").status,
+              200);
+  }
+  stop = true;
+  for (std::thread& c : clients) c.join();
+  EXPECT_EQ(bad.load(), 0);
+  EXPECT_GT(ok.load(), 20);
+  // The last activation (version 2) is what checks use now.
+  json v = json::parse(
+      token.Call("POST", "/api/v1/check", json{{"text", "Bald kommt Projekt Zander!"}}.dump())
+          .body);
+  EXPECT_EQ(v["policy_revision"], 2);
+  EXPECT_NE(v["action"], "allow");
+}
+
+// Several instances on one PostgreSQL database (scripts/with-postgres sets
+// LP_TEST_POSTGRES_URL; skipped without it).
+TEST(ApiPostgresTest, TwoInstancesShareUsersPoliciesAndTheAuditChain) {
+  store::testing::PgTestDatabase db;
+  if (!db.available()) GTEST_SKIP() << "LP_TEST_POSTGRES_URL not set";
+  ASSERT_TRUE(db.error().empty()) << db.error();
+  const std::string dir = TempDir();
+  std::filesystem::create_directories(dir);
+  ASSERT_TRUE(trust::GenerateMasterKeyFile(dir + "/shared.key").ok());
+  auto config_for = [&](const std::string& name) {
+    ServerConfig c;
+    c.data_dir = dir + "/" + name;
+    c.database = db.url();
+    c.master_key_file = dir + "/shared.key";
+    c.listen = "127.0.0.1:0";
+    c.access_log = false;
+    c.require_2fa_roles = {};
+    return c;
+  };
+  std::ostringstream first_out, second_out;
+  auto first = App::Open(config_for("a"), SystemClock::Default(), &first_out);
+  ASSERT_TRUE(first.ok()) << first.status();
+  auto second = App::Open(config_for("b"), SystemClock::Default(), &second_out);
+  ASSERT_TRUE(second.ok()) << second.status();
+  EXPECT_NE(first_out.str().find("password:"), std::string::npos);
+  EXPECT_EQ(second_out.str(), "");  // the admin exists once
+  EXPECT_EQ((*second)->context().store->backend(), "postgres");
+
+  // A version uploaded and activated through the first instance reaches the
+  // second on its next refresh.
+  AppContext& a = (*first)->context();
+  AppContext& b = (*second)->context();
+  auto pack = guard::ReadEmbeddedFile("default/pack.toml");
+  auto terms = guard::ReadEmbeddedFile("default/company/terms.txt");
+  ASSERT_TRUE(pack.ok() && terms.ok());
+  auto v = a.policies->Upload(
+      "default", {{"pack.toml", *pack}, {"company/terms.txt", *terms + "Projekt Zander\n"}}, "",
+      "test", nullptr);
+  ASSERT_TRUE(v.ok()) << v.status();
+  ASSERT_TRUE(a.policies->Activate(v->id).ok());
+  auto swapped = b.policies->Refresh();
+  ASSERT_TRUE(swapped.ok()) << swapped.status();
+  EXPECT_TRUE(*swapped);
+  auto verdict = b.policies->Check("Bald kommt Projekt Zander!", {});
+  ASSERT_TRUE(verdict.ok());
+  EXPECT_NE(verdict->action, guard::Action::kAllow);
+
+  // Both append to one chain.
+  ASSERT_TRUE(a.audit->Append("test", "from_a", "").ok());
+  ASSERT_TRUE(b.audit->Append("test", "from_b", "").ok());
+  auto report = b.audit->Verify();
+  ASSERT_TRUE(report.ok());
+  EXPECT_TRUE(report->ok) << report->message;
+  EXPECT_GE(report->entries_checked, 2);
+  first->reset();
+  second->reset();
+  std::filesystem::remove_all(dir);
 }
 
 TEST_F(ApiTest, OpenApiDocumentMatchesTheServedRoutes) {

@@ -49,6 +49,18 @@ class Writer {
   void Quoted(std::string_view s) {
     out_ += '"';
     for (size_t i = 0; i < s.size();) {
+      // Runs of printable ASCII other than '"' and '\\' go in one append.
+      size_t run = i;
+      while (run < s.size()) {
+        const unsigned char r = static_cast<unsigned char>(s[run]);
+        if (r < 0x20 || r >= 0x80 || r == '"' || r == '\\') break;
+        ++run;
+      }
+      if (run > i) {
+        out_.append(s.data() + i, run - i);
+        i = run;
+        continue;
+      }
       const unsigned char c = static_cast<unsigned char>(s[i]);
       if (c >= 0x80) {
         int len = 1;

@@ -37,7 +37,7 @@ struct PasswordHashOptions {
   // sign-ins queues there instead of starving the threads that serve other
   // requests, and memory stays at lanes × mem_limit. 0 = on the caller's
   // thread.
-  int lanes = 1;
+  int lanes = 2;
   int lane_nice = 10;
 };
 

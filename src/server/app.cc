@@ -119,6 +119,15 @@ Result<std::unique_ptr<App>> App::Open(const ServerConfig& config, const Clock& 
   ctx->metrics->AddGaugeCallback(
       "leitplanke_audit_queue_depth", "Audit entries waiting to be written",
       [raw] { return static_cast<double>(raw->audit_batch->pending()); });
+  // Database pool: connections open, idle, and callers waiting for one.
+  store::Store* st = ctx->store.get();
+  ctx->metrics->AddGaugeCallback("leitplanke_db_pool_open", "Database connections open",
+                                 [st] { return static_cast<double>(st->pool_stats().open); });
+  ctx->metrics->AddGaugeCallback("leitplanke_db_pool_idle", "Database connections idle",
+                                 [st] { return static_cast<double>(st->pool_stats().idle); });
+  ctx->metrics->AddGaugeCallback("leitplanke_db_pool_waiting",
+                                 "Requests waiting for a database connection",
+                                 [st] { return static_cast<double>(st->pool_stats().waiting); });
   ctx->metrics->AddGaugeCallback("leitplanke_background_queue_depth",
                                  "Tasks waiting in the background queue",
                                  [raw] { return static_cast<double>(raw->background->depth()); });

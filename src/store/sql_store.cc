@@ -284,6 +284,11 @@ Status SqlStore::LockForWrite(sql::Connection& conn, int64_t key) {
   return conn.Query("SELECT pg_advisory_xact_lock($1)", {Int(key)}).status();
 }
 
+PoolStats SqlStore::pool_stats() {
+  sql::Pool::Stats s = pool_->stats();
+  return {s.open, s.idle, s.waiting, s.max};
+}
+
 Status SqlStore::Ping() {
   return Tx(false, [](sql::Connection& conn) { return conn.Query("SELECT 1", {}).status(); });
 }

@@ -26,6 +26,7 @@ class SqlStore final : public Store {
 
   std::string_view backend() const override;
   int schema_version() const override { return schema_version_; }
+  PoolStats pool_stats() override;
   Status Ping() override;
 
   Result<User> CreateUser(User user) override;

@@ -26,6 +26,14 @@ namespace leitplanke::store {
 // Computes the chain hash of an audit entry whose seq and prev_hash are set.
 using AuditHasher = std::function<std::string(const AuditEntry&)>;
 
+// Connections of a store's pool, for the metrics endpoint.
+struct PoolStats {
+  size_t open = 0;  // idle + in use
+  size_t idle = 0;
+  size_t waiting = 0;  // callers waiting for a connection
+  size_t max = 0;
+};
+
 class Store {
  public:
   virtual ~Store() = default;
@@ -36,6 +44,7 @@ class Store {
   virtual int schema_version() const = 0;
   // A cheap round trip to the database, for /readyz.
   virtual Status Ping() = 0;
+  virtual PoolStats pool_stats() = 0;
 
   // --- users -------------------------------------------------------------
   // Sets user.id, created_at (if 0) and returns the stored user.

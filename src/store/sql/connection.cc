@@ -51,7 +51,9 @@ void Pool::Add(std::unique_ptr<Connection> conn) {
 
 Result<Pool::Lease> Pool::Acquire() {
   std::unique_lock<std::mutex> lock(mu_);
+  ++waiting_;
   cv_.wait(lock, [&] { return !idle_.empty() || open_ < max_size_; });
+  --waiting_;
   if (!idle_.empty()) {
     std::unique_ptr<Connection> conn = std::move(idle_.back());
     idle_.pop_back();
@@ -67,6 +69,11 @@ Result<Pool::Lease> Pool::Acquire() {
     return conn.error();
   }
   return Lease(this, std::move(*conn));
+}
+
+Pool::Stats Pool::stats() {
+  std::lock_guard<std::mutex> lock(mu_);
+  return {open_, idle_.size(), waiting_, max_size_};
 }
 
 void Pool::DropIdle() {

@@ -117,6 +117,14 @@ class Pool {
   // usually are too: the server restarted).
   void DropIdle();
 
+  struct Stats {
+    size_t open = 0;  // idle + leased
+    size_t idle = 0;
+    size_t waiting = 0;  // callers blocked in Acquire()
+    size_t max = 0;
+  };
+  Stats stats();
+
  private:
   void Release(std::unique_ptr<Connection> conn);
 
@@ -125,7 +133,8 @@ class Pool {
   std::mutex mu_;
   std::condition_variable cv_;
   std::vector<std::unique_ptr<Connection>> idle_;
-  size_t open_ = 0;  // idle + leased
+  size_t open_ = 0;     // idle + leased
+  size_t waiting_ = 0;  // blocked in Acquire()
 };
 
 // Rewrites $N placeholders to ?N outside string literals and quoted

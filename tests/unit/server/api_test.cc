@@ -196,6 +196,9 @@ TEST_F(ApiTest, CheckReturnsTheVerdictAndCountsIt) {
   EXPECT_NE(metrics.body.find("leitplanke_verdicts_total{action=\"block\"} 1"), std::string::npos)
       << metrics.body.substr(0, 2000);
   EXPECT_NE(metrics.body.find("http_request_duration_seconds_bucket"), std::string::npos);
+  EXPECT_NE(metrics.body.find("leitplanke_db_pool_open"), std::string::npos);
+  EXPECT_NE(metrics.body.find("leitplanke_findings_total{category=\"pii\",action=\"block\"} 1"),
+            std::string::npos);
 
   // Block verdicts are audited, without the text.
   app_->context().audit_batch->Flush();

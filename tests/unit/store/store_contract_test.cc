@@ -162,6 +162,11 @@ TEST_P(StoreContractTest, BackendVersionPing) {
   EXPECT_EQ(store_->backend(), GetParam());
   EXPECT_GE(store_->schema_version(), 1);
   EXPECT_TRUE(store_->Ping().ok());
+  PoolStats pool = store_->pool_stats();
+  EXPECT_GT(pool.max, 0u);
+  EXPECT_GE(pool.open, 1u);  // Ping used one and gave it back
+  EXPECT_EQ(pool.idle, pool.open);
+  EXPECT_EQ(pool.waiting, 0u);
 }
 
 TEST_P(StoreContractTest, Users) {

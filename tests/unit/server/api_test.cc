@@ -6,8 +6,12 @@
 #include <sstream>
 #include <thread>
 
+#include <arpa/inet.h>
 #include <gtest/gtest.h>
+#include <netinet/in.h>
 #include <nlohmann/json.hpp>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include "leitplanke/trust/permissions.h"
 #include "leitplanke/trust/totp.h"
@@ -502,6 +506,46 @@ TEST(ApiPostgresTest, TwoInstancesShareUsersPoliciesAndTheAuditChain) {
   first->reset();
   second->reset();
   std::filesystem::remove_all(dir);
+}
+
+TEST_F(ApiTest, LiveEventsAnnounceAPolicyActivation) {
+  Start();
+  Session admin = Admin();
+  auto pack = guard::ReadEmbeddedFile("default/pack.toml");
+  ASSERT_TRUE(pack.ok());
+  ASSERT_EQ(admin
+                .Call("POST", "/api/v1/policies/default/versions",
+                      json{{"files", {{"pack.toml", *pack}}}}.dump())
+                .status,
+            201);
+  // Subscribe over a raw socket: the stream stays open.
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(port_);
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ASSERT_EQ(::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
+  timeval timeout{5, 0};
+  ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
+  const std::string req = "GET /api/v1/events HTTP/1.1\r\nHost: x\r\nCookie: " + admin.cookie +
+                          "\r\nAccept: text/event-stream\r\n\r\n";
+  ASSERT_EQ(::send(fd, req.data(), req.size(), MSG_NOSIGNAL), static_cast<ssize_t>(req.size()));
+  std::string seen;
+  char buf[4096];
+  auto read_until = [&](const std::string& needle) {
+    while (seen.find(needle) == std::string::npos) {
+      ssize_t n = ::recv(fd, buf, sizeof buf, 0);
+      if (n <= 0) return false;
+      seen.append(buf, static_cast<size_t>(n));
+    }
+    return true;
+  };
+  ASSERT_TRUE(read_until("\r\n\r\n")) << seen;
+  EXPECT_NE(seen.find("text/event-stream"), std::string::npos) << seen;
+  EXPECT_EQ(admin.Call("POST", "/api/v1/policies/default/versions/1/activate").status, 200);
+  EXPECT_TRUE(read_until("\"version\":1")) << seen;
+  EXPECT_NE(seen.find("event: policy.activated"), std::string::npos) << seen;
+  ::close(fd);
 }
 
 TEST_F(ApiTest, OpenApiDocumentMatchesTheServedRoutes) {

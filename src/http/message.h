@@ -21,6 +21,7 @@
 #include <utility>
 #include <vector>
 
+#include "leitplanke/base/json_string.h"
 #include "leitplanke/base/status.h"
 
 namespace leitplanke::http {
@@ -118,9 +119,8 @@ std::string_view ErrorCodeFor(StatusCode code);
 // The reason phrase for an HTTP status ("Not Found"), "" if unknown.
 std::string_view ReasonPhrase(int status);
 
-// Appends `s` to `out` as a JSON string literal (with quotes). Invalid UTF-8
-// bytes are replaced by U+FFFD so the output is always valid JSON.
-void AppendJsonString(std::string& out, std::string_view s);
+// AppendJsonString: see leitplanke/base/json_string.h.
+using leitplanke::AppendJsonString;
 
 // Percent-decodes `in` (`plus_is_space` for query strings). nullopt on a
 // malformed escape.

@@ -8,7 +8,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "leitplanke/base/utf8.h"
+#include "leitplanke/base/json_string.h"
 
 namespace leitplanke::server {
 namespace {
@@ -46,70 +46,7 @@ class Writer {
   }
 
  private:
-  void Quoted(std::string_view s) {
-    out_ += '"';
-    for (size_t i = 0; i < s.size();) {
-      // Runs of printable ASCII other than '"' and '\\' go in one append.
-      size_t run = i;
-      while (run < s.size()) {
-        const unsigned char r = static_cast<unsigned char>(s[run]);
-        if (r < 0x20 || r >= 0x80 || r == '"' || r == '\\') break;
-        ++run;
-      }
-      if (run > i) {
-        out_.append(s.data() + i, run - i);
-        i = run;
-        continue;
-      }
-      const unsigned char c = static_cast<unsigned char>(s[i]);
-      if (c >= 0x80) {
-        int len = 1;
-        bool valid = false;
-        utf8::Decode(s, i, &len, &valid);
-        if (valid) {
-          out_.append(s.substr(i, static_cast<size_t>(len)));
-        } else {
-          out_ += "\xEF\xBF\xBD";  // U+FFFD, so the document stays valid JSON
-        }
-        i += static_cast<size_t>(len);
-        continue;
-      }
-      switch (c) {
-        case '"':
-          out_ += "\\\"";
-          break;
-        case '\\':
-          out_ += "\\\\";
-          break;
-        case '\n':
-          out_ += "\\n";
-          break;
-        case '\r':
-          out_ += "\\r";
-          break;
-        case '\t':
-          out_ += "\\t";
-          break;
-        case '\b':
-          out_ += "\\b";
-          break;
-        case '\f':
-          out_ += "\\f";
-          break;
-        default:
-          if (c < 0x20) {
-            static const char kHex[] = "0123456789abcdef";
-            out_ += "\\u00";
-            out_ += kHex[c >> 4];
-            out_ += kHex[c & 15];
-          } else {
-            out_ += static_cast<char>(c);
-          }
-      }
-      ++i;
-    }
-    out_ += '"';
-  }
+  void Quoted(std::string_view s) { AppendJsonString(out_, s); }
   void Separator() {
     if (after_key_) {
       after_key_ = false;

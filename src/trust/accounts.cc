@@ -3,6 +3,7 @@
 #include <cctype>
 #include <cstdio>
 
+#include "leitplanke/base/json_string.h"
 #include "leitplanke/base/utf8.h"
 
 #include "leitplanke/trust/tokens.h"
@@ -33,38 +34,6 @@ Status ValidateUsername(std::string_view name) {
     }
   }
   return Status::Ok();
-}
-
-std::string JsonString(std::string_view s) {
-  std::string out = "\"";
-  for (unsigned char c : s) {
-    switch (c) {
-      case '"':
-        out += "\\\"";
-        break;
-      case '\\':
-        out += "\\\\";
-        break;
-      case '\n':
-        out += "\\n";
-        break;
-      case '\r':
-        out += "\\r";
-        break;
-      case '\t':
-        out += "\\t";
-        break;
-      default:
-        if (c < 0x20) {
-          char buf[8];
-          std::snprintf(buf, sizeof buf, "\\u%04x", c);
-          out += buf;
-        } else {
-          out += static_cast<char>(c);
-        }
-    }
-  }
-  return out + "\"";
 }
 
 std::string JsonArray(const std::vector<std::string>& items) {

@@ -1,0 +1,127 @@
+// Channel: the contract every connector under src/channels/<name>/ fulfils.
+//
+// A connector turns a channel's wire format into desk messages and back. It
+// holds no routing or business logic: the desk decides which conversation a
+// message belongs to (from the thread keys the connector reports), who works
+// on it and whether a reply may leave (the guard checks the text Render()
+// returns, byte for byte, and Send() transmits exactly that text).
+//
+// Errors of Poll() and Send() tell the outbox what to do:
+//   Unavailable        transient (network, 5xx, timeout): retry with back-off
+//   ResourceExhausted  rate-limited by the channel: retry after retry_after_ms
+//   anything else      permanent (bad credentials, rejected payload): no retry
+//
+// Thread-safety: the desk calls one connector instance from one worker thread
+// at a time; connectors need no internal locking for Poll/Send. Render() is
+// const and may be called from any thread.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "leitplanke/base/result.h"
+#include "leitplanke/base/status.h"
+
+namespace leitplanke::desk {
+
+using Millis = int64_t;
+
+// Metadata of an attachment; the bytes stay with the channel (url) or are
+// dropped when they exceed the desk's size limit.
+struct Attachment {
+  std::string name;
+  std::string mime_type;
+  int64_t size = 0;  // bytes
+  std::string url;   // where the channel serves it, if anywhere
+};
+
+// One message as it arrived on a channel, already parsed.
+struct InboundMessage {
+  // Unique per channel account: e-mail Message-ID, Mastodon status id, widget
+  // message id. The desk drops a message whose external_id it already has, so
+  // polling the same item twice is harmless.
+  std::string external_id;
+  // The channel's own thread identity if it has one (Mastodon conversation
+  // id, widget session id); empty when the desk should thread by
+  // in_reply_to / references alone (e-mail).
+  std::string thread_key;
+  std::string in_reply_to;              // external_id of the parent message
+  std::vector<std::string> references;  // further ancestors, oldest first (e-mail References)
+  std::string author_handle;            // "alice@example.com", "@alice@social.example"
+  std::string author_name;              // display name, may be empty
+  std::string subject;                  // e-mail subject, else empty
+  std::string text;                     // plain text (HTML converted by the connector)
+  std::string html;                     // the HTML part, if the channel sent one
+  bool is_public = false;               // visible to everyone (a mention), not a DM or e-mail
+  std::string language;                 // BCP 47 hint from the channel, may be empty
+  std::vector<Attachment> attachments;
+  Millis sent_at = 0;  // the channel's timestamp, 0 if unknown
+};
+
+// A reply or new message the desk wants to send. `text` is what the agent
+// wrote; Render() turns it into the final wire text.
+struct OutboundMessage {
+  std::string idempotency_key;  // stable across retries; connectors that support it pass it on
+  std::string to_handle;        // recipient (author_handle of the customer)
+  std::string thread_key;       // the conversation's channel thread key, may be empty
+  std::string in_reply_to;      // external_id of the message answered, may be empty
+  std::vector<std::string> references;  // ancestors for e-mail threading
+  std::string subject;                  // e-mail only
+  std::string text;                     // the agent's text (before Render) or the wire text (Send)
+  bool is_public = false;               // answer in public (mention) or privately
+};
+
+struct SendReceipt {
+  std::string external_id;  // the channel's id of the sent message
+};
+
+struct PollResult {
+  std::vector<InboundMessage> messages;  // oldest first
+  // Opaque position to pass to the next Poll (Mastodon since_id, IMAP UID).
+  // The desk stores it only after every message of this result is stored,
+  // so a crash in between re-delivers instead of losing messages.
+  std::string cursor;
+};
+
+// Per-channel send budget; the outbox never exceeds it.
+struct RateLimit {
+  int max_sends = 0;     // 0 = unlimited
+  Millis window_ms = 0;  // per this window
+};
+
+// A configured channel instance, as the desk hands it to a factory. Secrets
+// are already read from the vault; a connector never logs them.
+struct ChannelConfig {
+  std::string name;                             // unique instance name, e.g. "support-mail"
+  std::string kind;                             // "demo", "webchat", "email", "mastodon"
+  std::map<std::string, std::string> settings;  // non-secret settings (URLs, mailbox)
+  std::map<std::string, std::string> secrets;   // passwords, access tokens
+};
+
+class Channel {
+ public:
+  virtual ~Channel() = default;
+
+  virtual std::string_view kind() const = 0;
+
+  // The exact text that Send() will transmit for `msg` (mentions prefixed,
+  // signature appended, characters escaped as the channel requires).
+  // InvalidArgument when it cannot be sent at all (e.g. over the length limit).
+  virtual Result<std::string> Render(const OutboundMessage& msg) const = 0;
+
+  // Fetches what arrived after `cursor` (empty: from now on, or whatever the
+  // connector considers the start). Channels that only receive pushes
+  // (webhooks, the website widget) return an empty result.
+  virtual Result<PollResult> Poll(std::string_view cursor) = 0;
+
+  // Transmits `msg`, whose text is the output of Render().
+  virtual Result<SendReceipt> Send(const OutboundMessage& msg) = 0;
+
+  virtual RateLimit rate_limit() const { return {}; }
+};
+
+}  // namespace leitplanke::desk

@@ -122,6 +122,11 @@ class Channel {
   virtual Result<SendReceipt> Send(const OutboundMessage& msg) = 0;
 
   virtual RateLimit rate_limit() const { return {}; }
+
+  // After Poll() or Send() failed with ResourceExhausted: how long the channel
+  // asked to wait (Retry-After, X-RateLimit-Reset), in ms; 0 = unknown, the
+  // outbox then uses its own back-off.
+  virtual Millis retry_after_ms() const { return 0; }
 };
 
 }  // namespace leitplanke::desk

@@ -1,0 +1,234 @@
+// Plain model types of the desk (the shared customer inbox) as stored. No
+// behaviour, no third-party headers. Times are ms since the Unix epoch (UTC).
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "leitplanke/store/model.h"
+
+namespace leitplanke::store {
+
+// A configured channel instance. Credentials live in the vault under
+// "channel/<name>/<key>", never here.
+struct ChannelRow {
+  int64_t id = 0;
+  std::string name;      // unique, e.g. "support-mail"
+  std::string kind;      // "demo", "webchat", "email", "mastodon", ...
+  int64_t team_id = 0;   // team whose inbox receives it; 0 = none yet
+  std::string settings;  // non-secret settings as a JSON object (opaque here)
+  bool paused = false;
+  std::string cursor;  // the connector's poll position
+  Millis last_poll_at = 0;
+  Millis last_ok_at = 0;
+  std::string last_error;
+  Millis last_error_at = 0;
+  Millis created_at = 0;
+  Millis updated_at = 0;
+};
+
+struct Contact {
+  int64_t id = 0;
+  std::string display_name;
+  std::string language;  // last seen, "de"/"en"/""
+  Millis created_at = 0;
+  Millis updated_at = 0;
+};
+
+struct ContactHandle {
+  int64_t contact_id = 0;
+  int64_t channel_id = 0;
+  std::string handle;  // e.g. "alice@example.com", "@alice@social.example"
+};
+
+enum class ConversationState : int { kNew = 0, kOpen = 1, kPendingCustomer = 2, kResolved = 3 };
+
+struct Conversation {
+  int64_t id = 0;
+  int64_t channel_id = 0;
+  int64_t contact_id = 0;
+  int64_t team_id = 0;
+  std::string thread_key;  // the channel's thread id, may be empty
+  std::string subject;
+  ConversationState state = ConversationState::kNew;
+  int32_t priority = 0;  // 0 normal, 1 high, 2 urgent
+  std::string language;
+  bool is_public = false;   // the customer wrote in public
+  int64_t assignee_id = 0;  // 0 = unassigned
+  Millis assigned_at = 0;
+  Millis waiting_since = 0;  // oldest unanswered inbound message, 0 if none
+  Millis first_inbound_at = 0;
+  Millis first_response_at = 0;
+  Millis resolved_at = 0;
+  Millis last_message_at = 0;
+  std::string last_preview;  // start of the newest message, for inbox lists
+  int64_t version = 0;       // +1 on every change; replies name the version they saw
+  std::vector<std::string> tags;
+  Millis sla_checked_at = 0;  // SLA alerts up to this instant have been emitted
+  Millis created_at = 0;
+  Millis updated_at = 0;
+};
+
+enum class MessageDirection : int { kInbound = 0, kOutbound = 1, kNote = 2 };
+enum class DeliveryState : int { kNone = 0, kQueued = 1, kSent = 2, kFailed = 3 };
+
+struct StoredAttachment {
+  std::string name;
+  std::string mime_type;
+  int64_t size = 0;
+  std::string url;
+};
+
+struct Message {
+  int64_t id = 0;
+  int64_t conversation_id = 0;
+  int64_t channel_id = 0;
+  MessageDirection direction = MessageDirection::kInbound;
+  std::string external_id;  // channel id; unique per channel when not empty
+  std::string in_reply_to;  // external id of the parent
+  std::string author;       // inbound: the customer's handle; else "user:<name>"
+  int64_t author_user_id = 0;
+  std::string subject;
+  std::string body;  // plain text (outbound: the exact wire text)
+  std::string html;
+  bool is_public = false;
+  std::string language;
+  DeliveryState delivery = DeliveryState::kNone;
+  std::string verdict;  // outbound: the guard's verdict as JSON (opaque here)
+  std::vector<StoredAttachment> attachments;
+  Millis sent_at = 0;  // channel timestamp (inbound) or send time (outbound)
+  Millis created_at = 0;
+};
+
+// What happened to a conversation, in order: the SLA clock and the history
+// view read it.
+enum class ConversationEventKind : int {
+  kInbound = 0,
+  kOutbound = 1,
+  kPendingCustomer = 2,
+  kOpen = 3,
+  kResolved = 4,
+  kReopened = 5,
+  kAssigned = 6,
+  kNote = 7,
+  kSlaWarning = 8,
+  kSlaBreach = 9,
+};
+
+struct ConversationEvent {
+  int64_t id = 0;
+  int64_t conversation_id = 0;
+  ConversationEventKind kind = ConversationEventKind::kInbound;
+  Millis at = 0;
+  std::string actor;   // "user:<name>", "customer", "system"
+  std::string detail;  // free text or JSON (opaque here)
+};
+
+// One inbound message to store, with what the desk decided about it.
+struct IngestItem {
+  int64_t channel_id = 0;
+  Message message;  // direction kInbound; conversation_id is ignored
+  std::string thread_key;
+  std::vector<std::string> references;  // ancestors' external ids, oldest first
+  std::string author_name;
+  Millis received_at = 0;
+};
+
+struct IngestOutcome {
+  int64_t conversation_id = 0;
+  int64_t message_id = 0;
+  bool duplicate = false;  // external id already stored: nothing changed
+  bool created = false;    // a new conversation
+  bool reopened = false;   // a resolved conversation came back
+};
+
+enum class OutboxState : int { kPending = 0, kSending = 1, kSent = 2, kFailed = 3 };
+
+struct OutboxItem {
+  int64_t id = 0;
+  int64_t message_id = 0;
+  int64_t channel_id = 0;
+  std::string idempotency_key;  // unique
+  std::string payload;          // the outbound message for the connector, JSON (opaque here)
+  OutboxState state = OutboxState::kPending;
+  int32_t attempts = 0;
+  Millis next_attempt_at = 0;
+  std::string last_error;
+  std::string external_id;
+  std::string claimed_by;  // instance id while sending
+  Millis claimed_until = 0;
+  Millis created_at = 0;
+  Millis updated_at = 0;
+};
+
+// A raw inbound payload that could not be parsed or stored.
+struct DeadLetter {
+  int64_t id = 0;
+  int64_t channel_id = 0;  // 0 when the channel is unknown
+  std::string source;      // "webchat", "email poll", ...
+  std::string payload;     // the raw bytes
+  std::string reason;
+  Millis created_at = 0;
+  Millis replayed_at = 0;
+};
+
+struct CannedReply {
+  int64_t id = 0;
+  int64_t team_id = 0;  // 0 = every team
+  std::string name;
+  std::string language;  // "de" or "en"
+  std::string body;      // may contain {{contact.name}}, {{agent.name}}, {{agent.signature}}
+  Millis created_at = 0;
+  Millis updated_at = 0;
+};
+
+// Per-agent desk state, the input of routing.
+struct AgentDeskState {
+  int64_t user_id = 0;
+  bool available = false;
+  Millis away_since = 0;
+  int32_t capacity = 0;  // 0 = team default
+  std::vector<std::string> languages;
+  std::vector<std::string> skills;
+  std::string signature;
+  Millis last_assigned_at = 0;
+  int32_t open_load = 0;  // computed by the store: open conversations assigned to the agent
+};
+
+// Desk settings of a team: routing and SLA targets.
+struct TeamDeskSettings {
+  int64_t team_id = 0;
+  std::string routing_mode = "manual";  // "manual", "round_robin", "least_loaded"
+  int32_t default_capacity = 0;
+  bool match_language = true;
+  bool language_fallback = true;
+  Millis away_grace_ms = 15 * 60 * 1000;
+  Millis sla_first_response_ms = 0;  // 0 = no target
+  Millis sla_next_response_ms = 0;
+  Millis sla_resolution_ms = 0;
+  std::string calendar;  // business hours, e.g. "Europe/Berlin;NW;mon-fri 08:00-18:00"
+  Millis updated_at = 0;
+};
+
+// Inbox list filter. Results are ordered newest activity first
+// (last_message_at DESC, id DESC) and paged by keyset: pass the last row's
+// (last_message_at, id) as `before_*`.
+struct InboxQuery {
+  int64_t team_id = 0;                    // 0 = every team
+  std::vector<ConversationState> states;  // empty = every state
+  int64_t assignee_id = -1;               // -1 any, 0 unassigned, else that user
+  int64_t channel_id = 0;                 // 0 = any
+  std::string tag;                        // empty = any
+  Millis before_last_message_at = 0;      // 0 = from the newest
+  int64_t before_id = 0;
+  int32_t limit = 50;
+};
+
+struct InboxRow {
+  Conversation conversation;
+  std::string contact_name;
+  std::string channel_kind;
+};
+
+}  // namespace leitplanke::store

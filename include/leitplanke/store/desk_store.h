@@ -1,0 +1,168 @@
+// DeskStore: persistent state of the shared customer inbox. Reached through
+// Store::desk(); shares the store's connection pool and guarantees (every
+// method is one transaction, thread-safe, blocking, same contract on SQLite
+// and PostgreSQL).
+//
+// The store holds no business rules: threading, routing and SLA decisions are
+// made in `desk`, which passes them in (e.g. the routing decision runs as a
+// callback inside the claiming transaction).
+#pragma once
+
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "leitplanke/base/result.h"
+#include "leitplanke/base/status.h"
+
+#include "leitplanke/store/desk_model.h"
+
+namespace leitplanke::store {
+
+struct Assignment {
+  int64_t conversation_id = 0;
+  int64_t user_id = 0;
+};
+
+// Decides assignments for a team inside the claiming transaction: gets the
+// team's settings, its agents (with open_load) and the claimed unassigned
+// conversations (oldest waiting first); returns who gets which. Conversations
+// it leaves out stay unassigned.
+using RoutingDecision = std::function<std::vector<Assignment>(
+    const TeamDeskSettings&, const std::vector<AgentDeskState>&, const std::vector<Conversation>&)>;
+
+class DeskStore {
+ public:
+  virtual ~DeskStore() = default;
+
+  // --- channels ------------------------------------------------------------
+  virtual Result<ChannelRow> CreateChannel(ChannelRow channel) = 0;   // AlreadyExists
+  virtual Result<ChannelRow> GetChannel(int64_t id) = 0;              // NotFound
+  virtual Result<ChannelRow> FindChannel(std::string_view name) = 0;  // NotFound
+  virtual Result<std::vector<ChannelRow>> ListChannels() = 0;         // by id
+  // Updates name-independent fields: kind stays, cursor and health stay.
+  virtual Status UpdateChannel(int64_t id, int64_t team_id, std::string_view settings,
+                               bool paused) = 0;
+  virtual Status DeleteChannel(int64_t id) = 0;  // FailedPrecondition while it has conversations
+  // Health after a poll or send: ok clears last_error.
+  virtual Status RecordChannelHealth(int64_t id, Millis at, bool ok, std::string_view error) = 0;
+
+  // --- inbound -------------------------------------------------------------
+  // Stores `items` in order, in one transaction, and then sets the channel's
+  // cursor to `cursor` (when not empty): a crash leaves either all of it or
+  // none, so the next poll re-delivers instead of losing messages.
+  // Per item: a message whose (channel, external_id) exists is a duplicate
+  // and changes nothing; otherwise the contact is found by (channel, handle)
+  // or created; the conversation is the one holding the in_reply_to or a
+  // referenced message, else the newest one with the same non-empty
+  // thread_key on the channel, else a new one on the channel's team. A new
+  // inbound message moves pending-customer or resolved (reopened) to open,
+  // sets waiting_since if unset and bumps the version.
+  virtual Result<std::vector<IngestOutcome>> Ingest(int64_t channel_id,
+                                                    const std::vector<IngestItem>& items,
+                                                    std::string_view cursor) = 0;
+
+  // --- conversations ---------------------------------------------------------
+  virtual Result<Conversation> GetConversation(int64_t id) = 0;  // NotFound
+  virtual Result<std::vector<InboxRow>> ListInbox(const InboxQuery& query) = 0;
+  // Messages oldest first, with attachments.
+  virtual Result<std::vector<Message>> ListMessages(int64_t conversation_id) = 0;
+  virtual Result<std::vector<ConversationEvent>> ListEvents(int64_t conversation_id) = 0;
+  virtual Result<Contact> GetContact(int64_t id) = 0;
+  virtual Result<std::vector<ContactHandle>> ListContactHandles(int64_t contact_id) = 0;
+
+  // Changes the state and records the event. `expected_version` (when >= 0)
+  // must match, else FailedPrecondition ("conversation changed").
+  virtual Result<Conversation> SetState(int64_t conversation_id, ConversationState state,
+                                        std::string_view actor, Millis at,
+                                        int64_t expected_version) = 0;
+  // Assigns (user_id 0: unassigns) and records the event.
+  virtual Result<Conversation> Assign(int64_t conversation_id, int64_t user_id,
+                                      std::string_view actor, Millis at) = 0;
+  virtual Result<Conversation> SetPriority(int64_t conversation_id, int32_t priority) = 0;
+  virtual Result<Conversation> SetTags(int64_t conversation_id,
+                                       const std::vector<std::string>& tags) = 0;
+  // Internal note: a message with direction kNote; bumps the version but
+  // does not touch SLA fields.
+  virtual Result<Message> AddNote(int64_t conversation_id, Message note) = 0;
+
+  // --- outbound ------------------------------------------------------------
+  // Stores the outbound `message` and its outbox item in one transaction,
+  // if the conversation's version still equals `expected_version`
+  // (FailedPrecondition otherwise: the agent must read the new messages
+  // first). Sets first_response_at if unset, clears waiting_since, moves the
+  // state to `next_state` (kOpen, kPendingCustomer or kResolved), records
+  // the event. AlreadyExists if the idempotency key was used: the reply was
+  // already accepted.
+  virtual Result<OutboxItem> EnqueueReply(int64_t conversation_id, Message message, OutboxItem item,
+                                          int64_t expected_version,
+                                          ConversationState next_state) = 0;
+  // Claims up to `limit` items that are due (pending with next_attempt_at <=
+  // now, or sending whose claim expired: its sender died) for `claimer`
+  // until now + lease_ms, oldest first. Concurrent claimers never get the
+  // same item (PostgreSQL: FOR UPDATE SKIP LOCKED).
+  virtual Result<std::vector<OutboxItem>> ClaimOutbox(std::string_view claimer, Millis now,
+                                                      Millis lease_ms, int32_t limit) = 0;
+  // The channel confirmed the send: item and message become sent.
+  virtual Status CompleteOutbox(int64_t item_id, std::string_view external_id, Millis at) = 0;
+  // A failed attempt: retry at `retry_at`, or when retry_at is 0 give up
+  // (item and message become failed).
+  virtual Status FailOutbox(int64_t item_id, std::string_view error, Millis retry_at,
+                            Millis at) = 0;
+  virtual Result<std::vector<OutboxItem>> ListOutbox(int64_t message_id) = 0;
+
+  // --- routing -------------------------------------------------------------
+  virtual Status PutTeamDeskSettings(const TeamDeskSettings& settings) = 0;
+  // Defaults (manual routing, no SLA) when none were stored.
+  virtual Result<TeamDeskSettings> GetTeamDeskSettings(int64_t team_id) = 0;
+  virtual Status PutAgentDeskState(const AgentDeskState& state) = 0;
+  // Members of the team with their desk state (defaults when none stored)
+  // and open_load filled in.
+  virtual Result<std::vector<AgentDeskState>> ListTeamAgents(int64_t team_id) = 0;
+  // Claims up to `limit` unassigned, not resolved conversations of the team
+  // (oldest waiting first, locked so that another instance skips them), runs
+  // `decide` and stores its assignments, all in one transaction. Returns the
+  // assignments made.
+  virtual Result<std::vector<Assignment>> RouteTeam(int64_t team_id, Millis now, int32_t limit,
+                                                    const RoutingDecision& decide) = 0;
+
+  // --- SLA -----------------------------------------------------------------
+  // Open (not resolved) conversations of the team with sla_checked_at <
+  // `checked_before`, oldest first: candidates for the SLA sweep.
+  virtual Result<std::vector<Conversation>> ListSlaCandidates(int64_t team_id,
+                                                              Millis checked_before,
+                                                              int32_t limit) = 0;
+  // Records alert events (kSlaWarning / kSlaBreach) and sets sla_checked_at.
+  virtual Status RecordSlaCheck(int64_t conversation_id, Millis checked_at,
+                                const std::vector<ConversationEvent>& alerts) = 0;
+
+  // --- dead letters ----------------------------------------------------------
+  virtual Result<DeadLetter> AddDeadLetter(DeadLetter letter) = 0;
+  virtual Result<std::vector<DeadLetter>> ListDeadLetters(bool include_replayed, int32_t limit) = 0;
+  virtual Result<DeadLetter> GetDeadLetter(int64_t id) = 0;
+  virtual Status MarkDeadLetterReplayed(int64_t id, Millis at) = 0;
+
+  // --- reports --------------------------------------------------------------
+  // Conversations of the team (0 = every team) whose first inbound message
+  // falls in [from, to), oldest first.
+  virtual Result<std::vector<Conversation>> ListConversationsBetween(int64_t team_id, Millis from,
+                                                                     Millis to) = 0;
+  struct VolumeRow {
+    int64_t channel_id = 0;
+    Millis hour = 0;  // start of the UTC hour
+    int64_t inbound = 0;
+    int64_t outbound = 0;
+  };
+  // Messages per channel and UTC hour in [from, to) for the team's
+  // conversations, ordered by channel and hour.
+  virtual Result<std::vector<VolumeRow>> MessageVolume(int64_t team_id, Millis from, Millis to) = 0;
+
+  // --- canned replies ------------------------------------------------------------
+  virtual Result<CannedReply> PutCannedReply(CannedReply reply) = 0;  // id 0: insert
+  virtual Result<std::vector<CannedReply>> ListCannedReplies(int64_t team_id) = 0;
+  virtual Status DeleteCannedReply(int64_t id) = 0;
+};
+
+}  // namespace leitplanke::store

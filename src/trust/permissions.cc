@@ -15,7 +15,7 @@ constexpr std::array<std::pair<Role, std::string_view>, 6> kRoles = {{
     {Role::kAdvocate, "advocate"},
 }};
 
-constexpr std::array<std::pair<Permission, std::string_view>, 10> kPermissions = {{
+constexpr std::array<std::pair<Permission, std::string_view>, 14> kPermissions = {{
     {Permission::kCheck, "check"},
     {Permission::kPolicyRead, "policy:read"},
     {Permission::kPolicyWrite, "policy:write"},
@@ -26,6 +26,10 @@ constexpr std::array<std::pair<Permission, std::string_view>, 10> kPermissions =
     {Permission::kAuditRead, "audit:read"},
     {Permission::kVaultWrite, "vault:write"},
     {Permission::kOwnAccount, "account"},
+    {Permission::kDeskRead, "desk:read"},
+    {Permission::kDeskReply, "desk:reply"},
+    {Permission::kDeskAdmin, "desk:admin"},
+    {Permission::kDeskReports, "desk:reports"},
 }};
 
 PermissionSet Of(std::initializer_list<Permission> ps) {
@@ -135,12 +139,13 @@ PermissionSet RolePermissions(Role role) {
       return PermissionSet::All();
     case Role::kCompliance:
       return Of({P::kCheck, P::kPolicyRead, P::kPolicyWrite, P::kAuditRead, P::kUsersRead,
-                 P::kTeamsRead});
+                 P::kTeamsRead, P::kDeskRead, P::kDeskReports});
     case Role::kApprover:
-      return Of({P::kCheck, P::kPolicyRead, P::kTeamsRead});
+      return Of({P::kCheck, P::kPolicyRead, P::kTeamsRead, P::kDeskRead, P::kDeskReports});
     case Role::kPublisher:
-    case Role::kAgent:
       return Of({P::kCheck, P::kPolicyRead});
+    case Role::kAgent:
+      return Of({P::kCheck, P::kPolicyRead, P::kDeskRead, P::kDeskReply});
     case Role::kAdvocate:
       return Of({P::kCheck});
   }

@@ -34,6 +34,10 @@ enum class Permission {
   kAuditRead,    // "audit:read"
   kVaultWrite,   // "vault:write": channel credentials
   kOwnAccount,   // "account": own profile, own tokens, own 2FA
+  kDeskRead,     // "desk:read": the inbox, conversations, canned replies
+  kDeskReply,    // "desk:reply": replies, notes, assignment and state changes
+  kDeskAdmin,    // "desk:admin": channels, routing and SLA settings, dead letters
+  kDeskReports,  // "desk:reports": team-level desk reports
 };
 
 std::string_view PermissionName(Permission p);
@@ -61,8 +65,10 @@ class PermissionSet {
 };
 
 // admin: everything; compliance: check, policy read/write, audit read, users
-// read, teams read; approver: check, policy read, teams read; publisher and
-// agent: check, policy read; advocate: check. Every role has kOwnAccount.
+// read, teams read, desk read and reports; approver: check, policy read,
+// teams read, desk read and reports; publisher: check, policy read; agent:
+// check, policy read, desk read and reply; advocate: check. Every role has
+// kOwnAccount.
 PermissionSet RolePermissions(Role role);
 PermissionSet PermissionsOf(const std::vector<Role>& roles);
 bool HasPermission(const std::vector<Role>& roles, Permission p);

@@ -46,10 +46,11 @@ TEST(PermissionsTest, RoleTable) {
       {Role::kAdmin, std::set<P>(AllPermissions().begin(), AllPermissions().end())},
       {Role::kCompliance,
        {P::kCheck, P::kPolicyRead, P::kPolicyWrite, P::kAuditRead, P::kUsersRead, P::kTeamsRead,
-        P::kOwnAccount}},
-      {Role::kApprover, {P::kCheck, P::kPolicyRead, P::kTeamsRead, P::kOwnAccount}},
+        P::kDeskRead, P::kDeskReports, P::kOwnAccount}},
+      {Role::kApprover,
+       {P::kCheck, P::kPolicyRead, P::kTeamsRead, P::kDeskRead, P::kDeskReports, P::kOwnAccount}},
       {Role::kPublisher, {P::kCheck, P::kPolicyRead, P::kOwnAccount}},
-      {Role::kAgent, {P::kCheck, P::kPolicyRead, P::kOwnAccount}},
+      {Role::kAgent, {P::kCheck, P::kPolicyRead, P::kDeskRead, P::kDeskReply, P::kOwnAccount}},
       {Role::kAdvocate, {P::kCheck, P::kOwnAccount}},
   };
   for (Role r : AllRoles()) {

@@ -67,6 +67,14 @@ class DeskStore {
   // --- conversations ---------------------------------------------------------
   virtual Result<Conversation> GetConversation(int64_t id) = 0;  // NotFound
   virtual Result<std::vector<InboxRow>> ListInbox(const InboxQuery& query) = 0;
+  // The newest conversation on the channel with this thread key (the
+  // website widget's session); NotFound when there is none.
+  virtual Result<Conversation> FindConversationByThread(int64_t channel_id,
+                                                        std::string_view thread_key) {
+    (void)channel_id;
+    (void)thread_key;
+    return Status::Unimplemented("FindConversationByThread");
+  }
   // Messages oldest first, with attachments.
   virtual Result<std::vector<Message>> ListMessages(int64_t conversation_id) = 0;
   virtual Result<std::vector<ConversationEvent>> ListEvents(int64_t conversation_id) = 0;

@@ -17,18 +17,20 @@ namespace {
 // UTF-8, lower case. A linear scan is fast enough for a few hundred words
 // per message.
 constexpr std::string_view kGerman[] = {
-    "aber",   "alle",   "alles",  "als",    "auch",   "auf",    "aus",   "bei",    "beim",  "bis",
-    "bitte",  "bisher", "da",     "dann",   "danke",  "das",    "dass",  "dein",   "dem",   "den",
-    "denn",   "der",    "des",    "dich",   "die",    "dies",   "diese", "dieser", "dir",   "doch",
-    "du",     "durch",  "ein",    "eine",   "einem",  "einen",  "einer", "es",     "etwas", "euch",
-    "euer",   "gerade", "gibt",   "habe",   "haben",  "hallo",  "heute", "hier",   "ich",   "ihm",
-    "ihn",    "ihnen",  "ihr",    "ihre",   "im",     "immer",  "ist",   "ja",     "jetzt", "kann",
-    "kein",   "keine",  "keinen", "leider", "mal",    "mehr",   "mein",  "meine",  "mich",  "mir",
-    "mit",    "muss",   "nach",   "nein",   "nicht",  "nichts", "noch",  "nun",    "nur",   "oder",
-    "ohne",   "schon",  "sehr",   "sein",   "seit",   "sich",   "sie",   "sind",   "soll",  "und",
-    "uns",    "unser",  "viel",   "vom",    "von",    "vor",    "warum", "weil",   "weiß",  "wenn",
-    "werden", "wie",    "wieder", "wir",    "wird",   "wo",     "zu",    "zum",    "zur",   "über",
-    "für",    "können", "wäre",   "würde",  "müssen", "hätte",  "schön",
+    "aber",   "alle",  "alles",  "als",    "auch",   "auf",   "aus",    "bei",   "beim",
+    "bis",    "bitte", "bisher", "da",     "dann",   "danke", "dank",   "guten", "vielen",
+    "das",    "dass",  "dein",   "dem",    "den",    "denn",  "der",    "des",   "dich",
+    "die",    "dies",  "diese",  "dieser", "dir",    "doch",  "du",     "durch", "ein",
+    "eine",   "einem", "einen",  "einer",  "es",     "etwas", "euch",   "euer",  "gerade",
+    "gibt",   "habe",  "haben",  "hallo",  "heute",  "hier",  "ich",    "ihm",   "ihn",
+    "ihnen",  "ihr",   "ihre",   "im",     "immer",  "ist",   "ja",     "jetzt", "kann",
+    "kein",   "keine", "keinen", "leider", "mal",    "mehr",  "mein",   "meine", "mich",
+    "mir",    "mit",   "muss",   "nach",   "nein",   "nicht", "nichts", "noch",  "nun",
+    "nur",    "oder",  "ohne",   "schon",  "sehr",   "sein",  "seit",   "sich",  "sie",
+    "sind",   "soll",  "und",    "uns",    "unser",  "viel",  "vom",    "von",   "vor",
+    "warum",  "weil",  "weiß",   "wenn",   "werden", "wie",   "wieder", "wir",   "wird",
+    "wo",     "zu",    "zum",    "zur",    "über",   "für",   "können", "wäre",  "würde",
+    "müssen", "hätte", "schön",
 };
 
 constexpr std::string_view kEnglish[] = {

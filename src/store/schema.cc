@@ -124,6 +124,182 @@ CREATE TABLE policy_versions (
   UNIQUE (name, version)
 );
 )sql"},
+    {2, R"sql(
+CREATE TABLE channels (
+  id {id},
+  name TEXT NOT NULL UNIQUE,
+  kind TEXT NOT NULL,
+  team_id BIGINT NOT NULL,
+  settings TEXT NOT NULL,
+  paused BIGINT NOT NULL,
+  poll_cursor TEXT NOT NULL,
+  last_poll_at BIGINT NOT NULL,
+  last_ok_at BIGINT NOT NULL,
+  last_error TEXT NOT NULL,
+  last_error_at BIGINT NOT NULL,
+  created_at BIGINT NOT NULL,
+  updated_at BIGINT NOT NULL
+);
+CREATE TABLE contacts (
+  id {id},
+  display_name TEXT NOT NULL,
+  language TEXT NOT NULL,
+  created_at BIGINT NOT NULL,
+  updated_at BIGINT NOT NULL
+);
+CREATE TABLE contact_handles (
+  channel_id BIGINT NOT NULL REFERENCES channels(id) ON DELETE CASCADE,
+  handle TEXT NOT NULL,
+  contact_id BIGINT NOT NULL REFERENCES contacts(id) ON DELETE CASCADE,
+  PRIMARY KEY (channel_id, handle)
+);
+CREATE INDEX contact_handles_contact ON contact_handles(contact_id);
+CREATE TABLE conversations (
+  id {id},
+  channel_id BIGINT NOT NULL REFERENCES channels(id),
+  contact_id BIGINT NOT NULL REFERENCES contacts(id),
+  team_id BIGINT NOT NULL,
+  thread_key TEXT NOT NULL,
+  subject TEXT NOT NULL,
+  state BIGINT NOT NULL,
+  priority BIGINT NOT NULL,
+  language TEXT NOT NULL,
+  is_public BIGINT NOT NULL,
+  assignee_id BIGINT NOT NULL,
+  assigned_at BIGINT NOT NULL,
+  waiting_since BIGINT NOT NULL,
+  first_inbound_at BIGINT NOT NULL,
+  first_response_at BIGINT NOT NULL,
+  resolved_at BIGINT NOT NULL,
+  last_message_at BIGINT NOT NULL,
+  last_preview TEXT NOT NULL,
+  version BIGINT NOT NULL,
+  sla_checked_at BIGINT NOT NULL,
+  created_at BIGINT NOT NULL,
+  updated_at BIGINT NOT NULL
+);
+CREATE INDEX conversations_team_state_recent
+  ON conversations(team_id, state, last_message_at, id);
+CREATE INDEX conversations_assignee_state_recent
+  ON conversations(assignee_id, state, last_message_at, id);
+CREATE INDEX conversations_team_recent ON conversations(team_id, last_message_at, id);
+CREATE INDEX conversations_recent ON conversations(last_message_at, id);
+CREATE INDEX conversations_channel_thread ON conversations(channel_id, thread_key, id);
+CREATE INDEX conversations_contact ON conversations(contact_id);
+CREATE INDEX conversations_first_inbound ON conversations(first_inbound_at, id);
+CREATE INDEX conversations_unassigned ON conversations(team_id, priority, waiting_since)
+  WHERE assignee_id = 0 AND state <> 3;
+CREATE INDEX conversations_sla ON conversations(team_id, sla_checked_at, id) WHERE state <> 3;
+CREATE TABLE conversation_tags (
+  conversation_id BIGINT NOT NULL REFERENCES conversations(id) ON DELETE CASCADE,
+  tag TEXT NOT NULL,
+  PRIMARY KEY (conversation_id, tag)
+);
+CREATE INDEX conversation_tags_tag ON conversation_tags(tag, conversation_id);
+CREATE TABLE messages (
+  id {id},
+  conversation_id BIGINT NOT NULL REFERENCES conversations(id) ON DELETE CASCADE,
+  channel_id BIGINT NOT NULL,
+  direction BIGINT NOT NULL,
+  external_id TEXT NOT NULL,
+  in_reply_to TEXT NOT NULL,
+  author TEXT NOT NULL,
+  author_user_id BIGINT NOT NULL,
+  subject TEXT NOT NULL,
+  body TEXT NOT NULL,
+  html TEXT NOT NULL,
+  is_public BIGINT NOT NULL,
+  language TEXT NOT NULL,
+  delivery BIGINT NOT NULL,
+  verdict TEXT NOT NULL,
+  sent_at BIGINT NOT NULL,
+  created_at BIGINT NOT NULL
+);
+CREATE UNIQUE INDEX messages_external ON messages(channel_id, external_id) WHERE external_id <> '';
+CREATE INDEX messages_in_reply_to ON messages(channel_id, in_reply_to) WHERE in_reply_to <> '';
+CREATE INDEX messages_conversation ON messages(conversation_id, id);
+CREATE INDEX messages_created ON messages(created_at);
+CREATE TABLE message_attachments (
+  message_id BIGINT NOT NULL REFERENCES messages(id) ON DELETE CASCADE,
+  ord BIGINT NOT NULL,
+  name TEXT NOT NULL,
+  mime_type TEXT NOT NULL,
+  size_bytes BIGINT NOT NULL,
+  url TEXT NOT NULL,
+  PRIMARY KEY (message_id, ord)
+);
+CREATE TABLE conversation_events (
+  id {id},
+  conversation_id BIGINT NOT NULL REFERENCES conversations(id) ON DELETE CASCADE,
+  kind BIGINT NOT NULL,
+  at BIGINT NOT NULL,
+  actor TEXT NOT NULL,
+  detail TEXT NOT NULL
+);
+CREATE INDEX conversation_events_conversation ON conversation_events(conversation_id, id);
+CREATE TABLE outbox (
+  id {id},
+  message_id BIGINT NOT NULL REFERENCES messages(id) ON DELETE CASCADE,
+  channel_id BIGINT NOT NULL,
+  idempotency_key TEXT NOT NULL UNIQUE,
+  payload TEXT NOT NULL,
+  state BIGINT NOT NULL,
+  attempts BIGINT NOT NULL,
+  next_attempt_at BIGINT NOT NULL,
+  last_error TEXT NOT NULL,
+  external_id TEXT NOT NULL,
+  claimed_by TEXT NOT NULL,
+  claimed_until BIGINT NOT NULL,
+  created_at BIGINT NOT NULL,
+  updated_at BIGINT NOT NULL
+);
+CREATE INDEX outbox_due ON outbox(state, next_attempt_at);
+CREATE INDEX outbox_lease ON outbox(state, claimed_until);
+CREATE INDEX outbox_message ON outbox(message_id);
+CREATE TABLE dead_letters (
+  id {id},
+  channel_id BIGINT NOT NULL,
+  source TEXT NOT NULL,
+  payload {blob} NOT NULL,
+  reason TEXT NOT NULL,
+  created_at BIGINT NOT NULL,
+  replayed_at BIGINT NOT NULL
+);
+CREATE INDEX dead_letters_open ON dead_letters(replayed_at, id);
+CREATE TABLE canned_replies (
+  id {id},
+  team_id BIGINT NOT NULL,
+  name TEXT NOT NULL,
+  language TEXT NOT NULL,
+  body TEXT NOT NULL,
+  created_at BIGINT NOT NULL,
+  updated_at BIGINT NOT NULL
+);
+CREATE INDEX canned_replies_team ON canned_replies(team_id);
+CREATE TABLE team_desk_settings (
+  team_id BIGINT PRIMARY KEY REFERENCES teams(id) ON DELETE CASCADE,
+  routing_mode TEXT NOT NULL,
+  default_capacity BIGINT NOT NULL,
+  match_language BIGINT NOT NULL,
+  language_fallback BIGINT NOT NULL,
+  away_grace_ms BIGINT NOT NULL,
+  sla_first_response_ms BIGINT NOT NULL,
+  sla_next_response_ms BIGINT NOT NULL,
+  sla_resolution_ms BIGINT NOT NULL,
+  calendar TEXT NOT NULL,
+  updated_at BIGINT NOT NULL
+);
+CREATE TABLE agent_desk_states (
+  user_id BIGINT PRIMARY KEY REFERENCES users(id) ON DELETE CASCADE,
+  available BIGINT NOT NULL,
+  away_since BIGINT NOT NULL,
+  capacity BIGINT NOT NULL,
+  languages TEXT NOT NULL,
+  skills TEXT NOT NULL,
+  signature TEXT NOT NULL,
+  last_assigned_at BIGINT NOT NULL
+);
+)sql"},
 };
 
 std::string ForDialect(std::string_view ddl, sql::Dialect dialect) {
@@ -302,6 +478,163 @@ const std::vector<TableSpec>& Tables() {
         {"active", T::kInt}},
        {"id"},
        "id"},
+      {"channels",
+       {{"id", T::kInt},
+        {"name", T::kText},
+        {"kind", T::kText},
+        {"team_id", T::kInt},
+        {"settings", T::kText},
+        {"paused", T::kInt},
+        {"poll_cursor", T::kText},
+        {"last_poll_at", T::kInt},
+        {"last_ok_at", T::kInt},
+        {"last_error", T::kText},
+        {"last_error_at", T::kInt},
+        {"created_at", T::kInt},
+        {"updated_at", T::kInt}},
+       {"id"},
+       "id"},
+      {"contacts",
+       {{"id", T::kInt},
+        {"display_name", T::kText},
+        {"language", T::kText},
+        {"created_at", T::kInt},
+        {"updated_at", T::kInt}},
+       {"id"},
+       "id"},
+      {"contact_handles",
+       {{"channel_id", T::kInt}, {"handle", T::kText}, {"contact_id", T::kInt}},
+       {"channel_id", "handle"},
+       ""},
+      {"conversations",
+       {{"id", T::kInt},
+        {"channel_id", T::kInt},
+        {"contact_id", T::kInt},
+        {"team_id", T::kInt},
+        {"thread_key", T::kText},
+        {"subject", T::kText},
+        {"state", T::kInt},
+        {"priority", T::kInt},
+        {"language", T::kText},
+        {"is_public", T::kInt},
+        {"assignee_id", T::kInt},
+        {"assigned_at", T::kInt},
+        {"waiting_since", T::kInt},
+        {"first_inbound_at", T::kInt},
+        {"first_response_at", T::kInt},
+        {"resolved_at", T::kInt},
+        {"last_message_at", T::kInt},
+        {"last_preview", T::kText},
+        {"version", T::kInt},
+        {"sla_checked_at", T::kInt},
+        {"created_at", T::kInt},
+        {"updated_at", T::kInt}},
+       {"id"},
+       "id"},
+      {"conversation_tags",
+       {{"conversation_id", T::kInt}, {"tag", T::kText}},
+       {"conversation_id", "tag"},
+       ""},
+      {"messages",
+       {{"id", T::kInt},
+        {"conversation_id", T::kInt},
+        {"channel_id", T::kInt},
+        {"direction", T::kInt},
+        {"external_id", T::kText},
+        {"in_reply_to", T::kText},
+        {"author", T::kText},
+        {"author_user_id", T::kInt},
+        {"subject", T::kText},
+        {"body", T::kText},
+        {"html", T::kText},
+        {"is_public", T::kInt},
+        {"language", T::kText},
+        {"delivery", T::kInt},
+        {"verdict", T::kText},
+        {"sent_at", T::kInt},
+        {"created_at", T::kInt}},
+       {"id"},
+       "id"},
+      {"message_attachments",
+       {{"message_id", T::kInt},
+        {"ord", T::kInt},
+        {"name", T::kText},
+        {"mime_type", T::kText},
+        {"size_bytes", T::kInt},
+        {"url", T::kText}},
+       {"message_id", "ord"},
+       ""},
+      {"conversation_events",
+       {{"id", T::kInt},
+        {"conversation_id", T::kInt},
+        {"kind", T::kInt},
+        {"at", T::kInt},
+        {"actor", T::kText},
+        {"detail", T::kText}},
+       {"id"},
+       "id"},
+      {"outbox",
+       {{"id", T::kInt},
+        {"message_id", T::kInt},
+        {"channel_id", T::kInt},
+        {"idempotency_key", T::kText},
+        {"payload", T::kText},
+        {"state", T::kInt},
+        {"attempts", T::kInt},
+        {"next_attempt_at", T::kInt},
+        {"last_error", T::kText},
+        {"external_id", T::kText},
+        {"claimed_by", T::kText},
+        {"claimed_until", T::kInt},
+        {"created_at", T::kInt},
+        {"updated_at", T::kInt}},
+       {"id"},
+       "id"},
+      {"dead_letters",
+       {{"id", T::kInt},
+        {"channel_id", T::kInt},
+        {"source", T::kText},
+        {"payload", T::kBlob},
+        {"reason", T::kText},
+        {"created_at", T::kInt},
+        {"replayed_at", T::kInt}},
+       {"id"},
+       "id"},
+      {"canned_replies",
+       {{"id", T::kInt},
+        {"team_id", T::kInt},
+        {"name", T::kText},
+        {"language", T::kText},
+        {"body", T::kText},
+        {"created_at", T::kInt},
+        {"updated_at", T::kInt}},
+       {"id"},
+       "id"},
+      {"team_desk_settings",
+       {{"team_id", T::kInt},
+        {"routing_mode", T::kText},
+        {"default_capacity", T::kInt},
+        {"match_language", T::kInt},
+        {"language_fallback", T::kInt},
+        {"away_grace_ms", T::kInt},
+        {"sla_first_response_ms", T::kInt},
+        {"sla_next_response_ms", T::kInt},
+        {"sla_resolution_ms", T::kInt},
+        {"calendar", T::kText},
+        {"updated_at", T::kInt}},
+       {"team_id"},
+       ""},
+      {"agent_desk_states",
+       {{"user_id", T::kInt},
+        {"available", T::kInt},
+        {"away_since", T::kInt},
+        {"capacity", T::kInt},
+        {"languages", T::kText},
+        {"skills", T::kText},
+        {"signature", T::kText},
+        {"last_assigned_at", T::kInt}},
+       {"user_id"},
+       ""},
   };
   return *kTables;
 }

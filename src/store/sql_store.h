@@ -10,6 +10,7 @@
 #include "leitplanke/store/store.h"
 
 #include "store/sql/connection.h"
+#include "store/sql_desk_store.h"
 
 namespace leitplanke::store {
 
@@ -22,12 +23,14 @@ class SqlStore final : public Store {
       : pool_(std::move(pool)),
         dialect_(dialect),
         schema_version_(schema_version),
-        sqlite_path_(std::move(sqlite_path)) {}
+        sqlite_path_(std::move(sqlite_path)),
+        desk_(*this, dialect) {}
 
   std::string_view backend() const override;
   int schema_version() const override { return schema_version_; }
   PoolStats pool_stats() override;
   Status Ping() override;
+  DeskStore& desk() override { return desk_; }
 
   Result<User> CreateUser(User user) override;
   Result<User> CreateFirstUser(User user) override;
@@ -87,6 +90,8 @@ class SqlStore final : public Store {
   Status Load(const std::function<bool(std::string& line)>& next_line) override;
 
  private:
+  friend class SqlDeskStore;  // shares the pool and the transaction helpers
+
   // Runs `fn` in one transaction on a pooled connection: commit if it
   // returns OK, roll back otherwise.
   Status Tx(bool write, const std::function<Status(sql::Connection&)>& fn);
@@ -115,6 +120,7 @@ class SqlStore final : public Store {
   const sql::Dialect dialect_;
   const int schema_version_;
   const std::string sqlite_path_;
+  SqlDeskStore desk_;
 };
 
 }  // namespace leitplanke::store

@@ -19,6 +19,7 @@
 #include "leitplanke/base/result.h"
 #include "leitplanke/base/status.h"
 
+#include "leitplanke/store/desk_store.h"
 #include "leitplanke/store/model.h"
 
 namespace leitplanke::store {
@@ -45,6 +46,10 @@ class Store {
   // A cheap round trip to the database, for /readyz.
   virtual Status Ping() = 0;
   virtual PoolStats pool_stats() = 0;
+
+  // The desk's tables (the shared inbox), over the same database and pool.
+  // Lives as long as the Store.
+  virtual DeskStore& desk() = 0;
 
   // --- users -------------------------------------------------------------
   // Sets user.id, created_at (if 0) and returns the stored user.

@@ -634,14 +634,14 @@ TEST_P(StoreContractTest, NewerSchemaIsRefused) {
   ASSERT_FALSE(refused.ok());
   EXPECT_EQ(refused.error().code(), StatusCode::kFailedPrecondition);
   EXPECT_NE(refused.error().message().find("999"), std::string::npos) << refused.error();
-  EXPECT_NE(refused.error().message().find("(1)"), std::string::npos) << refused.error();
+  EXPECT_NE(refused.error().message().find("(2)"), std::string::npos) << refused.error();
 }
 
 TEST_P(StoreContractTest, DumpLoadRoundTripAcrossBackends) {
   Populate(*store_);
   std::vector<std::string> dump = DumpLines(*store_);
   ASSERT_GT(dump.size(), 15u);
-  EXPECT_EQ(dump[0], "{\"dump\":\"leitplanke\",\"schema_version\":1}");
+  EXPECT_EQ(dump[0], "{\"dump\":\"leitplanke\",\"schema_version\":2}");
 
   std::vector<std::string> targets = {"sqlite"};
   if (!PostgresAdminUrl().empty()) targets.push_back("postgres");
@@ -674,7 +674,7 @@ TEST_P(StoreContractTest, LoadRefusesNonEmptyDatabase) {
 
 TEST_P(StoreContractTest, LoadReportsBadLineAndLoadsNothing) {
   std::vector<std::string> lines = {
-      "{\"dump\":\"leitplanke\",\"schema_version\":1}",
+      "{\"dump\":\"leitplanke\",\"schema_version\":2}",
       "",
       "{\"table\":\"teams\",\"row\":{\"id\":1,\"name\":\"care\",\"created_at\":5}}",
       "{\"table\":\"teams\",\"row\":{\"id\":2,\"name\":\"x\"",

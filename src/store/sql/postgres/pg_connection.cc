@@ -1,5 +1,6 @@
 // PostgreSQL connection over libpq. Every call is a synchronous round trip;
-// the pool above gives each thread its own connection.
+// the pool above gives each thread its own connection. Statements are
+// prepared on first use and kept for the life of the connection.
 #include "store/sql/postgres/pg_connection.h"
 
 #include <cstdlib>
@@ -18,6 +19,11 @@ constexpr Oid kInt8Oid = 20;
 constexpr Oid kInt2Oid = 21;
 constexpr Oid kInt4Oid = 23;
 constexpr Oid kTextOid = 25;
+
+// Prepared statements per connection before the cache is dropped and
+// started again (the store's fixed set stays far below it; a Load of a
+// dump adds one per table).
+constexpr size_t kMaxPreparedStatements = 512;
 
 struct ResultDeleter {
   void operator()(PGresult* r) const { PQclear(r); }
@@ -132,9 +138,17 @@ Result<ResultSet> PgConnection::Query(std::string_view sql, const std::vector<Va
         break;
     }
   }
-  std::string text(sql);
-  ResultPtr res(PQexecParams(conn_, text.c_str(), static_cast<int>(n), types.data(), values.data(),
-                             lengths.data(), formats.data(), /*resultFormat=*/0));
+  // The key includes the parameter types: a statement prepared with an
+  // integer parameter must not be reused for a NULL or a blob.
+  std::string key;
+  key.reserve(sql.size() + n + 1);
+  for (size_t i = 0; i < n; ++i) key += static_cast<char>('0' + static_cast<int>(params[i].kind));
+  key += '|';
+  key += sql;
+  LP_ASSIGN_OR_RETURN(std::string name,
+                      Prepare(key, std::string(sql), static_cast<int>(n), types.data()));
+  ResultPtr res(PQexecPrepared(conn_, name.c_str(), static_cast<int>(n), values.data(),
+                               lengths.data(), formats.data(), /*resultFormat=*/0));
   ExecStatusType st = res != nullptr ? PQresultStatus(res.get()) : PGRES_FATAL_ERROR;
   if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) {
     return MapError(conn_, res.get(), "PostgreSQL query");
@@ -178,6 +192,23 @@ Result<ResultSet> PgConnection::Query(std::string_view sql, const std::vector<Va
   const char* tuples = PQcmdTuples(res.get());
   if (tuples != nullptr && *tuples != '\0') out.affected = std::strtoll(tuples, nullptr, 10);
   return out;
+}
+
+Result<std::string> PgConnection::Prepare(const std::string& key, const std::string& sql, int n,
+                                          const Oid* types) {
+  if (auto it = statements_.find(key); it != statements_.end()) return it->second;
+  if (statements_.size() >= kMaxPreparedStatements &&
+      PQtransactionStatus(conn_) != PQTRANS_INERROR) {
+    ResultPtr res(PQexec(conn_, "DEALLOCATE ALL"));
+    if (res != nullptr && PQresultStatus(res.get()) == PGRES_COMMAND_OK) statements_.clear();
+  }
+  std::string name = "lp_" + std::to_string(next_statement_++);
+  ResultPtr res(PQprepare(conn_, name.c_str(), sql.c_str(), n, types));
+  if (res == nullptr || PQresultStatus(res.get()) != PGRES_COMMAND_OK) {
+    return MapError(conn_, res.get(), "PostgreSQL prepare");
+  }
+  statements_.emplace(key, name);
+  return name;
 }
 
 Status PgConnection::Begin(bool /*write*/) { return Exec("BEGIN"); }

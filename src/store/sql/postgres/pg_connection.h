@@ -1,13 +1,18 @@
 // PostgreSQL back end of the SQL layer (libpq C API).
 //
-// Parameters are sent with PQexecParams: integers and text in text format,
+// Statements are prepared once per connection (PQprepare, named by a
+// counter) and run with PQexecPrepared: the store issues a small fixed set of
+// statements, and parsing and planning them again on every call costs more
+// than a simple one takes to run. Parameters: integers and text in text format,
 // blobs in binary format (raw bytes, no escaping). Results come back in text
 // format; BYTEA columns are decoded from hex, integer columns parsed, so the
 // rows look the same as SQLite's.
 #pragma once
 
+#include <cstdint>
 #include <memory>
 #include <string>
+#include <unordered_map>
 
 #include "leitplanke/base/result.h"
 #include "leitplanke/base/status.h"
@@ -36,7 +41,14 @@ class PgConnection final : public Connection {
 
  private:
   explicit PgConnection(pg_conn* conn) : conn_(conn) {}
+  // The name of the prepared statement for `key` (the statement text and
+  // its parameter types), prepared now if needed.
+  Result<std::string> Prepare(const std::string& key, const std::string& sql, int n,
+                              const unsigned int* types);
+
   pg_conn* conn_;
+  std::unordered_map<std::string, std::string> statements_;
+  uint64_t next_statement_ = 0;
 };
 
 }  // namespace leitplanke::store::sql

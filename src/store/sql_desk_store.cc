@@ -1,0 +1,1625 @@
+// DeskStore over the SQL layer. Every method is one transaction from
+// SqlStore's pool. Where the back ends differ in locking:
+//  - PostgreSQL takes row locks (FOR UPDATE) before read-modify-write and
+//    FOR UPDATE SKIP LOCKED where several instances compete for work (outbox
+//    claims, routing); SQLite's BEGIN IMMEDIATE serialises writers already.
+//  - A failed statement aborts a PostgreSQL transaction, so uniqueness is
+//    checked by a SELECT first wherever a conflict is an expected outcome
+//    (duplicate messages, used idempotency keys).
+//
+// Lists of keys are sent as IN lists of a fixed width (padded by repeating
+// the first key), so the statement text stays the same and the prepared
+// statement is reused on both back ends.
+#include "store/sql_desk_store.h"
+
+#include <algorithm>
+#include <chrono>
+#include <map>
+#include <set>
+#include <unordered_map>
+#include <utility>
+
+#include "store/sql_store.h"
+
+namespace leitplanke::store {
+namespace {
+
+using sql::Blob;
+using sql::Bool;
+using sql::Int;
+using sql::Row;
+using sql::Text;
+using sql::Value;
+
+constexpr size_t kInWidth = 32;        // keys per IN list
+constexpr size_t kPreviewBytes = 140;  // last_preview length
+constexpr int32_t kMaxInboxPage = 500;
+
+Millis NowMillis() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+std::string Id(int64_t id) { return std::to_string(id); }
+
+// "$first, $first+1, ..." (count placeholders).
+std::string Placeholders(size_t first, size_t count) {
+  std::string out;
+  for (size_t i = 0; i < count; ++i) {
+    if (i > 0) out += ", ";
+    out += '$';
+    out += std::to_string(first + i);
+  }
+  return out;
+}
+
+// Runs `query(sql_in_list, params)` once per chunk of kInWidth keys; the
+// statement gets `prefix` params first, then the chunk padded to the width.
+template <class Fn>
+Status ForChunks(const std::vector<Value>& keys, const std::vector<Value>& prefix, Fn&& fn) {
+  const std::string in = "(" + Placeholders(prefix.size() + 1, kInWidth) + ")";
+  for (size_t start = 0; start < keys.size(); start += kInWidth) {
+    std::vector<Value> params = prefix;
+    for (size_t i = 0; i < kInWidth; ++i) {
+      size_t k = start + i;
+      params.push_back(k < keys.size() ? keys[k] : keys[start]);
+    }
+    LP_RETURN_IF_ERROR(fn(in, params));
+  }
+  return Status::Ok();
+}
+
+// The first ~140 bytes of `body` on one line, cut at a UTF-8 boundary.
+std::string Preview(std::string_view body) {
+  size_t start = body.find_first_not_of(" \t\r\n");
+  if (start == std::string_view::npos) return "";
+  body.remove_prefix(start);
+  size_t n = std::min(body.size(), kPreviewBytes);
+  if (n < body.size()) {
+    // Back up over continuation bytes (10xxxxxx) to the start of a character.
+    while (n > 0 && (static_cast<unsigned char>(body[n]) & 0xC0) == 0x80) --n;
+  }
+  std::string out(body.substr(0, n));
+  for (char& c : out) {
+    if (c == '\n' || c == '\r' || c == '\t') c = ' ';
+  }
+  return out;
+}
+
+Result<std::string> JoinList(const std::vector<std::string>& items, std::string_view what) {
+  std::string out;
+  for (const std::string& s : items) {
+    if (s.empty() || s.find(',') != std::string::npos) {
+      return Status::InvalidArgument(std::string(what) + " entry '" + s +
+                                     "' is empty or contains a comma");
+    }
+    if (!out.empty()) out += ',';
+    out += s;
+  }
+  return out;
+}
+
+std::vector<std::string> SplitList(const std::string& s) {
+  std::vector<std::string> out;
+  size_t start = 0;
+  while (start < s.size()) {
+    size_t end = s.find(',', start);
+    if (end == std::string::npos) end = s.size();
+    if (end > start) out.push_back(s.substr(start, end - start));
+    start = end + 1;
+  }
+  return out;
+}
+
+// --- row mapping ---------------------------------------------------------------
+
+constexpr const char* kChannelCols =
+    "id, name, kind, team_id, settings, paused, poll_cursor, last_poll_at, last_ok_at, "
+    "last_error, last_error_at, created_at, updated_at";
+
+ChannelRow ChannelFromRow(const Row& r) {
+  ChannelRow c;
+  c.id = r.Int(0);
+  c.name = r.Text(1);
+  c.kind = r.Text(2);
+  c.team_id = r.Int(3);
+  c.settings = r.Text(4);
+  c.paused = r.Bool(5);
+  c.cursor = r.Text(6);
+  c.last_poll_at = r.Int(7);
+  c.last_ok_at = r.Int(8);
+  c.last_error = r.Text(9);
+  c.last_error_at = r.Int(10);
+  c.created_at = r.Int(11);
+  c.updated_at = r.Int(12);
+  return c;
+}
+
+constexpr const char* kConvCols =
+    "c.id, c.channel_id, c.contact_id, c.team_id, c.thread_key, c.subject, c.state, c.priority, "
+    "c.language, c.is_public, c.assignee_id, c.assigned_at, c.waiting_since, c.first_inbound_at, "
+    "c.first_response_at, c.resolved_at, c.last_message_at, c.last_preview, c.version, "
+    "c.sla_checked_at, c.created_at, c.updated_at";
+constexpr size_t kConvColCount = 22;
+
+Conversation ConvFromRow(const Row& r) {
+  Conversation c;
+  c.id = r.Int(0);
+  c.channel_id = r.Int(1);
+  c.contact_id = r.Int(2);
+  c.team_id = r.Int(3);
+  c.thread_key = r.Text(4);
+  c.subject = r.Text(5);
+  c.state = static_cast<ConversationState>(r.Int(6));
+  c.priority = static_cast<int32_t>(r.Int(7));
+  c.language = r.Text(8);
+  c.is_public = r.Bool(9);
+  c.assignee_id = r.Int(10);
+  c.assigned_at = r.Int(11);
+  c.waiting_since = r.Int(12);
+  c.first_inbound_at = r.Int(13);
+  c.first_response_at = r.Int(14);
+  c.resolved_at = r.Int(15);
+  c.last_message_at = r.Int(16);
+  c.last_preview = r.Text(17);
+  c.version = r.Int(18);
+  c.sla_checked_at = r.Int(19);
+  c.created_at = r.Int(20);
+  c.updated_at = r.Int(21);
+  return c;
+}
+
+constexpr const char* kMessageCols =
+    "m.id, m.conversation_id, m.channel_id, m.direction, m.external_id, m.in_reply_to, m.author, "
+    "m.author_user_id, m.subject, m.body, m.html, m.is_public, m.language, m.delivery, m.verdict, "
+    "m.sent_at, m.created_at";
+
+Message MessageFromRow(const Row& r) {
+  Message m;
+  m.id = r.Int(0);
+  m.conversation_id = r.Int(1);
+  m.channel_id = r.Int(2);
+  m.direction = static_cast<MessageDirection>(r.Int(3));
+  m.external_id = r.Text(4);
+  m.in_reply_to = r.Text(5);
+  m.author = r.Text(6);
+  m.author_user_id = r.Int(7);
+  m.subject = r.Text(8);
+  m.body = r.Text(9);
+  m.html = r.Text(10);
+  m.is_public = r.Bool(11);
+  m.language = r.Text(12);
+  m.delivery = static_cast<DeliveryState>(r.Int(13));
+  m.verdict = r.Text(14);
+  m.sent_at = r.Int(15);
+  m.created_at = r.Int(16);
+  return m;
+}
+
+constexpr const char* kOutboxCols =
+    "id, message_id, channel_id, idempotency_key, payload, state, attempts, next_attempt_at, "
+    "last_error, external_id, claimed_by, claimed_until, created_at, updated_at";
+
+OutboxItem OutboxFromRow(const Row& r) {
+  OutboxItem o;
+  o.id = r.Int(0);
+  o.message_id = r.Int(1);
+  o.channel_id = r.Int(2);
+  o.idempotency_key = r.Text(3);
+  o.payload = r.Text(4);
+  o.state = static_cast<OutboxState>(r.Int(5));
+  o.attempts = static_cast<int32_t>(r.Int(6));
+  o.next_attempt_at = r.Int(7);
+  o.last_error = r.Text(8);
+  o.external_id = r.Text(9);
+  o.claimed_by = r.Text(10);
+  o.claimed_until = r.Int(11);
+  o.created_at = r.Int(12);
+  o.updated_at = r.Int(13);
+  return o;
+}
+
+constexpr const char* kDeadLetterCols =
+    "id, channel_id, source, payload, reason, created_at, replayed_at";
+
+DeadLetter DeadLetterFromRow(const Row& r) {
+  DeadLetter d;
+  d.id = r.Int(0);
+  d.channel_id = r.Int(1);
+  d.source = r.Text(2);
+  d.payload = r.Text(3);
+  d.reason = r.Text(4);
+  d.created_at = r.Int(5);
+  d.replayed_at = r.Int(6);
+  return d;
+}
+
+constexpr const char* kCannedCols = "id, team_id, name, language, body, created_at, updated_at";
+
+CannedReply CannedFromRow(const Row& r) {
+  CannedReply c;
+  c.id = r.Int(0);
+  c.team_id = r.Int(1);
+  c.name = r.Text(2);
+  c.language = r.Text(3);
+  c.body = r.Text(4);
+  c.created_at = r.Int(5);
+  c.updated_at = r.Int(6);
+  return c;
+}
+
+constexpr const char* kTeamSettingsCols =
+    "team_id, routing_mode, default_capacity, match_language, language_fallback, away_grace_ms, "
+    "sla_first_response_ms, sla_next_response_ms, sla_resolution_ms, calendar, updated_at";
+
+TeamDeskSettings TeamSettingsFromRow(const Row& r) {
+  TeamDeskSettings t;
+  t.team_id = r.Int(0);
+  t.routing_mode = r.Text(1);
+  t.default_capacity = static_cast<int32_t>(r.Int(2));
+  t.match_language = r.Bool(3);
+  t.language_fallback = r.Bool(4);
+  t.away_grace_ms = r.Int(5);
+  t.sla_first_response_ms = r.Int(6);
+  t.sla_next_response_ms = r.Int(7);
+  t.sla_resolution_ms = r.Int(8);
+  t.calendar = r.Text(9);
+  t.updated_at = r.Int(10);
+  return t;
+}
+
+// --- shared statements ------------------------------------------------------------
+
+Status ExpectOne(const sql::ResultSet& rs, std::string what) {
+  if (rs.affected == 0) return Status::NotFound(std::move(what));
+  return Status::Ok();
+}
+
+Status LoadTags(sql::Connection& conn, std::vector<Conversation*> convs) {
+  if (convs.empty()) return Status::Ok();
+  std::unordered_map<int64_t, Conversation*> by_id;
+  std::vector<Value> keys;
+  for (Conversation* c : convs) {
+    c->tags.clear();
+    if (by_id.emplace(c->id, c).second) keys.push_back(Int(c->id));
+  }
+  return ForChunks(keys, {}, [&](const std::string& in, const std::vector<Value>& params) {
+    LP_ASSIGN_OR_RETURN(sql::ResultSet rs,
+                        conn.Query("SELECT conversation_id, tag FROM conversation_tags WHERE "
+                                   "conversation_id IN " +
+                                       in + " ORDER BY conversation_id, tag",
+                                   params));
+    for (const Row& r : rs.rows) {
+      auto it = by_id.find(r.Int(0));
+      if (it != by_id.end()) it->second->tags.push_back(r.Text(1));
+    }
+    return Status::Ok();
+  });
+}
+
+Result<Conversation> SelectConversation(sql::Connection& conn, int64_t id, const char* lock) {
+  LP_ASSIGN_OR_RETURN(sql::ResultSet rs,
+                      conn.Query(std::string("SELECT ") + kConvCols +
+                                     " FROM conversations c WHERE c.id = $1" + lock,
+                                 {Int(id)}));
+  if (rs.rows.empty()) return Status::NotFound("no conversation with id " + Id(id));
+  Conversation c = ConvFromRow(rs.rows[0]);
+  LP_RETURN_IF_ERROR(LoadTags(conn, {&c}));
+  return c;
+}
+
+// Writes every mutable column of `c` (read-modify-write under the row lock).
+Status SaveConversation(sql::Connection& conn, const Conversation& c) {
+  return conn
+      .Query(
+          "UPDATE conversations SET contact_id = $2, team_id = $3, thread_key = $4, subject = $5, "
+          "state = $6, priority = $7, language = $8, is_public = $9, assignee_id = $10, "
+          "assigned_at = $11, waiting_since = $12, first_inbound_at = $13, first_response_at = "
+          "$14, resolved_at = $15, last_message_at = $16, last_preview = $17, version = $18, "
+          "sla_checked_at = $19, updated_at = $20 WHERE id = $1",
+          {Int(c.id),
+           Int(c.contact_id),
+           Int(c.team_id),
+           Text(c.thread_key),
+           Text(c.subject),
+           Int(static_cast<int>(c.state)),
+           Int(c.priority),
+           Text(c.language),
+           Bool(c.is_public),
+           Int(c.assignee_id),
+           Int(c.assigned_at),
+           Int(c.waiting_since),
+           Int(c.first_inbound_at),
+           Int(c.first_response_at),
+           Int(c.resolved_at),
+           Int(c.last_message_at),
+           Text(c.last_preview),
+           Int(c.version),
+           Int(c.sla_checked_at),
+           Int(c.updated_at)})
+      .status();
+}
+
+Result<int64_t> InsertConversation(sql::Connection& conn, const Conversation& c) {
+  LP_ASSIGN_OR_RETURN(
+      sql::ResultSet rs,
+      conn.Query(
+          "INSERT INTO conversations (channel_id, contact_id, team_id, thread_key, subject, "
+          "state, priority, language, is_public, assignee_id, assigned_at, waiting_since, "
+          "first_inbound_at, first_response_at, resolved_at, last_message_at, last_preview, "
+          "version, sla_checked_at, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, "
+          "$8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21) RETURNING id",
+          {Int(c.channel_id),       Int(c.contact_id),        Int(c.team_id),
+           Text(c.thread_key),      Text(c.subject),          Int(static_cast<int>(c.state)),
+           Int(c.priority),         Text(c.language),         Bool(c.is_public),
+           Int(c.assignee_id),      Int(c.assigned_at),       Int(c.waiting_since),
+           Int(c.first_inbound_at), Int(c.first_response_at), Int(c.resolved_at),
+           Int(c.last_message_at),  Text(c.last_preview),     Int(c.version),
+           Int(c.sla_checked_at),   Int(c.created_at),        Int(c.updated_at)}));
+  return rs.rows.at(0).Int(0);
+}
+
+Status InsertMessage(sql::Connection& conn, Message& m) {
+  LP_ASSIGN_OR_RETURN(
+      sql::ResultSet rs,
+      conn.Query(
+          "INSERT INTO messages (conversation_id, channel_id, direction, external_id, "
+          "in_reply_to, author, author_user_id, subject, body, html, is_public, language, "
+          "delivery, verdict, sent_at, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, "
+          "$8, $9, $10, $11, $12, $13, $14, $15, $16) RETURNING id",
+          {Int(m.conversation_id), Int(m.channel_id), Int(static_cast<int>(m.direction)),
+           Text(m.external_id), Text(m.in_reply_to), Text(m.author), Int(m.author_user_id),
+           Text(m.subject), Text(m.body), Text(m.html), Bool(m.is_public), Text(m.language),
+           Int(static_cast<int>(m.delivery)), Text(m.verdict), Int(m.sent_at), Int(m.created_at)}));
+  m.id = rs.rows.at(0).Int(0);
+  int64_t ord = 0;
+  for (const StoredAttachment& a : m.attachments) {
+    LP_RETURN_IF_ERROR(conn.Query(
+        "INSERT INTO message_attachments (message_id, ord, name, mime_type, size_bytes, url) "
+        "VALUES ($1, $2, $3, $4, $5, $6)",
+        {Int(m.id), Int(ord++), Text(a.name), Text(a.mime_type), Int(a.size), Text(a.url)}));
+  }
+  return Status::Ok();
+}
+
+Status InsertEvent(sql::Connection& conn, int64_t conversation_id, ConversationEventKind kind,
+                   Millis at, std::string_view actor, std::string_view detail) {
+  return conn
+      .Query(
+          "INSERT INTO conversation_events (conversation_id, kind, at, actor, detail) VALUES "
+          "($1, $2, $3, $4, $5)",
+          {Int(conversation_id), Int(static_cast<int>(kind)), Int(at), Text(actor), Text(detail)})
+      .status();
+}
+
+ConversationEventKind EventForState(ConversationState s) {
+  switch (s) {
+    case ConversationState::kPendingCustomer:
+      return ConversationEventKind::kPendingCustomer;
+    case ConversationState::kResolved:
+      return ConversationEventKind::kResolved;
+    case ConversationState::kNew:
+    case ConversationState::kOpen:
+      break;
+  }
+  return ConversationEventKind::kOpen;
+}
+
+bool ValidState(ConversationState s) {
+  int v = static_cast<int>(s);
+  return v >= 0 && v <= 3;
+}
+
+// Moves `c` to `state` at `at` (resolved_at follows the state).
+void ApplyState(Conversation& c, ConversationState state, Millis at) {
+  c.state = state;
+  c.resolved_at = state == ConversationState::kResolved ? at : 0;
+}
+
+Result<TeamDeskSettings> SelectTeamSettings(sql::Connection& conn, int64_t team_id) {
+  LP_ASSIGN_OR_RETURN(sql::ResultSet rs,
+                      conn.Query(std::string("SELECT ") + kTeamSettingsCols +
+                                     " FROM team_desk_settings WHERE team_id = $1",
+                                 {Int(team_id)}));
+  if (rs.rows.empty()) {
+    TeamDeskSettings defaults;
+    defaults.team_id = team_id;
+    return defaults;
+  }
+  return TeamSettingsFromRow(rs.rows[0]);
+}
+
+Result<std::vector<AgentDeskState>> SelectTeamAgents(sql::Connection& conn, int64_t team_id) {
+  LP_ASSIGN_OR_RETURN(sql::ResultSet team,
+                      conn.Query("SELECT id FROM teams WHERE id = $1", {Int(team_id)}));
+  if (team.rows.empty()) return Status::NotFound("no team with id " + Id(team_id));
+  // open_load: conversations assigned to the agent in any team that are not
+  // resolved (served by conversations_assignee_state_recent).
+  LP_ASSIGN_OR_RETURN(
+      sql::ResultSet rs,
+      conn.Query("SELECT m.user_id, a.available, a.away_since, a.capacity, a.languages, a.skills, "
+                 "a.signature, a.last_assigned_at, (SELECT COUNT(*) FROM conversations c WHERE "
+                 "c.assignee_id = m.user_id AND c.state IN (0, 1, 2)) FROM team_members m LEFT "
+                 "JOIN agent_desk_states a ON a.user_id = m.user_id WHERE m.team_id = $1 ORDER BY "
+                 "m.user_id",
+                 {Int(team_id)}));
+  std::vector<AgentDeskState> out;
+  out.reserve(rs.rows.size());
+  for (const Row& r : rs.rows) {
+    AgentDeskState a;
+    a.user_id = r.Int(0);
+    a.available = r.Bool(1);
+    a.away_since = r.Int(2);
+    a.capacity = static_cast<int32_t>(r.Int(3));
+    a.languages = SplitList(r.Text(4));
+    a.skills = SplitList(r.Text(5));
+    a.signature = r.Text(6);
+    a.last_assigned_at = r.Int(7);
+    a.open_load = static_cast<int32_t>(r.Int(8));
+    out.push_back(std::move(a));
+  }
+  return out;
+}
+
+}  // namespace
+
+const char* SqlDeskStore::ForUpdate() const {
+  return dialect_ == sql::Dialect::kPostgres ? " FOR UPDATE" : "";
+}
+
+const char* SqlDeskStore::SkipLocked() const {
+  return dialect_ == sql::Dialect::kPostgres ? " FOR UPDATE SKIP LOCKED" : "";
+}
+
+// --- channels -------------------------------------------------------------------------
+
+Result<ChannelRow> SqlDeskStore::CreateChannel(ChannelRow ch) {
+  if (ch.name.empty()) return Status::InvalidArgument("channel name must not be empty");
+  if (ch.kind.empty()) return Status::InvalidArgument("channel '" + ch.name + "' has no kind");
+  if (ch.settings.empty()) ch.settings = "{}";
+  if (ch.created_at == 0) ch.created_at = NowMillis();
+  if (ch.updated_at == 0) ch.updated_at = ch.created_at;
+  return store_.TxValue<ChannelRow>(true, [&](sql::Connection& conn) -> Result<ChannelRow> {
+    LP_ASSIGN_OR_RETURN(sql::ResultSet existing,
+                        conn.Query("SELECT id FROM channels WHERE name = $1", {Text(ch.name)}));
+    if (!existing.rows.empty()) {
+      return Status::AlreadyExists("channel '" + ch.name + "' exists already");
+    }
+    LP_ASSIGN_OR_RETURN(
+        sql::ResultSet rs,
+        conn.Query(
+            "INSERT INTO channels (name, kind, team_id, settings, paused, poll_cursor, "
+            "last_poll_at, last_ok_at, last_error, last_error_at, created_at, updated_at) "
+            "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING id",
+            {Text(ch.name), Text(ch.kind), Int(ch.team_id), Text(ch.settings), Bool(ch.paused),
+             Text(ch.cursor), Int(ch.last_poll_at), Int(ch.last_ok_at), Text(ch.last_error),
+             Int(ch.last_error_at), Int(ch.created_at), Int(ch.updated_at)}));
+    ch.id = rs.rows.at(0).Int(0);
+    return ch;
+  });
+}
+
+Result<ChannelRow> SqlDeskStore::GetChannel(int64_t id) {
+  return store_.TxValue<ChannelRow>(false, [&](sql::Connection& conn) -> Result<ChannelRow> {
+    LP_ASSIGN_OR_RETURN(sql::ResultSet rs, conn.Query(std::string("SELECT ") + kChannelCols +
+                                                          " FROM channels WHERE id = $1",
+                                                      {Int(id)}));
+    if (rs.rows.empty()) return Status::NotFound("no channel with id " + Id(id));
+    return ChannelFromRow(rs.rows[0]);
+  });
+}
+
+Result<ChannelRow> SqlDeskStore::FindChannel(std::string_view name) {
+  return store_.TxValue<ChannelRow>(false, [&](sql::Connection& conn) -> Result<ChannelRow> {
+    LP_ASSIGN_OR_RETURN(sql::ResultSet rs, conn.Query(std::string("SELECT ") + kChannelCols +
+                                                          " FROM channels WHERE name = $1",
+                                                      {Text(name)}));
+    if (rs.rows.empty()) return Status::NotFound("no channel named '" + std::string(name) + "'");
+    return ChannelFromRow(rs.rows[0]);
+  });
+}
+
+Result<std::vector<ChannelRow>> SqlDeskStore::ListChannels() {
+  return store_.TxValue<std::vector<ChannelRow>>(
+      false, [&](sql::Connection& conn) -> Result<std::vector<ChannelRow>> {
+        LP_ASSIGN_OR_RETURN(
+            sql::ResultSet rs,
+            conn.Query(std::string("SELECT ") + kChannelCols + " FROM channels ORDER BY id", {}));
+        std::vector<ChannelRow> out;
+        for (const Row& r : rs.rows) out.push_back(ChannelFromRow(r));
+        return out;
+      });
+}
+
+Status SqlDeskStore::UpdateChannel(int64_t id, int64_t team_id, std::string_view settings,
+                                   bool paused) {
+  const Millis now = NowMillis();
+  return store_.Tx(true, [&](sql::Connection& conn) -> Status {
+    LP_ASSIGN_OR_RETURN(sql::ResultSet rs,
+                        conn.Query("UPDATE channels SET team_id = $2, settings = $3, paused = $4, "
+                                   "updated_at = $5 WHERE id = $1",
+                                   {Int(id), Int(team_id),
+                                    Text(settings.empty() ? std::string_view("{}") : settings),
+                                    Bool(paused), Int(now)}));
+    return ExpectOne(rs, "no channel with id " + Id(id));
+  });
+}
+
+Status SqlDeskStore::DeleteChannel(int64_t id) {
+  return store_.Tx(true, [&](sql::Connection& conn) -> Status {
+    LP_ASSIGN_OR_RETURN(
+        sql::ResultSet used,
+        conn.Query("SELECT id FROM conversations WHERE channel_id = $1 LIMIT 1", {Int(id)}));
+    if (!used.rows.empty()) {
+      return Status::FailedPrecondition("channel " + Id(id) +
+                                        " still has conversations; pause it instead");
+    }
+    LP_ASSIGN_OR_RETURN(sql::ResultSet rs,
+                        conn.Query("DELETE FROM channels WHERE id = $1", {Int(id)}));
+    return ExpectOne(rs, "no channel with id " + Id(id));
+  });
+}
+
+Status SqlDeskStore::RecordChannelHealth(int64_t id, Millis at, bool ok, std::string_view error) {
+  return store_.Tx(true, [&](sql::Connection& conn) -> Status {
+    Result<sql::ResultSet> rs =
+        ok ? conn.Query(
+                 "UPDATE channels SET last_poll_at = $2, last_ok_at = $2, last_error = '' "
+                 "WHERE id = $1",
+                 {Int(id), Int(at)})
+           : conn.Query(
+                 "UPDATE channels SET last_poll_at = $2, last_error = $3, last_error_at = "
+                 "$2 WHERE id = $1",
+                 {Int(id), Int(at), Text(error)});
+    if (!rs.ok()) return rs.error();
+    return ExpectOne(*rs, "no channel with id " + Id(id));
+  });
+}
+
+// --- inbound --------------------------------------------------------------------------
+
+namespace {
+
+struct ContactInfo {
+  int64_t id = 0;
+  std::string display_name;
+  std::string language;
+  bool dirty = false;
+};
+
+struct KnownMessage {
+  int64_t id = 0;
+  int64_t conversation_id = 0;
+};
+
+}  // namespace
+
+Result<std::vector<IngestOutcome>> SqlDeskStore::Ingest(int64_t channel_id,
+                                                        const std::vector<IngestItem>& items,
+                                                        std::string_view cursor) {
+  const Millis now = NowMillis();
+  return store_.TxValue<std::vector<IngestOutcome>>(
+      true, [&](sql::Connection& conn) -> Result<std::vector<IngestOutcome>> {
+        // The channel row lock serialises ingests of one channel across
+        // instances (PostgreSQL), so two pollers never race on the same
+        // external ids, handles or thread keys.
+        LP_ASSIGN_OR_RETURN(
+            sql::ResultSet ch,
+            conn.Query(std::string("SELECT team_id FROM channels WHERE id = $1") + ForUpdate(),
+                       {Int(channel_id)}));
+        if (ch.rows.empty()) return Status::NotFound("no channel with id " + Id(channel_id));
+        const int64_t team_id = ch.rows[0].Int(0);
+        const Value channel = Int(channel_id);
+
+        // Prefetch in a few statements what the items refer to: stored
+        // messages (duplicates, parents), contacts by handle, threads.
+        std::vector<Value> ext_keys, handle_keys, thread_keys;
+        {
+          std::set<std::string> ext, handles, threads;
+          for (const IngestItem& item : items) {
+            const Message& m = item.message;
+            if (!m.external_id.empty()) ext.insert(m.external_id);
+            if (!m.in_reply_to.empty()) ext.insert(m.in_reply_to);
+            for (const std::string& ref : item.references) {
+              if (!ref.empty()) ext.insert(ref);
+            }
+            if (!m.author.empty()) handles.insert(m.author);
+            if (!item.thread_key.empty()) threads.insert(item.thread_key);
+          }
+          for (const std::string& s : ext) ext_keys.push_back(Text(s));
+          for (const std::string& s : handles) handle_keys.push_back(Text(s));
+          for (const std::string& s : threads) thread_keys.push_back(Text(s));
+        }
+        std::unordered_map<std::string, KnownMessage> known;
+        LP_RETURN_IF_ERROR(ForChunks(
+            ext_keys, {channel}, [&](const std::string& in, const std::vector<Value>& params) {
+              LP_ASSIGN_OR_RETURN(sql::ResultSet rs,
+                                  conn.Query("SELECT external_id, id, conversation_id FROM "
+                                             "messages WHERE channel_id = $1 AND external_id IN " +
+                                                 in,
+                                             params));
+              for (const Row& r : rs.rows) known[r.Text(0)] = {r.Int(1), r.Int(2)};
+              return Status::Ok();
+            }));
+        std::unordered_map<std::string, ContactInfo> contacts;
+        LP_RETURN_IF_ERROR(ForChunks(
+            handle_keys, {channel}, [&](const std::string& in, const std::vector<Value>& params) {
+              LP_ASSIGN_OR_RETURN(
+                  sql::ResultSet rs,
+                  conn.Query("SELECT h.handle, k.id, k.display_name, k.language FROM "
+                             "contact_handles h JOIN contacts k ON k.id = h.contact_id WHERE "
+                             "h.channel_id = $1 AND h.handle IN " +
+                                 in,
+                             params));
+              for (const Row& r : rs.rows) {
+                contacts[r.Text(0)] = {r.Int(1), r.Text(2), r.Text(3), false};
+              }
+              return Status::Ok();
+            }));
+        std::unordered_map<std::string, int64_t> threads;
+        LP_RETURN_IF_ERROR(ForChunks(
+            thread_keys, {channel}, [&](const std::string& in, const std::vector<Value>& params) {
+              LP_ASSIGN_OR_RETURN(
+                  sql::ResultSet rs,
+                  conn.Query("SELECT thread_key, MAX(id) FROM conversations WHERE channel_id = "
+                             "$1 AND thread_key IN " +
+                                 in + " GROUP BY thread_key",
+                             params));
+              for (const Row& r : rs.rows) threads[r.Text(0)] = r.Int(1);
+              return Status::Ok();
+            }));
+
+        // Conversations touched by this batch, written back once at the end.
+        std::map<int64_t, Conversation> convs;
+        auto conversation = [&](int64_t id) -> Result<Conversation*> {
+          auto it = convs.find(id);
+          if (it != convs.end()) return &it->second;
+          LP_ASSIGN_OR_RETURN(sql::ResultSet rs,
+                              conn.Query(std::string("SELECT ") + kConvCols +
+                                             " FROM conversations c WHERE c.id = $1" + ForUpdate(),
+                                         {Int(id)}));
+          if (rs.rows.empty()) return Status::Internal("conversation " + Id(id) + " vanished");
+          return &convs.emplace(id, ConvFromRow(rs.rows[0])).first->second;
+        };
+
+        std::vector<IngestOutcome> out;
+        out.reserve(items.size());
+        for (size_t i = 0; i < items.size(); ++i) {
+          const IngestItem& item = items[i];
+          const std::string where = "ingest item " + std::to_string(i);
+          if (item.channel_id != 0 && item.channel_id != channel_id) {
+            return Status::InvalidArgument(where + " names channel " + Id(item.channel_id) +
+                                           ", the batch is for channel " + Id(channel_id));
+          }
+          Message m = item.message;
+          if (m.author.empty()) {
+            return Status::InvalidArgument(where + " has no author handle");
+          }
+          IngestOutcome outcome;
+          if (!m.external_id.empty()) {
+            auto dup = known.find(m.external_id);
+            if (dup != known.end()) {
+              outcome.duplicate = true;
+              outcome.message_id = dup->second.id;
+              outcome.conversation_id = dup->second.conversation_id;
+              out.push_back(outcome);
+              continue;
+            }
+          }
+          const Millis at = item.received_at != 0 ? item.received_at : now;
+
+          // The contact, by (channel, handle).
+          ContactInfo* contact = nullptr;
+          if (auto it = contacts.find(m.author); it != contacts.end()) {
+            contact = &it->second;
+            if (!item.author_name.empty() && item.author_name != contact->display_name) {
+              contact->display_name = item.author_name;
+              contact->dirty = true;
+            }
+            if (!m.language.empty() && m.language != contact->language) {
+              contact->language = m.language;
+              contact->dirty = true;
+            }
+          } else {
+            ContactInfo fresh;
+            fresh.display_name = item.author_name.empty() ? m.author : item.author_name;
+            fresh.language = m.language;
+            LP_ASSIGN_OR_RETURN(
+                sql::ResultSet rs,
+                conn.Query("INSERT INTO contacts (display_name, language, created_at, updated_at) "
+                           "VALUES ($1, $2, $3, $3) RETURNING id",
+                           {Text(fresh.display_name), Text(fresh.language), Int(at)}));
+            fresh.id = rs.rows.at(0).Int(0);
+            LP_RETURN_IF_ERROR(conn.Query(
+                "INSERT INTO contact_handles (channel_id, handle, contact_id) VALUES ($1, $2, $3)",
+                {channel, Text(m.author), Int(fresh.id)}));
+            contact = &contacts.emplace(m.author, std::move(fresh)).first->second;
+          }
+
+          // The conversation: parent, then references newest first, then the
+          // thread key, else a new one.
+          int64_t conv_id = 0;
+          if (!m.in_reply_to.empty()) {
+            if (auto it = known.find(m.in_reply_to); it != known.end()) {
+              conv_id = it->second.conversation_id;
+            }
+          }
+          for (auto ref = item.references.rbegin(); conv_id == 0 && ref != item.references.rend();
+               ++ref) {
+            if (auto it = known.find(*ref); it != known.end()) conv_id = it->second.conversation_id;
+          }
+          if (conv_id == 0 && !item.thread_key.empty()) {
+            if (auto it = threads.find(item.thread_key); it != threads.end()) conv_id = it->second;
+          }
+          Conversation* conv = nullptr;
+          if (conv_id != 0) {
+            LP_ASSIGN_OR_RETURN(conv, conversation(conv_id));
+            if (conv->state == ConversationState::kResolved) {
+              outcome.reopened = true;
+              ApplyState(*conv, ConversationState::kOpen, at);
+            } else if (conv->state == ConversationState::kPendingCustomer) {
+              ApplyState(*conv, ConversationState::kOpen, at);
+            }
+          } else {
+            Conversation c;
+            c.channel_id = channel_id;
+            c.contact_id = contact->id;
+            c.team_id = team_id;
+            c.thread_key = item.thread_key;
+            c.subject = m.subject;
+            c.state = ConversationState::kNew;
+            c.language = m.language;
+            c.is_public = m.is_public;
+            c.first_inbound_at = at;
+            c.waiting_since = at;
+            c.last_message_at = at;
+            c.last_preview = Preview(m.body);
+            c.created_at = at;
+            c.updated_at = at;
+            LP_ASSIGN_OR_RETURN(c.id, InsertConversation(conn, c));
+            conv_id = c.id;
+            outcome.created = true;
+            if (!item.thread_key.empty()) threads[item.thread_key] = conv_id;
+            conv = &convs.emplace(conv_id, std::move(c)).first->second;
+          }
+          conv->version += 1;
+          if (conv->waiting_since == 0) conv->waiting_since = at;
+          if (conv->first_inbound_at == 0) conv->first_inbound_at = at;
+          if (at >= conv->last_message_at) {
+            conv->last_message_at = at;
+            conv->last_preview = Preview(m.body);
+          }
+          if (!m.language.empty()) conv->language = m.language;
+          conv->is_public = m.is_public;
+          if (conv->subject.empty()) conv->subject = m.subject;
+          conv->updated_at = std::max(conv->updated_at, at);
+
+          m.id = 0;
+          m.conversation_id = conv_id;
+          m.channel_id = channel_id;
+          m.direction = MessageDirection::kInbound;
+          m.delivery = DeliveryState::kNone;
+          if (m.sent_at == 0) m.sent_at = at;
+          m.created_at = at;
+          LP_RETURN_IF_ERROR(InsertMessage(conn, m));
+          if (!m.external_id.empty()) known[m.external_id] = {m.id, conv_id};
+          const std::string detail = "{\"message_id\":" + Id(m.id) + "}";
+          if (outcome.reopened) {
+            LP_RETURN_IF_ERROR(InsertEvent(conn, conv_id, ConversationEventKind::kReopened, at,
+                                           "customer", detail));
+          }
+          LP_RETURN_IF_ERROR(
+              InsertEvent(conn, conv_id, ConversationEventKind::kInbound, at, "customer", detail));
+          outcome.conversation_id = conv_id;
+          outcome.message_id = m.id;
+          out.push_back(outcome);
+        }
+
+        for (const auto& [id, conv] : convs) LP_RETURN_IF_ERROR(SaveConversation(conn, conv));
+        for (const auto& [handle, c] : contacts) {
+          if (!c.dirty) continue;
+          LP_RETURN_IF_ERROR(conn.Query(
+              "UPDATE contacts SET display_name = $2, language = $3, updated_at = $4 WHERE id = $1",
+              {Int(c.id), Text(c.display_name), Text(c.language), Int(now)}));
+        }
+        if (!cursor.empty()) {
+          LP_RETURN_IF_ERROR(
+              conn.Query("UPDATE channels SET poll_cursor = $2, updated_at = $3 WHERE id = $1",
+                         {channel, Text(cursor), Int(now)}));
+        }
+        return out;
+      });
+}
+
+// --- conversations --------------------------------------------------------------------
+
+Result<Conversation> SqlDeskStore::GetConversation(int64_t id) {
+  return store_.TxValue<Conversation>(
+      false, [&](sql::Connection& conn) { return SelectConversation(conn, id, ""); });
+}
+
+Result<std::vector<InboxRow>> SqlDeskStore::ListInbox(const InboxQuery& q) {
+  std::string where;
+  std::vector<Value> params;
+  auto add = [&](const std::string& cond) {
+    where += where.empty() ? " WHERE " : " AND ";
+    where += cond;
+  };
+  auto param = [&](Value v) {
+    params.push_back(std::move(v));
+    std::string p(1, '$');
+    p += std::to_string(params.size());
+    return p;
+  };
+  if (q.team_id != 0) add("c.team_id = " + param(Int(q.team_id)));
+  if (!q.states.empty()) {
+    // Always four slots (padded with the first state): one statement text.
+    std::set<int> distinct;
+    for (ConversationState s : q.states) {
+      if (!ValidState(s)) {
+        return Status::InvalidArgument("inbox query: unknown conversation state " +
+                                       std::to_string(static_cast<int>(s)));
+      }
+      distinct.insert(static_cast<int>(s));
+    }
+    std::vector<int> states(distinct.begin(), distinct.end());
+    while (states.size() < 4) states.push_back(states.front());
+    std::string list;
+    for (int s : states) list += (list.empty() ? "" : ", ") + param(Int(s));
+    add("c.state IN (" + list + ")");
+  }
+  if (q.assignee_id >= 0) add("c.assignee_id = " + param(Int(q.assignee_id)));
+  if (q.channel_id != 0) add("c.channel_id = " + param(Int(q.channel_id)));
+  if (!q.tag.empty()) {
+    add("c.id IN (SELECT t.conversation_id FROM conversation_tags t WHERE t.tag = " +
+        param(Text(q.tag)) + ")");
+  }
+  if (q.before_last_message_at != 0 || q.before_id != 0) {
+    std::string at = param(Int(q.before_last_message_at));
+    std::string id = param(Int(q.before_id));
+    add("(c.last_message_at < " + at + " OR (c.last_message_at = " + at + " AND c.id < " + id +
+        "))");
+  }
+  const int32_t limit = q.limit <= 0 ? 50 : std::min(q.limit, kMaxInboxPage);
+  std::string sql = std::string("SELECT ") + kConvCols +
+                    ", k.display_name, ch.kind FROM conversations c JOIN contacts k ON k.id = "
+                    "c.contact_id JOIN channels ch ON ch.id = c.channel_id" +
+                    where + " ORDER BY c.last_message_at DESC, c.id DESC LIMIT " +
+                    param(Int(limit));
+  return store_.TxValue<std::vector<InboxRow>>(
+      false, [&](sql::Connection& conn) -> Result<std::vector<InboxRow>> {
+        LP_ASSIGN_OR_RETURN(sql::ResultSet rs, conn.Query(sql, params));
+        std::vector<InboxRow> out;
+        out.reserve(rs.rows.size());
+        for (const Row& r : rs.rows) {
+          InboxRow row;
+          row.conversation = ConvFromRow(r);
+          row.contact_name = r.Text(kConvColCount);
+          row.channel_kind = r.Text(kConvColCount + 1);
+          out.push_back(std::move(row));
+        }
+        std::vector<Conversation*> convs;
+        for (InboxRow& row : out) convs.push_back(&row.conversation);
+        LP_RETURN_IF_ERROR(LoadTags(conn, convs));
+        return out;
+      });
+}
+
+Result<Conversation> SqlDeskStore::FindConversationByThread(int64_t channel_id,
+                                                            std::string_view thread_key) {
+  if (thread_key.empty()) return Status::NotFound("no conversation with an empty thread key");
+  return store_.TxValue<Conversation>(false, [&](sql::Connection& conn) -> Result<Conversation> {
+    LP_ASSIGN_OR_RETURN(
+        sql::ResultSet rs,
+        conn.Query(std::string("SELECT ") + kConvCols +
+                       " FROM conversations c WHERE c.channel_id = $1 AND c.thread_key = $2 "
+                       "ORDER BY c.id DESC LIMIT 1",
+                   {Int(channel_id), Text(thread_key)}));
+    if (rs.rows.empty()) {
+      return Status::NotFound("no conversation on channel " + Id(channel_id) + " with thread '" +
+                              std::string(thread_key) + "'");
+    }
+    Conversation c = ConvFromRow(rs.rows[0]);
+    LP_RETURN_IF_ERROR(LoadTags(conn, {&c}));
+    return c;
+  });
+}
+
+Result<std::vector<Message>> SqlDeskStore::ListMessages(int64_t conversation_id) {
+  return store_.TxValue<std::vector<Message>>(
+      false, [&](sql::Connection& conn) -> Result<std::vector<Message>> {
+        LP_ASSIGN_OR_RETURN(
+            sql::ResultSet exists,
+            conn.Query("SELECT id FROM conversations WHERE id = $1", {Int(conversation_id)}));
+        if (exists.rows.empty()) {
+          return Status::NotFound("no conversation with id " + Id(conversation_id));
+        }
+        LP_ASSIGN_OR_RETURN(sql::ResultSet rs,
+                            conn.Query(std::string("SELECT ") + kMessageCols +
+                                           " FROM messages m WHERE m.conversation_id = $1 "
+                                           "ORDER BY m.id",
+                                       {Int(conversation_id)}));
+        std::vector<Message> out;
+        std::unordered_map<int64_t, size_t> index;
+        for (const Row& r : rs.rows) {
+          out.push_back(MessageFromRow(r));
+          index[out.back().id] = out.size() - 1;
+        }
+        LP_ASSIGN_OR_RETURN(
+            sql::ResultSet att,
+            conn.Query("SELECT a.message_id, a.name, a.mime_type, a.size_bytes, a.url FROM "
+                       "message_attachments a JOIN messages m ON m.id = a.message_id WHERE "
+                       "m.conversation_id = $1 ORDER BY a.message_id, a.ord",
+                       {Int(conversation_id)}));
+        for (const Row& r : att.rows) {
+          auto it = index.find(r.Int(0));
+          if (it == index.end()) continue;
+          out[it->second].attachments.push_back({r.Text(1), r.Text(2), r.Int(3), r.Text(4)});
+        }
+        return out;
+      });
+}
+
+Result<std::vector<ConversationEvent>> SqlDeskStore::ListEvents(int64_t conversation_id) {
+  return store_.TxValue<std::vector<ConversationEvent>>(
+      false, [&](sql::Connection& conn) -> Result<std::vector<ConversationEvent>> {
+        LP_ASSIGN_OR_RETURN(
+            sql::ResultSet exists,
+            conn.Query("SELECT id FROM conversations WHERE id = $1", {Int(conversation_id)}));
+        if (exists.rows.empty()) {
+          return Status::NotFound("no conversation with id " + Id(conversation_id));
+        }
+        LP_ASSIGN_OR_RETURN(sql::ResultSet rs,
+                            conn.Query("SELECT id, conversation_id, kind, at, actor, detail FROM "
+                                       "conversation_events WHERE conversation_id = $1 ORDER BY id",
+                                       {Int(conversation_id)}));
+        std::vector<ConversationEvent> out;
+        for (const Row& r : rs.rows) {
+          out.push_back({r.Int(0), r.Int(1), static_cast<ConversationEventKind>(r.Int(2)), r.Int(3),
+                         r.Text(4), r.Text(5)});
+        }
+        return out;
+      });
+}
+
+Result<Contact> SqlDeskStore::GetContact(int64_t id) {
+  return store_.TxValue<Contact>(false, [&](sql::Connection& conn) -> Result<Contact> {
+    LP_ASSIGN_OR_RETURN(sql::ResultSet rs,
+                        conn.Query("SELECT id, display_name, language, created_at, updated_at "
+                                   "FROM contacts WHERE id = $1",
+                                   {Int(id)}));
+    if (rs.rows.empty()) return Status::NotFound("no contact with id " + Id(id));
+    const Row& r = rs.rows[0];
+    return Contact{r.Int(0), r.Text(1), r.Text(2), r.Int(3), r.Int(4)};
+  });
+}
+
+Result<std::vector<ContactHandle>> SqlDeskStore::ListContactHandles(int64_t contact_id) {
+  return store_.TxValue<std::vector<ContactHandle>>(
+      false, [&](sql::Connection& conn) -> Result<std::vector<ContactHandle>> {
+        LP_ASSIGN_OR_RETURN(sql::ResultSet exists,
+                            conn.Query("SELECT id FROM contacts WHERE id = $1", {Int(contact_id)}));
+        if (exists.rows.empty()) return Status::NotFound("no contact with id " + Id(contact_id));
+        LP_ASSIGN_OR_RETURN(sql::ResultSet rs,
+                            conn.Query("SELECT contact_id, channel_id, handle FROM contact_handles "
+                                       "WHERE contact_id = $1 ORDER BY channel_id, handle",
+                                       {Int(contact_id)}));
+        std::vector<ContactHandle> out;
+        for (const Row& r : rs.rows) out.push_back({r.Int(0), r.Int(1), r.Text(2)});
+        return out;
+      });
+}
+
+Result<Conversation> SqlDeskStore::SetState(int64_t conversation_id, ConversationState state,
+                                            std::string_view actor, Millis at,
+                                            int64_t expected_version) {
+  if (!ValidState(state)) {
+    return Status::InvalidArgument("unknown conversation state " +
+                                   std::to_string(static_cast<int>(state)));
+  }
+  if (at == 0) at = NowMillis();
+  return store_.TxValue<Conversation>(true, [&](sql::Connection& conn) -> Result<Conversation> {
+    LP_ASSIGN_OR_RETURN(Conversation c, SelectConversation(conn, conversation_id, ForUpdate()));
+    if (expected_version >= 0 && c.version != expected_version) {
+      return Status::FailedPrecondition("conversation " + Id(conversation_id) +
+                                        " changed (version " + Id(c.version) + ", expected " +
+                                        Id(expected_version) + ")");
+    }
+    if (c.state == state) return c;
+    const bool reopened = c.state == ConversationState::kResolved;
+    ApplyState(c, state, at);
+    c.version += 1;
+    c.updated_at = at;
+    LP_RETURN_IF_ERROR(SaveConversation(conn, c));
+    LP_RETURN_IF_ERROR(
+        InsertEvent(conn, c.id, reopened ? ConversationEventKind::kReopened : EventForState(state),
+                    at, actor, ""));
+    return c;
+  });
+}
+
+Result<Conversation> SqlDeskStore::Assign(int64_t conversation_id, int64_t user_id,
+                                          std::string_view actor, Millis at) {
+  if (at == 0) at = NowMillis();
+  return store_.TxValue<Conversation>(true, [&](sql::Connection& conn) -> Result<Conversation> {
+    if (user_id != 0) {
+      LP_ASSIGN_OR_RETURN(sql::ResultSet user,
+                          conn.Query("SELECT id FROM users WHERE id = $1", {Int(user_id)}));
+      if (user.rows.empty()) return Status::NotFound("no user with id " + Id(user_id));
+    }
+    LP_ASSIGN_OR_RETURN(Conversation c, SelectConversation(conn, conversation_id, ForUpdate()));
+    c.assignee_id = user_id;
+    c.assigned_at = user_id != 0 ? at : 0;
+    c.version += 1;
+    c.updated_at = at;
+    LP_RETURN_IF_ERROR(SaveConversation(conn, c));
+    LP_RETURN_IF_ERROR(InsertEvent(conn, c.id, ConversationEventKind::kAssigned, at, actor,
+                                   "{\"user_id\":" + Id(user_id) + "}"));
+    return c;
+  });
+}
+
+Result<Conversation> SqlDeskStore::SetPriority(int64_t conversation_id, int32_t priority) {
+  if (priority < 0 || priority > 2) {
+    return Status::InvalidArgument("priority " + std::to_string(priority) +
+                                   " is not 0 (normal), 1 (high) or 2 (urgent)");
+  }
+  const Millis now = NowMillis();
+  return store_.TxValue<Conversation>(true, [&](sql::Connection& conn) -> Result<Conversation> {
+    LP_ASSIGN_OR_RETURN(Conversation c, SelectConversation(conn, conversation_id, ForUpdate()));
+    if (c.priority == priority) return c;
+    c.priority = priority;
+    c.version += 1;
+    c.updated_at = now;
+    LP_RETURN_IF_ERROR(SaveConversation(conn, c));
+    return c;
+  });
+}
+
+Result<Conversation> SqlDeskStore::SetTags(int64_t conversation_id,
+                                           const std::vector<std::string>& tags) {
+  std::set<std::string> distinct;
+  for (const std::string& t : tags) {
+    if (t.empty()) return Status::InvalidArgument("tag must not be empty");
+    distinct.insert(t);
+  }
+  const Millis now = NowMillis();
+  return store_.TxValue<Conversation>(true, [&](sql::Connection& conn) -> Result<Conversation> {
+    LP_ASSIGN_OR_RETURN(Conversation c, SelectConversation(conn, conversation_id, ForUpdate()));
+    LP_RETURN_IF_ERROR(conn.Query("DELETE FROM conversation_tags WHERE conversation_id = $1",
+                                  {Int(conversation_id)}));
+    for (const std::string& t : distinct) {
+      LP_RETURN_IF_ERROR(
+          conn.Query("INSERT INTO conversation_tags (conversation_id, tag) VALUES ($1, $2)",
+                     {Int(conversation_id), Text(t)}));
+    }
+    c.tags.assign(distinct.begin(), distinct.end());
+    c.version += 1;
+    c.updated_at = now;
+    LP_RETURN_IF_ERROR(SaveConversation(conn, c));
+    return c;
+  });
+}
+
+Result<Message> SqlDeskStore::AddNote(int64_t conversation_id, Message note) {
+  if (note.created_at == 0) note.created_at = NowMillis();
+  return store_.TxValue<Message>(true, [&](sql::Connection& conn) -> Result<Message> {
+    LP_ASSIGN_OR_RETURN(Conversation c, SelectConversation(conn, conversation_id, ForUpdate()));
+    Message m = note;
+    m.id = 0;
+    m.conversation_id = c.id;
+    m.channel_id = c.channel_id;
+    m.direction = MessageDirection::kNote;
+    m.delivery = DeliveryState::kNone;
+    m.external_id.clear();  // notes never leave the desk
+    LP_RETURN_IF_ERROR(InsertMessage(conn, m));
+    c.version += 1;
+    c.updated_at = m.created_at;
+    LP_RETURN_IF_ERROR(SaveConversation(conn, c));
+    LP_RETURN_IF_ERROR(InsertEvent(conn, c.id, ConversationEventKind::kNote, m.created_at, m.author,
+                                   "{\"message_id\":" + Id(m.id) + "}"));
+    return m;
+  });
+}
+
+// --- outbound -------------------------------------------------------------------------
+
+Result<OutboxItem> SqlDeskStore::EnqueueReply(int64_t conversation_id, Message message,
+                                              OutboxItem item, int64_t expected_version,
+                                              ConversationState next_state) {
+  if (next_state != ConversationState::kOpen && next_state != ConversationState::kPendingCustomer &&
+      next_state != ConversationState::kResolved) {
+    return Status::InvalidArgument(
+        "a reply leaves the conversation open, pending-customer or resolved");
+  }
+  if (item.idempotency_key.empty()) {
+    return Status::InvalidArgument("outbox item needs an idempotency key");
+  }
+  const Millis at = message.created_at != 0 ? message.created_at : NowMillis();
+  return store_.TxValue<OutboxItem>(true, [&](sql::Connection& conn) -> Result<OutboxItem> {
+    LP_ASSIGN_OR_RETURN(Conversation c, SelectConversation(conn, conversation_id, ForUpdate()));
+    LP_ASSIGN_OR_RETURN(sql::ResultSet used,
+                        conn.Query("SELECT id FROM outbox WHERE idempotency_key = $1",
+                                   {Text(item.idempotency_key)}));
+    if (!used.rows.empty()) {
+      return Status::AlreadyExists("reply with idempotency key '" + item.idempotency_key +
+                                   "' was already accepted (outbox item " +
+                                   Id(used.rows[0].Int(0)) + ")");
+    }
+    if (expected_version >= 0 && c.version != expected_version) {
+      return Status::FailedPrecondition("conversation " + Id(conversation_id) +
+                                        " changed (version " + Id(c.version) + ", expected " +
+                                        Id(expected_version) + "); read the new messages first");
+    }
+    Message m = message;
+    m.id = 0;
+    m.conversation_id = c.id;
+    m.channel_id = c.channel_id;
+    m.direction = MessageDirection::kOutbound;
+    m.delivery = DeliveryState::kQueued;
+    m.external_id.clear();  // set when the channel confirms the send
+    m.created_at = at;
+    LP_RETURN_IF_ERROR(InsertMessage(conn, m));
+
+    OutboxItem o = item;
+    o.message_id = m.id;
+    o.channel_id = c.channel_id;
+    o.state = OutboxState::kPending;
+    o.attempts = 0;
+    if (o.next_attempt_at == 0) o.next_attempt_at = at;
+    o.last_error.clear();
+    o.external_id.clear();
+    o.claimed_by.clear();
+    o.claimed_until = 0;
+    o.created_at = at;
+    o.updated_at = at;
+    Result<sql::ResultSet> rs = conn.Query(
+        "INSERT INTO outbox (message_id, channel_id, idempotency_key, payload, state, attempts, "
+        "next_attempt_at, last_error, external_id, claimed_by, claimed_until, created_at, "
+        "updated_at) VALUES ($1, $2, $3, $4, 0, 0, $5, '', '', '', 0, $6, $6) RETURNING id",
+        {Int(o.message_id), Int(o.channel_id), Text(o.idempotency_key), Text(o.payload),
+         Int(o.next_attempt_at), Int(at)});
+    if (!rs.ok() && rs.error().code() == StatusCode::kAlreadyExists) {
+      return Status::AlreadyExists("reply with idempotency key '" + item.idempotency_key +
+                                   "' was already accepted");
+    }
+    if (!rs.ok()) return rs.error();
+    o.id = rs->rows.at(0).Int(0);
+
+    const ConversationState before = c.state;
+    if (c.first_response_at == 0) c.first_response_at = at;
+    c.waiting_since = 0;
+    if (before != next_state) ApplyState(c, next_state, at);
+    c.last_message_at = std::max(c.last_message_at, at);
+    c.last_preview = Preview(m.body);
+    c.version += 1;
+    c.updated_at = at;
+    LP_RETURN_IF_ERROR(SaveConversation(conn, c));
+    const std::string detail = "{\"message_id\":" + Id(m.id) + "}";
+    LP_RETURN_IF_ERROR(
+        InsertEvent(conn, c.id, ConversationEventKind::kOutbound, at, m.author, detail));
+    if (before != next_state) {
+      LP_RETURN_IF_ERROR(InsertEvent(conn, c.id, EventForState(next_state), at, m.author, ""));
+    }
+    return o;
+  });
+}
+
+Result<std::vector<OutboxItem>> SqlDeskStore::ClaimOutbox(std::string_view claimer, Millis now,
+                                                          Millis lease_ms, int32_t limit) {
+  if (claimer.empty()) return Status::InvalidArgument("outbox claimer must not be empty");
+  if (lease_ms <= 0) return Status::InvalidArgument("outbox lease must be positive");
+  if (limit <= 0) return std::vector<OutboxItem>{};
+  return store_.TxValue<std::vector<OutboxItem>>(
+      true, [&](sql::Connection& conn) -> Result<std::vector<OutboxItem>> {
+        // Due: pending and its time has come, or sending with an expired
+        // lease (the sender died). attempts counts claims.
+        LP_ASSIGN_OR_RETURN(
+            sql::ResultSet rs,
+            conn.Query(std::string("UPDATE outbox SET state = 1, attempts = attempts + 1, "
+                                   "claimed_by = $2, claimed_until = $3, updated_at = $1 WHERE "
+                                   "id IN (SELECT id FROM outbox WHERE (state = 0 AND "
+                                   "next_attempt_at <= $1) OR (state = 1 AND claimed_until <= "
+                                   "$1) ORDER BY id LIMIT $4") +
+                           SkipLocked() + ") RETURNING " + kOutboxCols,
+                       {Int(now), Text(claimer), Int(now + lease_ms), Int(limit)}));
+        std::vector<OutboxItem> out;
+        for (const Row& r : rs.rows) out.push_back(OutboxFromRow(r));
+        std::sort(out.begin(), out.end(),
+                  [](const OutboxItem& a, const OutboxItem& b) { return a.id < b.id; });
+        return out;
+      });
+}
+
+Status SqlDeskStore::CompleteOutbox(int64_t item_id, std::string_view external_id, Millis at) {
+  if (at == 0) at = NowMillis();
+  return store_.Tx(true, [&](sql::Connection& conn) -> Status {
+    LP_ASSIGN_OR_RETURN(sql::ResultSet rs,
+                        conn.Query("UPDATE outbox SET state = 2, external_id = $2, claimed_by = "
+                                   "'', claimed_until = 0, last_error = '', updated_at = $3 WHERE "
+                                   "id = $1 RETURNING message_id",
+                                   {Int(item_id), Text(external_id), Int(at)}));
+    if (rs.rows.empty()) return Status::NotFound("no outbox item with id " + Id(item_id));
+    const int64_t message_id = rs.rows[0].Int(0);
+    if (!external_id.empty()) {
+      // The message's external id makes replies to it thread here; a second
+      // message with the same id on the channel would be a channel bug.
+      LP_ASSIGN_OR_RETURN(sql::ResultSet clash,
+                          conn.Query("SELECT o.id FROM messages o JOIN messages m ON m.id = $1 "
+                                     "WHERE o.channel_id = m.channel_id AND o.external_id = $2 "
+                                     "AND o.id <> $1",
+                                     {Int(message_id), Text(external_id)}));
+      if (!clash.rows.empty()) {
+        return Status::AlreadyExists("external id '" + std::string(external_id) +
+                                     "' is already stored on message " + Id(clash.rows[0].Int(0)));
+      }
+    }
+    return conn
+        .Query("UPDATE messages SET delivery = 2, external_id = $2, sent_at = $3 WHERE id = $1",
+               {Int(message_id), Text(external_id), Int(at)})
+        .status();
+  });
+}
+
+Status SqlDeskStore::FailOutbox(int64_t item_id, std::string_view error, Millis retry_at,
+                                Millis at) {
+  if (at == 0) at = NowMillis();
+  return store_.Tx(true, [&](sql::Connection& conn) -> Status {
+    Result<sql::ResultSet> rs =
+        retry_at != 0 ? conn.Query(
+                            "UPDATE outbox SET state = 0, next_attempt_at = $3, last_error = $2, "
+                            "claimed_by = '', claimed_until = 0, updated_at = $4 WHERE id = $1 "
+                            "RETURNING message_id",
+                            {Int(item_id), Text(error), Int(retry_at), Int(at)})
+                      : conn.Query(
+                            "UPDATE outbox SET state = 3, last_error = $2, claimed_by = '', "
+                            "claimed_until = 0, updated_at = $3 WHERE id = $1 RETURNING message_id",
+                            {Int(item_id), Text(error), Int(at)});
+    if (!rs.ok()) return rs.error();
+    if (rs->rows.empty()) return Status::NotFound("no outbox item with id " + Id(item_id));
+    if (retry_at != 0) return Status::Ok();
+    return conn.Query("UPDATE messages SET delivery = 3 WHERE id = $1", {Int(rs->rows[0].Int(0))})
+        .status();
+  });
+}
+
+Result<std::vector<OutboxItem>> SqlDeskStore::ListOutbox(int64_t message_id) {
+  return store_.TxValue<std::vector<OutboxItem>>(
+      false, [&](sql::Connection& conn) -> Result<std::vector<OutboxItem>> {
+        LP_ASSIGN_OR_RETURN(sql::ResultSet rs,
+                            conn.Query(std::string("SELECT ") + kOutboxCols +
+                                           " FROM outbox WHERE message_id = $1 ORDER BY id",
+                                       {Int(message_id)}));
+        std::vector<OutboxItem> out;
+        for (const Row& r : rs.rows) out.push_back(OutboxFromRow(r));
+        return out;
+      });
+}
+
+// --- routing --------------------------------------------------------------------------
+
+Status SqlDeskStore::PutTeamDeskSettings(const TeamDeskSettings& in) {
+  TeamDeskSettings t = in;
+  if (t.routing_mode.empty()) return Status::InvalidArgument("routing mode must not be empty");
+  if (t.updated_at == 0) t.updated_at = NowMillis();
+  return store_.Tx(true, [&](sql::Connection& conn) -> Status {
+    Status s =
+        conn.Query(std::string("INSERT INTO team_desk_settings (") + kTeamSettingsCols +
+                       ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) ON CONFLICT "
+                       "(team_id) DO UPDATE SET routing_mode = excluded.routing_mode, "
+                       "default_capacity = excluded.default_capacity, match_language = "
+                       "excluded.match_language, language_fallback = excluded.language_fallback, "
+                       "away_grace_ms = excluded.away_grace_ms, sla_first_response_ms = "
+                       "excluded.sla_first_response_ms, sla_next_response_ms = "
+                       "excluded.sla_next_response_ms, sla_resolution_ms = "
+                       "excluded.sla_resolution_ms, calendar = excluded.calendar, updated_at = "
+                       "excluded.updated_at",
+                   {Int(t.team_id), Text(t.routing_mode), Int(t.default_capacity),
+                    Bool(t.match_language), Bool(t.language_fallback), Int(t.away_grace_ms),
+                    Int(t.sla_first_response_ms), Int(t.sla_next_response_ms),
+                    Int(t.sla_resolution_ms), Text(t.calendar), Int(t.updated_at)})
+            .status();
+    if (s.code() == StatusCode::kNotFound) {
+      return Status::NotFound("no team with id " + Id(t.team_id));
+    }
+    return s;
+  });
+}
+
+Result<TeamDeskSettings> SqlDeskStore::GetTeamDeskSettings(int64_t team_id) {
+  return store_.TxValue<TeamDeskSettings>(
+      false, [&](sql::Connection& conn) { return SelectTeamSettings(conn, team_id); });
+}
+
+Status SqlDeskStore::PutAgentDeskState(const AgentDeskState& a) {
+  LP_ASSIGN_OR_RETURN(std::string languages, JoinList(a.languages, "language"));
+  LP_ASSIGN_OR_RETURN(std::string skills, JoinList(a.skills, "skill"));
+  return store_.Tx(true, [&](sql::Connection& conn) -> Status {
+    // last_assigned_at only moves forward: routing sets it, and a settings
+    // form that read an older value must not move it back.
+    Status s = conn.Query(
+                       "INSERT INTO agent_desk_states (user_id, available, away_since, capacity, "
+                       "languages, skills, signature, last_assigned_at) VALUES ($1, $2, $3, $4, "
+                       "$5, $6, $7, $8) ON CONFLICT (user_id) DO UPDATE SET available = "
+                       "excluded.available, away_since = excluded.away_since, capacity = "
+                       "excluded.capacity, languages = excluded.languages, skills = "
+                       "excluded.skills, signature = excluded.signature, last_assigned_at = CASE "
+                       "WHEN excluded.last_assigned_at > agent_desk_states.last_assigned_at THEN "
+                       "excluded.last_assigned_at ELSE agent_desk_states.last_assigned_at END",
+                       {Int(a.user_id), Bool(a.available), Int(a.away_since), Int(a.capacity),
+                        Text(languages), Text(skills), Text(a.signature), Int(a.last_assigned_at)})
+                   .status();
+    if (s.code() == StatusCode::kNotFound) {
+      return Status::NotFound("no user with id " + Id(a.user_id));
+    }
+    return s;
+  });
+}
+
+Result<std::vector<AgentDeskState>> SqlDeskStore::ListTeamAgents(int64_t team_id) {
+  return store_.TxValue<std::vector<AgentDeskState>>(
+      false, [&](sql::Connection& conn) { return SelectTeamAgents(conn, team_id); });
+}
+
+Result<std::vector<Assignment>> SqlDeskStore::RouteTeam(int64_t team_id, Millis now, int32_t limit,
+                                                        const RoutingDecision& decide) {
+  if (!decide) return Status::InvalidArgument("RouteTeam needs a routing decision");
+  if (now == 0) now = NowMillis();
+  if (limit <= 0) return std::vector<Assignment>{};
+  return store_.TxValue<
+      std::vector<Assignment>>(true, [&](sql::Connection& conn) -> Result<std::vector<Assignment>> {
+    LP_ASSIGN_OR_RETURN(TeamDeskSettings settings, SelectTeamSettings(conn, team_id));
+    LP_ASSIGN_OR_RETURN(std::vector<AgentDeskState> agents, SelectTeamAgents(conn, team_id));
+    // Highest priority first, then longest waiting (0 = not waiting:
+    // last). Rows another instance is routing are skipped (PostgreSQL).
+    LP_ASSIGN_OR_RETURN(
+        sql::ResultSet rs,
+        conn.Query(std::string("SELECT ") + kConvCols +
+                       " FROM conversations c WHERE c.team_id = $1 AND c.assignee_id = 0 AND "
+                       "c.state <> 3 ORDER BY c.priority DESC, CASE WHEN c.waiting_since = 0 "
+                       "THEN 1 ELSE 0 END, c.waiting_since, c.id LIMIT $2" +
+                       SkipLocked(),
+                   {Int(team_id), Int(limit)}));
+    std::vector<Conversation> claimed;
+    for (const Row& r : rs.rows) claimed.push_back(ConvFromRow(r));
+    if (claimed.empty()) return std::vector<Assignment>{};
+    std::vector<Conversation*> ptrs;
+    for (Conversation& c : claimed) ptrs.push_back(&c);
+    LP_RETURN_IF_ERROR(LoadTags(conn, ptrs));
+
+    std::vector<Assignment> wanted = decide(settings, agents, claimed);
+
+    std::unordered_map<int64_t, Conversation*> open;
+    for (Conversation& c : claimed) open[c.id] = &c;
+    std::set<int64_t> members;
+    for (const AgentDeskState& a : agents) members.insert(a.user_id);
+    std::vector<Assignment> made;
+    for (const Assignment& a : wanted) {
+      auto it = open.find(a.conversation_id);
+      // Only claimed conversations, each once, and only to team members.
+      if (it == open.end() || a.user_id == 0 || members.count(a.user_id) == 0) continue;
+      Conversation& c = *it->second;
+      open.erase(it);
+      c.assignee_id = a.user_id;
+      c.assigned_at = now;
+      c.version += 1;
+      c.updated_at = now;
+      LP_RETURN_IF_ERROR(SaveConversation(conn, c));
+      LP_RETURN_IF_ERROR(InsertEvent(conn, c.id, ConversationEventKind::kAssigned, now, "system",
+                                     "{\"user_id\":" + Id(a.user_id) + "}"));
+      LP_RETURN_IF_ERROR(conn.Query(
+          "INSERT INTO agent_desk_states (user_id, available, away_since, capacity, "
+          "languages, skills, signature, last_assigned_at) VALUES ($1, 0, 0, 0, '', '', '', "
+          "$2) ON CONFLICT (user_id) DO UPDATE SET last_assigned_at = excluded.last_assigned_at",
+          {Int(a.user_id), Int(now)}));
+      made.push_back(a);
+    }
+    return made;
+  });
+}
+
+// --- SLA ------------------------------------------------------------------------------
+
+Result<std::vector<Conversation>> SqlDeskStore::ListSlaCandidates(int64_t team_id,
+                                                                  Millis checked_before,
+                                                                  int32_t limit) {
+  if (limit <= 0) return std::vector<Conversation>{};
+  return store_.TxValue<std::vector<Conversation>>(
+      false, [&](sql::Connection& conn) -> Result<std::vector<Conversation>> {
+        Result<sql::ResultSet> rs =
+            team_id != 0
+                ? conn.Query(std::string("SELECT ") + kConvCols +
+                                 " FROM conversations c WHERE c.team_id = $1 AND c.state <> 3 AND "
+                                 "c.sla_checked_at < $2 ORDER BY c.sla_checked_at, c.id LIMIT $3",
+                             {Int(team_id), Int(checked_before), Int(limit)})
+                : conn.Query(std::string("SELECT ") + kConvCols +
+                                 " FROM conversations c WHERE c.state <> 3 AND c.sla_checked_at "
+                                 "< $1 ORDER BY c.sla_checked_at, c.id LIMIT $2",
+                             {Int(checked_before), Int(limit)});
+        if (!rs.ok()) return rs.error();
+        std::vector<Conversation> out;
+        for (const Row& r : rs->rows) out.push_back(ConvFromRow(r));
+        std::vector<Conversation*> ptrs;
+        for (Conversation& c : out) ptrs.push_back(&c);
+        LP_RETURN_IF_ERROR(LoadTags(conn, ptrs));
+        return out;
+      });
+}
+
+Status SqlDeskStore::RecordSlaCheck(int64_t conversation_id, Millis checked_at,
+                                    const std::vector<ConversationEvent>& alerts) {
+  return store_.Tx(true, [&](sql::Connection& conn) -> Status {
+    LP_ASSIGN_OR_RETURN(sql::ResultSet rs,
+                        conn.Query("UPDATE conversations SET sla_checked_at = $2 WHERE id = $1",
+                                   {Int(conversation_id), Int(checked_at)}));
+    LP_RETURN_IF_ERROR(ExpectOne(rs, "no conversation with id " + Id(conversation_id)));
+    for (const ConversationEvent& e : alerts) {
+      LP_RETURN_IF_ERROR(InsertEvent(conn, conversation_id, e.kind, e.at != 0 ? e.at : checked_at,
+                                     e.actor.empty() ? std::string_view("system") : e.actor,
+                                     e.detail));
+    }
+    return Status::Ok();
+  });
+}
+
+// --- dead letters -----------------------------------------------------------------------
+
+Result<DeadLetter> SqlDeskStore::AddDeadLetter(DeadLetter d) {
+  if (d.created_at == 0) d.created_at = NowMillis();
+  return store_.TxValue<DeadLetter>(true, [&](sql::Connection& conn) -> Result<DeadLetter> {
+    LP_ASSIGN_OR_RETURN(
+        sql::ResultSet rs,
+        conn.Query("INSERT INTO dead_letters (channel_id, source, payload, reason, created_at, "
+                   "replayed_at) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+                   {Int(d.channel_id), Text(d.source), Blob(d.payload), Text(d.reason),
+                    Int(d.created_at), Int(d.replayed_at)}));
+    d.id = rs.rows.at(0).Int(0);
+    return d;
+  });
+}
+
+Result<std::vector<DeadLetter>> SqlDeskStore::ListDeadLetters(bool include_replayed,
+                                                              int32_t limit) {
+  if (limit <= 0) return std::vector<DeadLetter>{};
+  return store_.TxValue<std::vector<DeadLetter>>(
+      false, [&](sql::Connection& conn) -> Result<std::vector<DeadLetter>> {
+        std::string sql = std::string("SELECT ") + kDeadLetterCols + " FROM dead_letters" +
+                          (include_replayed ? "" : " WHERE replayed_at = 0") +
+                          " ORDER BY id DESC LIMIT $1";
+        LP_ASSIGN_OR_RETURN(sql::ResultSet rs, conn.Query(sql, {Int(limit)}));
+        std::vector<DeadLetter> out;
+        for (const Row& r : rs.rows) out.push_back(DeadLetterFromRow(r));
+        return out;
+      });
+}
+
+Result<DeadLetter> SqlDeskStore::GetDeadLetter(int64_t id) {
+  return store_.TxValue<DeadLetter>(false, [&](sql::Connection& conn) -> Result<DeadLetter> {
+    LP_ASSIGN_OR_RETURN(sql::ResultSet rs, conn.Query(std::string("SELECT ") + kDeadLetterCols +
+                                                          " FROM dead_letters WHERE id = $1",
+                                                      {Int(id)}));
+    if (rs.rows.empty()) return Status::NotFound("no dead letter with id " + Id(id));
+    return DeadLetterFromRow(rs.rows[0]);
+  });
+}
+
+Status SqlDeskStore::MarkDeadLetterReplayed(int64_t id, Millis at) {
+  if (at == 0) at = NowMillis();
+  return store_.Tx(true, [&](sql::Connection& conn) -> Status {
+    LP_ASSIGN_OR_RETURN(
+        sql::ResultSet rs,
+        conn.Query("UPDATE dead_letters SET replayed_at = $2 WHERE id = $1", {Int(id), Int(at)}));
+    return ExpectOne(rs, "no dead letter with id " + Id(id));
+  });
+}
+
+// --- reports ----------------------------------------------------------------------------
+
+Result<std::vector<Conversation>> SqlDeskStore::ListConversationsBetween(int64_t team_id,
+                                                                         Millis from, Millis to) {
+  return store_.TxValue<std::vector<Conversation>>(
+      false, [&](sql::Connection& conn) -> Result<std::vector<Conversation>> {
+        // first_inbound_at 0 (no inbound yet) never falls in a range.
+        std::string sql = std::string("SELECT ") + kConvCols +
+                          " FROM conversations c WHERE c.first_inbound_at >= $1 AND "
+                          "c.first_inbound_at < $2 AND c.first_inbound_at <> 0" +
+                          (team_id != 0 ? " AND c.team_id = $3" : "") +
+                          " ORDER BY c.first_inbound_at, c.id";
+        std::vector<Value> params = {Int(from), Int(to)};
+        if (team_id != 0) params.push_back(Int(team_id));
+        LP_ASSIGN_OR_RETURN(sql::ResultSet rs, conn.Query(sql, params));
+        std::vector<Conversation> out;
+        for (const Row& r : rs.rows) out.push_back(ConvFromRow(r));
+        std::vector<Conversation*> ptrs;
+        for (Conversation& c : out) ptrs.push_back(&c);
+        LP_RETURN_IF_ERROR(LoadTags(conn, ptrs));
+        return out;
+      });
+}
+
+Result<std::vector<DeskStore::VolumeRow>> SqlDeskStore::MessageVolume(int64_t team_id, Millis from,
+                                                                      Millis to) {
+  return store_.TxValue<std::vector<VolumeRow>>(
+      false, [&](sql::Connection& conn) -> Result<std::vector<VolumeRow>> {
+        // Integer division floors for the non-negative times stored here.
+        std::string sql =
+            "SELECT m.channel_id, (m.created_at / 3600000) * 3600000, SUM(CASE WHEN m.direction "
+            "= 0 THEN 1 ELSE 0 END), SUM(CASE WHEN m.direction = 1 THEN 1 ELSE 0 END) FROM "
+            "messages m";
+        std::vector<Value> params = {Int(from), Int(to)};
+        if (team_id != 0) {
+          sql += " JOIN conversations c ON c.id = m.conversation_id";
+        }
+        sql += " WHERE m.created_at >= $1 AND m.created_at < $2 AND m.direction IN (0, 1)";
+        if (team_id != 0) {
+          sql += " AND c.team_id = $3";
+          params.push_back(Int(team_id));
+        }
+        sql += " GROUP BY 1, 2 ORDER BY 1, 2";
+        LP_ASSIGN_OR_RETURN(sql::ResultSet rs, conn.Query(sql, params));
+        std::vector<VolumeRow> out;
+        for (const Row& r : rs.rows) out.push_back({r.Int(0), r.Int(1), r.Int(2), r.Int(3)});
+        return out;
+      });
+}
+
+// --- canned replies ---------------------------------------------------------------------
+
+Result<CannedReply> SqlDeskStore::PutCannedReply(CannedReply c) {
+  if (c.name.empty()) return Status::InvalidArgument("canned reply name must not be empty");
+  const Millis now = NowMillis();
+  if (c.updated_at == 0) c.updated_at = now;
+  return store_.TxValue<CannedReply>(true, [&](sql::Connection& conn) -> Result<CannedReply> {
+    if (c.id == 0) {
+      if (c.created_at == 0) c.created_at = now;
+      LP_ASSIGN_OR_RETURN(
+          sql::ResultSet rs,
+          conn.Query("INSERT INTO canned_replies (team_id, name, language, body, created_at, "
+                     "updated_at) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+                     {Int(c.team_id), Text(c.name), Text(c.language), Text(c.body),
+                      Int(c.created_at), Int(c.updated_at)}));
+      c.id = rs.rows.at(0).Int(0);
+      return c;
+    }
+    LP_ASSIGN_OR_RETURN(
+        sql::ResultSet rs,
+        conn.Query("UPDATE canned_replies SET team_id = $2, name = $3, language = $4, body = $5, "
+                   "updated_at = $6 WHERE id = $1 RETURNING created_at",
+                   {Int(c.id), Int(c.team_id), Text(c.name), Text(c.language), Text(c.body),
+                    Int(c.updated_at)}));
+    if (rs.rows.empty()) return Status::NotFound("no canned reply with id " + Id(c.id));
+    c.created_at = rs.rows[0].Int(0);
+    return c;
+  });
+}
+
+Result<std::vector<CannedReply>> SqlDeskStore::ListCannedReplies(int64_t team_id) {
+  return store_.TxValue<std::vector<CannedReply>>(
+      false, [&](sql::Connection& conn) -> Result<std::vector<CannedReply>> {
+        const std::string order = dialect_ == sql::Dialect::kPostgres
+                                      ? " ORDER BY name COLLATE \"C\", id"
+                                      : " ORDER BY name, id";
+        Result<sql::ResultSet> rs =
+            team_id != 0
+                ? conn.Query(std::string("SELECT ") + kCannedCols +
+                                 " FROM canned_replies WHERE team_id = $1 OR team_id = 0" + order,
+                             {Int(team_id)})
+                : conn.Query(std::string("SELECT ") + kCannedCols + " FROM canned_replies" + order,
+                             {});
+        if (!rs.ok()) return rs.error();
+        std::vector<CannedReply> out;
+        for (const Row& r : rs->rows) out.push_back(CannedFromRow(r));
+        return out;
+      });
+}
+
+Status SqlDeskStore::DeleteCannedReply(int64_t id) {
+  return store_.Tx(true, [&](sql::Connection& conn) -> Status {
+    LP_ASSIGN_OR_RETURN(sql::ResultSet rs,
+                        conn.Query("DELETE FROM canned_replies WHERE id = $1", {Int(id)}));
+    return ExpectOne(rs, "no canned reply with id " + Id(id));
+  });
+}
+
+}  // namespace leitplanke::store

@@ -1,0 +1,97 @@
+// SqlDeskStore: the one implementation of store::DeskStore, over the same
+// SQL layer, pool and transaction helpers as SqlStore (which owns it and
+// hands it out as Store::desk()).
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "leitplanke/store/desk_store.h"
+
+#include "store/sql/connection.h"
+
+namespace leitplanke::store {
+
+class SqlStore;
+
+class SqlDeskStore final : public DeskStore {
+ public:
+  // `store` outlives this object (it owns it).
+  SqlDeskStore(SqlStore& store, sql::Dialect dialect) : store_(store), dialect_(dialect) {}
+
+  Result<ChannelRow> CreateChannel(ChannelRow channel) override;
+  Result<ChannelRow> GetChannel(int64_t id) override;
+  Result<ChannelRow> FindChannel(std::string_view name) override;
+  Result<std::vector<ChannelRow>> ListChannels() override;
+  Status UpdateChannel(int64_t id, int64_t team_id, std::string_view settings,
+                       bool paused) override;
+  Status DeleteChannel(int64_t id) override;
+  Status RecordChannelHealth(int64_t id, Millis at, bool ok, std::string_view error) override;
+
+  Result<std::vector<IngestOutcome>> Ingest(int64_t channel_id,
+                                            const std::vector<IngestItem>& items,
+                                            std::string_view cursor) override;
+
+  Result<Conversation> GetConversation(int64_t id) override;
+  Result<std::vector<InboxRow>> ListInbox(const InboxQuery& query) override;
+  Result<Conversation> FindConversationByThread(int64_t channel_id,
+                                                std::string_view thread_key) override;
+  Result<std::vector<Message>> ListMessages(int64_t conversation_id) override;
+  Result<std::vector<ConversationEvent>> ListEvents(int64_t conversation_id) override;
+  Result<Contact> GetContact(int64_t id) override;
+  Result<std::vector<ContactHandle>> ListContactHandles(int64_t contact_id) override;
+  Result<Conversation> SetState(int64_t conversation_id, ConversationState state,
+                                std::string_view actor, Millis at,
+                                int64_t expected_version) override;
+  Result<Conversation> Assign(int64_t conversation_id, int64_t user_id, std::string_view actor,
+                              Millis at) override;
+  Result<Conversation> SetPriority(int64_t conversation_id, int32_t priority) override;
+  Result<Conversation> SetTags(int64_t conversation_id,
+                               const std::vector<std::string>& tags) override;
+  Result<Message> AddNote(int64_t conversation_id, Message note) override;
+
+  Result<OutboxItem> EnqueueReply(int64_t conversation_id, Message message, OutboxItem item,
+                                  int64_t expected_version, ConversationState next_state) override;
+  Result<std::vector<OutboxItem>> ClaimOutbox(std::string_view claimer, Millis now, Millis lease_ms,
+                                              int32_t limit) override;
+  Status CompleteOutbox(int64_t item_id, std::string_view external_id, Millis at) override;
+  Status FailOutbox(int64_t item_id, std::string_view error, Millis retry_at, Millis at) override;
+  Result<std::vector<OutboxItem>> ListOutbox(int64_t message_id) override;
+
+  Status PutTeamDeskSettings(const TeamDeskSettings& settings) override;
+  Result<TeamDeskSettings> GetTeamDeskSettings(int64_t team_id) override;
+  Status PutAgentDeskState(const AgentDeskState& state) override;
+  Result<std::vector<AgentDeskState>> ListTeamAgents(int64_t team_id) override;
+  Result<std::vector<Assignment>> RouteTeam(int64_t team_id, Millis now, int32_t limit,
+                                            const RoutingDecision& decide) override;
+
+  Result<std::vector<Conversation>> ListSlaCandidates(int64_t team_id, Millis checked_before,
+                                                      int32_t limit) override;
+  Status RecordSlaCheck(int64_t conversation_id, Millis checked_at,
+                        const std::vector<ConversationEvent>& alerts) override;
+
+  Result<DeadLetter> AddDeadLetter(DeadLetter letter) override;
+  Result<std::vector<DeadLetter>> ListDeadLetters(bool include_replayed, int32_t limit) override;
+  Result<DeadLetter> GetDeadLetter(int64_t id) override;
+  Status MarkDeadLetterReplayed(int64_t id, Millis at) override;
+
+  Result<std::vector<Conversation>> ListConversationsBetween(int64_t team_id, Millis from,
+                                                             Millis to) override;
+  Result<std::vector<VolumeRow>> MessageVolume(int64_t team_id, Millis from, Millis to) override;
+
+  Result<CannedReply> PutCannedReply(CannedReply reply) override;
+  Result<std::vector<CannedReply>> ListCannedReplies(int64_t team_id) override;
+  Status DeleteCannedReply(int64_t id) override;
+
+ private:
+  // " FOR UPDATE" on PostgreSQL (row locks for read-modify-write), "" on
+  // SQLite, whose write transactions are serialised already.
+  const char* ForUpdate() const;
+  // " FOR UPDATE SKIP LOCKED" on PostgreSQL, "" on SQLite.
+  const char* SkipLocked() const;
+
+  SqlStore& store_;
+  const sql::Dialect dialect_;
+};
+
+}  // namespace leitplanke::store

@@ -2,16 +2,15 @@
 //
 // Why day by day: every question (open at t? open time in [a, b)? where does
 // d of open time end?) is answered by walking local days and turning each
-// day's opening ranges into UTC intervals. A day costs two ICU offset lookups
-// (local midnight of the day and of the next day); only on a day with a DST
-// change is each range converted separately. Months of span therefore cost a
-// few microseconds, independent of the minute resolution.
+// day's opening ranges into UTC intervals. Spans of months cost microseconds,
+// independent of the minute resolution.
 //
-// Why a mutex around the time zone: ICU documents Calendar and TimeZone
-// objects as not thread-safe for concurrent use unless they are only read,
-// and OlsonTimeZone initialises its transition rules lazily. One uncontended
-// lock per local day is far cheaper than cloning the zone per call (a clone
-// allocates and copies the rule data; see the timing in sla_speed_test).
+// Why a transition table: we do not rely on one ICU TimeZone being safe for
+// concurrent use (OlsonTimeZone initialises its rules lazily), and a mutex per
+// lookup or a clone per call (an allocation plus a copy of the rule data)
+// costs more than the lookup itself (see desk_sla_speed_test). At Create() the zone's transitions
+// for 1900..2199 are copied into a sorted table; lookups are then a binary search with no lock.
+// Instants outside the table fall back to ICU under a mutex.
 #include "leitplanke/desk/calendar.h"
 
 #include <algorithm>
@@ -26,6 +25,8 @@
 
 #include <unicode/basictz.h>
 #include <unicode/timezone.h>
+#include <unicode/tzrule.h>
+#include <unicode/tztrans.h>
 #include <unicode/ucal.h>
 #include <unicode/unistr.h>
 
@@ -186,32 +187,81 @@ struct BusinessCalendar::Impl {
   std::vector<std::pair<int64_t, std::vector<TimeRange>>> special;  // sorted by day
   std::vector<int64_t> holiday_days;  // sorted, years kCachedFirstYear..kCachedLastYear
 
+  // UTC offsets from a table of the zone's transitions in
+  // [table_begin, table_end): segment k runs from tr_at[k - 1] to tr_at[k]
+  // with offset tr_off[k]. Outside the table ICU is asked directly.
+  std::vector<Millis> tr_at;
+  std::vector<int32_t> tr_off;
+  Millis table_begin = 0;
+  Millis table_end = 0;
+
   mutable std::mutex tz_mu;
   std::unique_ptr<icu::BasicTimeZone> tz;  // guarded by tz_mu
 
-  // UTC offset (ms) in effect at local wall time `local` (ms since the epoch
-  // as if the local time were UTC). Non-existent local times (spring gap) use
-  // the offset before the change. Caller holds tz_mu.
-  int32_t OffsetAtLocalLocked(Millis local) const {
+  void BuildTable() {
+    table_begin = DayNumber({kCachedFirstYear, 1, 1}) * kDayMs;
+    table_end = DayNumber({kCachedLastYear + 1, 1, 1}) * kDayMs;
     int32_t raw = 0;
     int32_t dst = 0;
     UErrorCode ec = U_ZERO_ERROR;
-    tz->getOffsetFromLocal(static_cast<UDate>(local), UCAL_TZ_LOCAL_FORMER, UCAL_TZ_LOCAL_FORMER,
-                           raw, dst, ec);
+    tz->getOffset(static_cast<UDate>(table_begin), false, raw, dst, ec);
+    tr_off.push_back(U_FAILURE(ec) ? 0 : raw + dst);
+    icu::TimeZoneTransition trans;
+    UDate t = static_cast<UDate>(table_begin);
+    while (tz->getNextTransition(t, false, trans)) {
+      const UDate at = trans.getTime();
+      if (at >= static_cast<UDate>(table_end) || trans.getTo() == nullptr) break;
+      tr_at.push_back(static_cast<Millis>(at));
+      tr_off.push_back(trans.getTo()->getRawOffset() + trans.getTo()->getDSTSavings());
+      t = at;
+    }
+  }
+
+  size_t SegmentOf(Millis utc) const {
+    return static_cast<size_t>(std::upper_bound(tr_at.begin(), tr_at.end(), utc) - tr_at.begin());
+  }
+  Millis SegmentStart(size_t k) const { return k == 0 ? table_begin : tr_at[k - 1]; }
+  Millis SegmentEnd(size_t k) const { return k == tr_at.size() ? table_end : tr_at[k]; }
+
+  // UTC offset (ms) in effect at instant `utc`.
+  int32_t OffsetAtUtc(Millis utc) const {
+    if (utc >= table_begin && utc < table_end) return tr_off[SegmentOf(utc)];
+    int32_t raw = 0;
+    int32_t dst = 0;
+    UErrorCode ec = U_ZERO_ERROR;
+    std::lock_guard<std::mutex> lock(tz_mu);
+    tz->getOffset(static_cast<UDate>(utc), false, raw, dst, ec);
     return U_FAILURE(ec) ? 0 : raw + dst;
   }
 
-  int64_t LocalDay(Millis t) const {
-    int32_t raw = 0;
-    int32_t dst = 0;
-    UErrorCode ec = U_ZERO_ERROR;
-    {
+  // UTC offset (ms) in effect at local wall time `local` (ms since the epoch
+  // as if the local time were UTC). A repeated local time (autumn) takes the
+  // earlier instant; a skipped one (spring gap) the offset before the change,
+  // like ICU's UCAL_TZ_LOCAL_FORMER.
+  int32_t OffsetAtLocal(Millis local) const {
+    if (local - 2 * kDayMs < table_begin || local + 2 * kDayMs >= table_end) {
+      int32_t raw = 0;
+      int32_t dst = 0;
+      UErrorCode ec = U_ZERO_ERROR;
       std::lock_guard<std::mutex> lock(tz_mu);
-      tz->getOffset(static_cast<UDate>(t), false, raw, dst, ec);
+      tz->getOffsetFromLocal(static_cast<UDate>(local), UCAL_TZ_LOCAL_FORMER, UCAL_TZ_LOCAL_FORMER,
+                             raw, dst, ec);
+      return U_FAILURE(ec) ? 0 : raw + dst;
     }
-    if (U_FAILURE(ec)) raw = dst = 0;
-    return FloorDiv(t + raw + dst, kDayMs);
+    const size_t k0 = SegmentOf(local - tr_off[SegmentOf(local)]);
+    const size_t lo = k0 == 0 ? 0 : k0 - 1;
+    const size_t hi = std::min(k0 + 1, tr_at.size());
+    for (size_t k = lo; k <= hi; ++k) {  // earliest segment holding the local time
+      const Millis u = local - tr_off[k];
+      if (u >= SegmentStart(k) && u < SegmentEnd(k)) return tr_off[k];
+    }
+    for (size_t k = hi + 1; k-- > lo;) {  // in a gap: the offset before it
+      if (local - tr_off[k] >= SegmentStart(k)) return tr_off[k];
+    }
+    return tr_off[k0];
   }
+
+  int64_t LocalDay(Millis t) const { return FloorDiv(t + OffsetAtUtc(t), kDayMs); }
 
   bool IsHoliday(int64_t day) const {
     const CivilDate d = DateOfDayNumber(day);
@@ -241,9 +291,8 @@ struct BusinessCalendar::Impl {
     const std::vector<TimeRange>& ranges = RangesOf(day);
     if (ranges.empty()) return;
     const Millis midnight = day * kDayMs;
-    std::lock_guard<std::mutex> lock(tz_mu);
-    const int32_t off_start = OffsetAtLocalLocked(midnight);
-    const int32_t off_end = OffsetAtLocalLocked(midnight + kDayMs);
+    const int32_t off_start = OffsetAtLocal(midnight);
+    const int32_t off_end = OffsetAtLocal(midnight + kDayMs);
     for (const TimeRange& r : ranges) {
       const Millis la = midnight + r.start_minute * kMinuteMs;
       const Millis lb = midnight + r.end_minute * kMinuteMs;
@@ -253,8 +302,8 @@ struct BusinessCalendar::Impl {
         a = la - off_start;
         b = lb - off_start;
       } else {  // a DST change on this day
-        a = la - OffsetAtLocalLocked(la);
-        b = lb - OffsetAtLocalLocked(lb);
+        a = la - OffsetAtLocal(la);
+        b = lb - OffsetAtLocal(lb);
       }
       if (!out.empty()) a = std::max(a, out.back().second);
       if (b > a) out.emplace_back(a, b);
@@ -276,6 +325,7 @@ Result<BusinessCalendar> BusinessCalendar::Create(CalendarConfig config) {
   }
   tz.release();
   impl->tz.reset(basic);
+  impl->BuildTable();
 
   if (!config.state.empty() && !IsGermanStateCode(config.state)) {
     return Status::InvalidArgument("state: unknown German state '" + config.state +

@@ -1,0 +1,61 @@
+// A minimal blocking HTTP(S) client on libcurl for the Mastodon connector.
+//
+// One HttpClient owns one curl easy handle, so consecutive requests to the
+// same server reuse the connection. Not thread-safe: use one instance per
+// thread (the connector keeps one for its worker and makes a short-lived
+// one where another thread needs the network).
+#pragma once
+
+#include <memory>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "leitplanke/base/result.h"
+
+namespace leitplanke::channels::mastodon {
+
+struct HttpRequest {
+  std::string method = "GET";  // GET or POST
+  std::string url;
+  std::vector<std::string> headers;  // "Name: value"
+  std::string body;                  // sent for POST
+};
+
+struct HttpResponse {
+  long status = 0;  // NOLINT(google-runtime-int): curl's type
+  std::vector<std::pair<std::string, std::string>> headers;  // names lower-cased, in order
+  std::string body;
+
+  // The value of the last header named `name` (lower-case), "" if absent.
+  std::string Header(std::string_view name) const;
+};
+
+struct HttpOptions {
+  bool verify_tls = true;
+  long connect_timeout_ms = 10'000;  // NOLINT(google-runtime-int)
+  long timeout_ms = 30'000;          // NOLINT(google-runtime-int)
+  size_t max_body_bytes = 8u << 20;  // larger responses are refused
+};
+
+class HttpClient {
+ public:
+  explicit HttpClient(HttpOptions options);
+  ~HttpClient();
+  HttpClient(const HttpClient&) = delete;
+  HttpClient& operator=(const HttpClient&) = delete;
+
+  // Performs `request`. Any HTTP status is a success here (the caller maps
+  // it); Unavailable for transport failures (DNS, connect, TLS, timeout),
+  // InvalidArgument for an oversized response. The message never contains
+  // request headers (they carry the access token).
+  Result<HttpResponse> Do(const HttpRequest& request);
+
+ private:
+  struct Handle;
+  HttpOptions options_;
+  std::unique_ptr<Handle> handle_;
+};
+
+}  // namespace leitplanke::channels::mastodon

@@ -1,0 +1,316 @@
+// Payload shapes follow the Mastodon API documentation (entities
+// Notification, Status, Account, MediaAttachment, Instance). Every value is
+// checked for its type before use: a server, a proxy or a remote instance's
+// data can be anything, and one bad notification must not cost the others.
+#include "channels/mastodon/notifications.h"
+
+#include <cctype>
+
+#include <nlohmann/json.hpp>
+
+#include "leitplanke/base/utf8.h"
+
+#include "channels/mastodon/text.h"
+
+namespace leitplanke::channels::mastodon {
+namespace {
+
+using nlohmann::json;
+
+std::string Ptr(const std::string& base, std::string_view key) {
+  return base + "/" + std::string(key);
+}
+
+// A required string (ids may also come as integers from other servers).
+Result<std::string> RequiredString(const json& obj, std::string_view key, const std::string& base) {
+  auto it = obj.find(key);
+  if (it == obj.end() || it->is_null()) {
+    return Status::InvalidArgument(Ptr(base, key) + " is missing");
+  }
+  if (it->is_string()) return it->get<std::string>();
+  if (it->is_number_integer()) return it->dump();
+  return Status::InvalidArgument(Ptr(base, key) + " must be a string");
+}
+
+// An optional string: absent or null is "".
+Result<std::string> OptionalString(const json& obj, std::string_view key, const std::string& base) {
+  auto it = obj.find(key);
+  if (it == obj.end() || it->is_null()) return std::string();
+  if (it->is_string()) return it->get<std::string>();
+  if (it->is_number_integer()) return it->dump();
+  return Status::InvalidArgument(Ptr(base, key) + " must be a string or null");
+}
+
+Result<const json*> RequiredObject(const json& obj, std::string_view key, const std::string& base) {
+  auto it = obj.find(key);
+  if (it == obj.end() || it->is_null()) {
+    return Status::InvalidArgument(Ptr(base, key) + " is missing");
+  }
+  if (!it->is_object()) return Status::InvalidArgument(Ptr(base, key) + " must be an object");
+  return &*it;
+}
+
+std::string LowerAscii(std::string s) {
+  for (char& c : s) {
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+  }
+  return s;
+}
+
+// The MIME type of a media attachment: from the file extension where it is
+// unambiguous, else from the attachment type (Mastodon converts GIFs to
+// MP4 "gifv" and stores images as JPEG, PNG or WebP).
+std::string GuessMime(const std::string& type, const std::string& url) {
+  std::string path = url.substr(0, url.find_first_of("?#"));
+  size_t dot = path.rfind('.');
+  size_t slash = path.rfind('/');
+  if (dot != std::string::npos && (slash == std::string::npos || dot > slash)) {
+    std::string ext = LowerAscii(path.substr(dot + 1));
+    static const std::map<std::string, std::string> kByExt = {
+        {"jpg", "image/jpeg"}, {"jpeg", "image/jpeg"}, {"png", "image/png"},
+        {"gif", "image/gif"},  {"webp", "image/webp"}, {"avif", "image/avif"},
+        {"mp4", "video/mp4"},  {"webm", "video/webm"}, {"mov", "video/quicktime"},
+        {"mp3", "audio/mpeg"}, {"ogg", "audio/ogg"},   {"oga", "audio/ogg"},
+        {"m4a", "audio/mp4"},  {"wav", "audio/wav"},   {"flac", "audio/flac"}};
+    if (auto it = kByExt.find(ext); it != kByExt.end()) return it->second;
+  }
+  if (type == "image") return "image/jpeg";
+  if (type == "gifv" || type == "video") return "video/mp4";
+  if (type == "audio") return "audio/mpeg";
+  return "application/octet-stream";
+}
+
+std::string FileName(const std::string& url) {
+  std::string path = url.substr(0, url.find_first_of("?#"));
+  size_t slash = path.rfind('/');
+  return slash == std::string::npos ? path : path.substr(slash + 1);
+}
+
+Result<desk::Attachment> ParseAttachment(const json& a, const std::string& ptr) {
+  if (!a.is_object()) return Status::InvalidArgument(ptr + " must be an object");
+  desk::Attachment out;
+  LP_ASSIGN_OR_RETURN(std::string type, OptionalString(a, "type", ptr));
+  LP_ASSIGN_OR_RETURN(out.url, OptionalString(a, "url", ptr));
+  if (out.url.empty()) {
+    // Media of remote servers that this instance has not cached.
+    LP_ASSIGN_OR_RETURN(out.url, OptionalString(a, "remote_url", ptr));
+  }
+  if (out.url.empty()) return Status::InvalidArgument(ptr + "/url is missing");
+  out.mime_type = GuessMime(type, out.url);
+  out.name = FileName(out.url);
+  out.size = 0;  // the API does not say
+  return out;
+}
+
+Result<Mention> ParseMention(const json& n, const std::string& base, const std::string& id,
+                             std::string_view local_domain) {
+  Mention m;
+  m.notification_id = id;
+  LP_ASSIGN_OR_RETURN(const json* status, RequiredObject(n, "status", base));
+  const std::string sp = base + "/status";
+  desk::InboundMessage& msg = m.message;
+  LP_ASSIGN_OR_RETURN(msg.external_id, RequiredString(*status, "id", sp));
+  LP_ASSIGN_OR_RETURN(std::string created_at, RequiredString(*status, "created_at", sp));
+  auto sent = ParseIso8601Millis(created_at);
+  if (!sent.ok()) return sent.status().WithContext(sp + "/created_at");
+  msg.sent_at = *sent;
+  LP_ASSIGN_OR_RETURN(msg.html, RequiredString(*status, "content", sp));
+  LP_ASSIGN_OR_RETURN(std::string visibility, RequiredString(*status, "visibility", sp));
+  msg.is_public = visibility == "public" || visibility == "unlisted";
+  LP_ASSIGN_OR_RETURN(msg.in_reply_to, OptionalString(*status, "in_reply_to_id", sp));
+  LP_ASSIGN_OR_RETURN(msg.language, OptionalString(*status, "language", sp));
+  LP_ASSIGN_OR_RETURN(std::string spoiler, OptionalString(*status, "spoiler_text", sp));
+
+  LP_ASSIGN_OR_RETURN(const json* account, RequiredObject(*status, "account", sp));
+  const std::string ap = sp + "/account";
+  LP_ASSIGN_OR_RETURN(std::string acct, RequiredString(*account, "acct", ap));
+  if (acct.empty() || acct.find_first_of(" \t\r\n") != std::string::npos) {
+    return Status::InvalidArgument(ap + "/acct is not an account name");
+  }
+  msg.author_handle = "@" + acct;
+  if (acct.find('@') == std::string::npos && !local_domain.empty()) {
+    msg.author_handle += "@" + std::string(local_domain);
+  }
+  LP_ASSIGN_OR_RETURN(msg.author_name, OptionalString(*account, "display_name", ap));
+
+  if (auto it = status->find("media_attachments"); it != status->end() && !it->is_null()) {
+    if (!it->is_array()) {
+      return Status::InvalidArgument(sp + "/media_attachments must be an array");
+    }
+    for (size_t i = 0; i < it->size(); ++i) {
+      LP_ASSIGN_OR_RETURN(desk::Attachment a, ParseAttachment((*it)[i], sp + "/media_attachments/" +
+                                                                            std::to_string(i)));
+      msg.attachments.push_back(std::move(a));
+    }
+  }
+
+  msg.text = HtmlToText(msg.html);
+  // A content warning is part of what the customer wrote; it comes first.
+  if (!spoiler.empty()) msg.text = spoiler + (msg.text.empty() ? "" : "\n\n" + msg.text);
+  return m;
+}
+
+Result<json> ParseJson(std::string_view body, std::string_view what) {
+  try {
+    return json::parse(body);
+  } catch (const json::parse_error& e) {
+    return Status::InvalidArgument("malformed JSON in " + std::string(what) + " at byte " +
+                                   std::to_string(e.byte));
+  }
+}
+
+}  // namespace
+
+Result<NotificationPage> ParseNotificationPage(std::string_view body,
+                                               std::string_view local_domain) {
+  LP_ASSIGN_OR_RETURN(json doc, ParseJson(body, "the notifications"));
+  if (!doc.is_array()) return Status::InvalidArgument("the notifications must be a JSON array");
+  NotificationPage page;
+  page.size = doc.size();
+  for (size_t i = 0; i < doc.size(); ++i) {
+    const json& n = doc[i];
+    std::string base(1, '/');
+    base += std::to_string(i);
+    auto reject = [&](std::string id, const Status& why) {
+      page.rejected.push_back(
+          {std::move(id), n.dump(-1, ' ', false, json::error_handler_t::replace), why.message()});
+    };
+    if (!n.is_object()) {
+      reject("", Status::InvalidArgument(base + " must be an object"));
+      continue;
+    }
+    auto id = RequiredString(n, "id", base);
+    if (!id.ok()) {
+      reject("", id.status());
+      continue;
+    }
+    page.ids.push_back(*id);
+    auto type = RequiredString(n, "type", base);
+    if (!type.ok()) {
+      reject(*id, type.status());
+      continue;
+    }
+    if (*type != "mention") continue;
+    auto mention = ParseMention(n, base, *id, local_domain);
+    if (!mention.ok()) {
+      reject(*id, mention.status());
+      continue;
+    }
+    page.mentions.push_back(std::move(*mention));
+  }
+  return page;
+}
+
+Result<std::string> ParseStatusId(std::string_view body) {
+  LP_ASSIGN_OR_RETURN(json doc, ParseJson(body, "the created status"));
+  if (!doc.is_object()) return Status::InvalidArgument("the created status must be a JSON object");
+  return RequiredString(doc, "id", "");
+}
+
+Result<InstanceInfo> ParseInstance(std::string_view body) {
+  LP_ASSIGN_OR_RETURN(json doc, ParseJson(body, "the instance"));
+  if (!doc.is_object()) return Status::InvalidArgument("the instance must be a JSON object");
+  InstanceInfo info;
+  LP_ASSIGN_OR_RETURN(info.domain, OptionalString(doc, "domain", ""));
+  auto config = doc.find("configuration");
+  if (config == doc.end() || !config->is_object()) return info;
+  auto statuses = config->find("statuses");
+  if (statuses == config->end() || !statuses->is_object()) return info;
+  auto read_int = [&](const char* key, int* out) -> Status {
+    auto it = statuses->find(key);
+    if (it == statuses->end() || it->is_null()) return Status::Ok();
+    if (!it->is_number_integer() || it->get<int64_t>() <= 0 || it->get<int64_t>() > 1'000'000) {
+      return Status::InvalidArgument(std::string("/configuration/statuses/") + key +
+                                     " must be a positive integer");
+    }
+    *out = it->get<int>();
+    return Status::Ok();
+  };
+  LP_RETURN_IF_ERROR(read_int("max_characters", &info.max_characters));
+  LP_RETURN_IF_ERROR(read_int("characters_reserved_per_url", &info.url_characters));
+  return info;
+}
+
+std::string ErrorText(std::string_view body) {
+  try {
+    json doc = json::parse(body);
+    if (doc.is_object()) {
+      auto it = doc.find("error");
+      if (it != doc.end() && it->is_string()) {
+        std::string text = it->get<std::string>();
+        auto desc = doc.find("error_description");
+        if (desc != doc.end() && desc->is_string()) text += ": " + desc->get<std::string>();
+        return utf8::Sanitize(text.substr(0, 500));
+      }
+    }
+  } catch (const json::exception&) {
+    // Not the documented error body (a proxy's HTML page): use an excerpt.
+  }
+  std::string excerpt(body.substr(0, 200));
+  for (char& c : excerpt) {
+    if (c == '\n' || c == '\r' || c == '\t') c = ' ';
+  }
+  return utf8::Sanitize(excerpt);
+}
+
+std::map<std::string, std::string> ParseLinkHeader(std::string_view value) {
+  std::map<std::string, std::string> links;
+  size_t pos = 0;
+  while (pos < value.size()) {
+    size_t open = value.find('<', pos);
+    if (open == std::string_view::npos) break;
+    size_t close = value.find('>', open);
+    if (close == std::string_view::npos) break;
+    std::string url(value.substr(open + 1, close - open - 1));
+    size_t next = value.find('<', close);
+    std::string_view params =
+        value.substr(close + 1, (next == std::string_view::npos ? value.size() : next) - close - 1);
+    size_t rel = params.find("rel=");
+    if (rel != std::string_view::npos) {
+      std::string_view r = params.substr(rel + 4);
+      if (!r.empty() && r[0] == '"') {
+        r.remove_prefix(1);
+        r = r.substr(0, r.find('"'));
+      } else {
+        r = r.substr(0, r.find_first_of(";, "));
+      }
+      links[std::string(r)] = url;
+    }
+    pos = close + 1;
+  }
+  return links;
+}
+
+std::string QueryParam(std::string_view url, std::string_view name) {
+  size_t q = url.find('?');
+  if (q == std::string_view::npos) return {};
+  std::string_view query = url.substr(q + 1);
+  query = query.substr(0, query.find('#'));
+  while (!query.empty()) {
+    size_t amp = query.find('&');
+    std::string_view pair = query.substr(0, amp);
+    size_t eq = pair.find('=');
+    if (pair.substr(0, eq) == name) {
+      std::string out;
+      std::string_view v = eq == std::string_view::npos ? std::string_view() : pair.substr(eq + 1);
+      for (size_t i = 0; i < v.size(); ++i) {
+        if (v[i] == '%' && i + 2 < v.size()) {
+          int hi = std::isxdigit(static_cast<unsigned char>(v[i + 1])) ? 1 : 0;
+          int lo = std::isxdigit(static_cast<unsigned char>(v[i + 2])) ? 1 : 0;
+          if (hi != 0 && lo != 0) {
+            out += static_cast<char>(std::stoi(std::string(v.substr(i + 1, 2)), nullptr, 16));
+            i += 2;
+            continue;
+          }
+        }
+        out += v[i] == '+' ? ' ' : v[i];
+      }
+      return out;
+    }
+    if (amp == std::string_view::npos) break;
+    query.remove_prefix(amp + 1);
+  }
+  return {};
+}
+
+}  // namespace leitplanke::channels::mastodon

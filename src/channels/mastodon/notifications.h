@@ -1,0 +1,71 @@
+// Parsing of the Mastodon REST payloads the connector reads: a page of
+// GET /api/v1/notifications, the created status of POST /api/v1/statuses,
+// the instance configuration, the error body and the Link header.
+//
+// Pure functions, thread-safe. Errors name the JSON pointer of the offending
+// value relative to the parsed document ("/3/status/account/acct") or the
+// byte offset of a syntax error.
+#pragma once
+
+#include <map>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "leitplanke/base/result.h"
+
+#include "leitplanke/desk/channel.h"
+
+namespace leitplanke::channels::mastodon {
+
+// A mention notification turned into a desk message.
+struct Mention {
+  std::string notification_id;
+  desk::InboundMessage message;
+};
+
+// A notification that could not be used; the rest of its page still is.
+struct RejectedNotification {
+  std::string notification_id;  // "" if even the id was unreadable
+  std::string raw;              // the notification's JSON as received (re-serialized)
+  std::string reason;           // "/3/status/account/acct is missing"
+};
+
+struct NotificationPage {
+  std::vector<Mention> mentions;  // in page order (newest first, as served)
+  std::vector<RejectedNotification> rejected;
+  std::vector<std::string> ids;  // every readable notification id on the page
+  size_t size = 0;               // number of array elements
+};
+
+// Parses one page. `local_domain` qualifies handles of local accounts
+// ("alice" -> "@alice@social.example"). Fails only when the body is not a
+// JSON array; a bad element is rejected alone. Notifications of another type
+// than "mention" are skipped (their ids are still listed).
+Result<NotificationPage> ParseNotificationPage(std::string_view body,
+                                               std::string_view local_domain);
+
+// The `id` of a status object (the response of POST /api/v1/statuses).
+Result<std::string> ParseStatusId(std::string_view body);
+
+struct InstanceInfo {
+  std::string domain;      // "" if absent
+  int max_characters = 0;  // 0 if absent
+  int url_characters = 0;  // characters_reserved_per_url, 0 if absent
+};
+
+// GET /api/v2/instance: domain and configuration.statuses.{max_characters,
+// characters_reserved_per_url}.
+Result<InstanceInfo> ParseInstance(std::string_view body);
+
+// The "error" (and "error_description", if any) of an error body; a short,
+// sanitized excerpt of the body when it is not the documented JSON.
+std::string ErrorText(std::string_view body);
+
+// rel -> URL of an RFC 8288 Link header ("<url>; rel=\"next\", <url>; rel=\"prev\"").
+std::map<std::string, std::string> ParseLinkHeader(std::string_view value);
+
+// The decoded value of query parameter `name` in `url`, "" if absent.
+std::string QueryParam(std::string_view url, std::string_view name);
+
+}  // namespace leitplanke::channels::mastodon

@@ -169,9 +169,13 @@ Result<std::string> ComposeMessage(const desk::OutboundMessage& msg, const MailA
   };
   std::string out;
   out.reserve(msg.text.size() + 1024);
-  out += "From: ";
-  if (!from.name.empty()) out += EncodeDisplayName(from.name) + " ";
-  out += "<" + from.address + ">\r\n";
+  std::string from_line = "From: ";
+  if (!from.name.empty()) {
+    from_line += EncodeDisplayName(from.name);
+    // Fold before the address when the line would pass 78 bytes.
+    from_line += from_line.size() + from.address.size() + 3 > 78 ? "\r\n " : " ";
+  }
+  out += from_line + "<" + from.address + ">\r\n";
   out += "To: <" + msg.to_handle + ">\r\n";
   std::string subject = ReplySubject(msg.subject, !msg.in_reply_to.empty());
   if (!subject.empty()) out += "Subject: " + EncodeHeaderText(subject) + "\r\n";

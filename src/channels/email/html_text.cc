@@ -61,8 +61,8 @@ size_t DecodeEntity(std::string_view s, size_t i, std::string* out) {
       if (hex && c >= 'a' && c <= 'f') d = c - 'a' + 10;
       if (hex && c >= 'A' && c <= 'F') d = c - 'A' + 10;
       if (d < 0) return 0;
-      v = v * (hex ? 16 : 10) + static_cast<uint32_t>(d);
-      if (v > 0x10FFFF) v = 0xFFFD;
+      // Saturate: anything above U+10FFFF is replaced below anyway.
+      if (v <= 0x10FFFF) v = v * (hex ? 16 : 10) + static_cast<uint32_t>(d);
     }
     cp = v;
     if (cp == 0 || (cp >= 0xD800 && cp <= 0xDFFF) || cp > 0x10FFFF) cp = utf8::kReplacement;

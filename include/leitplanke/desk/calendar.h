@@ -110,6 +110,9 @@ class BusinessCalendar {
 
   const CalendarConfig& config() const;
 
+  // All instants below are clamped to 1800-01-01..2400-01-01 UTC, so that
+  // every call walks a bounded number of days (kNever as an argument is fine).
+
   // Whether t lies inside an opening range of its local day.
   bool IsOpen(Millis t) const;
 

@@ -39,6 +39,10 @@ constexpr Millis kDayMs = 86'400'000;
 constexpr Millis kMinuteMs = 60'000;
 constexpr int kCachedFirstYear = 1900;
 constexpr int kCachedLastYear = 2199;
+// Instants outside 1800-01-01..2400-01-01 (UTC) are clamped to this range,
+// which bounds every day walk (and keeps kNever from overflowing).
+constexpr Millis kMinInstant = -5'364'662'400'000;
+constexpr Millis kMaxInstant = 13'569'465'600'000;
 constexpr const char* kWeekdayNames[7] = {"mon", "tue", "wed", "thu", "fri", "sat", "sun"};
 
 int64_t FloorDiv(int64_t a, int64_t b) {
@@ -379,6 +383,7 @@ bool BusinessCalendar::IsPublicHoliday(const CivilDate& date) const {
 }
 
 bool BusinessCalendar::IsOpen(Millis t) const {
+  if (t < kMinInstant || t >= kMaxInstant) return false;
   std::vector<std::pair<Millis, Millis>> iv;
   impl_->Intervals(impl_->LocalDay(t), iv);
   for (const auto& [a, b] : iv) {
@@ -388,18 +393,22 @@ bool BusinessCalendar::IsOpen(Millis t) const {
 }
 
 Millis BusinessCalendar::NextOpening(Millis t) const {
+  if (t >= kMaxInstant) return kNever;
+  t = std::max(t, kMinInstant);
   std::vector<std::pair<Millis, Millis>> iv;
   int64_t day = impl_->LocalDay(t);
   for (int n = 0; n <= kSearchHorizonDays; ++n, ++day) {
     impl_->Intervals(day, iv);
     for (const auto& [a, b] : iv) {
-      if (b > t) return std::max(a, t);
+      if (b > t) return a < kMaxInstant ? std::max(a, t) : kNever;
     }
   }
   return kNever;
 }
 
 Millis BusinessCalendar::BusinessMillisBetween(Millis from, Millis to) const {
+  from = std::clamp(from, kMinInstant, kMaxInstant);
+  to = std::clamp(to, kMinInstant, kMaxInstant);
   if (to <= from) return 0;
   std::vector<std::pair<Millis, Millis>> iv;
   const int64_t last = impl_->LocalDay(to);
@@ -417,8 +426,11 @@ Millis BusinessCalendar::BusinessMillisBetween(Millis from, Millis to) const {
 
 Millis BusinessCalendar::AddBusinessMillis(Millis start, Millis duration) const {
   if (duration <= 0) return start;
+  if (start >= kMaxInstant) return kNever;
+  start = std::max(start, kMinInstant);
   std::vector<std::pair<Millis, Millis>> iv;
   int64_t day = impl_->LocalDay(start);
+  const int64_t last_day = FloorDiv(kMaxInstant, kDayMs);
   int closed_run = 0;
   for (;; ++day) {
     impl_->Intervals(day, iv);
@@ -432,7 +444,7 @@ Millis BusinessCalendar::AddBusinessMillis(Millis start, Millis duration) const 
       counted = true;
     }
     closed_run = counted ? 0 : closed_run + 1;
-    if (closed_run > kSearchHorizonDays) return kNever;
+    if (closed_run > kSearchHorizonDays || day > last_day) return kNever;
   }
 }
 

@@ -288,6 +288,18 @@ TEST(Calendar, NoOpenHoursTerminates) {
   EXPECT_EQ(once.AddBusinessMillis(t, 2 * kHour), kNever);
 }
 
+TEST(Calendar, ExtremeInstantsAreClamped) {
+  BusinessCalendar cal = Make(CalendarConfig::OfficeHours());
+  const Millis t = At(2399, 12, 30, 0, 0, 1);  // a Thursday
+  EXPECT_FALSE(cal.IsOpen(kNever));
+  EXPECT_EQ(cal.NextOpening(kNever), kNever);
+  EXPECT_EQ(cal.AddBusinessMillis(kNever - 1, kHour), kNever);
+  EXPECT_EQ(cal.AddBusinessMillis(t, 100 * kHour), kNever);
+  EXPECT_EQ(cal.BusinessMillisBetween(t, kNever), 20 * kHour);
+  EXPECT_EQ(cal.BusinessMillisBetween(std::numeric_limits<Millis>::min(), At(1800, 1, 2, 0, 0, 1)),
+            0);  // 1 Jan 1800: Neujahr
+}
+
 CalendarConfig RichConfig() {
   CalendarConfig c;
   for (int d = 0; d < 5; ++d) c.hours[d] = {{8 * 60, 12 * 60}, {13 * 60, 18 * 60}};

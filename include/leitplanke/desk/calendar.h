@@ -106,6 +106,8 @@ class BusinessCalendar {
   // "state: unknown German state 'XX'", "closed_dates[2]: ...".
   // A calendar without any opening hours is valid: IsOpen is always false,
   // NextOpening/AddBusinessMillis return kNever, BusinessMillisBetween 0.
+  // Create precomputes holidays and UTC offsets for 1990..2099 (about half a
+  // millisecond): build one calendar per team and share it; copies are cheap.
   static Result<BusinessCalendar> Create(CalendarConfig config);
 
   const CalendarConfig& config() const;

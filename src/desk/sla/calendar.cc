@@ -9,7 +9,7 @@
 // concurrent use (OlsonTimeZone initialises its rules lazily), and a mutex per
 // lookup or a clone per call (an allocation plus a copy of the rule data)
 // costs more than the lookup itself (see desk_sla_speed_test). At Create() the zone's transitions
-// for 1900..2199 are copied into a sorted table; lookups are then a binary search with no lock.
+// for 1990..2099 are copied into a sorted table; lookups are then a binary search with no lock.
 // Instants outside the table fall back to ICU under a mutex.
 #include "leitplanke/desk/calendar.h"
 
@@ -37,8 +37,8 @@ namespace chr = std::chrono;
 
 constexpr Millis kDayMs = 86'400'000;
 constexpr Millis kMinuteMs = 60'000;
-constexpr int kCachedFirstYear = 1900;
-constexpr int kCachedLastYear = 2199;
+constexpr int kCachedFirstYear = 1990;
+constexpr int kCachedLastYear = 2099;
 // Instants outside 1800-01-01..2400-01-01 (UTC) are clamped to this range,
 // which bounds every day walk (and keeps kNever from overflowing).
 constexpr Millis kMinInstant = -5'364'662'400'000;

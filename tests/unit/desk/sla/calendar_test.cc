@@ -246,9 +246,9 @@ TEST(Calendar, DaylightSavingEveryYearAndBeyondTheTable) {
   CalendarConfig always;
   for (auto& day : always.hours) day = {{0, 1440}};
   BusinessCalendar cal = Make(always);
-  // EU rules since 1996: last Sunday of March and of October. Years past
-  // 2199 are answered by ICU directly instead of the transition table.
-  for (int year : {1996, 2000, 2026, 2100, 2198, 2199, 2200, 2300}) {
+  // EU rules since 1996: last Sunday of March and of October. Years outside
+  // 1990..2099 are answered by ICU directly instead of the transition table.
+  for (int year : {1996, 2000, 2026, 2098, 2099, 2100, 2200, 2300}) {
     const Millis march = LastSundayMidnightUtc(year, 3, 1);
     EXPECT_EQ(cal.BusinessMillisBetween(march, march + 23 * kHour), 23 * kHour) << year;
     EXPECT_EQ(cal.AddBusinessMillis(march, 23 * kHour), march + 23 * kHour) << year;
@@ -258,11 +258,16 @@ TEST(Calendar, DaylightSavingEveryYearAndBeyondTheTable) {
   CalendarConfig office = CalendarConfig::OfficeHours();
   for (auto& day : office.hours) day = {{8 * 60, 18 * 60}};
   BusinessCalendar daily = Make(office);
-  // Across the end of the table (2200-01-01, Neujahr): three 10-hour days.
-  EXPECT_EQ(daily.BusinessMillisBetween(At(2199, 12, 30, 0, 0, 1), At(2200, 1, 3, 0, 0, 1)),
+  // Across the end of the table (2100-01-01, Neujahr): three 10-hour days.
+  EXPECT_EQ(daily.BusinessMillisBetween(At(2099, 12, 30, 0, 0, 1), At(2100, 1, 3, 0, 0, 1)),
             30 * kHour);
-  EXPECT_EQ(daily.AddBusinessMillis(At(2199, 12, 31, 17, 0, 1), 2 * kHour),
-            At(2200, 1, 2, 9, 0, 1));
+  EXPECT_EQ(daily.AddBusinessMillis(At(2099, 12, 31, 17, 0, 1), 2 * kHour),
+            At(2100, 1, 2, 9, 0, 1));
+  // Before the table: summer time began on the last Sunday of March.
+  for (int year : {1985, 1989, 1990}) {
+    const Millis march = LastSundayMidnightUtc(year, 3, 1);
+    EXPECT_EQ(cal.AddBusinessMillis(march, 23 * kHour), march + 23 * kHour) << year;
+  }
 }
 
 TEST(Calendar, OtherTimeZone) {

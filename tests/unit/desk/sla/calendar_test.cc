@@ -270,6 +270,22 @@ TEST(Calendar, DaylightSavingEveryYearAndBeyondTheTable) {
   }
 }
 
+TEST(Calendar, RangesInsideTheDstChangeCountRealTime) {
+  CalendarConfig c;
+  for (auto& day : c.hours) day = {{2 * 60, 4 * 60}};
+  BusinessCalendar cal = Make(c);
+  // Table (2026) and ICU fallback (2300) must agree: 02:00-03:00 does not
+  // exist in March (1 h open), and occurs twice in October (3 h open).
+  for (int year : {2026, 2300}) {
+    const Millis march = LastSundayMidnightUtc(year, 3, 1);
+    EXPECT_EQ(cal.BusinessMillisBetween(march, march + 23 * kHour), kHour) << year;
+    EXPECT_EQ(cal.NextOpening(march), march + 2 * kHour) << year;  // "02:00" = 01:00 UTC
+    const Millis october = LastSundayMidnightUtc(year, 10, 2);
+    EXPECT_EQ(cal.BusinessMillisBetween(october, october + 25 * kHour), 3 * kHour) << year;
+    EXPECT_EQ(cal.NextOpening(october), october + 2 * kHour) << year;  // first 02:00 (CEST)
+  }
+}
+
 TEST(Calendar, OtherTimeZone) {
   CalendarConfig c = CalendarConfig::OfficeHours();
   c.time_zone = "America/New_York";

@@ -8,9 +8,10 @@
 // Why a transition table: we do not rely on one ICU TimeZone being safe for
 // concurrent use (OlsonTimeZone initialises its rules lazily), and a mutex per
 // lookup or a clone per call (an allocation plus a copy of the rule data)
-// costs more than the lookup itself (see desk_sla_speed_test). At Create() the zone's transitions
-// for 1990..2099 are copied into a sorted table; lookups are then a binary search with no lock.
-// Instants outside the table fall back to ICU under a mutex.
+// costs more than the lookup itself (see desk_sla_speed_test). At Create() the
+// zone's transitions for 1990..2099 are copied into a sorted table; lookups
+// are then a binary search with no lock. Instants outside the table fall back
+// to ICU under a mutex.
 #include "leitplanke/desk/calendar.h"
 
 #include <algorithm>

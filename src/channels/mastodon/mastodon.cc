@@ -390,12 +390,16 @@ class MastodonChannelImpl final : public MastodonChannel {
   // and unknown.
   Result<Limits> CurrentLimits(bool require_domain) const {
     std::lock_guard<std::mutex> lock(mu_);
-    bool need_fetch =
-        settings_.domain.empty() || settings_.max_characters == 0 || settings_.url_characters == 0;
+    // characters_reserved_per_url alone is no reason to ask: it is 23 on
+    // every server we know of, and it is taken from the answer when we ask.
+    bool need_fetch = settings_.domain.empty() || settings_.max_characters == 0;
+    bool domain_needed = require_domain && settings_.domain.empty();
     if (need_fetch && !instance_loaded_) {
+      // Poll, which needs the domain, asks each time (at the desk's poll
+      // pace); Render at most once a minute and uses defaults meanwhile.
       Millis now = clock_->NowMillis();
-      if (last_instance_attempt_ == 0 || now - last_instance_attempt_ >= kInstanceRetryMs ||
-          require_domain) {
+      if (domain_needed || last_instance_attempt_ == 0 ||
+          now - last_instance_attempt_ >= kInstanceRetryMs) {
         last_instance_attempt_ = now == 0 ? 1 : now;
         Status st = LoadInstance();
         if (!st.ok()) {
@@ -403,12 +407,10 @@ class MastodonChannelImpl final : public MastodonChannel {
               st.code() == StatusCode::kUnavailable || st.code() == StatusCode::kResourceExhausted;
           if (!transient) {
             instance_loaded_ = true;  // the server will not tell; use defaults
-          } else if (require_domain && settings_.domain.empty()) {
+          } else if (domain_needed) {
             return st.WithContext("reading the instance domain");
           }
         }
-      } else if (require_domain && settings_.domain.empty()) {
-        return Status::Unavailable("the instance domain is not known yet");
       }
     }
     Limits l = FallbackLimits();

@@ -1,0 +1,95 @@
+// A fake Mastodon server on loopback for the connector tests: a small
+// blocking HTTP/1.1 server (one connection at a time, Connection: close) in a
+// thread of the test process, serving the documented endpoints the
+// connector uses from canned payloads:
+//
+//   GET  /api/v2/instance        domain + configuration.statuses
+//   GET  /api/v1/notifications   types[], min_id, since_id, max_id, limit
+//                                (default 40, max 80), Link next/prev
+//   POST /api/v1/statuses        recorded; Idempotency-Key honoured
+//
+// Every request must carry "Authorization: Bearer <token>" (401 otherwise).
+// Failure modes switch what the next requests get.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <map>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+namespace leitplanke::channels::mastodon::testing {
+
+class FakeMastodon {
+ public:
+  enum class Mode {
+    kNormal,
+    kServerError,    // 500 with an HTML body
+    kRateLimited,    // 429 with X-RateLimit-Reset 270 s after Date
+    kRetryAfter,     // 429 with only Retry-After: 120
+    kUnauthorized,   // 401 {"error": "The access token is invalid"}
+    kMalformedJson,  // 200 with a truncated JSON body
+    kUnprocessable,  // 422 {"error": "Validation failed: ..."}
+  };
+
+  struct Request {
+    std::string method;
+    std::string target;                          // path and query as sent
+    std::map<std::string, std::string> headers;  // names lower-cased
+    std::string body;
+  };
+
+  explicit FakeMastodon(std::string token = "test-token");
+  ~FakeMastodon();
+  FakeMastodon(const FakeMastodon&) = delete;
+  FakeMastodon& operator=(const FakeMastodon&) = delete;
+
+  std::string base_url() const;  // http://127.0.0.1:<port>
+  static constexpr const char* kDomain = "social.example";
+  // The Date header every response carries.
+  static constexpr const char* kDate = "Sat, 28 Nov 2026 10:00:00 GMT";
+
+  // A notification with numeric `id` and `type` whose full JSON is `json`.
+  void AddNotification(uint64_t id, std::string type, std::string json);
+
+  void SetMode(Mode mode);
+  // After `ok_requests` more successful notification requests, switch to `mode`.
+  void FailNotificationsAfter(int ok_requests, Mode mode);
+  void SetMaxCharacters(int n);
+  void SetInstanceStatus(int http_status);  // e.g. 404: a server without /api/v2/instance
+
+  std::vector<Request> requests() const;
+  std::vector<Request> requests_to(const std::string& path_prefix) const;
+
+ private:
+  struct Notification {
+    std::string type;
+    std::string json;
+  };
+  void Serve();
+  void HandleConnection(int fd);
+  std::string Respond(const Request& req);
+  std::string Notifications(const Request& req);
+  std::string PostStatus(const Request& req);
+
+  const std::string token_;
+  int listen_fd_ = -1;
+  int port_ = 0;
+  std::atomic<bool> stop_{false};
+  std::thread thread_;
+
+  mutable std::mutex mu_;
+  std::map<uint64_t, Notification> notifications_;
+  Mode mode_ = Mode::kNormal;
+  int fail_after_ = -1;
+  Mode fail_mode_ = Mode::kNormal;
+  int max_characters_ = 500;
+  int instance_status_ = 200;
+  std::vector<Request> requests_;
+  std::map<std::string, std::string> idempotency_;  // key -> response body
+  uint64_t next_status_id_ = 110000000000000001ULL;
+};
+
+}  // namespace leitplanke::channels::mastodon::testing

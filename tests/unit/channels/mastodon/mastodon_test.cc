@@ -683,6 +683,26 @@ TEST(MastodonInstance, WithoutV2InstanceTheDefaultsApply) {
   EXPECT_EQ(server.requests_to("/api/v2/instance").size(), 1u);
 }
 
+TEST(MastodonInstance, TransientInstanceFailureFailsPollUntilTheDomainIsKnown) {
+  FakeMastodon server;
+  server.SetInstanceStatus(503);
+  Spec s;
+  s.id = 2;
+  s.status_id = "2";
+  AddMention(server, s);
+  auto ch = Make(Config(server));
+  // Guessing the domain now could give one customer two handles later.
+  EXPECT_EQ(ch->Poll("1").status().code(), StatusCode::kUnavailable);
+  EXPECT_TRUE(server.requests_to("/api/v1/notifications").empty());
+  // Render still works, with the default limit.
+  EXPECT_FALSE(ch->Render(Reply("", "", std::string(501, 'a'), true)).ok());
+  server.SetInstanceStatus(200);
+  auto r = ch->Poll("1");
+  ASSERT_TRUE(r.ok()) << r.status();
+  ASSERT_EQ(r->messages.size(), 1u);
+  EXPECT_EQ(r->messages[0].author_handle, "@anna@social.example");
+}
+
 TEST(MastodonChannel, RateLimitAndKind) {
   FakeMastodon server;
   auto ch = Make(Config(server));

@@ -143,18 +143,25 @@ struct Piece {
 // Tries to decode an encoded word at s[pos]; returns its length or 0.
 size_t DecodeEncodedWord(std::string_view s, size_t pos, Piece* piece) {
   if (s.compare(pos, 2, "=?") != 0) return 0;
-  size_t q1 = s.find('?', pos + 2);
-  if (q1 == std::string_view::npos || q1 == pos + 2) return 0;
+  // Charset and encoded text contain neither '?' nor white space, so each
+  // scan stops at the next one of those: decoding a header stays linear even
+  // when it is full of "=?" that never close.
+  auto stop = [&](size_t from) {
+    while (from < s.size() && s[from] != '?' && s[from] != ' ' && s[from] != '\t' &&
+           s[from] != '\r' && s[from] != '\n') {
+      ++from;
+    }
+    return from;
+  };
+  size_t q1 = stop(pos + 2);
+  if (q1 >= s.size() || s[q1] != '?' || q1 == pos + 2) return 0;
   if (q1 + 2 >= s.size() || s[q1 + 2] != '?') return 0;
   char enc = static_cast<char>(std::toupper(static_cast<unsigned char>(s[q1 + 1])));
   if (enc != 'B' && enc != 'Q') return 0;
   size_t text_start = q1 + 3;
-  size_t end = s.find("?=", text_start);
-  if (end == std::string_view::npos) return 0;
+  size_t end = stop(text_start);
+  if (end + 1 >= s.size() || s[end] != '?' || s[end + 1] != '=') return 0;
   std::string_view text = s.substr(text_start, end - text_start);
-  for (char c : text) {
-    if (c == ' ' || c == '\t' || c == '\r' || c == '\n') return 0;
-  }
   std::string charset(s.substr(pos + 2, q1 - pos - 2));
   if (size_t star = charset.find('*'); star != std::string::npos) charset.resize(star);
   std::string bytes;
@@ -250,6 +257,7 @@ std::string EncodeQuotedPrintable(std::string_view text) {
     if (line_len + token.size() > kMaxContent) {
       out.append("=\r\n");
       line_len = 0;
+      if (token == ".") token = "=2E";  // now at the start of a line
     }
     out.append(token);
     line_len += token.size();

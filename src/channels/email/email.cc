@@ -247,6 +247,7 @@ class EmailChannel final : public desk::Channel {
       return Status::InvalidArgument("cursor '" + utf8::Sanitize(cursor.substr(0, 40)) +
                                      "' is not <uidvalidity>:<uid>");
     }
+    LP_RETURN_IF_ERROR(imap_->NewSession());
     LP_ASSIGN_OR_RETURN(MailboxStatus status, imap_->Status());
     // A new UIDVALIDITY means the UIDs were reassigned: start over.
     if (cursor_validity != status.uid_validity) last_uid = 0;

@@ -290,6 +290,16 @@ Result<std::unique_ptr<ImapClient>> ImapClient::Create(std::string_view url,
   return std::unique_ptr<ImapClient>(new ImapClient(std::move(impl), std::move(mailbox)));
 }
 
+leitplanke::Status ImapClient::NewSession() {
+  CurlPtr curl(curl_easy_init());
+  if (!curl) return leitplanke::Status::Internal("imap: curl_easy_init failed");
+  if (!ApplyCommon(curl.get(), impl_->options, "imap,imaps", impl_->errbuf)) {
+    return leitplanke::Status::Internal("imap: libcurl rejected an option");
+  }
+  impl_->curl = std::move(curl);  // closes the previous session's connection
+  return leitplanke::Status::Ok();
+}
+
 Result<std::string> ImapClient::Command(const std::string& command, bool in_mailbox) {
   CURL* c = impl_->curl.get();
   std::string out;

@@ -1,7 +1,7 @@
 // IMAP and SMTP over libcurl.
 //
-// ImapClient keeps one curl handle (and so one cached connection) for the
-// life of the channel; SmtpSend opens a connection per message. Errors follow
+// ImapClient holds one curl handle, and so one connection, per session
+// (NewSession); SmtpSend opens a connection per message. Errors follow
 // the channel contract: connection failures, timeouts and SMTP 4xx replies are
 // Unavailable (retry), a refused login is PermissionDenied, SMTP 5xx replies
 // and bad URLs are InvalidArgument, an untrusted TLS certificate or a missing
@@ -56,6 +56,12 @@ class ImapClient {
   ImapClient& operator=(const ImapClient&) = delete;
 
   const std::string& mailbox() const { return mailbox_; }
+
+  // Starts a new IMAP session for the next commands. A session that stays
+  // logged in with the mailbox selected does not reliably see mail delivered
+  // after its last sync (dovecot reports it only after a later command), so
+  // each poll begins with a fresh one; the commands of one poll share it.
+  leitplanke::Status NewSession();
 
   Result<MailboxStatus> Status();
   // UIDs greater than `last_uid`, ascending.

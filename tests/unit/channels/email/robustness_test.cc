@@ -122,6 +122,16 @@ TEST(RobustnessTest, DeepAndWideInputsStayWithinLimits) {
   std::string tall;
   for (int i = 0; i < 5000; ++i) tall += "X-H: v\n";
   EXPECT_FALSE(ParseMessage(tall + "\nbody").ok());
+  // Inputs that would take quadratic time in a naive scanner finish (and
+  // decode what they can).
+  std::string opens;
+  for (int i = 0; i < 50000; ++i) opens += "=?a?B?QQ";
+  // (EXPECT_TRUE: a failure must not print 400 KB.)
+  EXPECT_TRUE(DecodeHeaderText(opens + "?=") == opens.substr(0, opens.size() - 8) + "A");
+  EXPECT_TRUE(HtmlToText(std::string(200000, '&')) == std::string(200000, '&'));
+  std::string tags;
+  for (int i = 0; i < 20000; ++i) tags += "<style>x";
+  EXPECT_EQ(HtmlToText(tags + "</style>visible"), "visible");
   // Long lines and huge encoded words.
   std::string longword = "Subject: =?utf-8?B?" + std::string(200000, 'A') + "?=\n\n";
   EXPECT_TRUE(ParseMessage(longword).ok());

@@ -46,6 +46,7 @@ struct Settings {
   HttpOptions http;
   int page_limit = 40;
   int max_pages = 50;
+  bool include_filtered = true;
 };
 
 struct Limits {
@@ -163,6 +164,14 @@ Result<Settings> ReadSettings(const desk::ChannelConfig& config) {
       return err("public_reply_visibility", "must be 'public' or 'unlisted', got '" + vis + "'");
     }
     s.public_visibility = vis;
+  }
+  std::string filtered = Setting(config, "include_filtered");
+  if (filtered.empty() || filtered == "true") {
+    s.include_filtered = true;
+  } else if (filtered == "false") {
+    s.include_filtered = false;
+  } else {
+    return err("include_filtered", "must be true or false, got '" + filtered + "'");
   }
   std::string verify = Setting(config, "verify_tls");
   if (verify.empty() || verify == "true" || verify == "1" || verify == "yes") {
@@ -325,6 +334,11 @@ class MastodonChannelImpl final : public MastodonChannel {
     HttpRequest req;
     req.url = settings_.base_url + "/api/v1/notifications?types%5B%5D=mention&limit=" +
               std::to_string(settings_.page_limit);
+    // Since 4.3 a server hides notifications that the account's
+    // notification policy filters (by default: private mentions from
+    // accounts it does not follow, i.e. customers' direct messages) unless
+    // asked for them; older servers ignore the parameter.
+    if (settings_.include_filtered) req.url += "&include_filtered=true";
     if (!min_id.empty()) req.url += "&min_id=" + min_id;
     req.headers = AuthHeaders();
     LP_ASSIGN_OR_RETURN(HttpResponse resp, http_.Do(req));

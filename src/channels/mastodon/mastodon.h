@@ -28,6 +28,8 @@
 //   verify_tls               true (default) or false
 //   connect_timeout_ms       10000;  timeout_ms  30000
 //   page_limit               40 (1..80);  max_pages  50 pages per Poll
+//   include_filtered         true (default): also the mentions the account's
+//                            notification policy filters (Mastodon 4.3+)
 // Secrets: access_token (scopes read:notifications, write:statuses).
 //
 // Thread-safety: as desk::Channel says. Poll, Send and last_rejected from one

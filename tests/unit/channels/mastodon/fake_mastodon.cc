@@ -132,9 +132,9 @@ FakeMastodon::~FakeMastodon() {
 
 std::string FakeMastodon::base_url() const { return "http://127.0.0.1:" + std::to_string(port_); }
 
-void FakeMastodon::AddNotification(uint64_t id, std::string type, std::string json) {
+void FakeMastodon::AddNotification(uint64_t id, std::string type, std::string json, bool filtered) {
   std::lock_guard<std::mutex> lock(mu_);
-  notifications_[id] = {std::move(type), std::move(json)};
+  notifications_[id] = {std::move(type), std::move(json), filtered};
 }
 
 void FakeMastodon::SetMode(Mode mode) {
@@ -286,11 +286,13 @@ std::string FakeMastodon::Notifications(const Request& req) {
   uint64_t since_id = id_param("since_id", 0);
   uint64_t max_id = id_param("max_id", UINT64_MAX);
   bool forward = !Get(q, "min_id").empty();
+  bool include_filtered = Get(q, "include_filtered") == "true";
 
   std::vector<uint64_t> ids;  // ascending
   for (const auto& [id, n] : notifications_) {
     if (!types.empty() && std::find(types.begin(), types.end(), n.type) == types.end()) continue;
     if (id <= std::max(min_id, since_id) || id >= max_id) continue;
+    if (n.filtered && !include_filtered) continue;
     ids.push_back(id);
   }
   std::vector<uint64_t> page;

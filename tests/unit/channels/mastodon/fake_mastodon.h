@@ -52,7 +52,9 @@ class FakeMastodon {
   static constexpr const char* kDate = "Sat, 28 Nov 2026 10:00:00 GMT";
 
   // A notification with numeric `id` and `type` whose full JSON is `json`.
-  void AddNotification(uint64_t id, std::string type, std::string json);
+  // `filtered`: held back by the account's notification policy, served only
+  // with include_filtered=true (Mastodon 4.3).
+  void AddNotification(uint64_t id, std::string type, std::string json, bool filtered = false);
 
   void SetMode(Mode mode);
   // After `ok_requests` more successful notification requests, switch to `mode`.
@@ -67,6 +69,7 @@ class FakeMastodon {
   struct Notification {
     std::string type;
     std::string json;
+    bool filtered = false;
   };
   void Serve();
   void HandleConnection(int fd);

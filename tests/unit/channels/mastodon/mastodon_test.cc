@@ -367,6 +367,28 @@ TEST(MastodonPoll, WrongTypesAreRejectedWithTheirPointer) {
             "/0/status/media_attachments/0/url must be a string or null");
 }
 
+TEST(MastodonPoll, FilteredDirectMessagesAreIncluded) {
+  FakeMastodon server;
+  Spec dm;
+  dm.id = 31;
+  dm.status_id = "31";
+  dm.acct = "neu@chaos.example";
+  dm.visibility = "direct";
+  server.AddNotification(31, "mention", Mention(dm), /*filtered=*/true);
+  auto ch = Make(Config(server));
+  auto r = ch->Poll("30");
+  ASSERT_TRUE(r.ok()) << r.status();
+  ASSERT_EQ(r->messages.size(), 1u);
+  EXPECT_EQ(r->messages[0].author_handle, "@neu@chaos.example");
+
+  auto config = Config(server);
+  config.settings["include_filtered"] = "false";
+  auto strict = Make(config);
+  auto none = strict->Poll("30");
+  ASSERT_TRUE(none.ok()) << none.status();
+  EXPECT_TRUE(none->messages.empty());
+}
+
 TEST(MastodonPoll, MalformedJsonIsInvalidArgument) {
   FakeMastodon server;
   server.SetMode(FakeMastodon::Mode::kMalformedJson);
@@ -761,6 +783,9 @@ TEST(MastodonFactory, ErrorsNameTheSetting) {
   c = good;
   c.settings["domain"] = "not a domain";
   expect_error(c, "'domain'");
+  c = good;
+  c.settings["include_filtered"] = "sometimes";
+  expect_error(c, "'include_filtered'");
   c = good;
   c.kind = "email";
   expect_error(c, "not 'mastodon'");

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <random>
+
 #include "channels/email/email.h"
 #include "channels/email/mime.h"
 
@@ -52,6 +54,31 @@ TEST(ComposeTest, RoundTripThroughTheParser) {
   EXPECT_EQ(back->author_handle, "service@shop.example");
   EXPECT_EQ(back->author_name, "Kundenservice Müller & Söhne");
   EXPECT_EQ(back->sent_at, 1772543100000);
+}
+
+TEST(ComposeTest, RandomTextsSurviveTheRoundTrip) {
+  std::mt19937 rng(1128);
+  const std::vector<std::string> atoms = {"Hallo", " ",  "  ", "\t", "\n", "\r\n", "\r", ".",
+                                          "..",    "=",  "ä", "€",  "😀", "-- ", "=?utf-8?Q?x?=",
+                                          "From ", ">",  "x", "\n.\n"};
+  for (int n = 0; n < 400; ++n) {
+    std::string text;
+    int len = static_cast<int>(rng() % 120);
+    for (int i = 0; i < len; ++i) text += atoms[rng() % atoms.size()];
+    std::string subject;
+    for (int i = 0; i < static_cast<int>(rng() % 30); ++i) subject += atoms[rng() % 13];
+    Result<std::string> body = RenderBody(text, n % 2 ? "Sig" : "");
+    ASSERT_TRUE(body.ok());
+    desk::OutboundMessage msg = Reply(*body);
+    msg.subject = subject;
+    Result<std::string> raw = ComposeMessage(msg, kFrom, 0, "id@shop.example");
+    ASSERT_TRUE(raw.ok()) << raw.error().ToString();
+    Result<desk::InboundMessage> back = ParseMessage(*raw);
+    ASSERT_TRUE(back.ok()) << back.error().ToString();
+    ASSERT_EQ(back->text, *body) << "case " << n;
+    // Header values are single-line and trimmed; white space inside is kept.
+    EXPECT_EQ(back->subject, ReplySubject(subject, true)) << "case " << n;
+  }
 }
 
 TEST(ComposeTest, ReferencesEndWithTheParentOnce) {

@@ -258,7 +258,10 @@ class EmailChannel final : public desk::Channel {
       return std::to_string(status.uid_validity) + ":" + std::to_string(uid);
     };
     result.cursor = make_cursor(last_uid);
-    if (uids.empty()) return result;
+    if (uids.empty()) {
+      (void)imap_->NewSession();  // log out between polls
+      return result;
+    }
 
     std::set<uint32_t> seen_before;
     if (!settings_.mark_seen) {
@@ -299,6 +302,8 @@ class EmailChannel final : public desk::Channel {
     // Leave unread what was unread. If this fails the mails merely show as
     // read in the mailbox; the poll itself succeeded.
     (void)imap_->ClearSeen(to_unsee);
+    // Log out between polls rather than hold an idle connection.
+    (void)imap_->NewSession();
     if (result.messages.empty() && !stopped.ok()) return stopped;
     return result;
   }

@@ -61,6 +61,7 @@ class ImapClient {
   // logged in with the mailbox selected does not reliably see mail delivered
   // after its last sync (dovecot reports it only after a later command), so
   // each poll begins with a fresh one; the commands of one poll share it.
+  // Also closes the previous session's connection.
   leitplanke::Status NewSession();
 
   Result<MailboxStatus> Status();

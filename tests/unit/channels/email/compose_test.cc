@@ -1,8 +1,8 @@
 #include "channels/email/compose.h"
 
-#include <gtest/gtest.h>
-
 #include <random>
+
+#include <gtest/gtest.h>
 
 #include "channels/email/email.h"
 #include "channels/email/mime.h"
@@ -58,9 +58,10 @@ TEST(ComposeTest, RoundTripThroughTheParser) {
 
 TEST(ComposeTest, RandomTextsSurviveTheRoundTrip) {
   std::mt19937 rng(1128);
-  const std::vector<std::string> atoms = {"Hallo", " ",  "  ", "\t", "\n", "\r\n", "\r", ".",
-                                          "..",    "=",  "ä", "€",  "😀", "-- ", "=?utf-8?Q?x?=",
-                                          "From ", ">",  "x", "\n.\n"};
+  const std::vector<std::string> atoms = {
+      "Hallo", " ", "  ", "\t", "\n",  "\r\n",          "\r",    ".", "..",
+      "=",     "ä", "€",  "😀",  "-- ", "=?utf-8?Q?x?=", "From ", ">", "x",
+      "\n.\n"};
   for (int n = 0; n < 400; ++n) {
     std::string text;
     int len = static_cast<int>(rng() % 120);

@@ -453,7 +453,7 @@ TEST_F(MailServers, WrongPasswordIsPermanentAndServerDownIsTransient) {
 
   Result<std::unique_ptr<desk::Channel>> good = MakeEmailChannel(Config());
   ASSERT_TRUE(good.ok());
-  // The session of this poll stays open until the next one.
+  // A channel that worked before, then both servers go away.
   Result<desk::PollResult> before = (*good)->Poll("");
   ASSERT_TRUE(before.ok()) << before.error().ToString();
   dovecot_->Stop();

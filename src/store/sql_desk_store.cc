@@ -28,6 +28,7 @@ using sql::Blob;
 using sql::Bool;
 using sql::Int;
 using sql::Row;
+using sql::Statement;
 using sql::Text;
 using sql::Value;
 
@@ -341,25 +342,6 @@ Status SaveConversation(sql::Connection& conn, const Conversation& c) {
       .status();
 }
 
-Result<int64_t> InsertConversation(sql::Connection& conn, const Conversation& c) {
-  LP_ASSIGN_OR_RETURN(
-      sql::ResultSet rs,
-      conn.Query(
-          "INSERT INTO conversations (channel_id, contact_id, team_id, thread_key, subject, "
-          "state, priority, language, is_public, assignee_id, assigned_at, waiting_since, "
-          "first_inbound_at, first_response_at, resolved_at, last_message_at, last_preview, "
-          "version, sla_checked_at, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, "
-          "$8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21) RETURNING id",
-          {Int(c.channel_id),       Int(c.contact_id),        Int(c.team_id),
-           Text(c.thread_key),      Text(c.subject),          Int(static_cast<int>(c.state)),
-           Int(c.priority),         Text(c.language),         Bool(c.is_public),
-           Int(c.assignee_id),      Int(c.assigned_at),       Int(c.waiting_since),
-           Int(c.first_inbound_at), Int(c.first_response_at), Int(c.resolved_at),
-           Int(c.last_message_at),  Text(c.last_preview),     Int(c.version),
-           Int(c.sla_checked_at),   Int(c.created_at),        Int(c.updated_at)}));
-  return rs.rows.at(0).Int(0);
-}
-
 Status InsertMessage(sql::Connection& conn, Message& m) {
   LP_ASSIGN_OR_RETURN(
       sql::ResultSet rs,
@@ -581,17 +563,143 @@ Status SqlDeskStore::RecordChannelHealth(int64_t id, Millis at, bool ok, std::st
 
 namespace {
 
-struct ContactInfo {
-  int64_t id = 0;
-  std::string display_name;
+// Ingest works in a few rounds of statements (one pipeline each on
+// PostgreSQL) instead of several round trips per message:
+//   0. lock the channel; look up the batch's external ids, handles and
+//      thread keys;
+//   (plan every item in memory: duplicate, contact, conversation)
+//   1. insert new contacts; lock and load the existing conversations and
+//      contacts the batch touches;
+//   (apply every item to its conversation in memory)
+//   2. insert handles and new conversations;
+//   3. insert messages;
+//   4. attachments, events, conversation/contact updates, the cursor.
+struct ContactSlot {
+  int64_t id = 0;  // 0 until inserted (new contacts)
+  bool is_new = false;
+  std::string handle;        // new contacts: the handle to store
+  std::string display_name;  // new: initial; existing: wanted (empty = keep)
   std::string language;
-  bool dirty = false;
 };
 
-struct KnownMessage {
-  int64_t id = 0;
-  int64_t conversation_id = 0;
+struct ConvSlot {
+  int64_t id = 0;  // 0 until inserted (new conversations)
+  bool is_new = false;
+  Conversation conv;
 };
+
+struct ItemPlan {
+  bool duplicate = false;
+  int64_t dup_message_id = 0;  // a stored duplicate
+  int dup_of_item = -1;        // a duplicate of an earlier item of the batch
+  size_t contact = 0;          // ContactSlot index
+  size_t conv = 0;             // ConvSlot index
+  bool created = false;
+  bool reopened = false;
+  Message message;
+};
+
+// Where an external id of this channel lives: a stored message or an
+// earlier item of the batch.
+struct KnownId {
+  int64_t message_id = 0;
+  int item = -1;
+  size_t conv = 0;  // ConvSlot index
+};
+
+Statement InStatement(const std::string& head, const std::string& tail,
+                      const std::vector<Value>& prefix, const std::vector<Value>& keys,
+                      size_t start) {
+  Statement st;
+  st.sql = head + "(" + Placeholders(prefix.size() + 1, kInWidth) + ")" + tail;
+  st.params = prefix;
+  for (size_t i = 0; i < kInWidth; ++i) {
+    size_t k = start + i;
+    st.params.push_back(k < keys.size() ? keys[k] : keys[start]);
+  }
+  return st;
+}
+
+// Appends one IN-list statement per chunk of `keys`; returns how many.
+size_t AddInStatements(std::vector<Statement>& out, const std::string& head,
+                       const std::string& tail, const std::vector<Value>& prefix,
+                       const std::vector<Value>& keys) {
+  size_t n = 0;
+  for (size_t start = 0; start < keys.size(); start += kInWidth, ++n) {
+    out.push_back(InStatement(head, tail, prefix, keys, start));
+  }
+  return n;
+}
+
+constexpr const char* kInsertConversation =
+    "INSERT INTO conversations (channel_id, contact_id, team_id, thread_key, subject, state, "
+    "priority, language, is_public, assignee_id, assigned_at, waiting_since, first_inbound_at, "
+    "first_response_at, resolved_at, last_message_at, last_preview, version, sla_checked_at, "
+    "created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, "
+    "$15, $16, $17, $18, $19, $20, $21) RETURNING id";
+
+std::vector<Value> ConversationInsertParams(const Conversation& c) {
+  return {Int(c.channel_id),       Int(c.contact_id),        Int(c.team_id),
+          Text(c.thread_key),      Text(c.subject),          Int(static_cast<int>(c.state)),
+          Int(c.priority),         Text(c.language),         Bool(c.is_public),
+          Int(c.assignee_id),      Int(c.assigned_at),       Int(c.waiting_since),
+          Int(c.first_inbound_at), Int(c.first_response_at), Int(c.resolved_at),
+          Int(c.last_message_at),  Text(c.last_preview),     Int(c.version),
+          Int(c.sla_checked_at),   Int(c.created_at),        Int(c.updated_at)};
+}
+
+constexpr const char* kUpdateConversation =
+    "UPDATE conversations SET contact_id = $2, team_id = $3, thread_key = $4, subject = $5, "
+    "state = $6, priority = $7, language = $8, is_public = $9, assignee_id = $10, "
+    "assigned_at = $11, waiting_since = $12, first_inbound_at = $13, first_response_at = "
+    "$14, resolved_at = $15, last_message_at = $16, last_preview = $17, version = $18, "
+    "sla_checked_at = $19, updated_at = $20 WHERE id = $1";
+
+Statement ConversationUpdate(const Conversation& c) {
+  return {kUpdateConversation,
+          {Int(c.id),
+           Int(c.contact_id),
+           Int(c.team_id),
+           Text(c.thread_key),
+           Text(c.subject),
+           Int(static_cast<int>(c.state)),
+           Int(c.priority),
+           Text(c.language),
+           Bool(c.is_public),
+           Int(c.assignee_id),
+           Int(c.assigned_at),
+           Int(c.waiting_since),
+           Int(c.first_inbound_at),
+           Int(c.first_response_at),
+           Int(c.resolved_at),
+           Int(c.last_message_at),
+           Text(c.last_preview),
+           Int(c.version),
+           Int(c.sla_checked_at),
+           Int(c.updated_at)}};
+}
+
+constexpr const char* kInsertMessage =
+    "INSERT INTO messages (conversation_id, channel_id, direction, external_id, in_reply_to, "
+    "author, author_user_id, subject, body, html, is_public, language, delivery, verdict, "
+    "sent_at, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, "
+    "$15, $16) RETURNING id";
+
+Statement MessageInsert(const Message& m) {
+  return {kInsertMessage,
+          {Int(m.conversation_id), Int(m.channel_id), Int(static_cast<int>(m.direction)),
+           Text(m.external_id), Text(m.in_reply_to), Text(m.author), Int(m.author_user_id),
+           Text(m.subject), Text(m.body), Text(m.html), Bool(m.is_public), Text(m.language),
+           Int(static_cast<int>(m.delivery)), Text(m.verdict), Int(m.sent_at), Int(m.created_at)}};
+}
+
+constexpr const char* kInsertAttachment =
+    "INSERT INTO message_attachments (message_id, ord, name, mime_type, size_bytes, url) VALUES "
+    "($1, $2, $3, $4, $5, $6)";
+
+constexpr const char* kInsertEvent =
+    "INSERT INTO conversation_events (conversation_id, kind, at, actor, detail) VALUES ($1, $2, "
+    "$3, $4, $5)";
 
 }  // namespace
 
@@ -599,237 +707,329 @@ Result<std::vector<IngestOutcome>> SqlDeskStore::Ingest(int64_t channel_id,
                                                         const std::vector<IngestItem>& items,
                                                         std::string_view cursor) {
   const Millis now = NowMillis();
-  return store_.TxValue<std::vector<IngestOutcome>>(
-      true, [&](sql::Connection& conn) -> Result<std::vector<IngestOutcome>> {
-        // The channel row lock serialises ingests of one channel across
-        // instances (PostgreSQL), so two pollers never race on the same
-        // external ids, handles or thread keys.
-        LP_ASSIGN_OR_RETURN(
-            sql::ResultSet ch,
-            conn.Query(std::string("SELECT team_id FROM channels WHERE id = $1") + ForUpdate(),
-                       {Int(channel_id)}));
-        if (ch.rows.empty()) return Status::NotFound("no channel with id " + Id(channel_id));
-        const int64_t team_id = ch.rows[0].Int(0);
-        const Value channel = Int(channel_id);
-
-        // Prefetch in a few statements what the items refer to: stored
-        // messages (duplicates, parents), contacts by handle, threads.
-        std::vector<Value> ext_keys, handle_keys, thread_keys;
-        {
-          std::set<std::string> ext, handles, threads;
-          for (const IngestItem& item : items) {
-            const Message& m = item.message;
-            if (!m.external_id.empty()) ext.insert(m.external_id);
-            if (!m.in_reply_to.empty()) ext.insert(m.in_reply_to);
-            for (const std::string& ref : item.references) {
-              if (!ref.empty()) ext.insert(ref);
-            }
-            if (!m.author.empty()) handles.insert(m.author);
-            if (!item.thread_key.empty()) threads.insert(item.thread_key);
-          }
-          for (const std::string& s : ext) ext_keys.push_back(Text(s));
-          for (const std::string& s : handles) handle_keys.push_back(Text(s));
-          for (const std::string& s : threads) thread_keys.push_back(Text(s));
+  return store_.TxValue<std::vector<
+      IngestOutcome>>(true, [&](sql::Connection& conn) -> Result<std::vector<IngestOutcome>> {
+    const Value channel = Int(channel_id);
+    // --- round 0: lock the channel, look up what the items refer to.
+    std::vector<Value> ext_keys, handle_keys, thread_keys;
+    {
+      std::set<std::string> ext, handles, threads;
+      for (const IngestItem& item : items) {
+        const Message& m = item.message;
+        if (!m.external_id.empty()) ext.insert(m.external_id);
+        if (!m.in_reply_to.empty()) ext.insert(m.in_reply_to);
+        for (const std::string& ref : item.references) {
+          if (!ref.empty()) ext.insert(ref);
         }
-        std::unordered_map<std::string, KnownMessage> known;
-        LP_RETURN_IF_ERROR(ForChunks(
-            ext_keys, {channel}, [&](const std::string& in, const std::vector<Value>& params) {
-              LP_ASSIGN_OR_RETURN(sql::ResultSet rs,
-                                  conn.Query("SELECT external_id, id, conversation_id FROM "
-                                             "messages WHERE channel_id = $1 AND external_id IN " +
-                                                 in,
-                                             params));
-              for (const Row& r : rs.rows) known[r.Text(0)] = {r.Int(1), r.Int(2)};
-              return Status::Ok();
-            }));
-        std::unordered_map<std::string, ContactInfo> contacts;
-        LP_RETURN_IF_ERROR(ForChunks(
-            handle_keys, {channel}, [&](const std::string& in, const std::vector<Value>& params) {
-              LP_ASSIGN_OR_RETURN(
-                  sql::ResultSet rs,
-                  conn.Query("SELECT h.handle, k.id, k.display_name, k.language FROM "
-                             "contact_handles h JOIN contacts k ON k.id = h.contact_id WHERE "
-                             "h.channel_id = $1 AND h.handle IN " +
-                                 in,
-                             params));
-              for (const Row& r : rs.rows) {
-                contacts[r.Text(0)] = {r.Int(1), r.Text(2), r.Text(3), false};
-              }
-              return Status::Ok();
-            }));
-        std::unordered_map<std::string, int64_t> threads;
-        LP_RETURN_IF_ERROR(ForChunks(
-            thread_keys, {channel}, [&](const std::string& in, const std::vector<Value>& params) {
-              LP_ASSIGN_OR_RETURN(
-                  sql::ResultSet rs,
-                  conn.Query("SELECT thread_key, MAX(id) FROM conversations WHERE channel_id = "
-                             "$1 AND thread_key IN " +
-                                 in + " GROUP BY thread_key",
-                             params));
-              for (const Row& r : rs.rows) threads[r.Text(0)] = r.Int(1);
-              return Status::Ok();
-            }));
+        if (!m.author.empty()) handles.insert(m.author);
+        if (!item.thread_key.empty()) threads.insert(item.thread_key);
+      }
+      for (const std::string& s : ext) ext_keys.push_back(Text(s));
+      for (const std::string& s : handles) handle_keys.push_back(Text(s));
+      for (const std::string& s : threads) thread_keys.push_back(Text(s));
+    }
+    std::vector<Statement> round;
+    // The channel row lock comes first: it serialises ingests of one
+    // channel across instances (PostgreSQL), and the lookups after it
+    // see what the previous holder committed.
+    round.push_back(
+        {std::string("SELECT team_id FROM channels WHERE id = $1") + ForUpdate(), {channel}});
+    // "external_id <> ''" lets both planners use the partial unique
+    // index messages_external.
+    const size_t n_ext = AddInStatements(
+        round,
+        "SELECT external_id, id, conversation_id FROM messages WHERE channel_id = $1 AND "
+        "external_id <> '' AND external_id IN ",
+        "", {channel}, ext_keys);
+    const size_t n_handles = AddInStatements(
+        round,
+        "SELECT handle, contact_id FROM contact_handles WHERE channel_id = $1 AND handle IN ", "",
+        {channel}, handle_keys);
+    AddInStatements(round,
+                    "SELECT thread_key, MAX(id) FROM conversations WHERE channel_id = $1 AND "
+                    "thread_key IN ",
+                    " GROUP BY thread_key", {channel}, thread_keys);
+    LP_ASSIGN_OR_RETURN(std::vector<sql::ResultSet> r0, conn.QueryMany(round));
+    if (r0[0].rows.empty()) return Status::NotFound("no channel with id " + Id(channel_id));
+    const int64_t team_id = r0[0].rows[0].Int(0);
 
-        // Conversations touched by this batch, written back once at the end.
-        std::map<int64_t, Conversation> convs;
-        auto conversation = [&](int64_t id) -> Result<Conversation*> {
-          auto it = convs.find(id);
-          if (it != convs.end()) return &it->second;
-          LP_ASSIGN_OR_RETURN(sql::ResultSet rs,
-                              conn.Query(std::string("SELECT ") + kConvCols +
-                                             " FROM conversations c WHERE c.id = $1" + ForUpdate(),
-                                         {Int(id)}));
-          if (rs.rows.empty()) return Status::Internal("conversation " + Id(id) + " vanished");
-          return &convs.emplace(id, ConvFromRow(rs.rows[0])).first->second;
-        };
+    std::vector<ConvSlot> convs;
+    std::unordered_map<int64_t, size_t> conv_by_id;  // existing conversations
+    auto existing_conv = [&](int64_t id) {
+      auto [it, inserted] = conv_by_id.emplace(id, convs.size());
+      if (inserted) {
+        ConvSlot slot;
+        slot.id = id;
+        convs.push_back(std::move(slot));
+      }
+      return it->second;
+    };
+    std::unordered_map<std::string, KnownId> known;
+    std::unordered_map<std::string, size_t> contact_by_handle;
+    std::vector<ContactSlot> contacts;
+    std::unordered_map<std::string, size_t> threads;
+    size_t next = 1;
+    for (size_t i = 0; i < n_ext; ++i, ++next) {
+      for (const Row& r : r0[next].rows) {
+        known[r.Text(0)] = {r.Int(1), -1, existing_conv(r.Int(2))};
+      }
+    }
+    for (size_t i = 0; i < n_handles; ++i, ++next) {
+      for (const Row& r : r0[next].rows) {
+        if (contact_by_handle.count(r.Text(0)) != 0) continue;
+        ContactSlot slot;
+        slot.id = r.Int(1);
+        contact_by_handle[r.Text(0)] = contacts.size();
+        contacts.push_back(std::move(slot));
+      }
+    }
+    for (; next < r0.size(); ++next) {
+      for (const Row& r : r0[next].rows) threads[r.Text(0)] = existing_conv(r.Int(1));
+    }
 
-        std::vector<IngestOutcome> out;
-        out.reserve(items.size());
-        for (size_t i = 0; i < items.size(); ++i) {
-          const IngestItem& item = items[i];
-          const std::string where = "ingest item " + std::to_string(i);
-          if (item.channel_id != 0 && item.channel_id != channel_id) {
-            return Status::InvalidArgument(where + " names channel " + Id(item.channel_id) +
-                                           ", the batch is for channel " + Id(channel_id));
-          }
-          Message m = item.message;
-          if (m.author.empty()) {
-            return Status::InvalidArgument(where + " has no author handle");
-          }
-          IngestOutcome outcome;
-          if (!m.external_id.empty()) {
-            auto dup = known.find(m.external_id);
-            if (dup != known.end()) {
-              outcome.duplicate = true;
-              outcome.message_id = dup->second.id;
-              outcome.conversation_id = dup->second.conversation_id;
-              out.push_back(outcome);
-              continue;
-            }
-          }
-          const Millis at = item.received_at != 0 ? item.received_at : now;
-
-          // The contact, by (channel, handle).
-          ContactInfo* contact = nullptr;
-          if (auto it = contacts.find(m.author); it != contacts.end()) {
-            contact = &it->second;
-            if (!item.author_name.empty() && item.author_name != contact->display_name) {
-              contact->display_name = item.author_name;
-              contact->dirty = true;
-            }
-            if (!m.language.empty() && m.language != contact->language) {
-              contact->language = m.language;
-              contact->dirty = true;
-            }
-          } else {
-            ContactInfo fresh;
-            fresh.display_name = item.author_name.empty() ? m.author : item.author_name;
-            fresh.language = m.language;
-            LP_ASSIGN_OR_RETURN(
-                sql::ResultSet rs,
-                conn.Query("INSERT INTO contacts (display_name, language, created_at, updated_at) "
-                           "VALUES ($1, $2, $3, $3) RETURNING id",
-                           {Text(fresh.display_name), Text(fresh.language), Int(at)}));
-            fresh.id = rs.rows.at(0).Int(0);
-            LP_RETURN_IF_ERROR(conn.Query(
-                "INSERT INTO contact_handles (channel_id, handle, contact_id) VALUES ($1, $2, $3)",
-                {channel, Text(m.author), Int(fresh.id)}));
-            contact = &contacts.emplace(m.author, std::move(fresh)).first->second;
-          }
-
-          // The conversation: parent, then references newest first, then the
-          // thread key, else a new one.
-          int64_t conv_id = 0;
-          if (!m.in_reply_to.empty()) {
-            if (auto it = known.find(m.in_reply_to); it != known.end()) {
-              conv_id = it->second.conversation_id;
-            }
-          }
-          for (auto ref = item.references.rbegin(); conv_id == 0 && ref != item.references.rend();
-               ++ref) {
-            if (auto it = known.find(*ref); it != known.end()) conv_id = it->second.conversation_id;
-          }
-          if (conv_id == 0 && !item.thread_key.empty()) {
-            if (auto it = threads.find(item.thread_key); it != threads.end()) conv_id = it->second;
-          }
-          Conversation* conv = nullptr;
-          if (conv_id != 0) {
-            LP_ASSIGN_OR_RETURN(conv, conversation(conv_id));
-            if (conv->state == ConversationState::kResolved) {
-              outcome.reopened = true;
-              ApplyState(*conv, ConversationState::kOpen, at);
-            } else if (conv->state == ConversationState::kPendingCustomer) {
-              ApplyState(*conv, ConversationState::kOpen, at);
-            }
-          } else {
-            Conversation c;
-            c.channel_id = channel_id;
-            c.contact_id = contact->id;
-            c.team_id = team_id;
-            c.thread_key = item.thread_key;
-            c.subject = m.subject;
-            c.state = ConversationState::kNew;
-            c.language = m.language;
-            c.is_public = m.is_public;
-            c.first_inbound_at = at;
-            c.waiting_since = at;
-            c.last_message_at = at;
-            c.last_preview = Preview(m.body);
-            c.created_at = at;
-            c.updated_at = at;
-            LP_ASSIGN_OR_RETURN(c.id, InsertConversation(conn, c));
-            conv_id = c.id;
-            outcome.created = true;
-            if (!item.thread_key.empty()) threads[item.thread_key] = conv_id;
-            conv = &convs.emplace(conv_id, std::move(c)).first->second;
-          }
-          conv->version += 1;
-          if (conv->waiting_since == 0) conv->waiting_since = at;
-          if (conv->first_inbound_at == 0) conv->first_inbound_at = at;
-          if (at >= conv->last_message_at) {
-            conv->last_message_at = at;
-            conv->last_preview = Preview(m.body);
-          }
-          if (!m.language.empty()) conv->language = m.language;
-          conv->is_public = m.is_public;
-          if (conv->subject.empty()) conv->subject = m.subject;
-          conv->updated_at = std::max(conv->updated_at, at);
-
-          m.id = 0;
-          m.conversation_id = conv_id;
-          m.channel_id = channel_id;
-          m.direction = MessageDirection::kInbound;
-          m.delivery = DeliveryState::kNone;
-          if (m.sent_at == 0) m.sent_at = at;
-          m.created_at = at;
-          LP_RETURN_IF_ERROR(InsertMessage(conn, m));
-          if (!m.external_id.empty()) known[m.external_id] = {m.id, conv_id};
-          const std::string detail = "{\"message_id\":" + Id(m.id) + "}";
-          if (outcome.reopened) {
-            LP_RETURN_IF_ERROR(InsertEvent(conn, conv_id, ConversationEventKind::kReopened, at,
-                                           "customer", detail));
-          }
-          LP_RETURN_IF_ERROR(
-              InsertEvent(conn, conv_id, ConversationEventKind::kInbound, at, "customer", detail));
-          outcome.conversation_id = conv_id;
-          outcome.message_id = m.id;
-          out.push_back(outcome);
+    // --- plan every item: duplicate, contact, conversation.
+    std::vector<ItemPlan> plans(items.size());
+    for (size_t i = 0; i < items.size(); ++i) {
+      const IngestItem& item = items[i];
+      ItemPlan& plan = plans[i];
+      const std::string where = "ingest item " + std::to_string(i);
+      if (item.channel_id != 0 && item.channel_id != channel_id) {
+        return Status::InvalidArgument(where + " names channel " + Id(item.channel_id) +
+                                       ", the batch is for channel " + Id(channel_id));
+      }
+      const Message& m = item.message;
+      if (m.author.empty()) return Status::InvalidArgument(where + " has no author handle");
+      if (!m.external_id.empty()) {
+        auto dup = known.find(m.external_id);
+        if (dup != known.end()) {
+          plan.duplicate = true;
+          plan.dup_message_id = dup->second.message_id;
+          plan.dup_of_item = dup->second.item;
+          plan.conv = dup->second.conv;
+          continue;
         }
+      }
+      auto contact_it = contact_by_handle.find(m.author);
+      if (contact_it == contact_by_handle.end()) {
+        ContactSlot slot;
+        slot.is_new = true;
+        slot.handle = m.author;
+        slot.display_name = item.author_name.empty() ? m.author : item.author_name;
+        contact_it = contact_by_handle.emplace(m.author, contacts.size()).first;
+        contacts.push_back(std::move(slot));
+      }
+      plan.contact = contact_it->second;
+      ContactSlot& contact = contacts[plan.contact];
+      if (!item.author_name.empty()) contact.display_name = item.author_name;
+      if (!m.language.empty()) contact.language = m.language;
 
-        for (const auto& [id, conv] : convs) LP_RETURN_IF_ERROR(SaveConversation(conn, conv));
-        for (const auto& [handle, c] : contacts) {
-          if (!c.dirty) continue;
-          LP_RETURN_IF_ERROR(conn.Query(
-              "UPDATE contacts SET display_name = $2, language = $3, updated_at = $4 WHERE id = $1",
-              {Int(c.id), Text(c.display_name), Text(c.language), Int(now)}));
-        }
-        if (!cursor.empty()) {
-          LP_RETURN_IF_ERROR(
-              conn.Query("UPDATE channels SET poll_cursor = $2, updated_at = $3 WHERE id = $1",
-                         {channel, Text(cursor), Int(now)}));
-        }
-        return out;
-      });
+      // Parent, then references newest first, then the thread key.
+      const KnownId* parent = nullptr;
+      if (!m.in_reply_to.empty()) {
+        if (auto it = known.find(m.in_reply_to); it != known.end()) parent = &it->second;
+      }
+      for (auto ref = item.references.rbegin(); parent == nullptr && ref != item.references.rend();
+           ++ref) {
+        if (auto it = known.find(*ref); it != known.end()) parent = &it->second;
+      }
+      if (parent != nullptr) {
+        plan.conv = parent->conv;
+      } else if (auto it = item.thread_key.empty() ? threads.end() : threads.find(item.thread_key);
+                 it != threads.end()) {
+        plan.conv = it->second;
+      } else {
+        ConvSlot slot;
+        slot.is_new = true;
+        plan.conv = convs.size();
+        plan.created = true;
+        convs.push_back(std::move(slot));
+        if (!item.thread_key.empty()) threads[item.thread_key] = plan.conv;
+      }
+      if (!m.external_id.empty()) {
+        known[m.external_id] = {0, static_cast<int>(i), plan.conv};
+      }
+    }
+
+    // --- round 1: new contacts; lock and load the touched conversations
+    // and existing contacts.
+    round.clear();
+    std::vector<size_t> new_contacts;
+    std::vector<Value> old_contact_ids;
+    for (size_t c = 0; c < contacts.size(); ++c) {
+      if (contacts[c].is_new) {
+        new_contacts.push_back(c);
+        round.push_back(
+            {"INSERT INTO contacts (display_name, language, created_at, updated_at) "
+             "VALUES ($1, $2, $3, $3) RETURNING id",
+             {Text(contacts[c].display_name), Text(contacts[c].language), Int(now)}});
+      } else {
+        old_contact_ids.push_back(Int(contacts[c].id));
+      }
+    }
+    std::vector<Value> old_conv_ids;
+    for (const ConvSlot& slot : convs) {
+      if (!slot.is_new) old_conv_ids.push_back(Int(slot.id));
+    }
+    // Locked in id order, the same order any other writer locks in.
+    std::sort(old_conv_ids.begin(), old_conv_ids.end(),
+              [](const Value& a, const Value& b) { return a.i < b.i; });
+    const size_t first_conv_stmt = round.size();
+    const size_t n_conv_stmts = AddInStatements(
+        round, std::string("SELECT ") + kConvCols + " FROM conversations c WHERE c.id IN ",
+        std::string(" ORDER BY c.id") + ForUpdate(), {}, old_conv_ids);
+    AddInStatements(round, "SELECT id, display_name, language FROM contacts WHERE id IN ", "", {},
+                    old_contact_ids);
+    LP_ASSIGN_OR_RETURN(std::vector<sql::ResultSet> r1, conn.QueryMany(round));
+    for (size_t k = 0; k < new_contacts.size(); ++k) {
+      contacts[new_contacts[k]].id = r1[k].rows.at(0).Int(0);
+    }
+    for (size_t k = first_conv_stmt; k < first_conv_stmt + n_conv_stmts; ++k) {
+      for (const Row& r : r1[k].rows) convs[conv_by_id.at(r.Int(0))].conv = ConvFromRow(r);
+    }
+    std::unordered_map<int64_t, std::pair<std::string, std::string>> stored_contacts;
+    for (size_t k = first_conv_stmt + n_conv_stmts; k < r1.size(); ++k) {
+      for (const Row& r : r1[k].rows) stored_contacts[r.Int(0)] = {r.Text(1), r.Text(2)};
+    }
+
+    // --- apply the items to their conversations, in order.
+    for (size_t i = 0; i < items.size(); ++i) {
+      ItemPlan& plan = plans[i];
+      if (plan.duplicate) continue;
+      const IngestItem& item = items[i];
+      const Millis at = item.received_at != 0 ? item.received_at : now;
+      Conversation& c = convs[plan.conv].conv;
+      if (plan.created) {
+        c.channel_id = channel_id;
+        c.contact_id = contacts[plan.contact].id;
+        c.team_id = team_id;
+        c.thread_key = item.thread_key;
+        c.subject = item.message.subject;
+        c.state = ConversationState::kNew;
+        c.created_at = at;
+        c.updated_at = at;
+      }
+      if (c.state == ConversationState::kResolved) {
+        plan.reopened = true;
+        ApplyState(c, ConversationState::kOpen, at);
+      } else if (c.state == ConversationState::kPendingCustomer) {
+        ApplyState(c, ConversationState::kOpen, at);
+      }
+      c.version += 1;
+      if (c.waiting_since == 0) c.waiting_since = at;
+      if (c.first_inbound_at == 0) c.first_inbound_at = at;
+      if (at >= c.last_message_at) {
+        c.last_message_at = at;
+        c.last_preview = Preview(item.message.body);
+      }
+      if (!item.message.language.empty()) c.language = item.message.language;
+      c.is_public = item.message.is_public;
+      if (c.subject.empty()) c.subject = item.message.subject;
+      c.updated_at = std::max(c.updated_at, at);
+
+      Message& m = plan.message;
+      m = item.message;
+      m.id = 0;
+      m.channel_id = channel_id;
+      m.direction = MessageDirection::kInbound;
+      m.delivery = DeliveryState::kNone;
+      if (m.sent_at == 0) m.sent_at = at;
+      m.created_at = at;
+    }
+
+    // --- round 2: handles and new conversations.
+    round.clear();
+    for (size_t c : new_contacts) {
+      round.push_back(
+          {"INSERT INTO contact_handles (channel_id, handle, contact_id) VALUES ($1, "
+           "$2, $3)",
+           {channel, Text(contacts[c].handle), Int(contacts[c].id)}});
+    }
+    std::vector<size_t> new_convs;
+    for (size_t s = 0; s < convs.size(); ++s) {
+      if (!convs[s].is_new) continue;
+      new_convs.push_back(s);
+      round.push_back({kInsertConversation, ConversationInsertParams(convs[s].conv)});
+    }
+    LP_ASSIGN_OR_RETURN(std::vector<sql::ResultSet> r2, conn.QueryMany(round));
+    for (size_t k = 0; k < new_convs.size(); ++k) {
+      ConvSlot& slot = convs[new_convs[k]];
+      slot.id = r2[new_contacts.size() + k].rows.at(0).Int(0);
+      slot.conv.id = slot.id;
+    }
+
+    // --- round 3: messages.
+    round.clear();
+    std::vector<size_t> stored_items;
+    for (size_t i = 0; i < items.size(); ++i) {
+      if (plans[i].duplicate) continue;
+      plans[i].message.conversation_id = convs[plans[i].conv].id;
+      stored_items.push_back(i);
+      round.push_back(MessageInsert(plans[i].message));
+    }
+    LP_ASSIGN_OR_RETURN(std::vector<sql::ResultSet> r3, conn.QueryMany(round));
+    for (size_t k = 0; k < stored_items.size(); ++k) {
+      plans[stored_items[k]].message.id = r3[k].rows.at(0).Int(0);
+    }
+
+    // --- round 4: attachments, events, updates, cursor.
+    round.clear();
+    for (size_t i : stored_items) {
+      const ItemPlan& plan = plans[i];
+      const Message& m = plan.message;
+      int64_t ord = 0;
+      for (const StoredAttachment& a : m.attachments) {
+        round.push_back(
+            {kInsertAttachment,
+             {Int(m.id), Int(ord++), Text(a.name), Text(a.mime_type), Int(a.size), Text(a.url)}});
+      }
+      const std::string detail = "{\"message_id\":" + Id(m.id) + "}";
+      if (plan.reopened) {
+        round.push_back(
+            {kInsertEvent,
+             {Int(m.conversation_id), Int(static_cast<int>(ConversationEventKind::kReopened)),
+              Int(m.created_at), Text("customer"), Text(detail)}});
+      }
+      round.push_back(
+          {kInsertEvent,
+           {Int(m.conversation_id), Int(static_cast<int>(ConversationEventKind::kInbound)),
+            Int(m.created_at), Text("customer"), Text(detail)}});
+    }
+    for (const ConvSlot& slot : convs) {
+      if (!slot.is_new && slot.conv.id != 0) round.push_back(ConversationUpdate(slot.conv));
+    }
+    for (const ContactSlot& c : contacts) {
+      if (c.is_new) continue;
+      auto stored = stored_contacts.find(c.id);
+      if (stored == stored_contacts.end()) continue;
+      std::string name = c.display_name.empty() ? stored->second.first : c.display_name;
+      std::string language = c.language.empty() ? stored->second.second : c.language;
+      if (name == stored->second.first && language == stored->second.second) continue;
+      round.push_back(
+          {"UPDATE contacts SET display_name = $2, language = $3, updated_at = $4 WHERE id = $1",
+           {Int(c.id), Text(name), Text(language), Int(now)}});
+    }
+    if (!cursor.empty()) {
+      round.push_back({"UPDATE channels SET poll_cursor = $2, updated_at = $3 WHERE id = $1",
+                       {channel, Text(cursor), Int(now)}});
+    }
+    LP_RETURN_IF_ERROR(conn.QueryMany(round));
+
+    std::vector<IngestOutcome> out;
+    out.reserve(items.size());
+    for (const ItemPlan& plan : plans) {
+      IngestOutcome o;
+      o.duplicate = plan.duplicate;
+      o.created = plan.created;
+      o.reopened = plan.reopened;
+      o.conversation_id = convs[plan.conv].id;
+      o.message_id = plan.duplicate ? (plan.dup_of_item >= 0
+                                           ? plans[static_cast<size_t>(plan.dup_of_item)].message.id
+                                           : plan.dup_message_id)
+                                    : plan.message.id;
+      out.push_back(o);
+    }
+    return out;
+  });
 }
 
 // --- conversations --------------------------------------------------------------------
@@ -1247,8 +1447,8 @@ Status SqlDeskStore::CompleteOutbox(int64_t item_id, std::string_view external_i
       // message with the same id on the channel would be a channel bug.
       LP_ASSIGN_OR_RETURN(sql::ResultSet clash,
                           conn.Query("SELECT o.id FROM messages o JOIN messages m ON m.id = $1 "
-                                     "WHERE o.channel_id = m.channel_id AND o.external_id = $2 "
-                                     "AND o.id <> $1",
+                                     "WHERE o.channel_id = m.channel_id AND o.external_id <> '' "
+                                     "AND o.external_id = $2 AND o.id <> $1",
                                      {Int(message_id), Text(external_id)}));
       if (!clash.rows.empty()) {
         return Status::AlreadyExists("external id '" + std::string(external_id) +

@@ -68,6 +68,12 @@ struct ResultSet {
   int64_t affected = 0;  // rows changed by INSERT/UPDATE/DELETE
 };
 
+// One statement of a QueryMany() batch.
+struct Statement {
+  std::string sql;
+  std::vector<Value> params;
+};
+
 // Errors are mapped to Status codes the store can pass on: unique violation
 // -> AlreadyExists, foreign-key violation -> NotFound, lock timeout / lost
 // connection -> Unavailable, anything else -> Internal.
@@ -79,6 +85,21 @@ class Connection {
   virtual Status Exec(const std::string& sql) = 0;
   // Runs exactly one statement with positional parameters $1..$N.
   virtual Result<ResultSet> Query(std::string_view sql, const std::vector<Value>& params) = 0;
+  // Runs `statements` in order and returns one ResultSet per statement.
+  // Stops at the first error and returns it (the statements after it have
+  // no effect). PostgreSQL sends the whole batch in one pipeline, one round
+  // trip instead of one per statement; SQLite runs them one by one (no round
+  // trips to save). Use inside a transaction.
+  virtual Result<std::vector<ResultSet>> QueryMany(const std::vector<Statement>& statements) {
+    std::vector<ResultSet> out;
+    out.reserve(statements.size());
+    for (const Statement& st : statements) {
+      Result<ResultSet> rs = Query(st.sql, st.params);
+      if (!rs.ok()) return rs.error();
+      out.push_back(std::move(*rs));
+    }
+    return out;
+  }
   // `write` transactions take the write lock up front (SQLite: BEGIN
   // IMMEDIATE), so they never fail half-way on a lock upgrade.
   virtual Status Begin(bool write) = 0;

@@ -94,7 +94,7 @@ Result<std::unique_ptr<PgConnection>> PgConnection::Open(const std::string& conn
 
 PgConnection::~PgConnection() { PQfinish(conn_); }
 
-bool PgConnection::broken() const { return PQstatus(conn_) != CONNECTION_OK; }
+bool PgConnection::broken() const { return poisoned_ || PQstatus(conn_) != CONNECTION_OK; }
 
 Status PgConnection::Exec(const std::string& sql) {
   ResultPtr res(PQexec(conn_, sql.c_str()));
@@ -105,66 +105,79 @@ Status PgConnection::Exec(const std::string& sql) {
   return Status::Ok();
 }
 
-Result<ResultSet> PgConnection::Query(std::string_view sql, const std::vector<Value>& params) {
+namespace {
+
+// Parameters in the form PQexecPrepared takes; `storage` keeps the decimal
+// text of integers alive.
+struct BoundParams {
+  std::vector<Oid> types;
+  std::vector<std::string> storage;
+  std::vector<const char*> values;
+  std::vector<int> lengths;
+  std::vector<int> formats;
+  std::string key;  // parameter kinds + "|" + the statement: the cache key
+};
+
+Result<BoundParams> Bind(std::string_view sql, const std::vector<Value>& params) {
   const size_t n = params.size();
-  std::vector<Oid> types(n, 0);
-  std::vector<std::string> storage(n);
-  std::vector<const char*> values(n, nullptr);
-  std::vector<int> lengths(n, 0);
-  std::vector<int> formats(n, 0);
+  BoundParams b;
+  b.types.assign(n, 0);
+  b.storage.resize(n);
+  b.values.assign(n, nullptr);
+  b.lengths.assign(n, 0);
+  b.formats.assign(n, 0);
   for (size_t i = 0; i < n; ++i) {
     const Value& p = params[i];
     switch (p.kind) {
       case Value::Kind::kNull:
         break;
       case Value::Kind::kInt:
-        types[i] = kInt8Oid;
-        storage[i] = std::to_string(p.i);
-        values[i] = storage[i].c_str();
+        b.types[i] = kInt8Oid;
+        b.storage[i] = std::to_string(p.i);
+        b.values[i] = b.storage[i].c_str();
         break;
       case Value::Kind::kText:
-        types[i] = kTextOid;
+        b.types[i] = kTextOid;
         if (p.s.find('\0') != std::string::npos) {
           return Status::InvalidArgument("PostgreSQL text parameter $" + std::to_string(i + 1) +
                                          " contains a NUL byte");
         }
-        values[i] = p.s.c_str();
+        b.values[i] = p.s.c_str();
         break;
       case Value::Kind::kBlob:
-        types[i] = kByteaOid;
-        values[i] = p.s.data();
-        lengths[i] = static_cast<int>(p.s.size());
-        formats[i] = 1;  // binary: the raw bytes
+        b.types[i] = kByteaOid;
+        b.values[i] = p.s.data();
+        b.lengths[i] = static_cast<int>(p.s.size());
+        b.formats[i] = 1;  // binary: the raw bytes
         break;
     }
   }
   // The key includes the parameter types: a statement prepared with an
   // integer parameter must not be reused for a NULL or a blob.
-  std::string key;
-  key.reserve(sql.size() + n + 1);
-  for (size_t i = 0; i < n; ++i) key += static_cast<char>('0' + static_cast<int>(params[i].kind));
-  key += '|';
-  key += sql;
-  LP_ASSIGN_OR_RETURN(std::string name,
-                      Prepare(key, std::string(sql), static_cast<int>(n), types.data()));
-  ResultPtr res(PQexecPrepared(conn_, name.c_str(), static_cast<int>(n), values.data(),
-                               lengths.data(), formats.data(), /*resultFormat=*/0));
-  ExecStatusType st = res != nullptr ? PQresultStatus(res.get()) : PGRES_FATAL_ERROR;
+  b.key.reserve(sql.size() + n + 1);
+  for (size_t i = 0; i < n; ++i) b.key += static_cast<char>('0' + static_cast<int>(params[i].kind));
+  b.key += '|';
+  b.key += sql;
+  return b;
+}
+
+Result<ResultSet> ReadResult(PGconn* conn, PGresult* res) {
+  ExecStatusType st = res != nullptr ? PQresultStatus(res) : PGRES_FATAL_ERROR;
   if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) {
-    return MapError(conn_, res.get(), "PostgreSQL query");
+    return MapError(conn, res, "PostgreSQL query");
   }
   ResultSet out;
-  const int nrows = PQntuples(res.get());
-  const int ncols = PQnfields(res.get());
+  const int nrows = PQntuples(res);
+  const int ncols = PQnfields(res);
   out.rows.reserve(static_cast<size_t>(nrows));
   for (int r = 0; r < nrows; ++r) {
     std::vector<Value> cells(static_cast<size_t>(ncols));
     for (int c = 0; c < ncols; ++c) {
-      if (PQgetisnull(res.get(), r, c)) continue;
+      if (PQgetisnull(res, r, c)) continue;
       Value& v = cells[static_cast<size_t>(c)];
-      const char* data = PQgetvalue(res.get(), r, c);
-      size_t len = static_cast<size_t>(PQgetlength(res.get(), r, c));
-      switch (PQftype(res.get(), c)) {
+      const char* data = PQgetvalue(res, r, c);
+      size_t len = static_cast<size_t>(PQgetlength(res, r, c));
+      switch (PQftype(res, c)) {
         case kInt8Oid:
         case kInt4Oid:
         case kInt2Oid:
@@ -189,8 +202,89 @@ Result<ResultSet> PgConnection::Query(std::string_view sql, const std::vector<Va
     }
     out.rows.emplace_back(std::move(cells));
   }
-  const char* tuples = PQcmdTuples(res.get());
+  const char* tuples = PQcmdTuples(res);
   if (tuples != nullptr && *tuples != '\0') out.affected = std::strtoll(tuples, nullptr, 10);
+  return out;
+}
+
+}  // namespace
+
+Result<ResultSet> PgConnection::Query(std::string_view sql, const std::vector<Value>& params) {
+  LP_ASSIGN_OR_RETURN(BoundParams b, Bind(sql, params));
+  const int n = static_cast<int>(params.size());
+  LP_ASSIGN_OR_RETURN(std::string name, Prepare(b.key, std::string(sql), n, b.types.data()));
+  ResultPtr res(PQexecPrepared(conn_, name.c_str(), n, b.values.data(), b.lengths.data(),
+                               b.formats.data(), /*resultFormat=*/0));
+  return ReadResult(conn_, res.get());
+}
+
+Result<std::vector<ResultSet>> PgConnection::QueryMany(const std::vector<Statement>& statements) {
+  if (statements.size() <= 1) return Connection::QueryMany(statements);
+  // Statements are prepared (synchronously, once per connection) before the
+  // pipeline starts, so the pipeline only carries executions.
+  std::vector<BoundParams> bound;
+  std::vector<std::string> names;
+  bound.reserve(statements.size());
+  names.reserve(statements.size());
+  for (const Statement& st : statements) {
+    LP_ASSIGN_OR_RETURN(BoundParams b, Bind(st.sql, st.params));
+    LP_ASSIGN_OR_RETURN(std::string name,
+                        Prepare(b.key, st.sql, static_cast<int>(st.params.size()), b.types.data()));
+    bound.push_back(std::move(b));
+    names.push_back(std::move(name));
+  }
+  if (PQenterPipelineMode(conn_) != 1) {
+    return Status::Internal("PostgreSQL: cannot enter pipeline mode: " +
+                            std::string(PQerrorMessage(conn_)));
+  }
+  // libpq flushes a blocking connection while sending and reads pending
+  // input meanwhile, so a long pipeline cannot deadlock on full buffers.
+  size_t sent = 0;
+  for (; sent < statements.size(); ++sent) {
+    const BoundParams& b = bound[sent];
+    if (PQsendQueryPrepared(conn_, names[sent].c_str(),
+                            static_cast<int>(statements[sent].params.size()), b.values.data(),
+                            b.lengths.data(), b.formats.data(), /*resultFormat=*/0) != 1) {
+      break;
+    }
+  }
+  Status error = Status::Ok();
+  if (sent < statements.size()) {
+    error = Status::Unavailable("PostgreSQL pipeline send: " + std::string(PQerrorMessage(conn_)));
+  }
+  if (PQpipelineSync(conn_) != 1 && error.ok()) {
+    error = Status::Unavailable("PostgreSQL pipeline sync: " + std::string(PQerrorMessage(conn_)));
+  }
+  std::vector<ResultSet> out;
+  out.reserve(statements.size());
+  // One result per statement, each followed by NULL; then the sync.
+  bool lost = false;
+  for (size_t i = 0; i < sent && !lost; ++i) {
+    ResultPtr res(PQgetResult(conn_));
+    if (res == nullptr) {
+      lost = true;
+      break;
+    }
+    if (PQresultStatus(res.get()) != PGRES_PIPELINE_ABORTED && error.ok()) {
+      Result<ResultSet> rs = ReadResult(conn_, res.get());
+      if (rs.ok()) {
+        out.push_back(std::move(*rs));
+      } else {
+        error = rs.error();
+      }
+    }
+    while (ResultPtr extra{PQgetResult(conn_)}) {
+    }
+  }
+  if (!lost) {
+    ResultPtr sync(PQgetResult(conn_));
+    lost = sync == nullptr || PQresultStatus(sync.get()) != PGRES_PIPELINE_SYNC;
+  }
+  if (lost || PQexitPipelineMode(conn_) != 1) {
+    poisoned_ = true;  // unknown protocol state: the pool drops this connection
+    if (error.ok()) error = Status::Unavailable("PostgreSQL pipeline lost its results");
+  }
+  if (!error.ok()) return error;
   return out;
 }
 

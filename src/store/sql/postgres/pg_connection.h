@@ -34,6 +34,9 @@ class PgConnection final : public Connection {
   Dialect dialect() const override { return Dialect::kPostgres; }
   Status Exec(const std::string& sql) override;
   Result<ResultSet> Query(std::string_view sql, const std::vector<Value>& params) override;
+  // One pipeline (libpq pipeline mode): every statement is sent, then one
+  // sync, then the results are read.
+  Result<std::vector<ResultSet>> QueryMany(const std::vector<Statement>& statements) override;
   Status Begin(bool write) override;
   Status Commit() override;
   void Rollback() override;
@@ -47,6 +50,7 @@ class PgConnection final : public Connection {
                               const unsigned int* types);
 
   pg_conn* conn_;
+  bool poisoned_ = false;  // the protocol state is unknown (a pipeline broke)
   std::unordered_map<std::string, std::string> statements_;
   uint64_t next_statement_ = 0;
 };

@@ -305,12 +305,19 @@ Result<std::string> DecodeBase64(std::string_view in) {
   uint32_t acc = 0;
   int bits = 0;
   size_t group = 0;  // significant characters in the current group of four
-  bool padding = false;
   for (size_t i = 0; i < in.size(); ++i) {
     char c = in[i];
     if (c == ' ' || c == '\t' || c == '\r' || c == '\n') continue;
     if (c == '=') {
-      padding = true;
+      // Padding ends a group. Some mailers pad every line, so data may
+      // follow: it starts a new group.
+      if (group == 1) {
+        return Status::InvalidArgument("base64 group cut off by padding at byte offset " +
+                                       std::to_string(i));
+      }
+      group = 0;
+      bits = 0;
+      acc = 0;
       continue;
     }
     int v = Base64Value(c);
@@ -319,10 +326,6 @@ Result<std::string> DecodeBase64(std::string_view in) {
                                      std::string{kHexUpper[static_cast<unsigned char>(c) >> 4],
                                                  kHexUpper[static_cast<unsigned char>(c) & 15]} +
                                      " at byte offset " + std::to_string(i));
-    }
-    if (padding) {
-      return Status::InvalidArgument("base64 data after padding at byte offset " +
-                                     std::to_string(i));
     }
     acc = (acc << 6) | static_cast<uint32_t>(v);
     bits += 6;

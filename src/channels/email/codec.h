@@ -27,8 +27,9 @@ std::string DecodeQuotedPrintable(std::string_view in);
 // start of a line are escaped.
 std::string EncodeQuotedPrintable(std::string_view text);
 
-// Decodes base64, ignoring line breaks and white space. An invalid character
-// or truncated final group is an InvalidArgument naming its byte offset.
+// Decodes base64, ignoring line breaks and white space; padding may end any
+// group (mailers that pad each line). An invalid character or a group of a
+// single character is an InvalidArgument naming its byte offset.
 Result<std::string> DecodeBase64(std::string_view in);
 std::string EncodeBase64(std::string_view in);
 

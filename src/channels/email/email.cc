@@ -270,6 +270,8 @@ class EmailChannel final : public desk::Channel {
     std::vector<uint32_t> to_unsee;
     Status stopped;
     for (uint32_t uid : uids) {
+      // Even a fetch that fails half-way may have set \Seen.
+      if (!settings_.mark_seen && !seen_before.count(uid)) to_unsee.push_back(uid);
       Result<std::string> raw = imap_->Fetch(status.uid_validity, uid);
       if (!raw.ok()) {
         const Status& e = raw.error();
@@ -290,7 +292,6 @@ class EmailChannel final : public desk::Channel {
         stopped = e;  // transient: deliver what we have, retry the rest later
         break;
       }
-      if (!settings_.mark_seen && !seen_before.count(uid)) to_unsee.push_back(uid);
       MimeLimits limits;
       limits.max_bytes = settings_.imap.max_message_bytes;
       Result<desk::InboundMessage> parsed = ParseMessage(*raw, limits);

@@ -439,6 +439,22 @@ TEST_F(MailServers, UnreadableMailArrivesWithTheReason) {
   EXPECT_EQ(r->messages[0].author_handle, "k@kunde.example");
   EXPECT_NE(r->messages[0].text.find("broken base64"), std::string::npos) << r->messages[0].text;
   EXPECT_EQ(r->messages[0].external_id.rfind("sha256-", 0), 0u);
+
+  // A mail over max_message_bytes arrives as a note, and stays unread.
+  Deliver("2001.M2.test",
+          "From: k@kunde.example\r\nSubject: gross\r\n\r\n" + std::string(5000, 'x') + "\r\n");
+  desk::ChannelConfig small = Config();
+  small.settings["max_message_bytes"] = "1024";
+  Result<std::unique_ptr<desk::Channel>> limited = MakeEmailChannel(small);
+  ASSERT_TRUE(limited.ok());
+  Result<desk::PollResult> big = (*limited)->Poll(r->cursor);
+  ASSERT_TRUE(big.ok()) << big.error().ToString();
+  ASSERT_EQ(big->messages.size(), 1u);
+  EXPECT_EQ(big->messages[0].subject, "(unreadable e-mail)");
+  EXPECT_NE(big->messages[0].text.find("larger than 1024 bytes"), std::string::npos)
+      << big->messages[0].text;
+  EXPECT_NE(big->cursor, r->cursor);
+  EXPECT_EQ(SeenCount(), 0);
 }
 
 TEST_F(MailServers, WrongPasswordIsPermanentAndServerDownIsTransient) {

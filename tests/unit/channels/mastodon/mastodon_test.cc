@@ -3,6 +3,8 @@
 // settings.
 #include "channels/mastodon/mastodon.h"
 
+#include <set>
+
 #include <gtest/gtest.h>
 #include <netinet/in.h>
 #include <nlohmann/json.hpp>
@@ -387,6 +389,55 @@ TEST(MastodonPoll, FilteredDirectMessagesAreIncluded) {
   auto none = strict->Poll("30");
   ASSERT_TRUE(none.ok()) << none.status();
   EXPECT_TRUE(none->messages.empty());
+}
+
+// Every value of a documented notification replaced by every other JSON
+// type: the page parses, and the notification is either used or rejected
+// with a pointer, never lost silently and never a crash.
+TEST(MastodonParse, EveryFieldWithEveryWrongType) {
+  Spec s;
+  s.id = 7;
+  s.status_id = "7";
+  s.media = json::array({{{"type", "image"}, {"url", "https://f.example/a.jpg"}}});
+  const json original = json::parse(Mention(s));
+  // Every leaf and every enclosing object or array.
+  std::set<std::string> pointers;
+  const json flat = original.flatten();
+  for (const auto& [leaf, value] : flat.items()) {
+    for (size_t slash = leaf.find('/', 1); slash != std::string::npos;
+         slash = leaf.find('/', slash + 1)) {
+      pointers.insert(leaf.substr(0, slash));
+    }
+    pointers.insert(leaf);
+  }
+  const std::vector<json> replacements = {nullptr,       42, 1.5, true, "x", json::array(),
+                                          json::object()};
+  int used = 0, rejected = 0;
+  for (const std::string& pointer : pointers) {
+    for (const json& r : replacements) {
+      json mutated = original;
+      mutated[json::json_pointer(pointer)] = r;
+      std::string body(1, '[');
+      body += mutated.dump();
+      body += ']';
+      auto page = ParseNotificationPage(body, "social.example");
+      ASSERT_TRUE(page.ok()) << pointer << " " << page.status();
+      if (pointer == "/type" && r != "mention") {
+        // Not a mention (or no readable type): skipped or rejected.
+        EXPECT_TRUE(page->mentions.empty());
+        continue;
+      }
+      ASSERT_EQ(page->mentions.size() + page->rejected.size(), 1u) << pointer << " = " << r;
+      if (page->rejected.empty()) {
+        ++used;
+      } else {
+        ++rejected;
+        EXPECT_EQ(page->rejected[0].reason.rfind("/0", 0), 0u) << page->rejected[0].reason;
+      }
+    }
+  }
+  EXPECT_GT(used, 0);
+  EXPECT_GT(rejected, 0);
 }
 
 TEST(MastodonPoll, MalformedJsonIsInvalidArgument) {

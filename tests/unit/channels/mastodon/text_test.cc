@@ -2,7 +2,11 @@
 // counting, mentions, timestamps, ids, Link headers.
 #include "channels/mastodon/text.h"
 
+#include <random>
+
 #include <gtest/gtest.h>
+
+#include "leitplanke/base/utf8.h"
 
 #include "channels/mastodon/notifications.h"
 
@@ -190,6 +194,35 @@ TEST(ParseInstance, ReadsConfiguration) {
   EXPECT_EQ(bad.status().code(), StatusCode::kInvalidArgument);
   EXPECT_NE(bad.status().message().find("/configuration/statuses/max_characters"),
             std::string::npos);
+}
+
+// Arbitrary bytes, biased towards the characters the parsers care about,
+// never crash a parser, and the text that comes out is valid UTF-8.
+TEST(Robustness, RandomInputNeverBreaksTheParsers) {
+  std::mt19937 rng(20261128);
+  const std::string alphabet = "<>/&;#x\"'=p br a span @ . : h t s \n\xc3\xa4\xff{}[],0123456789";
+  for (int round = 0; round < 3000; ++round) {
+    std::string s;
+    size_t len = rng() % 120;
+    for (size_t i = 0; i < len; ++i) {
+      s += (rng() % 4 == 0) ? static_cast<char>(rng() % 256) : alphabet[rng() % alphabet.size()];
+    }
+    std::string text = HtmlToText(s);
+    EXPECT_EQ(utf8::FirstInvalid(text), std::string::npos) << s;
+    (void)StatusLength(s);
+    (void)ParseIso8601Millis(s);
+    (void)ParseHttpDateMillis(s);
+    (void)ParseHandle(s);
+    (void)ParseLinkHeader(s);
+    (void)QueryParam(s, "min_id");
+    (void)ErrorText(s);
+    auto page = ParseNotificationPage(s, "social.example");
+    if (page.ok()) {
+      for (const auto& m : page->mentions) {
+        EXPECT_EQ(utf8::FirstInvalid(m.message.text), std::string::npos);
+      }
+    }
+  }
 }
 
 }  // namespace

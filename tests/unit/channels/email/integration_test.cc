@@ -129,6 +129,26 @@ class Server {
   pid_t pid_ = -1;
 };
 
+// Runs a command to completion; its exit status (or -1).
+int RunCommand(std::vector<std::string> argv, const fs::path& log) {
+  pid_t pid = fork();
+  if (pid == 0) {
+    int fd = open(log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
+    if (fd >= 0) {
+      dup2(fd, 1);
+      dup2(fd, 2);
+    }
+    std::vector<char*> args;
+    for (std::string& a : argv) args.push_back(a.data());
+    args.push_back(nullptr);
+    execv(args[0], args.data());
+    _exit(127);
+  }
+  int status = 0;
+  if (pid < 0 || waitpid(pid, &status, 0) != pid || !WIFEXITED(status)) return -1;
+  return WEXITSTATUS(status);
+}
+
 std::string ReadFile(const fs::path& p) {
   std::ifstream in(p, std::ios::binary);
   std::stringstream ss;
@@ -186,14 +206,27 @@ class MailServers : public ::testing::Test {
     if (passwd* pw = getpwnam(internal_user.c_str())) {
       if (group* gr = getgrgid(pw->pw_gid)) internal_group = gr->gr_name;
     }
+    std::string ssl = "ssl = no\n";
+    if (tls_) {
+      // A self-signed certificate for "localhost", made for this run.
+      imaps_port_ = FreePort();
+      ASSERT_EQ(RunCommand({"/usr/bin/openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes",
+                            "-subj", "/CN=localhost", "-days", "1", "-keyout",
+                            (dir_ / "key.pem").string(), "-out", (dir_ / "cert.pem").string()},
+                           dir_ / "openssl.log"),
+                0)
+          << ReadFile(dir_ / "openssl.log");
+      chmod((dir_ / "key.pem").c_str(), 0644);
+      ssl = "ssl = yes\nssl_cert = <" + (dir_ / "cert.pem").string() + "\nssl_key = <" +
+            (dir_ / "key.pem").string() + "\n";
+    }
     std::ostringstream conf;
     conf << "protocols = imap\n"
          << "listen = 127.0.0.1\n"
          << "base_dir = " << (dir_ / "run").string() << "\n"
          << "state_dir = " << (dir_ / "state").string() << "\n"
          << "log_path = " << (dir_ / "dovecot.log").string() << "\n"
-         << "ssl = no\n"
-         << "disable_plaintext_auth = no\n"
+         << ssl << "disable_plaintext_auth = no\n"
          << "auth_mechanisms = plain login\n"
          << "default_internal_user = " << internal_user << "\n"
          << "default_internal_group = " << internal_group << "\n"
@@ -205,7 +238,9 @@ class MailServers : public ::testing::Test {
          << "userdb {\n  driver = passwd-file\n  args = username_format=%u "
          << (dir_ / "passwd").string() << "\n}\n"
          << "service imap-login {\n  chroot =\n  inet_listener imap {\n    address = 127.0.0.1\n"
-         << "    port = " << imap_port_ << "\n  }\n  inet_listener imaps {\n    port = 0\n  }\n}\n"
+         << "    port = " << imap_port_
+         << "\n  }\n  inet_listener imaps {\n    address = 127.0.0.1\n"
+         << "    port = " << imaps_port_ << "\n  }\n}\n"
          << "service anvil {\n  chroot =\n}\n";
     WriteFile(dir_ / "dovecot.conf", conf.str());
     StartDovecot();
@@ -236,11 +271,18 @@ class MailServers : public ::testing::Test {
   }
 
   void StartSmtp() {
-    smtp_ = std::make_unique<Server>(
-        std::vector<std::string>{kPython, "-m", "aiosmtpd", "-n", "-l",
-                                 "127.0.0.1:" + std::to_string(smtp_port_), "-c",
-                                 "aiosmtpd.handlers.Mailbox", maildir_.string()},
-        dir_ / "smtp.log");
+    std::vector<std::string> argv = {kPython, "-m", "aiosmtpd",
+                                     "-n",    "-l", "127.0.0.1:" + std::to_string(smtp_port_)};
+    if (tls_) {  // STARTTLS, required before MAIL
+      for (const char* a : {"--tlscert", "cert.pem", "--tlskey", "key.pem"}) {
+        argv.push_back(a[0] == '-' ? std::string(a) : (dir_ / a).string());
+      }
+    }
+    for (const std::string& a :
+         {std::string("-c"), std::string("aiosmtpd.handlers.Mailbox"), maildir_.string()}) {
+      argv.push_back(a);
+    }
+    smtp_ = std::make_unique<Server>(std::move(argv), dir_ / "smtp.log");
     ASSERT_TRUE(smtp_->started());
     ASSERT_TRUE(WaitForGreeting(smtp_port_, "220")) << ReadFile(dir_ / "smtp.log");
   }
@@ -290,6 +332,8 @@ class MailServers : public ::testing::Test {
   gid_t mail_gid_ = 0;
   int imap_port_ = 0;
   int smtp_port_ = 0;
+  bool tls_ = false;    // set by TlsMailServers before SetUp
+  int imaps_port_ = 0;  // 0 = no imaps listener
   std::unique_ptr<Server> dovecot_;
   std::unique_ptr<Server> smtp_;
 };
@@ -483,6 +527,61 @@ TEST_F(MailServers, WrongPasswordIsPermanentAndServerDownIsTransient) {
   Result<desk::SendReceipt> sent = (*good)->Send(msg);
   ASSERT_FALSE(sent.ok());
   EXPECT_EQ(sent.error().code(), StatusCode::kUnavailable) << sent.error().ToString();
+}
+
+TEST_F(MailServers, StartTlsRequiredButNotOffered) {
+  desk::ChannelConfig cfg = Config();
+  cfg.settings["tls"] = "starttls";
+  Result<std::unique_ptr<desk::Channel>> ch = MakeEmailChannel(cfg);
+  ASSERT_TRUE(ch.ok());
+  Result<desk::PollResult> r = (*ch)->Poll("");
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().code(), StatusCode::kFailedPrecondition) << r.error().ToString();
+}
+
+class TlsMailServers : public MailServers {
+ protected:
+  TlsMailServers() { tls_ = true; }
+};
+
+TEST_F(TlsMailServers, StartTlsAndImplicitTls) {
+  Deliver("3000.M1.test", kFirst);
+  desk::ChannelConfig cfg = Config();
+  cfg.settings["tls"] = "starttls";
+  cfg.settings["verify_tls"] = "false";  // self-signed test certificate
+  // After STARTTLS aiosmtpd offers AUTH but accepts no login: send without.
+  cfg.settings["smtp_username"] = "-";
+  Result<std::unique_ptr<desk::Channel>> starttls = MakeEmailChannel(cfg);
+  ASSERT_TRUE(starttls.ok());
+  Result<desk::PollResult> r = (*starttls)->Poll("");
+  ASSERT_TRUE(r.ok()) << r.error().ToString();
+  ASSERT_EQ(r->messages.size(), 1u);
+  EXPECT_EQ(r->messages[0].external_id, "kunde-1@kunde.example");
+  desk::OutboundMessage msg;
+  msg.to_handle = "juergen@kunde.example";
+  msg.in_reply_to = "kunde-1@kunde.example";
+  msg.subject = r->messages[0].subject;
+  msg.text = "Über TLS verschickt.";
+  Result<desk::SendReceipt> sent = (*starttls)->Send(msg);
+  ASSERT_TRUE(sent.ok()) << sent.error().ToString();
+
+  // The common mix: IMAP with TLS from the first byte, SMTP with STARTTLS.
+  cfg.settings["imap_url"] = "imaps://127.0.0.1:" + std::to_string(imaps_port_) + "/INBOX";
+  Result<std::unique_ptr<desk::Channel>> implicit = MakeEmailChannel(cfg);
+  ASSERT_TRUE(implicit.ok()) << implicit.error().ToString();
+  Result<desk::PollResult> r2 = (*implicit)->Poll("");
+  ASSERT_TRUE(r2.ok()) << r2.error().ToString();
+  ASSERT_EQ(r2->messages.size(), 2u);
+  EXPECT_EQ(r2->messages[1].external_id, sent->external_id);
+  EXPECT_EQ(r2->messages[1].text, "Über TLS verschickt.");
+
+  // With verification on, the self-signed certificate is refused: permanent.
+  cfg.settings["verify_tls"] = "true";
+  Result<std::unique_ptr<desk::Channel>> strict = MakeEmailChannel(cfg);
+  ASSERT_TRUE(strict.ok());
+  Result<desk::PollResult> refused = (*strict)->Poll("");
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.error().code(), StatusCode::kFailedPrecondition) << refused.error().ToString();
 }
 
 }  // namespace

@@ -9,8 +9,10 @@
 //   username        required  IMAP login (also SMTP login unless smtp_username is set)
 //   from_name       optional  display name (overrides one given in `from`)
 //   signature       optional  appended to every reply after "\n\n-- \n"
-//   smtp_username   optional  SMTP login; "" with smtp_password unset means the
-//                             IMAP credentials; "-" means no SMTP login
+//   smtp_username   optional  SMTP login (default: `username`, with secret
+//                             smtp_password if set, else password); "-" means no
+//                             SMTP login even when the server offers AUTH. Without
+//                             AUTH offered, mail is sent without login anyway.
 //   tls             optional  none | starttls (default) | tls: "starttls" upgrades
 //                             imap:// and smtp:// with STARTTLS (imaps/smtps use
 //                             TLS anyway); "tls" accepts only imaps:// and smtps://;

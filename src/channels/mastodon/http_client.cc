@@ -3,6 +3,7 @@
 // (curl_global_init is not thread-safe, curl_easy_init would call it lazily).
 #include "channels/mastodon/http_client.h"
 
+#include <algorithm>
 #include <mutex>
 
 #include <curl/curl.h>
@@ -15,15 +16,39 @@ struct CurlSlistDeleter {
 };
 using SlistPtr = std::unique_ptr<curl_slist, CurlSlistDeleter>;
 
+}  // namespace
+
+struct HttpClient::StreamHooks {
+  const std::function<bool(std::string_view)>* on_data;
+  const std::function<bool()>* stop;
+  long idle_timeout_ms;  // NOLINT(google-runtime-int)
+  bool ended_by_us = false;
+};
+
+namespace {
+
 struct Collect {
   HttpResponse* response;
   size_t max_body;
+  CURL* curl;
+  HttpClient::StreamHooks* hooks;  // null unless streaming
   bool too_large = false;
 };
 
 size_t OnBody(char* data, size_t size, size_t n, void* user) {
   auto* c = static_cast<Collect*>(user);
   size_t len = size * n;
+  if (c->hooks != nullptr) {
+    long code = 0;  // NOLINT(google-runtime-int)
+    curl_easy_getinfo(c->curl, CURLINFO_RESPONSE_CODE, &code);
+    if (code == 200) {
+      if (!(*c->hooks->on_data)(std::string_view(data, len))) {
+        c->hooks->ended_by_us = true;
+        return 0;
+      }
+      return len;
+    }
+  }
   if (c->response->body.size() + len > c->max_body) {
     c->too_large = true;
     return 0;  // aborts the transfer
@@ -53,6 +78,15 @@ size_t OnHeader(char* data, size_t size, size_t n, void* user) {
   while (!value.empty() && (value.back() == ' ' || value.back() == '\t')) value.remove_suffix(1);
   c->response->headers.emplace_back(std::move(name), std::string(value));
   return len;
+}
+
+int OnProgress(void* user, curl_off_t, curl_off_t, curl_off_t, curl_off_t) {
+  auto* hooks = static_cast<HttpClient::StreamHooks*>(user);
+  if ((*hooks->stop)()) {
+    hooks->ended_by_us = true;
+    return 1;  // aborts the transfer
+  }
+  return 0;
 }
 
 void GlobalInit() {
@@ -85,12 +119,24 @@ HttpClient::HttpClient(HttpOptions options)
 HttpClient::~HttpClient() = default;
 
 Result<HttpResponse> HttpClient::Do(const HttpRequest& request) {
+  return Perform(request, nullptr);
+}
+
+Result<HttpResponse> HttpClient::Stream(const HttpRequest& request,
+                                        const std::function<bool(std::string_view)>& on_data,
+                                        const std::function<bool()>& stop,
+                                        long idle_timeout_ms) {  // NOLINT(google-runtime-int)
+  StreamHooks hooks{&on_data, &stop, idle_timeout_ms};
+  return Perform(request, &hooks);
+}
+
+Result<HttpResponse> HttpClient::Perform(const HttpRequest& request, StreamHooks* hooks) {
   CURL* curl = handle_->curl;
   if (curl == nullptr) return Status::Internal("curl_easy_init failed");
   curl_easy_reset(curl);
 
   HttpResponse response;
-  Collect collect{&response, options_.max_body_bytes};
+  Collect collect{&response, options_.max_body_bytes, curl, hooks};
   SlistPtr headers;
   for (const auto& h : request.headers) {
     curl_slist* next = curl_slist_append(headers.get(), h.c_str());
@@ -113,7 +159,17 @@ Result<HttpResponse> HttpClient::Do(const HttpRequest& request) {
 #endif
   curl_easy_setopt(curl, CURLOPT_FOLLOWLOCATION, 0L);
   curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS, options_.connect_timeout_ms);
-  curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, options_.timeout_ms);
+  if (hooks == nullptr) {
+    curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, options_.timeout_ms);
+  } else {
+    // A stream has no end; a silent one (no heartbeat) is dead.
+    curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, 0L);
+    curl_easy_setopt(curl, CURLOPT_LOW_SPEED_LIMIT, 1L);
+    curl_easy_setopt(curl, CURLOPT_LOW_SPEED_TIME, std::max(1L, hooks->idle_timeout_ms / 1000));
+    curl_easy_setopt(curl, CURLOPT_NOPROGRESS, 0L);
+    curl_easy_setopt(curl, CURLOPT_XFERINFOFUNCTION, OnProgress);
+    curl_easy_setopt(curl, CURLOPT_XFERINFODATA, hooks);
+  }
   curl_easy_setopt(curl, CURLOPT_SSL_VERIFYPEER, options_.verify_tls ? 1L : 0L);
   curl_easy_setopt(curl, CURLOPT_SSL_VERIFYHOST, options_.verify_tls ? 2L : 0L);
   curl_easy_setopt(curl, CURLOPT_ACCEPT_ENCODING, "");  // whatever curl can decode
@@ -140,6 +196,10 @@ Result<HttpResponse> HttpClient::Do(const HttpRequest& request) {
   if (collect.too_large) {
     return Status::InvalidArgument("response of " + request.method + " larger than " +
                                    std::to_string(options_.max_body_bytes) + " bytes");
+  }
+  if (hooks != nullptr && hooks->ended_by_us) {
+    curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &response.status);
+    return response;
   }
   if (rc != CURLE_OK) {
     std::string detail = error[0] != 0 ? std::string(error) : curl_easy_strerror(rc);

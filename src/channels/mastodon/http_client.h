@@ -6,6 +6,7 @@
 // one where another thread needs the network).
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -52,8 +53,23 @@ class HttpClient {
   // request headers (they carry the access token).
   Result<HttpResponse> Do(const HttpRequest& request);
 
+  // For a long-lived response (server-sent events): while the status is
+  // 200, body bytes go to `on_data` as they arrive instead of into the
+  // response (return false to end the transfer); any other status collects
+  // the body as Do() does. No overall timeout; a connection that sends
+  // nothing for `idle_timeout_ms` counts as dead (Unavailable). `stop` is
+  // asked about once a second and ends the transfer when it returns true;
+  // the result is then OK with the status. Ending through on_data or stop
+  // is not an error.
+  Result<HttpResponse> Stream(const HttpRequest& request,
+                              const std::function<bool(std::string_view)>& on_data,
+                              const std::function<bool()>& stop, long idle_timeout_ms);  // NOLINT
+
+  struct StreamHooks;  // implementation detail of Stream()
+
  private:
   struct Handle;
+  Result<HttpResponse> Perform(const HttpRequest& request, StreamHooks* hooks);
   HttpOptions options_;
   std::unique_ptr<Handle> handle_;
 };

@@ -316,6 +316,39 @@ class MastodonChannelImpl final : public MastodonChannel {
     return desk::SendReceipt{*id};
   }
 
+  Status Stream(const std::function<void(desk::InboundMessage)>& on_message,
+                const std::function<void(RejectedNotification)>& on_rejected,
+                const std::function<bool()>& stop) override {
+    LP_ASSIGN_OR_RETURN(Limits limits, CurrentLimits(/*require_domain=*/true));
+    HttpClient client(settings_.http);
+    HttpRequest req;
+    req.url = settings_.base_url + "/api/v1/streaming/user/notification";
+    req.headers = AuthHeaders();
+    req.headers.back() = "Accept: text/event-stream";
+    SseParser parser;
+    auto on_data = [&](std::string_view bytes) {
+      for (SseParser::Event& e : parser.Feed(bytes)) {
+        if (e.type != "notification") continue;  // update, delete, ...
+        auto page = ParseStreamedNotification(e.data, limits.domain);
+        if (!page.ok()) {
+          if (on_rejected) on_rejected({"", e.data.substr(0, 4096), page.status().message()});
+          continue;
+        }
+        for (auto& m : page->mentions) on_message(std::move(m.message));
+        if (on_rejected) {
+          for (auto& r : page->rejected) on_rejected(std::move(r));
+        }
+      }
+      return true;
+    };
+    // Mastodon sends a heartbeat comment every few seconds; a minute of
+    // silence means the connection is gone.
+    LP_ASSIGN_OR_RETURN(HttpResponse resp, client.Stream(req, on_data, stop, 60'000));
+    if (resp.status != 200) return MapStreamError(resp);
+    if (stop()) return Status::Ok();
+    return Status::Unavailable("the notification stream ended");
+  }
+
   desk::RateLimit rate_limit() const override { return {kStatusesPerWindow, kStatusWindowMs}; }
   desk::Millis retry_after_ms() const override { return retry_after_ms_; }
   const std::vector<RejectedNotification>& last_rejected() const override { return rejected_; }
@@ -368,6 +401,19 @@ class MastodonChannelImpl final : public MastodonChannel {
     if (code == 408 || code >= 500) return Status::Unavailable(msg);
     if (code >= 400) return Status::InvalidArgument(msg);
     if (code >= 300) return Status::FailedPrecondition(msg + " (redirect: check base_url)");
+    return Status::Unavailable(msg);
+  }
+
+  // As MapError, without touching retry_after_ms_ (the stream may run on
+  // another thread than Poll/Send).
+  Status MapStreamError(const HttpResponse& resp) const {
+    std::string text = ErrorText(resp.body);
+    std::string msg = "GET /api/v1/streaming/user/notification: HTTP " +
+                      std::to_string(resp.status) + (text.empty() ? "" : ": " + text);
+    if (resp.status == 429) return Status::ResourceExhausted(msg);
+    if (resp.status == 401 || resp.status == 403) return Status::PermissionDenied(msg);
+    if (resp.status == 408 || resp.status >= 500) return Status::Unavailable(msg);
+    if (resp.status >= 400) return Status::InvalidArgument(msg);
     return Status::Unavailable(msg);
   }
 

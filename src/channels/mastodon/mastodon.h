@@ -37,6 +37,7 @@
 // configuration once, on its own connection).
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <vector>
 
@@ -60,6 +61,21 @@ class MastodonChannel : public desk::Channel {
   // read (a missing field, a wrong type), each with its JSON pointer. Only
   // valid until the next Poll(); call from the polling thread.
   virtual const std::vector<RejectedNotification>& last_rejected() const = 0;
+
+  // Optional push delivery: reads GET /api/v1/streaming/user/notification
+  // (server-sent events) and calls `on_message` for each mention as it
+  // arrives, `on_rejected` (may be empty) for a notification that cannot be
+  // read. Returns OK when `stop` returned true (it is asked about once a
+  // second), Unavailable when the stream broke or ended (a server closes it
+  // now and then), the mapped error when the server refused it. The
+  // stream only carries what arrives while connected: after a reconnect,
+  // Poll from the last cursor catches up; the desk drops duplicates by
+  // external_id. Uses its own connection, so it may run on another thread
+  // than Poll/Send. The stream is read at base_url (Mastodon's standard
+  // proxy setup routes /api/v1/streaming to the streaming server).
+  virtual Status Stream(const std::function<void(desk::InboundMessage)>& on_message,
+                        const std::function<void(RejectedNotification)>& on_rejected,
+                        const std::function<bool()>& stop) = 0;
 };
 
 // Validates the configuration (errors name the setting); no network access.

@@ -161,6 +161,43 @@ Result<json> ParseJson(std::string_view body, std::string_view what) {
 
 }  // namespace
 
+namespace {
+
+// One element of a notifications array (or a streamed notification) into
+// `page`: a mention, a rejection, or (another type) only its id.
+void ParseElement(const json& n, const std::string& base, std::string_view local_domain,
+                  NotificationPage* page) {
+  auto reject = [&](std::string id, const Status& why) {
+    page->rejected.push_back(
+        {std::move(id), n.dump(-1, ' ', false, json::error_handler_t::replace), why.message()});
+  };
+  if (!n.is_object()) {
+    reject("", Status::InvalidArgument((base.empty() ? "the notification" : base) +
+                                       " must be an object"));
+    return;
+  }
+  auto id = RequiredString(n, "id", base);
+  if (!id.ok()) {
+    reject("", id.status());
+    return;
+  }
+  page->ids.push_back(*id);
+  auto type = RequiredString(n, "type", base);
+  if (!type.ok()) {
+    reject(*id, type.status());
+    return;
+  }
+  if (*type != "mention") return;
+  auto mention = ParseMention(n, base, *id, local_domain);
+  if (!mention.ok()) {
+    reject(*id, mention.status());
+    return;
+  }
+  page->mentions.push_back(std::move(*mention));
+}
+
+}  // namespace
+
 Result<NotificationPage> ParseNotificationPage(std::string_view body,
                                                std::string_view local_domain) {
   LP_ASSIGN_OR_RETURN(json doc, ParseJson(body, "the notifications"));
@@ -168,37 +205,69 @@ Result<NotificationPage> ParseNotificationPage(std::string_view body,
   NotificationPage page;
   page.size = doc.size();
   for (size_t i = 0; i < doc.size(); ++i) {
-    const json& n = doc[i];
     std::string base(1, '/');
     base += std::to_string(i);
-    auto reject = [&](std::string id, const Status& why) {
-      page.rejected.push_back(
-          {std::move(id), n.dump(-1, ' ', false, json::error_handler_t::replace), why.message()});
-    };
-    if (!n.is_object()) {
-      reject("", Status::InvalidArgument(base + " must be an object"));
-      continue;
-    }
-    auto id = RequiredString(n, "id", base);
-    if (!id.ok()) {
-      reject("", id.status());
-      continue;
-    }
-    page.ids.push_back(*id);
-    auto type = RequiredString(n, "type", base);
-    if (!type.ok()) {
-      reject(*id, type.status());
-      continue;
-    }
-    if (*type != "mention") continue;
-    auto mention = ParseMention(n, base, *id, local_domain);
-    if (!mention.ok()) {
-      reject(*id, mention.status());
-      continue;
-    }
-    page.mentions.push_back(std::move(*mention));
+    ParseElement(doc[i], base, local_domain, &page);
   }
   return page;
+}
+
+Result<NotificationPage> ParseStreamedNotification(std::string_view data,
+                                                   std::string_view local_domain) {
+  LP_ASSIGN_OR_RETURN(json doc, ParseJson(data, "the streamed notification"));
+  NotificationPage page;
+  page.size = 1;
+  ParseElement(doc, "", local_domain, &page);
+  return page;
+}
+
+std::vector<SseParser::Event> SseParser::Feed(std::string_view bytes) {
+  std::vector<Event> out;
+  for (char c : bytes) {
+    if (after_cr_ && c == '\n') {
+      after_cr_ = false;
+      continue;  // the LF of a CRLF
+    }
+    after_cr_ = false;
+    if (c == '\n' || c == '\r') {
+      after_cr_ = c == '\r';
+      Line(line_, &out);
+      line_.clear();
+      continue;
+    }
+    if (line_.size() >= kMaxLine) {
+      broken_ = true;  // keep reading to the end of the line, dropping it
+      continue;
+    }
+    line_ += c;
+  }
+  return out;
+}
+
+void SseParser::Line(std::string_view line, std::vector<Event>* out) {
+  if (line.empty()) {
+    if (has_data_ && !broken_) {
+      if (!current_.data.empty() && current_.data.back() == '\n') current_.data.pop_back();
+      out->push_back(std::move(current_));
+    }
+    current_ = Event();
+    has_data_ = false;
+    broken_ = false;
+    return;
+  }
+  if (line[0] == ':') return;  // a comment, e.g. the heartbeat
+  size_t colon = line.find(':');
+  std::string_view field = line.substr(0, colon);
+  std::string_view value =
+      colon == std::string_view::npos ? std::string_view() : line.substr(colon + 1);
+  if (!value.empty() && value[0] == ' ') value.remove_prefix(1);
+  if (field == "event") {
+    current_.type = std::string(value);
+  } else if (field == "data") {
+    current_.data.append(value);
+    current_.data += '\n';
+    has_data_ = true;
+  }
 }
 
 Result<std::string> ParseStatusId(std::string_view body) {

@@ -45,6 +45,36 @@ struct NotificationPage {
 Result<NotificationPage> ParseNotificationPage(std::string_view body,
                                                std::string_view local_domain);
 
+// One notification as the streaming API sends it (the data of an event
+// "notification"). The page has one element; pointers start at the
+// notification ("/status/account/acct").
+Result<NotificationPage> ParseStreamedNotification(std::string_view data,
+                                                   std::string_view local_domain);
+
+// An incremental parser of a server-sent event stream (text/event-stream,
+// as the WHATWG HTML standard defines it): lines end in LF, CRLF or CR;
+// "event" and "data" fields, comments (":thump") ignored; a blank line
+// completes an event. A line longer than kMaxLine is dropped with its event.
+class SseParser {
+ public:
+  struct Event {
+    std::string type = "message";
+    std::string data;
+  };
+  static constexpr size_t kMaxLine = 1u << 20;
+
+  // The events that `bytes` completes, in order.
+  std::vector<Event> Feed(std::string_view bytes);
+
+ private:
+  void Line(std::string_view line, std::vector<Event>* out);
+  std::string line_;
+  Event current_;
+  bool has_data_ = false;
+  bool broken_ = false;    // the current event lost a line
+  bool after_cr_ = false;  // the last byte was CR (a following LF is part of it)
+};
+
 // The `id` of a status object (the response of POST /api/v1/statuses).
 Result<std::string> ParseStatusId(std::string_view body);
 

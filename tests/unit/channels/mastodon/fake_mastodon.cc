@@ -159,6 +159,12 @@ void FakeMastodon::SetInstanceStatus(int http_status) {
   instance_status_ = http_status;
 }
 
+void FakeMastodon::SetStream(std::vector<std::string> chunks, bool hold_open) {
+  std::lock_guard<std::mutex> lock(mu_);
+  stream_chunks_ = std::move(chunks);
+  stream_hold_open_ = hold_open;
+}
+
 std::vector<FakeMastodon::Request> FakeMastodon::requests() const {
   std::lock_guard<std::mutex> lock(mu_);
   return requests_;
@@ -226,12 +232,38 @@ void FakeMastodon::HandleConnection(int fd) {
     if (n <= 0) return;
     req.body.append(buf, static_cast<size_t>(n));
   }
+  auto send_all = [fd](const std::string& bytes) {
+    size_t sent = 0;
+    while (sent < bytes.size()) {
+      ssize_t n = ::send(fd, bytes.data() + sent, bytes.size() - sent, MSG_NOSIGNAL);
+      if (n <= 0) return false;
+      sent += static_cast<size_t>(n);
+    }
+    return true;
+  };
   std::string response = Respond(req);
-  size_t sent = 0;
-  while (sent < response.size()) {
-    ssize_t n = ::send(fd, response.data() + sent, response.size() - sent, MSG_NOSIGNAL);
-    if (n <= 0) return;
-    sent += static_cast<size_t>(n);
+  if (!response.empty()) {
+    send_all(response);
+    return;
+  }
+  // The event stream: headers, the scripted chunks, then close or hold.
+  std::vector<std::string> chunks;
+  bool hold = false;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    chunks = stream_chunks_;
+    hold = stream_hold_open_;
+  }
+  if (!send_all(std::string("HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\n"
+                            "Cache-Control: no-store\r\nConnection: close\r\n\r\n"))) {
+    return;
+  }
+  for (const auto& c : chunks) {
+    if (!send_all(c)) return;
+  }
+  if (hold) {
+    while (::recv(fd, buf, sizeof(buf), 0) > 0) {
+    }
   }
 }
 
@@ -269,6 +301,9 @@ std::string FakeMastodon::Respond(const Request& req) {
     return Notifications(req);
   }
   if (req.method == "POST" && path == "/api/v1/statuses") return PostStatus(req);
+  if (req.method == "GET" && path == "/api/v1/streaming/user/notification") {
+    return "";  // streamed by HandleConnection
+  }
   return HttpResponse(404, "Not Found", R"({"error":"Record not found"})");
 }
 

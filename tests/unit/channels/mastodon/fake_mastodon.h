@@ -7,6 +7,7 @@
 //   GET  /api/v1/notifications   types[], min_id, since_id, max_id, limit
 //                                (default 40, max 80), Link next/prev
 //   POST /api/v1/statuses        recorded; Idempotency-Key honoured
+//   GET  /api/v1/streaming/user/notification   the scripted event stream
 //
 // Every request must carry "Authorization: Bearer <token>" (401 otherwise).
 // Failure modes switch what the next requests get.
@@ -62,6 +63,11 @@ class FakeMastodon {
   void SetMaxCharacters(int n);
   void SetInstanceStatus(int http_status);  // e.g. 404: a server without /api/v2/instance
 
+  // What the streaming endpoint sends: each chunk written separately after
+  // the headers; then the connection is closed, or (hold_open) kept until
+  // the client goes away.
+  void SetStream(std::vector<std::string> chunks, bool hold_open);
+
   std::vector<Request> requests() const;
   std::vector<Request> requests_to(const std::string& path_prefix) const;
 
@@ -91,6 +97,8 @@ class FakeMastodon {
   int max_characters_ = 500;
   int instance_status_ = 200;
   std::vector<Request> requests_;
+  std::vector<std::string> stream_chunks_;
+  bool stream_hold_open_ = false;
   std::map<std::string, std::string> idempotency_;  // key -> response body
   uint64_t next_status_id_ = 110000000000000001ULL;
 };

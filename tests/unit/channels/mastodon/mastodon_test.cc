@@ -3,6 +3,7 @@
 // settings.
 #include "channels/mastodon/mastodon.h"
 
+#include <atomic>
 #include <set>
 
 #include <gtest/gtest.h>
@@ -774,6 +775,67 @@ TEST(MastodonInstance, TransientInstanceFailureFailsPollUntilTheDomainIsKnown) {
   ASSERT_TRUE(r.ok()) << r.status();
   ASSERT_EQ(r->messages.size(), 1u);
   EXPECT_EQ(r->messages[0].author_handle, "@anna@social.example");
+}
+
+TEST(MastodonStream, DeliversMentionsAndReportsBadOnes) {
+  FakeMastodon server;
+  Spec dm;
+  dm.id = 41;
+  dm.status_id = "41";
+  dm.acct = "jonas@chaos.example";
+  dm.visibility = "direct";
+  dm.content = "<p>@support Hilfe, bitte!</p>";
+  std::string mention = Mention(dm);
+  json broken = json::parse(Mention(Spec{42, "42"}));
+  broken["status"]["account"].erase("acct");
+  server.SetStream(
+      {":)\n\n", "event: update\ndata: {\"id\":\"9\"}\n\n",
+       "event: notification\ndata: " + mention.substr(0, 50), mention.substr(50) + "\n\n",
+       ":thump\n\n", "event: notification\r\ndata: " + Favourite(43) + "\r\n\r\n",
+       "event: notification\ndata: " + broken.dump() + "\n\n",
+       "event: notification\ndata: {not json\n\n"},
+      /*hold_open=*/false);
+  auto ch = Make(Config(server));
+  std::vector<desk::InboundMessage> got;
+  std::vector<RejectedNotification> bad;
+  Status st = ch->Stream([&](desk::InboundMessage m) { got.push_back(std::move(m)); },
+                         [&](RejectedNotification r) { bad.push_back(std::move(r)); },
+                         [] { return false; });
+  EXPECT_EQ(st.code(), StatusCode::kUnavailable) << st;  // the server closed the stream
+  ASSERT_EQ(got.size(), 1u);
+  EXPECT_EQ(got[0].external_id, "41");
+  EXPECT_EQ(got[0].author_handle, "@jonas@chaos.example");
+  EXPECT_EQ(got[0].text, "@support Hilfe, bitte!");
+  EXPECT_FALSE(got[0].is_public);
+  ASSERT_EQ(bad.size(), 2u);
+  EXPECT_EQ(bad[0].notification_id, "42");
+  EXPECT_EQ(bad[0].reason, "/status/account/acct is missing");
+  EXPECT_NE(bad[1].reason.find("malformed JSON"), std::string::npos) << bad[1].reason;
+  auto reqs = server.requests_to("/api/v1/streaming/user/notification");
+  ASSERT_EQ(reqs.size(), 1u);
+  EXPECT_EQ(reqs[0].headers.at("authorization"), "Bearer test-token");
+}
+
+TEST(MastodonStream, StopEndsAnOpenStream) {
+  FakeMastodon server;
+  server.SetStream({"event: notification\ndata: " + Mention(Spec{51, "51"}) + "\n\n"},
+                   /*hold_open=*/true);
+  auto ch = Make(Config(server));
+  std::atomic<int> got{0};
+  Status st =
+      ch->Stream([&](desk::InboundMessage) { ++got; }, nullptr, [&] { return got.load() > 0; });
+  EXPECT_TRUE(st.ok()) << st;
+  EXPECT_EQ(got.load(), 1);
+}
+
+TEST(MastodonStream, RefusedStreamIsMapped) {
+  FakeMastodon server("another-token");
+  auto config = Config(server);
+  config.settings["domain"] = "social.example";
+  config.settings["max_characters"] = "500";
+  auto ch = Make(config);
+  Status st = ch->Stream([](desk::InboundMessage) {}, nullptr, [] { return false; });
+  EXPECT_EQ(st.code(), StatusCode::kPermissionDenied) << st;
 }
 
 TEST(MastodonChannel, RateLimitAndKind) {

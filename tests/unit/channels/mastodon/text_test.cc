@@ -196,6 +196,34 @@ TEST(ParseInstance, ReadsConfiguration) {
             std::string::npos);
 }
 
+TEST(SseParser, EventsAcrossChunksAndLineEndings) {
+  SseParser p;
+  EXPECT_TRUE(p.Feed(":thump\n\n").empty());  // a heartbeat comment is no event
+  EXPECT_TRUE(p.Feed("event: notifi").empty());
+  auto events = p.Feed("cation\ndata: {\"a\":\ndata: 1}\n\nevent: update\r\ndata: x\r\n\r\n");
+  ASSERT_EQ(events.size(), 2u);
+  EXPECT_EQ(events[0].type, "notification");
+  EXPECT_EQ(events[0].data, "{\"a\":\n1}");
+  EXPECT_EQ(events[1].type, "update");
+  EXPECT_EQ(events[1].data, "x");
+  // CR alone ends a line too; the type resets after each event.
+  events = p.Feed("data:y\r\r");
+  ASSERT_EQ(events.size(), 1u);
+  EXPECT_EQ(events[0].type, "message");
+  EXPECT_EQ(events[0].data, "y");
+  // No data, no event.
+  EXPECT_TRUE(p.Feed("event: delete\n\n").empty());
+}
+
+TEST(SseParser, OverlongLineDropsItsEvent) {
+  SseParser p;
+  std::string huge = "data: " + std::string(SseParser::kMaxLine + 10, 'x') + "\n\n";
+  EXPECT_TRUE(p.Feed(huge).empty());
+  auto events = p.Feed("data: ok\n\n");
+  ASSERT_EQ(events.size(), 1u);
+  EXPECT_EQ(events[0].data, "ok");
+}
+
 // Arbitrary bytes, biased towards the characters the parsers care about,
 // never crash a parser, and the text that comes out is valid UTF-8.
 TEST(Robustness, RandomInputNeverBreaksTheParsers) {

@@ -165,6 +165,11 @@ void FakeMastodon::SetStream(std::vector<std::string> chunks, bool hold_open) {
   stream_hold_open_ = hold_open;
 }
 
+void FakeMastodon::SetLinkHeaders(bool on) {
+  std::lock_guard<std::mutex> lock(mu_);
+  link_headers_ = on;
+}
+
 std::vector<FakeMastodon::Request> FakeMastodon::requests() const {
   std::lock_guard<std::mutex> lock(mu_);
   return requests_;
@@ -349,7 +354,7 @@ std::string FakeMastodon::Notifications(const Request& req) {
   }
   body += "]";
   std::string link;
-  if (!page.empty()) {
+  if (!page.empty() && link_headers_) {
     std::string base =
         base_url() + "/api/v1/notifications?types%5B%5D=mention&limit=" + std::to_string(limit);
     link = "Link: <" + base + "&max_id=" + std::to_string(page.back()) + ">; rel=\"next\", <" +

@@ -62,6 +62,7 @@ class FakeMastodon {
   void FailNotificationsAfter(int ok_requests, Mode mode);
   void SetMaxCharacters(int n);
   void SetInstanceStatus(int http_status);  // e.g. 404: a server without /api/v2/instance
+  void SetLinkHeaders(bool on);             // off: pages carry no Link header
 
   // What the streaming endpoint sends: each chunk written separately after
   // the headers; then the connection is closed, or (hold_open) kept until
@@ -96,6 +97,7 @@ class FakeMastodon {
   Mode fail_mode_ = Mode::kNormal;
   int max_characters_ = 500;
   int instance_status_ = 200;
+  bool link_headers_ = true;
   std::vector<Request> requests_;
   std::vector<std::string> stream_chunks_;
   bool stream_hold_open_ = false;

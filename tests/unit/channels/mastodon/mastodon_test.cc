@@ -267,6 +267,25 @@ TEST(MastodonPoll, PagesThroughABurstOldestFirst) {
   EXPECT_EQ(again->cursor, "1095");
 }
 
+TEST(MastodonPoll, PagesWithoutLinkHeadersToo) {
+  FakeMastodon server;
+  server.SetLinkHeaders(false);
+  for (uint64_t id = 1; id <= 85; ++id) {
+    Spec s;
+    s.id = id;
+    s.status_id = std::to_string(id);
+    AddMention(server, s);
+  }
+  auto ch = Make(Config(server));
+  auto r = ch->Poll("0");
+  ASSERT_TRUE(r.ok()) << r.status();
+  ASSERT_EQ(r->messages.size(), 85u);
+  EXPECT_EQ(r->messages.front().external_id, "1");
+  EXPECT_EQ(r->messages.back().external_id, "85");
+  EXPECT_EQ(r->cursor, "85");
+  EXPECT_EQ(server.requests_to("/api/v1/notifications").size(), 4u);
+}
+
 TEST(MastodonPoll, MaxPagesBoundsOnePollAndTheNextContinues) {
   FakeMastodon server;
   for (uint64_t id = 1; id <= 95; ++id) {

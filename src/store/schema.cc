@@ -147,11 +147,14 @@ CREATE TABLE contacts (
   created_at BIGINT NOT NULL,
   updated_at BIGINT NOT NULL
 );
+-- Lookup keys lead their indexes (handle, external_id, thread_key before
+-- channel_id): the batch lookups of Ingest then probe the index by key even
+-- when the planner's statistics are stale (right after a bulk import).
 CREATE TABLE contact_handles (
   channel_id BIGINT NOT NULL REFERENCES channels(id) ON DELETE CASCADE,
   handle TEXT NOT NULL,
   contact_id BIGINT NOT NULL REFERENCES contacts(id) ON DELETE CASCADE,
-  PRIMARY KEY (channel_id, handle)
+  PRIMARY KEY (handle, channel_id)
 );
 CREATE INDEX contact_handles_contact ON contact_handles(contact_id);
 CREATE TABLE conversations (
@@ -184,7 +187,8 @@ CREATE INDEX conversations_assignee_state_recent
   ON conversations(assignee_id, state, last_message_at, id);
 CREATE INDEX conversations_team_recent ON conversations(team_id, last_message_at, id);
 CREATE INDEX conversations_recent ON conversations(last_message_at, id);
-CREATE INDEX conversations_channel_thread ON conversations(channel_id, thread_key, id);
+CREATE INDEX conversations_thread ON conversations(thread_key, channel_id, id);
+CREATE INDEX conversations_channel_recent ON conversations(channel_id, last_message_at, id);
 CREATE INDEX conversations_contact ON conversations(contact_id);
 CREATE INDEX conversations_first_inbound ON conversations(first_inbound_at, id);
 CREATE INDEX conversations_unassigned ON conversations(team_id, priority, waiting_since)
@@ -215,8 +219,8 @@ CREATE TABLE messages (
   sent_at BIGINT NOT NULL,
   created_at BIGINT NOT NULL
 );
-CREATE UNIQUE INDEX messages_external ON messages(channel_id, external_id) WHERE external_id <> '';
-CREATE INDEX messages_in_reply_to ON messages(channel_id, in_reply_to) WHERE in_reply_to <> '';
+CREATE UNIQUE INDEX messages_external ON messages(external_id, channel_id) WHERE external_id <> '';
+CREATE INDEX messages_in_reply_to ON messages(in_reply_to, channel_id) WHERE in_reply_to <> '';
 CREATE INDEX messages_conversation ON messages(conversation_id, id);
 CREATE INDEX messages_created ON messages(created_at);
 CREATE TABLE message_attachments (

@@ -454,6 +454,35 @@ const char* SqlDeskStore::SkipLocked() const {
   return dialect_ == sql::Dialect::kPostgres ? " FOR UPDATE SKIP LOCKED" : "";
 }
 
+// Ids are taken before the rows are inserted, so that a batch is inserted
+// by a few multi-row statements without RETURNING (whose row order is not
+// promised). PostgreSQL: the identity sequence hands out `n` values. SQLite:
+// the writer holds the database lock (BEGIN IMMEDIATE), so the ids after
+// the AUTOINCREMENT counter are free; inserting them moves the counter on.
+sql::Statement SqlDeskStore::IdStatement(const char* table, size_t n) const {
+  if (dialect_ == sql::Dialect::kPostgres) {
+    // The sequence is looked up once, not once per row.
+    return {std::string("SELECT nextval(s.seq) FROM (SELECT pg_get_serial_sequence('") + table +
+                "', 'id')::regclass AS seq) s CROSS JOIN generate_series(1, $1)",
+            {Int(static_cast<int64_t>(n))}};
+  }
+  return {std::string("SELECT COALESCE((SELECT seq FROM sqlite_sequence WHERE name = '") + table +
+              "'), 0), $1",
+          {Int(static_cast<int64_t>(n))}};
+}
+
+std::vector<int64_t> SqlDeskStore::IdsFrom(const sql::ResultSet& rs, size_t n) const {
+  std::vector<int64_t> ids;
+  ids.reserve(n);
+  if (dialect_ == sql::Dialect::kPostgres) {
+    for (const Row& r : rs.rows) ids.push_back(r.Int(0));
+    std::sort(ids.begin(), ids.end());
+  } else if (!rs.rows.empty()) {
+    for (size_t k = 0; k < n; ++k) ids.push_back(rs.rows[0].Int(0) + 1 + static_cast<int64_t>(k));
+  }
+  return ids;
+}
+
 // --- channels -------------------------------------------------------------------------
 
 Result<ChannelRow> SqlDeskStore::CreateChannel(ChannelRow ch) {
@@ -631,12 +660,10 @@ size_t AddInStatements(std::vector<Statement>& out, const std::string& head,
   return n;
 }
 
-constexpr const char* kInsertConversation =
-    "INSERT INTO conversations (channel_id, contact_id, team_id, thread_key, subject, state, "
-    "priority, language, is_public, assignee_id, assigned_at, waiting_since, first_inbound_at, "
-    "first_response_at, resolved_at, last_message_at, last_preview, version, sla_checked_at, "
-    "created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, "
-    "$15, $16, $17, $18, $19, $20, $21) RETURNING id";
+constexpr const char* kConvInsertCols =
+    "channel_id, contact_id, team_id, thread_key, subject, state, priority, language, is_public, "
+    "assignee_id, assigned_at, waiting_since, first_inbound_at, first_response_at, resolved_at, "
+    "last_message_at, last_preview, version, sla_checked_at, created_at, updated_at";
 
 std::vector<Value> ConversationInsertParams(const Conversation& c) {
   return {Int(c.channel_id),       Int(c.contact_id),        Int(c.team_id),
@@ -679,18 +706,49 @@ Statement ConversationUpdate(const Conversation& c) {
            Int(c.updated_at)}};
 }
 
-constexpr const char* kInsertMessage =
-    "INSERT INTO messages (conversation_id, channel_id, direction, external_id, in_reply_to, "
-    "author, author_user_id, subject, body, html, is_public, language, delivery, verdict, "
-    "sent_at, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, "
-    "$15, $16) RETURNING id";
+constexpr const char* kMessageInsertCols =
+    "id, conversation_id, channel_id, direction, external_id, in_reply_to, author, "
+    "author_user_id, subject, body, html, is_public, language, delivery, verdict, sent_at, "
+    "created_at";
 
-Statement MessageInsert(const Message& m) {
-  return {kInsertMessage,
-          {Int(m.conversation_id), Int(m.channel_id), Int(static_cast<int>(m.direction)),
-           Text(m.external_id), Text(m.in_reply_to), Text(m.author), Int(m.author_user_id),
-           Text(m.subject), Text(m.body), Text(m.html), Bool(m.is_public), Text(m.language),
-           Int(static_cast<int>(m.delivery)), Text(m.verdict), Int(m.sent_at), Int(m.created_at)}};
+std::vector<Value> MessageRow(const Message& m) {
+  return {Int(m.id),           Int(m.conversation_id),
+          Int(m.channel_id),   Int(static_cast<int>(m.direction)),
+          Text(m.external_id), Text(m.in_reply_to),
+          Text(m.author),      Int(m.author_user_id),
+          Text(m.subject),     Text(m.body),
+          Text(m.html),        Bool(m.is_public),
+          Text(m.language),    Int(static_cast<int>(m.delivery)),
+          Text(m.verdict),     Int(m.sent_at),
+          Int(m.created_at)};
+}
+
+// Appends statements `head` VALUES (...), (...) `tail` for `rows` (each
+// `width` values) in chunks of 32, 8 and 1 rows, so that three statement
+// texts serve any number of rows.
+void AddRowStatements(std::vector<Statement>& out, const std::string& head, const std::string& tail,
+                      size_t width, const std::vector<std::vector<Value>>& rows) {
+  size_t i = 0;
+  for (size_t chunk : {size_t{32}, size_t{8}, size_t{1}}) {
+    while (rows.size() - i >= chunk) {
+      Statement st;
+      st.sql = head + " VALUES ";
+      for (size_t r = 0; r < chunk; ++r) {
+        st.sql += r == 0 ? "(" : ", (";
+        st.sql += Placeholders(r * width + 1, width);
+        st.sql += ')';
+        st.params.insert(st.params.end(), rows[i + r].begin(), rows[i + r].end());
+      }
+      st.sql += tail;
+      out.push_back(std::move(st));
+      i += chunk;
+    }
+  }
+}
+
+void AddInsertRows(std::vector<Statement>& out, const std::string& head, size_t width,
+                   const std::vector<std::vector<Value>>& rows) {
+  AddRowStatements(out, head, "", width, rows);
 }
 
 constexpr const char* kInsertAttachment =
@@ -850,38 +908,53 @@ Result<std::vector<IngestOutcome>> SqlDeskStore::Ingest(int64_t channel_id,
       }
     }
 
-    // --- round 1: new contacts; lock and load the touched conversations
-    // and existing contacts.
-    round.clear();
-    std::vector<size_t> new_contacts;
-    std::vector<Value> old_contact_ids;
+    // --- round 1: ids for the new rows; lock and load the touched
+    // conversations and the existing contacts.
+    std::vector<size_t> new_contacts, new_convs, stored_items;
+    std::vector<Value> old_contact_ids, old_conv_ids;
     for (size_t c = 0; c < contacts.size(); ++c) {
       if (contacts[c].is_new) {
         new_contacts.push_back(c);
-        round.push_back(
-            {"INSERT INTO contacts (display_name, language, created_at, updated_at) "
-             "VALUES ($1, $2, $3, $3) RETURNING id",
-             {Text(contacts[c].display_name), Text(contacts[c].language), Int(now)}});
       } else {
         old_contact_ids.push_back(Int(contacts[c].id));
       }
     }
-    std::vector<Value> old_conv_ids;
-    for (const ConvSlot& slot : convs) {
-      if (!slot.is_new) old_conv_ids.push_back(Int(slot.id));
+    for (size_t s = 0; s < convs.size(); ++s) {
+      if (convs[s].is_new) {
+        new_convs.push_back(s);
+      } else {
+        old_conv_ids.push_back(Int(convs[s].id));
+      }
     }
-    // Locked in id order, the same order any other writer locks in.
-    std::sort(old_conv_ids.begin(), old_conv_ids.end(),
-              [](const Value& a, const Value& b) { return a.i < b.i; });
+    for (size_t i = 0; i < items.size(); ++i) {
+      if (!plans[i].duplicate) stored_items.push_back(i);
+    }
+    // No ORDER BY on the locking read: with stale statistics the planner
+    // would walk the whole primary key in order. Other writers lock one
+    // conversation at a time (RouteTeam skips locked rows), so the lock
+    // order cannot deadlock.
+    round.clear();
+    round.push_back(IdStatement("contacts", new_contacts.size()));
+    round.push_back(IdStatement("conversations", new_convs.size()));
+    round.push_back(IdStatement("messages", stored_items.size()));
     const size_t first_conv_stmt = round.size();
     const size_t n_conv_stmts = AddInStatements(
         round, std::string("SELECT ") + kConvCols + " FROM conversations c WHERE c.id IN ",
-        std::string(" ORDER BY c.id") + ForUpdate(), {}, old_conv_ids);
+        ForUpdate(), {}, old_conv_ids);
     AddInStatements(round, "SELECT id, display_name, language FROM contacts WHERE id IN ", "", {},
                     old_contact_ids);
     LP_ASSIGN_OR_RETURN(std::vector<sql::ResultSet> r1, conn.QueryMany(round));
-    for (size_t k = 0; k < new_contacts.size(); ++k) {
-      contacts[new_contacts[k]].id = r1[k].rows.at(0).Int(0);
+    std::vector<int64_t> contact_ids = IdsFrom(r1[0], new_contacts.size());
+    std::vector<int64_t> conv_ids = IdsFrom(r1[1], new_convs.size());
+    std::vector<int64_t> message_ids = IdsFrom(r1[2], stored_items.size());
+    if (contact_ids.size() != new_contacts.size() || conv_ids.size() != new_convs.size() ||
+        message_ids.size() != stored_items.size()) {
+      return Status::Internal("ingest: the database handed out too few ids");
+    }
+    for (size_t k = 0; k < new_contacts.size(); ++k) contacts[new_contacts[k]].id = contact_ids[k];
+    for (size_t k = 0; k < new_convs.size(); ++k) {
+      convs[new_convs[k]].id = conv_ids[k];
+      convs[new_convs[k]].conv.id = conv_ids[k];
     }
     for (size_t k = first_conv_stmt; k < first_conv_stmt + n_conv_stmts; ++k) {
       for (const Row& r : r1[k].rows) convs[conv_by_id.at(r.Int(0))].conv = ConvFromRow(r);
@@ -892,12 +965,13 @@ Result<std::vector<IngestOutcome>> SqlDeskStore::Ingest(int64_t channel_id,
     }
 
     // --- apply the items to their conversations, in order.
-    for (size_t i = 0; i < items.size(); ++i) {
+    for (size_t k = 0; k < stored_items.size(); ++k) {
+      const size_t i = stored_items[k];
       ItemPlan& plan = plans[i];
-      if (plan.duplicate) continue;
       const IngestItem& item = items[i];
       const Millis at = item.received_at != 0 ? item.received_at : now;
-      Conversation& c = convs[plan.conv].conv;
+      ConvSlot& slot = convs[plan.conv];
+      Conversation& c = slot.conv;
       if (plan.created) {
         c.channel_id = channel_id;
         c.contact_id = contacts[plan.contact].id;
@@ -928,7 +1002,8 @@ Result<std::vector<IngestOutcome>> SqlDeskStore::Ingest(int64_t channel_id,
 
       Message& m = plan.message;
       m = item.message;
-      m.id = 0;
+      m.id = message_ids[k];
+      m.conversation_id = slot.id;
       m.channel_id = channel_id;
       m.direction = MessageDirection::kInbound;
       m.delivery = DeliveryState::kNone;
@@ -936,64 +1011,64 @@ Result<std::vector<IngestOutcome>> SqlDeskStore::Ingest(int64_t channel_id,
       m.created_at = at;
     }
 
-    // --- round 2: handles and new conversations.
+    // --- round 2: every insert and update, parents before children.
     round.clear();
+    std::vector<std::vector<Value>> rows;
     for (size_t c : new_contacts) {
-      round.push_back(
-          {"INSERT INTO contact_handles (channel_id, handle, contact_id) VALUES ($1, "
-           "$2, $3)",
-           {channel, Text(contacts[c].handle), Int(contacts[c].id)}});
+      rows.push_back({Int(contacts[c].id), Text(contacts[c].display_name),
+                      Text(contacts[c].language), Int(now), Int(now)});
     }
-    std::vector<size_t> new_convs;
-    for (size_t s = 0; s < convs.size(); ++s) {
-      if (!convs[s].is_new) continue;
-      new_convs.push_back(s);
-      round.push_back({kInsertConversation, ConversationInsertParams(convs[s].conv)});
+    AddInsertRows(round,
+                  "INSERT INTO contacts (id, display_name, language, created_at, updated_at)", 5,
+                  rows);
+    rows.clear();
+    for (size_t c : new_contacts) {
+      rows.push_back({channel, Text(contacts[c].handle), Int(contacts[c].id)});
     }
-    LP_ASSIGN_OR_RETURN(std::vector<sql::ResultSet> r2, conn.QueryMany(round));
-    for (size_t k = 0; k < new_convs.size(); ++k) {
-      ConvSlot& slot = convs[new_convs[k]];
-      slot.id = r2[new_contacts.size() + k].rows.at(0).Int(0);
-      slot.conv.id = slot.id;
+    AddInsertRows(round, "INSERT INTO contact_handles (channel_id, handle, contact_id)", 3, rows);
+    rows.clear();
+    for (size_t s : new_convs) {
+      std::vector<Value> row = {Int(convs[s].id)};
+      std::vector<Value> rest = ConversationInsertParams(convs[s].conv);
+      row.insert(row.end(), rest.begin(), rest.end());
+      rows.push_back(std::move(row));
     }
-
-    // --- round 3: messages.
-    round.clear();
-    std::vector<size_t> stored_items;
-    for (size_t i = 0; i < items.size(); ++i) {
-      if (plans[i].duplicate) continue;
-      plans[i].message.conversation_id = convs[plans[i].conv].id;
-      stored_items.push_back(i);
-      round.push_back(MessageInsert(plans[i].message));
-    }
-    LP_ASSIGN_OR_RETURN(std::vector<sql::ResultSet> r3, conn.QueryMany(round));
-    for (size_t k = 0; k < stored_items.size(); ++k) {
-      plans[stored_items[k]].message.id = r3[k].rows.at(0).Int(0);
-    }
-
-    // --- round 4: attachments, events, updates, cursor.
-    round.clear();
+    AddInsertRows(round, std::string("INSERT INTO conversations (id, ") + kConvInsertCols + ")", 22,
+                  rows);
+    rows.clear();
+    for (size_t i : stored_items) rows.push_back(MessageRow(plans[i].message));
+    AddInsertRows(round, std::string("INSERT INTO messages (") + kMessageInsertCols + ")", 17,
+                  rows);
+    rows.clear();
+    std::vector<std::vector<Value>> events;
     for (size_t i : stored_items) {
       const ItemPlan& plan = plans[i];
       const Message& m = plan.message;
       int64_t ord = 0;
       for (const StoredAttachment& a : m.attachments) {
-        round.push_back(
-            {kInsertAttachment,
-             {Int(m.id), Int(ord++), Text(a.name), Text(a.mime_type), Int(a.size), Text(a.url)}});
+        rows.push_back(
+            {Int(m.id), Int(ord++), Text(a.name), Text(a.mime_type), Int(a.size), Text(a.url)});
       }
       const std::string detail = "{\"message_id\":" + Id(m.id) + "}";
       if (plan.reopened) {
-        round.push_back(
-            {kInsertEvent,
-             {Int(m.conversation_id), Int(static_cast<int>(ConversationEventKind::kReopened)),
-              Int(m.created_at), Text("customer"), Text(detail)}});
+        events.push_back({Int(m.conversation_id),
+                          Int(static_cast<int>(ConversationEventKind::kReopened)),
+                          Int(m.created_at), Text("customer"), Text(detail)});
       }
-      round.push_back(
-          {kInsertEvent,
-           {Int(m.conversation_id), Int(static_cast<int>(ConversationEventKind::kInbound)),
-            Int(m.created_at), Text("customer"), Text(detail)}});
+      events.push_back({Int(m.conversation_id),
+                        Int(static_cast<int>(ConversationEventKind::kInbound)), Int(m.created_at),
+                        Text("customer"), Text(detail)});
     }
+    AddInsertRows(round,
+                  "INSERT INTO message_attachments (message_id, ord, name, mime_type, size_bytes, "
+                  "url)",
+                  6, rows);
+    AddInsertRows(round,
+                  "INSERT INTO conversation_events (conversation_id, kind, at, actor, detail)", 5,
+                  events);
+    // One UPDATE by primary key per conversation: an UPDATE ... FROM
+    // (VALUES ...) joins, and with stale statistics PostgreSQL picks a
+    // sequential scan of the whole table for it.
     for (const ConvSlot& slot : convs) {
       if (!slot.is_new && slot.conv.id != 0) round.push_back(ConversationUpdate(slot.conv));
     }

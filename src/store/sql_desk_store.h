@@ -89,6 +89,10 @@ class SqlDeskStore final : public DeskStore {
   const char* ForUpdate() const;
   // " FOR UPDATE SKIP LOCKED" on PostgreSQL, "" on SQLite.
   const char* SkipLocked() const;
+  // A statement that hands out `n` ids of `table` inside a write
+  // transaction, and the ids from its result (ascending).
+  sql::Statement IdStatement(const char* table, size_t n) const;
+  std::vector<int64_t> IdsFrom(const sql::ResultSet& rs, size_t n) const;
 
   SqlStore& store_;
   const sql::Dialect dialect_;

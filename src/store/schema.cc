@@ -181,6 +181,10 @@ CREATE TABLE conversations (
   created_at BIGINT NOT NULL,
   updated_at BIGINT NOT NULL
 );
+-- Every index on conversations is rewritten on each inbound message
+-- (last_message_at changes, so PostgreSQL cannot update in place): only the
+-- inbox orders, thread lookups, routing and the SLA sweep get one; reports
+-- (first_inbound_at) scan.
 CREATE INDEX conversations_team_state_recent
   ON conversations(team_id, state, last_message_at, id);
 CREATE INDEX conversations_assignee_state_recent
@@ -189,8 +193,6 @@ CREATE INDEX conversations_team_recent ON conversations(team_id, last_message_at
 CREATE INDEX conversations_recent ON conversations(last_message_at, id);
 CREATE INDEX conversations_thread ON conversations(thread_key, channel_id, id);
 CREATE INDEX conversations_channel_recent ON conversations(channel_id, last_message_at, id);
-CREATE INDEX conversations_contact ON conversations(contact_id);
-CREATE INDEX conversations_first_inbound ON conversations(first_inbound_at, id);
 CREATE INDEX conversations_unassigned ON conversations(team_id, priority, waiting_since)
   WHERE assignee_id = 0 AND state <> 3;
 CREATE INDEX conversations_sla ON conversations(team_id, sla_checked_at, id) WHERE state <> 3;

@@ -801,8 +801,12 @@ Result<std::vector<IngestOutcome>> SqlDeskStore::Ingest(int64_t channel_id,
         "", {channel}, ext_keys);
     const size_t n_handles = AddInStatements(
         round,
-        "SELECT handle, contact_id FROM contact_handles WHERE channel_id = $1 AND handle IN ", "",
-        {channel}, handle_keys);
+        // Correlated lookups instead of a join: a primary-key probe per row
+        // whatever the statistics say.
+        "SELECT h.handle, h.contact_id, (SELECT k.display_name FROM contacts k WHERE k.id = "
+        "h.contact_id), (SELECT k.language FROM contacts k WHERE k.id = h.contact_id) FROM "
+        "contact_handles h WHERE h.channel_id = $1 AND h.handle IN ",
+        "", {channel}, handle_keys);
     AddInStatements(round,
                     "SELECT thread_key, MAX(id) FROM conversations WHERE channel_id = $1 AND "
                     "thread_key IN ",
@@ -824,6 +828,8 @@ Result<std::vector<IngestOutcome>> SqlDeskStore::Ingest(int64_t channel_id,
     };
     std::unordered_map<std::string, KnownId> known;
     std::unordered_map<std::string, size_t> contact_by_handle;
+    // Stored display name and language of the existing contacts, by id.
+    std::unordered_map<int64_t, std::pair<std::string, std::string>> stored_contacts;
     std::vector<ContactSlot> contacts;
     std::unordered_map<std::string, size_t> threads;
     size_t next = 1;
@@ -837,6 +843,7 @@ Result<std::vector<IngestOutcome>> SqlDeskStore::Ingest(int64_t channel_id,
         if (contact_by_handle.count(r.Text(0)) != 0) continue;
         ContactSlot slot;
         slot.id = r.Int(1);
+        stored_contacts[slot.id] = {r.Text(2), r.Text(3)};
         contact_by_handle[r.Text(0)] = contacts.size();
         contacts.push_back(std::move(slot));
       }
@@ -909,15 +916,11 @@ Result<std::vector<IngestOutcome>> SqlDeskStore::Ingest(int64_t channel_id,
     }
 
     // --- round 1: ids for the new rows; lock and load the touched
-    // conversations and the existing contacts.
+    // conversations.
     std::vector<size_t> new_contacts, new_convs, stored_items;
-    std::vector<Value> old_contact_ids, old_conv_ids;
+    std::vector<Value> old_conv_ids;
     for (size_t c = 0; c < contacts.size(); ++c) {
-      if (contacts[c].is_new) {
-        new_contacts.push_back(c);
-      } else {
-        old_contact_ids.push_back(Int(contacts[c].id));
-      }
+      if (contacts[c].is_new) new_contacts.push_back(c);
     }
     for (size_t s = 0; s < convs.size(); ++s) {
       if (convs[s].is_new) {
@@ -929,20 +932,20 @@ Result<std::vector<IngestOutcome>> SqlDeskStore::Ingest(int64_t channel_id,
     for (size_t i = 0; i < items.size(); ++i) {
       if (!plans[i].duplicate) stored_items.push_back(i);
     }
-    // No ORDER BY on the locking read: with stale statistics the planner
-    // would walk the whole primary key in order. Other writers lock one
-    // conversation at a time (RouteTeam skips locked rows), so the lock
-    // order cannot deadlock.
     round.clear();
     round.push_back(IdStatement("contacts", new_contacts.size()));
     round.push_back(IdStatement("conversations", new_convs.size()));
     round.push_back(IdStatement("messages", stored_items.size()));
+    // One primary-key lookup per row, not an IN list: right after a bulk
+    // import PostgreSQL's statistics still say "a few rows" and it would
+    // answer an IN list with a sequential scan. Other writers lock one
+    // conversation at a time (RouteTeam skips locked rows), so this lock
+    // order cannot deadlock.
     const size_t first_conv_stmt = round.size();
-    const size_t n_conv_stmts = AddInStatements(
-        round, std::string("SELECT ") + kConvCols + " FROM conversations c WHERE c.id IN ",
-        ForUpdate(), {}, old_conv_ids);
-    AddInStatements(round, "SELECT id, display_name, language FROM contacts WHERE id IN ", "", {},
-                    old_contact_ids);
+    const std::string lock_conv =
+        std::string("SELECT ") + kConvCols + " FROM conversations c WHERE c.id = $1" + ForUpdate();
+    for (const Value& id : old_conv_ids) round.push_back({lock_conv, {id}});
+    const size_t n_conv_stmts = old_conv_ids.size();
     LP_ASSIGN_OR_RETURN(std::vector<sql::ResultSet> r1, conn.QueryMany(round));
     std::vector<int64_t> contact_ids = IdsFrom(r1[0], new_contacts.size());
     std::vector<int64_t> conv_ids = IdsFrom(r1[1], new_convs.size());
@@ -958,10 +961,6 @@ Result<std::vector<IngestOutcome>> SqlDeskStore::Ingest(int64_t channel_id,
     }
     for (size_t k = first_conv_stmt; k < first_conv_stmt + n_conv_stmts; ++k) {
       for (const Row& r : r1[k].rows) convs[conv_by_id.at(r.Int(0))].conv = ConvFromRow(r);
-    }
-    std::unordered_map<int64_t, std::pair<std::string, std::string>> stored_contacts;
-    for (size_t k = first_conv_stmt + n_conv_stmts; k < r1.size(); ++k) {
-      for (const Row& r : r1[k].rows) stored_contacts[r.Int(0)] = {r.Text(1), r.Text(2)};
     }
 
     // --- apply the items to their conversations, in order.

@@ -152,7 +152,7 @@ struct OutboxItem {
   std::string idempotency_key;  // unique
   std::string payload;          // the outbound message for the connector, JSON (opaque here)
   OutboxState state = OutboxState::kPending;
-  int32_t attempts = 0;
+  int32_t attempts = 0;  // claims so far (ClaimOutbox counts them)
   Millis next_attempt_at = 0;
   std::string last_error;
   std::string external_id;

@@ -110,7 +110,8 @@ class DeskStore {
   // Claims up to `limit` items that are due (pending with next_attempt_at <=
   // now, or sending whose claim expired: its sender died) for `claimer`
   // until now + lease_ms, oldest first. Concurrent claimers never get the
-  // same item (PostgreSQL: FOR UPDATE SKIP LOCKED).
+  // same item (PostgreSQL: FOR UPDATE SKIP LOCKED). Each claim counts as an
+  // attempt (attempts + 1).
   virtual Result<std::vector<OutboxItem>> ClaimOutbox(std::string_view claimer, Millis now,
                                                       Millis lease_ms, int32_t limit) = 0;
   // The channel confirmed the send: item and message become sent.
@@ -137,8 +138,9 @@ class DeskStore {
                                                     const RoutingDecision& decide) = 0;
 
   // --- SLA -----------------------------------------------------------------
-  // Open (not resolved) conversations of the team with sla_checked_at <
-  // `checked_before`, oldest first: candidates for the SLA sweep.
+  // Open (not resolved) conversations of the team (0 = every team) with
+  // sla_checked_at < `checked_before`, least recently checked first:
+  // candidates for the SLA sweep.
   virtual Result<std::vector<Conversation>> ListSlaCandidates(int64_t team_id,
                                                               Millis checked_before,
                                                               int32_t limit) = 0;
@@ -148,6 +150,7 @@ class DeskStore {
 
   // --- dead letters ----------------------------------------------------------
   virtual Result<DeadLetter> AddDeadLetter(DeadLetter letter) = 0;
+  // Newest first.
   virtual Result<std::vector<DeadLetter>> ListDeadLetters(bool include_replayed, int32_t limit) = 0;
   virtual Result<DeadLetter> GetDeadLetter(int64_t id) = 0;
   virtual Status MarkDeadLetterReplayed(int64_t id, Millis at) = 0;
@@ -169,6 +172,8 @@ class DeskStore {
 
   // --- canned replies ------------------------------------------------------------
   virtual Result<CannedReply> PutCannedReply(CannedReply reply) = 0;  // id 0: insert
+  // The team's replies and those for every team (team_id 0), by name;
+  // team_id 0 lists all of them.
   virtual Result<std::vector<CannedReply>> ListCannedReplies(int64_t team_id) = 0;
   virtual Status DeleteCannedReply(int64_t id) = 0;
 };

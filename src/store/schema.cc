@@ -189,7 +189,6 @@ CREATE INDEX conversations_team_state_recent
   ON conversations(team_id, state, last_message_at, id);
 CREATE INDEX conversations_assignee_state_recent
   ON conversations(assignee_id, state, last_message_at, id);
-CREATE INDEX conversations_team_recent ON conversations(team_id, last_message_at, id);
 CREATE INDEX conversations_recent ON conversations(last_message_at, id);
 CREATE INDEX conversations_thread ON conversations(thread_key, channel_id, id);
 CREATE INDEX conversations_channel_recent ON conversations(channel_id, last_message_at, id);

@@ -1114,53 +1114,83 @@ Result<Conversation> SqlDeskStore::GetConversation(int64_t id) {
 }
 
 Result<std::vector<InboxRow>> SqlDeskStore::ListInbox(const InboxQuery& q) {
-  std::string where;
+  std::set<int> states;
+  for (ConversationState s : q.states) {
+    if (!ValidState(s)) {
+      return Status::InvalidArgument("inbox query: unknown conversation state " +
+                                     std::to_string(static_cast<int>(s)));
+    }
+    states.insert(static_cast<int>(s));
+  }
+  const int32_t limit = q.limit <= 0 ? 50 : std::min(q.limit, kMaxInboxPage);
   std::vector<Value> params;
-  auto add = [&](const std::string& cond) {
-    where += where.empty() ? " WHERE " : " AND ";
-    where += cond;
-  };
   auto param = [&](Value v) {
     params.push_back(std::move(v));
     std::string p(1, '$');
     p += std::to_string(params.size());
     return p;
   };
-  if (q.team_id != 0) add("c.team_id = " + param(Int(q.team_id)));
-  if (!q.states.empty()) {
-    // Always four slots (padded with the first state): one statement text.
-    std::set<int> distinct;
-    for (ConversationState s : q.states) {
-      if (!ValidState(s)) {
-        return Status::InvalidArgument("inbox query: unknown conversation state " +
-                                       std::to_string(static_cast<int>(s)));
-      }
-      distinct.insert(static_cast<int>(s));
+  // The filters of one branch; `state` < 0: no state condition.
+  auto where = [&](int state) {
+    std::string w;
+    auto add = [&](const std::string& cond) {
+      w += w.empty() ? " WHERE " : " AND ";
+      w += cond;
+    };
+    if (q.team_id != 0) add("c.team_id = " + param(Int(q.team_id)));
+    if (state >= 0) add("c.state = " + param(Int(state)));
+    if (q.assignee_id >= 0) add("c.assignee_id = " + param(Int(q.assignee_id)));
+    if (q.channel_id != 0) add("c.channel_id = " + param(Int(q.channel_id)));
+    if (!q.tag.empty()) {
+      add("c.id IN (SELECT t.conversation_id FROM conversation_tags t WHERE t.tag = " +
+          param(Text(q.tag)) + ")");
     }
-    std::vector<int> states(distinct.begin(), distinct.end());
-    while (states.size() < 4) states.push_back(states.front());
-    std::string list;
-    for (int s : states) list += (list.empty() ? "" : ", ") + param(Int(s));
-    add("c.state IN (" + list + ")");
+    if (q.before_last_message_at != 0 || q.before_id != 0) {
+      std::string at = param(Int(q.before_last_message_at));
+      std::string id = param(Int(q.before_id));
+      add("(c.last_message_at < " + at + " OR (c.last_message_at = " + at + " AND c.id < " + id +
+          "))");
+    }
+    return w;
+  };
+  const std::string order = " ORDER BY c.last_message_at DESC, c.id DESC LIMIT ";
+  const std::string select = std::string("SELECT ") + kConvCols +
+                             ", k.display_name, ch.kind FROM conversations c JOIN contacts k ON "
+                             "k.id = c.contact_id JOIN channels ch ON ch.id = c.channel_id";
+  std::string sql;
+  if (states.size() == 1 || (q.team_id == 0 && q.assignee_id < 0)) {
+    // One ordered index range: (team|assignee, state, last_message_at, id)
+    // for one state, or the recency indexes.
+    std::string w;
+    if (states.size() == 1) {
+      w = where(*states.begin());
+    } else if (states.empty()) {
+      w = where(-1);
+    } else {
+      // Several states without team or assignee: filtered while walking
+      // the recency index.
+      std::string list;
+      for (int s : states) list += (list.empty() ? "" : ", ") + param(Int(s));
+      w = where(-1);
+      w += (w.empty() ? " WHERE " : " AND ") + ("c.state IN (" + list + ")");
+    }
+    sql = select + w + order + param(Int(limit));
+  } else {
+    // Several states (none given: all four) of a team or an assignee: the
+    // newest `limit` of each state come from its own ordered index range,
+    // and only those few rows are merged. Neither planner merges ordered
+    // ranges for "state IN (...)" by itself; it would sort every match.
+    if (states.empty()) states = {0, 1, 2, 3};
+    std::string branches;
+    int n = 0;
+    for (int s : states) {
+      if (!branches.empty()) branches += " UNION ALL ";
+      std::string w = where(s);
+      branches += "SELECT * FROM (SELECT c.id FROM conversations c" + w + order +
+                  param(Int(limit)) + ") AS b" + std::to_string(n++);
+    }
+    sql = select + " JOIN (" + branches + ") AS u ON u.id = c.id" + order + param(Int(limit));
   }
-  if (q.assignee_id >= 0) add("c.assignee_id = " + param(Int(q.assignee_id)));
-  if (q.channel_id != 0) add("c.channel_id = " + param(Int(q.channel_id)));
-  if (!q.tag.empty()) {
-    add("c.id IN (SELECT t.conversation_id FROM conversation_tags t WHERE t.tag = " +
-        param(Text(q.tag)) + ")");
-  }
-  if (q.before_last_message_at != 0 || q.before_id != 0) {
-    std::string at = param(Int(q.before_last_message_at));
-    std::string id = param(Int(q.before_id));
-    add("(c.last_message_at < " + at + " OR (c.last_message_at = " + at + " AND c.id < " + id +
-        "))");
-  }
-  const int32_t limit = q.limit <= 0 ? 50 : std::min(q.limit, kMaxInboxPage);
-  std::string sql = std::string("SELECT ") + kConvCols +
-                    ", k.display_name, ch.kind FROM conversations c JOIN contacts k ON k.id = "
-                    "c.contact_id JOIN channels ch ON ch.id = c.channel_id" +
-                    where + " ORDER BY c.last_message_at DESC, c.id DESC LIMIT " +
-                    param(Int(limit));
   return store_.TxValue<std::vector<InboxRow>>(
       false, [&](sql::Connection& conn) -> Result<std::vector<InboxRow>> {
         LP_ASSIGN_OR_RETURN(sql::ResultSet rs, conn.Query(sql, params));

@@ -35,6 +35,7 @@ using sql::Value;
 constexpr size_t kInWidth = 32;        // keys per IN list
 constexpr size_t kPreviewBytes = 140;  // last_preview length
 constexpr int32_t kMaxInboxPage = 500;
+constexpr int64_t kDenseTag = 1000;  // tagged conversations from which a tag counts as common
 
 Millis NowMillis() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(
@@ -1123,76 +1124,99 @@ Result<std::vector<InboxRow>> SqlDeskStore::ListInbox(const InboxQuery& q) {
     states.insert(static_cast<int>(s));
   }
   const int32_t limit = q.limit <= 0 ? 50 : std::min(q.limit, kMaxInboxPage);
+  // The statement and its parameters; `dense_tag`: the tag is on many
+  // conversations (see below).
   std::vector<Value> params;
-  auto param = [&](Value v) {
-    params.push_back(std::move(v));
-    std::string p(1, '$');
-    p += std::to_string(params.size());
-    return p;
-  };
-  // The filters of one branch; `state` < 0: no state condition.
-  auto where = [&](int state) {
-    std::string w;
-    auto add = [&](const std::string& cond) {
-      w += w.empty() ? " WHERE " : " AND ";
-      w += cond;
-    };
-    if (q.team_id != 0) add("c.team_id = " + param(Int(q.team_id)));
-    if (state >= 0) add("c.state = " + param(Int(state)));
-    if (q.assignee_id >= 0) add("c.assignee_id = " + param(Int(q.assignee_id)));
-    if (q.channel_id != 0) add("c.channel_id = " + param(Int(q.channel_id)));
-    if (!q.tag.empty()) {
-      add("c.id IN (SELECT t.conversation_id FROM conversation_tags t WHERE t.tag = " +
-          param(Text(q.tag)) + ")");
-    }
-    if (q.before_last_message_at != 0 || q.before_id != 0) {
-      std::string at = param(Int(q.before_last_message_at));
-      std::string id = param(Int(q.before_id));
-      add("(c.last_message_at < " + at + " OR (c.last_message_at = " + at + " AND c.id < " + id +
-          "))");
-    }
-    return w;
-  };
-  const std::string order = " ORDER BY c.last_message_at DESC, c.id DESC LIMIT ";
-  const std::string select = std::string("SELECT ") + kConvCols +
-                             ", k.display_name, ch.kind FROM conversations c JOIN contacts k ON "
-                             "k.id = c.contact_id JOIN channels ch ON ch.id = c.channel_id";
   std::string sql;
-  if (states.size() == 1 || (q.team_id == 0 && q.assignee_id < 0)) {
-    // One ordered index range: (team|assignee, state, last_message_at, id)
-    // for one state, or the recency indexes.
-    std::string w;
-    if (states.size() == 1) {
-      w = where(*states.begin());
-    } else if (states.empty()) {
-      w = where(-1);
+  auto build = [&](bool dense_tag) {
+    params.clear();
+    auto param = [&](Value v) {
+      params.push_back(std::move(v));
+      std::string p(1, '$');
+      p += std::to_string(params.size());
+      return p;
+    };
+    // The filters of one branch; `state` < 0: no state condition.
+    auto where = [&](int state) {
+      std::string w;
+      auto add = [&](const std::string& cond) {
+        w += w.empty() ? " WHERE " : " AND ";
+        w += cond;
+      };
+      if (q.team_id != 0) add("c.team_id = " + param(Int(q.team_id)));
+      if (state >= 0) add("c.state = " + param(Int(state)));
+      if (q.assignee_id >= 0) add("c.assignee_id = " + param(Int(q.assignee_id)));
+      if (q.channel_id != 0) add("c.channel_id = " + param(Int(q.channel_id)));
+      if (!q.tag.empty() && dense_tag) {
+        // Probed row by row while walking an ordered range: a page is found
+        // after a few rows per match.
+        add("EXISTS (SELECT 1 FROM conversation_tags t WHERE t.conversation_id = c.id AND t.tag "
+            "= " +
+            param(Text(q.tag)) + ")");
+      } else if (!q.tag.empty()) {
+        // Few tagged conversations: read them from the tag index and sort.
+        add("c.id IN (SELECT t.conversation_id FROM conversation_tags t WHERE t.tag = " +
+            param(Text(q.tag)) + ")");
+      }
+      if (q.before_last_message_at != 0 || q.before_id != 0) {
+        std::string at = param(Int(q.before_last_message_at));
+        std::string id = param(Int(q.before_id));
+        add("(c.last_message_at < " + at + " OR (c.last_message_at = " + at + " AND c.id < " + id +
+            "))");
+      }
+      return w;
+    };
+    const std::string order = " ORDER BY c.last_message_at DESC, c.id DESC LIMIT ";
+    const std::string select = std::string("SELECT ") + kConvCols +
+                               ", k.display_name, ch.kind FROM conversations c JOIN contacts k ON "
+                               "k.id = c.contact_id JOIN channels ch ON ch.id = c.channel_id";
+    if (states.size() == 1 || (q.team_id == 0 && q.assignee_id < 0)) {
+      // One ordered index range: (team|assignee, state, last_message_at, id)
+      // for one state, or the recency indexes.
+      std::string w;
+      if (states.size() == 1) {
+        w = where(*states.begin());
+      } else if (states.empty()) {
+        w = where(-1);
+      } else {
+        // Several states without team or assignee: filtered while walking
+        // the recency index.
+        std::string list;
+        for (int s : states) list += (list.empty() ? "" : ", ") + param(Int(s));
+        w = where(-1);
+        w += (w.empty() ? " WHERE " : " AND ") + ("c.state IN (" + list + ")");
+      }
+      sql = select + w + order + param(Int(limit));
     } else {
-      // Several states without team or assignee: filtered while walking
-      // the recency index.
-      std::string list;
-      for (int s : states) list += (list.empty() ? "" : ", ") + param(Int(s));
-      w = where(-1);
-      w += (w.empty() ? " WHERE " : " AND ") + ("c.state IN (" + list + ")");
+      // Several states (none given: all four) of a team or an assignee: the
+      // newest `limit` of each state come from its own ordered index range,
+      // and only those few rows are merged. Neither planner merges ordered
+      // ranges for "state IN (...)" by itself; it would sort every match.
+      if (states.empty()) states = {0, 1, 2, 3};
+      std::string branches;
+      int n = 0;
+      for (int s : states) {
+        if (!branches.empty()) branches += " UNION ALL ";
+        std::string w = where(s);
+        branches += "SELECT * FROM (SELECT c.id FROM conversations c" + w + order +
+                    param(Int(limit)) + ") AS b" + std::to_string(n++);
+      }
+      sql = select + " JOIN (" + branches + ") AS u ON u.id = c.id" + order + param(Int(limit));
     }
-    sql = select + w + order + param(Int(limit));
-  } else {
-    // Several states (none given: all four) of a team or an assignee: the
-    // newest `limit` of each state come from its own ordered index range,
-    // and only those few rows are merged. Neither planner merges ordered
-    // ranges for "state IN (...)" by itself; it would sort every match.
-    if (states.empty()) states = {0, 1, 2, 3};
-    std::string branches;
-    int n = 0;
-    for (int s : states) {
-      if (!branches.empty()) branches += " UNION ALL ";
-      std::string w = where(s);
-      branches += "SELECT * FROM (SELECT c.id FROM conversations c" + w + order +
-                  param(Int(limit)) + ") AS b" + std::to_string(n++);
-    }
-    sql = select + " JOIN (" + branches + ") AS u ON u.id = c.id" + order + param(Int(limit));
-  }
+  };
   return store_.TxValue<std::vector<InboxRow>>(
       false, [&](sql::Connection& conn) -> Result<std::vector<InboxRow>> {
+        bool dense_tag = false;
+        if (!q.tag.empty()) {
+          // Which plan suits the tag depends on how many carry it; counting
+          // up to a cap costs one short index range.
+          LP_ASSIGN_OR_RETURN(sql::ResultSet n,
+                              conn.Query("SELECT COUNT(*) FROM (SELECT 1 FROM conversation_tags "
+                                         "WHERE tag = $1 LIMIT $2) AS x",
+                                         {Text(q.tag), Int(kDenseTag)}));
+          dense_tag = n.rows.at(0).Int(0) >= kDenseTag;
+        }
+        build(dense_tag);
         LP_ASSIGN_OR_RETURN(sql::ResultSet rs, conn.Query(sql, params));
         std::vector<InboxRow> out;
         out.reserve(rs.rows.size());

@@ -1149,10 +1149,10 @@ Result<std::vector<InboxRow>> SqlDeskStore::ListInbox(const InboxQuery& q) {
       if (q.channel_id != 0) add("c.channel_id = " + param(Int(q.channel_id)));
       if (!q.tag.empty() && dense_tag) {
         // Probed row by row while walking an ordered range: a page is found
-        // after a few rows per match.
-        add("EXISTS (SELECT 1 FROM conversation_tags t WHERE t.conversation_id = c.id AND t.tag "
-            "= " +
-            param(Text(q.tag)) + ")");
+        // after a few rows per match. A scalar subquery, because PostgreSQL
+        // turns EXISTS into a join and then scans the whole table for it.
+        add("(SELECT 1 FROM conversation_tags t WHERE t.conversation_id = c.id AND t.tag = " +
+            param(Text(q.tag)) + ") = 1");
       } else if (!q.tag.empty()) {
         // Few tagged conversations: read them from the tag index and sort.
         add("c.id IN (SELECT t.conversation_id FROM conversation_tags t WHERE t.tag = " +

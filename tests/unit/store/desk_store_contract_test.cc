@@ -921,6 +921,47 @@ TEST_P(DeskStoreContractTest, InboxFiltersAndKeysetPaging) {
             desk().GetConversation(all.front().id)->last_preview);
 }
 
+// A tag on many conversations takes another query plan than a rare one;
+// both must page the same way.
+TEST_P(DeskStoreContractTest, InboxPagesACommonTag) {
+  constexpr int kConvs = 1100;
+  std::vector<int64_t> ids;
+  for (int start = 0; start < kConvs; start += 100) {
+    std::vector<IngestItem> batch;
+    for (int i = start; i < start + 100; ++i) {
+      batch.push_back(Item(N("ct", i), N("c", i, "@x"), "q", kT0 + (i / 3) * 1000));
+    }
+    auto out = desk().Ingest(channel_, batch, "");
+    ASSERT_TRUE(out.ok()) << out.error();
+    for (const IngestOutcome& o : *out) ids.push_back(o.conversation_id);
+  }
+  std::vector<int64_t> want;  // newest first: higher index, then higher id
+  for (int i = kConvs - 1; i >= 0; --i) {
+    if (i % 50 == 7) continue;  // untagged
+    ASSERT_TRUE(desk().SetTags(ids[static_cast<size_t>(i)], {"common"}).ok());
+  }
+  std::vector<std::pair<int, int64_t>> order;
+  for (int i = 0; i < kConvs; ++i) {
+    if (i % 50 != 7) order.push_back({i / 3, ids[static_cast<size_t>(i)]});
+  }
+  std::sort(order.rbegin(), order.rend());
+  for (const auto& [bucket, id] : order) want.push_back(id);
+  for (InboxQuery q :
+       {InboxQuery{.tag = "common"}, InboxQuery{.team_id = team_, .tag = "common"}}) {
+    q.limit = 200;
+    std::vector<int64_t> got;
+    for (int page = 0; page < 20; ++page) {
+      auto rows = desk().ListInbox(q);
+      ASSERT_TRUE(rows.ok()) << rows.error();
+      for (const InboxRow& r : *rows) got.push_back(r.conversation.id);
+      if (rows->size() < 200) break;
+      q.before_last_message_at = rows->back().conversation.last_message_at;
+      q.before_id = rows->back().conversation.id;
+    }
+    EXPECT_EQ(got, want);
+  }
+}
+
 TEST_P(DeskStoreContractTest, TeamSettingsAndSla) {
   auto defaults = desk().GetTeamDeskSettings(team_);
   ASSERT_TRUE(defaults.ok());

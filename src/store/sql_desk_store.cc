@@ -489,7 +489,6 @@ std::vector<int64_t> SqlDeskStore::IdsFrom(const sql::ResultSet& rs, size_t n) c
 Result<ChannelRow> SqlDeskStore::CreateChannel(ChannelRow ch) {
   if (ch.name.empty()) return Status::InvalidArgument("channel name must not be empty");
   if (ch.kind.empty()) return Status::InvalidArgument("channel '" + ch.name + "' has no kind");
-  if (ch.settings.empty()) ch.settings = "{}";
   if (ch.created_at == 0) ch.created_at = NowMillis();
   if (ch.updated_at == 0) ch.updated_at = ch.created_at;
   return store_.TxValue<ChannelRow>(true, [&](sql::Connection& conn) -> Result<ChannelRow> {
@@ -548,12 +547,11 @@ Status SqlDeskStore::UpdateChannel(int64_t id, int64_t team_id, std::string_view
                                    bool paused) {
   const Millis now = NowMillis();
   return store_.Tx(true, [&](sql::Connection& conn) -> Status {
-    LP_ASSIGN_OR_RETURN(sql::ResultSet rs,
-                        conn.Query("UPDATE channels SET team_id = $2, settings = $3, paused = $4, "
-                                   "updated_at = $5 WHERE id = $1",
-                                   {Int(id), Int(team_id),
-                                    Text(settings.empty() ? std::string_view("{}") : settings),
-                                    Bool(paused), Int(now)}));
+    LP_ASSIGN_OR_RETURN(
+        sql::ResultSet rs,
+        conn.Query("UPDATE channels SET team_id = $2, settings = $3, paused = $4, "
+                   "updated_at = $5 WHERE id = $1",
+                   {Int(id), Int(team_id), Text(settings), Bool(paused), Int(now)}));
     return ExpectOne(rs, "no channel with id " + Id(id));
   });
 }
@@ -1740,7 +1738,9 @@ Result<std::vector<Assignment>> SqlDeskStore::RouteTeam(int64_t team_id, Millis 
           "INSERT INTO agent_desk_states (user_id, available, away_since, capacity, "
           "languages, skills, signature, last_assigned_at) VALUES ($1, 0, 0, 0, '', '', '', "
           "$2) ON CONFLICT (user_id) DO UPDATE SET last_assigned_at = excluded.last_assigned_at",
-          {Int(a.user_id), Int(now)}));
+          // One millisecond apart in decision order, so round-robin keeps
+          // its rotation across batches (equal stamps would tie).
+          {Int(a.user_id), Int(now + static_cast<Millis>(made.size()))}));
       made.push_back(a);
     }
     return made;

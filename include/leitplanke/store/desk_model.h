@@ -17,7 +17,7 @@ struct ChannelRow {
   std::string name;      // unique, e.g. "support-mail"
   std::string kind;      // "demo", "webchat", "email", "mastodon", ...
   int64_t team_id = 0;   // team whose inbox receives it; 0 = none yet
-  std::string settings;  // non-secret settings as a JSON object (opaque here)
+  std::string settings;  // non-secret settings (opaque here; the desk writes key=value lines)
   bool paused = false;
   std::string cursor;  // the connector's poll position
   Millis last_poll_at = 0;

@@ -70,11 +70,7 @@ class DeskStore {
   // The newest conversation on the channel with this thread key (the
   // website widget's session); NotFound when there is none.
   virtual Result<Conversation> FindConversationByThread(int64_t channel_id,
-                                                        std::string_view thread_key) {
-    (void)channel_id;
-    (void)thread_key;
-    return Status::Unimplemented("FindConversationByThread");
-  }
+                                                        std::string_view thread_key) = 0;
   // Messages oldest first, with attachments.
   virtual Result<std::vector<Message>> ListMessages(int64_t conversation_id) = 0;
   virtual Result<std::vector<ConversationEvent>> ListEvents(int64_t conversation_id) = 0;

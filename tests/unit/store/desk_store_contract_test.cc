@@ -745,7 +745,8 @@ TEST_P(DeskStoreContractTest, RouteTeamAssignsClaimedConversations) {
   auto agents = desk().ListTeamAgents(team_);
   ASSERT_TRUE(agents.ok());
   EXPECT_EQ((*agents)[0].open_load, 3);
-  EXPECT_EQ((*agents)[0].last_assigned_at, kT0 + 100);
+  // Stamps one millisecond apart in decision order: ann's third is +2.
+  EXPECT_EQ((*agents)[0].last_assigned_at, kT0 + 102);
   EXPECT_EQ((*agents)[1].open_load, 1);
   // Nothing left to route.
   auto none = desk().RouteTeam(team_, kT0 + 200, 10, [&](auto&, auto&, auto& open) {
@@ -759,7 +760,7 @@ TEST_P(DeskStoreContractTest, RouteTeamAssignsClaimedConversations) {
   // A stale form does not move last_assigned_at back.
   state.last_assigned_at = 5;
   ASSERT_TRUE(desk().PutAgentDeskState(state).ok());
-  EXPECT_EQ((*desk().ListTeamAgents(team_))[0].last_assigned_at, kT0 + 100);
+  EXPECT_EQ((*desk().ListTeamAgents(team_))[0].last_assigned_at, kT0 + 102);
   state.languages = {"d,e"};
   EXPECT_EQ(desk().PutAgentDeskState(state).code(), StatusCode::kInvalidArgument);
   state.languages = {};

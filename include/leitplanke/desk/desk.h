@@ -1,0 +1,210 @@
+// Desk: the business rules of the shared customer inbox over store::DeskStore.
+//
+//   inbound   connector Poll / webhook ─▶ Receive(): validate (bad payloads go
+//             to the dead-letter table), ingest (threading, dedupe, reopen),
+//             route the team's unassigned work, announce events.
+//   outbound  Reply(): render the channel's wire text ─▶ guard check on exactly
+//             that text ─▶ allow: queued in the outbox; warn: needs the agent's
+//             confirmation with a reason; hold/block: refused with findings.
+//             RunOutbox(): sends due items through the connector with an
+//             idempotency key, retries transient errors with back-off and
+//             respects each channel's rate limit.
+//
+// Threading: Receive/Reply/queries may run on any thread. PollChannels and
+// RunOutbox are meant for one background worker per instance; a connector
+// instance is used by one thread at a time (a mutex per connector).
+#pragma once
+
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "leitplanke/base/clock.h"
+#include "leitplanke/base/result.h"
+
+#include "leitplanke/desk/calendar.h"
+#include "leitplanke/desk/channel.h"
+#include "leitplanke/guard/types.h"
+#include "leitplanke/store/store.h"
+
+namespace leitplanke::guard {
+struct CheckOptions;
+}
+
+namespace leitplanke::desk {
+
+using ChannelFactory = std::function<Result<std::unique_ptr<Channel>>(const ChannelConfig&)>;
+// Checks a text against the active guideline (the server's PolicyService).
+using GuardCheck =
+    std::function<Result<guard::Verdict>(std::string_view text, const guard::CheckOptions&)>;
+// Reads a channel's secrets from the vault: key → value.
+using SecretReader =
+    std::function<Result<std::map<std::string, std::string>>(std::string_view channel_name)>;
+// Receives desk events for live views: type ("desk.message", "desk.assigned",
+// "desk.sla", ...) and a JSON object.
+using EventSink = std::function<void(std::string_view type, const std::string& json)>;
+// Records an audit entry (actor, action, target, detail JSON).
+using AuditSink = std::function<void(std::string_view actor, std::string_view action,
+                                     std::string_view target, const std::string& detail_json)>;
+
+struct DeskOptions {
+  std::string instance_id = "desk";  // outbox claimer name; unique per process
+  size_t max_text_bytes = 64 * 1024;
+  size_t max_attachments = 20;
+  int64_t max_attachment_bytes = 25 * 1024 * 1024;
+  Millis outbox_lease_ms = 60'000;  // a sender that dies frees its items after this
+  Millis retry_base_ms = 2'000;     // first retry; doubles up to retry_max_ms
+  Millis retry_max_ms = 10 * 60'000;
+  Millis give_up_after_ms = 24 * 3600'000;  // transient errors for this long: failed
+  Millis poll_interval_ms = 30'000;         // per channel
+  int32_t route_batch = 100;
+};
+
+struct ReceiveReport {
+  size_t stored = 0;
+  size_t duplicates = 0;
+  size_t rejected = 0;  // went to the dead-letter table
+  size_t assigned = 0;
+  std::vector<store::IngestOutcome> outcomes;  // one per accepted message, in order
+};
+
+struct ReplyRequest {
+  int64_t conversation_id = 0;
+  store::User agent;
+  std::string text;
+  int64_t expected_version = -1;  // the conversation version the agent saw
+  store::ConversationState next_state = store::ConversationState::kOpen;
+  bool confirm_warnings = false;  // the agent saw the warnings and sends anyway
+  std::string confirm_reason;     // required with confirm_warnings
+  std::string idempotency_key;    // from the client; generated when empty
+};
+
+enum class ReplyDecision {
+  kQueued,             // in the outbox
+  kNeedsConfirmation,  // warnings: resend with confirm_warnings and a reason
+  kHeld,               // needs approval; refused until approvals exist
+  kBlocked,            // refused with the findings
+  kConflict,           // the conversation changed: read the new messages first
+};
+std::string_view ReplyDecisionName(ReplyDecision d);
+
+struct ReplyOutcome {
+  ReplyDecision decision = ReplyDecision::kBlocked;
+  std::string wire_text;  // what the guard checked (and the channel will send)
+  guard::Verdict verdict;
+  store::OutboxItem outbox;                  // kQueued
+  std::vector<store::Message> new_messages;  // kConflict: what the agent has not seen
+  int64_t current_version = 0;
+  // The conversation is public and the customer's message or the reply
+  // contains personal data: propose moving to a private channel (R01/R02).
+  bool suggest_private = false;
+  std::string message;  // human-readable explanation in the agent's language
+};
+
+// A team's business-hours setting (TeamDeskSettings::calendar), fields
+// separated by ';':
+//   "<IANA time zone>;<German state code or empty>;<days> <ranges>[;...]"
+//   with optional "closed <date>[,<date>...]" fields, e.g.
+//   "Europe/Berlin;NW;mon-fri 08:00-18:00;sat 09:00-13:00;closed 2026-12-24,2026-12-31".
+// Days: mon..sun (or German mo, di, mi, do, fr, sa, so), ranges "mon-fri"
+// and lists "mon,wed"; several time ranges separated by spaces. An empty
+// spec means no business calendar: SLA targets count wall-clock time.
+// Errors name the field and its byte offset in the spec.
+Result<CalendarConfig> ParseCalendarSpec(std::string_view spec);
+// ParseCalendarSpec plus the calendar's own checks (time zone, state).
+Status ValidateCalendarSpec(std::string_view spec);
+
+class Desk {
+ public:
+  Desk(store::Store& store, const Clock& clock, GuardCheck check, DeskOptions options = {});
+  ~Desk();
+  Desk(const Desk&) = delete;
+  Desk& operator=(const Desk&) = delete;
+
+  void RegisterChannelKind(std::string kind, ChannelFactory factory);
+  std::vector<std::string> channel_kinds() const;
+  void SetSecretReader(SecretReader reader);
+  void SetEventSink(EventSink sink);
+  void SetAuditSink(AuditSink sink);
+
+  // --- inbound -------------------------------------------------------------
+  // Validates and stores messages that arrived on `channel_id`, then routes.
+  // Invalid messages go to the dead-letter table with the reason; the rest are
+  // stored, and `cursor` (if not empty) with them.
+  Result<ReceiveReport> Receive(int64_t channel_id, std::vector<InboundMessage> messages,
+                                std::string_view cursor, std::string_view source);
+  // Stores a payload that could not even be parsed.
+  Status DeadLetter(int64_t channel_id, std::string_view source, std::string_view payload,
+                    std::string_view reason);
+  // Parses a dead letter's raw payload of a channel-specific format.
+  using DeadLetterParser =
+      std::function<Result<std::vector<InboundMessage>>(const store::DeadLetter& letter)>;
+  // Feeds a dead letter through Receive() again (after a fix or a raised
+  // limit). Payloads the desk itself rejected are parsed here; others need
+  // `parser`. Still-invalid messages are refused with the reason and nothing
+  // is stored; on success the letter is marked replayed.
+  Result<ReceiveReport> ReplayDeadLetter(int64_t dead_letter_id, const DeadLetterParser& parser);
+  // Polls every channel that is not paused and whose interval elapsed (or
+  // all, with force); records health. Returns messages stored.
+  Result<size_t> PollChannels(bool force = false);
+  Result<ReceiveReport> PollChannel(int64_t channel_id);
+
+  // --- outbound ------------------------------------------------------------
+  Result<ReplyOutcome> Reply(const ReplyRequest& request);
+  // Sends due outbox items (at most `limit`); returns how many were sent.
+  Result<size_t> RunOutbox(int32_t limit = 50);
+
+  // --- routing and SLAs ------------------------------------------------------
+  // Routes unassigned conversations of every team with automatic routing and
+  // releases conversations of agents away longer than the grace period.
+  Result<size_t> RouteAll();
+  Result<size_t> RouteTeam(int64_t team_id);
+  // Evaluates SLA clocks of open conversations and records/announces
+  // warnings and breaches once each. Returns alerts raised.
+  Result<size_t> SweepSla();
+
+  // --- helpers for the UI ----------------------------------------------------
+  // The SLA state of one conversation now, for the conversation view.
+  // NotFound; an empty result when the team has no SLA targets.
+  Result<std::string> SlaStatusJson(int64_t conversation_id);
+
+  // Fills {{contact.name}}, {{contact.first_name}}, {{agent.name}},
+  // {{agent.signature}}, {{conversation.subject}}; unknown variables are an
+  // error naming them (so a typo never reaches a customer).
+  Result<std::string> FillTemplate(std::string_view body, const store::Conversation& conversation,
+                                   const store::User& agent) const;
+
+  // The connector of a channel (created on first use). NotFound / errors of
+  // the factory.
+  Result<Channel*> ConnectorFor(int64_t channel_id);
+  // Forgets a cached connector (after its settings or secrets changed).
+  void ResetConnector(int64_t channel_id);
+
+ private:
+  struct Connector;
+  Result<Connector*> GetConnector(int64_t channel_id);
+  void Emit(std::string_view type, const std::string& json) const;
+  Status SendOne(const store::OutboxItem& item);
+  // The team's calendar (cached by spec; building one takes about 1 ms).
+  Result<BusinessCalendar> CalendarFor(const std::string& spec);
+
+  store::Store& store_;
+  store::DeskStore& desk_;
+  const Clock& clock_;
+  GuardCheck check_;
+  DeskOptions options_;
+  SecretReader secrets_;
+  EventSink events_;
+  AuditSink audit_;
+
+  mutable std::mutex mu_;
+  std::map<std::string, ChannelFactory> factories_;
+  std::map<int64_t, std::unique_ptr<Connector>> connectors_;
+  std::map<std::string, BusinessCalendar> calendars_;
+};
+
+}  // namespace leitplanke::desk

@@ -1,0 +1,734 @@
+// The desk's pipeline. The store does the transactional work (threading,
+// dedupe, claims); this file holds the decisions around it: what is a valid
+// inbound message, what the guard's verdict means for a reply, when an outbox
+// item is retried, and which events the live views hear about.
+#include "leitplanke/desk/desk.h"
+
+#include <algorithm>
+#include <deque>
+#include <random>
+#include <utility>
+
+#include "leitplanke/base/json_string.h"
+#include "leitplanke/base/utf8.h"
+
+#include "leitplanke/desk/kv.h"
+#include "leitplanke/desk/routing.h"
+#include "leitplanke/guard/policy.h"
+
+namespace leitplanke::desk {
+
+using store::ConversationState;
+using store::DeliveryState;
+using store::MessageDirection;
+
+struct Desk::Connector {
+  std::mutex mu;  // Poll and Send run one at a time per connector
+  std::unique_ptr<Channel> channel;
+  std::deque<Millis> sends;  // send times within the rate-limit window
+};
+
+namespace {
+
+std::string RandomKey() {
+  static thread_local std::mt19937_64 rng{std::random_device{}()};
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out;
+  for (int i = 0; i < 2; ++i) {
+    uint64_t v = rng();
+    for (int j = 0; j < 16; ++j, v >>= 4) out.push_back(kHex[v & 15]);
+  }
+  return out;
+}
+
+bool HasCategory(const guard::Verdict& v, std::string_view category) {
+  return std::any_of(v.findings.begin(), v.findings.end(),
+                     [&](const guard::Finding& f) { return f.category == category; });
+}
+
+// A short JSON summary of a verdict for the message row and the audit log.
+std::string VerdictSummary(const guard::Verdict& v, std::string_view reason) {
+  std::string out = "{\"action\":";
+  AppendJsonString(out, guard::ActionName(v.action));
+  out.append(",\"policy\":");
+  AppendJsonString(out, v.policy_id + "@" + v.policy_version);
+  out.append(",\"rules\":[");
+  for (size_t i = 0; i < v.findings.size(); ++i) {
+    if (i) out.push_back(',');
+    AppendJsonString(out, v.findings[i].rule);
+  }
+  out.push_back(']');
+  if (!reason.empty()) {
+    out.append(",\"reason\":");
+    AppendJsonString(out, reason);
+  }
+  out.push_back('}');
+  return out;
+}
+
+std::string Ids(std::initializer_list<std::pair<const char*, int64_t>> fields) {
+  std::string out = "{";
+  bool first = true;
+  for (const auto& [k, v] : fields) {
+    if (!first) out.push_back(',');
+    first = false;
+    AppendJsonString(out, k);
+    out.push_back(':');
+    out.append(std::to_string(v));
+  }
+  out.push_back('}');
+  return out;
+}
+
+bool German(const store::User& u) { return u.locale != "en"; }
+
+// The outbox payload: everything Send needs, so sending reads no other row.
+std::string EncodePayload(const OutboundMessage& m) {
+  KeyValues kv;
+  kv["to"] = m.to_handle;
+  kv["thread_key"] = m.thread_key;
+  kv["in_reply_to"] = m.in_reply_to;
+  std::string refs;
+  for (const std::string& r : m.references) {
+    if (!refs.empty()) refs.push_back(' ');
+    refs.append(r);
+  }
+  kv["references"] = refs;
+  kv["subject"] = m.subject;
+  kv["text"] = m.text;
+  kv["public"] = m.is_public ? "1" : "0";
+  return EncodeKeyValues(kv);
+}
+
+Result<OutboundMessage> DecodePayload(const store::OutboxItem& item) {
+  Result<KeyValues> kv = DecodeKeyValues(item.payload);
+  if (!kv.ok()) return kv.error().WithContext("outbox item " + std::to_string(item.id));
+  OutboundMessage m;
+  m.idempotency_key = item.idempotency_key;
+  m.to_handle = (*kv)["to"];
+  m.thread_key = (*kv)["thread_key"];
+  m.in_reply_to = (*kv)["in_reply_to"];
+  const std::string& refs = (*kv)["references"];
+  for (size_t pos = 0; pos < refs.size();) {
+    size_t sp = refs.find(' ', pos);
+    if (sp == std::string::npos) sp = refs.size();
+    if (sp > pos) m.references.push_back(refs.substr(pos, sp - pos));
+    pos = sp + 1;
+  }
+  m.subject = (*kv)["subject"];
+  m.text = (*kv)["text"];
+  m.is_public = (*kv)["public"] == "1";
+  return m;
+}
+
+bool Transient(const Status& s) {
+  return s.code() == StatusCode::kUnavailable || s.code() == StatusCode::kResourceExhausted;
+}
+
+}  // namespace
+
+std::string_view ReplyDecisionName(ReplyDecision d) {
+  switch (d) {
+    case ReplyDecision::kQueued:
+      return "queued";
+    case ReplyDecision::kNeedsConfirmation:
+      return "needs_confirmation";
+    case ReplyDecision::kHeld:
+      return "held";
+    case ReplyDecision::kBlocked:
+      return "blocked";
+    case ReplyDecision::kConflict:
+      return "conflict";
+  }
+  return "blocked";
+}
+
+Desk::Desk(store::Store& store, const Clock& clock, GuardCheck check, DeskOptions options)
+    : store_(store),
+      desk_(store.desk()),
+      clock_(clock),
+      check_(std::move(check)),
+      options_(std::move(options)) {}
+
+Desk::~Desk() = default;
+
+void Desk::RegisterChannelKind(std::string kind, ChannelFactory factory) {
+  std::lock_guard<std::mutex> lock(mu_);
+  factories_[std::move(kind)] = std::move(factory);
+}
+
+std::vector<std::string> Desk::channel_kinds() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  std::vector<std::string> out;
+  for (const auto& [k, f] : factories_) out.push_back(k);
+  return out;
+}
+
+void Desk::SetSecretReader(SecretReader reader) { secrets_ = std::move(reader); }
+void Desk::SetEventSink(EventSink sink) { events_ = std::move(sink); }
+void Desk::SetAuditSink(AuditSink sink) { audit_ = std::move(sink); }
+
+void Desk::Emit(std::string_view type, const std::string& json) const {
+  if (events_) events_(type, json);
+}
+
+// --- connectors ---------------------------------------------------------------
+
+Result<Desk::Connector*> Desk::GetConnector(int64_t channel_id) {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    auto it = connectors_.find(channel_id);
+    if (it != connectors_.end()) return it->second.get();
+  }
+  LP_ASSIGN_OR_RETURN(store::ChannelRow row, desk_.GetChannel(channel_id));
+  ChannelFactory factory;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    auto f = factories_.find(row.kind);
+    if (f == factories_.end()) {
+      return Status::FailedPrecondition("channel '" + row.name + "': no connector for kind '" +
+                                        row.kind + "'");
+    }
+    factory = f->second;
+  }
+  ChannelConfig config;
+  config.name = row.name;
+  config.kind = row.kind;
+  Result<KeyValues> settings = DecodeKeyValues(row.settings);
+  if (!settings.ok()) return settings.error().WithContext("settings of channel '" + row.name + "'");
+  config.settings = std::move(*settings);
+  if (secrets_) {
+    Result<std::map<std::string, std::string>> s = secrets_(row.name);
+    if (!s.ok()) return s.error().WithContext("secrets of channel '" + row.name + "'");
+    config.secrets = std::move(*s);
+  }
+  Result<std::unique_ptr<Channel>> made = factory(config);
+  if (!made.ok()) return made.error().WithContext("channel '" + row.name + "'");
+  auto conn = std::make_unique<Connector>();
+  conn->channel = std::move(*made);
+  std::lock_guard<std::mutex> lock(mu_);
+  auto [it, inserted] = connectors_.emplace(channel_id, std::move(conn));
+  return it->second.get();
+}
+
+Result<Channel*> Desk::ConnectorFor(int64_t channel_id) {
+  LP_ASSIGN_OR_RETURN(Connector * c, GetConnector(channel_id));
+  return c->channel.get();
+}
+
+void Desk::ResetConnector(int64_t channel_id) {
+  std::lock_guard<std::mutex> lock(mu_);
+  connectors_.erase(channel_id);
+}
+
+// --- inbound ------------------------------------------------------------------
+
+namespace {
+
+// Why a message cannot be stored, or "" when it can.
+std::string Invalid(const InboundMessage& m, const DeskOptions& o) {
+  if (m.external_id.empty()) return "missing external id";
+  if (m.external_id.size() > 998) return "external id longer than 998 bytes";
+  if (m.author_handle.empty()) return "missing author handle";
+  if (m.text.size() > o.max_text_bytes) {
+    return "text of " + std::to_string(m.text.size()) + " bytes exceeds the limit of " +
+           std::to_string(o.max_text_bytes);
+  }
+  const struct {
+    const char* name;
+    const std::string* value;
+  } fields[] = {{"text", &m.text},
+                {"subject", &m.subject},
+                {"author_handle", &m.author_handle},
+                {"author_name", &m.author_name}};
+  for (const auto& f : fields) {
+    const size_t bad = utf8::FirstInvalid(*f.value);
+    if (bad != std::string_view::npos) {
+      return std::string(f.name) + ": invalid UTF-8 at byte " + std::to_string(bad);
+    }
+  }
+  if (m.attachments.size() > o.max_attachments) {
+    return std::to_string(m.attachments.size()) + " attachments exceed the limit of " +
+           std::to_string(o.max_attachments);
+  }
+  return "";
+}
+
+constexpr char kRawFormat[] = "desk-inbound-1";
+
+// The raw form of a message for the dead-letter table; FromRawMessage reads
+// it back for a replay.
+std::string RawMessage(const InboundMessage& m) {
+  KeyValues kv;
+  kv["format"] = kRawFormat;
+  kv["external_id"] = m.external_id;
+  kv["thread_key"] = m.thread_key;
+  kv["in_reply_to"] = m.in_reply_to;
+  kv["author_handle"] = m.author_handle;
+  kv["author_name"] = m.author_name;
+  kv["subject"] = m.subject;
+  kv["text"] = m.text;
+  kv["public"] = m.is_public ? "1" : "0";
+  kv["language"] = m.language;
+  kv["sent_at"] = std::to_string(m.sent_at);
+  return EncodeKeyValues(kv);
+}
+
+InboundMessage FromRawMessage(KeyValues& kv) {
+  InboundMessage m;
+  m.external_id = kv["external_id"];
+  m.thread_key = kv["thread_key"];
+  m.in_reply_to = kv["in_reply_to"];
+  m.author_handle = kv["author_handle"];
+  m.author_name = kv["author_name"];
+  m.subject = kv["subject"];
+  m.text = kv["text"];
+  m.is_public = kv["public"] == "1";
+  m.language = kv["language"];
+  m.sent_at = std::atoll(kv["sent_at"].c_str());
+  return m;
+}
+
+}  // namespace
+
+Result<ReceiveReport> Desk::Receive(int64_t channel_id, std::vector<InboundMessage> messages,
+                                    std::string_view cursor, std::string_view source) {
+  LP_ASSIGN_OR_RETURN(store::ChannelRow channel, desk_.GetChannel(channel_id));
+  const Millis now = clock_.NowMillis();
+  ReceiveReport report;
+  std::vector<store::IngestItem> items;
+  items.reserve(messages.size());
+  for (InboundMessage& m : messages) {
+    const std::string why = Invalid(m, options_);
+    if (!why.empty()) {
+      LP_RETURN_IF_ERROR(DeadLetter(channel_id, source, RawMessage(m), why));
+      ++report.rejected;
+      continue;
+    }
+    store::IngestItem item;
+    item.channel_id = channel_id;
+    item.thread_key = std::move(m.thread_key);
+    item.references = std::move(m.references);
+    item.author_name = std::move(m.author_name);
+    item.received_at = now;
+    store::Message& msg = item.message;
+    msg.channel_id = channel_id;
+    msg.direction = MessageDirection::kInbound;
+    msg.external_id = std::move(m.external_id);
+    msg.in_reply_to = std::move(m.in_reply_to);
+    msg.author = std::move(m.author_handle);
+    msg.subject = std::move(m.subject);
+    msg.body = std::move(m.text);
+    msg.html = std::move(m.html);
+    msg.is_public = m.is_public;
+    // The channel's hint wins; else a guess from the text (routing by language).
+    msg.language = m.language.empty() ? GuessLanguage(msg.body) : std::move(m.language);
+    msg.sent_at = m.sent_at > 0 ? m.sent_at : now;
+    msg.created_at = now;
+    for (Attachment& a : m.attachments) {
+      store::StoredAttachment sa{std::move(a.name), std::move(a.mime_type), a.size,
+                                 std::move(a.url)};
+      // Over the limit: the metadata stays (the agent sees that something was
+      // sent), the link to the bytes does not.
+      if (sa.size > options_.max_attachment_bytes) sa.url.clear();
+      msg.attachments.push_back(std::move(sa));
+    }
+    items.push_back(std::move(item));
+  }
+  LP_ASSIGN_OR_RETURN(report.outcomes, desk_.Ingest(channel_id, items, cursor));
+  for (const store::IngestOutcome& o : report.outcomes) {
+    if (o.duplicate) {
+      ++report.duplicates;
+      continue;
+    }
+    ++report.stored;
+    std::string ev = Ids({{"conversation_id", o.conversation_id},
+                          {"message_id", o.message_id},
+                          {"channel_id", channel_id},
+                          {"team_id", channel.team_id}});
+    ev.pop_back();
+    ev.append(",\"created\":").append(o.created ? "true" : "false");
+    ev.append(",\"reopened\":").append(o.reopened ? "true" : "false").append("}");
+    Emit("desk.message", ev);
+  }
+  if (report.stored > 0 && channel.team_id != 0) {
+    Result<size_t> routed = RouteTeam(channel.team_id);
+    if (routed.ok()) report.assigned = *routed;
+  }
+  return report;
+}
+
+Status Desk::DeadLetter(int64_t channel_id, std::string_view source, std::string_view payload,
+                        std::string_view reason) {
+  store::DeadLetter letter;
+  letter.channel_id = channel_id;
+  letter.source = std::string(source);
+  letter.payload = std::string(payload);
+  letter.reason = std::string(reason);
+  letter.created_at = clock_.NowMillis();
+  LP_ASSIGN_OR_RETURN(store::DeadLetter stored, desk_.AddDeadLetter(std::move(letter)));
+  std::string ev = Ids({{"dead_letter_id", stored.id}, {"channel_id", channel_id}});
+  ev.pop_back();
+  ev.append(",\"reason\":");
+  AppendJsonString(ev, reason);
+  ev.push_back('}');
+  Emit("desk.dead_letter", ev);
+  return Status::Ok();
+}
+
+Result<ReceiveReport> Desk::ReplayDeadLetter(int64_t dead_letter_id,
+                                             const DeadLetterParser& parser) {
+  LP_ASSIGN_OR_RETURN(store::DeadLetter letter, desk_.GetDeadLetter(dead_letter_id));
+  if (letter.replayed_at != 0) {
+    return Status::FailedPrecondition("dead letter " + std::to_string(dead_letter_id) +
+                                      " was already replayed");
+  }
+  std::vector<InboundMessage> messages;
+  Result<KeyValues> kv = DecodeKeyValues(letter.payload);
+  if (kv.ok() && kv->count("format") && (*kv)["format"] == kRawFormat) {
+    messages.push_back(FromRawMessage(*kv));
+  } else if (parser) {
+    LP_ASSIGN_OR_RETURN(messages, parser(letter));
+  } else {
+    return Status::FailedPrecondition("no parser for dead letters from '" + letter.source + "'");
+  }
+  for (const InboundMessage& m : messages) {
+    const std::string why = Invalid(m, options_);
+    if (!why.empty()) {
+      return Status::InvalidArgument("dead letter " + std::to_string(dead_letter_id) +
+                                     " is still invalid: " + why);
+    }
+  }
+  LP_ASSIGN_OR_RETURN(ReceiveReport report,
+                      Receive(letter.channel_id, std::move(messages), "", "replay"));
+  LP_RETURN_IF_ERROR(desk_.MarkDeadLetterReplayed(dead_letter_id, clock_.NowMillis()));
+  return report;
+}
+
+Result<ReceiveReport> Desk::PollChannel(int64_t channel_id) {
+  LP_ASSIGN_OR_RETURN(store::ChannelRow row, desk_.GetChannel(channel_id));
+  const Millis now = clock_.NowMillis();
+  Result<Connector*> conn = GetConnector(channel_id);
+  if (!conn.ok()) {
+    (void)desk_.RecordChannelHealth(channel_id, now, false, conn.error().message());
+    return conn.error();
+  }
+  Result<PollResult> polled = [&]() -> Result<PollResult> {
+    std::lock_guard<std::mutex> lock((*conn)->mu);
+    return (*conn)->channel->Poll(row.cursor);
+  }();
+  if (!polled.ok()) {
+    (void)desk_.RecordChannelHealth(channel_id, now, false, polled.error().message());
+    return polled.error();
+  }
+  Result<ReceiveReport> received =
+      Receive(channel_id, std::move(polled->messages), polled->cursor, "poll");
+  (void)desk_.RecordChannelHealth(channel_id, now, received.ok(),
+                                  received.ok() ? "" : received.error().message());
+  return received;
+}
+
+Result<size_t> Desk::PollChannels(bool force) {
+  LP_ASSIGN_OR_RETURN(std::vector<store::ChannelRow> channels, desk_.ListChannels());
+  const Millis now = clock_.NowMillis();
+  size_t stored = 0;
+  for (const store::ChannelRow& c : channels) {
+    if (c.paused) continue;
+    if (!force && c.last_poll_at != 0 && now - c.last_poll_at < options_.poll_interval_ms) continue;
+    Result<ReceiveReport> r = PollChannel(c.id);
+    if (r.ok()) stored += r->stored;  // errors are recorded as the channel's health
+  }
+  return stored;
+}
+
+// --- outbound -----------------------------------------------------------------
+
+Result<ReplyOutcome> Desk::Reply(const ReplyRequest& req) {
+  const bool de = German(req.agent);
+  if (req.text.empty()) {
+    return Status::InvalidArgument(de ? "Die Antwort ist leer." : "The reply is empty.");
+  }
+  if (req.text.size() > options_.max_text_bytes) {
+    return Status::InvalidArgument("reply of " + std::to_string(req.text.size()) +
+                                   " bytes exceeds the limit of " +
+                                   std::to_string(options_.max_text_bytes));
+  }
+  if (utf8::FirstInvalid(req.text) != std::string_view::npos) {
+    return Status::InvalidArgument("reply: invalid UTF-8 at byte " +
+                                   std::to_string(utf8::FirstInvalid(req.text)));
+  }
+  if (req.confirm_warnings && req.confirm_reason.empty()) {
+    return Status::InvalidArgument(de ? "Bitte einen Grund für das Senden trotz Warnung angeben."
+                                      : "Give a reason for sending despite the warnings.");
+  }
+  LP_ASSIGN_OR_RETURN(store::Conversation conv, desk_.GetConversation(req.conversation_id));
+  LP_ASSIGN_OR_RETURN(store::ChannelRow channel, desk_.GetChannel(conv.channel_id));
+  LP_ASSIGN_OR_RETURN(std::vector<store::Message> messages, desk_.ListMessages(conv.id));
+
+  ReplyOutcome out;
+  out.current_version = conv.version;
+  auto conflict = [&]() {
+    out.decision = ReplyDecision::kConflict;
+    // What arrived since the last reply: the part the agent has to read.
+    size_t from = messages.size();
+    while (from > 0 && messages[from - 1].direction != MessageDirection::kOutbound) --from;
+    out.new_messages.assign(messages.begin() + static_cast<std::ptrdiff_t>(from), messages.end());
+    out.message =
+        de ? "Die Unterhaltung hat sich geändert. Bitte zuerst die neuen Nachrichten lesen."
+           : "The conversation has changed. Read the new messages first.";
+    return out;
+  };
+  if (req.expected_version >= 0 && req.expected_version != conv.version) return conflict();
+
+  // Threading: answer the newest inbound message; e-mail wants the chain.
+  OutboundMessage msg;
+  msg.idempotency_key = req.idempotency_key.empty() ? "reply-" + RandomKey() : req.idempotency_key;
+  msg.thread_key = conv.thread_key;
+  msg.subject = conv.subject;
+  msg.is_public = conv.is_public;
+  msg.text = req.text;
+  const store::Message* last_inbound = nullptr;
+  for (const store::Message& m : messages) {
+    if (m.direction == MessageDirection::kInbound) last_inbound = &m;
+    if (!m.external_id.empty() && m.direction != MessageDirection::kNote) {
+      msg.references.push_back(m.external_id);
+    }
+  }
+  if (msg.references.size() > 20) {
+    msg.references.erase(msg.references.begin(), msg.references.end() - 20);
+  }
+  if (last_inbound != nullptr) {
+    msg.in_reply_to = last_inbound->external_id;
+    msg.to_handle = last_inbound->author;
+  }
+  if (msg.to_handle.empty()) {
+    LP_ASSIGN_OR_RETURN(std::vector<store::ContactHandle> handles,
+                        desk_.ListContactHandles(conv.contact_id));
+    for (const store::ContactHandle& h : handles) {
+      if (h.channel_id == conv.channel_id) msg.to_handle = h.handle;
+    }
+  }
+
+  LP_ASSIGN_OR_RETURN(Connector * conn, GetConnector(conv.channel_id));
+  LP_ASSIGN_OR_RETURN(out.wire_text, conn->channel->Render(msg));
+
+  guard::CheckOptions opts;
+  opts.audience = conv.is_public ? guard::Audience::kPublic : guard::Audience::kPrivate;
+  opts.channel = channel.kind;
+  opts.lang = de ? guard::Lang::kDe : guard::Lang::kEn;
+  LP_ASSIGN_OR_RETURN(out.verdict, check_(out.wire_text, opts));
+
+  if (conv.is_public) {
+    bool pii = HasCategory(out.verdict, "pii");
+    if (!pii && last_inbound != nullptr) {
+      Result<guard::Verdict> in = check_(last_inbound->body, opts);
+      pii = in.ok() && HasCategory(*in, "pii");
+    }
+    out.suggest_private = pii;
+  }
+
+  switch (out.verdict.action) {
+    case guard::Action::kBlock:
+      out.decision = ReplyDecision::kBlocked;
+      out.message = de ? "Die Antwort verstößt gegen die Richtlinie und wird nicht gesendet."
+                       : "The reply breaks the guideline and is not sent.";
+      break;
+    case guard::Action::kHold:
+      // Approvals arrive with publishing; until then a hold cannot leave.
+      out.decision = ReplyDecision::kHeld;
+      out.message = de ? "Die Antwort braucht eine Freigabe durch eine zweite Person; "
+                         "Freigaben sind noch nicht eingerichtet, daher wird sie nicht gesendet."
+                       : "The reply needs approval by a second person; approvals are not set up "
+                         "yet, so it is not sent.";
+      break;
+    case guard::Action::kWarn:
+      if (!req.confirm_warnings) {
+        out.decision = ReplyDecision::kNeedsConfirmation;
+        out.message = de ? "Die Richtlinie warnt. Trotzdem senden? Bitte einen Grund angeben."
+                         : "The guideline warns. Send anyway? Give a reason.";
+      } else {
+        out.decision = ReplyDecision::kQueued;
+      }
+      break;
+    case guard::Action::kAllow:
+      out.decision = ReplyDecision::kQueued;
+      break;
+  }
+  const std::string summary =
+      VerdictSummary(out.verdict, out.decision == ReplyDecision::kQueued &&
+                                          out.verdict.action == guard::Action::kWarn
+                                      ? req.confirm_reason
+                                      : "");
+  const std::string actor = "user:" + req.agent.username;
+  const std::string target = "conversation:" + std::to_string(conv.id);
+  if (out.decision != ReplyDecision::kQueued) {
+    if (audit_ && out.decision != ReplyDecision::kNeedsConfirmation) {
+      audit_(actor, "desk.reply_refused", target, summary);
+    }
+    return out;
+  }
+
+  const Millis now = clock_.NowMillis();
+  store::Message m;
+  m.conversation_id = conv.id;
+  m.channel_id = conv.channel_id;
+  m.direction = MessageDirection::kOutbound;
+  m.in_reply_to = msg.in_reply_to;
+  m.author = actor;
+  m.author_user_id = req.agent.id;
+  m.subject = msg.subject;
+  m.body = out.wire_text;
+  m.is_public = msg.is_public;
+  m.language = de ? "de" : "en";
+  m.delivery = DeliveryState::kQueued;
+  m.verdict = summary;
+  m.sent_at = now;
+  m.created_at = now;
+  store::OutboxItem item;
+  item.channel_id = conv.channel_id;
+  item.idempotency_key = msg.idempotency_key;
+  OutboundMessage wire = msg;
+  wire.text = out.wire_text;
+  item.payload = EncodePayload(wire);
+  item.state = store::OutboxState::kPending;
+  item.next_attempt_at = now;
+  item.created_at = now;
+  item.updated_at = now;
+  Result<store::OutboxItem> queued = desk_.EnqueueReply(
+      conv.id, std::move(m), std::move(item),
+      req.expected_version >= 0 ? req.expected_version : conv.version, req.next_state);
+  if (!queued.ok()) {
+    if (queued.error().code() == StatusCode::kFailedPrecondition) {
+      LP_ASSIGN_OR_RETURN(conv, desk_.GetConversation(req.conversation_id));
+      LP_ASSIGN_OR_RETURN(messages, desk_.ListMessages(conv.id));
+      out.current_version = conv.version;
+      return conflict();
+    }
+    if (queued.error().code() == StatusCode::kAlreadyExists) {
+      out.message =
+          de ? "Diese Antwort wurde bereits angenommen." : "This reply was already accepted.";
+      return out;  // the same request again: accepted once, nothing more to do
+    }
+    return queued.error();
+  }
+  out.outbox = std::move(*queued);
+  out.current_version = conv.version + 1;
+  if (audit_) audit_(actor, "desk.reply", target, summary);
+  Emit("desk.reply", Ids({{"conversation_id", conv.id},
+                          {"outbox_id", out.outbox.id},
+                          {"message_id", out.outbox.message_id}}));
+  return out;
+}
+
+Result<size_t> Desk::RunOutbox(int32_t limit) {
+  const Millis now = clock_.NowMillis();
+  LP_ASSIGN_OR_RETURN(
+      std::vector<store::OutboxItem> items,
+      desk_.ClaimOutbox(options_.instance_id, now, options_.outbox_lease_ms, limit));
+  size_t sent = 0;
+  for (const store::OutboxItem& item : items) {
+    Status s = SendOne(item);
+    if (s.ok()) ++sent;
+  }
+  return sent;
+}
+
+Status Desk::SendOne(const store::OutboxItem& item) {
+  const Millis now = clock_.NowMillis();
+  auto fail = [&](const Status& why, Millis retry_after) -> Status {
+    Millis retry_at = 0;
+    if (Transient(why) && now - item.created_at < options_.give_up_after_ms) {
+      Millis backoff = options_.retry_base_ms;
+      // attempts counts this one (ClaimOutbox increments it): 2 s, 4 s, 8 s...
+      for (int i = 1; i < item.attempts && backoff < options_.retry_max_ms; ++i) backoff *= 2;
+      backoff = std::min(backoff, options_.retry_max_ms);
+      retry_at = now + std::max(backoff, retry_after);
+    }
+    LP_RETURN_IF_ERROR(desk_.FailOutbox(item.id, why.message(), retry_at, now));
+    if (retry_at == 0) {
+      Emit("desk.send_failed", Ids({{"outbox_id", item.id}, {"message_id", item.message_id}}));
+    }
+    return why;
+  };
+  Result<OutboundMessage> msg = DecodePayload(item);
+  if (!msg.ok()) return fail(Status::DataLoss(msg.error().message()), 0);
+  Result<Connector*> conn = GetConnector(item.channel_id);
+  if (!conn.ok()) return fail(conn.error(), 0);
+  Connector& c = **conn;
+  std::lock_guard<std::mutex> lock(c.mu);
+  const RateLimit limit = c.channel->rate_limit();
+  if (limit.max_sends > 0 && limit.window_ms > 0) {
+    while (!c.sends.empty() && c.sends.front() <= now - limit.window_ms) c.sends.pop_front();
+    if (static_cast<int>(c.sends.size()) >= limit.max_sends) {
+      // Not an error of the message: wait for the window without using up
+      // the give-up budget faster than time passes.
+      return fail(Status::ResourceExhausted("channel rate limit reached"),
+                  c.sends.front() + limit.window_ms - now);
+    }
+  }
+  Result<SendReceipt> receipt = c.channel->Send(*msg);
+  if (!receipt.ok()) {
+    (void)desk_.RecordChannelHealth(item.channel_id, now, false, receipt.error().message());
+    return fail(receipt.error(), receipt.error().code() == StatusCode::kResourceExhausted
+                                     ? c.channel->retry_after_ms()
+                                     : 0);
+  }
+  c.sends.push_back(now);
+  LP_RETURN_IF_ERROR(desk_.CompleteOutbox(item.id, receipt->external_id, now));
+  Emit("desk.sent", Ids({{"outbox_id", item.id}, {"message_id", item.message_id}}));
+  return Status::Ok();
+}
+
+// --- templates ------------------------------------------------------------------
+
+Result<std::string> Desk::FillTemplate(std::string_view body,
+                                       const store::Conversation& conversation,
+                                       const store::User& agent) const {
+  std::string contact_name;
+  if (conversation.contact_id != 0) {
+    Result<store::Contact> c = desk_.GetContact(conversation.contact_id);
+    if (c.ok()) contact_name = c->display_name;
+  }
+  std::string signature;
+  Result<std::vector<store::AgentDeskState>> agents = desk_.ListTeamAgents(conversation.team_id);
+  if (agents.ok()) {
+    for (const store::AgentDeskState& a : *agents) {
+      if (a.user_id == agent.id) signature = a.signature;
+    }
+  }
+  const std::string agent_name = agent.display_name.empty() ? agent.username : agent.display_name;
+  if (signature.empty()) signature = agent_name;
+  const std::string first_name = contact_name.substr(0, contact_name.find(' '));
+  const std::map<std::string_view, std::string_view> vars = {
+      {"contact.name", contact_name},
+      {"contact.first_name", first_name},
+      {"agent.name", agent_name},
+      {"agent.signature", signature},
+      {"conversation.subject", conversation.subject}};
+  std::string out;
+  size_t pos = 0;
+  while (pos < body.size()) {
+    const size_t open = body.find("{{", pos);
+    if (open == std::string_view::npos) break;
+    const size_t close = body.find("}}", open + 2);
+    if (close == std::string_view::npos) {
+      return Status::InvalidArgument("template: '{{' at byte " + std::to_string(open) +
+                                     " is not closed");
+    }
+    std::string_view name = body.substr(open + 2, close - open - 2);
+    while (!name.empty() && name.front() == ' ') name.remove_prefix(1);
+    while (!name.empty() && name.back() == ' ') name.remove_suffix(1);
+    auto it = vars.find(name);
+    if (it == vars.end()) {
+      return Status::InvalidArgument("template: unknown variable '" + std::string(name) +
+                                     "' at byte " + std::to_string(open));
+    }
+    out.append(body.substr(pos, open - pos));
+    out.append(it->second);
+    pos = close + 2;
+  }
+  out.append(body.substr(pos));
+  return out;
+}
+
+}  // namespace leitplanke::desk

@@ -1,0 +1,430 @@
+// The desk pipeline over a real (SQLite) store and the real default guideline:
+// receive → thread → route; reply → render → guard → outbox → send with
+// retries and rate limits; dead letters; templates.
+#include "leitplanke/desk/desk.h"
+
+#include <map>
+
+#include <gtest/gtest.h>
+
+#include "leitplanke/desk/kv.h"
+#include "leitplanke/guard/policy.h"
+
+#include "../store/test_support.h"
+
+namespace leitplanke::desk {
+namespace {
+
+using store::ConversationState;
+
+// A connector that records sends, can be told to fail, and dedupes by
+// idempotency key like Mastodon does.
+struct FakeWire {
+  std::vector<OutboundMessage> sent;
+  std::map<std::string, std::string> by_key;
+  std::vector<Status> fail_next;  // consumed front to back
+  RateLimit limit;
+  Millis retry_after = 0;
+  std::vector<InboundMessage> inbox;
+  int polls = 0;
+};
+
+class FakeChannel final : public Channel {
+ public:
+  explicit FakeChannel(FakeWire* wire) : wire_(wire) {}
+  std::string_view kind() const override { return "fake"; }
+  Result<std::string> Render(const OutboundMessage& m) const override {
+    if (m.text.size() > 500) return Status::InvalidArgument("over 500 characters");
+    return (m.is_public ? "@" + m.to_handle + " " : std::string()) + m.text;
+  }
+  Result<PollResult> Poll(std::string_view cursor) override {
+    ++wire_->polls;
+    PollResult r;
+    r.messages = std::move(wire_->inbox);
+    wire_->inbox.clear();
+    r.cursor = std::string(cursor) + "+";
+    return r;
+  }
+  Result<SendReceipt> Send(const OutboundMessage& m) override {
+    if (!wire_->fail_next.empty()) {
+      Status s = wire_->fail_next.front();
+      wire_->fail_next.erase(wire_->fail_next.begin());
+      return s;
+    }
+    auto it = wire_->by_key.find(m.idempotency_key);
+    if (it != wire_->by_key.end()) return SendReceipt{it->second};
+    wire_->sent.push_back(m);
+    std::string id = "out-" + std::to_string(wire_->sent.size());
+    wire_->by_key[m.idempotency_key] = id;
+    return SendReceipt{id};
+  }
+  RateLimit rate_limit() const override { return wire_->limit; }
+  Millis retry_after_ms() const override { return wire_->retry_after; }
+
+ private:
+  FakeWire* wire_;
+};
+
+class DeskTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto st = store::OpenStore(dir_.File("desk.db"));
+    ASSERT_TRUE(st.ok()) << st.error();
+    store_ = std::move(*st);
+    auto spec = guard::LoadEmbeddedPolicy("default");
+    ASSERT_TRUE(spec.ok()) << spec.error();
+    auto policy = guard::Policy::Compile(std::move(*spec));
+    ASSERT_TRUE(policy.ok()) << policy.error();
+    checker_ = std::make_unique<guard::Checker>(*policy);
+    desk_ = std::make_unique<Desk>(
+        *store_, clock_,
+        [this](std::string_view text, const guard::CheckOptions& o) {
+          return checker_->Check(text, o);
+        },
+        DeskOptions{.instance_id = "test"});
+    desk_->RegisterChannelKind(
+        "fake", [this](const ChannelConfig& c) -> Result<std::unique_ptr<Channel>> {
+          configs_.push_back(c);
+          return std::unique_ptr<Channel>(std::make_unique<FakeChannel>(&wire_));
+        });
+    desk_->SetSecretReader([](std::string_view name) -> Result<std::map<std::string, std::string>> {
+      return std::map<std::string, std::string>{{"token", "secret-of-" + std::string(name)}};
+    });
+    desk_->SetEventSink([this](std::string_view type, const std::string& json) {
+      events_.emplace_back(type, json);
+    });
+    auto team = store_->CreateTeam({0, "care", 0});
+    ASSERT_TRUE(team.ok());
+    team_ = team->id;
+    store::ChannelRow ch;
+    ch.name = "support";
+    ch.kind = "fake";
+    ch.team_id = team_;
+    ch.settings = EncodeKeyValues({{"account", "beispiel"}});
+    auto made = store_->desk().CreateChannel(ch);
+    ASSERT_TRUE(made.ok()) << made.error();
+    channel_ = made->id;
+    auto agent = store_->CreateUser(User("jana", "de"));
+    ASSERT_TRUE(agent.ok());
+    agent_ = *agent;
+  }
+
+  static store::User User(const std::string& name, const std::string& locale) {
+    store::User u;
+    u.username = name;
+    u.display_name = name == "jana" ? "Jana Berg" : name;
+    u.email = name + "@example.com";
+    u.password_hash = "x";
+    u.roles = {"agent"};
+    u.locale = locale;
+    return u;
+  }
+
+  static InboundMessage In(std::string id, std::string text, std::string reply_to = "",
+                           bool is_public = false) {
+    InboundMessage m;
+    m.external_id = std::move(id);
+    m.author_handle = "kunde@example.org";
+    m.author_name = "Karl Kunde";
+    m.text = std::move(text);
+    m.in_reply_to = std::move(reply_to);
+    m.is_public = is_public;
+    return m;
+  }
+
+  int64_t ReceiveOne(InboundMessage m) {
+    auto r = desk_->Receive(channel_, {std::move(m)}, "", "test");
+    EXPECT_TRUE(r.ok()) << r.error();
+    EXPECT_EQ(r->stored, 1u);
+    return r->outcomes.at(0).conversation_id;
+  }
+
+  ReplyOutcome ReplyOk(int64_t conv, std::string text, ReplyRequest extra = {}) {
+    auto conv_now = store_->desk().GetConversation(conv);
+    EXPECT_TRUE(conv_now.ok());
+    extra.conversation_id = conv;
+    extra.agent = agent_;
+    extra.text = std::move(text);
+    if (extra.expected_version < 0) extra.expected_version = conv_now->version;
+    auto r = desk_->Reply(extra);
+    EXPECT_TRUE(r.ok()) << r.error();
+    return r.ok() ? *r : ReplyOutcome{};
+  }
+
+  store::testing::TempDir dir_;
+  FakeClock clock_{1'790'000'000'000};
+  std::unique_ptr<store::Store> store_;
+  std::unique_ptr<guard::Checker> checker_;
+  std::unique_ptr<Desk> desk_;
+  FakeWire wire_;
+  std::vector<ChannelConfig> configs_;
+  std::vector<std::pair<std::string, std::string>> events_;
+  int64_t team_ = 0, channel_ = 0;
+  store::User agent_;
+};
+
+TEST_F(DeskTest, ReceiveThreadsDedupesAndAnnounces) {
+  int64_t conv = ReceiveOne(In("m1", "Hallo, meine Rechnung ist doppelt abgebucht worden."));
+  // A reply to m1 lands in the same conversation; a stranger's mail does not.
+  EXPECT_EQ(ReceiveOne(In("m2", "Noch eine Frage dazu.", "m1")), conv);
+  EXPECT_NE(ReceiveOne(In("m3", "Ganz anderes Thema.")), conv);
+  auto again = desk_->Receive(channel_, {In("m1", "Hallo, meine Rechnung ...")}, "", "test");
+  ASSERT_TRUE(again.ok());
+  EXPECT_EQ(again->duplicates, 1u);
+  EXPECT_EQ(again->stored, 0u);
+  auto c = store_->desk().GetConversation(conv);
+  ASSERT_TRUE(c.ok());
+  EXPECT_EQ(c->language, "de");  // guessed from the text
+  EXPECT_EQ(c->team_id, team_);
+  size_t message_events = 0;
+  for (const auto& [type, json] : events_) message_events += type == "desk.message";
+  EXPECT_EQ(message_events, 3u);
+}
+
+TEST_F(DeskTest, InvalidMessagesGoToDeadLettersAndReplay) {
+  InboundMessage bad = In("", "no id");
+  InboundMessage bad_utf8 = In("m9", std::string("kaputt \xc3\x28 hier"));
+  InboundMessage good = In("m10", "Alles gut, danke!");
+  auto r = desk_->Receive(channel_, {bad, bad_utf8, good}, "", "test");
+  ASSERT_TRUE(r.ok()) << r.error();
+  EXPECT_EQ(r->rejected, 2u);
+  EXPECT_EQ(r->stored, 1u);
+  auto letters = store_->desk().ListDeadLetters(false, 10);
+  ASSERT_TRUE(letters.ok());
+  ASSERT_EQ(letters->size(), 2u);
+  bool saw_id = false, saw_utf8 = false;
+  for (const auto& l : *letters) {
+    saw_id |= l.reason == "missing external id";
+    saw_utf8 |= l.reason.find("invalid UTF-8 at byte 7") != std::string::npos;
+  }
+  EXPECT_TRUE(saw_id);
+  EXPECT_TRUE(saw_utf8);
+  // Still invalid: refused, nothing stored, the letter stays.
+  for (const auto& l : *letters) {
+    auto replay = desk_->ReplayDeadLetter(l.id, nullptr);
+    EXPECT_FALSE(replay.ok());
+  }
+  // A letter in a channel's own format needs that channel's parser.
+  ASSERT_TRUE(desk_->DeadLetter(channel_, "widget", "{\"text\":\"hi\"}", "oversized").ok());
+  auto all = store_->desk().ListDeadLetters(false, 10);
+  ASSERT_TRUE(all.ok());
+  int64_t widget = 0;
+  for (const auto& l : *all) {
+    if (l.source == "widget") widget = l.id;
+  }
+  ASSERT_NE(widget, 0);
+  EXPECT_FALSE(desk_->ReplayDeadLetter(widget, nullptr).ok());
+  auto replayed = desk_->ReplayDeadLetter(
+      widget, [](const store::DeadLetter&) -> Result<std::vector<InboundMessage>> {
+        return std::vector<InboundMessage>{In("w1", "hi")};
+      });
+  ASSERT_TRUE(replayed.ok()) << replayed.error();
+  EXPECT_EQ(replayed->stored, 1u);
+  EXPECT_FALSE(desk_->ReplayDeadLetter(widget, nullptr).ok());  // only once
+}
+
+TEST_F(DeskTest, CleanReplyIsQueuedAndSentOnce) {
+  int64_t conv = ReceiveOne(In("m1", "Wann kommt mein Paket?"));
+  ReplyOutcome out = ReplyOk(conv, "Danke für Ihre Geduld, das Paket ist unterwegs.");
+  ASSERT_EQ(out.decision, ReplyDecision::kQueued) << out.message;
+  EXPECT_EQ(out.wire_text, "Danke für Ihre Geduld, das Paket ist unterwegs.");
+  EXPECT_EQ(out.verdict.action, guard::Action::kAllow);
+  auto sent = desk_->RunOutbox();
+  ASSERT_TRUE(sent.ok()) << sent.error();
+  EXPECT_EQ(*sent, 1u);
+  ASSERT_EQ(wire_.sent.size(), 1u);
+  EXPECT_EQ(wire_.sent[0].text, out.wire_text);
+  EXPECT_EQ(wire_.sent[0].in_reply_to, "m1");
+  EXPECT_EQ(wire_.sent[0].to_handle, "kunde@example.org");
+  EXPECT_EQ(*desk_->RunOutbox(), 0u);  // nothing left
+  auto msgs = store_->desk().ListMessages(conv);
+  ASSERT_TRUE(msgs.ok());
+  ASSERT_EQ(msgs->size(), 2u);
+  EXPECT_EQ(msgs->at(1).delivery, store::DeliveryState::kSent);
+  EXPECT_EQ(msgs->at(1).external_id, "out-1");
+  // The same request again (same idempotency key) is not a second reply.
+  auto c = store_->desk().GetConversation(conv);
+  ReplyRequest again;
+  again.idempotency_key = out.outbox.idempotency_key;
+  again.expected_version = c->version;
+  ReplyOutcome dup = ReplyOk(conv, "Danke für Ihre Geduld, das Paket ist unterwegs.", again);
+  EXPECT_EQ(dup.decision, ReplyDecision::kQueued);
+  EXPECT_EQ(*desk_->RunOutbox(), 0u);
+  EXPECT_EQ(wire_.sent.size(), 1u);
+}
+
+TEST_F(DeskTest, GuardDecidesWhatLeaves) {
+  int64_t conv = ReceiveOne(In("p1", "Meine IBAN ist DE89 3704 0044 0532 0130 00", "", true));
+  // A secret in a reply never leaves.
+  ReplyOutcome secret = ReplyOk(
+      conv, "Ihr Zugang: AKIAIOSFODNN7EXAMPLE mit wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY");
+  EXPECT_NE(secret.decision, ReplyDecision::kQueued);
+  EXPECT_FALSE(secret.verdict.findings.empty());
+  // Public conversation with personal data from the customer: go private.
+  ReplyOutcome clean = ReplyOk(conv, "Danke! Bitte schreiben Sie uns per DM, dann prüfen wir das.");
+  EXPECT_TRUE(clean.suggest_private);
+  // The reply is rendered for the channel first; the guard saw that text.
+  EXPECT_EQ(clean.wire_text.rfind("@kunde@example.org ", 0), 0u) << clean.wire_text;
+  EXPECT_EQ(*desk_->RunOutbox(), clean.decision == ReplyDecision::kQueued ? 1u : 0u);
+}
+
+TEST_F(DeskTest, WarningsNeedConfirmationWithAReason) {
+  int64_t conv = ReceiveOne(In("m1", "Was kostet der neue Tarif?"));
+  // Find a text the default guideline warns about (and does not block).
+  const char* candidates[] = {
+      "Wer so blöd ist, sollte keinen Vertrag abschließen, du Vollidiot.",
+      "Wir garantieren Ihnen 100 % Erstattung, versprochen!",
+      "Das ist garantiert der beste Tarif, den es gibt!",
+      "Unser Mitbewerber ist echt schlecht, nehmen Sie lieber uns.",
+  };
+  std::string warn_text;
+  for (const char* t : candidates) {
+    guard::CheckOptions o;
+    o.audience = guard::Audience::kPrivate;
+    o.channel = "fake";
+    auto v = checker_->Check(t, o);
+    ASSERT_TRUE(v.ok());
+    if (v->action == guard::Action::kWarn) {
+      warn_text = t;
+      break;
+    }
+  }
+  if (warn_text.empty()) GTEST_SKIP() << "the default guideline warns on none of the candidates";
+  ReplyOutcome first = ReplyOk(conv, warn_text);
+  EXPECT_EQ(first.decision, ReplyDecision::kNeedsConfirmation);
+  EXPECT_EQ(*desk_->RunOutbox(), 0u);
+  ReplyRequest no_reason;
+  no_reason.confirm_warnings = true;
+  auto refused =
+      desk_->Reply({conv, agent_, warn_text, -1, ConversationState::kOpen, true, "", ""});
+  EXPECT_FALSE(refused.ok());  // confirmation without a reason
+  ReplyRequest confirmed;
+  confirmed.confirm_warnings = true;
+  confirmed.confirm_reason = "Produktteam hat die Aussage freigegeben";
+  ReplyOutcome second = ReplyOk(conv, warn_text, confirmed);
+  EXPECT_EQ(second.decision, ReplyDecision::kQueued);
+  auto msgs = store_->desk().ListMessages(conv);
+  ASSERT_TRUE(msgs.ok());
+  EXPECT_NE(msgs->back().verdict.find("Produktteam"), std::string::npos);
+}
+
+TEST_F(DeskTest, OutdatedReplyIsAConflictWithTheNewMessages) {
+  int64_t conv = ReceiveOne(In("m1", "Mein Router blinkt rot."));
+  auto seen = store_->desk().GetConversation(conv);
+  ASSERT_TRUE(seen.ok());
+  ReceiveOne(In("m2", "Jetzt geht gar nichts mehr!", "m1"));
+  ReplyRequest r;
+  r.expected_version = seen->version;
+  ReplyOutcome out = ReplyOk(conv, "Bitte starten Sie den Router neu.", r);
+  EXPECT_EQ(out.decision, ReplyDecision::kConflict);
+  ASSERT_FALSE(out.new_messages.empty());
+  EXPECT_EQ(out.new_messages.back().external_id, "m2");
+  EXPECT_EQ(*desk_->RunOutbox(), 0u);
+}
+
+TEST_F(DeskTest, TransientErrorsRetryWithBackoffPermanentOnesFail) {
+  int64_t conv = ReceiveOne(In("m1", "Hallo?"));
+  wire_.fail_next = {Status::Unavailable("connection reset"), Status::Unavailable("timeout")};
+  ASSERT_EQ(ReplyOk(conv, "Wir sind für Sie da.").decision, ReplyDecision::kQueued);
+  EXPECT_EQ(*desk_->RunOutbox(), 0u);  // first attempt fails
+  EXPECT_EQ(*desk_->RunOutbox(), 0u);  // not due yet: back-off
+  clock_.Advance(2'000);
+  EXPECT_EQ(*desk_->RunOutbox(), 0u);  // second attempt fails
+  clock_.Advance(2'000);
+  EXPECT_EQ(*desk_->RunOutbox(), 0u);  // back-off doubled to 4 s
+  clock_.Advance(2'001);
+  EXPECT_EQ(*desk_->RunOutbox(), 1u);
+  EXPECT_EQ(wire_.sent.size(), 1u);
+
+  int64_t conv2 = ReceiveOne(In("m2", "Noch was."));
+  wire_.fail_next = {Status::PermissionDenied("token revoked")};
+  ASSERT_EQ(ReplyOk(conv2, "Gern!").decision, ReplyDecision::kQueued);
+  EXPECT_EQ(*desk_->RunOutbox(), 0u);
+  clock_.Advance(3'600'000);
+  EXPECT_EQ(*desk_->RunOutbox(), 0u);  // given up: never retried
+  auto msgs = store_->desk().ListMessages(conv2);
+  ASSERT_TRUE(msgs.ok());
+  EXPECT_EQ(msgs->back().delivery, store::DeliveryState::kFailed);
+}
+
+TEST_F(DeskTest, ChannelRateLimitDefersSends) {
+  wire_.limit = {2, 60'000};
+  for (int i = 0; i < 3; ++i) {
+    int64_t conv = ReceiveOne(In("r" + std::to_string(i), "Frage " + std::to_string(i)));
+    ASSERT_EQ(ReplyOk(conv, "Antwort").decision, ReplyDecision::kQueued);
+  }
+  EXPECT_EQ(*desk_->RunOutbox(), 2u);
+  EXPECT_EQ(wire_.sent.size(), 2u);
+  clock_.Advance(30'000);
+  EXPECT_EQ(*desk_->RunOutbox(), 0u);
+  clock_.Advance(30'001);
+  EXPECT_EQ(*desk_->RunOutbox(), 1u);
+  EXPECT_EQ(wire_.sent.size(), 3u);
+}
+
+TEST_F(DeskTest, PollStoresMessagesAndCursorAndHealth) {
+  wire_.inbox = {In("q1", "Guten Tag"), In("q2", "Hello, is anyone there?")};
+  auto r = desk_->PollChannel(channel_);
+  ASSERT_TRUE(r.ok()) << r.error();
+  EXPECT_EQ(r->stored, 2u);
+  auto ch = store_->desk().GetChannel(channel_);
+  ASSERT_TRUE(ch.ok());
+  EXPECT_EQ(ch->cursor, "+");
+  EXPECT_GT(ch->last_ok_at, 0);
+  // The connector got its settings and vaulted secrets.
+  ASSERT_FALSE(configs_.empty());
+  EXPECT_EQ(configs_[0].settings.at("account"), "beispiel");
+  EXPECT_EQ(configs_[0].secrets.at("token"), "secret-of-support");
+  // Within the poll interval nothing is polled again unless forced.
+  EXPECT_EQ(*desk_->PollChannels(), 0u);
+  EXPECT_EQ(wire_.polls, 1);
+  clock_.Advance(31'000);
+  EXPECT_EQ(*desk_->PollChannels(), 0u);
+  EXPECT_EQ(wire_.polls, 2);
+}
+
+TEST_F(DeskTest, TemplatesFillVariablesAndRefuseUnknownOnes) {
+  int64_t conv = ReceiveOne(In("m1", "Hallo"));
+  auto c = store_->desk().GetConversation(conv);
+  ASSERT_TRUE(c.ok());
+  auto text =
+      desk_->FillTemplate("Hallo {{contact.first_name}}, hier ist {{ agent.name }}.", *c, agent_);
+  ASSERT_TRUE(text.ok()) << text.error();
+  EXPECT_EQ(*text, "Hallo Karl, hier ist Jana Berg.");
+  auto bad = desk_->FillTemplate("Hallo {{kontakt.name}}", *c, agent_);
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.error().message().find("kontakt.name"), std::string::npos);
+  EXPECT_FALSE(desk_->FillTemplate("Hallo {{contact.name", *c, agent_).ok());
+}
+
+TEST_F(DeskTest, RoutingAssignsToAvailableAgentsWhoSpeakTheLanguage) {
+  auto en_agent = store_->CreateUser(User("sam", "en"));
+  ASSERT_TRUE(en_agent.ok());
+  ASSERT_TRUE(store_->SetTeamMember({team_, agent_.id, false}).ok());
+  ASSERT_TRUE(store_->SetTeamMember({team_, en_agent->id, false}).ok());
+  store::AgentDeskState jana{.user_id = agent_.id, .available = true, .languages = {"de"}};
+  store::AgentDeskState sam{.user_id = en_agent->id, .available = true, .languages = {"en"}};
+  ASSERT_TRUE(store_->desk().PutAgentDeskState(jana).ok());
+  ASSERT_TRUE(store_->desk().PutAgentDeskState(sam).ok());
+  store::TeamDeskSettings s;
+  s.team_id = team_;
+  s.routing_mode = "least_loaded";
+  ASSERT_TRUE(store_->desk().PutTeamDeskSettings(s).ok());
+  int64_t de = ReceiveOne(In("d1", "Guten Tag, meine Lieferung ist nicht angekommen."));
+  int64_t en = ReceiveOne(In("e1", "Hello, my delivery did not arrive and I need it today."));
+  EXPECT_EQ(store_->desk().GetConversation(de)->assignee_id, agent_.id);
+  EXPECT_EQ(store_->desk().GetConversation(en)->assignee_id, en_agent->id);
+  // Jana goes away; after the grace period her work is released and goes
+  // to the fallback (Sam), since nobody else speaks German.
+  jana.available = false;
+  jana.away_since = clock_.NowMillis();
+  ASSERT_TRUE(store_->desk().PutAgentDeskState(jana).ok());
+  ASSERT_TRUE(desk_->RouteTeam(team_).ok());
+  EXPECT_EQ(store_->desk().GetConversation(de)->assignee_id, agent_.id);  // grace not over
+  clock_.Advance(s.away_grace_ms);
+  ASSERT_TRUE(desk_->RouteTeam(team_).ok());
+  EXPECT_EQ(store_->desk().GetConversation(de)->assignee_id, en_agent->id);
+}
+
+}  // namespace
+}  // namespace leitplanke::desk

@@ -201,6 +201,11 @@ Result<CalendarConfig> ParseCalendarSpec(std::string_view spec) {
       if (token.empty()) continue;
       Result<TimeRange> r = ParseTimeRange(token);
       if (!r.ok()) return FieldError(field, offset, text, r.error().message());
+      if (r->end_minute <= r->start_minute) {
+        return FieldError(field, offset, text,
+                          "'" + std::string(token) +
+                              "' ends before it starts (write overnight hours as two days)");
+      }
       ranges.push_back(*r);
     }
     if (ranges.empty()) return FieldError(field, offset, text, "no opening hours");

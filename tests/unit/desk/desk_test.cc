@@ -426,5 +426,101 @@ TEST_F(DeskTest, RoutingAssignsToAvailableAgentsWhoSpeakTheLanguage) {
   EXPECT_EQ(store_->desk().GetConversation(de)->assignee_id, en_agent->id);
 }
 
+TEST_F(DeskTest, SlaSweepWarnsThenEscalatesBreachesOnce) {
+  auto lead = store_->CreateUser(User("lea", "de"));
+  ASSERT_TRUE(lead.ok());
+  ASSERT_TRUE(store_->SetTeamMember({team_, lead->id, true}).ok());
+  ASSERT_TRUE(store_->SetTeamMember({team_, agent_.id, false}).ok());
+  store::TeamDeskSettings s;
+  s.team_id = team_;
+  s.sla_first_response_ms = 60 * 60'000;  // wall-clock hour: no calendar
+  s.updated_at = clock_.NowMillis();
+  ASSERT_TRUE(store_->desk().PutTeamDeskSettings(s).ok());
+  int64_t conv = ReceiveOne(In("s1", "Wo bleibt meine Erstattung?"));
+  ASSERT_TRUE(store_->desk().Assign(conv, agent_.id, "test", clock_.NowMillis()).ok());
+
+  clock_.Advance(47 * 60'000);
+  EXPECT_EQ(*desk_->SweepSla(), 0u);
+  clock_.Advance(2 * 60'000);  // 49 min: past 80 % of the hour
+  events_.clear();
+  EXPECT_EQ(*desk_->SweepSla(), 1u);
+  ASSERT_EQ(events_.size(), 1u);
+  EXPECT_EQ(events_[0].first, "desk.sla");
+  EXPECT_NE(events_[0].second.find("\"kind\":\"warning\""), std::string::npos);
+  EXPECT_NE(events_[0].second.find("\"notify\":[" + std::to_string(agent_.id) + "]"),
+            std::string::npos)
+      << events_[0].second;
+  EXPECT_EQ(*desk_->SweepSla(), 0u);  // announced once
+
+  clock_.Advance(12 * 60'000);  // 61 min: breached, the lead hears of it
+  events_.clear();
+  EXPECT_EQ(*desk_->SweepSla(), 1u);
+  ASSERT_EQ(events_.size(), 1u);
+  EXPECT_NE(events_[0].second.find("\"kind\":\"breach\""), std::string::npos);
+  EXPECT_NE(events_[0].second.find("[" + std::to_string(agent_.id) + "," +
+                                   std::to_string(lead->id) + "]"),
+            std::string::npos)
+      << events_[0].second;
+  EXPECT_EQ(*desk_->SweepSla(), 0u);
+  auto history = store_->desk().ListEvents(conv);
+  ASSERT_TRUE(history.ok());
+  int warnings = 0, breaches = 0;
+  for (const auto& e : *history) {
+    warnings += e.kind == store::ConversationEventKind::kSlaWarning;
+    breaches += e.kind == store::ConversationEventKind::kSlaBreach;
+  }
+  EXPECT_EQ(warnings, 1);
+  EXPECT_EQ(breaches, 1);
+
+  auto status = desk_->SlaStatusJson(conv);
+  ASSERT_TRUE(status.ok()) << status.error();
+  EXPECT_NE(status->find("\"first_response\":{\"state\":\"breached\""), std::string::npos)
+      << *status;
+  EXPECT_NE(status->find("\"resolution\":null"), std::string::npos) << *status;
+}
+
+TEST_F(DeskTest, SlaCountsBusinessHoursOfTheTeamCalendar) {
+  store::TeamDeskSettings s;
+  s.team_id = team_;
+  s.sla_first_response_ms = 2 * 60 * 60'000;
+  s.calendar = "Europe/Berlin;NW;mon-fri 08:00-18:00";
+  s.updated_at = 1;
+  ASSERT_TRUE(store_->desk().PutTeamDeskSettings(s).ok());
+  // Friday 2026-12-18 17:00 Berlin (16:00 UTC): one business hour left that
+  // day, the second on Monday 08:00-09:00.
+  clock_.Set(1'797'609'600'000);
+  int64_t conv = ReceiveOne(In("b1", "Frage am Freitagabend"));
+  clock_.Advance(2 * 24 * 60 * 60'000);  // Sunday 17:00: only one business hour used
+  EXPECT_EQ(*desk_->SweepSla(), 0u);
+  auto st = desk_->SlaStatusJson(conv);
+  ASSERT_TRUE(st.ok());
+  EXPECT_NE(st->find("\"remaining_ms\":3600000"), std::string::npos) << *st;
+  EXPECT_NE(st->find("\"business_hours\":true"), std::string::npos);
+}
+
+TEST(CalendarSpecTest, ParsesFieldsAndNamesErrors) {
+  auto c = ParseCalendarSpec(
+      "Europe/Berlin;by;mo-fr 08:00-12:00 13:00-17:00;sat 09:00-13:00;"
+      "closed 2026-12-24,2026-12-31");
+  ASSERT_TRUE(c.ok()) << c.error();
+  EXPECT_EQ(c->state, "BY");
+  EXPECT_EQ(c->hours[0].size(), 2u);
+  EXPECT_EQ(c->hours[4].size(), 2u);
+  EXPECT_EQ(c->hours[5].size(), 1u);
+  EXPECT_TRUE(c->hours[6].empty());
+  EXPECT_EQ(c->closed_dates.size(), 2u);
+  EXPECT_TRUE(ValidateCalendarSpec("").ok());  // wall-clock time
+  auto bad_day = ParseCalendarSpec("Europe/Berlin;NW;mon-frx 08:00-18:00");
+  ASSERT_FALSE(bad_day.ok());
+  EXPECT_NE(bad_day.error().message().find("field 3 (byte 17)"), std::string::npos)
+      << bad_day.error();
+  EXPECT_NE(bad_day.error().message().find("frx"), std::string::npos);
+  EXPECT_FALSE(ParseCalendarSpec("Europe/Berlin;XX;mon 08:00-18:00").ok());
+  EXPECT_FALSE(ParseCalendarSpec("Europe/Berlin;NW;mon 18:00-08:00").ok());
+  EXPECT_FALSE(ParseCalendarSpec("Europe/Berlin;NW").ok());  // no hours
+  EXPECT_FALSE(ValidateCalendarSpec("Europe/Berln;NW;mon 08:00-18:00").ok());
+  EXPECT_FALSE(ParseCalendarSpec("Europe/Berlin;NW;closed 2026-02-30").ok());
+}
+
 }  // namespace
 }  // namespace leitplanke::desk

@@ -12,6 +12,7 @@
 #include "http/log.h"
 #include "http/server.h"
 #include "server/app.h"
+#include "server/desk_worker.h"
 
 namespace leitplanke::cli {
 namespace {
@@ -111,6 +112,7 @@ int RunServe(const ServerFlags& flags, bool print_config) {
             << "). Stop with Ctrl-C." << std::endl;
   {
     Housekeeper housekeeper(ctx);
+    server::DeskWorker desk_worker(*ctx.desk, config->desk_tick_ms);
     server.Wait();
   }
   std::cout << "Leitplanke stopped." << std::endl;

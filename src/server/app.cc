@@ -4,7 +4,10 @@
 #include <ostream>
 #include <thread>
 
+#include <unistd.h>
+
 #include "http/log.h"
+#include "server/desk_setup.h"
 #include "server/disk_cache.h"
 #include "server/openapi.h"
 
@@ -35,6 +38,13 @@ trust::AccountOptions AccountOptionsFrom(const ServerConfig& config) {
     if (Result<trust::Role> r = trust::ParseRole(name); r.ok()) o.mfa_required_roles.push_back(*r);
   }
   return o;
+}
+
+// Names this process among instances sharing a database (outbox claims).
+std::string InstanceId() {
+  char host[256] = {};
+  if (gethostname(host, sizeof host - 1) != 0) host[0] = '\0';
+  return std::string(host[0] ? host : "host") + ":" + std::to_string(getpid());
 }
 
 int Cores() {
@@ -116,6 +126,16 @@ Result<std::unique_ptr<App>> App::Open(const ServerConfig& config, const Clock& 
            .WithLabels(std::vector<std::string>{});
   ctx->audit_batch = std::make_unique<AuditBatcher>(*ctx->store, clock, ctx->background_dropped);
   AppContext* raw = ctx.get();
+  desk::DeskOptions desk_options;
+  desk_options.instance_id = InstanceId();
+  ctx->desk = std::make_unique<desk::Desk>(
+      *ctx->store, clock,
+      [raw](std::string_view text, const guard::CheckOptions& options) {
+        return raw->policies->Check(text, options);
+      },
+      desk_options);
+  RegisterChannelKinds(*ctx->desk, clock);
+  ConnectDesk(*ctx);
   ctx->metrics->AddGaugeCallback(
       "leitplanke_audit_queue_depth", "Audit entries waiting to be written",
       [raw] { return static_cast<double>(raw->audit_batch->pending()); });
@@ -142,6 +162,13 @@ Result<std::unique_ptr<App>> App::Open(const ServerConfig& config, const Clock& 
   LP_ASSIGN_OR_RETURN(int64_t users, ctx->store->CountUsers());
   if (users == 0) {
     Result<trust::FirstAdmin> admin = ctx->accounts->CreateFirstAdmin("admin");
+    if (admin.ok() && config.desk_demo) {
+      Status demo = SetUpDemoInbox(*ctx, admin->user.id);
+      if (!demo.ok()) {
+        http::LogWithFields(http::LogLevel::kWarn, "demo inbox not set up",
+                            {{"error", demo.ToString()}});
+      }
+    }
     if (admin.ok() && first_run_out != nullptr) {
       *first_run_out << "\nFirst run: an administrator account was created.\n"
                      << "  URL:       " << config.PublicUrl() << "\n"
@@ -177,6 +204,9 @@ Result<http::Router> App::BuildRouter() {
   LP_RETURN_IF_ERROR(AddGuardRoutes(*ctx_, router));
   LP_RETURN_IF_ERROR(AddAccountRoutes(*ctx_, router));
   LP_RETURN_IF_ERROR(AddAdminRoutes(*ctx_, router));
+  LP_RETURN_IF_ERROR(AddDeskRoutes(*ctx_, router));
+  LP_RETURN_IF_ERROR(AddWebchatRoutes(*ctx_, router));
+  LP_RETURN_IF_ERROR(AddStaticRoutes(*ctx_, router));
   // The document describes exactly the routes registered above, plus itself.
   const http::RouteOptions doc_options = {.kind = http::RouteKind::kInline,
                                           .summary = "This API as an OpenAPI 3.1 document",

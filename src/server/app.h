@@ -17,6 +17,7 @@
 #include "leitplanke/base/clock.h"
 #include "leitplanke/base/result.h"
 
+#include "leitplanke/desk/desk.h"
 #include "leitplanke/store/store.h"
 #include "leitplanke/trust/accounts.h"
 #include "leitplanke/trust/audit.h"
@@ -46,6 +47,7 @@ struct AppContext {
   std::unique_ptr<trust::LoginThrottle> throttle;
   std::unique_ptr<trust::AccountService> accounts;
   std::unique_ptr<PolicyService> policies;
+  std::unique_ptr<desk::Desk> desk;  // the shared inbox; after store and policies
   std::unique_ptr<http::MetricsRegistry> metrics;
   std::unique_ptr<http::EventHub> events;
   std::unique_ptr<BackgroundQueue> background;
@@ -100,6 +102,9 @@ Status AddOperationsRoutes(AppContext& ctx, http::Router& router);
 Status AddGuardRoutes(AppContext& ctx, http::Router& router);
 Status AddAccountRoutes(AppContext& ctx, http::Router& router);
 Status AddAdminRoutes(AppContext& ctx, http::Router& router);
+Status AddDeskRoutes(AppContext& ctx, http::Router& router);
+Status AddWebchatRoutes(AppContext& ctx, http::Router& router);
+Status AddStaticRoutes(AppContext& ctx, http::Router& router);
 // The pre-handler: authentication (session cookie or bearer token), CSRF for
 // cookie sessions, and the route's permission.
 http::PreHandler MakeAuthPreHandler(AppContext& ctx);

@@ -40,6 +40,8 @@ const Key kKeys[] = {
     {"log", "format", &ServerConfig::log_format},
     {"log", "access_log", &ServerConfig::access_log},
     {"guard", "policy", &ServerConfig::policy},
+    {"desk", "demo", &ServerConfig::desk_demo},
+    {"desk", "tick_ms", &ServerConfig::desk_tick_ms},
 };
 
 std::string EnvName(const Key& k) {

@@ -49,6 +49,13 @@ struct ServerConfig {
   // [guard]
   std::string policy = "default";  // name of the pack the check endpoint uses
 
+  // [desk]
+  // First run only: set up a team, the demo channel (bundled German and
+  // English customer conversations, replayed live) and a website widget, so
+  // the inbox is not empty. `make run` turns it on.
+  bool desk_demo = false;
+  int desk_tick_ms = 1000;  // pause between rounds of the desk's background work
+
   // Derived helpers.
   std::string DatabaseUrl() const;
   std::string MasterKeyPath() const;

@@ -41,8 +41,11 @@ Status AddOperationsRoutes(AppContext& ctx, http::Router& router) {
   LP_RETURN_IF_ERROR(router.HandleSse("/api/v1/events",
                                       [&ctx](Request& req) -> http::SseReply {
                                         std::vector<std::string> topics = {"policy"};
-                                        if (auto p = PrincipalOf(req))
+                                        if (auto p = PrincipalOf(req)) {
                                           topics.push_back("user:" + std::to_string(p->user.id));
+                                          if (p->permissions.Has(trust::Permission::kDeskRead))
+                                            topics.push_back("desk");
+                                        }
                                         return http::SseReply::Subscribe(*ctx.events,
                                                                          std::move(topics));
                                       },

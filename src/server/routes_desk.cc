@@ -1,0 +1,804 @@
+// Desk routes: channels, the inbox, conversations, replies through the guard,
+// notes, presence, canned replies, team routing/SLA settings, dead letters.
+// The rules live in desk::Desk and the store; this file maps JSON to calls.
+#include <nlohmann/json.hpp>
+
+#include "leitplanke/desk/kv.h"
+
+#include "http/json_body.h"
+#include "server/app.h"
+#include "server/route_util.h"
+#include "server/verdict_json.h"
+
+namespace leitplanke::server {
+namespace {
+
+using http::Request;
+using http::Response;
+using http::RouteKind;
+using nlohmann::json;
+using store::ConversationState;
+
+constexpr const char* kStateNames[] = {"new", "open", "pending_customer", "resolved"};
+
+std::string_view StateName(ConversationState s) { return kStateNames[static_cast<int>(s)]; }
+
+Result<ConversationState> ParseState(std::string_view s) {
+  for (int i = 0; i < 4; ++i) {
+    if (s == kStateNames[i]) return static_cast<ConversationState>(i);
+  }
+  return Status::InvalidArgument("unknown state \"" + std::string(s) +
+                                 "\" (known: new, open, pending_customer, resolved)");
+}
+
+std::string_view DirectionName(store::MessageDirection d) {
+  switch (d) {
+    case store::MessageDirection::kInbound:
+      return "inbound";
+    case store::MessageDirection::kOutbound:
+      return "outbound";
+    case store::MessageDirection::kNote:
+      return "note";
+  }
+  return "inbound";
+}
+
+std::string_view DeliveryName(store::DeliveryState d) {
+  switch (d) {
+    case store::DeliveryState::kNone:
+      return "";
+    case store::DeliveryState::kQueued:
+      return "queued";
+    case store::DeliveryState::kSent:
+      return "sent";
+    case store::DeliveryState::kFailed:
+      return "failed";
+  }
+  return "";
+}
+
+constexpr const char* kEventNames[] = {"inbound",     "outbound",  "pending_customer", "open",
+                                       "resolved",    "reopened",  "assigned",         "note",
+                                       "sla_warning", "sla_breach"};
+
+json ParseOrString(const std::string& text) {
+  if (text.empty()) return nullptr;
+  json j = json::parse(text, nullptr, /*allow_exceptions=*/false);
+  return j.is_discarded() ? json(text) : j;
+}
+
+json ChannelJson(const store::ChannelRow& c) {
+  json settings = json::object();
+  if (Result<desk::KeyValues> kv = desk::DecodeKeyValues(c.settings); kv.ok()) {
+    for (const auto& [k, v] : *kv) settings[k] = v;
+  }
+  return {{"id", c.id},
+          {"name", c.name},
+          {"kind", c.kind},
+          {"team_id", c.team_id},
+          {"settings", std::move(settings)},
+          {"paused", c.paused},
+          {"health",
+           {{"last_poll_at", IsoTime(c.last_poll_at)},
+            {"last_ok_at", IsoTime(c.last_ok_at)},
+            {"last_error", c.last_error},
+            {"last_error_at", IsoTime(c.last_error_at)},
+            {"ok", c.last_error_at <= c.last_ok_at}}},
+          {"created_at", IsoTime(c.created_at)}};
+}
+
+json ConversationJson(const store::Conversation& c) {
+  return {{"id", c.id},
+          {"channel_id", c.channel_id},
+          {"contact_id", c.contact_id},
+          {"team_id", c.team_id},
+          {"subject", c.subject},
+          {"state", StateName(c.state)},
+          {"priority", c.priority},
+          {"language", c.language},
+          {"public", c.is_public},
+          {"assignee_id", c.assignee_id},
+          {"waiting_since", IsoTime(c.waiting_since)},
+          {"first_response_at", IsoTime(c.first_response_at)},
+          {"last_message_at", IsoTime(c.last_message_at)},
+          {"last_message_ms", c.last_message_at},
+          {"preview", c.last_preview},
+          {"version", c.version},
+          {"tags", c.tags},
+          {"created_at", IsoTime(c.created_at)}};
+}
+
+json MessageJson(const store::Message& m) {
+  json atts = json::array();
+  for (const auto& a : m.attachments) {
+    atts.push_back(
+        {{"name", a.name}, {"mime_type", a.mime_type}, {"size", a.size}, {"url", a.url}});
+  }
+  return {{"id", m.id},
+          {"direction", DirectionName(m.direction)},
+          {"external_id", m.external_id},
+          {"in_reply_to", m.in_reply_to},
+          {"author", m.author},
+          {"subject", m.subject},
+          {"body", m.body},
+          {"public", m.is_public},
+          {"language", m.language},
+          {"delivery", DeliveryName(m.delivery)},
+          {"verdict", ParseOrString(m.verdict)},
+          {"attachments", std::move(atts)},
+          {"sent_at", IsoTime(m.sent_at)}};
+}
+
+// Presence per conversation: who is viewing or typing, kept in memory for
+// 30 s after the last heartbeat (collision detection in the UI).
+class PresenceBoard {
+ public:
+  json Touch(int64_t conversation, const store::User& user, bool typing, Millis now) {
+    std::lock_guard<std::mutex> lock(mu_);
+    auto& people = board_[conversation];
+    people[user.id] = {user.username, typing, now};
+    return ListLocked(conversation, now);
+  }
+  json List(int64_t conversation, Millis now) {
+    std::lock_guard<std::mutex> lock(mu_);
+    return ListLocked(conversation, now);
+  }
+
+ private:
+  struct Entry {
+    std::string username;
+    bool typing = false;
+    Millis seen = 0;
+  };
+  json ListLocked(int64_t conversation, Millis now) {
+    json out = json::array();
+    auto it = board_.find(conversation);
+    if (it == board_.end()) return out;
+    for (auto p = it->second.begin(); p != it->second.end();) {
+      if (now - p->second.seen > 30'000) {
+        p = it->second.erase(p);
+        continue;
+      }
+      out.push_back(
+          {{"user_id", p->first}, {"username", p->second.username}, {"typing", p->second.typing}});
+      ++p;
+    }
+    return out;
+  }
+  std::mutex mu_;
+  std::map<int64_t, std::map<int64_t, Entry>> board_;
+};
+
+template <class F>
+http::Handler JsonHandler(int ok_status, F body) {
+  return [ok_status, body](Request& req) -> Response {
+    Result<json> r = body(req);
+    if (!r.ok()) return StatusResponse(r.status());
+    if (r->is_null()) return Response::NoContent();
+    return JsonResponse(ok_status, *r);
+  };
+}
+
+http::RouteOptions Blocking(std::string permission, std::string summary) {
+  return {.kind = RouteKind::kBlocking,
+          .permission = std::move(permission),
+          .summary = std::move(summary),
+          .tag = "desk"};
+}
+
+const store::User& Me(const Request& req) { return PrincipalOf(req)->user; }
+
+Result<desk::KeyValues> StringMap(const json& body, const char* pointer) {
+  desk::KeyValues out;
+  const json::json_pointer ptr(pointer);
+  if (!body.contains(ptr)) return out;
+  const json& obj = body.at(ptr);
+  if (!obj.is_object()) return Status::InvalidArgument(std::string(pointer) + " must be an object");
+  for (const auto& [k, v] : obj.items()) {
+    if (!v.is_string()) {
+      return Status::InvalidArgument(std::string(pointer) + "/" + k + " must be a string");
+    }
+    out[k] = v.get<std::string>();
+  }
+  return out;
+}
+
+}  // namespace
+
+Status AddDeskRoutes(AppContext& ctx, http::Router& router) {
+  if (!ctx.desk) return Status::Ok();
+  desk::Desk& dk = *ctx.desk;
+  store::DeskStore& ds = ctx.store->desk();
+  auto presence = std::make_shared<PresenceBoard>();
+
+  // --- channels ------------------------------------------------------------------
+  LP_RETURN_IF_ERROR(router.Handle(
+      "GET", "/api/v1/desk/channels",
+      JsonHandler(200,
+                  [&ds](Request&) -> Result<json> {
+                    LP_ASSIGN_OR_RETURN(std::vector<store::ChannelRow> rows, ds.ListChannels());
+                    json list = json::array();
+                    for (const auto& c : rows) list.push_back(ChannelJson(c));
+                    return json{{"channels", std::move(list)}};
+                  }),
+      Blocking("desk:read", "Channels with their health")));
+
+  LP_RETURN_IF_ERROR(router.Handle(
+      "POST", "/api/v1/desk/channels",
+      [&ctx, &ds, &dk](Request& req) -> Response {
+        LP_HTTP_ASSIGN_OR_RESPOND(json body, http::ParseJsonBody(req));
+        LP_HTTP_ASSIGN_OR_RESPOND(std::string name, http::GetString(body, "/name"));
+        LP_HTTP_ASSIGN_OR_RESPOND(std::string kind, http::GetString(body, "/kind"));
+        LP_HTTP_ASSIGN_OR_RESPOND(std::optional<int64_t> team,
+                                  http::GetOptionalInt(body, "/team_id"));
+        Result<desk::KeyValues> settings = StringMap(body, "/settings");
+        if (!settings.ok()) return StatusResponse(settings.status(), "/settings");
+        Result<desk::KeyValues> secrets = StringMap(body, "/secrets");
+        if (!secrets.ok()) return StatusResponse(secrets.status(), "/secrets");
+        const std::vector<std::string> kinds = dk.channel_kinds();
+        if (std::find(kinds.begin(), kinds.end(), kind) == kinds.end()) {
+          std::string known;
+          for (const auto& k : kinds) known += (known.empty() ? "" : ", ") + k;
+          return Response::Error(400, "invalid_argument",
+                                 "unknown channel kind \"" + kind + "\" (known: " + known + ")",
+                                 "/kind");
+        }
+        if (name.empty() || name.size() > 64 || name.find('/') != std::string::npos) {
+          return Response::Error(400, "invalid_argument",
+                                 "/name must be 1 to 64 characters without '/'", "/name");
+        }
+        for (const auto& [k, v] : *secrets) {
+          Status s = ctx.vault->Put("channel/" + name + "/" + k, v);
+          if (!s.ok()) return StatusResponse(s, "/secrets");
+        }
+        store::ChannelRow row;
+        row.name = name;
+        row.kind = kind;
+        row.team_id = team.value_or(0);
+        row.settings = desk::EncodeKeyValues(*settings);
+        row.created_at = row.updated_at = ctx.clock->NowMillis();
+        Result<store::ChannelRow> created = ds.CreateChannel(row);
+        if (!created.ok()) return StatusResponse(created.status(), "/name");
+        // The connector is built now, so bad settings show up at once.
+        Result<desk::Channel*> conn = dk.ConnectorFor(created->id);
+        json out = ChannelJson(*created);
+        if (!conn.ok()) out["connector_error"] = conn.status().message();
+        ctx.Audit(ActorOf(req), "desk.channel_create", "channel:" + name,
+                  json{{"kind", kind}}.dump(), req.remote_address);
+        return JsonResponse(201, out);
+      },
+      Blocking("desk:admin", "Configure a channel (secrets go to the vault)")));
+
+  LP_RETURN_IF_ERROR(router.Handle(
+      "PATCH", "/api/v1/desk/channels/{id}",
+      [&ctx, &ds, &dk](Request& req) -> Response {
+        Result<int64_t> id = PathId(req, "id");
+        if (!id.ok()) return StatusResponse(id.status());
+        LP_HTTP_ASSIGN_OR_RESPOND(json body, http::ParseJsonBody(req));
+        Result<store::ChannelRow> row = ds.GetChannel(*id);
+        if (!row.ok()) return StatusResponse(row.status());
+        LP_HTTP_ASSIGN_OR_RESPOND(std::optional<int64_t> team,
+                                  http::GetOptionalInt(body, "/team_id"));
+        LP_HTTP_ASSIGN_OR_RESPOND(std::optional<bool> paused,
+                                  http::GetOptionalBool(body, "/paused"));
+        std::string settings = row->settings;
+        if (body.contains("settings")) {
+          Result<desk::KeyValues> kv = StringMap(body, "/settings");
+          if (!kv.ok()) return StatusResponse(kv.status(), "/settings");
+          settings = desk::EncodeKeyValues(*kv);
+        }
+        Result<desk::KeyValues> secrets = StringMap(body, "/secrets");
+        if (!secrets.ok()) return StatusResponse(secrets.status(), "/secrets");
+        for (const auto& [k, v] : *secrets) {
+          Status s = ctx.vault->Put("channel/" + row->name + "/" + k, v);
+          if (!s.ok()) return StatusResponse(s, "/secrets");
+        }
+        Status s = ds.UpdateChannel(*id, team.value_or(row->team_id), settings,
+                                    paused.value_or(row->paused));
+        if (!s.ok()) return StatusResponse(s);
+        dk.ResetConnector(*id);
+        ctx.Audit(ActorOf(req), "desk.channel_update", "channel:" + row->name,
+                  json{{"paused", paused.value_or(row->paused)}}.dump(), req.remote_address);
+        Result<store::ChannelRow> now = ds.GetChannel(*id);
+        if (!now.ok()) return StatusResponse(now.status());
+        return JsonResponse(200, ChannelJson(*now));
+      },
+      Blocking("desk:admin", "Change, pause or resume a channel")));
+
+  LP_RETURN_IF_ERROR(router.Handle("POST", "/api/v1/desk/channels/{id}/poll",
+                                   JsonHandler(200,
+                                               [&dk](Request& req) -> Result<json> {
+                                                 LP_ASSIGN_OR_RETURN(int64_t id, PathId(req, "id"));
+                                                 LP_ASSIGN_OR_RETURN(desk::ReceiveReport r,
+                                                                     dk.PollChannel(id));
+                                                 return json{{"stored", r.stored},
+                                                             {"duplicates", r.duplicates},
+                                                             {"rejected", r.rejected},
+                                                             {"assigned", r.assigned}};
+                                               }),
+                                   Blocking("desk:admin", "Poll a channel now")));
+
+  // --- inbox -----------------------------------------------------------------------
+  LP_RETURN_IF_ERROR(router.Handle(
+      "GET", "/api/v1/desk/conversations",
+      JsonHandler(200,
+                  [&ds](Request& req) -> Result<json> {
+                    store::InboxQuery q;
+                    auto num = [&](const char* name, int64_t* out) -> Status {
+                      if (auto v = req.Query(name)) {
+                        try {
+                          size_t used = 0;
+                          *out = std::stoll(std::string(*v), &used);
+                          if (used != v->size()) throw std::invalid_argument("trailing");
+                        } catch (const std::exception&) {
+                          return Status::InvalidArgument("query parameter " + std::string(name) +
+                                                         " must be a number");
+                        }
+                      }
+                      return Status::Ok();
+                    };
+                    LP_RETURN_IF_ERROR(num("team", &q.team_id));
+                    LP_RETURN_IF_ERROR(num("channel", &q.channel_id));
+                    int64_t limit = 50;
+                    LP_RETURN_IF_ERROR(num("limit", &limit));
+                    q.limit = static_cast<int32_t>(std::clamp<int64_t>(limit, 1, 200));
+                    if (auto a = req.Query("assignee")) {
+                      if (*a == "me") {
+                        q.assignee_id = Me(req).id;
+                      } else if (*a == "none") {
+                        q.assignee_id = 0;
+                      } else {
+                        LP_RETURN_IF_ERROR(num("assignee", &q.assignee_id));
+                      }
+                    }
+                    if (auto s = req.Query("state")) {
+                      std::string_view rest = *s;
+                      while (!rest.empty()) {
+                        size_t comma = rest.find(',');
+                        LP_ASSIGN_OR_RETURN(ConversationState st,
+                                            ParseState(rest.substr(0, comma)));
+                        q.states.push_back(st);
+                        rest = comma == std::string_view::npos ? "" : rest.substr(comma + 1);
+                      }
+                    }
+                    if (auto t = req.Query("tag")) q.tag = std::string(*t);
+                    if (auto b = req.Query("before")) {
+                      // "<last_message_ms>:<id>" from the previous page's next cursor.
+                      const size_t colon = b->find(':');
+                      try {
+                        q.before_last_message_at = std::stoll(std::string(b->substr(0, colon)));
+                        q.before_id = colon == std::string_view::npos
+                                          ? 0
+                                          : std::stoll(std::string(b->substr(colon + 1)));
+                      } catch (const std::exception&) {
+                        return Status::InvalidArgument("query parameter before must be <ms>:<id>");
+                      }
+                    }
+                    LP_ASSIGN_OR_RETURN(std::vector<store::InboxRow> rows, ds.ListInbox(q));
+                    json list = json::array();
+                    for (const auto& r : rows) {
+                      json c = ConversationJson(r.conversation);
+                      c["contact_name"] = r.contact_name;
+                      c["channel_kind"] = r.channel_kind;
+                      list.push_back(std::move(c));
+                    }
+                    json out = {{"conversations", std::move(list)}};
+                    if (static_cast<int32_t>(rows.size()) == q.limit) {
+                      const auto& last = rows.back().conversation;
+                      out["next"] =
+                          std::to_string(last.last_message_at) + ":" + std::to_string(last.id);
+                    }
+                    return out;
+                  }),
+      Blocking("desk:read", "The inbox: conversations, newest activity first, keyset paging")));
+
+  LP_RETURN_IF_ERROR(router.Handle(
+      "GET", "/api/v1/desk/conversations/{id}",
+      JsonHandler(200,
+                  [&ctx, &ds, presence](Request& req) -> Result<json> {
+                    LP_ASSIGN_OR_RETURN(int64_t id, PathId(req, "id"));
+                    LP_ASSIGN_OR_RETURN(store::Conversation c, ds.GetConversation(id));
+                    LP_ASSIGN_OR_RETURN(std::vector<store::Message> msgs, ds.ListMessages(id));
+                    LP_ASSIGN_OR_RETURN(std::vector<store::ConversationEvent> evs,
+                                        ds.ListEvents(id));
+                    json out = ConversationJson(c);
+                    json ml = json::array();
+                    for (const auto& m : msgs) ml.push_back(MessageJson(m));
+                    out["messages"] = std::move(ml);
+                    json el = json::array();
+                    for (const auto& e : evs) {
+                      el.push_back({{"kind", kEventNames[static_cast<int>(e.kind)]},
+                                    {"at", IsoTime(e.at)},
+                                    {"actor", e.actor},
+                                    {"detail", ParseOrString(e.detail)}});
+                    }
+                    out["events"] = std::move(el);
+                    if (c.contact_id != 0) {
+                      LP_ASSIGN_OR_RETURN(store::Contact contact, ds.GetContact(c.contact_id));
+                      LP_ASSIGN_OR_RETURN(std::vector<store::ContactHandle> handles,
+                                          ds.ListContactHandles(c.contact_id));
+                      json hl = json::array();
+                      for (const auto& h : handles)
+                        hl.push_back({{"channel_id", h.channel_id}, {"handle", h.handle}});
+                      out["contact"] = {{"id", contact.id},
+                                        {"name", contact.display_name},
+                                        {"language", contact.language},
+                                        {"handles", std::move(hl)}};
+                    }
+                    out["viewers"] = presence->List(id, ctx.clock->NowMillis());
+                    return out;
+                  }),
+      Blocking("desk:read", "One conversation with messages, history, contact and viewers")));
+
+  LP_RETURN_IF_ERROR(router.Handle(
+      "POST", "/api/v1/desk/conversations/{id}/presence",
+      [&ctx, presence](Request& req) -> Response {
+        Result<int64_t> id = PathId(req, "id");
+        if (!id.ok()) return StatusResponse(id.status());
+        LP_HTTP_ASSIGN_OR_RESPOND(json body, http::ParseJsonBody(req));
+        LP_HTTP_ASSIGN_OR_RESPOND(std::optional<bool> typing,
+                                  http::GetOptionalBool(body, "/typing"));
+        json viewers =
+            presence->Touch(*id, Me(req), typing.value_or(false), ctx.clock->NowMillis());
+        ctx.events->Publish("desk", "desk.presence",
+                            json{{"conversation_id", *id}, {"viewers", viewers}}.dump());
+        return JsonResponse(200, json{{"viewers", std::move(viewers)}});
+      },
+      {.kind = RouteKind::kInline,
+       .permission = "desk:read",
+       .summary = "I am viewing or typing in this conversation (heartbeat, 30 s)",
+       .tag = "desk"}));
+
+  LP_RETURN_IF_ERROR(router.Handle(
+      "POST", "/api/v1/desk/conversations/{id}/replies",
+      [&ctx, &dk](Request& req) -> Response {
+        Result<int64_t> id = PathId(req, "id");
+        if (!id.ok()) return StatusResponse(id.status());
+        LP_HTTP_ASSIGN_OR_RESPOND(json body, http::ParseJsonBody(req));
+        desk::ReplyRequest r;
+        r.conversation_id = *id;
+        r.agent = Me(req);
+        LP_HTTP_ASSIGN_OR_RESPOND(r.text, http::GetString(body, "/text"));
+        LP_HTTP_ASSIGN_OR_RESPOND(std::optional<int64_t> version,
+                                  http::GetOptionalInt(body, "/version"));
+        r.expected_version = version.value_or(-1);
+        LP_HTTP_ASSIGN_OR_RESPOND(std::optional<std::string> next,
+                                  http::GetOptionalString(body, "/next_state"));
+        if (next) {
+          Result<ConversationState> st = ParseState(*next);
+          if (!st.ok() || *st == ConversationState::kNew) {
+            return Response::Error(400, "invalid_argument",
+                                   "/next_state must be open, pending_customer or resolved",
+                                   "/next_state");
+          }
+          r.next_state = *st;
+        }
+        LP_HTTP_ASSIGN_OR_RESPOND(std::optional<std::string> reason,
+                                  http::GetOptionalString(body, "/confirm_reason"));
+        r.confirm_warnings = reason.has_value();
+        r.confirm_reason = reason.value_or("");
+        LP_HTTP_ASSIGN_OR_RESPOND(std::optional<std::string> key,
+                                  http::GetOptionalString(body, "/idempotency_key"));
+        r.idempotency_key = key.value_or("");
+        Result<desk::ReplyOutcome> out = dk.Reply(r);
+        if (!out.ok()) return StatusResponse(out.status(), "/text");
+        json j = {{"decision", desk::ReplyDecisionName(out->decision)},
+                  {"message", out->message},
+                  {"wire_text", out->wire_text},
+                  {"verdict", json::parse(VerdictToJson(out->verdict, "", false))},
+                  {"suggest_private", out->suggest_private},
+                  {"version", out->current_version}};
+        int status = 422;
+        switch (out->decision) {
+          case desk::ReplyDecision::kQueued:
+            status = 202;
+            j["outbox_id"] = out->outbox.id;
+            j["message_id"] = out->outbox.message_id;
+            break;
+          case desk::ReplyDecision::kConflict: {
+            status = 409;
+            json nm = json::array();
+            for (const auto& m : out->new_messages) nm.push_back(MessageJson(m));
+            j["new_messages"] = std::move(nm);
+            break;
+          }
+          default:
+            break;
+        }
+        (void)ctx;
+        return JsonResponse(status, j);
+      },
+      Blocking("desk:reply", "Reply: rendered, checked by the guard, queued or refused")));
+
+  LP_RETURN_IF_ERROR(router.Handle(
+      "POST", "/api/v1/desk/conversations/{id}/notes",
+      [&ctx, &ds](Request& req) -> Response {
+        Result<int64_t> id = PathId(req, "id");
+        if (!id.ok()) return StatusResponse(id.status());
+        LP_HTTP_ASSIGN_OR_RESPOND(json body, http::ParseJsonBody(req));
+        LP_HTTP_ASSIGN_OR_RESPOND(std::string text, http::GetString(body, "/text"));
+        if (text.empty() || text.size() > 64 * 1024) {
+          return Response::Error(400, "invalid_argument", "/text must be 1 to 65536 bytes",
+                                 "/text");
+        }
+        store::Message note;
+        note.direction = store::MessageDirection::kNote;
+        note.author = "user:" + Me(req).username;
+        note.author_user_id = Me(req).id;
+        note.body = text;
+        note.created_at = note.sent_at = ctx.clock->NowMillis();
+        Result<store::Message> stored = ds.AddNote(*id, note);
+        if (!stored.ok()) return StatusResponse(stored.status());
+        // @mentions notify the named colleagues on their own event stream.
+        for (size_t at = text.find('@'); at != std::string::npos; at = text.find('@', at + 1)) {
+          if (at > 0 && std::isalnum(static_cast<unsigned char>(text[at - 1]))) continue;
+          size_t end = at + 1;
+          while (end < text.size() && (std::isalnum(static_cast<unsigned char>(text[end])) ||
+                                       text[end] == '.' || text[end] == '_' || text[end] == '-'))
+            ++end;
+          if (end == at + 1) continue;
+          Result<store::User> u = ctx.store->FindUser(text.substr(at + 1, end - at - 1));
+          if (!u.ok()) continue;
+          ctx.events->Publish(
+              "user:" + std::to_string(u->id), "desk.mention",
+              json{{"conversation_id", *id}, {"message_id", stored->id}, {"by", Me(req).username}}
+                  .dump());
+        }
+        ctx.events->Publish("desk", "desk.note",
+                            json{{"conversation_id", *id}, {"message_id", stored->id}}.dump());
+        return JsonResponse(201, MessageJson(*stored));
+      },
+      Blocking("desk:reply", "Internal note with @mentions")));
+
+  LP_RETURN_IF_ERROR(router.Handle(
+      "PATCH", "/api/v1/desk/conversations/{id}",
+      [&ctx, &ds](Request& req) -> Response {
+        Result<int64_t> id = PathId(req, "id");
+        if (!id.ok()) return StatusResponse(id.status());
+        LP_HTTP_ASSIGN_OR_RESPOND(json body, http::ParseJsonBody(req));
+        const std::string actor = ActorOf(req);
+        const Millis now = ctx.clock->NowMillis();
+        LP_HTTP_ASSIGN_OR_RESPOND(std::optional<int64_t> version,
+                                  http::GetOptionalInt(body, "/version"));
+        if (body.contains("state")) {
+          LP_HTTP_ASSIGN_OR_RESPOND(std::string s, http::GetString(body, "/state"));
+          Result<ConversationState> st = ParseState(s);
+          if (!st.ok()) return StatusResponse(st.status(), "/state");
+          Result<store::Conversation> c = ds.SetState(*id, *st, actor, now, version.value_or(-1));
+          if (!c.ok()) {
+            if (c.status().code() == StatusCode::kFailedPrecondition) {
+              return Response::Error(409, "conflict", c.status().message(), "/version");
+            }
+            return StatusResponse(c.status(), "/state");
+          }
+        }
+        if (body.contains("assignee_id")) {
+          LP_HTTP_ASSIGN_OR_RESPOND(int64_t who, http::GetInt(body, "/assignee_id"));
+          Result<store::Conversation> c = ds.Assign(*id, who, actor, now);
+          if (!c.ok()) return StatusResponse(c.status(), "/assignee_id");
+          if (who != 0) {
+            ctx.events->Publish("user:" + std::to_string(who), "desk.assigned",
+                                json{{"conversation_id", *id}}.dump());
+          }
+        }
+        if (body.contains("priority")) {
+          LP_HTTP_ASSIGN_OR_RESPOND(int64_t p, http::GetInt(body, "/priority"));
+          if (p < 0 || p > 2) {
+            return Response::Error(400, "invalid_argument", "/priority must be 0, 1 or 2",
+                                   "/priority");
+          }
+          Result<store::Conversation> c = ds.SetPriority(*id, static_cast<int32_t>(p));
+          if (!c.ok()) return StatusResponse(c.status(), "/priority");
+        }
+        if (body.contains("tags")) {
+          LP_HTTP_ASSIGN_OR_RESPOND(std::vector<std::string> tags,
+                                    http::GetStringArray(body, "/tags"));
+          Result<store::Conversation> c = ds.SetTags(*id, tags);
+          if (!c.ok()) return StatusResponse(c.status(), "/tags");
+        }
+        Result<store::Conversation> c = ds.GetConversation(*id);
+        if (!c.ok()) return StatusResponse(c.status());
+        ctx.events->Publish("desk", "desk.conversation",
+                            json{{"conversation_id", *id}, {"version", c->version}}.dump());
+        return JsonResponse(200, ConversationJson(*c));
+      },
+      Blocking("desk:reply", "Change state, assignee, priority or tags")));
+
+  // --- agents, teams --------------------------------------------------------------------
+  LP_RETURN_IF_ERROR(router.Handle(
+      "PUT", "/api/v1/desk/me",
+      [&ctx, &ds](Request& req) -> Response {
+        LP_HTTP_ASSIGN_OR_RESPOND(json body, http::ParseJsonBody(req));
+        store::AgentDeskState st;
+        st.user_id = Me(req).id;
+        LP_HTTP_ASSIGN_OR_RESPOND(st.available, http::GetBool(body, "/available"));
+        if (!st.available) st.away_since = ctx.clock->NowMillis();
+        if (body.contains("languages")) {
+          LP_HTTP_ASSIGN_OR_RESPOND(st.languages, http::GetStringArray(body, "/languages"));
+        }
+        if (body.contains("skills")) {
+          LP_HTTP_ASSIGN_OR_RESPOND(st.skills, http::GetStringArray(body, "/skills"));
+        }
+        LP_HTTP_ASSIGN_OR_RESPOND(std::optional<std::string> sig,
+                                  http::GetOptionalString(body, "/signature"));
+        st.signature = sig.value_or("");
+        LP_HTTP_ASSIGN_OR_RESPOND(std::optional<int64_t> cap,
+                                  http::GetOptionalInt(body, "/capacity"));
+        st.capacity = static_cast<int32_t>(std::clamp<int64_t>(cap.value_or(0), 0, 1000));
+        Status s = ds.PutAgentDeskState(st);
+        if (!s.ok()) return StatusResponse(s);
+        return JsonResponse(200, json{{"user_id", st.user_id},
+                                      {"available", st.available},
+                                      {"languages", st.languages},
+                                      {"skills", st.skills},
+                                      {"capacity", st.capacity}});
+      },
+      Blocking("desk:reply", "My availability, languages, skills and signature")));
+
+  LP_RETURN_IF_ERROR(router.Handle(
+      "GET", "/api/v1/desk/teams/{id}/settings",
+      JsonHandler(200,
+                  [&ds](Request& req) -> Result<json> {
+                    LP_ASSIGN_OR_RETURN(int64_t id, PathId(req, "id"));
+                    LP_ASSIGN_OR_RETURN(store::TeamDeskSettings s, ds.GetTeamDeskSettings(id));
+                    return json{{"team_id", s.team_id},
+                                {"routing_mode", s.routing_mode},
+                                {"default_capacity", s.default_capacity},
+                                {"match_language", s.match_language},
+                                {"language_fallback", s.language_fallback},
+                                {"away_grace_s", s.away_grace_ms / 1000},
+                                {"sla_first_response_min", s.sla_first_response_ms / 60000},
+                                {"sla_next_response_min", s.sla_next_response_ms / 60000},
+                                {"sla_resolution_min", s.sla_resolution_ms / 60000},
+                                {"calendar", s.calendar}};
+                  }),
+      Blocking("desk:read", "Routing and SLA settings of a team")));
+
+  LP_RETURN_IF_ERROR(router.Handle(
+      "PUT", "/api/v1/desk/teams/{id}/settings",
+      [&ctx, &ds](Request& req) -> Response {
+        Result<int64_t> id = PathId(req, "id");
+        if (!id.ok()) return StatusResponse(id.status());
+        LP_HTTP_ASSIGN_OR_RESPOND(json body, http::ParseJsonBody(req));
+        Result<store::TeamDeskSettings> cur = ds.GetTeamDeskSettings(*id);
+        if (!cur.ok()) return StatusResponse(cur.status());
+        store::TeamDeskSettings s = *cur;
+        s.team_id = *id;
+        LP_HTTP_ASSIGN_OR_RESPOND(std::optional<std::string> mode,
+                                  http::GetOptionalString(body, "/routing_mode"));
+        if (mode) {
+          if (*mode != "manual" && *mode != "round_robin" && *mode != "least_loaded") {
+            return Response::Error(400, "invalid_argument",
+                                   "/routing_mode must be manual, round_robin or least_loaded",
+                                   "/routing_mode");
+          }
+          s.routing_mode = *mode;
+        }
+        auto opt_int = [&](const char* ptr, int64_t scale, auto* field) -> std::optional<Response> {
+          auto v = http::GetOptionalInt(body, ptr);
+          if (!v) return v.error();
+          if (*v) {
+            if (**v < 0) {
+              return Response::Error(400, "invalid_argument", std::string(ptr) + " must be >= 0",
+                                     ptr);
+            }
+            *field = static_cast<std::remove_pointer_t<decltype(field)>>(**v * scale);
+          }
+          return std::nullopt;
+        };
+        if (auto e = opt_int("/default_capacity", 1, &s.default_capacity)) return *e;
+        if (auto e = opt_int("/away_grace_s", 1000, &s.away_grace_ms)) return *e;
+        if (auto e = opt_int("/sla_first_response_min", 60000, &s.sla_first_response_ms)) return *e;
+        if (auto e = opt_int("/sla_next_response_min", 60000, &s.sla_next_response_ms)) return *e;
+        if (auto e = opt_int("/sla_resolution_min", 60000, &s.sla_resolution_ms)) return *e;
+        LP_HTTP_ASSIGN_OR_RESPOND(std::optional<bool> ml,
+                                  http::GetOptionalBool(body, "/match_language"));
+        if (ml) s.match_language = *ml;
+        LP_HTTP_ASSIGN_OR_RESPOND(std::optional<bool> lf,
+                                  http::GetOptionalBool(body, "/language_fallback"));
+        if (lf) s.language_fallback = *lf;
+        LP_HTTP_ASSIGN_OR_RESPOND(std::optional<std::string> cal,
+                                  http::GetOptionalString(body, "/calendar"));
+        if (cal) {
+          Status valid = desk::ValidateCalendarSpec(*cal);
+          if (!valid.ok()) return StatusResponse(valid, "/calendar");
+          s.calendar = *cal;
+        }
+        s.updated_at = ctx.clock->NowMillis();
+        Status put = ds.PutTeamDeskSettings(s);
+        if (!put.ok()) return StatusResponse(put);
+        ctx.Audit(ActorOf(req), "desk.team_settings", "team:" + std::to_string(*id),
+                  json{{"routing_mode", s.routing_mode}}.dump(), req.remote_address);
+        return Response::NoContent();
+      },
+      Blocking("desk:admin", "Change routing and SLA settings of a team")));
+
+  // --- canned replies --------------------------------------------------------------------
+  LP_RETURN_IF_ERROR(
+      router.Handle("GET", "/api/v1/desk/canned-replies",
+                    JsonHandler(200,
+                                [&ds](Request& req) -> Result<json> {
+                                  int64_t team = 0;
+                                  if (auto t = req.Query("team"))
+                                    team = std::atoll(std::string(*t).c_str());
+                                  LP_ASSIGN_OR_RETURN(std::vector<store::CannedReply> list,
+                                                      ds.ListCannedReplies(team));
+                                  json out = json::array();
+                                  for (const auto& c : list) {
+                                    out.push_back({{"id", c.id},
+                                                   {"team_id", c.team_id},
+                                                   {"name", c.name},
+                                                   {"language", c.language},
+                                                   {"body", c.body}});
+                                  }
+                                  return json{{"canned_replies", std::move(out)}};
+                                }),
+                    Blocking("desk:read", "Canned replies of a team (and those for every team)")));
+
+  LP_RETURN_IF_ERROR(router.Handle(
+      "POST", "/api/v1/desk/canned-replies",
+      [&ctx, &ds](Request& req) -> Response {
+        LP_HTTP_ASSIGN_OR_RESPOND(json body, http::ParseJsonBody(req));
+        store::CannedReply c;
+        LP_HTTP_ASSIGN_OR_RESPOND(c.name, http::GetString(body, "/name"));
+        LP_HTTP_ASSIGN_OR_RESPOND(c.language, http::GetString(body, "/language"));
+        LP_HTTP_ASSIGN_OR_RESPOND(c.body, http::GetString(body, "/body"));
+        LP_HTTP_ASSIGN_OR_RESPOND(std::optional<int64_t> team,
+                                  http::GetOptionalInt(body, "/team_id"));
+        if (c.language != "de" && c.language != "en") {
+          return Response::Error(400, "invalid_argument", "/language must be de or en",
+                                 "/language");
+        }
+        c.team_id = team.value_or(0);
+        c.created_at = c.updated_at = ctx.clock->NowMillis();
+        Result<store::CannedReply> stored = ds.PutCannedReply(c);
+        if (!stored.ok()) return StatusResponse(stored.status(), "/name");
+        return JsonResponse(201, json{{"id", stored->id}});
+      },
+      Blocking("desk:admin", "Add a canned reply")));
+
+  LP_RETURN_IF_ERROR(router.Handle(
+      "POST", "/api/v1/desk/conversations/{id}/canned-replies/{reply}",
+      JsonHandler(200,
+                  [&ds, &dk](Request& req) -> Result<json> {
+                    LP_ASSIGN_OR_RETURN(int64_t id, PathId(req, "id"));
+                    LP_ASSIGN_OR_RETURN(int64_t reply, PathId(req, "reply"));
+                    LP_ASSIGN_OR_RETURN(store::Conversation c, ds.GetConversation(id));
+                    LP_ASSIGN_OR_RETURN(std::vector<store::CannedReply> list,
+                                        ds.ListCannedReplies(c.team_id));
+                    for (const auto& r : list) {
+                      if (r.id != reply) continue;
+                      LP_ASSIGN_OR_RETURN(std::string text, dk.FillTemplate(r.body, c, Me(req)));
+                      return json{{"text", text}};
+                    }
+                    return Status::NotFound("canned reply " + std::to_string(reply) +
+                                            " not found for this conversation's team");
+                  }),
+      Blocking("desk:read", "A canned reply filled in for a conversation")));
+
+  // --- dead letters ---------------------------------------------------------------------
+  LP_RETURN_IF_ERROR(
+      router.Handle("GET", "/api/v1/desk/dead-letters",
+                    JsonHandler(200,
+                                [&ds](Request& req) -> Result<json> {
+                                  const bool all = req.Query("all").has_value();
+                                  LP_ASSIGN_OR_RETURN(std::vector<store::DeadLetter> list,
+                                                      ds.ListDeadLetters(all, 200));
+                                  json out = json::array();
+                                  for (const auto& d : list) {
+                                    out.push_back({{"id", d.id},
+                                                   {"channel_id", d.channel_id},
+                                                   {"source", d.source},
+                                                   {"reason", d.reason},
+                                                   {"payload", d.payload},
+                                                   {"created_at", IsoTime(d.created_at)},
+                                                   {"replayed_at", IsoTime(d.replayed_at)}});
+                                  }
+                                  return json{{"dead_letters", std::move(out)}};
+                                }),
+                    Blocking("desk:admin", "Inbound payloads that could not be stored")));
+
+  return Status::Ok();
+}
+
+}  // namespace leitplanke::server

@@ -5,6 +5,8 @@
 // (the assignee and, for a breach, the team leads: the escalation).
 #include <algorithm>
 #include <cctype>
+#include <iterator>
+#include <map>
 
 #include "leitplanke/base/json_string.h"
 
@@ -137,6 +139,30 @@ void AppendTarget(std::string& out, std::string_view name, const SlaTargetStatus
   out += ",\"remaining_ms\":" + std::to_string(t.remaining);
   out += ",\"warning\":" + std::string(t.warning ? "true" : "false");
   out += ",\"breached\":" + std::string(t.breached ? "true" : "false") + "}";
+}
+
+DurationStats StatsOf(std::vector<Millis> v) {
+  DurationStats d;
+  d.buckets.assign(std::size(kReportBuckets) + 1, 0);
+  d.count = static_cast<int64_t>(v.size());
+  if (v.empty()) return d;
+  std::sort(v.begin(), v.end());
+  // Nearest-rank percentiles.
+  auto rank = [&v](int p) {
+    size_t i = (static_cast<size_t>(p) * v.size() + 99) / 100;
+    return v[std::max<size_t>(i, 1) - 1];
+  };
+  d.p50 = rank(50);
+  d.p75 = rank(75);
+  d.p90 = rank(90);
+  d.p95 = rank(95);
+  d.max = v.back();
+  for (Millis x : v) {
+    size_t b = 0;
+    while (b < std::size(kReportBuckets) && x > kReportBuckets[b]) ++b;
+    ++d.buckets[b];
+  }
+  return d;
 }
 
 }  // namespace
@@ -318,6 +344,92 @@ Result<size_t> Desk::SweepSla() {
   }
   if (!first_error.ok() && raised == 0) return first_error;
   return raised;
+}
+
+Result<TeamReport> Desk::Report(int64_t team_id, Millis from, Millis to, bool per_agent) {
+  if (to <= from) return Status::InvalidArgument("report: 'to' must be after 'from'");
+  if (to - from > static_cast<Millis>(kReportMaxDays) * 86'400'000) {
+    return Status::OutOfRange("report: at most " + std::to_string(kReportMaxDays) +
+                              " days at a time");
+  }
+  LP_ASSIGN_OR_RETURN(store::TeamDeskSettings settings, desk_.GetTeamDeskSettings(team_id));
+  LP_ASSIGN_OR_RETURN(BusinessCalendar cal, CalendarFor(settings.calendar));
+  LP_ASSIGN_OR_RETURN(std::vector<store::Conversation> convs,
+                      desk_.ListConversationsBetween(team_id, from, to));
+  if (static_cast<int64_t>(convs.size()) > kReportMaxConversations) {
+    return Status::OutOfRange("report: more than " + std::to_string(kReportMaxConversations) +
+                              " conversations; choose a shorter period");
+  }
+  // The clocks are measured with targets no conversation reaches, so that
+  // every duration is known; the team's targets decide "within SLA".
+  const SlaPolicy team_policy = PolicyOf(settings);
+  SlaPolicy measure = team_policy;
+  constexpr Millis kUnreachable = 3650LL * 86'400'000;
+  measure.first_response = measure.next_response = measure.resolution = kUnreachable;
+  measure.warn_at = 0;
+  const Millis now = clock_.NowMillis();
+
+  TeamReport r;
+  r.team_id = team_id;
+  r.from = from;
+  r.to = to;
+  r.business_hours = team_policy.business_hours;
+  r.conversations = static_cast<int64_t>(convs.size());
+  std::vector<Millis> first, resolution;
+  int64_t fr_counted = 0, fr_within = 0, res_counted = 0, res_within = 0;
+  std::map<int64_t, std::vector<Millis>> by_agent;
+  std::map<int64_t, int64_t> agent_convs;
+  for (const store::Conversation& c : convs) {
+    LP_ASSIGN_OR_RETURN(std::vector<store::ConversationEvent> events, desk_.ListEvents(c.id));
+    const SlaStatus st = Evaluate(measure, cal, SlaEventsOf(events), now);
+    const SlaTargetStatus& fr = st.first_response;
+    if (fr.state != SlaState::kNotApplicable) {
+      const bool ended = !fr.active;
+      if (ended) {
+        first.push_back(fr.elapsed);
+        ++r.answered;
+        if (per_agent && c.assignee_id != 0) by_agent[c.assignee_id].push_back(fr.elapsed);
+      }
+      if (team_policy.first_response > 0) {
+        // Ended: judged; still running: judged once over the target.
+        if (ended || fr.elapsed > team_policy.first_response) {
+          ++fr_counted;
+          fr_within += fr.elapsed <= team_policy.first_response;
+        }
+      }
+    }
+    const SlaTargetStatus& res = st.resolution;
+    if (res.state != SlaState::kNotApplicable) {
+      const bool ended = !res.active;
+      if (ended) {
+        resolution.push_back(res.elapsed);
+        ++r.resolved;
+      }
+      if (team_policy.resolution > 0 && (ended || res.elapsed > team_policy.resolution)) {
+        ++res_counted;
+        res_within += res.elapsed <= team_policy.resolution;
+      }
+    }
+    if (per_agent && c.assignee_id != 0) ++agent_convs[c.assignee_id];
+  }
+  r.first_response = StatsOf(std::move(first));
+  r.resolution = StatsOf(std::move(resolution));
+  if (team_policy.first_response > 0 && fr_counted > 0) {
+    r.first_response_within_sla = static_cast<double>(fr_within) / static_cast<double>(fr_counted);
+  }
+  if (team_policy.resolution > 0 && res_counted > 0) {
+    r.resolution_within_sla = static_cast<double>(res_within) / static_cast<double>(res_counted);
+  }
+  LP_ASSIGN_OR_RETURN(r.volume, desk_.MessageVolume(team_id, from, to));
+  for (const auto& [user, n] : agent_convs) {
+    TeamReport::Agent a;
+    a.user_id = user;
+    a.conversations = n;
+    auto it = by_agent.find(user);
+    a.first_response = StatsOf(it == by_agent.end() ? std::vector<Millis>{} : it->second);
+    r.agents.push_back(std::move(a));
+  }
+  return r;
 }
 
 Result<std::string> Desk::SlaStatusJson(int64_t conversation_id) {

@@ -118,6 +118,43 @@ Result<CalendarConfig> ParseCalendarSpec(std::string_view spec);
 // ParseCalendarSpec plus the calendar's own checks (time zone, state).
 Status ValidateCalendarSpec(std::string_view spec);
 
+// A distribution of durations (business time when the team has a calendar).
+struct DurationStats {
+  int64_t count = 0;
+  Millis p50 = 0, p75 = 0, p90 = 0, p95 = 0, max = 0;
+  // Counts per bucket with upper bounds kReportBuckets (last: everything above).
+  std::vector<int64_t> buckets;
+};
+// Upper bounds of the report's histogram buckets: 15 min, 1 h, 4 h, 8 h, 24 h, 3 days.
+inline constexpr Millis kReportBuckets[] = {15 * 60'000,   60 * 60'000,    4 * 3'600'000,
+                                            8 * 3'600'000, 24 * 3'600'000, 72 * 3'600'000};
+
+struct TeamReport {
+  int64_t team_id = 0;
+  Millis from = 0, to = 0;  // conversations whose first inbound message is in [from, to)
+  bool business_hours = false;
+  int64_t conversations = 0;
+  int64_t answered = 0;  // with a first response
+  int64_t resolved = 0;
+  DurationStats first_response;  // of answered conversations
+  DurationStats resolution;      // of resolved conversations
+  // Share of conversations whose clock ended (or is still running) within
+  // the team's target; -1 when the team has no such target.
+  double first_response_within_sla = -1;
+  double resolution_within_sla = -1;
+  std::vector<store::DeskStore::VolumeRow> volume;  // messages per channel and hour
+  struct Agent {
+    int64_t user_id = 0;
+    int64_t conversations = 0;
+    DurationStats first_response;
+  };
+  std::vector<Agent> agents;  // only when asked for per-agent figures
+};
+
+// At most this many days and conversations per report.
+inline constexpr int kReportMaxDays = 92;
+inline constexpr int64_t kReportMaxConversations = 50'000;
+
 class Desk {
  public:
   Desk(store::Store& store, const Clock& clock, GuardCheck check, DeskOptions options = {});
@@ -166,6 +203,11 @@ class Desk {
   // Evaluates SLA clocks of open conversations and records/announces
   // warnings and breaches once each. Returns alerts raised.
   Result<size_t> SweepSla();
+
+  // Team-level figures for [from, to). Per-agent figures only with
+  // `per_agent` (the server allows that only with a recorded works-council
+  // agreement). InvalidArgument for a bad range, OutOfRange when too large.
+  Result<TeamReport> Report(int64_t team_id, Millis from, Millis to, bool per_agent);
 
   // --- helpers for the UI ----------------------------------------------------
   // The SLA state of one conversation now, for the conversation view.

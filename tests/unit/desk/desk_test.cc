@@ -498,6 +498,58 @@ TEST_F(DeskTest, SlaCountsBusinessHoursOfTheTeamCalendar) {
   EXPECT_NE(st->find("\"business_hours\":true"), std::string::npos);
 }
 
+TEST_F(DeskTest, TeamReportHasDistributionsShareWithinSlaAndVolume) {
+  store::TeamDeskSettings s;
+  s.team_id = team_;
+  s.sla_first_response_ms = 60 * 60'000;
+  s.updated_at = 1;
+  ASSERT_TRUE(store_->desk().PutTeamDeskSettings(s).ok());
+  const Millis start = clock_.NowMillis();
+  int64_t fast = ReceiveOne(In("q1", "Erste Frage"));
+  int64_t slow = ReceiveOne(In("q2", "Zweite Frage"));
+  ReceiveOne(In("q3", "Dritte Frage, noch offen"));
+  ASSERT_TRUE(store_->desk().Assign(fast, agent_.id, "test", clock_.NowMillis()).ok());
+  clock_.Advance(10 * 60'000);
+  ASSERT_EQ(ReplyOk(fast, "Antwort eins").decision, ReplyDecision::kQueued);
+  clock_.Advance(80 * 60'000);
+  ReplyRequest resolve;
+  resolve.next_state = ConversationState::kResolved;
+  ASSERT_EQ(ReplyOk(slow, "Antwort zwei", resolve).decision, ReplyDecision::kQueued);
+  ASSERT_EQ(*desk_->RunOutbox(), 2u);
+
+  auto r = desk_->Report(team_, start - 1, clock_.NowMillis() + 1, false);
+  ASSERT_TRUE(r.ok()) << r.error();
+  EXPECT_EQ(r->conversations, 3);
+  EXPECT_EQ(r->answered, 2);
+  EXPECT_EQ(r->resolved, 1);
+  EXPECT_EQ(r->first_response.count, 2);
+  EXPECT_EQ(r->first_response.p50, 10 * 60'000);
+  EXPECT_EQ(r->first_response.max, 90 * 60'000);
+  EXPECT_EQ(r->first_response.buckets[0], 1);  // <= 15 min
+  EXPECT_EQ(r->first_response.buckets[2], 1);  // <= 4 h
+  // q1 within, q2 late, q3 still waiting and over the hour: 1 of 3.
+  EXPECT_NEAR(r->first_response_within_sla, 1.0 / 3.0, 1e-9);
+  EXPECT_EQ(r->resolution_within_sla, -1);  // no resolution target
+  int64_t inbound = 0, outbound = 0;
+  for (const auto& v : r->volume) {
+    inbound += v.inbound;
+    outbound += v.outbound;
+  }
+  EXPECT_EQ(inbound, 3);
+  EXPECT_EQ(outbound, 2);
+  EXPECT_TRUE(r->agents.empty());  // per-agent figures only when asked
+
+  auto per_agent = desk_->Report(team_, start - 1, clock_.NowMillis() + 1, true);
+  ASSERT_TRUE(per_agent.ok());
+  ASSERT_EQ(per_agent->agents.size(), 1u);
+  EXPECT_EQ(per_agent->agents[0].user_id, agent_.id);
+  EXPECT_EQ(per_agent->agents[0].first_response.p50, 10 * 60'000);
+
+  EXPECT_EQ(desk_->Report(team_, 10, 5, false).status().code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(desk_->Report(team_, 0, 100LL * 86'400'000, false).status().code(),
+            StatusCode::kOutOfRange);
+}
+
 TEST(CalendarSpecTest, ParsesFieldsAndNamesErrors) {
   auto c = ParseCalendarSpec(
       "Europe/Berlin;by;mo-fr 08:00-12:00 13:00-17:00;sat 09:00-13:00;"

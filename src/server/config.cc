@@ -42,6 +42,7 @@ const Key kKeys[] = {
     {"guard", "policy", &ServerConfig::policy},
     {"desk", "demo", &ServerConfig::desk_demo},
     {"desk", "tick_ms", &ServerConfig::desk_tick_ms},
+    {"desk", "per_agent_agreement", &ServerConfig::desk_per_agent_agreement},
 };
 
 std::string EnvName(const Key& k) {

@@ -55,6 +55,11 @@ struct ServerConfig {
   // the inbox is not empty. `make run` turns it on.
   bool desk_demo = false;
   int desk_tick_ms = 1000;  // pause between rounds of the desk's background work
+  // Per-agent report figures are off unless this names the works-council
+  // agreement (or other legal basis) that allows them, e.g. "BV Kundenservice
+  // 2026-03". The reference is shown with every per-agent report and each
+  // such report is written to the audit log.
+  std::string desk_per_agent_agreement;
 
   // Derived helpers.
   std::string DatabaseUrl() const;

@@ -1,10 +1,15 @@
 // Desk routes: channels, the inbox, conversations, replies through the guard,
 // notes, presence, canned replies, team routing/SLA settings, dead letters.
 // The rules live in desk::Desk and the store; this file maps JSON to calls.
+#include <charconv>
+#include <chrono>
+
 #include <nlohmann/json.hpp>
 
+#include "leitplanke/desk/calendar.h"
 #include "leitplanke/desk/kv.h"
 
+#include "channels/webchat/webchat.h"
 #include "http/json_body.h"
 #include "server/app.h"
 #include "server/route_util.h"
@@ -18,6 +23,75 @@ using http::Response;
 using http::RouteKind;
 using nlohmann::json;
 using store::ConversationState;
+
+// A time query parameter: milliseconds since the epoch or a UTC date
+// ("2026-11-01" = its midnight); `fallback` when absent.
+Result<Millis> TimeParam(const Request& req, std::string_view name, Millis fallback) {
+  std::optional<std::string_view> v = req.Query(name);
+  if (!v || v->empty()) return fallback;
+  Millis ms = 0;
+  auto [p, ec] = std::from_chars(v->data(), v->data() + v->size(), ms);
+  if (ec == std::errc() && p == v->data() + v->size()) return ms;
+  Result<desk::CivilDate> d = desk::ParseDate(*v);
+  if (!d.ok()) {
+    return Status::InvalidArgument(std::string(name) + ": expected a date (2026-11-01) or " +
+                                   "milliseconds since 1970, got '" + std::string(*v) + "'");
+  }
+  const std::chrono::sys_days days{std::chrono::year{d->year} /
+                                   std::chrono::month{static_cast<unsigned>(d->month)} /
+                                   std::chrono::day{static_cast<unsigned>(d->day)}};
+  return static_cast<Millis>(days.time_since_epoch().count()) * 86'400'000;
+}
+
+json DurationJson(const desk::DurationStats& d) {
+  json buckets = json::array();
+  for (size_t i = 0; i < d.buckets.size(); ++i) {
+    json b = {{"count", d.buckets[i]}};
+    b["le_ms"] =
+        i < std::size(desk::kReportBuckets) ? json(desk::kReportBuckets[i]) : json(nullptr);
+    buckets.push_back(std::move(b));
+  }
+  return {{"count", d.count},
+          {"p50_ms", d.p50},
+          {"p75_ms", d.p75},
+          {"p90_ms", d.p90},
+          {"p95_ms", d.p95},
+          {"max_ms", d.max},
+          {"buckets", std::move(buckets)}};
+}
+
+json ReportJson(const desk::TeamReport& r) {
+  auto share = [](double v) { return v < 0 ? json(nullptr) : json(v); };
+  json volume = json::array();
+  for (const auto& v : r.volume) {
+    volume.push_back({{"channel_id", v.channel_id},
+                      {"hour", IsoTime(v.hour)},
+                      {"inbound", v.inbound},
+                      {"outbound", v.outbound}});
+  }
+  json out = {{"team_id", r.team_id},
+              {"from", IsoTime(r.from)},
+              {"to", IsoTime(r.to)},
+              {"business_hours", r.business_hours},
+              {"conversations", r.conversations},
+              {"answered", r.answered},
+              {"resolved", r.resolved},
+              {"first_response", DurationJson(r.first_response)},
+              {"resolution", DurationJson(r.resolution)},
+              {"first_response_within_sla", share(r.first_response_within_sla)},
+              {"resolution_within_sla", share(r.resolution_within_sla)},
+              {"volume", std::move(volume)}};
+  if (!r.agents.empty()) {
+    json agents = json::array();
+    for (const auto& a : r.agents) {
+      agents.push_back({{"user_id", a.user_id},
+                        {"conversations", a.conversations},
+                        {"first_response", DurationJson(a.first_response)}});
+    }
+    out["agents"] = std::move(agents);
+  }
+  return out;
+}
 
 constexpr const char* kStateNames[] = {"new", "open", "pending_customer", "resolved"};
 
@@ -426,6 +500,8 @@ Status AddDeskRoutes(AppContext& ctx, http::Router& router) {
                                         {"handles", std::move(hl)}};
                     }
                     out["viewers"] = presence->List(id, ctx.clock->NowMillis());
+                    LP_ASSIGN_OR_RETURN(std::string sla, ctx.desk->SlaStatusJson(id));
+                    out["sla"] = sla.empty() ? json(nullptr) : json::parse(sla);
                     return out;
                   }),
       Blocking("desk:read", "One conversation with messages, history, contact and viewers")));
@@ -797,6 +873,71 @@ Status AddDeskRoutes(AppContext& ctx, http::Router& router) {
                                   return json{{"dead_letters", std::move(out)}};
                                 }),
                     Blocking("desk:admin", "Inbound payloads that could not be stored")));
+
+  LP_RETURN_IF_ERROR(router.Handle(
+      "POST", "/api/v1/desk/dead-letters/{id}/replay",
+      [&ctx](Request& req) -> Response {
+        Result<int64_t> id = PathId(req, "id");
+        if (!id.ok()) return StatusResponse(id.status());
+        // Payloads of the website chat are parsed again here (a spam
+        // decision is overridden by replaying); the desk parses its own.
+        auto parser = [](const store::DeadLetter& d) -> Result<std::vector<desk::InboundMessage>> {
+          if (d.source != "webchat") {
+            return Status::FailedPrecondition("dead letters from '" + d.source +
+                                              "' cannot be replayed");
+          }
+          LP_ASSIGN_OR_RETURN(channels::webchat::WidgetPost post,
+                              channels::webchat::ParseWidgetPost(d.payload));
+          return std::vector<desk::InboundMessage>{
+              channels::webchat::ToInbound(post, d.created_at)};
+        };
+        Result<desk::ReceiveReport> r = ctx.desk->ReplayDeadLetter(*id, parser);
+        if (!r.ok()) return StatusResponse(r.status());
+        ctx.Audit(ActorOf(req), "desk.dead_letter_replay", "dead_letter:" + std::to_string(*id),
+                  json{{"stored", r->stored}}.dump(), req.remote_address);
+        json convs = json::array();
+        for (const auto& o : r->outcomes) convs.push_back(o.conversation_id);
+        return JsonResponse(200, json{{"stored", r->stored},
+                                      {"duplicates", r->duplicates},
+                                      {"conversations", std::move(convs)}});
+      },
+      Blocking("desk:admin", "Feed a dead letter through the inbox again")));
+
+  LP_RETURN_IF_ERROR(router.Handle(
+      "GET", "/api/v1/desk/teams/{id}/report",
+      [&ctx](Request& req) -> Response {
+        Result<int64_t> id = PathId(req, "id");
+        if (!id.ok()) return StatusResponse(id.status());
+        const Millis now = ctx.clock->NowMillis();
+        Result<Millis> to = TimeParam(req, "to", now);
+        if (!to.ok()) return StatusResponse(to.status(), "to");
+        Result<Millis> from = TimeParam(req, "from", *to - 7 * 86'400'000LL);
+        if (!from.ok()) return StatusResponse(from.status(), "from");
+        const bool per_agent = req.Query("per_agent").has_value();
+        const std::string& agreement = ctx.config.desk_per_agent_agreement;
+        if (per_agent && agreement.empty()) {
+          return Response::Error(
+              403, "per_agent_reports_off",
+              "per-agent figures are off; an administrator enables them by setting [desk] "
+              "per_agent_agreement to the reference of the works-council agreement that "
+              "allows them",
+              "per_agent");
+        }
+        Result<desk::TeamReport> r = ctx.desk->Report(*id, *from, *to, per_agent);
+        if (!r.ok()) return StatusResponse(r.status());
+        json out = ReportJson(*r);
+        if (per_agent) {
+          out["per_agent_agreement"] = agreement;
+          ctx.Audit(
+              ActorOf(req), "desk.per_agent_report", "team:" + std::to_string(*id),
+              json{{"agreement", agreement}, {"from", IsoTime(*from)}, {"to", IsoTime(*to)}}.dump(),
+              req.remote_address);
+        }
+        return JsonResponse(200, out);
+      },
+      Blocking("desk:reports",
+               "Team figures: response and resolution times, share within SLA, volume per "
+               "channel and hour (per agent only with a works-council agreement)")));
 
   return Status::Ok();
 }

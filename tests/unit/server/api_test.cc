@@ -18,6 +18,7 @@
 
 #include "http/server.h"
 #include "server/app.h"
+#include "server/desk_worker.h"
 #include "server/openapi.h"
 #include "test_client.h"
 #include "unit/store/test_support.h"
@@ -607,6 +608,161 @@ TEST_F(ApiTest, VaultNeverReturnsAValue) {
   auto value = app_->context().vault->Get("channel/x/consumer_secret");
   ASSERT_TRUE(value.ok());
   EXPECT_EQ(*value, "s3cr3t-value-1234");
+}
+
+// The desk over HTTP: a website chat message reaches the inbox, the agent's
+// reply passes the guard and shows up in the widget; what the guard refuses,
+// an outdated view and a foreign website are refused with reasons; malformed
+// and spam posts land in the dead letters and can be replayed.
+TEST_F(ApiTest, DeskWebchatToInboxToReplyAndBack) {
+  Start();
+  Session admin = Admin();
+  HttpReply r = admin.Call("POST", "/api/v1/teams", json{{"name", "Kundenservice"}}.dump());
+  ASSERT_EQ(r.status, 201) << r.body;
+  const int64_t team = json::parse(r.body)["id"];
+  r = admin.Call("POST", "/api/v1/desk/channels",
+                 json{{"name", "site"},
+                      {"kind", "webchat"},
+                      {"team_id", team},
+                      {"settings", {{"allowed_origins", "https://shop.example"}}}}
+                     .dump());
+  ASSERT_EQ(r.status, 201) << r.body;
+  EXPECT_FALSE(json::parse(r.body).contains("connector_error")) << r.body;
+
+  const std::vector<std::pair<std::string, std::string>> site = {{"Origin", "https://shop.example"},
+                                                                 {"Content-Type", "text/plain"}};
+  r = Send(port_, "POST", "/api/v1/webchat/site/sessions", "{}", site);
+  ASSERT_EQ(r.status, 201) << r.body;
+  EXPECT_EQ(r.headers["access-control-allow-origin"], "https://shop.example");
+  const std::string session = json::parse(r.body)["session"];
+  r = Send(
+      port_, "POST", "/api/v1/webchat/site/messages",
+      json{{"session", session}, {"text", "Wann kommt meine Bestellung 4711?"}, {"name", "Eva"}}
+          .dump(),
+      site);
+  ASSERT_EQ(r.status, 202) << r.body;
+  // Another website may not post into this chat.
+  r = Send(port_, "POST", "/api/v1/webchat/site/messages",
+           json{{"session", session}, {"text", "hi"}}.dump(),
+           {{"Origin", "https://evil.example"}, {"Content-Type", "text/plain"}});
+  EXPECT_EQ(r.status, 403) << r.body;
+
+  Session agent = CreateAndLogin(admin, "jana", "agent");
+  r = agent.Call("GET", "/api/v1/desk/conversations?state=new");
+  ASSERT_EQ(r.status, 200) << r.body;
+  json list = json::parse(r.body)["conversations"];
+  ASSERT_EQ(list.size(), 1u) << r.body;
+  const int64_t conv = list[0]["id"];
+  EXPECT_EQ(list[0]["contact_name"], "Eva");
+  EXPECT_EQ(list[0]["language"], "de");
+  const std::string path = "/api/v1/desk/conversations/" + std::to_string(conv);
+  r = agent.Call("GET", path);
+  ASSERT_EQ(r.status, 200) << r.body;
+  const int64_t version = json::parse(r.body)["version"];
+
+  // The guard holds an internal project name: refused, nothing queued.
+  r = agent.Call("POST", path + "/replies",
+                 json{{"text", "Das Projekt Falke startet bald."}, {"version", version}}.dump());
+  EXPECT_EQ(r.status, 422) << r.body;
+  EXPECT_EQ(json::parse(r.body)["decision"], "held");
+  // A clean reply is queued and, after a round of the desk worker, sent.
+  r = agent.Call(
+      "POST", path + "/replies",
+      json{{"text", "Guten Tag Eva, Ihre Bestellung kommt morgen."}, {"version", version}}.dump());
+  ASSERT_EQ(r.status, 202) << r.body;
+  EXPECT_EQ(json::parse(r.body)["decision"], "queued");
+  DeskWorker::Round(*app_->context().desk, true);
+  r = Send(port_, "GET", "/api/v1/webchat/site/messages?session=" + session, "", site);
+  ASSERT_EQ(r.status, 200) << r.body;
+  json widget = json::parse(r.body)["messages"];
+  ASSERT_EQ(widget.size(), 2u) << r.body;
+  EXPECT_EQ(widget[1]["from"], "agent");
+  EXPECT_EQ(widget[1]["text"], "Guten Tag Eva, Ihre Bestellung kommt morgen.");
+
+  // The visitor writes again; a reply written against the old view is a
+  // conflict that shows the new message.
+  r = Send(port_, "POST", "/api/v1/webchat/site/messages",
+           json{{"session", session}, {"text", "Danke! Und die Rechnung?"}}.dump(), site);
+  ASSERT_EQ(r.status, 202) << r.body;
+  r = agent.Call("POST", path + "/replies",
+                 json{{"text", "Gern geschehen."}, {"version", version}}.dump());
+  EXPECT_EQ(r.status, 409) << r.body;
+  EXPECT_NE(r.body.find("Und die Rechnung?"), std::string::npos) << r.body;
+
+  // Malformed and spam posts are kept as dead letters; an admin replays one.
+  r = Send(port_, "POST", "/api/v1/webchat/site/messages", "{\"session\": 12", site);
+  EXPECT_EQ(r.status, 400) << r.body;
+  r = Send(port_, "POST", "/api/v1/webchat/site/messages",
+           json{{"session", session}, {"text", "Ich bin ein Mensch"}, {"website", "x"}}.dump(),
+           site);
+  EXPECT_EQ(r.status, 202) << r.body;  // a spammer learns nothing
+  r = admin.Call("GET", "/api/v1/desk/dead-letters");
+  ASSERT_EQ(r.status, 200) << r.body;
+  json letters = json::parse(r.body)["dead_letters"];
+  ASSERT_EQ(letters.size(), 2u) << r.body;
+  EXPECT_NE(letters[0]["reason"].get<std::string>().find("spam"), std::string::npos);
+  const std::string replay =
+      "/api/v1/desk/dead-letters/" + std::to_string(letters[0]["id"].get<int64_t>()) + "/replay";
+  r = admin.Call("POST", replay);
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(json::parse(r.body)["stored"], 1);
+  EXPECT_EQ(admin.Call("POST", replay).status, 409);  // once only
+  const std::string broken =
+      "/api/v1/desk/dead-letters/" + std::to_string(letters[1]["id"].get<int64_t>()) + "/replay";
+  EXPECT_EQ(admin.Call("POST", broken).status, 400);  // still malformed
+  r = agent.Call("GET", path);
+  EXPECT_NE(r.body.find("Ich bin ein Mensch"), std::string::npos);
+}
+
+TEST_F(ApiTest, DeskReportsAreTeamLevelUnlessAnAgreementAllowsMore) {
+  config_.desk_per_agent_agreement = "BV Kundenservice 2026-03";
+  Start();
+  Session admin = Admin();
+  HttpReply r = admin.Call("POST", "/api/v1/teams", json{{"name", "Care"}}.dump());
+  ASSERT_EQ(r.status, 201) << r.body;
+  const std::string team = std::to_string(json::parse(r.body)["id"].get<int64_t>());
+  r = admin.Call(
+      "PUT", "/api/v1/desk/teams/" + team + "/settings",
+      json{{"sla_first_response_min", 60}, {"calendar", "Europe/Berlin;XX;mon 08:00"}}.dump());
+  EXPECT_EQ(r.status, 400) << r.body;
+  EXPECT_EQ(json::parse(r.body)["error"]["field"], "/calendar");
+  r = admin.Call(
+      "PUT", "/api/v1/desk/teams/" + team + "/settings",
+      json{{"sla_first_response_min", 60}, {"calendar", "Europe/Berlin;BY;mon-fri 08:00-18:00"}}
+          .dump());
+  ASSERT_EQ(r.status, 204) << r.body;
+
+  Session compliance = CreateAndLogin(admin, "carla", "compliance");
+  r = compliance.Call("GET",
+                      "/api/v1/desk/teams/" + team + "/report?from=2026-01-01&to=2026-02-01");
+  ASSERT_EQ(r.status, 200) << r.body;
+  json rep = json::parse(r.body);
+  EXPECT_EQ(rep["conversations"], 0);
+  EXPECT_EQ(rep["business_hours"], true);
+  EXPECT_EQ(rep["from"], "2026-01-01T00:00:00.000Z");
+  EXPECT_FALSE(rep.contains("agents"));
+  r = compliance.Call("GET", "/api/v1/desk/teams/" + team + "/report?from=yesterday");
+  EXPECT_EQ(r.status, 400) << r.body;
+  r = compliance.Call("GET", "/api/v1/desk/teams/" + team + "/report?per_agent=1");
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(json::parse(r.body)["per_agent_agreement"], "BV Kundenservice 2026-03");
+  r = admin.Call("GET", "/api/v1/audit?action=desk.per_agent_report");
+  EXPECT_NE(r.body.find("desk.per_agent_report"), std::string::npos) << r.body;
+  // An agent has no access to reports at all.
+  Session agent = CreateAndLogin(admin, "jana", "agent");
+  EXPECT_EQ(agent.Call("GET", "/api/v1/desk/teams/" + team + "/report").status, 403);
+}
+
+TEST_F(ApiTest, DeskPerAgentReportsAreOffByDefault) {
+  Start();
+  Session admin = Admin();
+  HttpReply r = admin.Call("POST", "/api/v1/teams", json{{"name", "Care"}}.dump());
+  ASSERT_EQ(r.status, 201) << r.body;
+  const std::string team = std::to_string(json::parse(r.body)["id"].get<int64_t>());
+  r = admin.Call("GET", "/api/v1/desk/teams/" + team + "/report?per_agent=1");
+  EXPECT_EQ(r.status, 403) << r.body;
+  EXPECT_EQ(json::parse(r.body)["error"]["code"], "per_agent_reports_off");
+  EXPECT_EQ(admin.Call("GET", "/api/v1/desk/teams/" + team + "/report").status, 200);
 }
 
 }  // namespace

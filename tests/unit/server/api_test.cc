@@ -509,6 +509,163 @@ TEST(ApiPostgresTest, TwoInstancesShareUsersPoliciesAndTheAuditChain) {
   std::filesystem::remove_all(dir);
 }
 
+// Counts sends across instances; a key seen twice would be a double send.
+struct SendLog {
+  std::mutex mu;
+  std::map<std::string, int> by_key;
+};
+
+class CountingChannel final : public desk::Channel {
+ public:
+  explicit CountingChannel(SendLog* log) : log_(log) {}
+  std::string_view kind() const override { return "count"; }
+  Result<std::string> Render(const desk::OutboundMessage& m) const override { return m.text; }
+  Result<desk::PollResult> Poll(std::string_view) override { return desk::PollResult{}; }
+  Result<desk::SendReceipt> Send(const desk::OutboundMessage& m) override {
+    std::lock_guard<std::mutex> lock(log_->mu);
+    int n = ++log_->by_key[m.idempotency_key];
+    return desk::SendReceipt{"sent-" + m.idempotency_key + "-" + std::to_string(n)};
+  }
+
+ private:
+  SendLog* log_;
+};
+
+// Two servers on one PostgreSQL database receive, route and send at the same
+// time: every conversation is assigned once and every reply sent once.
+TEST(ApiPostgresTest, TwoInstancesRouteAndSendEachConversationOnce) {
+  store::testing::PgTestDatabase db;
+  if (!db.available()) GTEST_SKIP() << "LP_TEST_POSTGRES_URL not set";
+  ASSERT_TRUE(db.error().empty()) << db.error();
+  const std::string dir = TempDir();
+  std::filesystem::create_directories(dir);
+  ASSERT_TRUE(trust::GenerateMasterKeyFile(dir + "/shared.key").ok());
+  auto config_for = [&](const std::string& name) {
+    ServerConfig c;
+    c.data_dir = dir + "/" + name;
+    c.database = db.url();
+    c.master_key_file = dir + "/shared.key";
+    c.listen = "127.0.0.1:0";
+    c.access_log = false;
+    c.require_2fa_roles = {};
+    return c;
+  };
+  std::ostringstream out_a, out_b;
+  auto first = App::Open(config_for("a"), SystemClock::Default(), &out_a);
+  ASSERT_TRUE(first.ok()) << first.status();
+  auto second = App::Open(config_for("b"), SystemClock::Default(), &out_b);
+  ASSERT_TRUE(second.ok()) << second.status();
+  std::vector<AppContext*> apps = {&(*first)->context(), &(*second)->context()};
+  SendLog log;
+  for (AppContext* c : apps) {
+    c->desk->RegisterChannelKind("count", [&log](const desk::ChannelConfig&) {
+      return Result<std::unique_ptr<desk::Channel>>(std::make_unique<CountingChannel>(&log));
+    });
+  }
+  store::Store& st = *apps[0]->store;
+  auto team = st.CreateTeam({0, "care", 0});
+  ASSERT_TRUE(team.ok());
+  std::vector<store::User> agents;
+  for (const char* name : {"ann", "ben", "cem"}) {
+    store::User u;
+    u.username = name;
+    u.display_name = name;
+    u.password_hash = "x";
+    u.roles = {"agent"};
+    u.locale = "de";
+    auto made = st.CreateUser(u);
+    ASSERT_TRUE(made.ok()) << made.error();
+    agents.push_back(*made);
+    ASSERT_TRUE(st.SetTeamMember({team->id, made->id, false}).ok());
+    store::AgentDeskState a{.user_id = made->id, .available = true, .languages = {"de", "en"}};
+    ASSERT_TRUE(st.desk().PutAgentDeskState(a).ok());
+  }
+  store::TeamDeskSettings settings;
+  settings.team_id = team->id;
+  settings.routing_mode = "round_robin";
+  ASSERT_TRUE(st.desk().PutTeamDeskSettings(settings).ok());
+  store::ChannelRow ch;
+  ch.name = "counted";
+  ch.kind = "count";
+  ch.team_id = team->id;
+  auto channel = st.desk().CreateChannel(ch);
+  ASSERT_TRUE(channel.ok()) << channel.error();
+
+  constexpr int kPerInstance = 60;
+  std::atomic<int> errors{0};
+  std::vector<std::thread> threads;
+  for (size_t i = 0; i < apps.size(); ++i) {
+    threads.emplace_back([&, i] {
+      desk::Desk& d = *apps[i]->desk;
+      for (int n = 0; n < kPerInstance; ++n) {
+        desk::InboundMessage m;
+        m.external_id = "m-" + std::to_string(i) + "-" + std::to_string(n);
+        m.author_handle = "kunde" + std::to_string(n) + "-" + std::to_string(i) + "@example.org";
+        m.text = "Guten Tag, wo bleibt meine Lieferung Nummer " + std::to_string(n) + "?";
+        if (!d.Receive(channel->id, {m}, "", "test").ok()) ++errors;
+        if (n % 7 == 0) DeskWorker::Round(d, false);
+      }
+      DeskWorker::Round(d, true);
+    });
+  }
+  for (auto& t : threads) t.join();
+  threads.clear();
+  EXPECT_EQ(errors.load(), 0);
+
+  store::InboxQuery q;
+  q.limit = 500;
+  auto rows = st.desk().ListInbox(q);
+  ASSERT_TRUE(rows.ok());
+  ASSERT_EQ(rows->size(), 2u * kPerInstance);
+  std::map<int64_t, int> per_agent;
+  for (const store::InboxRow& r : *rows) {
+    auto events = st.desk().ListEvents(r.conversation.id);
+    ASSERT_TRUE(events.ok());
+    int assigned = 0;
+    for (const auto& e : *events) assigned += e.kind == store::ConversationEventKind::kAssigned;
+    EXPECT_EQ(assigned, 1) << r.conversation.id;
+    EXPECT_NE(r.conversation.assignee_id, 0);
+    ++per_agent[r.conversation.assignee_id];
+  }
+  // Round-robin spreads the work over all three agents.
+  EXPECT_EQ(per_agent.size(), 3u);
+
+  // Replies queued on either instance, both sending at once.
+  for (size_t k = 0; k < rows->size(); ++k) {
+    const store::Conversation& c = (*rows)[k].conversation;
+    desk::ReplyRequest req;
+    req.conversation_id = c.id;
+    req.agent = agents[static_cast<size_t>(k) % agents.size()];
+    req.text = "Danke, wir kümmern uns darum.";
+    req.expected_version = c.version;
+    auto r = apps[k % 2]->desk->Reply(req);
+    ASSERT_TRUE(r.ok()) << r.error();
+    ASSERT_EQ(r->decision, desk::ReplyDecision::kQueued) << r->message;
+  }
+  std::atomic<int> sent{0};
+  for (size_t i = 0; i < apps.size(); ++i) {
+    threads.emplace_back([&, i] {
+      for (int round = 0; round < 200; ++round) {
+        auto n = apps[i]->desk->RunOutbox(5);
+        if (!n.ok()) {
+          ++errors;
+          continue;
+        }
+        sent += static_cast<int>(*n);
+        if (*n == 0 && sent.load() >= 2 * kPerInstance) break;
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(errors.load(), 0);
+  EXPECT_EQ(sent.load(), 2 * kPerInstance);
+  EXPECT_EQ(log.by_key.size(), 2u * kPerInstance);
+  for (const auto& [key, n] : log.by_key) EXPECT_EQ(n, 1) << key;
+  first->reset();
+  second->reset();
+  std::filesystem::remove_all(dir);
+}
+
 TEST_F(ApiTest, LiveEventsAnnounceAPolicyActivation) {
   Start();
   Session admin = Admin();

@@ -198,9 +198,12 @@ CREATE INDEX conversations_sla ON conversations(team_id, sla_checked_at, id) WHE
 CREATE TABLE conversation_tags (
   conversation_id BIGINT NOT NULL REFERENCES conversations(id) ON DELETE CASCADE,
   tag TEXT NOT NULL,
+  team_id BIGINT NOT NULL,
+  last_message_at BIGINT NOT NULL,
   PRIMARY KEY (conversation_id, tag)
 );
-CREATE INDEX conversation_tags_tag ON conversation_tags(tag, conversation_id);
+CREATE INDEX conversation_tags_recent
+  ON conversation_tags(tag, team_id, last_message_at, conversation_id);
 CREATE TABLE messages (
   id {id},
   conversation_id BIGINT NOT NULL REFERENCES conversations(id) ON DELETE CASCADE,
@@ -537,7 +540,10 @@ const std::vector<TableSpec>& Tables() {
        {"id"},
        "id"},
       {"conversation_tags",
-       {{"conversation_id", T::kInt}, {"tag", T::kText}},
+       {{"conversation_id", T::kInt},
+        {"tag", T::kText},
+        {"team_id", T::kInt},
+        {"last_message_at", T::kInt}},
        {"conversation_id", "tag"},
        ""},
       {"messages",

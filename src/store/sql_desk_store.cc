@@ -311,8 +311,20 @@ Result<Conversation> SelectConversation(sql::Connection& conn, int64_t id, const
   return c;
 }
 
+// The tag rows carry the conversation's team and recency (for the inbox's
+// tag filter); every write of a conversation refreshes them.
+constexpr const char* kSyncTags =
+    "UPDATE conversation_tags SET team_id = $2, last_message_at = $3 WHERE conversation_id = $1";
+
+// The same for the conversations of an IN list, from their stored rows.
+constexpr const char* kSyncTagsIn =
+    "UPDATE conversation_tags SET team_id = (SELECT c.team_id FROM conversations c WHERE c.id = "
+    "conversation_tags.conversation_id), last_message_at = (SELECT c.last_message_at FROM "
+    "conversations c WHERE c.id = conversation_tags.conversation_id) WHERE conversation_id IN ";
+
 // Writes every mutable column of `c` (read-modify-write under the row lock).
 Status SaveConversation(sql::Connection& conn, const Conversation& c) {
+  LP_RETURN_IF_ERROR(conn.Query(kSyncTags, {Int(c.id), Int(c.team_id), Int(c.last_message_at)}));
   return conn
       .Query(
           "UPDATE conversations SET contact_id = $2, team_id = $3, thread_key = $4, subject = $5, "
@@ -1067,9 +1079,15 @@ Result<std::vector<IngestOutcome>> SqlDeskStore::Ingest(int64_t channel_id,
     // One UPDATE by primary key per conversation: an UPDATE ... FROM
     // (VALUES ...) joins, and with stale statistics PostgreSQL picks a
     // sequential scan of the whole table for it.
+    std::vector<Value> updated;
     for (const ConvSlot& slot : convs) {
-      if (!slot.is_new && slot.conv.id != 0) round.push_back(ConversationUpdate(slot.conv));
+      if (!slot.is_new && slot.conv.id != 0) {
+        round.push_back(ConversationUpdate(slot.conv));
+        updated.push_back(Int(slot.conv.id));
+      }
     }
+    // Their tag rows follow (by primary key; most conversations have none).
+    AddInStatements(round, kSyncTagsIn, "", {}, updated);
     for (const ContactSlot& c : contacts) {
       if (c.is_new) continue;
       auto stored = stored_contacts.find(c.id);
@@ -1168,6 +1186,34 @@ Result<std::vector<InboxRow>> SqlDeskStore::ListInbox(const InboxQuery& q) {
     const std::string select = std::string("SELECT ") + kConvCols +
                                ", k.display_name, ch.kind FROM conversations c JOIN contacts k ON "
                                "k.id = c.contact_id JOIN channels ch ON ch.id = c.channel_id";
+    if (!q.tag.empty() && q.team_id != 0) {
+      // The tag's rows carry team and recency: walk (tag, team,
+      // last_message_at, id) newest first and check the other filters on
+      // each conversation by primary key. A page costs a few index steps per
+      // match whether the tag is rare or on every second conversation.
+      std::string w =
+          " WHERE t.tag = " + param(Text(q.tag)) + " AND t.team_id = " + param(Int(q.team_id));
+      if (!states.empty()) {
+        std::string list;
+        for (int st : states) list += (list.empty() ? "" : ", ") + param(Int(st));
+        w += " AND c.state IN (" + list + ")";
+      }
+      if (q.assignee_id >= 0) w += " AND c.assignee_id = " + param(Int(q.assignee_id));
+      if (q.channel_id != 0) w += " AND c.channel_id = " + param(Int(q.channel_id));
+      if (q.before_last_message_at != 0 || q.before_id != 0) {
+        std::string at = param(Int(q.before_last_message_at));
+        std::string id = param(Int(q.before_id));
+        w += " AND (t.last_message_at < " + at + " OR (t.last_message_at = " + at +
+             " AND t.conversation_id < " + id + "))";
+      }
+      sql = std::string("SELECT ") + kConvCols +
+            ", k.display_name, ch.kind FROM conversation_tags t JOIN conversations c ON c.id = "
+            "t.conversation_id JOIN contacts k ON k.id = c.contact_id JOIN channels ch ON ch.id = "
+            "c.channel_id" +
+            w + " ORDER BY t.last_message_at DESC, t.conversation_id DESC LIMIT " +
+            param(Int(limit));
+      return;
+    }
     if (states.size() == 1 || (q.team_id == 0 && q.assignee_id < 0)) {
       // One ordered index range: (team|assignee, state, last_message_at, id)
       // for one state, or the recency indexes.
@@ -1205,7 +1251,7 @@ Result<std::vector<InboxRow>> SqlDeskStore::ListInbox(const InboxQuery& q) {
   return store_.TxValue<std::vector<InboxRow>>(
       false, [&](sql::Connection& conn) -> Result<std::vector<InboxRow>> {
         bool dense_tag = false;
-        if (!q.tag.empty()) {
+        if (!q.tag.empty() && q.team_id == 0) {
           // Which plan suits the tag depends on how many carry it; counting
           // up to a cap costs one short index range.
           LP_ASSIGN_OR_RETURN(sql::ResultSet n,
@@ -1417,8 +1463,9 @@ Result<Conversation> SqlDeskStore::SetTags(int64_t conversation_id,
                                   {Int(conversation_id)}));
     for (const std::string& t : distinct) {
       LP_RETURN_IF_ERROR(
-          conn.Query("INSERT INTO conversation_tags (conversation_id, tag) VALUES ($1, $2)",
-                     {Int(conversation_id), Text(t)}));
+          conn.Query("INSERT INTO conversation_tags (conversation_id, tag, team_id, "
+                     "last_message_at) VALUES ($1, $2, $3, $4)",
+                     {Int(conversation_id), Text(t), Int(c.team_id), Int(c.last_message_at)}));
     }
     c.tags.assign(distinct.begin(), distinct.end());
     c.version += 1;
@@ -1721,6 +1768,9 @@ Result<std::vector<Assignment>> SqlDeskStore::RouteTeam(int64_t team_id, Millis 
     std::set<int64_t> members;
     for (const AgentDeskState& a : agents) members.insert(a.user_id);
     std::vector<Assignment> made;
+    std::vector<sql::Statement> writes;  // one pipeline on PostgreSQL
+    std::vector<std::vector<Value>> events;
+    std::map<int64_t, Millis> stamps;  // agent → last assignment stamp
     for (const Assignment& a : wanted) {
       auto it = open.find(a.conversation_id);
       // Only claimed conversations, each once, and only to team members.
@@ -1731,18 +1781,27 @@ Result<std::vector<Assignment>> SqlDeskStore::RouteTeam(int64_t team_id, Millis 
       c.assigned_at = now;
       c.version += 1;
       c.updated_at = now;
-      LP_RETURN_IF_ERROR(SaveConversation(conn, c));
-      LP_RETURN_IF_ERROR(InsertEvent(conn, c.id, ConversationEventKind::kAssigned, now, "system",
-                                     "{\"user_id\":" + Id(a.user_id) + "}"));
-      LP_RETURN_IF_ERROR(conn.Query(
-          "INSERT INTO agent_desk_states (user_id, available, away_since, capacity, "
-          "languages, skills, signature, last_assigned_at) VALUES ($1, 0, 0, 0, '', '', '', "
-          "$2) ON CONFLICT (user_id) DO UPDATE SET last_assigned_at = excluded.last_assigned_at",
-          // One millisecond apart in decision order, so round-robin keeps
-          // its rotation across batches (equal stamps would tie).
-          {Int(a.user_id), Int(now + static_cast<Millis>(made.size()))}));
+      writes.push_back(ConversationUpdate(c));
+      events.push_back({Int(c.id), Int(static_cast<int>(ConversationEventKind::kAssigned)),
+                        Int(now), Text("system"), Text("{\"user_id\":" + Id(a.user_id) + "}")});
+      // One millisecond apart in decision order, so round-robin keeps its
+      // rotation across batches (equal stamps would tie).
+      stamps[a.user_id] = now + static_cast<Millis>(made.size());
       made.push_back(a);
     }
+    if (made.empty()) return made;
+    AddInsertRows(writes,
+                  "INSERT INTO conversation_events (conversation_id, kind, at, actor, detail)", 5,
+                  events);
+    for (const auto& [user, stamp] : stamps) {
+      writes.push_back(
+          {"INSERT INTO agent_desk_states (user_id, available, away_since, capacity, "
+           "languages, skills, signature, last_assigned_at) VALUES ($1, 0, 0, 0, '', '', '', "
+           "$2) ON CONFLICT (user_id) DO UPDATE SET last_assigned_at = excluded.last_assigned_at",
+           {Int(user), Int(stamp)}});
+    }
+    // (Assigning changes neither team nor recency: the tag rows stay.)
+    LP_RETURN_IF_ERROR(conn.QueryMany(writes).status());
     return made;
   });
 }

@@ -138,8 +138,9 @@ int Run(const Options& opt) {
       "UPDATE conversations SET state = CASE WHEN id % 100 < 85 THEN 3 WHEN id % 100 < 92 THEN 2 "
       "WHEN id % 100 < 96 THEN 1 ELSE 0 END, assignee_id = CASE WHEN id % 4 = 0 THEN 0 ELSE " +
           std::to_string(agents.front()) +
-          " + id % 20 END; INSERT INTO conversation_tags (conversation_id, tag) SELECT id, 'vip' "
-          "FROM conversations WHERE id % 50 = 7;" +
+          " + id % 20 END; INSERT INTO conversation_tags (conversation_id, tag, team_id, "
+          "last_message_at) SELECT id, 'vip', team_id, last_message_at FROM conversations "
+          "WHERE id % 50 = 7;" +
           "ANALYZE");
   if (!mixed.ok()) return Fail(mixed);
 

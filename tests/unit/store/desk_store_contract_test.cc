@@ -961,6 +961,30 @@ TEST_P(DeskStoreContractTest, InboxPagesACommonTag) {
     }
     EXPECT_EQ(got, want);
   }
+  // A new message moves a tagged conversation to the top of its tag's list,
+  // also where the tag rows carry the recency; state filters apply there too.
+  auto again =
+      desk().Ingest(channel_, {Item("ct-late", "c0@x", "noch da?", kT0 + 10'000'000, "ct0")}, "");
+  ASSERT_TRUE(again.ok()) << again.error();
+  ASSERT_EQ(again->at(0).conversation_id, ids[0]);
+  for (InboxQuery q :
+       {InboxQuery{.tag = "common"}, InboxQuery{.team_id = team_, .tag = "common"}}) {
+    q.limit = 1;
+    auto top = desk().ListInbox(q);
+    ASSERT_TRUE(top.ok()) << top.error();
+    ASSERT_EQ(top->size(), 1u);
+    EXPECT_EQ(top->front().conversation.id, ids[0]);
+  }
+  ASSERT_TRUE(
+      desk().SetState(ids[0], ConversationState::kResolved, "test", kT0 + 10'000'001, -1).ok());
+  InboxQuery open_only{.team_id = team_, .tag = "common"};
+  open_only.states = {ConversationState::kNew, ConversationState::kOpen};
+  open_only.limit = 1;
+  auto top = desk().ListInbox(open_only);
+  ASSERT_TRUE(top.ok()) << top.error();
+  ASSERT_EQ(top->size(), 1u);
+  EXPECT_NE(top->front().conversation.id, ids[0]);
+  EXPECT_EQ(top->front().conversation.id, want.front() == ids[0] ? want[1] : want.front());
 }
 
 TEST_P(DeskStoreContractTest, TeamSettingsAndSla) {

@@ -351,8 +351,13 @@ Result<ReceiveReport> Desk::Receive(int64_t channel_id, std::vector<InboundMessa
     ev.append(",\"reopened\":").append(o.reopened ? "true" : "false").append("}");
     Emit("desk.message", ev);
   }
-  if (report.stored > 0 && channel.team_id != 0) {
-    Result<size_t> routed = RouteTeam(channel.team_id);
+  // New (or reopened, possibly unassigned) conversations wait for an agent.
+  bool waiting = false;
+  for (const store::IngestOutcome& o : report.outcomes) {
+    waiting = waiting || (!o.duplicate && (o.created || o.reopened));
+  }
+  if (waiting && channel.team_id != 0) {
+    Result<size_t> routed = Route(channel.team_id, false);
     if (routed.ok()) report.assigned = *routed;
   }
   return report;

@@ -58,12 +58,18 @@ Result<size_t> Desk::RouteAll() {
   return assigned;
 }
 
-Result<size_t> Desk::RouteTeam(int64_t team_id) {
+Result<size_t> Desk::RouteTeam(int64_t team_id) { return Route(team_id, true); }
+
+Result<size_t> Desk::Route(int64_t team_id, bool release) {
   LP_ASSIGN_OR_RETURN(store::TeamDeskSettings settings, desk_.GetTeamDeskSettings(team_id));
   LP_ASSIGN_OR_RETURN(RoutingPolicy policy, PolicyFrom(settings));
   if (policy.mode == RoutingMode::kManual) return size_t{0};
   const Millis now = clock_.NowMillis();
+  if (release) LP_RETURN_IF_ERROR(ReleaseAway(team_id, policy, now));
+  return AssignWaiting(team_id, policy, now);
+}
 
+Status Desk::ReleaseAway(int64_t team_id, const RoutingPolicy& policy, Millis now) {
   // Agents away longer than the grace period give their open work back.
   LP_ASSIGN_OR_RETURN(std::vector<store::AgentDeskState> agents, desk_.ListTeamAgents(team_id));
   std::vector<AgentState> states;
@@ -85,7 +91,10 @@ Result<size_t> Desk::RouteTeam(int64_t team_id) {
     Result<store::Conversation> c = desk_.Assign(conv, 0, "system", now);
     if (c.ok()) Emit("desk.released", AssignedJson(conv, 0, team_id));
   }
+  return Status::Ok();
+}
 
+Result<size_t> Desk::AssignWaiting(int64_t team_id, const RoutingPolicy& policy, Millis now) {
   const store::RoutingDecision decide = [&policy, now](
                                             const store::TeamDeskSettings&,
                                             const std::vector<store::AgentDeskState>& team,

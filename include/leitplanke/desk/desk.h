@@ -28,6 +28,7 @@
 
 #include "leitplanke/desk/calendar.h"
 #include "leitplanke/desk/channel.h"
+#include "leitplanke/desk/routing.h"
 #include "leitplanke/guard/types.h"
 #include "leitplanke/store/store.h"
 
@@ -231,6 +232,11 @@ class Desk {
   Result<Connector*> GetConnector(int64_t channel_id);
   void Emit(std::string_view type, const std::string& json) const;
   Status SendOne(const store::OutboxItem& item);
+  // Routing: `release` also frees the work of agents away past the grace
+  // period (the worker's rounds); Receive only assigns what is waiting.
+  Result<size_t> Route(int64_t team_id, bool release);
+  Status ReleaseAway(int64_t team_id, const RoutingPolicy& policy, Millis now);
+  Result<size_t> AssignWaiting(int64_t team_id, const RoutingPolicy& policy, Millis now);
   // The team's calendar (cached by spec; building one takes about 1 ms).
   Result<BusinessCalendar> CalendarFor(const std::string& spec);
 

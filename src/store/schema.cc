@@ -305,7 +305,8 @@ CREATE TABLE agent_desk_states (
   languages TEXT NOT NULL,
   skills TEXT NOT NULL,
   signature TEXT NOT NULL,
-  last_assigned_at BIGINT NOT NULL
+  last_assigned_at BIGINT NOT NULL,
+  open_load BIGINT NOT NULL DEFAULT 0
 );
 )sql"},
 };
@@ -643,7 +644,8 @@ const std::vector<TableSpec>& Tables() {
         {"languages", T::kText},
         {"skills", T::kText},
         {"signature", T::kText},
-        {"last_assigned_at", T::kInt}},
+        {"last_assigned_at", T::kInt},
+        {"open_load", T::kInt}},
        {"user_id"},
        ""},
   };

@@ -322,8 +322,41 @@ constexpr const char* kSyncTagsIn =
     "conversation_tags.conversation_id), last_message_at = (SELECT c.last_message_at FROM "
     "conversations c WHERE c.id = conversation_tags.conversation_id) WHERE conversation_id IN ";
 
-// Writes every mutable column of `c` (read-modify-write under the row lock).
-Status SaveConversation(sql::Connection& conn, const Conversation& c) {
+// An agent's open_load counts the conversations assigned to them that are
+// not resolved. Every write that moves a conversation's assignee or its
+// open/resolved status adjusts it in the same transaction, so routing reads
+// the load with the agent's row instead of counting conversations.
+bool CountsAsLoad(const Conversation& c) {
+  return c.assignee_id != 0 && c.state != ConversationState::kResolved;
+}
+
+using LoadDeltas = std::map<int64_t, int64_t>;  // user → change of open_load
+
+void AddLoadChange(LoadDeltas& d, const Conversation& before, const Conversation& after) {
+  if (CountsAsLoad(before)) d[before.assignee_id] -= 1;
+  if (CountsAsLoad(after)) d[after.assignee_id] += 1;
+}
+
+void AddLoadStatements(std::vector<sql::Statement>& out, const LoadDeltas& d) {
+  for (const auto& [user, n] : d) {
+    if (n == 0) continue;
+    out.push_back(
+        {"INSERT INTO agent_desk_states (user_id, available, away_since, capacity, "
+         "languages, skills, signature, last_assigned_at, open_load) VALUES ($1, 0, 0, "
+         "0, '', '', '', 0, $2) ON CONFLICT (user_id) DO UPDATE SET open_load = "
+         "agent_desk_states.open_load + excluded.open_load",
+         {Int(user), Int(n)}});
+  }
+}
+
+// Writes every mutable column of `c` (read-modify-write under the row lock);
+// `before` is the row as read, for the assignee's open_load.
+Status SaveConversation(sql::Connection& conn, const Conversation& before, const Conversation& c) {
+  LoadDeltas load;
+  AddLoadChange(load, before, c);
+  std::vector<sql::Statement> loads;
+  AddLoadStatements(loads, load);
+  for (const sql::Statement& st : loads) LP_RETURN_IF_ERROR(conn.Query(st.sql, st.params).status());
   LP_RETURN_IF_ERROR(conn.Query(kSyncTags, {Int(c.id), Int(c.team_id), Int(c.last_message_at)}));
   return conn
       .Query(
@@ -430,12 +463,11 @@ Result<std::vector<AgentDeskState>> SelectTeamAgents(sql::Connection& conn, int6
                       conn.Query("SELECT id FROM teams WHERE id = $1", {Int(team_id)}));
   if (team.rows.empty()) return Status::NotFound("no team with id " + Id(team_id));
   // open_load: conversations assigned to the agent in any team that are not
-  // resolved (served by conversations_assignee_state_recent).
+  // resolved (kept by every write, see CountsAsLoad).
   LP_ASSIGN_OR_RETURN(
       sql::ResultSet rs,
       conn.Query("SELECT m.user_id, a.available, a.away_since, a.capacity, a.languages, a.skills, "
-                 "a.signature, a.last_assigned_at, (SELECT COUNT(*) FROM conversations c WHERE "
-                 "c.assignee_id = m.user_id AND c.state IN (0, 1, 2)) FROM team_members m LEFT "
+                 "a.signature, a.last_assigned_at, a.open_load FROM team_members m LEFT "
                  "JOIN agent_desk_states a ON a.user_id = m.user_id WHERE m.team_id = $1 ORDER BY "
                  "m.user_id",
                  {Int(team_id)}));
@@ -822,6 +854,10 @@ Result<std::vector<IngestOutcome>> SqlDeskStore::Ingest(int64_t channel_id,
                     "SELECT thread_key, MAX(id) FROM conversations WHERE channel_id = $1 AND "
                     "thread_key IN ",
                     " GROUP BY thread_key", {channel}, thread_keys);
+    // The lookups are planned with their values: cached generic plans of
+    // these IN lists turned into scans as the tables grew (ingest fell from
+    // thousands of messages per second to hundreds on PostgreSQL).
+    for (size_t k = 1; k < round.size(); ++k) round[k].plan_each_time = true;
     LP_ASSIGN_OR_RETURN(std::vector<sql::ResultSet> r0, conn.QueryMany(round));
     if (r0[0].rows.empty()) return Status::NotFound("no channel with id " + Id(channel_id));
     const int64_t team_id = r0[0].rows[0].Int(0);
@@ -975,6 +1011,7 @@ Result<std::vector<IngestOutcome>> SqlDeskStore::Ingest(int64_t channel_id,
     }
 
     // --- apply the items to their conversations, in order.
+    LoadDeltas load;  // reopened conversations count for their assignee again
     for (size_t k = 0; k < stored_items.size(); ++k) {
       const size_t i = stored_items[k];
       ItemPlan& plan = plans[i];
@@ -994,6 +1031,7 @@ Result<std::vector<IngestOutcome>> SqlDeskStore::Ingest(int64_t channel_id,
       }
       if (c.state == ConversationState::kResolved) {
         plan.reopened = true;
+        if (c.assignee_id != 0) load[c.assignee_id] += 1;
         ApplyState(c, ConversationState::kOpen, at);
       } else if (c.state == ConversationState::kPendingCustomer) {
         ApplyState(c, ConversationState::kOpen, at);
@@ -1088,6 +1126,7 @@ Result<std::vector<IngestOutcome>> SqlDeskStore::Ingest(int64_t channel_id,
     }
     // Their tag rows follow (by primary key; most conversations have none).
     AddInStatements(round, kSyncTagsIn, "", {}, updated);
+    AddLoadStatements(round, load);
     for (const ContactSlot& c : contacts) {
       if (c.is_new) continue;
       auto stored = stored_contacts.find(c.id);
@@ -1393,6 +1432,7 @@ Result<Conversation> SqlDeskStore::SetState(int64_t conversation_id, Conversatio
   if (at == 0) at = NowMillis();
   return store_.TxValue<Conversation>(true, [&](sql::Connection& conn) -> Result<Conversation> {
     LP_ASSIGN_OR_RETURN(Conversation c, SelectConversation(conn, conversation_id, ForUpdate()));
+    const Conversation read = c;
     if (expected_version >= 0 && c.version != expected_version) {
       return Status::FailedPrecondition("conversation " + Id(conversation_id) +
                                         " changed (version " + Id(c.version) + ", expected " +
@@ -1403,7 +1443,7 @@ Result<Conversation> SqlDeskStore::SetState(int64_t conversation_id, Conversatio
     ApplyState(c, state, at);
     c.version += 1;
     c.updated_at = at;
-    LP_RETURN_IF_ERROR(SaveConversation(conn, c));
+    LP_RETURN_IF_ERROR(SaveConversation(conn, read, c));
     LP_RETURN_IF_ERROR(
         InsertEvent(conn, c.id, reopened ? ConversationEventKind::kReopened : EventForState(state),
                     at, actor, ""));
@@ -1421,11 +1461,12 @@ Result<Conversation> SqlDeskStore::Assign(int64_t conversation_id, int64_t user_
       if (user.rows.empty()) return Status::NotFound("no user with id " + Id(user_id));
     }
     LP_ASSIGN_OR_RETURN(Conversation c, SelectConversation(conn, conversation_id, ForUpdate()));
+    const Conversation read = c;
     c.assignee_id = user_id;
     c.assigned_at = user_id != 0 ? at : 0;
     c.version += 1;
     c.updated_at = at;
-    LP_RETURN_IF_ERROR(SaveConversation(conn, c));
+    LP_RETURN_IF_ERROR(SaveConversation(conn, read, c));
     LP_RETURN_IF_ERROR(InsertEvent(conn, c.id, ConversationEventKind::kAssigned, at, actor,
                                    "{\"user_id\":" + Id(user_id) + "}"));
     return c;
@@ -1440,11 +1481,12 @@ Result<Conversation> SqlDeskStore::SetPriority(int64_t conversation_id, int32_t 
   const Millis now = NowMillis();
   return store_.TxValue<Conversation>(true, [&](sql::Connection& conn) -> Result<Conversation> {
     LP_ASSIGN_OR_RETURN(Conversation c, SelectConversation(conn, conversation_id, ForUpdate()));
+    const Conversation read = c;
     if (c.priority == priority) return c;
     c.priority = priority;
     c.version += 1;
     c.updated_at = now;
-    LP_RETURN_IF_ERROR(SaveConversation(conn, c));
+    LP_RETURN_IF_ERROR(SaveConversation(conn, read, c));
     return c;
   });
 }
@@ -1459,6 +1501,7 @@ Result<Conversation> SqlDeskStore::SetTags(int64_t conversation_id,
   const Millis now = NowMillis();
   return store_.TxValue<Conversation>(true, [&](sql::Connection& conn) -> Result<Conversation> {
     LP_ASSIGN_OR_RETURN(Conversation c, SelectConversation(conn, conversation_id, ForUpdate()));
+    const Conversation read = c;
     LP_RETURN_IF_ERROR(conn.Query("DELETE FROM conversation_tags WHERE conversation_id = $1",
                                   {Int(conversation_id)}));
     for (const std::string& t : distinct) {
@@ -1470,7 +1513,7 @@ Result<Conversation> SqlDeskStore::SetTags(int64_t conversation_id,
     c.tags.assign(distinct.begin(), distinct.end());
     c.version += 1;
     c.updated_at = now;
-    LP_RETURN_IF_ERROR(SaveConversation(conn, c));
+    LP_RETURN_IF_ERROR(SaveConversation(conn, read, c));
     return c;
   });
 }
@@ -1479,6 +1522,7 @@ Result<Message> SqlDeskStore::AddNote(int64_t conversation_id, Message note) {
   if (note.created_at == 0) note.created_at = NowMillis();
   return store_.TxValue<Message>(true, [&](sql::Connection& conn) -> Result<Message> {
     LP_ASSIGN_OR_RETURN(Conversation c, SelectConversation(conn, conversation_id, ForUpdate()));
+    const Conversation read = c;
     Message m = note;
     m.id = 0;
     m.conversation_id = c.id;
@@ -1489,7 +1533,7 @@ Result<Message> SqlDeskStore::AddNote(int64_t conversation_id, Message note) {
     LP_RETURN_IF_ERROR(InsertMessage(conn, m));
     c.version += 1;
     c.updated_at = m.created_at;
-    LP_RETURN_IF_ERROR(SaveConversation(conn, c));
+    LP_RETURN_IF_ERROR(SaveConversation(conn, read, c));
     LP_RETURN_IF_ERROR(InsertEvent(conn, c.id, ConversationEventKind::kNote, m.created_at, m.author,
                                    "{\"message_id\":" + Id(m.id) + "}"));
     return m;
@@ -1512,6 +1556,7 @@ Result<OutboxItem> SqlDeskStore::EnqueueReply(int64_t conversation_id, Message m
   const Millis at = message.created_at != 0 ? message.created_at : NowMillis();
   return store_.TxValue<OutboxItem>(true, [&](sql::Connection& conn) -> Result<OutboxItem> {
     LP_ASSIGN_OR_RETURN(Conversation c, SelectConversation(conn, conversation_id, ForUpdate()));
+    const Conversation read = c;
     LP_ASSIGN_OR_RETURN(sql::ResultSet used,
                         conn.Query("SELECT id FROM outbox WHERE idempotency_key = $1",
                                    {Text(item.idempotency_key)}));
@@ -1568,7 +1613,7 @@ Result<OutboxItem> SqlDeskStore::EnqueueReply(int64_t conversation_id, Message m
     c.last_preview = Preview(m.body);
     c.version += 1;
     c.updated_at = at;
-    LP_RETURN_IF_ERROR(SaveConversation(conn, c));
+    LP_RETURN_IF_ERROR(SaveConversation(conn, read, c));
     const std::string detail = "{\"message_id\":" + Id(m.id) + "}";
     LP_RETURN_IF_ERROR(
         InsertEvent(conn, c.id, ConversationEventKind::kOutbound, at, m.author, detail));
@@ -1771,16 +1816,19 @@ Result<std::vector<Assignment>> SqlDeskStore::RouteTeam(int64_t team_id, Millis 
     std::vector<sql::Statement> writes;  // one pipeline on PostgreSQL
     std::vector<std::vector<Value>> events;
     std::map<int64_t, Millis> stamps;  // agent → last assignment stamp
+    LoadDeltas load;
     for (const Assignment& a : wanted) {
       auto it = open.find(a.conversation_id);
       // Only claimed conversations, each once, and only to team members.
       if (it == open.end() || a.user_id == 0 || members.count(a.user_id) == 0) continue;
       Conversation& c = *it->second;
       open.erase(it);
+      const Conversation read = c;  // unassigned and open, as claimed
       c.assignee_id = a.user_id;
       c.assigned_at = now;
       c.version += 1;
       c.updated_at = now;
+      AddLoadChange(load, read, c);
       writes.push_back(ConversationUpdate(c));
       events.push_back({Int(c.id), Int(static_cast<int>(ConversationEventKind::kAssigned)),
                         Int(now), Text("system"), Text("{\"user_id\":" + Id(a.user_id) + "}")});
@@ -1800,6 +1848,7 @@ Result<std::vector<Assignment>> SqlDeskStore::RouteTeam(int64_t team_id, Millis 
            "$2) ON CONFLICT (user_id) DO UPDATE SET last_assigned_at = excluded.last_assigned_at",
            {Int(user), Int(stamp)}});
     }
+    AddLoadStatements(writes, load);
     // (Assigning changes neither team nor recency: the tag rows stay.)
     LP_RETURN_IF_ERROR(conn.QueryMany(writes).status());
     return made;

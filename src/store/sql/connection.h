@@ -72,6 +72,11 @@ struct ResultSet {
 struct Statement {
   std::string sql;
   std::vector<Value> params;
+  // PostgreSQL: planned with the actual values on every execution instead of
+  // once as a prepared statement. For lookups whose best plan depends on
+  // statistics that change while a connection keeps the statement: a generic
+  // plan made when the table was small stays a scan as it grows.
+  bool plan_each_time = false;
 };
 
 // Errors are mapped to Status codes the store can pass on: unique violation

@@ -768,6 +768,71 @@ TEST_P(DeskStoreContractTest, RouteTeamAssignsClaimedConversations) {
   EXPECT_EQ(desk().PutAgentDeskState(state).code(), StatusCode::kNotFound);
 }
 
+// open_load is kept by every write instead of counted at routing time; it
+// must equal the count of the agent's unresolved conversations throughout.
+TEST_P(DeskStoreContractTest, OpenLoadFollowsEveryChange) {
+  const int64_t ann = MakeAgent("ann");
+  const int64_t ben = MakeAgent("ben");
+  auto load = [&](int64_t user) -> int64_t {
+    auto agents = desk().ListTeamAgents(team_);
+    EXPECT_TRUE(agents.ok());
+    int64_t counted = 0;
+    auto rows = desk().ListInbox(InboxQuery{.assignee_id = user, .limit = 100});
+    EXPECT_TRUE(rows.ok());
+    for (const InboxRow& r : *rows) counted += r.conversation.state != ConversationState::kResolved;
+    for (const AgentDeskState& a : *agents) {
+      if (a.user_id == user) {
+        EXPECT_EQ(a.open_load, counted) << "user " << user;
+        return a.open_load;
+      }
+    }
+    ADD_FAILURE() << "user " << user << " not in the team";
+    return -1;
+  };
+  std::vector<int64_t> convs;
+  for (int i = 0; i < 4; ++i) {
+    convs.push_back(One(Item(N("ol", i), N("c", i, "@x"), "q", kT0 + i)).conversation_id);
+  }
+  EXPECT_EQ(load(ann), 0);
+  auto made = desk().RouteTeam(team_, kT0 + 10, 10, [&](auto&, auto&, auto& open) {
+    std::vector<Assignment> out;
+    for (const Conversation& c : open) out.push_back({c.id, ann});
+    return out;
+  });
+  ASSERT_TRUE(made.ok()) << made.error();
+  EXPECT_EQ(load(ann), 4);
+  ASSERT_TRUE(desk().Assign(convs[0], ben, "test", kT0 + 20).ok());  // moved
+  EXPECT_EQ(load(ann), 3);
+  EXPECT_EQ(load(ben), 1);
+  ASSERT_TRUE(desk().SetState(convs[1], ConversationState::kResolved, "test", kT0 + 30, -1).ok());
+  EXPECT_EQ(load(ann), 2);
+  ASSERT_TRUE(desk().SetState(convs[1], ConversationState::kResolved, "test", kT0 + 31, -1).ok());
+  EXPECT_EQ(load(ann), 2);                                    // unchanged: already resolved
+  One(Item("ol-late", "c1@x", "noch da?", kT0 + 40, "ol1"));  // reopens: counts again
+  EXPECT_EQ(Conv(convs[1]).state, ConversationState::kOpen);
+  EXPECT_EQ(load(ann), 3);
+  ASSERT_TRUE(
+      desk().SetState(convs[3], ConversationState::kPendingCustomer, "test", kT0 + 50, -1).ok());
+  EXPECT_EQ(load(ann), 3);  // waiting for the customer is still the agent's work
+  ASSERT_TRUE(desk().Assign(convs[2], 0, "test", kT0 + 60).ok());  // unassigned
+  EXPECT_EQ(load(ann), 2);
+  ASSERT_TRUE(desk().SetState(convs[0], ConversationState::kResolved, "test", kT0 + 70, -1).ok());
+  ASSERT_TRUE(desk().Assign(convs[0], ann, "test", kT0 + 80).ok());  // resolved: no load
+  EXPECT_EQ(load(ben), 0);
+  EXPECT_EQ(load(ann), 2);
+  // A reply that resolves the conversation frees the agent.
+  Message reply;
+  reply.author = "user:ann";
+  reply.author_user_id = ann;
+  reply.body = "Erledigt";
+  OutboxItem item;
+  item.idempotency_key = "ol-reply";
+  item.payload = "x";
+  auto sent = desk().EnqueueReply(convs[1], reply, item, -1, ConversationState::kResolved);
+  ASSERT_TRUE(sent.ok()) << sent.error();
+  EXPECT_EQ(load(ann), 1);
+}
+
 TEST_P(DeskStoreContractTest, ConcurrentRoutingNeverDoubleAssigns) {
   const int64_t ann = MakeAgent("ann");
   const int64_t ben = MakeAgent("ben");

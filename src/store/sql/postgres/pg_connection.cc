@@ -228,8 +228,11 @@ Result<std::vector<ResultSet>> PgConnection::QueryMany(const std::vector<Stateme
   names.reserve(statements.size());
   for (const Statement& st : statements) {
     LP_ASSIGN_OR_RETURN(BoundParams b, Bind(st.sql, st.params));
-    LP_ASSIGN_OR_RETURN(std::string name,
-                        Prepare(b.key, st.sql, static_cast<int>(st.params.size()), b.types.data()));
+    std::string name;
+    if (!st.plan_each_time) {
+      LP_ASSIGN_OR_RETURN(
+          name, Prepare(b.key, st.sql, static_cast<int>(st.params.size()), b.types.data()));
+    }
     bound.push_back(std::move(b));
     names.push_back(std::move(name));
   }
@@ -242,11 +245,16 @@ Result<std::vector<ResultSet>> PgConnection::QueryMany(const std::vector<Stateme
   size_t sent = 0;
   for (; sent < statements.size(); ++sent) {
     const BoundParams& b = bound[sent];
-    if (PQsendQueryPrepared(conn_, names[sent].c_str(),
-                            static_cast<int>(statements[sent].params.size()), b.values.data(),
-                            b.lengths.data(), b.formats.data(), /*resultFormat=*/0) != 1) {
-      break;
-    }
+    const Statement& st = statements[sent];
+    const int n = static_cast<int>(st.params.size());
+    const int ok = st.plan_each_time
+                       ? PQsendQueryParams(conn_, st.sql.c_str(), n, b.types.data(),
+                                           b.values.data(), b.lengths.data(), b.formats.data(),
+                                           /*resultFormat=*/0)
+                       : PQsendQueryPrepared(conn_, names[sent].c_str(), n, b.values.data(),
+                                             b.lengths.data(), b.formats.data(),
+                                             /*resultFormat=*/0);
+    if (ok != 1) break;
   }
   Status error = Status::Ok();
   if (sent < statements.size()) {

@@ -89,6 +89,71 @@ ready=$(curl -s -o /dev/null -w '%{http_code}' "$url/readyz")
 [ "$ready" = 200 ] || fail "readyz after restart: $ready"
 kill -TERM "$pid"; wait "$pid"; pid=""
 
+# The desk: replies accepted (HTTP 202) while the server is killed are sent
+# after the restart, each once; the outbox resumes where the process died.
+desk_data="$tmp/desk"
+main_data="$data"
+data="$desk_data"
+export LEITPLANKE_DESK_DEMO=1 LEITPLANKE_DESK_TICK_MS=200
+start "$tmp/desk1.log"
+dpw=$(sed -n 's/^  password:  \([^ ]*\).*/\1/p' "$tmp/desk1.log")
+dlogin=$(json -c "$tmp/djar" -d "{\"username\":\"admin\",\"password\":\"$dpw\"}" "$url/api/v1/auth/login")
+dcsrf=$(echo "$dlogin" | sed -n 's/.*"csrf_token":"\([^"]*\)".*/\1/p')
+json -b "$tmp/djar" -H "X-CSRF-Token: $dcsrf" -o /dev/null \
+  -d "{\"old_password\":\"$dpw\",\"new_password\":\"integration test password\"}" \
+  "$url/api/v1/auth/password"
+dtoken=$(json -b "$tmp/djar" -H "X-CSRF-Token: $dcsrf" \
+  -d '{"name":"desk","scopes":["desk:read","desk:reply"]}' "$url/api/v1/auth/tokens" |
+  sed -n 's/.*"token":"\([^"]*\)".*/\1/p')
+[ -n "$dtoken" ] || fail "no desk API token"
+dauth=(-H "Authorization: Bearer $dtoken")
+convs=""
+for _ in $(seq 1 50); do  # the demo channel's first poll fills the inbox
+  convs=$(curl -s "${dauth[@]}" "$url/api/v1/desk/conversations?limit=20" |
+    grep -o '"id":[0-9]*,"language"' | grep -o '[0-9]*')
+  [ -n "$convs" ] && break
+  sleep 0.2
+done
+[ -n "$convs" ] || fail "the demo inbox stayed empty"
+: >"$tmp/replies"
+(
+  i=0
+  while [ $i -lt 300 ]; do
+    for c in $convs; do
+      i=$((i + 1))
+      code=$(json "${dauth[@]}" -o /dev/null -w '%{http_code}' \
+        -d "{\"text\":\"Vielen Dank, wir melden uns (Antwort $i).\",\"idempotency_key\":\"it-$i\"}" \
+        "$url/api/v1/desk/conversations/$c/replies")
+      [ "$code" = 202 ] && echo "$c $i" >>"$tmp/replies"
+    done
+  done
+) &
+replier=$!
+sleep 1.5
+kill -9 "$pid"; wait "$pid" 2>/dev/null; pid=""
+wait "$replier" 2>/dev/null
+accepted=$(wc -l <"$tmp/replies")
+[ "$accepted" -gt 5 ] || fail "too few replies accepted before the kill ($accepted)"
+start "$tmp/desk2.log"
+lost=0
+for _ in $(seq 1 60); do  # the worker sends what was left in the outbox
+  lost=0
+  : >"$tmp/sent"
+  for c in $convs; do
+    curl -s "${dauth[@]}" "$url/api/v1/desk/conversations/$c" >>"$tmp/sent"
+  done
+  while read -r c i; do
+    n=$(grep -o "\"body\":\"Vielen Dank, wir melden uns (Antwort $i).\",[^}]*\"delivery\":\"sent\"" "$tmp/sent" | wc -l)
+    [ "$n" = 1 ] || lost=$((lost + 1))
+  done <"$tmp/replies"
+  [ "$lost" = 0 ] && break
+  sleep 0.5
+done
+[ "$lost" = 0 ] || fail "$lost of $accepted accepted replies not sent exactly once after SIGKILL"
+kill -TERM "$pid"; wait "$pid"; pid=""
+unset LEITPLANKE_DESK_DEMO LEITPLANKE_DESK_TICK_MS
+data="$main_data"
+
 # Operator commands on the same data.
 out=$("$bin" user add carla --role agent --data "$data") || fail "user add: $out"
 echo "$out" | grep -q "one-time password: " || fail "user add prints no password: $out"
@@ -123,4 +188,4 @@ fi
 if [ "$fails" -ne 0 ]; then
   echo "$fails failure(s)"; exit 1
 fi
-echo "server_test: all passed ($acked writes acknowledged before SIGKILL)"
+echo "server_test: all passed ($acked writes and $accepted desk replies acknowledged before SIGKILL)"

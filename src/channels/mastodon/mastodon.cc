@@ -24,7 +24,7 @@
 
 #include "leitplanke/base/utf8.h"
 
-#include "channels/mastodon/http_client.h"
+#include "channels/http/http_client.h"
 #include "channels/mastodon/text.h"
 
 namespace leitplanke::channels::mastodon {

@@ -1,4 +1,5 @@
-// A minimal blocking HTTP(S) client on libcurl for the Mastodon connector.
+// A minimal blocking HTTP(S) client on libcurl, shared by the connectors that
+// talk to web APIs (Mastodon, and the social networks after it).
 //
 // One HttpClient owns one curl easy handle, so consecutive requests to the
 // same server reuse the connection. Not thread-safe: use one instance per
@@ -15,7 +16,7 @@
 
 #include "leitplanke/base/result.h"
 
-namespace leitplanke::channels::mastodon {
+namespace leitplanke::channels {
 
 struct HttpRequest {
   std::string method = "GET";  // GET or POST
@@ -74,4 +75,4 @@ class HttpClient {
   std::unique_ptr<Handle> handle_;
 };
 
-}  // namespace leitplanke::channels::mastodon
+}  // namespace leitplanke::channels

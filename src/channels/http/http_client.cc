@@ -1,14 +1,14 @@
 // libcurl is C: the easy handle and header list are wrapped in RAII at once,
 // callbacks only append to buffers, and the global init runs exactly once
 // (curl_global_init is not thread-safe, curl_easy_init would call it lazily).
-#include "channels/mastodon/http_client.h"
+#include "channels/http/http_client.h"
 
 #include <algorithm>
 #include <mutex>
 
 #include <curl/curl.h>
 
-namespace leitplanke::channels::mastodon {
+namespace leitplanke::channels {
 namespace {
 
 struct CurlSlistDeleter {
@@ -209,4 +209,4 @@ Result<HttpResponse> HttpClient::Perform(const HttpRequest& request, StreamHooks
   return response;
 }
 
-}  // namespace leitplanke::channels::mastodon
+}  // namespace leitplanke::channels

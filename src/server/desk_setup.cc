@@ -14,6 +14,12 @@
 #ifdef LP_HAVE_CHANNEL_MASTODON
 #include "channels/mastodon/mastodon.h"
 #endif
+#ifdef LP_HAVE_CHANNEL_META
+#include "channels/meta/meta.h"
+#endif
+#ifdef LP_HAVE_CHANNEL_BLUESKY
+#include "channels/bluesky/bluesky.h"
+#endif
 
 namespace leitplanke::server {
 
@@ -30,6 +36,16 @@ void RegisterChannelKinds(desk::Desk& desk, const Clock& clock) {
 #endif
 #ifdef LP_HAVE_CHANNEL_MASTODON
   desk.RegisterChannelKind("mastodon", channels::mastodon::MakeMastodonChannel);
+#endif
+#ifdef LP_HAVE_CHANNEL_META
+  desk.RegisterChannelKind("meta", [](const desk::ChannelConfig& config) {
+    return channels::meta::MakeMetaChannel(config);
+  });
+#endif
+#ifdef LP_HAVE_CHANNEL_BLUESKY
+  desk.RegisterChannelKind("bluesky", [](const desk::ChannelConfig& config) {
+    return channels::bluesky::MakeBlueskyChannel(config);
+  });
 #endif
 }
 

@@ -91,6 +91,25 @@ Response WithCors(Response r, const Response& cors) {
   return r;
 }
 
+// What every public widget route checks first: the channel (Lookup), the
+// page's origin (CheckOrigin) and the caller's rate (`limit` keyed by
+// `key`). On success the channel and the CORS headers to answer with.
+struct Gate {
+  WidgetChannel channel;
+  Response cors;
+};
+std::variant<Gate, Response> Enter(AppContext& ctx, const Request& req, RateWindow& limit,
+                                   const std::string& key, const char* too_many) {
+  auto ch = Lookup(ctx, req);
+  if (auto* r = std::get_if<Response>(&ch)) return *r;
+  Gate g{std::move(std::get<WidgetChannel>(ch)), Response{}};
+  if (auto bad = CheckOrigin(g.channel, req, &g.cors)) return *bad;
+  if (!limit.Allow(key, ctx.clock->NowMillis())) {
+    return WithCors(Response::Error(429, "rate_limited", too_many), g.cors);
+  }
+  return g;
+}
+
 }  // namespace
 
 Status AddWebchatRoutes(AppContext& ctx, http::Router& router) {
@@ -104,15 +123,11 @@ Status AddWebchatRoutes(AppContext& ctx, http::Router& router) {
   LP_RETURN_IF_ERROR(router.Handle(
       "POST", "/api/v1/webchat/{channel}/sessions",
       [&ctx, state](Request& req) -> Response {
-        auto ch = Lookup(ctx, req);
-        if (auto* r = std::get_if<Response>(&ch)) return *r;
-        Response cors;
-        if (auto bad = CheckOrigin(std::get<WidgetChannel>(ch), req, &cors)) return *bad;
-        if (!state->sessions_per_address.Allow(req.remote_address, ctx.clock->NowMillis())) {
-          return WithCors(Response::Error(429, "rate_limited", "too many new chats; wait a minute"),
-                          cors);
-        }
-        const auto& settings = std::get<WidgetChannel>(ch).settings;
+        auto gate = Enter(ctx, req, state->sessions_per_address, req.remote_address,
+                          "too many new chats; wait a minute");
+        if (auto* r = std::get_if<Response>(&gate)) return *r;
+        const Response& cors = std::get<Gate>(gate).cors;
+        const auto& settings = std::get<Gate>(gate).channel.settings;
         json out = {{"session", channels::webchat::NewSessionId()},
                     {"title", settings.count("title") ? settings.at("title") : ""}};
         return WithCors(JsonResponse(201, out), cors);
@@ -123,16 +138,12 @@ Status AddWebchatRoutes(AppContext& ctx, http::Router& router) {
   LP_RETURN_IF_ERROR(router.Handle(
       "POST", "/api/v1/webchat/{channel}/messages",
       [&ctx, state](Request& req) -> Response {
-        auto ch = Lookup(ctx, req);
-        if (auto* r = std::get_if<Response>(&ch)) return *r;
-        const WidgetChannel& wc = std::get<WidgetChannel>(ch);
-        Response cors;
-        if (auto bad = CheckOrigin(wc, req, &cors)) return *bad;
+        auto gate = Enter(ctx, req, state->per_address, req.remote_address,
+                          "too many messages; wait a minute");
+        if (auto* r = std::get_if<Response>(&gate)) return *r;
+        const WidgetChannel& wc = std::get<Gate>(gate).channel;
+        const Response& cors = std::get<Gate>(gate).cors;
         const Millis now = ctx.clock->NowMillis();
-        if (!state->per_address.Allow(req.remote_address, now)) {
-          return WithCors(Response::Error(429, "rate_limited", "too many messages; wait a minute"),
-                          cors);
-        }
         Result<channels::webchat::WidgetPost> post = channels::webchat::ParseWidgetPost(req.body);
         if (!post.ok()) {
           // Malformed input is answered and kept for inspection, never lost.
@@ -161,14 +172,11 @@ Status AddWebchatRoutes(AppContext& ctx, http::Router& router) {
   LP_RETURN_IF_ERROR(router.Handle(
       "GET", "/api/v1/webchat/{channel}/messages",
       [&ctx, state](Request& req) -> Response {
-        auto ch = Lookup(ctx, req);
-        if (auto* r = std::get_if<Response>(&ch)) return *r;
-        const WidgetChannel& wc = std::get<WidgetChannel>(ch);
-        Response cors;
-        if (auto bad = CheckOrigin(wc, req, &cors)) return *bad;
-        if (!state->per_address.Allow("read:" + req.remote_address, ctx.clock->NowMillis())) {
-          return WithCors(Response::Error(429, "rate_limited", "polling too often"), cors);
-        }
+        auto gate =
+            Enter(ctx, req, state->per_address, "read:" + req.remote_address, "polling too often");
+        if (auto* r = std::get_if<Response>(&gate)) return *r;
+        const WidgetChannel& wc = std::get<Gate>(gate).channel;
+        const Response& cors = std::get<Gate>(gate).cors;
         auto session = req.Query("session");
         if (!session || session->size() != 32) {
           return WithCors(

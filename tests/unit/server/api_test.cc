@@ -452,23 +452,37 @@ TEST_F(ApiTest, ActivationUnderLoadDropsNoRequest) {
 
 // Several instances on one PostgreSQL database (scripts/with-postgres sets
 // LP_TEST_POSTGRES_URL; skipped without it).
+// A temporary directory with a master key that several instances share;
+// "" if the key could not be made.
+std::string SharedKeyDir() {
+  const std::string dir = TempDir();
+  std::filesystem::create_directories(dir);
+  auto key = trust::GenerateMasterKeyFile(dir + "/shared.key");
+  EXPECT_TRUE(key.ok()) << key.status();
+  return key.ok() ? dir : "";
+}
+
+// One instance of several on the database `url`, with its own data
+// directory under `dir` and the shared master key.
+ServerConfig InstanceConfig(const std::string& dir, const std::string& url,
+                            const std::string& name) {
+  ServerConfig c;
+  c.data_dir = dir + "/" + name;
+  c.database = url;
+  c.master_key_file = dir + "/shared.key";
+  c.listen = "127.0.0.1:0";
+  c.access_log = false;
+  c.require_2fa_roles = {};
+  return c;
+}
+
 TEST(ApiPostgresTest, TwoInstancesShareUsersPoliciesAndTheAuditChain) {
   store::testing::PgTestDatabase db;
   if (!db.available()) GTEST_SKIP() << "LP_TEST_POSTGRES_URL not set";
   ASSERT_TRUE(db.error().empty()) << db.error();
-  const std::string dir = TempDir();
-  std::filesystem::create_directories(dir);
-  ASSERT_TRUE(trust::GenerateMasterKeyFile(dir + "/shared.key").ok());
-  auto config_for = [&](const std::string& name) {
-    ServerConfig c;
-    c.data_dir = dir + "/" + name;
-    c.database = db.url();
-    c.master_key_file = dir + "/shared.key";
-    c.listen = "127.0.0.1:0";
-    c.access_log = false;
-    c.require_2fa_roles = {};
-    return c;
-  };
+  const std::string dir = SharedKeyDir();
+  ASSERT_FALSE(dir.empty());
+  auto config_for = [&](const std::string& name) { return InstanceConfig(dir, db.url(), name); };
   std::ostringstream first_out, second_out;
   auto first = App::Open(config_for("a"), SystemClock::Default(), &first_out);
   ASSERT_TRUE(first.ok()) << first.status();
@@ -537,19 +551,9 @@ TEST(ApiPostgresTest, TwoInstancesRouteAndSendEachConversationOnce) {
   store::testing::PgTestDatabase db;
   if (!db.available()) GTEST_SKIP() << "LP_TEST_POSTGRES_URL not set";
   ASSERT_TRUE(db.error().empty()) << db.error();
-  const std::string dir = TempDir();
-  std::filesystem::create_directories(dir);
-  ASSERT_TRUE(trust::GenerateMasterKeyFile(dir + "/shared.key").ok());
-  auto config_for = [&](const std::string& name) {
-    ServerConfig c;
-    c.data_dir = dir + "/" + name;
-    c.database = db.url();
-    c.master_key_file = dir + "/shared.key";
-    c.listen = "127.0.0.1:0";
-    c.access_log = false;
-    c.require_2fa_roles = {};
-    return c;
-  };
+  const std::string dir = SharedKeyDir();
+  ASSERT_FALSE(dir.empty());
+  auto config_for = [&](const std::string& name) { return InstanceConfig(dir, db.url(), name); };
   std::ostringstream out_a, out_b;
   auto first = App::Open(config_for("a"), SystemClock::Default(), &out_a);
   ASSERT_TRUE(first.ok()) << first.status();

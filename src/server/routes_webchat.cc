@@ -48,10 +48,15 @@ class RateWindow {
   std::map<std::string, std::deque<Millis>> hits_;
 };
 
+// Posting is limited per address and per session. Reading (the widget polls
+// every 4 s while open) is limited per session, with a much higher cap per
+// address: many visitors share one company or carrier NAT address.
 struct WebchatState {
   RateWindow per_address{30, 60'000};
   RateWindow per_session{10, 60'000};
   RateWindow sessions_per_address{10, 60'000};
+  RateWindow reads_per_address{1200, 60'000};
+  RateWindow reads_per_session{40, 60'000};
 };
 
 struct WidgetChannel {
@@ -173,7 +178,7 @@ Status AddWebchatRoutes(AppContext& ctx, http::Router& router) {
       "GET", "/api/v1/webchat/{channel}/messages",
       [&ctx, state](Request& req) -> Response {
         auto gate =
-            Enter(ctx, req, state->per_address, "read:" + req.remote_address, "polling too often");
+            Enter(ctx, req, state->reads_per_address, req.remote_address, "polling too often");
         if (auto* r = std::get_if<Response>(&gate)) return *r;
         const WidgetChannel& wc = std::get<Gate>(gate).channel;
         const Response& cors = std::get<Gate>(gate).cors;
@@ -181,6 +186,9 @@ Status AddWebchatRoutes(AppContext& ctx, http::Router& router) {
         if (!session || session->size() != 32) {
           return WithCors(
               Response::Error(400, "invalid_argument", "session is required", "session"), cors);
+        }
+        if (!state->reads_per_session.Allow(std::string(*session), ctx.clock->NowMillis())) {
+          return WithCors(Response::Error(429, "rate_limited", "polling too often"), cors);
         }
         int64_t after = 0;
         if (auto a = req.Query("after")) after = std::atoll(std::string(*a).c_str());

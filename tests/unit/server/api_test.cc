@@ -875,6 +875,31 @@ TEST_F(ApiTest, DeskWebchatToInboxToReplyAndBack) {
   EXPECT_NE(r.body.find("Ich bin ein Mensch"), std::string::npos);
 }
 
+// Visitors behind one address (a company NAT) each poll their own chat: the
+// read limit is per session, not per address.
+TEST_F(ApiTest, DeskWidgetPollingIsLimitedPerSession) {
+  Start();
+  Session admin = Admin();
+  HttpReply r = admin.Call(
+      "POST", "/api/v1/desk/channels",
+      json{{"name", "site"}, {"kind", "webchat"}, {"settings", {{"allowed_origins", "*"}}}}.dump());
+  ASSERT_EQ(r.status, 201) << r.body;
+  const std::vector<std::pair<std::string, std::string>> page = {{"Origin", "https://a.example"}};
+  std::vector<std::string> sessions;
+  for (int i = 0; i < 3; ++i) {
+    r = Send(port_, "POST", "/api/v1/webchat/site/sessions", "{}", page);
+    ASSERT_EQ(r.status, 201) << r.body;
+    sessions.push_back(json::parse(r.body)["session"]);
+  }
+  const std::string path = "/api/v1/webchat/site/messages?session=";
+  int ok = 0;
+  for (int i = 0; i < 45; ++i) ok += Send(port_, "GET", path + sessions[0], "", page).status == 200;
+  EXPECT_EQ(ok, 40);  // then 429 for this session
+  EXPECT_EQ(Send(port_, "GET", path + sessions[0], "", page).status, 429);
+  EXPECT_EQ(Send(port_, "GET", path + sessions[1], "", page).status, 200);
+  EXPECT_EQ(Send(port_, "GET", path + sessions[2], "", page).status, 200);
+}
+
 TEST_F(ApiTest, DeskReportsAreTeamLevelUnlessAnAgreementAllowsMore) {
   config_.desk_per_agent_agreement = "BV Kundenservice 2026-03";
   Start();

@@ -205,43 +205,19 @@ json MessageJson(const store::Message& m) {
 
 // Presence per conversation: who is viewing or typing, kept in memory for
 // 30 s after the last heartbeat (collision detection in the UI).
-class PresenceBoard {
- public:
-  json Touch(int64_t conversation, const store::User& user, bool typing, Millis now) {
-    std::lock_guard<std::mutex> lock(mu_);
-    auto& people = board_[conversation];
-    people[user.id] = {user.username, typing, now};
-    return ListLocked(conversation, now);
-  }
-  json List(int64_t conversation, Millis now) {
-    std::lock_guard<std::mutex> lock(mu_);
-    return ListLocked(conversation, now);
-  }
+// A viewer counts while their heartbeats keep coming (the UI sends one every
+// few seconds); presence lives in the database, so every instance sees it.
+constexpr Millis kPresenceTtlMs = 30'000;
 
- private:
-  struct Entry {
-    std::string username;
-    bool typing = false;
-    Millis seen = 0;
-  };
-  json ListLocked(int64_t conversation, Millis now) {
-    json out = json::array();
-    auto it = board_.find(conversation);
-    if (it == board_.end()) return out;
-    for (auto p = it->second.begin(); p != it->second.end();) {
-      if (now - p->second.seen > 30'000) {
-        p = it->second.erase(p);
-        continue;
-      }
-      out.push_back(
-          {{"user_id", p->first}, {"username", p->second.username}, {"typing", p->second.typing}});
-      ++p;
-    }
-    return out;
+Result<json> ViewersJson(store::DeskStore& ds, int64_t conversation, Millis now) {
+  LP_ASSIGN_OR_RETURN(std::vector<store::Viewer> viewers,
+                      ds.ListPresence(conversation, now - kPresenceTtlMs));
+  json out = json::array();
+  for (const store::Viewer& v : viewers) {
+    out.push_back({{"user_id", v.user_id}, {"username", v.username}, {"typing", v.typing}});
   }
-  std::mutex mu_;
-  std::map<int64_t, std::map<int64_t, Entry>> board_;
-};
+  return out;
+}
 
 template <class F>
 http::Handler JsonHandler(int ok_status, F body) {
@@ -283,7 +259,6 @@ Status AddDeskRoutes(AppContext& ctx, http::Router& router) {
   if (!ctx.desk) return Status::Ok();
   desk::Desk& dk = *ctx.desk;
   store::DeskStore& ds = ctx.store->desk();
-  auto presence = std::make_shared<PresenceBoard>();
 
   // --- channels ------------------------------------------------------------------
   LP_RETURN_IF_ERROR(router.Handle(
@@ -468,62 +443,63 @@ Status AddDeskRoutes(AppContext& ctx, http::Router& router) {
 
   LP_RETURN_IF_ERROR(router.Handle(
       "GET", "/api/v1/desk/conversations/{id}",
-      JsonHandler(200,
-                  [&ctx, &ds, presence](Request& req) -> Result<json> {
-                    LP_ASSIGN_OR_RETURN(int64_t id, PathId(req, "id"));
-                    LP_ASSIGN_OR_RETURN(store::Conversation c, ds.GetConversation(id));
-                    LP_ASSIGN_OR_RETURN(std::vector<store::Message> msgs, ds.ListMessages(id));
-                    LP_ASSIGN_OR_RETURN(std::vector<store::ConversationEvent> evs,
-                                        ds.ListEvents(id));
-                    json out = ConversationJson(c);
-                    json ml = json::array();
-                    for (const auto& m : msgs) ml.push_back(MessageJson(m));
-                    out["messages"] = std::move(ml);
-                    json el = json::array();
-                    for (const auto& e : evs) {
-                      el.push_back({{"kind", kEventNames[static_cast<int>(e.kind)]},
-                                    {"at", IsoTime(e.at)},
-                                    {"actor", e.actor},
-                                    {"detail", ParseOrString(e.detail)}});
-                    }
-                    out["events"] = std::move(el);
-                    if (c.contact_id != 0) {
-                      LP_ASSIGN_OR_RETURN(store::Contact contact, ds.GetContact(c.contact_id));
-                      LP_ASSIGN_OR_RETURN(std::vector<store::ContactHandle> handles,
-                                          ds.ListContactHandles(c.contact_id));
-                      json hl = json::array();
-                      for (const auto& h : handles)
-                        hl.push_back({{"channel_id", h.channel_id}, {"handle", h.handle}});
-                      out["contact"] = {{"id", contact.id},
-                                        {"name", contact.display_name},
-                                        {"language", contact.language},
-                                        {"handles", std::move(hl)}};
-                    }
-                    out["viewers"] = presence->List(id, ctx.clock->NowMillis());
-                    LP_ASSIGN_OR_RETURN(std::string sla, ctx.desk->SlaStatusJson(id));
-                    out["sla"] = sla.empty() ? json(nullptr) : json::parse(sla);
-                    return out;
-                  }),
+      JsonHandler(
+          200,
+          [&ctx, &ds](Request& req) -> Result<json> {
+            LP_ASSIGN_OR_RETURN(int64_t id, PathId(req, "id"));
+            LP_ASSIGN_OR_RETURN(store::Conversation c, ds.GetConversation(id));
+            LP_ASSIGN_OR_RETURN(std::vector<store::Message> msgs, ds.ListMessages(id));
+            LP_ASSIGN_OR_RETURN(std::vector<store::ConversationEvent> evs, ds.ListEvents(id));
+            json out = ConversationJson(c);
+            json ml = json::array();
+            for (const auto& m : msgs) ml.push_back(MessageJson(m));
+            out["messages"] = std::move(ml);
+            json el = json::array();
+            for (const auto& e : evs) {
+              el.push_back({{"kind", kEventNames[static_cast<int>(e.kind)]},
+                            {"at", IsoTime(e.at)},
+                            {"actor", e.actor},
+                            {"detail", ParseOrString(e.detail)}});
+            }
+            out["events"] = std::move(el);
+            if (c.contact_id != 0) {
+              LP_ASSIGN_OR_RETURN(store::Contact contact, ds.GetContact(c.contact_id));
+              LP_ASSIGN_OR_RETURN(std::vector<store::ContactHandle> handles,
+                                  ds.ListContactHandles(c.contact_id));
+              json hl = json::array();
+              for (const auto& h : handles)
+                hl.push_back({{"channel_id", h.channel_id}, {"handle", h.handle}});
+              out["contact"] = {{"id", contact.id},
+                                {"name", contact.display_name},
+                                {"language", contact.language},
+                                {"handles", std::move(hl)}};
+            }
+            LP_ASSIGN_OR_RETURN(out["viewers"], ViewersJson(ds, id, ctx.clock->NowMillis()));
+            LP_ASSIGN_OR_RETURN(std::string sla, ctx.desk->SlaStatusJson(id));
+            out["sla"] = sla.empty() ? json(nullptr) : json::parse(sla);
+            return out;
+          }),
       Blocking("desk:read", "One conversation with messages, history, contact and viewers")));
 
   LP_RETURN_IF_ERROR(router.Handle(
       "POST", "/api/v1/desk/conversations/{id}/presence",
-      [&ctx, presence](Request& req) -> Response {
+      [&ctx, &ds](Request& req) -> Response {
         Result<int64_t> id = PathId(req, "id");
         if (!id.ok()) return StatusResponse(id.status());
         LP_HTTP_ASSIGN_OR_RESPOND(json body, http::ParseJsonBody(req));
         LP_HTTP_ASSIGN_OR_RESPOND(std::optional<bool> typing,
                                   http::GetOptionalBool(body, "/typing"));
-        json viewers =
-            presence->Touch(*id, Me(req), typing.value_or(false), ctx.clock->NowMillis());
+        const Millis now = ctx.clock->NowMillis();
+        Status touched = ds.TouchPresence(*id, Me(req).id, typing.value_or(false), now,
+                                          now - 2 * kPresenceTtlMs);
+        if (!touched.ok()) return StatusResponse(touched);
+        Result<json> viewers = ViewersJson(ds, *id, now);
+        if (!viewers.ok()) return StatusResponse(viewers.status());
         ctx.events->Publish("desk", "desk.presence",
-                            json{{"conversation_id", *id}, {"viewers", viewers}}.dump());
-        return JsonResponse(200, json{{"viewers", std::move(viewers)}});
+                            json{{"conversation_id", *id}, {"viewers", *viewers}}.dump());
+        return JsonResponse(200, json{{"viewers", std::move(*viewers)}});
       },
-      {.kind = RouteKind::kInline,
-       .permission = "desk:read",
-       .summary = "I am viewing or typing in this conversation (heartbeat, 30 s)",
-       .tag = "desk"}));
+      Blocking("desk:read", "I am viewing or typing in this conversation (heartbeat, 30 s)")));
 
   LP_RETURN_IF_ERROR(router.Handle(
       "POST", "/api/v1/desk/conversations/{id}/replies",

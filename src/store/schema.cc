@@ -308,6 +308,14 @@ CREATE TABLE agent_desk_states (
   last_assigned_at BIGINT NOT NULL,
   open_load BIGINT NOT NULL DEFAULT 0
 );
+CREATE TABLE conversation_viewers (
+  conversation_id BIGINT NOT NULL REFERENCES conversations(id) ON DELETE CASCADE,
+  user_id BIGINT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+  typing BIGINT NOT NULL,
+  seen_at BIGINT NOT NULL,
+  PRIMARY KEY (conversation_id, user_id)
+);
+CREATE INDEX conversation_viewers_user ON conversation_viewers(user_id, seen_at);
 )sql"},
 };
 

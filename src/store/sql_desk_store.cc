@@ -1950,6 +1950,51 @@ Status SqlDeskStore::MarkDeadLetterReplayed(int64_t id, Millis at) {
   });
 }
 
+// --- presence ---------------------------------------------------------------------------
+
+Status SqlDeskStore::TouchPresence(int64_t conversation_id, int64_t user_id, bool typing,
+                                   Millis now, Millis stale_before) {
+  return store_.Tx(true, [&](sql::Connection& conn) -> Status {
+    // Checked first: a foreign-key violation would abort a PostgreSQL
+    // transaction and name no side.
+    LP_ASSIGN_OR_RETURN(
+        sql::ResultSet conv,
+        conn.Query("SELECT id FROM conversations WHERE id = $1", {Int(conversation_id)}));
+    if (conv.rows.empty())
+      return Status::NotFound("no conversation with id " + Id(conversation_id));
+    LP_ASSIGN_OR_RETURN(sql::ResultSet user,
+                        conn.Query("SELECT id FROM users WHERE id = $1", {Int(user_id)}));
+    if (user.rows.empty()) return Status::NotFound("no user with id " + Id(user_id));
+    LP_RETURN_IF_ERROR(conn.Query("DELETE FROM conversation_viewers WHERE user_id = $1 AND "
+                                  "seen_at < $2 AND conversation_id <> $3",
+                                  {Int(user_id), Int(stale_before), Int(conversation_id)})
+                           .status());
+    return conn
+        .Query(
+            "INSERT INTO conversation_viewers (conversation_id, user_id, typing, seen_at) "
+            "VALUES ($1, $2, $3, $4) ON CONFLICT (conversation_id, user_id) DO UPDATE SET "
+            "typing = excluded.typing, seen_at = excluded.seen_at",
+            {Int(conversation_id), Int(user_id), Bool(typing), Int(now)})
+        .status();
+  });
+}
+
+Result<std::vector<Viewer>> SqlDeskStore::ListPresence(int64_t conversation_id, Millis since) {
+  return store_.TxValue<std::vector<Viewer>>(
+      false, [&](sql::Connection& conn) -> Result<std::vector<Viewer>> {
+        LP_ASSIGN_OR_RETURN(
+            sql::ResultSet rs,
+            conn.Query("SELECT v.user_id, u.username, v.typing, v.seen_at FROM "
+                       "conversation_viewers v JOIN users u ON u.id = v.user_id WHERE "
+                       "v.conversation_id = $1 AND v.seen_at >= $2 ORDER BY v.user_id",
+                       {Int(conversation_id), Int(since)}));
+        std::vector<Viewer> out;
+        out.reserve(rs.rows.size());
+        for (const Row& r : rs.rows) out.push_back({r.Int(0), r.Text(1), r.Bool(2), r.Int(3)});
+        return out;
+      });
+}
+
 // --- reports ----------------------------------------------------------------------------
 
 Result<std::vector<Conversation>> SqlDeskStore::ListConversationsBetween(int64_t team_id,

@@ -72,6 +72,9 @@ class SqlDeskStore final : public DeskStore {
 
   Result<DeadLetter> AddDeadLetter(DeadLetter letter) override;
   Result<std::vector<DeadLetter>> ListDeadLetters(bool include_replayed, int32_t limit) override;
+  Status TouchPresence(int64_t conversation_id, int64_t user_id, bool typing, Millis now,
+                       Millis stale_before) override;
+  Result<std::vector<Viewer>> ListPresence(int64_t conversation_id, Millis since) override;
   Result<DeadLetter> GetDeadLetter(int64_t id) override;
   Status MarkDeadLetterReplayed(int64_t id, Millis at) override;
 

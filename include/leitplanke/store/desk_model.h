@@ -225,6 +225,15 @@ struct InboxQuery {
   int32_t limit = 50;
 };
 
+// Someone who has a conversation open (collision detection), as the last
+// heartbeat of their view said.
+struct Viewer {
+  int64_t user_id = 0;
+  std::string username;
+  bool typing = false;
+  Millis seen_at = 0;
+};
+
 struct InboxRow {
   Conversation conversation;
   std::string contact_name;

@@ -144,6 +144,16 @@ class DeskStore {
   virtual Status RecordSlaCheck(int64_t conversation_id, Millis checked_at,
                                 const std::vector<ConversationEvent>& alerts) = 0;
 
+  // --- presence ---------------------------------------------------------------
+  // Who has a conversation open, shared by every instance on the database.
+  // Records a heartbeat of `user_id` viewing (typing in) the conversation at
+  // `now` and drops that user's heartbeats older than `stale_before` on other
+  // conversations. NotFound for an unknown conversation or user.
+  virtual Status TouchPresence(int64_t conversation_id, int64_t user_id, bool typing, Millis now,
+                               Millis stale_before) = 0;
+  // Viewers whose last heartbeat is at or after `since`, by user id.
+  virtual Result<std::vector<Viewer>> ListPresence(int64_t conversation_id, Millis since) = 0;
+
   // --- dead letters ----------------------------------------------------------
   virtual Result<DeadLetter> AddDeadLetter(DeadLetter letter) = 0;
   // Newest first.

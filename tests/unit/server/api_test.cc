@@ -820,6 +820,20 @@ TEST_F(ApiTest, DeskWebchatToInboxToReplyAndBack) {
   r = agent.Call("GET", path);
   ASSERT_EQ(r.status, 200) << r.body;
   const int64_t version = json::parse(r.body)["version"];
+  // Collision detection: a colleague sees who else has the conversation
+  // open and who is typing.
+  Session colleague = CreateAndLogin(admin, "tom", "agent");
+  r = agent.Call("POST", path + "/presence", json{{"typing", false}}.dump());
+  ASSERT_EQ(r.status, 200) << r.body;
+  r = colleague.Call("POST", path + "/presence", json{{"typing", true}}.dump());
+  ASSERT_EQ(r.status, 200) << r.body;
+  json viewers = json::parse(r.body)["viewers"];
+  ASSERT_EQ(viewers.size(), 2u) << r.body;
+  EXPECT_EQ(viewers[0]["username"], "jana");
+  EXPECT_EQ(viewers[1]["typing"], true);
+  r = agent.Call("GET", path);
+  EXPECT_EQ(json::parse(r.body)["viewers"].size(), 2u) << r.body;
+  EXPECT_EQ(agent.Call("POST", "/api/v1/desk/conversations/999999/presence", "{}").status, 404);
 
   // The guard holds an internal project name: refused, nothing queued.
   r = agent.Call("POST", path + "/replies",

@@ -833,6 +833,41 @@ TEST_P(DeskStoreContractTest, OpenLoadFollowsEveryChange) {
   EXPECT_EQ(load(ann), 1);
 }
 
+TEST_P(DeskStoreContractTest, PresenceIsSharedAndExpires) {
+  const int64_t ann = MakeAgent("ann");
+  const int64_t ben = MakeAgent("ben");
+  const int64_t c1 = One(Item("p1", "c1@x", "q", kT0)).conversation_id;
+  const int64_t c2 = One(Item("p2", "c2@x", "q", kT0)).conversation_id;
+  ASSERT_TRUE(desk().TouchPresence(c1, ann, false, kT0 + 1000, kT0 - 60'000).ok());
+  ASSERT_TRUE(desk().TouchPresence(c1, ben, true, kT0 + 2000, kT0 - 60'000).ok());
+  // A second store on the same database (another instance) sees both.
+  auto other = OpenStore(url_);
+  ASSERT_TRUE(other.ok()) << other.error();
+  auto seen = (*other)->desk().ListPresence(c1, kT0);
+  ASSERT_TRUE(seen.ok()) << seen.error();
+  ASSERT_EQ(seen->size(), 2u);
+  EXPECT_EQ((*seen)[0].user_id, ann);
+  EXPECT_EQ((*seen)[0].username, "ann");
+  EXPECT_FALSE((*seen)[0].typing);
+  EXPECT_TRUE((*seen)[1].typing);
+  EXPECT_EQ((*seen)[1].seen_at, kT0 + 2000);
+  // Only heartbeats at or after `since` count.
+  EXPECT_EQ(desk().ListPresence(c1, kT0 + 1500)->size(), 1u);
+  // A newer heartbeat updates, it does not add.
+  ASSERT_TRUE(desk().TouchPresence(c1, ann, true, kT0 + 3000, kT0 - 60'000).ok());
+  seen = desk().ListPresence(c1, kT0);
+  ASSERT_EQ(seen->size(), 2u);
+  EXPECT_TRUE((*seen)[0].typing);
+  // Moving on to another conversation drops the user's stale entries.
+  ASSERT_TRUE(desk().TouchPresence(c2, ann, false, kT0 + 90'000, kT0 + 30'000).ok());
+  seen = desk().ListPresence(c1, 0);
+  ASSERT_EQ(seen->size(), 1u);
+  EXPECT_EQ((*seen)[0].user_id, ben);
+  EXPECT_EQ(desk().TouchPresence(999999, ann, false, kT0, 0).code(), StatusCode::kNotFound);
+  EXPECT_EQ(desk().TouchPresence(c1, 999999, false, kT0, 0).code(), StatusCode::kNotFound);
+  EXPECT_TRUE(desk().ListPresence(999999, 0)->empty());
+}
+
 TEST_P(DeskStoreContractTest, ConcurrentRoutingNeverDoubleAssigns) {
   const int64_t ann = MakeAgent("ann");
   const int64_t ben = MakeAgent("ben");

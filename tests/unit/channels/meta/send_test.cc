@@ -1,0 +1,242 @@
+// Render and Send against FakeGraph on loopback.
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include "channels/meta/meta.h"
+#include "fake_graph.h"
+
+namespace leitplanke::channels::meta {
+namespace {
+
+using nlohmann::json;
+using testing::FakeGraph;
+
+constexpr desk::Millis kHour = 3'600'000;
+
+class MetaSendTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    desk::ChannelConfig c;
+    c.name = "shop-meta";
+    c.kind = "meta";
+    c.settings = {{"page_id", "111"}, {"graph_url", graph_.base_url()}, {"graph_version", "v19.0"}};
+    c.secrets = {{"page_access_token", "EAAtoken"}, {"app_secret", "sec"}, {"verify_token", "v"}};
+    auto ch = MakeMeta(c, &clock_);
+    ASSERT_TRUE(ch.ok()) << ch.status();
+    channel_ = std::move(*ch);
+  }
+
+  desk::OutboundMessage Dm(std::string thread = "fb:2001") {
+    desk::OutboundMessage m;
+    m.thread_key = std::move(thread);
+    m.to_handle = "2001";
+    m.text = "Your parcel left today.";
+    m.idempotency_key = "reply-1";
+    return m;
+  }
+
+  void Inbound(const std::string& thread, desk::Millis sent_at) {
+    desk::InboundMessage in;
+    in.thread_key = thread;
+    in.sent_at = sent_at;
+    channel_->NoteInbound(in);
+  }
+
+  json LastBody() { return json::parse(graph_.requests().back().body); }
+
+  FakeGraph graph_;
+  FakeClock clock_{1'700'000'000'000};
+  std::unique_ptr<MetaChannel> channel_;
+};
+
+TEST_F(MetaSendTest, MessengerWithinDayIsResponse) {
+  Inbound("fb:2001", clock_.NowMillis() - 2 * kHour);
+  auto r = channel_->Send(Dm());
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_EQ(r->external_id, "m_sent");
+  auto reqs = graph_.requests();
+  ASSERT_EQ(reqs.size(), 1u);
+  EXPECT_EQ(reqs[0].method, "POST");
+  EXPECT_EQ(reqs[0].target.substr(0, reqs[0].target.find('?')), "/v19.0/111/messages");
+  EXPECT_NE(reqs[0].target.find("appsecret_proof="), std::string::npos);
+  EXPECT_EQ(reqs[0].headers["authorization"], "Bearer EAAtoken");
+  json b = LastBody();
+  EXPECT_EQ(b["recipient"]["id"], "2001");
+  EXPECT_EQ(b["messaging_type"], "RESPONSE");
+  EXPECT_EQ(b["message"]["text"], "Your parcel left today.");
+  EXPECT_FALSE(b.contains("tag"));
+  EXPECT_EQ(reqs[0].body.find("reply-1"), std::string::npos);  // no idempotency key anywhere
+}
+
+TEST_F(MetaSendTest, AfterDayHumanAgentTag) {
+  Inbound("ig:9001", clock_.NowMillis() - 3 * 24 * kHour);
+  auto r = channel_->Send(Dm("ig:9001"));
+  ASSERT_TRUE(r.ok()) << r.status();
+  json b = LastBody();
+  EXPECT_EQ(b["recipient"]["id"], "9001");
+  EXPECT_EQ(b["messaging_type"], "MESSAGE_TAG");
+  EXPECT_EQ(b["tag"], "HUMAN_AGENT");
+}
+
+TEST_F(MetaSendTest, AfterSevenDaysRefusedWithoutRequest) {
+  Inbound("fb:2001", clock_.NowMillis() - 8 * 24 * kHour);
+  auto r = channel_->Send(Dm());
+  EXPECT_EQ(r.status().code(), StatusCode::kFailedPrecondition);
+  EXPECT_NE(r.status().message().find("the reply window closed on"), std::string::npos);
+  EXPECT_TRUE(graph_.requests().empty());
+  // A newer customer message opens it again.
+  Inbound("fb:2001", clock_.NowMillis() - kHour);
+  EXPECT_TRUE(channel_->Send(Dm()).ok());
+}
+
+TEST_F(MetaSendTest, CommentReplies) {
+  graph_.SetResponse({200, "", R"({"id":"500_800"})"});
+  desk::OutboundMessage m;
+  m.thread_key = "fb-post:111_500";
+  m.in_reply_to = "500_700";
+  m.is_public = true;
+  m.text = "Please send us a DM.";
+  auto r = channel_->Send(m);
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_EQ(r->external_id, "500_800");
+  auto t = graph_.requests().back().target;
+  EXPECT_EQ(t.substr(0, t.find('?')), "/v19.0/500_700/comments");
+  EXPECT_EQ(LastBody()["message"], "Please send us a DM.");
+
+  m.thread_key = "ig-media:1799";
+  m.in_reply_to = "1800";
+  ASSERT_TRUE(channel_->Send(m).ok());
+  t = graph_.requests().back().target;
+  EXPECT_EQ(t.substr(0, t.find('?')), "/v19.0/1800/replies");
+
+  m.in_reply_to = "";
+  EXPECT_EQ(channel_->Send(m).status().code(), StatusCode::kInvalidArgument);
+}
+
+Status SendWith(MetaSendTest* t, FakeGraph& g, MetaChannel& ch, int status, const char* body) {
+  g.SetResponse({status, "", body});
+  desk::OutboundMessage m;
+  m.thread_key = "fb:2001";
+  m.text = "x";
+  (void)t;
+  return ch.Send(m).status();
+}
+
+TEST_F(MetaSendTest, ErrorMapping) {
+  EXPECT_EQ(SendWith(this, graph_, *channel_, 400,
+                     R"({"error":{"message":"Invalid OAuth access token","code":190}})")
+                .code(),
+            StatusCode::kPermissionDenied);
+  EXPECT_EQ(
+      SendWith(this, graph_, *channel_, 403, R"({"error":{"message":"perm","code":200}})").code(),
+      StatusCode::kPermissionDenied);
+  EXPECT_EQ(
+      SendWith(this, graph_, *channel_, 400, R"({"error":{"message":"perm","code":10}})").code(),
+      StatusCode::kPermissionDenied);
+  Status bad = SendWith(this, graph_, *channel_, 400,
+                        R"({"error":{"message":"(#100) Invalid parameter","code":100}})");
+  EXPECT_EQ(bad.code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(bad.message().find("Invalid parameter"), std::string::npos);
+  EXPECT_EQ(SendWith(this, graph_, *channel_, 500, "oops").code(), StatusCode::kUnavailable);
+  EXPECT_EQ(SendWith(this, graph_, *channel_, 400,
+                     R"({"error":{"message":"outside window","code":10,"error_subcode":2018278}})")
+                .code(),
+            StatusCode::kFailedPrecondition);
+}
+
+TEST_F(MetaSendTest, TransportFailureIsUnavailable) {
+  desk::ChannelConfig c;
+  c.name = "x";
+  c.settings = {{"page_id", "111"}, {"graph_url", "http://127.0.0.1:1"}};
+  c.secrets = {{"page_access_token", "t"}, {"app_secret", "s"}, {"verify_token", "v"}};
+  auto ch = MakeMetaChannel(c);
+  ASSERT_TRUE(ch.ok()) << ch.status();
+  EXPECT_EQ((*ch)->Send(Dm()).status().code(), StatusCode::kUnavailable);
+}
+
+TEST_F(MetaSendTest, ThrottleCodesRetryAfter) {
+  graph_.SetResponse({400,
+                      "X-Business-Use-Case-Usage: {\"111\":[{\"type\":\"pages\",\"call_count\":100,"
+                      "\"total_cputime\":20,\"total_time\":30,"
+                      "\"estimated_time_to_regain_access\":7}]}\r\n",
+                      R"({"error":{"message":"(#32) Page request limit reached","code":32}})"});
+  Status st = channel_->Send(Dm()).status();
+  EXPECT_EQ(st.code(), StatusCode::kResourceExhausted);
+  EXPECT_EQ(channel_->retry_after_ms(), 7 * 60'000);
+  // Until then no request leaves.
+  size_t before = graph_.requests().size();
+  clock_.Advance(60'000);
+  EXPECT_EQ(channel_->Send(Dm()).status().code(), StatusCode::kResourceExhausted);
+  EXPECT_EQ(channel_->retry_after_ms(), 6 * 60'000);
+  EXPECT_EQ(graph_.requests().size(), before);
+  clock_.Advance(6 * 60'000);
+  graph_.SetResponse({200, "", R"({"recipient_id":"2001","message_id":"m_2"})"});
+  EXPECT_TRUE(channel_->Send(Dm()).ok());
+}
+
+TEST_F(MetaSendTest, UsageAboveThresholdBacksOff) {
+  graph_.SetResponse({200,
+                      "X-App-Usage: {\"call_count\":95,\"total_time\":10,\"total_cputime\":10}\r\n",
+                      R"({"recipient_id":"2001","message_id":"m_3"})"});
+  ASSERT_TRUE(channel_->Send(Dm()).ok());  // this one went out
+  auto next = channel_->Send(Dm());
+  EXPECT_EQ(next.status().code(), StatusCode::kResourceExhausted);
+  EXPECT_EQ(channel_->retry_after_ms(), 300'000);  // usage_backoff_ms default
+  EXPECT_EQ(graph_.requests().size(), 1u);
+
+  // Below the threshold nothing is held back.
+  clock_.Advance(300'000);
+  graph_.SetResponse({200,
+                      "X-App-Usage: {\"call_count\":50,\"total_time\":10,\"total_cputime\":10}\r\n",
+                      R"({"recipient_id":"2001","message_id":"m_4"})"});
+  EXPECT_TRUE(channel_->Send(Dm()).ok());
+  EXPECT_TRUE(channel_->Send(Dm()).ok());
+}
+
+TEST_F(MetaSendTest, RenderLimits) {
+  desk::OutboundMessage m = Dm();
+  m.text = std::string(2000, 'a');
+  EXPECT_TRUE(channel_->Render(m).ok());
+  m.text += "a";
+  auto r = channel_->Render(m);
+  EXPECT_EQ(r.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(r.status().message().find("2001"), std::string::npos);
+  m.thread_key = "ig:9001";
+  m.text = std::string(1000, 'b');
+  EXPECT_TRUE(channel_->Render(m).ok());
+  m.text = "\xc3\xa4" + std::string(1000, 'b');  // counted in characters, not bytes
+  EXPECT_FALSE(channel_->Render(m).ok());
+  m.thread_key = "fb-post:111_500";
+  m.is_public = true;
+  m.text = std::string(8000, 'c');
+  auto ok = channel_->Render(m);
+  ASSERT_TRUE(ok.ok());
+  EXPECT_EQ(*ok, m.text);
+  m.text += "c";
+  EXPECT_FALSE(channel_->Render(m).ok());
+}
+
+TEST_F(MetaSendTest, PollReturnsNothing) {
+  auto r = channel_->Poll("");
+  ASSERT_TRUE(r.ok());
+  EXPECT_TRUE(r->messages.empty());
+  EXPECT_TRUE(graph_.requests().empty());
+}
+
+TEST(MetaConfig, ErrorsNameTheSetting) {
+  desk::ChannelConfig c;
+  c.name = "m";
+  c.secrets = {{"page_access_token", "t"}, {"app_secret", "s"}, {"verify_token", "v"}};
+  auto r = MakeMetaChannel(c);
+  EXPECT_NE(r.status().message().find("page_id"), std::string::npos);
+  c.settings = {{"page_id", "111"}, {"graph_url", "http://graph.example"}};
+  r = MakeMetaChannel(c);
+  EXPECT_NE(r.status().message().find("graph_url"), std::string::npos);
+  c.settings = {{"page_id", "111"}};
+  c.secrets.erase("app_secret");
+  r = MakeMetaChannel(c);
+  EXPECT_NE(r.status().message().find("app_secret"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace leitplanke::channels::meta

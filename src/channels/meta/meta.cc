@@ -261,6 +261,14 @@ std::string FormatUtc(desk::Millis ms) {
   return buf;
 }
 
+// Comment and post ids ("123_456") go into the URL path.
+bool IsGraphId(std::string_view id) {
+  return !id.empty() && id.size() <= 128 && std::all_of(id.begin(), id.end(), [](char c) {
+    return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_' ||
+           c == '-';
+  });
+}
+
 size_t CodePoints(std::string_view s) { return utf8::CodePointCount(s, s.size()); }
 
 class MetaChannelImpl final : public MetaChannel {
@@ -351,10 +359,14 @@ class MetaChannelImpl final : public MetaChannel {
       if (msg.in_reply_to.empty()) {
         return Status::InvalidArgument("a public reply needs the comment it answers (in_reply_to)");
       }
-      LP_ASSIGN_OR_RETURN(Thread target, ParseThreadKey("fb:" + msg.in_reply_to));
+      if (!IsGraphId(msg.in_reply_to)) {
+        return Status::InvalidArgument("in_reply_to '" +
+                                       utf8::Sanitize(msg.in_reply_to.substr(0, 64)) +
+                                       "' is not a comment or post id");
+      }
       body = {{"message", msg.text}};
-      what =
-          "/" + target.id + (thread.kind == Thread::Kind::kFacebookPost ? "/comments" : "/replies");
+      what = "/" + msg.in_reply_to +
+             (thread.kind == Thread::Kind::kFacebookPost ? "/comments" : "/replies");
     }
     req.url = settings_.graph_url + "/" + settings_.version + what +
               "?appsecret_proof=" + settings_.proof;

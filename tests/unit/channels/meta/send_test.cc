@@ -111,6 +111,9 @@ TEST_F(MetaSendTest, CommentReplies) {
 
   m.in_reply_to = "";
   EXPECT_EQ(channel_->Send(m).status().code(), StatusCode::kInvalidArgument);
+  m.in_reply_to = "1800/../../me";
+  EXPECT_EQ(channel_->Send(m).status().code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(graph_.requests().size(), 2u);
 }
 
 Status SendWith(MetaSendTest* t, FakeGraph& g, MetaChannel& ch, int status, const char* body) {

@@ -116,32 +116,29 @@ TEST_F(MetaSendTest, CommentReplies) {
   EXPECT_EQ(graph_.requests().size(), 2u);
 }
 
-Status SendWith(MetaSendTest* t, FakeGraph& g, MetaChannel& ch, int status, const char* body) {
+Status SendWith(FakeGraph& g, MetaChannel& ch, int status, const char* body) {
   g.SetResponse({status, "", body});
   desk::OutboundMessage m;
   m.thread_key = "fb:2001";
   m.text = "x";
-  (void)t;
   return ch.Send(m).status();
 }
 
 TEST_F(MetaSendTest, ErrorMapping) {
-  EXPECT_EQ(SendWith(this, graph_, *channel_, 400,
+  EXPECT_EQ(SendWith(graph_, *channel_, 400,
                      R"({"error":{"message":"Invalid OAuth access token","code":190}})")
                 .code(),
             StatusCode::kPermissionDenied);
-  EXPECT_EQ(
-      SendWith(this, graph_, *channel_, 403, R"({"error":{"message":"perm","code":200}})").code(),
-      StatusCode::kPermissionDenied);
-  EXPECT_EQ(
-      SendWith(this, graph_, *channel_, 400, R"({"error":{"message":"perm","code":10}})").code(),
-      StatusCode::kPermissionDenied);
-  Status bad = SendWith(this, graph_, *channel_, 400,
+  EXPECT_EQ(SendWith(graph_, *channel_, 403, R"({"error":{"message":"perm","code":200}})").code(),
+            StatusCode::kPermissionDenied);
+  EXPECT_EQ(SendWith(graph_, *channel_, 400, R"({"error":{"message":"perm","code":10}})").code(),
+            StatusCode::kPermissionDenied);
+  Status bad = SendWith(graph_, *channel_, 400,
                         R"({"error":{"message":"(#100) Invalid parameter","code":100}})");
   EXPECT_EQ(bad.code(), StatusCode::kInvalidArgument);
   EXPECT_NE(bad.message().find("Invalid parameter"), std::string::npos);
-  EXPECT_EQ(SendWith(this, graph_, *channel_, 500, "oops").code(), StatusCode::kUnavailable);
-  EXPECT_EQ(SendWith(this, graph_, *channel_, 400,
+  EXPECT_EQ(SendWith(graph_, *channel_, 500, "oops").code(), StatusCode::kUnavailable);
+  EXPECT_EQ(SendWith(graph_, *channel_, 400,
                      R"({"error":{"message":"outside window","code":10,"error_subcode":2018278}})")
                 .code(),
             StatusCode::kFailedPrecondition);

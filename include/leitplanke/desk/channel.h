@@ -102,6 +102,56 @@ struct ChannelConfig {
   std::map<std::string, std::string> secrets;   // passwords, access tokens
 };
 
+// --- webhooks -----------------------------------------------------------------
+// Networks that push (Meta, X, LinkedIn) call the server at
+// /api/v1/channels/{name}/webhook; the server hands the request to the
+// connector's WebhookReceiver through Desk::HandleWebhook, which stores what
+// it returns, de-duplicates by event id and dead-letters what cannot be parsed.
+
+// A webhook request as the server received it.
+struct WebhookRequest {
+  std::string method;                          // "GET" or "POST"
+  std::map<std::string, std::string> query;    // decoded query parameters
+  std::map<std::string, std::string> headers;  // names in lower case
+  std::string body;                            // raw bytes as received (signatures cover them)
+};
+
+// An answer the server sends as it is (a subscription or CRC challenge).
+struct WebhookAnswer {
+  int status = 200;
+  std::string content_type = "text/plain";
+  std::string body;
+};
+
+struct WebhookDelivery {
+  // The network's ids of the events in this delivery (X: the event id, Meta:
+  // message mid or comment id, LinkedIn: notificationId). The desk refuses a
+  // delivery whose ids it has all seen before as a replay; empty when the
+  // network gives none (then messages are still de-duplicated by external_id).
+  std::vector<std::string> event_ids;
+  std::vector<InboundMessage> messages;  // may be empty (events the desk ignores)
+};
+
+// Thread-safety: called from the server's request threads, concurrently with
+// each other and with the connector's Poll/Send; implementations lock what
+// they share with Send (e.g. Meta's reply-window record).
+class WebhookReceiver {
+ public:
+  virtual ~WebhookReceiver() = default;
+
+  // GET: the network checks the endpoint (Meta hub.challenge, X crc_token,
+  // LinkedIn challengeCode). PermissionDenied for a wrong verify token,
+  // InvalidArgument when the parameters are missing.
+  virtual Result<WebhookAnswer> Challenge(const WebhookRequest& request) const = 0;
+
+  // POST: verifies the signature (and timestamp where the network sends one)
+  // and parses the delivery. PermissionDenied: forged, unsigned or stale
+  // (the desk counts it and stores nothing). InvalidArgument naming where
+  // (JSON pointer): unparsable (the desk keeps the raw body as a dead
+  // letter). `now_ms` is for timestamp checks.
+  virtual Result<WebhookDelivery> Receive(const WebhookRequest& request, Millis now_ms) = 0;
+};
+
 class Channel {
  public:
   virtual ~Channel() = default;
@@ -127,6 +177,15 @@ class Channel {
   // asked to wait (Retry-After, X-RateLimit-Reset), in ms; 0 = unknown, the
   // outbox then uses its own back-off.
   virtual Millis retry_after_ms() const { return 0; }
+
+  // When the credentials stop working unless an admin renews them (a
+  // LinkedIn access token's 60 days, the end of a refresh token); 0 when
+  // unknown or never. Shown with the channel's health and in /metrics.
+  virtual Millis credentials_expire_at() const { return 0; }
+
+  // Connectors whose network pushes by webhook return their receiver (owned
+  // by the channel, valid as long as it); others nullptr.
+  virtual WebhookReceiver* webhook() { return nullptr; }
 };
 
 }  // namespace leitplanke::desk

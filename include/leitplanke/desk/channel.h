@@ -150,6 +150,14 @@ class WebhookReceiver {
   // (JSON pointer): unparsable (the desk keeps the raw body as a dead
   // letter). `now_ms` is for timestamp checks.
   virtual Result<WebhookDelivery> Receive(const WebhookRequest& request, Millis now_ms) = 0;
+
+  // Parses a body that Receive() verified but could not parse, when an admin
+  // replays its dead letter after a fix (the signature is not checked again:
+  // only verified bodies become dead letters). Default: Unimplemented.
+  virtual Result<std::vector<InboundMessage>> ParseVerified(std::string_view body) const {
+    (void)body;
+    return Status::Unimplemented("this channel cannot replay webhook deliveries");
+  }
 };
 
 class Channel {

@@ -1,0 +1,647 @@
+// The LinkedIn channel: settings, the webhook receiver, Poll and Send over
+// the versioned REST API (LinkedIn-Version + X-Restli-Protocol-Version 2.0.0).
+//
+// - Receive may need the network: organisation notifications often carry
+//   only URNs, so a comment without text or author is fetched with
+//   GET /rest/socialActions/{target}/comments/{id}. Receive runs on the
+//   server's request threads, concurrently with Send, so it uses its own
+//   short-lived HttpClient with `fetch_timeout_ms`. A failed fetch makes the
+//   whole delivery Unavailable (LinkedIn redelivers on a non-2xx answer and
+//   Poll catches up) rather than storing a comment without its text; a
+//   deleted comment (404/410) is dropped. Never PermissionDenied: that would
+//   count a genuine delivery as forged.
+// - LinkedIn threads comments two levels deep: a reply to a nested comment
+//   must name the top-level comment as parentComment. Receive remembers the
+//   parent of each nested comment (bounded, under mu_) so that Send can
+//   climb one level.
+#include "channels/linkedin/linkedin.h"
+
+#include <algorithm>
+#include <ctime>
+#include <map>
+#include <mutex>
+
+#include <nlohmann/json.hpp>
+
+#include "leitplanke/base/utf8.h"
+
+#include "channels/http/http_client.h"
+
+namespace leitplanke::channels::linkedin {
+namespace {
+
+using nlohmann::json;
+
+constexpr size_t kMaxRememberedParents = 100'000;
+constexpr size_t kPollCommentsPerPost = 100;
+
+struct Settings {
+  std::string name;
+  std::string api_url;  // without trailing '/'
+  std::string version{kDefaultApiVersion};
+  std::string organization_urn;
+  std::string token;
+  std::string client_secret;
+  HttpOptions http;
+  HttpOptions fetch_http;
+  int poll_posts = 10;
+  desk::Millis rate_limit_backoff_ms = 900'000;
+  desk::Millis token_expires_at = 0;
+  bool escape_comments = false;
+};
+
+Status SettingError(const std::string& channel, std::string_view setting, std::string_view what) {
+  std::string msg("linkedin channel '");
+  msg += channel;
+  msg += "': setting '";
+  msg += setting;
+  msg += "' ";
+  msg += what;
+  return Status::InvalidArgument(msg);
+}
+
+std::string Setting(const desk::ChannelConfig& config, const char* key) {
+  auto it = config.settings.find(key);
+  return it == config.settings.end() ? std::string() : it->second;
+}
+
+bool Digits(std::string_view s, size_t max_len = 12) {
+  return !s.empty() && s.size() <= max_len &&
+         std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
+}
+
+bool HasSpaceOrControl(std::string_view s) {
+  return std::any_of(s.begin(), s.end(),
+                     [](char c) { return static_cast<unsigned char>(c) <= 0x20 || c == 0x7f; });
+}
+
+Result<int64_t> IntSetting(const desk::ChannelConfig& config, const char* key, int64_t def,
+                           int64_t min, int64_t max) {
+  std::string v = Setting(config, key);
+  if (v.empty()) return def;
+  if (!Digits(v)) return SettingError(config.name, key, "must be a whole number, got '" + v + "'");
+  int64_t n = std::stoll(v);
+  if (n < min || n > max) {
+    return SettingError(config.name, key,
+                        "must be between " + std::to_string(min) + " and " + std::to_string(max));
+  }
+  return n;
+}
+
+Result<bool> BoolSetting(const desk::ChannelConfig& config, const char* key, bool def) {
+  std::string v = Setting(config, key);
+  if (v.empty()) return def;
+  if (v == "true") return true;
+  if (v == "false") return false;
+  return SettingError(config.name, key, "must be true or false");
+}
+
+Result<std::string> Secret(const desk::ChannelConfig& config, const char* key) {
+  auto it = config.secrets.find(key);
+  if (it == config.secrets.end() || it->second.empty()) {
+    return Status::InvalidArgument("linkedin channel '" + config.name + "': secret '" + key +
+                                   "' is required");
+  }
+  if (HasSpaceOrControl(it->second)) {
+    return Status::InvalidArgument("linkedin channel '" + config.name + "': secret '" + key +
+                                   "' contains white space or control characters");
+  }
+  return it->second;
+}
+
+// "1798000000000" (ms), "2027-01-28" or "2027-01-28T10:00:00Z".
+Result<desk::Millis> ParseExpiry(const desk::ChannelConfig& config, const std::string& v) {
+  if (v.empty()) return desk::Millis{0};
+  if (Digits(v, 15)) {
+    int64_t ms = std::stoll(v);
+    if (ms < 1'000'000'000'000LL) {
+      return SettingError(config.name, "token_expires_at",
+                          "must be milliseconds since 1970 (got a value before 2001)");
+    }
+    return ms;
+  }
+  auto num = [&](size_t pos, size_t len, int* out) {
+    if (pos + len > v.size()) return false;
+    std::string_view part(v.data() + pos, len);
+    if (!Digits(part)) return false;
+    *out = std::stoi(std::string(part));
+    return true;
+  };
+  tm t{};
+  int year = 0, month = 0, day = 0, hour = 0, minute = 0, second = 0;
+  bool ok = (v.size() == 10 ||
+             (v.size() == 20 && v[10] == 'T' && v[13] == ':' && v[16] == ':' && v[19] == 'Z')) &&
+            v[4] == '-' && v[7] == '-' && num(0, 4, &year) && num(5, 2, &month) && num(8, 2, &day);
+  if (ok && v.size() == 20) ok = num(11, 2, &hour) && num(14, 2, &minute) && num(17, 2, &second);
+  if (!ok || month < 1 || month > 12 || day < 1 || day > 31 || hour > 23 || minute > 59 ||
+      second > 60 || year < 2000) {
+    return SettingError(config.name, "token_expires_at",
+                        "must be ms since 1970 or a date like 2027-01-28 or 2027-01-28T10:00:00Z");
+  }
+  t.tm_year = year - 1900;
+  t.tm_mon = month - 1;
+  t.tm_mday = day;
+  t.tm_hour = hour;
+  t.tm_min = minute;
+  t.tm_sec = second;
+  return static_cast<desk::Millis>(timegm(&t)) * 1000;
+}
+
+Result<Settings> ReadSettings(const desk::ChannelConfig& config) {
+  if (!config.kind.empty() && config.kind != "linkedin") {
+    return Status::InvalidArgument("channel '" + config.name + "' is of kind '" + config.kind +
+                                   "', not 'linkedin'");
+  }
+  Settings s;
+  s.name = config.name;
+  std::string org = Setting(config, "organization_id");
+  if (org.rfind("urn:li:organization:", 0) == 0) org.erase(0, 20);
+  if (org.empty()) return SettingError(config.name, "organization_id", "is required");
+  if (!Digits(org, 20)) {
+    return SettingError(config.name, "organization_id",
+                        "must be the numeric organisation id (or urn:li:organization:<id>)");
+  }
+  s.organization_urn = "urn:li:organization:" + org;
+  s.api_url = Setting(config, "api_url");
+  if (s.api_url.empty()) s.api_url = "https://api.linkedin.com";
+  while (!s.api_url.empty() && s.api_url.back() == '/') s.api_url.pop_back();
+  bool https = s.api_url.rfind("https://", 0) == 0;
+  bool http = s.api_url.rfind("http://", 0) == 0;
+  if (!https && !http) return SettingError(config.name, "api_url", "must start with https://");
+  if (s.api_url.find_first_of("?#@") != std::string::npos || HasSpaceOrControl(s.api_url)) {
+    return SettingError(config.name, "api_url", "must be a plain URL without query or user");
+  }
+  if (http) {
+    std::string host = s.api_url.substr(7);
+    host = host.substr(0, host.find('/'));
+    host = host.substr(0, host.rfind(':'));
+    if (host != "127.0.0.1" && host != "localhost" && host != "[::1]") {
+      return SettingError(config.name, "api_url",
+                          "must use https:// (http:// only for a loopback address)");
+    }
+  }
+  std::string version = Setting(config, "api_version");
+  if (!version.empty()) {
+    if (!Digits(version, 6) || version.size() != 6 || version < "202301" ||
+        version.substr(4) < "01" || version.substr(4) > "12") {
+      return SettingError(config.name, "api_version", "must be a LinkedIn version like 202411");
+    }
+    s.version = version;
+  }
+  LP_ASSIGN_OR_RETURN(s.token, Secret(config, "access_token"));
+  LP_ASSIGN_OR_RETURN(s.client_secret, Secret(config, "client_secret"));
+  LP_ASSIGN_OR_RETURN(s.http.verify_tls, BoolSetting(config, "verify_tls", true));
+  LP_ASSIGN_OR_RETURN(int64_t connect_ms,
+                      IntSetting(config, "connect_timeout_ms", 10'000, 1, 600'000));
+  LP_ASSIGN_OR_RETURN(int64_t timeout_ms, IntSetting(config, "timeout_ms", 30'000, 1, 3'600'000));
+  LP_ASSIGN_OR_RETURN(int64_t fetch_ms, IntSetting(config, "fetch_timeout_ms", 5'000, 1, 60'000));
+  s.http.connect_timeout_ms = static_cast<long>(connect_ms);  // NOLINT(google-runtime-int)
+  s.http.timeout_ms = static_cast<long>(timeout_ms);          // NOLINT(google-runtime-int)
+  s.fetch_http = s.http;
+  s.fetch_http.connect_timeout_ms =
+      static_cast<long>(std::min(connect_ms, fetch_ms));  // NOLINT(google-runtime-int)
+  s.fetch_http.timeout_ms = static_cast<long>(fetch_ms);  // NOLINT(google-runtime-int)
+  LP_ASSIGN_OR_RETURN(int64_t poll_posts, IntSetting(config, "poll_posts", 10, 0, 100));
+  s.poll_posts = static_cast<int>(poll_posts);
+  LP_ASSIGN_OR_RETURN(s.rate_limit_backoff_ms,
+                      IntSetting(config, "rate_limit_backoff_ms", 900'000, 1, 86'400'000));
+  LP_ASSIGN_OR_RETURN(s.token_expires_at, ParseExpiry(config, Setting(config, "token_expires_at")));
+  LP_ASSIGN_OR_RETURN(s.escape_comments, BoolSetting(config, "escape_comments", false));
+  return s;
+}
+
+size_t CodePoints(std::string_view s) { return utf8::CodePointCount(s, s.size()); }
+
+// LinkedIn's error body: {"status": 401, "serviceErrorCode": 65601,
+// "code": "REVOKED_ACCESS_TOKEN", "message": "..."}.
+std::string ErrorMessage(const std::string& body) {
+  json doc = json::parse(body, nullptr, false);
+  if (doc.is_discarded() || !doc.is_object()) return std::string();
+  std::string out;
+  if (auto c = doc.find("code"); c != doc.end() && c->is_string()) out = c->get<std::string>();
+  if (auto m = doc.find("message"); m != doc.end() && m->is_string()) {
+    if (!out.empty()) out += ": ";
+    out += m->get<std::string>();
+  }
+  return utf8::Sanitize(out.substr(0, 300));
+}
+
+// Retry-After in seconds; 0 when absent or not a number of seconds.
+desk::Millis RetryAfterMs(const HttpResponse& resp) {
+  std::string ra = resp.Header("retry-after");
+  if (!Digits(ra, 7)) return 0;
+  return std::stoll(ra) * 1000;
+}
+
+// A comment element of the Comments API: actor, commentUrn, id, created.time,
+// message.text, object, parentComment.
+struct Comment {
+  std::string urn;  // canonical
+  std::string post_urn;
+  std::string actor;
+  std::string text;
+  std::string parent;  // canonical or empty
+  desk::Millis created = 0;
+};
+
+std::string JsonString(const json& obj, const char* key) {
+  auto it = obj.find(key);
+  return it != obj.end() && it->is_string() ? utf8::Sanitize(it->get<std::string>())
+                                            : std::string();
+}
+
+Result<Comment> ReadComment(const json& e, const std::string& where, const std::string& post_urn) {
+  if (!e.is_object()) return Status::InvalidArgument(where + " must be an object");
+  Comment c;
+  std::string urn = JsonString(e, "commentUrn");
+  if (!urn.empty()) {
+    auto parsed = ParseCommentUrn(urn);
+    if (!parsed.ok()) return Status::InvalidArgument(where + "/commentUrn is not a comment URN");
+    c.urn = parsed->Canonical();
+    c.post_urn = parsed->post_urn;
+  } else {
+    std::string id = JsonString(e, "id");
+    if (id.empty()) return Status::InvalidArgument(where + "/commentUrn is missing");
+    auto parsed = ParseCommentUrn("urn:li:comment:(" + post_urn + "," + id + ")");
+    if (!parsed.ok()) return Status::InvalidArgument(where + "/id is not a comment id");
+    c.urn = parsed->Canonical();
+    c.post_urn = parsed->post_urn;
+  }
+  c.actor = JsonString(e, "actor");
+  if (auto m = e.find("message"); m != e.end() && m->is_object()) c.text = JsonString(*m, "text");
+  std::string parent = JsonString(e, "parentComment");
+  if (!parent.empty()) {
+    auto parsed = ParseCommentUrn(parent);
+    if (parsed.ok()) c.parent = parsed->Canonical();
+  }
+  if (auto cr = e.find("created"); cr != e.end() && cr->is_object()) {
+    if (auto t = cr->find("time"); t != cr->end() && t->is_number_unsigned()) {
+      c.created = static_cast<desk::Millis>(std::min<uint64_t>(t->get<uint64_t>(), 1ULL << 62));
+    }
+  }
+  return c;
+}
+
+class LinkedInChannelImpl final : public LinkedInChannel, public desk::WebhookReceiver {
+ public:
+  LinkedInChannelImpl(Settings settings, const Clock* clock)
+      : settings_(std::move(settings)), clock_(clock), http_(settings_.http) {}
+
+  std::string_view kind() const override { return "linkedin"; }
+
+  // --- Channel ---------------------------------------------------------------
+
+  Result<std::string> Render(const desk::OutboundMessage& msg) const override {
+    if (msg.text.empty()) return Status::InvalidArgument("the text is empty");
+    if (size_t bad = utf8::FirstInvalid(msg.text); bad != std::string::npos) {
+      return Status::InvalidArgument("the text is not valid UTF-8 at byte " + std::to_string(bad));
+    }
+    bool post = IsNewPost(msg);
+    std::string wire =
+        post || settings_.escape_comments ? EscapeLittleText(msg.text) : std::string(msg.text);
+    size_t limit = post ? kPostLimit : kCommentLimit;
+    size_t n = CodePoints(wire);
+    if (n > limit) {
+      std::string msg_text = "the text has " + std::to_string(n) + " characters";
+      if (wire.size() != msg.text.size()) {
+        msg_text += " after escaping (" + std::to_string(CodePoints(msg.text)) + " before)";
+      }
+      return Status::InvalidArgument(msg_text + "; a LinkedIn " + (post ? "post" : "comment") +
+                                     " allows " + std::to_string(limit));
+    }
+    return wire;
+  }
+
+  Result<desk::PollResult> Poll(std::string_view cursor) override {
+    retry_after_ms_ = 0;
+    desk::PollResult r;
+    desk::Millis since = 0;
+    if (cursor.empty()) {
+      r.cursor = std::to_string(clock_->NowMillis());  // from now on
+      return r;
+    }
+    if (!Digits(cursor, 15)) {
+      return Status::InvalidArgument("linkedin cursor '" + utf8::Sanitize(cursor.substr(0, 32)) +
+                                     "' is not a time in ms");
+    }
+    since = std::stoll(std::string(cursor));
+    r.cursor = std::string(cursor);
+    if (settings_.poll_posts == 0) return r;
+
+    std::string posts_path = "/rest/posts?author=" + UrlEncode(settings_.organization_urn) +
+                             "&q=author&count=" + std::to_string(settings_.poll_posts) +
+                             "&sortBy=LAST_MODIFIED";
+    LP_ASSIGN_OR_RETURN(HttpResponse posts, Call(http_, "GET", posts_path, ""));
+    if (posts.status != 200) return MapError(posts, "GET /rest/posts");
+    json doc = json::parse(posts.body, nullptr, false);
+    if (doc.is_discarded() || !doc.is_object()) {
+      return Status::Unavailable("GET /rest/posts: the answer is not a JSON object");
+    }
+    auto elements = doc.find("elements");
+    if (elements == doc.end() || !elements->is_array()) {
+      return Status::Unavailable("GET /rest/posts: /elements is missing");
+    }
+    std::vector<Comment> fresh;
+    for (size_t i = 0; i < elements->size(); ++i) {
+      const json& p = (*elements)[i];
+      std::string post_urn = p.is_object() ? JsonString(p, "id") : std::string();
+      if (post_urn.empty() || post_urn.rfind("urn:li:", 0) != 0 || post_urn.size() > 200) continue;
+      std::string label = "GET /rest/socialActions/" + post_urn + "/comments";
+      LP_ASSIGN_OR_RETURN(HttpResponse cr,
+                          Call(http_, "GET",
+                               "/rest/socialActions/" + UrlEncode(post_urn) +
+                                   "/comments?count=" + std::to_string(kPollCommentsPerPost),
+                               ""));
+      if (cr.status == 404) continue;  // deleted meanwhile
+      if (cr.status != 200) return MapError(cr, label);
+      json cdoc = json::parse(cr.body, nullptr, false);
+      if (cdoc.is_discarded() || !cdoc.is_object()) {
+        return Status::Unavailable(label + ": the answer is not a JSON object");
+      }
+      auto list = cdoc.find("elements");
+      if (list == cdoc.end() || !list->is_array()) continue;
+      for (size_t j = 0; j < list->size(); ++j) {
+        auto c = ReadComment((*list)[j], "/elements/" + std::to_string(j), post_urn);
+        if (!c.ok()) continue;  // one odd element must not stop the catch-up
+        if (c->created <= since || c->actor == settings_.organization_urn) continue;
+        fresh.push_back(std::move(*c));
+      }
+    }
+    std::stable_sort(fresh.begin(), fresh.end(),
+                     [](const Comment& a, const Comment& b) { return a.created < b.created; });
+    desk::Millis newest = since;
+    for (const Comment& c : fresh) {
+      desk::InboundMessage m;
+      m.external_id = c.urn;
+      m.thread_key = std::string(kPostThreadPrefix) + c.post_urn;
+      m.in_reply_to = c.parent;
+      m.author_handle = c.actor;
+      m.text = c.text;
+      m.is_public = true;
+      m.sent_at = c.created;
+      if (!c.parent.empty()) RememberParent(c.urn, c.parent);
+      newest = std::max(newest, c.created);
+      r.messages.push_back(std::move(m));
+    }
+    r.cursor = std::to_string(newest);
+    return r;
+  }
+
+  Result<desk::SendReceipt> Send(const desk::OutboundMessage& msg) override {
+    retry_after_ms_ = 0;
+    if (msg.text.empty()) return Status::InvalidArgument("the text is empty");
+    desk::Millis now = clock_->NowMillis();
+    if (blocked_until_ > now) {
+      retry_after_ms_ = blocked_until_ - now;
+      return Status::ResourceExhausted("LinkedIn rate limit; retry after " +
+                                       std::to_string(retry_after_ms_) + " ms");
+    }
+    if (IsNewPost(msg)) return PostNew(msg.text);
+
+    json body = {{"actor", settings_.organization_urn}, {"message", {{"text", msg.text}}}};
+    std::string target;  // the socialActions entity the comment goes under
+    std::string post_urn;
+    if (!msg.in_reply_to.empty()) {
+      auto answered = ParseCommentUrn(msg.in_reply_to);
+      if (!answered.ok()) {
+        return Status::InvalidArgument("in_reply_to '" +
+                                       utf8::Sanitize(msg.in_reply_to.substr(0, 80)) +
+                                       "' is not a LinkedIn comment URN");
+      }
+      post_urn = answered->post_urn;
+      // Two levels only: answering a nested comment means answering its
+      // top-level parent.
+      std::string parent = TopLevel(answered->Canonical());
+      body["object"] = post_urn;
+      body["parentComment"] = parent;
+      target = parent;
+    } else {
+      std::string_view key = msg.thread_key;
+      if (key.rfind(kPostThreadPrefix, 0) != 0) {
+        return Status::InvalidArgument("thread key '" + utf8::Sanitize(key.substr(0, 80)) +
+                                       "' is not a LinkedIn post thread (li-post:<urn>)");
+      }
+      post_urn = std::string(key.substr(kPostThreadPrefix.size()));
+      if (post_urn.rfind("urn:li:", 0) != 0 || post_urn.size() > 200 ||
+          HasSpaceOrControl(post_urn)) {
+        return Status::InvalidArgument("thread key '" + utf8::Sanitize(key.substr(0, 80)) +
+                                       "' does not name a post URN");
+      }
+      body["object"] = post_urn;
+      target = post_urn;
+    }
+    std::string label = "POST /rest/socialActions/" + target + "/comments";
+    LP_ASSIGN_OR_RETURN(
+        HttpResponse resp,
+        Call(http_, "POST", "/rest/socialActions/" + UrlEncode(target) + "/comments",
+             body.dump(-1, ' ', false, json::error_handler_t::replace)));
+    if (resp.status < 200 || resp.status > 299) return MapError(resp, label);
+    // The new comment: commentUrn in the body, else its id (x-restli-id or
+    // body id) under the post.
+    json doc = json::parse(resp.body, nullptr, false);
+    if (!doc.is_discarded() && doc.is_object()) {
+      std::string urn = JsonString(doc, "commentUrn");
+      if (auto p = ParseCommentUrn(urn); p.ok()) return desk::SendReceipt{p->Canonical()};
+    }
+    std::string id = resp.Header("x-restli-id");
+    if (id.empty() && !doc.is_discarded() && doc.is_object()) id = JsonString(doc, "id");
+    if (auto p = ParseCommentUrn(id); p.ok()) return desk::SendReceipt{p->Canonical()};
+    if (auto p = ParseCommentUrn("urn:li:comment:(" + post_urn + "," + id + ")"); p.ok()) {
+      return desk::SendReceipt{p->Canonical()};
+    }
+    return Status::Internal(label + ": the answer names no comment id");
+  }
+
+  desk::Millis retry_after_ms() const override { return retry_after_ms_; }
+  desk::Millis credentials_expire_at() const override { return settings_.token_expires_at; }
+  desk::WebhookReceiver* webhook() override { return this; }
+
+  Result<desk::SendReceipt> Publish(std::string_view text) override {
+    desk::OutboundMessage m;
+    m.text = std::string(text);
+    LP_ASSIGN_OR_RETURN(m.text, Render(m));
+    return Send(m);
+  }
+
+  // --- WebhookReceiver --------------------------------------------------------
+
+  Result<desk::WebhookAnswer> Challenge(const desk::WebhookRequest& request) const override {
+    if (request.method != "GET") {
+      return Status::InvalidArgument("the LinkedIn endpoint validation is a GET");
+    }
+    auto it = request.query.find("challengeCode");
+    if (it == request.query.end() || it->second.empty()) {
+      return Status::InvalidArgument("the query parameter challengeCode is missing");
+    }
+    if (it->second.size() > 256 || utf8::FirstInvalid(it->second) != std::string::npos) {
+      return Status::InvalidArgument("the query parameter challengeCode is not a UUID");
+    }
+    desk::WebhookAnswer a;
+    a.status = 200;
+    a.content_type = "application/json";
+    a.body = ChallengeAnswer(settings_.client_secret, it->second);
+    return a;
+  }
+
+  Result<desk::WebhookDelivery> Receive(const desk::WebhookRequest& request,
+                                        desk::Millis /*now_ms*/) override {
+    auto sig = request.headers.find("x-li-signature");
+    if (sig == request.headers.end() || sig->second.empty()) {
+      return Status::PermissionDenied("the X-LI-Signature header is missing");
+    }
+    if (!SignatureValid(settings_.client_secret, request.body, sig->second)) {
+      return Status::PermissionDenied("the X-LI-Signature does not match the body");
+    }
+    LP_ASSIGN_OR_RETURN(ParsedNotifications parsed,
+                        ParseNotifications(request.body, settings_.organization_urn));
+    desk::WebhookDelivery out;
+    out.event_ids = std::move(parsed.event_ids);
+    std::unique_ptr<HttpClient> fetcher;
+    for (CommentNotification& c : parsed.comments) {
+      if (c.needs_fetch) {
+        if (!fetcher) fetcher = std::make_unique<HttpClient>(settings_.fetch_http);
+        LP_ASSIGN_OR_RETURN(bool keep, Complete(*fetcher, &c));
+        if (!keep) continue;
+      }
+      if (!c.message.in_reply_to.empty()) {
+        RememberParent(c.message.external_id, c.message.in_reply_to);
+      }
+      out.messages.push_back(std::move(c.message));
+    }
+    return out;
+  }
+
+ private:
+  static bool IsNewPost(const desk::OutboundMessage& msg) {
+    return msg.in_reply_to.empty() && msg.thread_key.empty();
+  }
+
+  Result<HttpResponse> Call(HttpClient& client, const char* method, const std::string& path,
+                            std::string body) const {
+    HttpRequest req;
+    req.method = method;
+    req.url = settings_.api_url + path;
+    req.headers = {"Authorization: Bearer " + settings_.token,
+                   "LinkedIn-Version: " + settings_.version, "X-Restli-Protocol-Version: 2.0.0",
+                   "Accept: application/json"};
+    if (!body.empty()) req.headers.emplace_back("Content-Type: application/json");
+    req.body = std::move(body);
+    return client.Do(req);
+  }
+
+  Result<desk::SendReceipt> PostNew(const std::string& commentary) {
+    json body = {{"author", settings_.organization_urn},
+                 {"commentary", commentary},
+                 {"visibility", "PUBLIC"},
+                 {"distribution",
+                  {{"feedDistribution", "MAIN_FEED"},
+                   {"targetEntities", json::array()},
+                   {"thirdPartyDistributionChannels", json::array()}}},
+                 {"lifecycleState", "PUBLISHED"},
+                 {"isReshareDisabledByAuthor", false}};
+    LP_ASSIGN_OR_RETURN(HttpResponse resp,
+                        Call(http_, "POST", "/rest/posts",
+                             body.dump(-1, ' ', false, json::error_handler_t::replace)));
+    if (resp.status < 200 || resp.status > 299) return MapError(resp, "POST /rest/posts");
+    std::string id = resp.Header("x-restli-id");
+    if (id.empty() || id.rfind("urn:li:", 0) != 0) {
+      return Status::Internal("POST /rest/posts: the answer has no x-restli-id with the post URN");
+    }
+    return desk::SendReceipt{utf8::Sanitize(id)};
+  }
+
+  // Fills text and author of a comment the notification only named. False:
+  // the comment is gone or turned out to be the organisation's own.
+  Result<bool> Complete(HttpClient& client, CommentNotification* c) const {
+    std::string target =
+        c->message.in_reply_to.empty() ? c->comment.post_urn : c->message.in_reply_to;
+    std::string label =
+        "fetching comment " + c->message.external_id + " (GET /rest/socialActions/.../comments)";
+    auto resp = Call(
+        client, "GET",
+        "/rest/socialActions/" + UrlEncode(target) + "/comments/" + UrlEncode(c->comment.id), "");
+    if (!resp.ok()) return Status::Unavailable(label + ": " + resp.status().message());
+    if (resp->status == 404 || resp->status == 410) return false;
+    if (resp->status != 200) {
+      std::string detail = ErrorMessage(resp->body);
+      return Status::Unavailable(label + ": HTTP " + std::to_string(resp->status) +
+                                 (detail.empty() ? "" : ": " + detail));
+    }
+    json doc = json::parse(resp->body, nullptr, false);
+    if (doc.is_discarded()) return Status::Unavailable(label + ": the answer is not JSON");
+    auto comment = ReadComment(doc, "", c->comment.post_urn);
+    if (!comment.ok()) return Status::Unavailable(label + ": " + comment.status().message());
+    if (c->message.text.empty()) c->message.text = comment->text;
+    if (c->message.author_handle.empty()) c->message.author_handle = comment->actor;
+    if (c->message.in_reply_to.empty()) c->message.in_reply_to = comment->parent;
+    if (c->message.sent_at == 0) c->message.sent_at = comment->created;
+    if (c->message.author_handle == settings_.organization_urn) return false;
+    return true;
+  }
+
+  void RememberParent(const std::string& comment, const std::string& parent) {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (parent_of_.size() >= kMaxRememberedParents) parent_of_.clear();
+    parent_of_[comment] = parent;
+  }
+
+  std::string TopLevel(const std::string& comment) {
+    std::lock_guard<std::mutex> lock(mu_);
+    auto it = parent_of_.find(comment);
+    return it == parent_of_.end() ? comment : it->second;
+  }
+
+  Status MapError(const HttpResponse& resp, const std::string& label) {
+    std::string msg = label + ": HTTP " + std::to_string(resp.status);
+    std::string detail = ErrorMessage(resp.body);
+    if (!detail.empty()) msg += ": " + detail;
+    if (resp.status == 429) {
+      desk::Millis wait = RetryAfterMs(resp);
+      if (wait <= 0) wait = settings_.rate_limit_backoff_ms;
+      desk::Millis now = clock_->NowMillis();
+      blocked_until_ = std::max(blocked_until_, now + wait);
+      retry_after_ms_ = blocked_until_ - now;
+      return Status::ResourceExhausted(msg + " (rate limited; retry after " +
+                                       std::to_string(retry_after_ms_) + " ms)");
+    }
+    if (resp.status == 401) {
+      return Status::PermissionDenied(msg +
+                                      " (the access token expired or was revoked; an "
+                                      "admin must store a new one)");
+    }
+    if (resp.status == 403) {
+      return Status::PermissionDenied(msg +
+                                      " (the token lacks a permission such as "
+                                      "w_organization_social, or the member is no page "
+                                      "admin)");
+    }
+    if (resp.status >= 500 || resp.status < 100) return Status::Unavailable(msg);
+    if (resp.status >= 400) return Status::InvalidArgument(msg);
+    return Status::Unavailable(msg + " (unexpected status)");
+  }
+
+  const Settings settings_;
+  const Clock* clock_;
+  HttpClient http_;  // Poll and Send only (the desk's worker thread)
+  desk::Millis retry_after_ms_ = 0;
+  desk::Millis blocked_until_ = 0;
+  std::mutex mu_;
+  std::map<std::string, std::string> parent_of_;  // nested comment -> top-level; guarded by mu_
+};
+
+}  // namespace
+
+Result<std::unique_ptr<LinkedInChannel>> MakeLinkedIn(const desk::ChannelConfig& config,
+                                                      const Clock* clock) {
+  LP_ASSIGN_OR_RETURN(Settings s, ReadSettings(config));
+  if (clock == nullptr) clock = &SystemClock::Default();
+  return std::unique_ptr<LinkedInChannel>(
+      std::make_unique<LinkedInChannelImpl>(std::move(s), clock));
+}
+
+Result<std::unique_ptr<desk::Channel>> MakeLinkedInChannel(const desk::ChannelConfig& config) {
+  LP_ASSIGN_OR_RETURN(std::unique_ptr<LinkedInChannel> c, MakeLinkedIn(config));
+  return std::unique_ptr<desk::Channel>(std::move(c));
+}
+
+}  // namespace leitplanke::channels::linkedin

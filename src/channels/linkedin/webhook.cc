@@ -129,7 +129,8 @@ Result<CommentUrn> CommentAt(const std::string& value, const std::string& ptr) {
   return *c;
 }
 
-// Reads one notification; nullopt-like empty comment means "skip".
+// Reads one notification into `out`: its event id always, a comment only
+// when it is a member's COMMENT on this organisation's post.
 Status ParseOne(const json& n, const std::string& base, std::string_view organization_urn,
                 ParsedNotifications* out) {
   if (!n.is_object()) return WrongType(base, "an object");

@@ -138,6 +138,17 @@ TEST_F(LinkedInChannelTest, RenderEscapesPostsNotComments) {
   EXPECT_EQ(*c, "Sorry (really) #1");
 }
 
+TEST_F(LinkedInChannelTest, CommentEscapingCanBeSwitchedOn) {
+  desk::ChannelConfig c = Config(server_.base_url());
+  c.settings["escape_comments"] = "true";
+  Make(c);
+  auto r = channel_->Render(Reply("Sorry (really) #1"));
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_EQ(*r, "Sorry \\(really\\) \\#1");
+  c.settings["escape_comments"] = "yes";
+  EXPECT_FALSE(MakeLinkedInChannel(c).ok());
+}
+
 TEST_F(LinkedInChannelTest, PostLimitCountsEscapedText) {
   desk::OutboundMessage post;
   post.text = std::string(3000, 'a');

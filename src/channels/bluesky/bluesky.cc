@@ -363,8 +363,10 @@ class BlueskyChannelImpl final : public BlueskyChannel {
     std::string api_cursor = st.gap;
     std::vector<Notice> fresh;
     std::set<std::string> taken;
-    Position first_top;
-    bool have_top = false;
+    // The newest instant read in this Poll: the first page (normal mode)
+    // and everything delivered, so that equal timestamps across a page
+    // boundary are remembered too.
+    Position newest;
     bool reached = false;
     int pages = 0;
     while (true) {
@@ -386,10 +388,9 @@ class BlueskyChannelImpl final : public BlueskyChannel {
       for (auto& rej : page->rejected) {
         if (rejected_.size() < 1000) rejected_.push_back(std::move(rej));
       }
-      if (!gap_mode && !have_top) {
+      if (!gap_mode && pages == 1) {
         for (const Notice& n : page->notices) {
-          first_top = Merge(first_top, Position{n.indexed_at_us, {n.uri}});
-          have_top = true;
+          newest = Merge(newest, Position{n.indexed_at_us, {n.uri}});
         }
       }
       for (Notice& n : page->notices) {
@@ -397,11 +398,11 @@ class BlueskyChannelImpl final : public BlueskyChannel {
           if (n.indexed_at_us < st.floor.t) reached = true;
           continue;
         }
-        if (gap_mode && n.indexed_at_us >= st.top.t &&
-            (n.indexed_at_us > st.top.t || Contains(st.top, n.uri))) {
-          continue;  // delivered before the gap opened
-        }
+        // At or above the gap's top: delivered before the gap opened, or
+        // (the same instant, arrived since) left to the pass after the gap.
+        if (gap_mode && n.indexed_at_us >= st.top.t) continue;
         if (!taken.insert(n.uri).second) continue;
+        newest = Merge(newest, Position{n.indexed_at_us, {n.uri}});
         fresh.push_back(std::move(n));
       }
       if (!st.has_floor || page->notices.empty() || page->cursor.empty()) reached = true;
@@ -413,8 +414,7 @@ class BlueskyChannelImpl final : public BlueskyChannel {
     CursorState next;
     next.has_floor = true;
     if (!gap_mode) {
-      Position top = st.has_floor ? st.floor : Position{};
-      if (have_top) top = st.has_floor ? Merge(st.floor, first_top) : first_top;
+      Position top = st.has_floor ? Merge(st.floor, newest) : newest;
       if (reached) {
         next.floor = top;
       } else {
@@ -423,10 +423,11 @@ class BlueskyChannelImpl final : public BlueskyChannel {
         next.top = top;
       }
     } else if (reached) {
-      next.floor = Merge(st.floor, st.top);
+      next.floor = Merge(Merge(st.floor, st.top), newest);
     } else {
       next = st;
       next.gap = api_cursor;
+      next.top = Merge(st.top, newest);
     }
 
     desk::PollResult result;

@@ -331,6 +331,19 @@ TEST_F(BlueskyTest, SameInstantIsNeitherRepeatedNorLost) {
   EXPECT_TRUE(r3.messages.empty());
 }
 
+TEST_F(BlueskyTest, SameInstantAcrossPagesIsNotRepeated) {
+  Make({{"page_limit", "2"}});
+  feed_.Prepend(Mention("old", Iso(0)));
+  auto r1 = MustPoll("");
+  feed_.Prepend(Mention("z", Iso(3)));
+  feed_.Prepend(Mention("y", Iso(3)));
+  feed_.Prepend(Mention("x", Iso(3)));
+  auto r2 = MustPoll(r1.cursor);
+  EXPECT_EQ(r2.messages.size(), 3u);
+  auto r3 = MustPoll(r2.cursor);
+  EXPECT_TRUE(r3.messages.empty()) << Ids(r3).size();
+}
+
 TEST_F(BlueskyTest, PaginatesBackToThePreviousPosition) {
   Make({{"page_limit", "2"}});
   feed_.Prepend(Mention("old", Iso(0)));

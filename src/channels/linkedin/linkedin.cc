@@ -438,16 +438,26 @@ class LinkedInChannelImpl final : public LinkedInChannel, public desk::WebhookRe
     if (resp.status < 200 || resp.status > 299) return MapError(resp, label);
     // The new comment: commentUrn in the body, else its id (x-restli-id or
     // body id) under the post.
+    std::string created;
     json doc = json::parse(resp.body, nullptr, false);
     if (!doc.is_discarded() && doc.is_object()) {
-      std::string urn = JsonString(doc, "commentUrn");
-      if (auto p = ParseCommentUrn(urn); p.ok()) return desk::SendReceipt{p->Canonical()};
+      if (auto p = ParseCommentUrn(JsonString(doc, "commentUrn")); p.ok()) created = p->Canonical();
     }
-    std::string id = resp.Header("x-restli-id");
-    if (id.empty() && !doc.is_discarded() && doc.is_object()) id = JsonString(doc, "id");
-    if (auto p = ParseCommentUrn(id); p.ok()) return desk::SendReceipt{p->Canonical()};
-    if (auto p = ParseCommentUrn("urn:li:comment:(" + post_urn + "," + id + ")"); p.ok()) {
-      return desk::SendReceipt{p->Canonical()};
+    if (created.empty()) {
+      std::string id = resp.Header("x-restli-id");
+      if (id.empty() && !doc.is_discarded() && doc.is_object()) id = JsonString(doc, "id");
+      if (auto p = ParseCommentUrn(id); p.ok()) {
+        created = p->Canonical();
+      } else if (auto q = ParseCommentUrn("urn:li:comment:(" + post_urn + "," + id + ")"); q.ok()) {
+        created = q->Canonical();
+      }
+    }
+    if (!created.empty()) {
+      // An answer to our own reply must also go under the top-level comment.
+      if (body.contains("parentComment")) {
+        RememberParent(created, body["parentComment"].get<std::string>());
+      }
+      return desk::SendReceipt{created};
     }
     return Status::Internal(label + ": the answer names no comment id");
   }

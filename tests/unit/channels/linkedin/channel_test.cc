@@ -242,6 +242,19 @@ TEST_F(LinkedInChannelTest, ReplyToNestedCommentGoesToTopLevelParent) {
   EXPECT_EQ(json::parse(reqs[0].body)["parentComment"], kComment);
 }
 
+TEST_F(LinkedInChannelTest, AnswerToOwnReplyGoesToTopLevelParent) {
+  RouteCommentCreated();
+  auto first = channel_->Send(Reply());
+  ASSERT_TRUE(first.ok()) << first.status();
+  desk::OutboundMessage m = Reply("One more thing");
+  m.in_reply_to = first->external_id;  // our own nested reply
+  ASSERT_TRUE(channel_->Send(m).ok());
+  auto reqs = server_.requests();
+  ASSERT_EQ(reqs.size(), 2u);
+  EXPECT_EQ(reqs[1].target, kCommentPath);
+  EXPECT_EQ(json::parse(reqs[1].body)["parentComment"], kComment);
+}
+
 TEST_F(LinkedInChannelTest, NewCommentOnPostFromThreadKey) {
   RouteCommentCreated(kPostCommentsPath);
   desk::OutboundMessage m = Reply("Happy to help!");

@@ -1,0 +1,153 @@
+#include <algorithm>
+#include <cstring>
+#include <ctime>
+
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+
+#include "channels/x/internal.h"
+
+namespace leitplanke::channels::x::internal {
+namespace {
+
+std::string Hmac(const EVP_MD* md, std::string_view key, std::string_view message) {
+  unsigned char mac[EVP_MAX_MD_SIZE];
+  unsigned int len = 0;
+  HMAC(md, key.data(), static_cast<int>(key.size()),
+       reinterpret_cast<const unsigned char*>(message.data()), message.size(), mac, &len);
+  return std::string(reinterpret_cast<const char*>(mac), len);
+}
+
+bool AllDigits(std::string_view s) {
+  return !s.empty() && std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
+}
+
+int Num(std::string_view s, size_t pos, size_t n) {
+  int v = 0;
+  for (size_t i = pos; i < pos + n; ++i) {
+    if (i >= s.size() || s[i] < '0' || s[i] > '9') return -1;
+    v = v * 10 + (s[i] - '0');
+  }
+  return v;
+}
+
+desk::Millis ToMillis(int year, int month, int day, int hour, int minute, int second) {
+  if (year < 1970 || year > 9999 || month < 1 || month > 12 || day < 1 || day > 31 || hour > 23 ||
+      minute > 59 || second > 60 || hour < 0 || minute < 0 || second < 0) {
+    return -1;
+  }
+  tm t{};
+  t.tm_year = year - 1900;
+  t.tm_mon = month - 1;
+  t.tm_mday = day;
+  t.tm_hour = hour;
+  t.tm_min = minute;
+  t.tm_sec = second;
+  return static_cast<desk::Millis>(timegm(&t)) * 1000;
+}
+
+}  // namespace
+
+std::string Base64(std::string_view bytes) {
+  std::string out(4 * ((bytes.size() + 2) / 3) + 1, '\0');
+  int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),
+                          reinterpret_cast<const unsigned char*>(bytes.data()),
+                          static_cast<int>(bytes.size()));
+  out.resize(static_cast<size_t>(std::max(n, 0)));
+  return out;
+}
+
+std::string HmacSha256(std::string_view key, std::string_view message) {
+  return Hmac(EVP_sha256(), key, message);
+}
+
+std::string HmacSha1(std::string_view key, std::string_view message) {
+  return Hmac(EVP_sha1(), key, message);
+}
+
+bool ConstantTimeEquals(std::string_view a, std::string_view b) {
+  if (a.size() != b.size() || a.empty()) return false;
+  return CRYPTO_memcmp(a.data(), b.data(), a.size()) == 0;
+}
+
+desk::Millis ParseIsoTime(std::string_view s) {
+  // YYYY-MM-DDTHH:MM:SS[.fff]Z
+  if (s.size() < 20 || s[4] != '-' || s[7] != '-' || s[10] != 'T' || s[13] != ':' || s[16] != ':' ||
+      s.back() != 'Z') {
+    return -1;
+  }
+  desk::Millis ms = ToMillis(Num(s, 0, 4), Num(s, 5, 2), Num(s, 8, 2), Num(s, 11, 2), Num(s, 14, 2),
+                             Num(s, 17, 2));
+  if (ms < 0) return -1;
+  if (s.size() > 20) {
+    if (s[19] != '.' || s.size() < 22) return -1;
+    std::string_view frac = s.substr(20, s.size() - 21);
+    if (!AllDigits(frac) || frac.size() > 9) return -1;
+    int v = Num(frac, 0, std::min<size_t>(3, frac.size()));
+    for (size_t i = frac.size(); i < 3; ++i) v *= 10;
+    ms += v;
+  }
+  return ms;
+}
+
+desk::Millis ParseLegacyTime(std::string_view s) {
+  // "Wed Oct 10 20:19:24 +0000 2018"
+  static constexpr const char* kMonths[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
+                                            "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
+  if (s.size() != 30 || s[3] != ' ' || s[7] != ' ' || s[10] != ' ' || s[13] != ':' ||
+      s[16] != ':' || s[19] != ' ' || s.substr(20, 5) != "+0000" || s[25] != ' ') {
+    return -1;
+  }
+  int month = 0;
+  for (int m = 0; m < 12; ++m) {
+    if (s.substr(4, 3) == kMonths[m]) month = m + 1;
+  }
+  if (month == 0) return -1;
+  return ToMillis(Num(s, 26, 4), month, Num(s, 8, 2), Num(s, 11, 2), Num(s, 14, 2), Num(s, 17, 2));
+}
+
+desk::Millis ParseMillis(std::string_view s) {
+  if (!AllDigits(s) || s.size() > 15) return -1;
+  desk::Millis v = 0;
+  for (char c : s) v = v * 10 + (c - '0');
+  return v;
+}
+
+bool IsId(std::string_view s) { return AllDigits(s) && s.size() <= 19; }
+
+int CompareIds(std::string_view a, std::string_view b) {
+  while (a.size() > 1 && a[0] == '0') a.remove_prefix(1);
+  while (b.size() > 1 && b[0] == '0') b.remove_prefix(1);
+  if (a.size() != b.size()) return a.size() < b.size() ? -1 : 1;
+  int c = a.compare(b);
+  return c < 0 ? -1 : (c > 0 ? 1 : 0);
+}
+
+std::string UnescapeText(std::string_view s) {
+  std::string out;
+  out.reserve(s.size());
+  for (size_t i = 0; i < s.size();) {
+    if (s[i] == '&') {
+      if (s.substr(i, 5) == "&amp;") {
+        out += '&';
+        i += 5;
+        continue;
+      }
+      if (s.substr(i, 4) == "&lt;") {
+        out += '<';
+        i += 4;
+        continue;
+      }
+      if (s.substr(i, 4) == "&gt;") {
+        out += '>';
+        i += 4;
+        continue;
+      }
+    }
+    out += s[i++];
+  }
+  return out;
+}
+
+}  // namespace leitplanke::channels::x::internal

@@ -1,0 +1,938 @@
+// The X channel: settings, Render, Poll (mentions and DM events), Send
+// (replies and DMs), OAuth 2.0 refresh, rate limits and the monthly budget.
+//
+// - Rate limits are per endpoint: a response with x-rate-limit-remaining 0
+//   blocks that endpoint until x-rate-limit-reset (epoch seconds), so the
+//   next call is refused locally instead of burning a 429.
+// - Spend is counted from what X bills: per resource returned on reads
+//   (posts, DM events, expanded users), per successful create on writes.
+//   Failed writes are not counted (X bills requests that create content).
+// - The budget month is the UTC calendar month of the injected clock.
+#include "channels/x/x.h"
+
+#include <algorithm>
+#include <atomic>
+#include <cmath>
+#include <cstdio>
+#include <ctime>
+#include <map>
+#include <mutex>
+
+#include <nlohmann/json.hpp>
+#include <openssl/rand.h>
+
+#include "leitplanke/base/utf8.h"
+
+#include "channels/http/http_client.h"
+#include "channels/x/internal.h"
+
+namespace leitplanke::channels::x {
+namespace {
+
+using nlohmann::json;
+using Params = std::vector<std::pair<std::string, std::string>>;
+
+constexpr int kMaxPages = 5;
+constexpr desk::Millis kDefaultBlockMs = 15LL * 60 * 1000;
+constexpr desk::Millis kRefreshMarginMs = 60'000;
+constexpr double kSlowdownShare = 0.8;
+
+enum class Auth { kOAuth2, kOAuth1 };
+
+struct Settings {
+  std::string name;
+  std::string account_id;
+  bool polling = false;
+  bool poll_dms = true;
+  std::string api_url;
+  HttpOptions http;
+  desk::Millis poll_interval_ms = 120'000;
+  int poll_slowdown_factor = 4;
+  int max_results = 20;
+  Costs costs;
+  std::string consumer_secret;
+  Auth auth = Auth::kOAuth2;
+  // OAuth 2.0
+  std::string client_id;
+  std::string client_secret;
+  TokenUpdate tokens;
+  // OAuth 1.0a
+  OAuth1Credentials oauth1;
+};
+
+Status SettingError(const std::string& channel, std::string_view setting, std::string_view what) {
+  return Status::InvalidArgument("x channel '" + channel + "': setting '" + std::string(setting) +
+                                 "' " + std::string(what));
+}
+
+std::string Setting(const desk::ChannelConfig& config, const char* key) {
+  auto it = config.settings.find(key);
+  return it == config.settings.end() ? std::string() : it->second;
+}
+
+bool HasSpaceOrControl(std::string_view s) {
+  return std::any_of(s.begin(), s.end(),
+                     [](char c) { return static_cast<unsigned char>(c) <= 0x20 || c == 0x7f; });
+}
+
+Result<std::string> OptionalSecret(const desk::ChannelConfig& config, const char* key) {
+  auto it = config.secrets.find(key);
+  if (it == config.secrets.end()) return std::string();
+  if (HasSpaceOrControl(it->second)) {
+    return Status::InvalidArgument("x channel '" + config.name + "': secret '" + key +
+                                   "' contains white space or control characters");
+  }
+  return it->second;
+}
+
+Result<int64_t> IntSetting(const desk::ChannelConfig& config, const char* key, int64_t def,
+                           int64_t min, int64_t max) {
+  std::string v = Setting(config, key);
+  if (v.empty()) return def;
+  if (v.size() > 15 ||
+      !std::all_of(v.begin(), v.end(), [](char c) { return c >= '0' && c <= '9'; })) {
+    return SettingError(config.name, key, "must be a whole number, got '" + v + "'");
+  }
+  int64_t n = std::stoll(v);
+  if (n < min || n > max) {
+    return SettingError(config.name, key,
+                        "must be between " + std::to_string(min) + " and " + std::to_string(max));
+  }
+  return n;
+}
+
+Result<double> UsdSetting(const desk::ChannelConfig& config, const char* key, double def) {
+  std::string v = Setting(config, key);
+  if (v.empty()) return def;
+  char* end = nullptr;
+  double d = std::strtod(v.c_str(), &end);
+  if (end == v.c_str() || *end != '\0' || !std::isfinite(d) || d < 0 || d > 1e9) {
+    return SettingError(config.name, key, "must be an amount in US dollars such as 0.015");
+  }
+  return d;
+}
+
+Result<Settings> ReadSettings(const desk::ChannelConfig& config) {
+  if (!config.kind.empty() && config.kind != "x") {
+    return Status::InvalidArgument("channel '" + config.name + "' is of kind '" + config.kind +
+                                   "', not 'x'");
+  }
+  Settings s;
+  s.name = config.name;
+  s.account_id = Setting(config, "account_id");
+  if (s.account_id.empty()) return SettingError(config.name, "account_id", "is required");
+  if (!internal::IsId(s.account_id)) {
+    return SettingError(config.name, "account_id", "must be the numeric user id of the account");
+  }
+  std::string mode = Setting(config, "mode");
+  if (mode.empty() || mode == "webhook") {
+    s.polling = false;
+  } else if (mode == "polling") {
+    s.polling = true;
+  } else {
+    return SettingError(config.name, "mode", "must be webhook or polling");
+  }
+  std::string dms = Setting(config, "poll_dms");
+  if (dms == "false") {
+    s.poll_dms = false;
+  } else if (!dms.empty() && dms != "true") {
+    return SettingError(config.name, "poll_dms", "must be true or false");
+  }
+  s.api_url = Setting(config, "api_url");
+  if (s.api_url.empty()) s.api_url = "https://api.x.com";
+  while (!s.api_url.empty() && s.api_url.back() == '/') s.api_url.pop_back();
+  bool https = s.api_url.rfind("https://", 0) == 0;
+  bool http = s.api_url.rfind("http://", 0) == 0;
+  if (!https && !http) return SettingError(config.name, "api_url", "must start with https://");
+  if (s.api_url.find_first_of("?#@") != std::string::npos || HasSpaceOrControl(s.api_url)) {
+    return SettingError(config.name, "api_url", "must be a plain URL without query or user");
+  }
+  if (http) {
+    std::string host = s.api_url.substr(7);
+    host = host.substr(0, host.find('/'));
+    host = host.substr(0, host.rfind(':'));
+    if (host != "127.0.0.1" && host != "localhost" && host != "[::1]") {
+      return SettingError(config.name, "api_url",
+                          "must use https:// (http:// only for a loopback address)");
+    }
+  }
+  std::string verify = Setting(config, "verify_tls");
+  if (verify.empty() || verify == "true") {
+    s.http.verify_tls = true;
+  } else if (verify == "false") {
+    s.http.verify_tls = false;
+  } else {
+    return SettingError(config.name, "verify_tls", "must be true or false");
+  }
+  LP_ASSIGN_OR_RETURN(int64_t connect_ms,
+                      IntSetting(config, "connect_timeout_ms", 10'000, 1, 600'000));
+  LP_ASSIGN_OR_RETURN(int64_t timeout_ms, IntSetting(config, "timeout_ms", 30'000, 1, 3'600'000));
+  s.http.connect_timeout_ms = static_cast<long>(connect_ms);  // NOLINT(google-runtime-int)
+  s.http.timeout_ms = static_cast<long>(timeout_ms);          // NOLINT(google-runtime-int)
+  LP_ASSIGN_OR_RETURN(s.poll_interval_ms,
+                      IntSetting(config, "poll_interval_ms", 120'000, 0, 86'400'000));
+  LP_ASSIGN_OR_RETURN(int64_t factor, IntSetting(config, "poll_slowdown_factor", 4, 1, 1000));
+  s.poll_slowdown_factor = static_cast<int>(factor);
+  LP_ASSIGN_OR_RETURN(int64_t max_results, IntSetting(config, "max_results", 20, 5, 100));
+  s.max_results = static_cast<int>(max_results);
+  LP_ASSIGN_OR_RETURN(s.costs.read_usd, UsdSetting(config, "cost_per_read_usd", 0.005));
+  LP_ASSIGN_OR_RETURN(s.costs.dm_read_usd, UsdSetting(config, "cost_per_dm_read_usd", 0.010));
+  LP_ASSIGN_OR_RETURN(s.costs.user_read_usd, UsdSetting(config, "cost_per_user_read_usd", 0.010));
+  LP_ASSIGN_OR_RETURN(s.costs.post_usd, UsdSetting(config, "cost_per_post_usd", 0.015));
+  LP_ASSIGN_OR_RETURN(s.costs.post_with_url_usd,
+                      UsdSetting(config, "cost_per_post_with_url_usd", 0.200));
+  LP_ASSIGN_OR_RETURN(s.costs.dm_usd, UsdSetting(config, "cost_per_dm_usd", 0.015));
+  LP_ASSIGN_OR_RETURN(s.costs.monthly_budget_usd, UsdSetting(config, "monthly_budget_usd", 100.0));
+
+  LP_ASSIGN_OR_RETURN(s.consumer_secret, OptionalSecret(config, "consumer_secret"));
+  LP_ASSIGN_OR_RETURN(s.tokens.access_token, OptionalSecret(config, "oauth2_access_token"));
+  LP_ASSIGN_OR_RETURN(s.tokens.refresh_token, OptionalSecret(config, "oauth2_refresh_token"));
+  LP_ASSIGN_OR_RETURN(s.client_secret, OptionalSecret(config, "client_secret"));
+  s.client_id = Setting(config, "client_id");
+  if (HasSpaceOrControl(s.client_id)) {
+    return SettingError(config.name, "client_id", "contains white space or control characters");
+  }
+  LP_ASSIGN_OR_RETURN(s.tokens.expires_at_ms,
+                      IntSetting(config, "oauth2_expires_at_ms", 0, 0, 253'402'300'799'000));
+  LP_ASSIGN_OR_RETURN(s.oauth1.consumer_key, OptionalSecret(config, "consumer_key"));
+  LP_ASSIGN_OR_RETURN(s.oauth1.token, OptionalSecret(config, "access_token"));
+  LP_ASSIGN_OR_RETURN(s.oauth1.token_secret, OptionalSecret(config, "access_token_secret"));
+  s.oauth1.consumer_secret = s.consumer_secret;
+
+  if (!s.tokens.access_token.empty()) {
+    s.auth = Auth::kOAuth2;
+    if (!s.tokens.refresh_token.empty() && s.client_id.empty()) {
+      return SettingError(config.name, "client_id",
+                          "is required to refresh the OAuth 2.0 token (secret "
+                          "'oauth2_refresh_token' is set)");
+    }
+  } else if (!s.oauth1.consumer_key.empty() && !s.oauth1.consumer_secret.empty() &&
+             !s.oauth1.token.empty() && !s.oauth1.token_secret.empty()) {
+    s.auth = Auth::kOAuth1;
+  } else {
+    return Status::InvalidArgument(
+        "x channel '" + config.name +
+        "': needs secret 'oauth2_access_token' (OAuth 2.0) or secrets 'consumer_key', "
+        "'consumer_secret', 'access_token' and 'access_token_secret' (OAuth 1.0a)");
+  }
+  if (!s.polling && s.consumer_secret.empty()) {
+    return Status::InvalidArgument("x channel '" + config.name +
+                                   "': secret 'consumer_secret' is required in webhook mode (CRC "
+                                   "answers and delivery signatures)");
+  }
+  return s;
+}
+
+std::string Nonce() {
+  unsigned char bytes[16];
+  if (RAND_bytes(bytes, sizeof(bytes)) != 1) {
+    // RAND_bytes only fails without an entropy source; a time-based nonce
+    // still differs per request.
+    return std::to_string(std::time(nullptr)) + std::to_string(std::clock());
+  }
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out;
+  for (unsigned char b : bytes) {
+    out += kHex[b >> 4];
+    out += kHex[b & 0xf];
+  }
+  return out;
+}
+
+std::string Query(const Params& params) {
+  std::string q;
+  for (const auto& [k, v] : params) {
+    q += q.empty() ? '?' : '&';
+    q += PercentEncode(k) + "=" + PercentEncode(v);
+  }
+  return q;
+}
+
+int MonthKey(desk::Millis ms) {
+  time_t secs = static_cast<time_t>(ms / 1000);
+  tm t{};
+  gmtime_r(&secs, &t);
+  return (t.tm_year + 1900) * 12 + t.tm_mon;
+}
+
+std::string NextMonth(desk::Millis ms) {
+  int key = MonthKey(ms) + 1;
+  char buf[32];
+  std::snprintf(buf, sizeof(buf), "%04d-%02d-01", key / 12, key % 12 + 1);
+  return buf;
+}
+
+std::string Usd(double v) {
+  char buf[32];
+  std::snprintf(buf, sizeof(buf), "$%.2f", v);
+  return buf;
+}
+
+std::string UsdPrecise(double v) {
+  char buf[32];
+  std::snprintf(buf, sizeof(buf), "$%.3f", v);
+  return buf;
+}
+
+// The text of X's error answer (API v2 problem or v1.1 errors list).
+std::string ErrorDetail(const std::string& body) {
+  json doc = json::parse(body, nullptr, false);
+  if (doc.is_discarded() || !doc.is_object()) return "";
+  std::string out;
+  for (const char* k : {"title", "detail"}) {
+    auto it = doc.find(k);
+    if (it != doc.end() && it->is_string()) {
+      if (!out.empty()) out += ": ";
+      out += it->get<std::string>();
+    }
+  }
+  if (out.empty()) {
+    auto errs = doc.find("errors");
+    if (errs != doc.end() && errs->is_array() && !errs->empty() && (*errs)[0].is_object()) {
+      const json& e = (*errs)[0];
+      for (const char* k : {"message", "detail"}) {
+        auto it = e.find(k);
+        if (it != e.end() && it->is_string()) {
+          out = it->get<std::string>();
+          break;
+        }
+      }
+    }
+  }
+  return utf8::Sanitize(out.substr(0, 300));
+}
+
+const json* Find(const json& obj, const char* key) {
+  if (!obj.is_object()) return nullptr;
+  auto it = obj.find(key);
+  if (it == obj.end() || it->is_null()) return nullptr;
+  return &*it;
+}
+
+std::string StringOr(const json& obj, const char* key) {
+  const json* v = Find(obj, key);
+  return v != nullptr && v->is_string() ? v->get<std::string>() : std::string();
+}
+
+Result<std::string> RequiredId(const json& obj, const std::string& ptr, const char* key) {
+  const json* v = Find(obj, key);
+  if (v == nullptr) return Status::InvalidArgument(ptr + "/" + key + " is missing");
+  if (!v->is_string() || !internal::IsId(v->get_ref<const std::string&>())) {
+    return Status::InvalidArgument(ptr + "/" + key + " is not a numeric X id");
+  }
+  return v->get<std::string>();
+}
+
+struct User {
+  std::string username;
+  std::string name;
+};
+
+// includes.users by id.
+std::map<std::string, User> Users(const json& doc, size_t* count) {
+  std::map<std::string, User> out;
+  *count = 0;
+  const json* inc = Find(doc, "includes");
+  const json* users = inc == nullptr ? nullptr : Find(*inc, "users");
+  if (users == nullptr || !users->is_array()) return out;
+  *count = users->size();
+  for (const json& u : *users) {
+    std::string id = StringOr(u, "id");
+    if (id.empty()) continue;
+    out[id] = {utf8::Sanitize(StringOr(u, "username")), utf8::Sanitize(StringOr(u, "name"))};
+  }
+  return out;
+}
+
+void SetAuthor(const std::map<std::string, User>& users, const std::string& id,
+               desk::InboundMessage* m) {
+  m->author_handle = id;
+  auto it = users.find(id);
+  if (it == users.end()) return;
+  if (!it->second.username.empty()) m->author_handle = "@" + it->second.username;
+  m->author_name = it->second.name;
+}
+
+struct Cursor {
+  std::string mentions;  // since_id for the mentions timeline
+  std::string dms;       // newest DM event id seen
+};
+
+Result<Cursor> ParseCursor(std::string_view cursor) {
+  Cursor c;
+  if (cursor.empty()) return c;
+  std::string_view rest = cursor;
+  while (!rest.empty()) {
+    size_t semi = rest.find(';');
+    std::string_view part = rest.substr(0, semi);
+    size_t eq = part.find('=');
+    std::string_view key = part.substr(0, eq);
+    std::string_view value = eq == std::string_view::npos ? "" : part.substr(eq + 1);
+    if (eq == std::string_view::npos || (!value.empty() && !internal::IsId(value)) ||
+        (key != "m" && key != "d")) {
+      return Status::InvalidArgument("'" + utf8::Sanitize(cursor.substr(0, 64)) +
+                                     "' is not an X poll cursor (m=<id>;d=<id>)");
+    }
+    (key == "m" ? c.mentions : c.dms) = std::string(value);
+    if (semi == std::string_view::npos) break;
+    rest.remove_prefix(semi + 1);
+  }
+  return c;
+}
+
+std::string FormatCursor(const Cursor& c) { return "m=" + c.mentions + ";d=" + c.dms; }
+
+class Receiver final : public desk::WebhookReceiver {
+ public:
+  Receiver(std::string consumer_secret, std::string account_id)
+      : consumer_secret_(std::move(consumer_secret)), account_id_(std::move(account_id)) {}
+
+  Result<desk::WebhookAnswer> Challenge(const desk::WebhookRequest& request) const override {
+    auto it = request.query.find("crc_token");
+    if (it == request.query.end() || it->second.empty()) {
+      return Status::InvalidArgument("the CRC check has no crc_token parameter");
+    }
+    json body = {{"response_token", Sha256Signature(consumer_secret_, it->second)}};
+    desk::WebhookAnswer a;
+    a.status = 200;
+    a.content_type = "application/json";
+    a.body = body.dump(-1, ' ', false, json::error_handler_t::replace);
+    return a;
+  }
+
+  Result<desk::WebhookDelivery> Receive(const desk::WebhookRequest& request,
+                                        desk::Millis /*now_ms*/) override {
+    auto it = request.headers.find("x-twitter-webhooks-signature");
+    if (it == request.headers.end() || it->second.empty()) {
+      return Status::PermissionDenied("the delivery has no x-twitter-webhooks-signature header");
+    }
+    if (!SignatureValid(consumer_secret_, request.body, it->second)) {
+      return Status::PermissionDenied(
+          "the x-twitter-webhooks-signature does not match the body (wrong consumer secret or a "
+          "forged delivery)");
+    }
+    return ParseDelivery(request.body, account_id_);
+  }
+
+ private:
+  const std::string consumer_secret_;
+  const std::string account_id_;
+};
+
+class XChannelImpl final : public XChannel {
+ public:
+  XChannelImpl(Settings settings, const Clock* clock)
+      : s_(std::move(settings)),
+        clock_(clock),
+        http_(s_.http),
+        tokens_(s_.tokens),
+        expires_at_(s_.tokens.expires_at_ms) {
+    if (!s_.consumer_secret.empty()) {
+      receiver_ = std::make_unique<Receiver>(s_.consumer_secret, s_.account_id);
+    }
+  }
+
+  std::string_view kind() const override { return "x"; }
+
+  Result<std::string> Render(const desk::OutboundMessage& msg) const override {
+    if (msg.text.empty()) return Status::InvalidArgument("the reply is empty");
+    if (size_t bad = utf8::FirstInvalid(msg.text); bad != std::string::npos) {
+      return Status::InvalidArgument("the reply is not valid UTF-8 at byte " + std::to_string(bad));
+    }
+    if (IsDm(msg)) {
+      size_t n = utf8::CodePointCount(msg.text, msg.text.size());
+      if (n > kMaxDmLength) {
+        return Status::InvalidArgument("the direct message has " + std::to_string(n) +
+                                       " characters; X allows " + std::to_string(kMaxDmLength));
+      }
+      return msg.text;
+    }
+    int weighted = WeightedLength(msg.text);
+    if (weighted > kMaxPostWeightedLength) {
+      return Status::InvalidArgument(
+          "the post has a weighted length of " + std::to_string(weighted) + "; X allows " +
+          std::to_string(kMaxPostWeightedLength) + " (URLs count 23, emoji and CJK characters 2)");
+    }
+    return msg.text;
+  }
+
+  Result<desk::PollResult> Poll(std::string_view cursor) override {
+    retry_after_ms_ = 0;
+    desk::PollResult result;
+    result.cursor = std::string(cursor);
+    if (!s_.polling) return result;  // deliveries come by webhook
+    LP_ASSIGN_OR_RETURN(Cursor c, ParseCursor(cursor));
+    desk::Millis now = clock_->NowMillis();
+    double spent = Spent(now);
+    double budget = s_.costs.monthly_budget_usd;
+    if (budget > 0 && spent >= budget) return result;  // stopped; BudgetWarning says so
+    desk::Millis interval = s_.poll_interval_ms;
+    if (budget > 0 && spent >= kSlowdownShare * budget) interval *= s_.poll_slowdown_factor;
+    if (last_poll_at_ != 0 && now - last_poll_at_ < interval) return result;
+    last_poll_at_ = now;
+
+    std::vector<desk::InboundMessage> messages;
+    Cursor next = c;
+    LP_RETURN_IF_ERROR(PollMentions(c, now, &next, &messages));
+    if (s_.poll_dms) LP_RETURN_IF_ERROR(PollDms(c, now, &next, &messages));
+    std::stable_sort(messages.begin(), messages.end(), [](const auto& a, const auto& b) {
+      if (a.sent_at != b.sent_at) return a.sent_at < b.sent_at;
+      return internal::CompareIds(a.external_id, b.external_id) < 0;
+    });
+    result.messages = std::move(messages);
+    result.cursor = FormatCursor(next);
+    return result;
+  }
+
+  Result<desk::SendReceipt> Send(const desk::OutboundMessage& msg) override {
+    retry_after_ms_ = 0;
+    LP_ASSIGN_OR_RETURN(std::string text, Render(msg));
+    (void)text;
+    std::string path;
+    std::string endpoint;
+    json body;
+    if (IsDm(msg)) {
+      std::string participant;
+      if (msg.thread_key.rfind("dm:", 0) == 0) {
+        participant = msg.thread_key.substr(3);
+      } else if (internal::IsId(msg.to_handle)) {
+        participant = msg.to_handle;
+      }
+      if (!internal::IsId(participant)) {
+        return Status::InvalidArgument(
+            "a direct message needs the user id (thread key dm:<id>), "
+            "got thread key '" +
+            utf8::Sanitize(msg.thread_key.substr(0, 64)) + "'");
+      }
+      path = "/2/dm_conversations/with/" + participant + "/messages";
+      endpoint = "dm_send";
+      body = {{"text", msg.text}};
+    } else {
+      if (msg.thread_key.rfind("tweet:", 0) != 0 && !msg.thread_key.empty()) {
+        return Status::InvalidArgument("'" + utf8::Sanitize(msg.thread_key.substr(0, 64)) +
+                                       "' is not an X thread key (tweet:<id> or dm:<user id>)");
+      }
+      if (!internal::IsId(msg.in_reply_to)) {
+        return Status::InvalidArgument(
+            "a public reply needs the post it answers (in_reply_to), "
+            "got '" +
+            utf8::Sanitize(msg.in_reply_to.substr(0, 64)) + "'");
+      }
+      path = "/2/tweets";
+      endpoint = "tweets";
+      body = {{"text", msg.text}, {"reply", {{"in_reply_to_tweet_id", msg.in_reply_to}}}};
+    }
+    desk::Millis now = clock_->NowMillis();
+    double cost = EstimateCost(msg);
+    double budget = s_.costs.monthly_budget_usd;
+    double spent = Spent(now);
+    if (budget > 0 && spent + cost > budget + 1e-9) {
+      return Status::FailedPrecondition("the X monthly budget (monthly_budget_usd " + Usd(budget) +
+                                        ") would be exceeded: " + Usd(spent) +
+                                        " spent this month, this post costs " + UsdPrecise(cost) +
+                                        "; raise the budget or wait until " + NextMonth(now));
+    }
+    std::string label = "POST " + path;
+    LP_ASSIGN_OR_RETURN(HttpResponse resp,
+                        Call("POST", path, {},
+                             body.dump(-1, ' ', false, json::error_handler_t::replace), endpoint));
+    if (resp.status < 200 || resp.status > 299) return MapError(resp, label);
+    AddSpend(now, cost);
+    json doc = json::parse(resp.body, nullptr, false);
+    const json* data = doc.is_discarded() ? nullptr : Find(doc, "data");
+    std::string id;
+    if (data != nullptr) {
+      id = StringOr(*data, "id");
+      if (id.empty()) id = StringOr(*data, "dm_event_id");
+    }
+    if (id.empty()) return Status::Internal(label + ": the answer names no id");
+    return desk::SendReceipt{id};
+  }
+
+  desk::RateLimit rate_limit() const override { return {kMaxPostsPer15Min, kPostWindowMs}; }
+  desk::Millis retry_after_ms() const override { return retry_after_ms_; }
+  desk::Millis credentials_expire_at() const override { return expires_at_.load(); }
+  desk::WebhookReceiver* webhook() override { return receiver_.get(); }
+
+  void SetTokenListener(TokenListener listener) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    listener_ = std::move(listener);
+  }
+
+  TokenUpdate tokens() const override {
+    std::lock_guard<std::mutex> lock(mu_);
+    return tokens_;
+  }
+
+  double EstimateCost(const desk::OutboundMessage& msg) const override {
+    return IsDm(msg) ? s_.costs.dm_usd : PostCost(msg.text, s_.costs);
+  }
+
+  double SpentThisMonthUsd() const override { return Spent(clock_->NowMillis()); }
+
+  std::string BudgetWarning() const override {
+    desk::Millis now = clock_->NowMillis();
+    double spent = Spent(now);
+    double budget = s_.costs.monthly_budget_usd;
+    if (budget <= 0 || spent < kSlowdownShare * budget) return "";
+    std::string head = "X spend this month is " + Usd(spent) + " of the " + Usd(budget) +
+                       " budget (monthly_budget_usd)";
+    if (spent >= budget) {
+      return head + ": polling stopped and posts are refused until " + NextMonth(now);
+    }
+    return head + ": over 80%, " +
+           (s_.polling ? "polling every " +
+                             std::to_string(s_.poll_interval_ms * s_.poll_slowdown_factor / 1000) +
+                             " s instead of " + std::to_string(s_.poll_interval_ms / 1000) + " s"
+                       : std::string("posts are refused once it is reached"));
+  }
+
+ private:
+  bool IsDm(const desk::OutboundMessage& msg) const {
+    if (msg.thread_key.rfind("dm:", 0) == 0) return true;
+    if (msg.thread_key.rfind("tweet:", 0) == 0) return false;
+    return !msg.is_public;
+  }
+
+  double Spent(desk::Millis now) const {
+    std::lock_guard<std::mutex> lock(mu_);
+    return spend_month_ == MonthKey(now) ? spent_ : 0.0;
+  }
+
+  void AddSpend(desk::Millis now, double usd) {
+    std::lock_guard<std::mutex> lock(mu_);
+    int month = MonthKey(now);
+    if (spend_month_ != month) {
+      spend_month_ = month;
+      spent_ = 0;
+    }
+    spent_ += usd;
+  }
+
+  bool CanRefresh() const {
+    return s_.auth == Auth::kOAuth2 && !tokens_.refresh_token.empty() && !s_.client_id.empty();
+  }
+
+  // Requests with the current credentials; refreshes the OAuth 2.0 token
+  // before it expires and once on 401. Any HTTP status is returned to the
+  // caller except 429, which becomes ResourceExhausted.
+  Result<HttpResponse> Call(const std::string& method, const std::string& path, const Params& query,
+                            const std::string& body, const std::string& endpoint) {
+    desk::Millis now = clock_->NowMillis();
+    if (auto it = blocked_until_.find(endpoint); it != blocked_until_.end() && it->second > now) {
+      retry_after_ms_ = it->second - now;
+      return Status::ResourceExhausted(method + " " + path +
+                                       ": X rate limit reached; retry after " +
+                                       std::to_string(retry_after_ms_) + " ms");
+    }
+    if (CanRefresh() && expires_at_.load() > 0 && now >= expires_at_.load() - kRefreshMarginMs) {
+      LP_RETURN_IF_ERROR(Refresh());
+    }
+    HttpResponse resp;
+    for (int attempt = 0; attempt < 2; ++attempt) {
+      HttpRequest req;
+      req.method = method;
+      req.url = s_.api_url + path + Query(query);
+      req.headers = {"Accept: application/json"};
+      if (method == "POST") {
+        req.headers.push_back("Content-Type: application/json");
+        req.body = body;
+      }
+      if (s_.auth == Auth::kOAuth2) {
+        req.headers.push_back("Authorization: Bearer " + AccessToken());
+      } else {
+        req.headers.push_back("Authorization: " + OAuth1Header(method, req.url, {}, s_.oauth1,
+                                                               Nonce(),
+                                                               std::to_string(now / 1000)));
+      }
+      LP_ASSIGN_OR_RETURN(resp, http_.Do(req));
+      if (resp.status == 401 && attempt == 0 && CanRefresh()) {
+        LP_RETURN_IF_ERROR(Refresh());
+        continue;
+      }
+      break;
+    }
+    now = clock_->NowMillis();
+    std::string remaining = resp.Header("x-rate-limit-remaining");
+    desk::Millis reset = internal::ParseMillis(resp.Header("x-rate-limit-reset"));
+    desk::Millis reset_ms = reset > 0 ? reset * 1000 : 0;
+    if (resp.status == 429 || remaining == "0") {
+      desk::Millis until = reset_ms > now ? reset_ms : now + kDefaultBlockMs;
+      blocked_until_[endpoint] = until;
+      if (resp.status == 429) {
+        retry_after_ms_ = until - now;
+        std::string detail = ErrorDetail(resp.body);
+        return Status::ResourceExhausted(
+            method + " " + path + ": HTTP 429" + (detail.empty() ? "" : " (" + detail + ")") +
+            "; X rate limit reached, retry after " + std::to_string(retry_after_ms_) + " ms");
+      }
+    }
+    return resp;
+  }
+
+  std::string AccessToken() const {
+    std::lock_guard<std::mutex> lock(mu_);
+    return tokens_.access_token;
+  }
+
+  Status Refresh() {
+    HttpRequest req;
+    req.method = "POST";
+    req.url = s_.api_url + "/2/oauth2/token";
+    req.headers = {"Content-Type: application/x-www-form-urlencoded", "Accept: application/json"};
+    if (!s_.client_secret.empty()) {
+      req.headers.push_back("Authorization: Basic " +
+                            internal::Base64(s_.client_id + ":" + s_.client_secret));
+    }
+    std::string refresh_token;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      refresh_token = tokens_.refresh_token;
+    }
+    req.body = "grant_type=refresh_token&refresh_token=" + PercentEncode(refresh_token) +
+               "&client_id=" + PercentEncode(s_.client_id);
+    LP_ASSIGN_OR_RETURN(HttpResponse resp, http_.Do(req));
+    std::string label = "POST /2/oauth2/token (refresh)";
+    if (resp.status == 400 || resp.status == 401 || resp.status == 403) {
+      std::string detail = ErrorDetail(resp.body);
+      if (detail.empty()) {
+        json doc = json::parse(resp.body, nullptr, false);
+        if (!doc.is_discarded()) detail = utf8::Sanitize(StringOr(doc, "error_description"));
+      }
+      return Status::PermissionDenied(label + ": HTTP " + std::to_string(resp.status) +
+                                      (detail.empty() ? "" : " (" + detail + ")") +
+                                      "; the refresh token was refused, the account must be "
+                                      "authorised again");
+    }
+    if (resp.status < 200 || resp.status > 299) return MapError(resp, label);
+    json doc = json::parse(resp.body, nullptr, false);
+    if (doc.is_discarded() || !doc.is_object()) {
+      return Status::Unavailable(label + ": the answer is not JSON");
+    }
+    std::string access = StringOr(doc, "access_token");
+    if (access.empty() || HasSpaceOrControl(access)) {
+      return Status::Unavailable(label + ": the answer has no usable access_token");
+    }
+    TokenUpdate update;
+    TokenListener listener;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      tokens_.access_token = access;
+      std::string rotated = StringOr(doc, "refresh_token");
+      if (!rotated.empty() && !HasSpaceOrControl(rotated)) tokens_.refresh_token = rotated;
+      const json* expires_in = Find(doc, "expires_in");
+      tokens_.expires_at_ms = 0;
+      if (expires_in != nullptr && expires_in->is_number_integer()) {
+        int64_t secs = std::clamp<int64_t>(expires_in->get<int64_t>(), 0, 10LL * 365 * 86400);
+        tokens_.expires_at_ms = clock_->NowMillis() + secs * 1000;
+      }
+      expires_at_ = tokens_.expires_at_ms;
+      update = tokens_;
+      listener = listener_;
+    }
+    if (listener) listener(update);
+    return Status::Ok();
+  }
+
+  Status MapError(const HttpResponse& resp, const std::string& label) {
+    std::string detail = ErrorDetail(resp.body);
+    std::string msg = label + ": HTTP " + std::to_string(resp.status) +
+                      (detail.empty() ? "" : " (" + detail + ")");
+    if (resp.status >= 500) return Status::Unavailable(msg);
+    if (resp.status == 401) {
+      return Status::PermissionDenied(msg + "; the access token was refused");
+    }
+    if (resp.status == 403) return Status::PermissionDenied(msg);
+    if (resp.status == 404) return Status::NotFound(msg);
+    if (resp.status >= 400) return Status::InvalidArgument(msg);
+    return Status::Unavailable(msg);
+  }
+
+  // Reads max_results items at most at `per_item` dollars each, within the
+  // remaining budget; 0 when not even `min` items fit.
+  int AffordableResults(desk::Millis now, double per_item, int min) const {
+    double budget = s_.costs.monthly_budget_usd;
+    if (budget <= 0 || per_item <= 0) return s_.max_results;
+    double remaining = budget - Spent(now);
+    int n = static_cast<int>(std::floor(remaining / per_item));
+    if (n < min) return 0;
+    return std::min(n, s_.max_results);
+  }
+
+  Status PollMentions(const Cursor& c, desk::Millis now, Cursor* next,
+                      std::vector<desk::InboundMessage>* out) {
+    int max = AffordableResults(now, s_.costs.read_usd + s_.costs.user_read_usd, 5);
+    if (max == 0) return Status::Ok();
+    std::string path = "/2/users/" + s_.account_id + "/mentions";
+    std::string token;
+    for (int page = 0; page < kMaxPages; ++page) {
+      Params q = {
+          {"max_results", std::to_string(max)},
+          {"expansions", "author_id"},
+          {"tweet.fields", "conversation_id,created_at,in_reply_to_user_id,referenced_tweets"},
+          {"user.fields", "username,name"}};
+      if (!c.mentions.empty()) q.emplace_back("since_id", c.mentions);
+      if (!token.empty()) q.emplace_back("pagination_token", token);
+      LP_ASSIGN_OR_RETURN(HttpResponse resp, Call("GET", path, q, "", "mentions"));
+      std::string label = "GET " + path;
+      if (resp.status < 200 || resp.status > 299) return MapError(resp, label);
+      json doc = json::parse(resp.body, nullptr, false);
+      if (doc.is_discarded() || !doc.is_object()) {
+        return Status::InvalidArgument(label + ": the answer is not a JSON object");
+      }
+      size_t user_count = 0;
+      std::map<std::string, User> users = Users(doc, &user_count);
+      const json* data = Find(doc, "data");
+      size_t n = data != nullptr && data->is_array() ? data->size() : 0;
+      AddSpend(now, static_cast<double>(n) * s_.costs.read_usd +
+                        static_cast<double>(user_count) * s_.costs.user_read_usd);
+      if (data != nullptr && !data->is_array())
+        return Status::InvalidArgument(label + ": /data is not an array");
+      for (size_t i = 0; i < n; ++i) {
+        std::string ptr = "/data/" + std::to_string(i);
+        const json& t = (*data)[i];
+        if (!t.is_object())
+          return Status::InvalidArgument(label + ": " + ptr + " is not an object");
+        auto id = RequiredId(t, ptr, "id");
+        if (!id.ok()) return id.status().WithContext(label);
+        if (next->mentions.empty() || internal::CompareIds(*id, next->mentions) > 0)
+          next->mentions = *id;
+        auto author = RequiredId(t, ptr, "author_id");
+        if (!author.ok()) return author.status().WithContext(label);
+        if (*author == s_.account_id) continue;
+        const json* text = Find(t, "text");
+        if (text == nullptr || !text->is_string()) {
+          return Status::InvalidArgument(label + ": " + ptr + "/text is missing");
+        }
+        desk::InboundMessage m;
+        m.external_id = *id;
+        m.text = utf8::Sanitize(internal::UnescapeText(text->get<std::string>()));
+        bool retweet = false;
+        if (const json* refs = Find(t, "referenced_tweets"); refs != nullptr && refs->is_array()) {
+          for (const json& r : *refs) {
+            std::string type = StringOr(r, "type");
+            if (type == "replied_to" && internal::IsId(StringOr(r, "id")))
+              m.in_reply_to = StringOr(r, "id");
+            if (type == "retweeted") retweet = true;
+          }
+        }
+        if (retweet) continue;
+        std::string conversation = StringOr(t, "conversation_id");
+        if (!internal::IsId(conversation))
+          conversation = m.in_reply_to.empty() ? *id : m.in_reply_to;
+        m.thread_key = "tweet:" + conversation;
+        SetAuthor(users, *author, &m);
+        m.is_public = true;
+        m.sent_at = std::max<desk::Millis>(0, internal::ParseIsoTime(StringOr(t, "created_at")));
+        out->push_back(std::move(m));
+      }
+      // The first poll reads only the newest page; later ones follow the
+      // pages back to since_id (at most kMaxPages).
+      token.clear();
+      if (const json* meta = Find(doc, "meta")) token = StringOr(*meta, "next_token");
+      if (token.empty() || c.mentions.empty()) break;
+      max = AffordableResults(now, s_.costs.read_usd + s_.costs.user_read_usd, 5);
+      if (max == 0) break;
+    }
+    return Status::Ok();
+  }
+
+  Status PollDms(const Cursor& c, desk::Millis now, Cursor* next,
+                 std::vector<desk::InboundMessage>* out) {
+    int max = AffordableResults(now, s_.costs.dm_read_usd + s_.costs.user_read_usd, 1);
+    if (max == 0) return Status::Ok();
+    std::string path = "/2/dm_events";
+    std::string label = "GET " + path;
+    std::string token;
+    for (int page = 0; page < kMaxPages; ++page) {
+      Params q = {{"max_results", std::to_string(max)},
+                  {"event_types", "MessageCreate"},
+                  {"dm_event.fields", "id,text,event_type,created_at,sender_id,dm_conversation_id"},
+                  {"expansions", "sender_id"},
+                  {"user.fields", "username,name"}};
+      if (!token.empty()) q.emplace_back("pagination_token", token);
+      LP_ASSIGN_OR_RETURN(HttpResponse resp, Call("GET", path, q, "", "dm_events"));
+      if (resp.status < 200 || resp.status > 299) return MapError(resp, label);
+      json doc = json::parse(resp.body, nullptr, false);
+      if (doc.is_discarded() || !doc.is_object()) {
+        return Status::InvalidArgument(label + ": the answer is not a JSON object");
+      }
+      size_t user_count = 0;
+      std::map<std::string, User> users = Users(doc, &user_count);
+      const json* data = Find(doc, "data");
+      if (data != nullptr && !data->is_array())
+        return Status::InvalidArgument(label + ": /data is not an array");
+      size_t n = data != nullptr ? data->size() : 0;
+      AddSpend(now, static_cast<double>(n) * s_.costs.dm_read_usd +
+                        static_cast<double>(user_count) * s_.costs.user_read_usd);
+      bool reached_known = false;
+      for (size_t i = 0; i < n; ++i) {
+        std::string ptr = "/data/" + std::to_string(i);
+        const json& e = (*data)[i];
+        if (!e.is_object())
+          return Status::InvalidArgument(label + ": " + ptr + " is not an object");
+        auto id = RequiredId(e, ptr, "id");
+        if (!id.ok()) return id.status().WithContext(label);
+        if (!c.dms.empty() && internal::CompareIds(*id, c.dms) <= 0) {
+          reached_known = true;  // newest first: everything after is known
+          break;
+        }
+        if (next->dms.empty() || internal::CompareIds(*id, next->dms) > 0) next->dms = *id;
+        std::string type = StringOr(e, "event_type");
+        if (!type.empty() && type != "MessageCreate") continue;
+        auto sender = RequiredId(e, ptr, "sender_id");
+        if (!sender.ok()) return sender.status().WithContext(label);
+        if (*sender == s_.account_id) continue;
+        const json* text = Find(e, "text");
+        if (text == nullptr || !text->is_string()) {
+          return Status::InvalidArgument(label + ": " + ptr + "/text is missing");
+        }
+        desk::InboundMessage m;
+        m.external_id = *id;
+        m.text = utf8::Sanitize(text->get<std::string>());
+        m.thread_key = "dm:" + *sender;
+        SetAuthor(users, *sender, &m);
+        m.is_public = false;
+        m.sent_at = std::max<desk::Millis>(0, internal::ParseIsoTime(StringOr(e, "created_at")));
+        out->push_back(std::move(m));
+      }
+      token.clear();
+      if (const json* meta = Find(doc, "meta")) token = StringOr(*meta, "next_token");
+      if (reached_known || token.empty() || c.dms.empty()) break;
+      max = AffordableResults(now, s_.costs.dm_read_usd + s_.costs.user_read_usd, 1);
+      if (max == 0) break;
+    }
+    return Status::Ok();
+  }
+
+  const Settings s_;
+  const Clock* clock_;
+  std::unique_ptr<Receiver> receiver_;
+  HttpClient http_;  // worker thread only
+  // Worker-thread state (Poll/Send are never concurrent, channel.h).
+  desk::Millis retry_after_ms_ = 0;
+  desk::Millis last_poll_at_ = 0;
+  std::map<std::string, desk::Millis> blocked_until_;  // endpoint -> ms
+  // Read by accessors from other threads.
+  mutable std::mutex mu_;
+  TokenUpdate tokens_;      // guarded by mu_
+  TokenListener listener_;  // guarded by mu_
+  int spend_month_ = 0;     // guarded by mu_
+  double spent_ = 0;        // guarded by mu_
+  std::atomic<desk::Millis> expires_at_;
+};
+
+}  // namespace
+
+Result<std::unique_ptr<XChannel>> MakeX(const desk::ChannelConfig& config, const Clock* clock) {
+  LP_ASSIGN_OR_RETURN(Settings s, ReadSettings(config));
+  if (clock == nullptr) clock = &SystemClock::Default();
+  return std::unique_ptr<XChannel>(std::make_unique<XChannelImpl>(std::move(s), clock));
+}
+
+Result<std::unique_ptr<desk::Channel>> MakeXChannel(const desk::ChannelConfig& config) {
+  LP_ASSIGN_OR_RETURN(std::unique_ptr<XChannel> c, MakeX(config));
+  return std::unique_ptr<desk::Channel>(std::move(c));
+}
+
+}  // namespace leitplanke::channels::x

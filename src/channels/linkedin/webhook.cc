@@ -266,7 +266,7 @@ std::string HmacSha256Hex(std::string_view client_secret, std::string_view messa
        reinterpret_cast<const unsigned char*>(message.data()), message.size(), mac, &len);
   static constexpr char kDigits[] = "0123456789abcdef";
   std::string out;
-  out.reserve(len * 2);
+  out.reserve(static_cast<size_t>(len) * 2);
   for (unsigned int i = 0; i < len; ++i) {
     out += kDigits[mac[i] >> 4];
     out += kDigits[mac[i] & 0xf];

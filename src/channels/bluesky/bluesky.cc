@@ -24,6 +24,7 @@
 #include <algorithm>
 #include <cstdio>
 #include <ctime>
+#include <functional>
 #include <map>
 #include <set>
 
@@ -461,6 +462,18 @@ class BlueskyChannelImpl final : public BlueskyChannel {
     retry_after_ms_ = 0;
     LP_RETURN_IF_ERROR(Render(msg));
     LP_RETURN_IF_ERROR(EnsureSession());
+    std::string rkey;
+    if (!msg.idempotency_key.empty()) {
+      if (auto it = rkeys_.find(msg.idempotency_key); it != rkeys_.end()) {
+        // A retry: the earlier attempt may have been written after all.
+        rkey = it->second;
+        LP_ASSIGN_OR_RETURN(std::string existing, ExistingPost(rkey));
+        if (!existing.empty()) return desk::SendReceipt{existing};
+      } else {
+        rkey = NewTid(msg.idempotency_key);
+        Cache(&rkeys_, msg.idempotency_key, rkey);
+      }
+    }
     json record = {{"$type", "app.bsky.feed.post"},
                    {"text", msg.text},
                    {"createdAt", FormatRfc3339(clock_->NowMillis())}};
@@ -494,6 +507,7 @@ class BlueskyChannelImpl final : public BlueskyChannel {
     x.post = true;
     x.nsid = "com.atproto.repo.createRecord";
     x.body = json{{"repo", did_}, {"collection", "app.bsky.feed.post"}, {"record", record}};
+    if (!rkey.empty()) (*x.body)["rkey"] = rkey;
     LP_ASSIGN_OR_RETURN(Reply r, Call(x));
     const std::string* uri = StringAt(r.body, "uri");
     if (uri == nullptr || !IsAtUri(*uri)) {
@@ -637,12 +651,18 @@ class BlueskyChannelImpl final : public BlueskyChannel {
   }
 
   // An authenticated call; refreshes the session once on ExpiredToken.
-  Result<Reply> Call(const Xrpc& x) {
+  Result<Reply> Exchange(const Xrpc& x) {
     LP_ASSIGN_OR_RETURN(Reply r, Raw(x, access_));
     if (Expired(r)) {
       LP_RETURN_IF_ERROR(RefreshSession());
       LP_ASSIGN_OR_RETURN(r, Raw(x, access_));
     }
+    return r;
+  }
+
+  // Exchange, with every non-2xx answer mapped to a Status.
+  Result<Reply> Call(const Xrpc& x) {
+    LP_ASSIGN_OR_RETURN(Reply r, Exchange(x));
     if (r.status < 200 || r.status > 299) return Map(r, x.nsid);
     if (r.body.is_discarded()) {
       if (r.raw.empty()) {
@@ -724,6 +744,35 @@ class BlueskyChannelImpl final : public BlueskyChannel {
     return Map(r, label);
   }
 
+  // A record key in TID form (13 characters base32-sortable: 53 bits of
+  // microseconds, 10 bits of clock id), new for every call.
+  std::string NewTid(const std::string& key) {
+    static constexpr char kAlphabet[] = "234567abcdefghijklmnopqrstuvwxyz";
+    int64_t us = std::max<int64_t>(clock_->NowMillis() * 1000, last_tid_us_ + 1);
+    last_tid_us_ = us;
+    uint64_t v = ((static_cast<uint64_t>(us) & ((uint64_t{1} << 53) - 1)) << 10) |
+                 (std::hash<std::string>{}(key)&1023u);
+    std::string out(13, '2');
+    for (int i = 12; i >= 0; --i) {
+      out[static_cast<size_t>(i)] = kAlphabet[v & 31u];
+      v >>= 5;
+    }
+    return out;
+  }
+
+  // The URI of our post with record key `rkey`, "" when there is none.
+  Result<std::string> ExistingPost(const std::string& rkey) {
+    Xrpc x;
+    x.nsid = "com.atproto.repo.getRecord";
+    x.query = {{"repo", did_}, {"collection", "app.bsky.feed.post"}, {"rkey", rkey}};
+    LP_ASSIGN_OR_RETURN(Reply r, Exchange(x));
+    if ((r.status == 400 || r.status == 404) && r.error == "RecordNotFound") return std::string();
+    if (r.status < 200 || r.status > 299) return Map(r, x.nsid);
+    const std::string* uri = StringAt(r.body, "uri");
+    if (uri != nullptr && IsAtUri(*uri)) return *uri;
+    return "at://" + did_ + "/app.bsky.feed.post/" + rkey;
+  }
+
   // Root and parent strong refs for a reply to `parent_uri`.
   Result<Thread> ReplyTarget(const std::string& parent_uri) {
     if (auto it = threads_.find(parent_uri); it != threads_.end()) return it->second;
@@ -795,8 +844,10 @@ class BlueskyChannelImpl final : public BlueskyChannel {
   desk::Millis retry_after_ms_ = 0;
   desk::Millis blocked_until_ = 0;
   std::vector<std::string> rejected_;
-  std::map<std::string, Thread> threads_;    // post URI -> root and itself
-  std::map<std::string, std::string> dids_;  // handle -> DID of polled authors
+  std::map<std::string, Thread> threads_;     // post URI -> root and itself
+  std::map<std::string, std::string> dids_;   // handle -> DID of polled authors
+  std::map<std::string, std::string> rkeys_;  // idempotency key -> record key
+  int64_t last_tid_us_ = 0;
 };
 
 }  // namespace

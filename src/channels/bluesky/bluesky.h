@@ -17,7 +17,8 @@
 //            URI of the thread's root post, in_reply_to = the parent's URI,
 //            references = [root URI] when the root is not the parent,
 //            author_handle = "@" + handle (the author's DID is the authority
-//            part of external_id), is_public = true. Posts of the account
+//            part of external_id), is_public = true, image embeds as
+//            attachment metadata. Posts of the account
 //            itself are skipped. The cursor is opaque (the newest indexedAt
 //            seen and the notifications at that instant).
 //   Render   the text unchanged; InvalidArgument above 300 graphemes or
@@ -27,7 +28,10 @@
 //            notification or app.bsky.feed.getPosts) and facets for links and
 //            @handle mentions (DIDs from polled authors or
 //            com.atproto.identity.resolveHandle). The created URI is the
-//            external_id.
+//            external_id. The record key is a TID chosen once per
+//            idempotency key; a retry of the same key first looks the record
+//            up (com.atproto.repo.getRecord) and returns it when the earlier
+//            attempt was written after all.
 //
 // Settings: handle (required, e.g. support.example.com), service_url
 // (https://bsky.social; http only for loopback), verify_tls (true),

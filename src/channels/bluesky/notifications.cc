@@ -6,6 +6,8 @@
 // createdAt, langs, reply {root, parent} strong refs), isRead, indexedAt.
 // sent_at is indexedAt: the AppView's time, whereas createdAt is whatever
 // the author's client claims.
+#include <algorithm>
+
 #include <nlohmann/json.hpp>
 
 #include "leitplanke/base/utf8.h"
@@ -42,6 +44,40 @@ std::string ReadRef(const json& obj, const char* key, const std::string& where, 
   return "";
 }
 
+// Image embeds (app.bsky.embed.images, also as the media of
+// app.bsky.embed.recordWithMedia) as attachment metadata; unreadable images
+// are left out.
+void ReadImages(const json& record, desk::InboundMessage* m) {
+  auto embed = record.find("embed");
+  if (embed == record.end() || !embed->is_object()) return;
+  const json* images_embed = &*embed;
+  const std::string* type = StringAt(*embed, "$type");
+  if (type != nullptr && *type == "app.bsky.embed.recordWithMedia") {
+    auto media = embed->find("media");
+    if (media == embed->end() || !media->is_object()) return;
+    images_embed = &*media;
+    type = StringAt(*media, "$type");
+  }
+  if (type == nullptr || *type != "app.bsky.embed.images") return;
+  auto images = images_embed->find("images");
+  if (images == images_embed->end() || !images->is_array()) return;
+  for (size_t i = 0; i < images->size() && i < 10; ++i) {
+    const json& img = (*images)[i];
+    if (!img.is_object()) continue;
+    auto blob = img.find("image");
+    if (blob == img.end() || !blob->is_object()) continue;
+    desk::Attachment a;
+    const std::string* alt = StringAt(img, "alt");
+    a.name = alt != nullptr && !alt->empty() ? utf8::Sanitize(alt->substr(0, 300))
+                                             : "image " + std::to_string(i + 1);
+    if (const std::string* mime = StringAt(*blob, "mimeType")) a.mime_type = utf8::Sanitize(*mime);
+    if (auto size = blob->find("size"); size != blob->end() && size->is_number_integer()) {
+      a.size = std::max<int64_t>(0, size->get<int64_t>());
+    }
+    m->attachments.push_back(std::move(a));
+  }
+}
+
 // Fills n->message from the post record; "" or what is wrong.
 std::string ReadPost(const json& item, const std::string& where, Notice* n) {
   const json* author = nullptr;
@@ -70,6 +106,7 @@ std::string ReadPost(const json& item, const std::string& where, Notice* n) {
     std::string lang = (*langs)[0].get<std::string>();
     if (lang.size() <= 35) m.language = utf8::Sanitize(lang);
   }
+  ReadImages(*rec, &m);
   if (auto reply = rec->find("reply"); reply != rec->end() && !reply->is_null()) {
     if (!reply->is_object()) return where + "/record/reply is not an object";
     std::string err = ReadRef(*reply, "root", where + "/record/reply", &n->root);

@@ -597,6 +597,55 @@ TEST_F(BlueskyTest, MentionOfPolledAuthorNeedsNoLookup) {
   EXPECT_EQ(LastRecord()["record"]["facets"][0]["features"][0]["did"], "did:plc:alice");
 }
 
+TEST_F(BlueskyTest, RecordKeyIsATid) {
+  ASSERT_TRUE(channel_->Send(Reply("", "hello")).ok());
+  std::string rkey = LastRecord()["rkey"];
+  ASSERT_EQ(rkey.size(), 13u);
+  EXPECT_NE(std::string("234567abcdefghij").find(rkey[0]), std::string::npos);
+  for (char c : rkey)
+    EXPECT_NE(std::string("234567abcdefghijklmnopqrstuvwxyz").find(c), std::string::npos);
+  EXPECT_TRUE(pds_.requests("com.atproto.repo.getRecord").empty());
+  desk::OutboundMessage other = Reply("", "again");
+  other.idempotency_key = "k2";
+  ASSERT_TRUE(channel_->Send(other).ok());
+  EXPECT_NE(LastRecord()["rkey"], rkey);
+}
+
+TEST_F(BlueskyTest, RetryReturnsThePostTheFirstAttemptWrote) {
+  pds_.Queue("com.atproto.repo.createRecord", {504, "", "Gateway Timeout"});
+  auto first = channel_->Send(Reply("", "hello"));
+  ASSERT_FALSE(first.ok());
+  EXPECT_EQ(first.status().code(), StatusCode::kUnavailable);
+  std::string rkey = LastRecord()["rkey"];
+  pds_.SetHandler("com.atproto.repo.getRecord", [](const FakePds::Request& r) {
+    json rec = {{"uri", "at://" + r.query.at("repo") + "/" + r.query.at("collection") + "/" +
+                            r.query.at("rkey")},
+                {"cid", "bafywritten"},
+                {"value", {{"$type", "app.bsky.feed.post"}, {"text", "hello"}}}};
+    return FakePds::Response{200, "", rec.dump()};
+  });
+  auto again = channel_->Send(Reply("", "hello"));
+  ASSERT_TRUE(again.ok()) << again.status();
+  EXPECT_EQ(again->external_id, "at://did:plc:company/app.bsky.feed.post/" + rkey);
+  EXPECT_EQ(pds_.requests("com.atproto.repo.createRecord").size(), 1u);
+  auto gets = pds_.requests("com.atproto.repo.getRecord");
+  ASSERT_EQ(gets.size(), 1u);
+  EXPECT_EQ(gets[0].query["repo"], kOwnDid);
+  EXPECT_EQ(gets[0].query["rkey"], rkey);
+}
+
+TEST_F(BlueskyTest, RetryWritesWithTheSameKeyWhenNothingWasWritten) {
+  pds_.Queue("com.atproto.repo.createRecord", {503, "", "{}"});
+  ASSERT_FALSE(channel_->Send(Reply("", "hello")).ok());
+  std::string rkey = LastRecord()["rkey"];
+  pds_.Set("com.atproto.repo.getRecord",
+           {400, "", R"({"error":"RecordNotFound","message":"Could not locate record"})"});
+  ASSERT_TRUE(channel_->Send(Reply("", "hello")).ok());
+  auto creates = pds_.requests("com.atproto.repo.createRecord");
+  ASSERT_EQ(creates.size(), 2u);
+  EXPECT_EQ(json::parse(creates[1].body)["rkey"], rkey);
+}
+
 // --- errors ---------------------------------------------------------------------
 
 TEST_F(BlueskyTest, RateLimitedIsResourceExhaustedWithWait) {

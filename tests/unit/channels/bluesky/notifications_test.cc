@@ -89,6 +89,33 @@ TEST(NotificationPageTest, ReplyThreadsByRoot) {
   EXPECT_TRUE(r->cursor.empty());
 }
 
+TEST(NotificationPageTest, ImagesBecomeAttachmentMetadata) {
+  json rec = Post("see photo");
+  rec["embed"] = {{"$type", "app.bsky.embed.images"},
+                  {"images",
+                   {{{"alt", "broken box"},
+                     {"image",
+                      {{"$type", "blob"},
+                       {"ref", {{"$link", "bafkreibox"}}},
+                       {"mimeType", "image/jpeg"},
+                       {"size", 123456}}}},
+                    {{"image", {{"$type", "blob"}, {"mimeType", "image/png"}, {"size", 7}}}},
+                    {{"alt", "no blob"}},
+                    5}}};
+  json page = {{"notifications",
+                {Notification("at://did:plc:alice/app.bsky.feed.post/img", "mention",
+                              "2024-05-06T08:00:00Z", rec)}}};
+  auto r = ParseNotificationPage(page.dump(), kOwnDid);
+  ASSERT_TRUE(r.ok()) << r.status();
+  const auto& att = r->notices[0].message.attachments;
+  ASSERT_EQ(att.size(), 2u);
+  EXPECT_EQ(att[0].name, "broken box");
+  EXPECT_EQ(att[0].mime_type, "image/jpeg");
+  EXPECT_EQ(att[0].size, 123456);
+  EXPECT_EQ(att[1].name, "image 2");
+  EXPECT_EQ(att[1].mime_type, "image/png");
+}
+
 TEST(NotificationPageTest, OtherReasonsAndOwnPostsAreNotMessages) {
   json like = Notification("at://did:plc:bob/app.bsky.feed.like/l1", "like", "2024-05-06T08:00:03Z",
                            {{"$type", "app.bsky.feed.like"}});

@@ -217,12 +217,19 @@ Result<desk::WebhookDelivery> ParseDelivery(std::string_view raw_body,
   try {
     LP_ASSIGN_OR_RETURN(std::string for_user, RequiredId(doc, "", "for_user_id"));
     if (for_user != account_id) return out;  // another account subscribed to the same app
+    // user_has_blocked (mentions only): the account blocked the author.
+    // Their posts are not worth an agent's time; the ids still count.
+    const json* blocked = Find(doc, "user_has_blocked");
+    bool author_blocked = blocked != nullptr && ((blocked->is_string() && *blocked == "true") ||
+                                                 (blocked->is_boolean() && blocked->get<bool>()));
     if (const json* tweets = Find(doc, "tweet_create_events")) {
       if (!tweets->is_array()) return NotA("/tweet_create_events", "an array");
+      size_t before = out.messages.size();
       for (size_t i = 0; i < tweets->size(); ++i) {
         LP_RETURN_IF_ERROR(ParseTweet((*tweets)[i], "/tweet_create_events/" + std::to_string(i),
                                       account_id, &out));
       }
+      if (author_blocked) out.messages.resize(before);
     }
     if (const json* dms = Find(doc, "direct_message_events")) {
       if (!dms->is_array()) return NotA("/direct_message_events", "an array");

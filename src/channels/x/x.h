@@ -45,7 +45,7 @@
 // mode (webhook | polling), api_url (https://api.x.com; http only for
 // loopback), client_id (OAuth 2.0 refresh), oauth2_expires_at_ms (expiry of
 // the configured access token, if known), poll_interval_ms (120000),
-// poll_slowdown_factor (4), max_results (20, 5..100), cost_per_read_usd
+// poll_slowdown_factor (4), poll_dms (true), max_results (20, 5..100), cost_per_read_usd
 // (0.005, a post read), cost_per_dm_read_usd (0.010), cost_per_user_read_usd
 // (0.010, an expanded author), cost_per_post_usd (0.015),
 // cost_per_post_with_url_usd (0.200), cost_per_dm_usd (0.015),
@@ -122,7 +122,8 @@ bool SignatureValid(std::string_view consumer_secret, std::string_view raw_body,
 // Parses one Account Activity delivery for the account `account_id`:
 // tweet_create_events (mentions and replies; the account's own posts and
 // retweets are skipped) and direct_message_events of type message_create
-// (those the account sent are skipped; names from the users map). Other
+// (those the account sent are skipped; names from the users map). Mentions
+// flagged user_has_blocked "true" are skipped too. Other
 // event kinds, and deliveries for another for_user_id, give no messages.
 // event_ids: the ids of every tweet and DM event in the delivery.
 // InvalidArgument naming the JSON pointer for anything unreadable

@@ -233,6 +233,23 @@ TEST(DeliveryTest, DirectMessages) {
   EXPECT_TRUE(m.in_reply_to.empty());
 }
 
+TEST(DeliveryTest, MentionByBlockedUserIsSkipped) {
+  // The documented mention envelope: user_has_blocked at the top level.
+  std::string body = R"({"for_user_id":"2244994945","user_has_blocked":"true",
+    "tweet_create_events":[{"id_str":"77","text":"@TwitterDev spam",
+      "user":{"id_str":"5","screen_name":"spammer"}}]})";
+  auto d = ParseDelivery(body, "2244994945");
+  ASSERT_TRUE(d.ok()) << d.status();
+  EXPECT_EQ(d->event_ids, std::vector<std::string>{"77"});
+  EXPECT_TRUE(d->messages.empty());
+  std::string fine = body;
+  fine.replace(fine.find("\"true\""), 6, "\"false\"");
+  auto f = ParseDelivery(fine, "2244994945");
+  ASSERT_TRUE(f.ok()) << f.status();
+  ASSERT_EQ(f->messages.size(), 1u);
+  EXPECT_EQ(f->messages[0].author_handle, "@spammer");
+}
+
 TEST(DeliveryTest, OtherEventsAndOtherAccountsGiveNoMessages) {
   auto fav = ParseDelivery(
       R"({"for_user_id":"3001","favorite_events":[{"id":"a1","favorited_status":{}}]})", kAccount);

@@ -76,6 +76,7 @@ std::string PercentEncode(std::string_view s) {
 std::string OAuth1BaseString(std::string_view method, std::string_view url,
                              const std::vector<std::pair<std::string, std::string>>& params) {
   std::vector<std::pair<std::string, std::string>> encoded;
+  encoded.reserve(params.size() + 8);
   for (const auto& [k, v] : params) encoded.emplace_back(PercentEncode(k), PercentEncode(v));
   size_t q = url.find('?');
   if (q != std::string_view::npos) {

@@ -90,8 +90,9 @@ void AddMedia(const json* media_list, std::vector<desk::Attachment>* out) {
 
 desk::Millis TimeOf(const json& obj, const char* ms_key, const char* legacy_key) {
   if (const json* v = Find(obj, ms_key)) {
-    if (v->is_string())
+    if (v->is_string()) {
       return std::max<desk::Millis>(0, internal::ParseMillis(v->get<std::string>()));
+    }
     if (v->is_number_unsigned()) return static_cast<desk::Millis>(v->get<uint64_t>());
   }
   if (legacy_key != nullptr) {
@@ -186,8 +187,9 @@ Status ParseDirectMessage(const json& e, const std::string& ptr, std::string_vie
         m.author_handle = "@" + utf8::Sanitize(sn->get<std::string>());
       }
       const json* name = Find(*u, "name");
-      if (name != nullptr && name->is_string())
+      if (name != nullptr && name->is_string()) {
         m.author_name = utf8::Sanitize(name->get<std::string>());
+      }
     }
   }
   m.is_public = false;

@@ -323,6 +323,14 @@ Result<std::string> RequiredId(const json& obj, const std::string& ptr, const ch
   return v->get<std::string>();
 }
 
+Status Malformed(const std::string& label, const std::string& ptr, const char* what) {
+  std::string msg = label;
+  msg += ": ";
+  msg += ptr;
+  msg += what;
+  return Status::InvalidArgument(msg);
+}
+
 struct User {
   std::string username;
   std::string name;
@@ -559,7 +567,7 @@ class XChannelImpl final : public XChannel {
     listener_ = std::move(listener);
   }
 
-  TokenUpdate tokens() const override {
+  TokenUpdate CurrentTokens() const override {
     std::lock_guard<std::mutex> lock(mu_);
     return tokens_;
   }
@@ -786,23 +794,24 @@ class XChannelImpl final : public XChannel {
       size_t n = data != nullptr && data->is_array() ? data->size() : 0;
       AddSpend(now, static_cast<double>(n) * s_.costs.read_usd +
                         static_cast<double>(user_count) * s_.costs.user_read_usd);
-      if (data != nullptr && !data->is_array())
+      if (data != nullptr && !data->is_array()) {
         return Status::InvalidArgument(label + ": /data is not an array");
+      }
       for (size_t i = 0; i < n; ++i) {
         std::string ptr = "/data/" + std::to_string(i);
         const json& t = (*data)[i];
-        if (!t.is_object())
-          return Status::InvalidArgument(label + ": " + ptr + " is not an object");
+        if (!t.is_object()) return Malformed(label, ptr, " is not an object");
         auto id = RequiredId(t, ptr, "id");
         if (!id.ok()) return id.status().WithContext(label);
-        if (next->mentions.empty() || internal::CompareIds(*id, next->mentions) > 0)
+        if (next->mentions.empty() || internal::CompareIds(*id, next->mentions) > 0) {
           next->mentions = *id;
+        }
         auto author = RequiredId(t, ptr, "author_id");
         if (!author.ok()) return author.status().WithContext(label);
         if (*author == s_.account_id) continue;
         const json* text = Find(t, "text");
         if (text == nullptr || !text->is_string()) {
-          return Status::InvalidArgument(label + ": " + ptr + "/text is missing");
+          return Malformed(label, ptr, "/text is missing");
         }
         desk::InboundMessage m;
         m.external_id = *id;
@@ -811,15 +820,17 @@ class XChannelImpl final : public XChannel {
         if (const json* refs = Find(t, "referenced_tweets"); refs != nullptr && refs->is_array()) {
           for (const json& r : *refs) {
             std::string type = StringOr(r, "type");
-            if (type == "replied_to" && internal::IsId(StringOr(r, "id")))
+            if (type == "replied_to" && internal::IsId(StringOr(r, "id"))) {
               m.in_reply_to = StringOr(r, "id");
+            }
             if (type == "retweeted") retweet = true;
           }
         }
         if (retweet) continue;
         std::string conversation = StringOr(t, "conversation_id");
-        if (!internal::IsId(conversation))
+        if (!internal::IsId(conversation)) {
           conversation = m.in_reply_to.empty() ? *id : m.in_reply_to;
+        }
         m.thread_key = "tweet:" + conversation;
         SetAuthor(users, *author, &m);
         m.is_public = true;
@@ -860,8 +871,9 @@ class XChannelImpl final : public XChannel {
       size_t user_count = 0;
       std::map<std::string, User> users = Users(doc, &user_count);
       const json* data = Find(doc, "data");
-      if (data != nullptr && !data->is_array())
+      if (data != nullptr && !data->is_array()) {
         return Status::InvalidArgument(label + ": /data is not an array");
+      }
       size_t n = data != nullptr ? data->size() : 0;
       AddSpend(now, static_cast<double>(n) * s_.costs.dm_read_usd +
                         static_cast<double>(user_count) * s_.costs.user_read_usd);
@@ -869,8 +881,7 @@ class XChannelImpl final : public XChannel {
       for (size_t i = 0; i < n; ++i) {
         std::string ptr = "/data/" + std::to_string(i);
         const json& e = (*data)[i];
-        if (!e.is_object())
-          return Status::InvalidArgument(label + ": " + ptr + " is not an object");
+        if (!e.is_object()) return Malformed(label, ptr, " is not an object");
         auto id = RequiredId(e, ptr, "id");
         if (!id.ok()) return id.status().WithContext(label);
         if (!c.dms.empty() && internal::CompareIds(*id, c.dms) <= 0) {
@@ -885,7 +896,7 @@ class XChannelImpl final : public XChannel {
         if (*sender == s_.account_id) continue;
         const json* text = Find(e, "text");
         if (text == nullptr || !text->is_string()) {
-          return Status::InvalidArgument(label + ": " + ptr + "/text is missing");
+          return Malformed(label, ptr, "/text is missing");
         }
         desk::InboundMessage m;
         m.external_id = *id;

@@ -180,7 +180,7 @@ class XChannel : public desk::Channel {
   virtual void SetTokenListener(TokenListener listener) = 0;
 
   // The latest tokens (also after a refresh); empty without OAuth 2.0.
-  virtual TokenUpdate tokens() const = 0;
+  virtual TokenUpdate CurrentTokens() const = 0;
 
   // PostCost with this channel's configured prices; a DM costs
   // cost_per_dm_usd.

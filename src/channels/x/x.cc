@@ -578,6 +578,18 @@ class XChannelImpl final : public XChannel {
 
   double SpentThisMonthUsd() const override { return Spent(clock_->NowMillis()); }
 
+  void RestoreSpend(desk::Millis recorded_at_ms, double usd) override {
+    if (!std::isfinite(usd) || usd < 0) return;
+    desk::Millis now = clock_->NowMillis();
+    if (MonthKey(recorded_at_ms) != MonthKey(now)) return;
+    std::lock_guard<std::mutex> lock(mu_);
+    if (spend_month_ != MonthKey(now)) {
+      spend_month_ = MonthKey(now);
+      spent_ = 0;
+    }
+    spent_ = std::max(spent_, usd);
+  }
+
   std::string BudgetWarning() const override {
     desk::Millis now = clock_->NowMillis();
     double spent = Spent(now);

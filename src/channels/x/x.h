@@ -30,7 +30,8 @@
 //
 // Costs: X charges per resource read and per post (more for a post with a
 // URL). The channel counts what it spends in the current UTC calendar month
-// (in memory: a restart starts the month's count at zero again). At 80% of
+// (in memory; the server may carry it over a restart with RestoreSpend). At
+// 80% of
 // `monthly_budget_usd` polling slows down by `poll_slowdown_factor`, at
 // 100% it stops; a Send that would exceed the budget is refused with
 // FailedPrecondition naming the budget, without a request.
@@ -189,6 +190,12 @@ class XChannel : public desk::Channel {
   // What this channel spent in the current UTC month, in US dollars.
   // Thread-safe.
   virtual double SpentThisMonthUsd() const = 0;
+
+  // Seeds this month's spend after a restart from a value the server stored
+  // (SpentThisMonthUsd() and when it was read). Ignored when `recorded_at_ms`
+  // lies in another UTC month than now, or `usd` is negative or not finite;
+  // never lowers what the channel already counted. Thread-safe.
+  virtual void RestoreSpend(desk::Millis recorded_at_ms, double usd) = 0;
 
   // For the channel's health: "" while under 80% of the monthly budget,
   // else a sentence naming the spend, the budget and what the channel does

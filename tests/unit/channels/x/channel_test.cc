@@ -446,6 +446,24 @@ TEST_F(XChannelTest, CostsAndBudgetRefuseSends) {
   EXPECT_TRUE(ch->Send(Reply("and https://example.com/more")).ok());
 }
 
+TEST_F(XChannelTest, RestoredSpendCountsTowardsTheBudget) {
+  desk::ChannelConfig c = BaseConfig();
+  c.settings["monthly_budget_usd"] = "10";
+  auto ch = Make(c);
+  ASSERT_NE(ch, nullptr);
+  EXPECT_EQ(ch->credentials_expire_at(), 0);          // no expiry configured
+  ch->RestoreSpend(kStart - 86'400'000LL * 30, 9.0);  // last month: ignored
+  EXPECT_NEAR(ch->SpentThisMonthUsd(), 0.0, 1e-12);
+  ch->RestoreSpend(kStart - 3'600'000, -1);  // nonsense: ignored
+  EXPECT_NEAR(ch->SpentThisMonthUsd(), 0.0, 1e-12);
+  ch->RestoreSpend(kStart - 3'600'000, 9.995);
+  EXPECT_NEAR(ch->SpentThisMonthUsd(), 9.995, 1e-12);
+  EXPECT_NE(ch->BudgetWarning().find("$9.99"), std::string::npos) << ch->BudgetWarning();
+  auto r = ch->Send(Reply());
+  EXPECT_EQ(r.status().code(), StatusCode::kFailedPrecondition);
+  EXPECT_TRUE(x_.requests().empty());
+}
+
 TEST_F(XChannelTest, WebhookModeDoesNotPoll) {
   auto ch = Make(BaseConfig());
   ASSERT_NE(ch, nullptr);

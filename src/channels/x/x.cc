@@ -494,8 +494,7 @@ class XChannelImpl final : public XChannel {
 
   Result<desk::SendReceipt> Send(const desk::OutboundMessage& msg) override {
     retry_after_ms_ = 0;
-    LP_ASSIGN_OR_RETURN(std::string text, Render(msg));
-    (void)text;
+    LP_RETURN_IF_ERROR(Render(msg));  // the same limits as the composer saw
     std::string path;
     std::string endpoint;
     json body;
@@ -535,10 +534,10 @@ class XChannelImpl final : public XChannel {
     double budget = s_.costs.monthly_budget_usd;
     double spent = Spent(now);
     if (budget > 0 && spent + cost > budget + 1e-9) {
-      return Status::FailedPrecondition("the X monthly budget (monthly_budget_usd " + Usd(budget) +
-                                        ") would be exceeded: " + Usd(spent) +
-                                        " spent this month, this post costs " + UsdPrecise(cost) +
-                                        "; raise the budget or wait until " + NextMonth(now));
+      return Status::FailedPrecondition(
+          "the X monthly budget (monthly_budget_usd " + Usd(budget) +
+          ") would be exceeded: " + Usd(spent) + " spent this month, this message costs " +
+          UsdPrecise(cost) + "; raise the budget or wait until " + NextMonth(now));
     }
     std::string label = "POST " + path;
     LP_ASSIGN_OR_RETURN(HttpResponse resp,
@@ -673,12 +672,24 @@ class XChannelImpl final : public XChannel {
       break;
     }
     now = clock_->NowMillis();
-    std::string remaining = resp.Header("x-rate-limit-remaining");
-    desk::Millis reset = internal::ParseMillis(resp.Header("x-rate-limit-reset"));
-    desk::Millis reset_ms = reset > 0 ? reset * 1000 : 0;
-    if (resp.status == 429 || remaining == "0") {
-      desk::Millis until = reset_ms > now ? reset_ms : now + kDefaultBlockMs;
-      blocked_until_[endpoint] = until;
+    // The 15-minute window (x-rate-limit-*) and, for posts, the 24-hour
+    // limits per user and per app (x-user-limit-24hour-*,
+    // x-app-limit-24hour-*): whichever is used up blocks until its reset.
+    desk::Millis exhausted_until = 0;
+    desk::Millis window_reset = 0;
+    for (const char* prefix : {"x-rate-limit", "x-user-limit-24hour", "x-app-limit-24hour"}) {
+      std::string p(prefix);
+      desk::Millis reset = internal::ParseMillis(resp.Header(p + "-reset"));
+      desk::Millis reset_ms = reset > 0 ? reset * 1000 : 0;
+      if (p == "x-rate-limit") window_reset = reset_ms;
+      if (resp.Header(p + "-remaining") == "0" && reset_ms > now) {
+        exhausted_until = std::max(exhausted_until, reset_ms);
+      }
+    }
+    if (resp.status == 429 || exhausted_until > 0) {
+      desk::Millis until = exhausted_until;
+      if (until == 0) until = window_reset > now ? window_reset : now + kDefaultBlockMs;
+      blocked_until_[endpoint] = std::max(blocked_until_[endpoint], until);
       if (resp.status == 429) {
         retry_after_ms_ = until - now;
         std::string detail = ErrorDetail(resp.body);

@@ -392,6 +392,28 @@ TEST_F(XChannelTest, TooManyRequests) {
   EXPECT_EQ(ch2->retry_after_ms(), 15 * 60 * 1000);
 }
 
+TEST_F(XChannelTest, DailyUserLimitOn429) {
+  // X answers a post over the user's 24-hour limit with 429 and the
+  // x-user-limit-24hour-* headers; the 15-minute window is not used up.
+  desk::Millis day_reset = (clock_.NowMillis() + 5 * 3'600'000) / 1000;
+  x_.Script("POST /2/tweets", {429,
+                               RateHeaders(150, 600'000) +
+                                   "x-user-limit-24hour-limit: 100\r\n"
+                                   "x-user-limit-24hour-remaining: 0\r\n"
+                                   "x-user-limit-24hour-reset: " +
+                                   std::to_string(day_reset) + "\r\n",
+                               R"({"title":"Too Many Requests","status":429})"});
+  auto ch = Make(BaseConfig());
+  ASSERT_NE(ch, nullptr);
+  auto r = ch->Send(Reply());
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().code(), StatusCode::kResourceExhausted);
+  EXPECT_EQ(ch->retry_after_ms(), day_reset * 1000 - clock_.NowMillis());
+  clock_.Advance(3'600'000);
+  EXPECT_EQ(ch->Send(Reply()).status().code(), StatusCode::kResourceExhausted);
+  EXPECT_EQ(x_.requests().size(), 1u);  // still blocked: refused locally
+}
+
 TEST_F(XChannelTest, ErrorMapping) {
   x_.Script("POST /2/tweets", {503, "", R"({"title":"Service Unavailable"})"});
   x_.Script(

@@ -104,14 +104,14 @@ class BlueskyTest : public ::testing::Test {
 
   FakePds::Response Session(const std::string& access_tag, const std::string& refresh_tag) {
     json s = {{"accessJwt", FakePds::Jwt(kStartS + 7200, access_tag)},
-              {"refreshJwt", FakePds::Jwt(kStartS + 90 * 86400, refresh_tag)},
+              {"refreshJwt", FakePds::Jwt(kStartS + 90LL * 86400, refresh_tag)},
               {"handle", "support.example.com"},
               {"did", kOwnDid},
               {"active", true}};
     return {200, "", s.dump()};
   }
 
-  void Make(std::map<std::string, std::string> extra) {
+  void Make(const std::map<std::string, std::string>& extra) {
     desk::ChannelConfig c;
     c.name = "shop-bsky";
     c.kind = "bluesky";
@@ -173,7 +173,7 @@ TEST(BlueskyConfigTest, ValidatesSettings) {
   EXPECT_EQ((*ok)->webhook(), nullptr);
   EXPECT_EQ((*ok)->credentials_expire_at(), 0);
 
-  auto bad = [&](std::map<std::string, std::string> settings,
+  auto bad = [&](const std::map<std::string, std::string>& settings,
                  std::map<std::string, std::string> secrets, const std::string& needle) {
     desk::ChannelConfig b = c;
     for (auto& [k, v] : settings) b.settings[k] = v;
@@ -228,7 +228,7 @@ TEST_F(BlueskyTest, RefreshesOnExpiredTokenAndRetries) {
   ASSERT_EQ(refresh.size(), 1u);
   EXPECT_EQ(refresh[0].method, "POST");
   EXPECT_EQ(refresh[0].headers["authorization"],
-            "Bearer " + FakePds::Jwt(kStartS + 90 * 86400, "r1"));
+            "Bearer " + FakePds::Jwt(kStartS + 90LL * 86400, "r1"));
   auto lists = pds_.requests("app.bsky.notification.listNotifications");
   ASSERT_EQ(lists.size(), 3u);
   EXPECT_EQ(lists[2].headers["authorization"], "Bearer " + FakePds::Jwt(kStartS + 7200, "a-new"));

@@ -85,7 +85,7 @@ void FakePds::SetHandler(const std::string& nsid, Handler h) {
   handlers_[nsid] = std::move(h);
 }
 
-void FakePds::Set(const std::string& nsid, Response r) {
+void FakePds::Set(const std::string& nsid, const Response& r) {
   SetHandler(nsid, [r](const Request&) { return r; });
 }
 

@@ -41,7 +41,7 @@ class FakePds {
 
   std::string base_url() const;
   void SetHandler(const std::string& nsid, Handler h);
-  void Set(const std::string& nsid, Response r);  // a handler that always answers r
+  void Set(const std::string& nsid, const Response& r);  // a handler that always answers r
   void Queue(const std::string& nsid, Response r);
   std::vector<Request> requests() const;
   std::vector<Request> requests(const std::string& nsid) const;

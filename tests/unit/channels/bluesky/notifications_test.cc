@@ -188,7 +188,7 @@ TEST(NotificationPageTest, RandomBytesNeverCrash) {
   }
   // Wrong types in every field.
   for (const char* field : {"uri", "cid", "author", "reason", "record", "indexedAt"}) {
-    for (json v : {json(nullptr), json(1), json::array(), json::object(), json("")}) {
+    for (const json& v : {json(nullptr), json(1), json::array(), json::object(), json("")}) {
       json p = base;
       p["notifications"][0][field] = v;
       (void)ParseNotificationPage(p.dump(), kOwnDid);

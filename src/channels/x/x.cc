@@ -192,8 +192,15 @@ Result<Settings> ReadSettings(const desk::ChannelConfig& config) {
   if (HasSpaceOrControl(s.client_id)) {
     return SettingError(config.name, "client_id", "contains white space or control characters");
   }
+  // The expiry may come as a setting or, written back with rotated tokens,
+  // from the vault; the setting wins.
+  desk::ChannelConfig expiry = config;
+  if (Setting(config, "oauth2_expires_at_ms").empty()) {
+    auto it = config.secrets.find("oauth2_expires_at_ms");
+    if (it != config.secrets.end()) expiry.settings["oauth2_expires_at_ms"] = it->second;
+  }
   LP_ASSIGN_OR_RETURN(s.tokens.expires_at_ms,
-                      IntSetting(config, "oauth2_expires_at_ms", 0, 0, 253'402'300'799'000));
+                      IntSetting(expiry, "oauth2_expires_at_ms", 0, 0, 253'402'300'799'000));
   LP_ASSIGN_OR_RETURN(s.oauth1.consumer_key, OptionalSecret(config, "consumer_key"));
   LP_ASSIGN_OR_RETURN(s.oauth1.token, OptionalSecret(config, "access_token"));
   LP_ASSIGN_OR_RETURN(s.oauth1.token_secret, OptionalSecret(config, "access_token_secret"));

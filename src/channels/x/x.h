@@ -165,8 +165,10 @@ std::string OAuth1Header(std::string_view method, std::string_view url,
 // --- the channel -------------------------------------------------------------
 
 // Tokens after an OAuth 2.0 refresh. X rotates the refresh token: the old one
-// stops working, so the server must store these (in the vault) before the
-// next restart or the channel needs a new authorisation.
+// stops working, so the server must store these before the next restart or
+// the channel needs a new authorisation. The natural place is the vault,
+// under the secret names the channel reads: oauth2_access_token,
+// oauth2_refresh_token and oauth2_expires_at_ms (decimal ms).
 struct TokenUpdate {
   std::string access_token;
   std::string refresh_token;
@@ -176,8 +178,10 @@ using TokenListener = std::function<void(const TokenUpdate&)>;
 
 class XChannel : public desk::Channel {
  public:
-  // Called (on the thread that runs Poll/Send) after every successful token
-  // refresh. Set it before the first Poll or Send; may be empty.
+  // Called after every successful token refresh, synchronously on the thread
+  // that runs Poll/Send and before the request that needed the new token is
+  // retried; it must not call back into the channel. Set it before the
+  // first Poll or Send; may be empty.
   virtual void SetTokenListener(TokenListener listener) = 0;
 
   // The latest tokens (also after a refresh); empty without OAuth 2.0.

@@ -284,6 +284,12 @@ TEST_F(XChannelTest, ExpiredTokenIsRefreshedFirst) {
   auto ch = Make(c);
   ASSERT_NE(ch, nullptr);
   EXPECT_EQ(ch->credentials_expire_at(), kStart + 30'000);
+  // Stored back in the vault next to the tokens, it is read from there too.
+  desk::ChannelConfig from_vault = BaseConfig();
+  from_vault.secrets["oauth2_expires_at_ms"] = std::to_string(kStart + 7'200'000);
+  auto stored = Make(from_vault);
+  ASSERT_NE(stored, nullptr);
+  EXPECT_EQ(stored->credentials_expire_at(), kStart + 7'200'000);
   ASSERT_TRUE(ch->Send(Reply()).ok());
   auto reqs = x_.requests();
   ASSERT_EQ(reqs.size(), 2u);

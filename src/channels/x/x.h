@@ -31,27 +31,28 @@
 // Costs: X charges per resource read and per post (more for a post with a
 // URL). The channel counts what it spends in the current UTC calendar month
 // (in memory; the server may carry it over a restart with RestoreSpend). At
-// 80% of
-// `monthly_budget_usd` polling slows down by `poll_slowdown_factor`, at
-// 100% it stops; a Send that would exceed the budget is refused with
+// 80% of `monthly_budget_usd` polling slows down by `poll_slowdown_factor`,
+// at 100% it stops; a Send that would exceed the budget is refused with
 // FailedPrecondition naming the budget, without a request.
 //
-// Rate limits: x-rate-limit-remaining 0 or HTTP 429 blocks that endpoint
-// until x-rate-limit-reset; calls in between fail with ResourceExhausted
-// and retry_after_ms() says how long. rate_limit() declares X's 200 posts
-// per 15 minutes per app-user (X also caps a user at 300 posts per 3 hours,
-// shared with the X apps; the outbox's budget keeps well under it).
+// Rate limits: a used-up limit (x-rate-limit-remaining 0, or the 24-hour
+// post limits x-user-limit-24hour-* / x-app-limit-24hour-*) or HTTP 429
+// blocks that endpoint until its reset; calls in between fail with
+// ResourceExhausted and retry_after_ms() says how long. rate_limit()
+// declares X's 200 posts per 15 minutes per user. X also caps a user at 300
+// posts per 3 hours, shared with X's own apps; the outbox does not model
+// that, X's 429 does.
 //
 // Settings: account_id (required, numeric user id of the company account),
 // mode (webhook | polling), api_url (https://api.x.com; http only for
 // loopback), client_id (OAuth 2.0 refresh), oauth2_expires_at_ms (expiry of
-// the configured access token, if known), poll_interval_ms (120000),
-// poll_slowdown_factor (4), poll_dms (true), max_results (20, 5..100), cost_per_read_usd
-// (0.005, a post read), cost_per_dm_read_usd (0.010), cost_per_user_read_usd
-// (0.010, an expanded author), cost_per_post_usd (0.015),
-// cost_per_post_with_url_usd (0.200), cost_per_dm_usd (0.015),
-// monthly_budget_usd (100; 0 = no budget), verify_tls, connect_timeout_ms,
-// timeout_ms.
+// the configured access token, if known; also read from the secrets),
+// poll_interval_ms (120000), poll_slowdown_factor (4), poll_dms (true),
+// max_results (20, 5..100), cost_per_read_usd (0.005, a post read),
+// cost_per_dm_read_usd (0.010), cost_per_user_read_usd (0.010, an expanded
+// author), cost_per_post_usd (0.015), cost_per_post_with_url_usd (0.200),
+// cost_per_dm_usd (0.015), monthly_budget_usd (100; 0 = no budget),
+// verify_tls, connect_timeout_ms, timeout_ms.
 // Secrets: consumer_secret (API key secret: CRC and webhook signatures,
 // OAuth 1.0a); OAuth 2.0: oauth2_access_token, optional
 // oauth2_refresh_token and client_secret (confidential clients); OAuth

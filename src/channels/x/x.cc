@@ -429,6 +429,12 @@ class Receiver final : public desk::WebhookReceiver {
     return ParseDelivery(request.body, account_id_);
   }
 
+  // A dead letter's body, verified when it arrived.
+  Result<std::vector<desk::InboundMessage>> ParseVerified(std::string_view body) const override {
+    LP_ASSIGN_OR_RETURN(desk::WebhookDelivery d, ParseDelivery(body, account_id_));
+    return std::move(d.messages);
+  }
+
  private:
   const std::string consumer_secret_;
   const std::string account_id_;

@@ -172,6 +172,19 @@ TEST(SignatureTest, ValidTamperedMissing) {
   EXPECT_TRUE(SignatureValid(kSecret, req.body, req.headers["x-twitter-webhooks-signature"]));
 }
 
+TEST(SignatureTest, DeadLetterReplayParsesWithoutSignature) {
+  auto ch = MakeX(Config());
+  ASSERT_TRUE(ch.ok());
+  desk::WebhookReceiver* rx = (*ch)->webhook();
+  auto msgs = rx->ParseVerified(kDmDelivery);
+  ASSERT_TRUE(msgs.ok()) << msgs.status();
+  ASSERT_EQ(msgs->size(), 1u);
+  EXPECT_EQ((*msgs)[0].external_id, "954491830116155396");
+  auto bad = rx->ParseVerified(R"({"for_user_id":"3001","tweet_create_events":[{}]})");
+  ASSERT_FALSE(bad.ok());
+  EXPECT_EQ(bad.status().code(), StatusCode::kInvalidArgument);
+}
+
 TEST(DeliveryTest, MentionReply) {
   auto d = ParseDelivery(kTweetDelivery, kAccount);
   ASSERT_TRUE(d.ok()) << d.status();

@@ -930,6 +930,10 @@ class XChannelImpl final : public XChannel {
         auto sender = RequiredId(e, ptr, "sender_id");
         if (!sender.ok()) return sender.status().WithContext(label);
         if (*sender == s_.account_id) continue;
+        // One-to-one conversations are "<id>-<id>"; a group's id is a plain
+        // number, and a reply to dm:<sender> would leave the group.
+        std::string conversation = StringOr(e, "dm_conversation_id");
+        if (!conversation.empty() && conversation.find('-') == std::string::npos) continue;
         const json* text = Find(e, "text");
         if (text == nullptr || !text->is_string()) {
           return Malformed(label, ptr, "/text is missing");

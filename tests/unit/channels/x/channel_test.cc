@@ -45,6 +45,9 @@ constexpr const char* kDmEvents = R"({
     {"id": "1582838499983564810", "text": "Danke!", "event_type": "MessageCreate",
      "sender_id": "3001", "dm_conversation_id": "3001-4002",
      "created_at": "2023-11-14T21:30:00.000Z"},
+    {"id": "1582838499983564808", "text": "group chatter", "event_type": "MessageCreate",
+     "sender_id": "4005", "dm_conversation_id": "1578398451921985538",
+     "created_at": "2023-11-14T21:10:00.000Z"},
     {"id": "1582838499983564806", "text": "Hi, my code does not work", "event_type": "MessageCreate",
      "sender_id": "4002", "dm_conversation_id": "3001-4002",
      "created_at": "2023-11-14T20:58:00.000Z"}
@@ -510,7 +513,8 @@ TEST_F(XChannelTest, PollMentionsAndDms) {
   ASSERT_NE(ch, nullptr);
   auto r = ch->Poll("");
   ASSERT_TRUE(r.ok()) << r.status();
-  ASSERT_EQ(r->messages.size(), 3u);  // the account's own post and DM are skipped
+  // The account's own post and DM and the group DM are skipped.
+  ASSERT_EQ(r->messages.size(), 3u);
   // Oldest first.
   EXPECT_EQ(r->messages[0].external_id, "1600000000000000001");
   EXPECT_EQ(r->messages[0].thread_key, "tweet:1600000000000000001");
@@ -544,8 +548,8 @@ TEST_F(XChannelTest, PollMentionsAndDms) {
   EXPECT_NE(reqs[1].query["dm_event.fields"].find("sender_id"), std::string::npos);
   EXPECT_EQ(reqs[1].query["expansions"], "sender_id");
 
-  // Reads cost: 3 posts, 2 users, 2 DM events, 1 user.
-  EXPECT_NEAR(ch->SpentThisMonthUsd(), 3 * 0.005 + 2 * 0.010 + 2 * 0.010 + 1 * 0.010, 1e-9);
+  // Reads cost: 3 posts, 2 users, 3 DM events, 1 user.
+  EXPECT_NEAR(ch->SpentThisMonthUsd(), 3 * 0.005 + 2 * 0.010 + 3 * 0.010 + 1 * 0.010, 1e-9);
 
   // Within the interval: nothing is requested.
   x_.ClearRequests();

@@ -12,6 +12,7 @@
 #include "http/log.h"
 #include "http/server.h"
 #include "server/app.h"
+#include "server/desk_setup.h"
 #include "server/desk_worker.h"
 
 namespace leitplanke::cli {
@@ -47,6 +48,7 @@ class Housekeeper {
                             {{"policy", a.name}, {"version", std::to_string(a.version)}});
       }
       if (tick % 60 == 0) (void)ctx_.store->DeleteExpiredSessions(ctx_.clock->NowMillis());
+      server::RefreshChannelMetrics(ctx_);
       lock.lock();
     }
   }

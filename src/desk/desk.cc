@@ -174,11 +174,11 @@ void Desk::Emit(std::string_view type, const std::string& json) const {
 
 // --- connectors ---------------------------------------------------------------
 
-Result<Desk::Connector*> Desk::GetConnector(int64_t channel_id) {
+Result<std::shared_ptr<Desk::Connector>> Desk::GetConnector(int64_t channel_id) {
   {
     std::lock_guard<std::mutex> lock(mu_);
     auto it = connectors_.find(channel_id);
-    if (it != connectors_.end()) return it->second.get();
+    if (it != connectors_.end()) return it->second;
   }
   LP_ASSIGN_OR_RETURN(store::ChannelRow row, desk_.GetChannel(channel_id));
   ChannelFactory factory;
@@ -204,15 +204,15 @@ Result<Desk::Connector*> Desk::GetConnector(int64_t channel_id) {
   }
   Result<std::unique_ptr<Channel>> made = factory(config);
   if (!made.ok()) return made.error().WithContext("channel '" + row.name + "'");
-  auto conn = std::make_unique<Connector>();
+  auto conn = std::make_shared<Connector>();
   conn->channel = std::move(*made);
   std::lock_guard<std::mutex> lock(mu_);
   auto [it, inserted] = connectors_.emplace(channel_id, std::move(conn));
-  return it->second.get();
+  return it->second;
 }
 
 Result<Channel*> Desk::ConnectorFor(int64_t channel_id) {
-  LP_ASSIGN_OR_RETURN(Connector * c, GetConnector(channel_id));
+  LP_ASSIGN_OR_RETURN(std::shared_ptr<Connector> c, GetConnector(channel_id));
   return c->channel.get();
 }
 
@@ -410,10 +410,73 @@ Result<ReceiveReport> Desk::ReplayDeadLetter(int64_t dead_letter_id,
   return report;
 }
 
+Result<WebhookOutcome> Desk::HandleWebhook(int64_t channel_id, const WebhookRequest& request) {
+  LP_ASSIGN_OR_RETURN(std::shared_ptr<Connector> conn, GetConnector(channel_id));
+  WebhookReceiver* receiver = conn->channel->webhook();
+  if (receiver == nullptr) {
+    return Status::NotFound("channel " + std::to_string(channel_id) + " of kind '" +
+                            std::string(conn->channel->kind()) + "' takes no webhooks");
+  }
+  WebhookOutcome out;
+  if (request.method != "POST") {
+    Result<WebhookAnswer> answer = receiver->Challenge(request);
+    if (!answer.ok()) {
+      if (answer.error().code() != StatusCode::kPermissionDenied &&
+          answer.error().code() != StatusCode::kInvalidArgument) {
+        return answer.error();
+      }
+      out.kind = WebhookOutcome::Kind::kForged;
+      out.reason = answer.error().message();
+      return out;
+    }
+    out.kind = WebhookOutcome::Kind::kAnswered;
+    out.answer = std::move(*answer);
+    return out;
+  }
+  const Millis now = clock_.NowMillis();
+  Result<WebhookDelivery> delivery = receiver->Receive(request, now);
+  if (!delivery.ok()) {
+    out.reason = delivery.error().message();
+    if (delivery.error().code() == StatusCode::kPermissionDenied) {
+      out.kind = WebhookOutcome::Kind::kForged;
+      return out;
+    }
+    if (delivery.error().code() != StatusCode::kInvalidArgument) return delivery.error();
+    // Verified but unreadable: kept for an admin, never lost.
+    LP_RETURN_IF_ERROR(DeadLetter(channel_id, "webhook", request.body, out.reason));
+    out.kind = WebhookOutcome::Kind::kMalformed;
+    return out;
+  }
+  std::vector<std::string>& ids = delivery->event_ids;
+  std::sort(ids.begin(), ids.end());
+  ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
+  if (!ids.empty()) {
+    LP_ASSIGN_OR_RETURN(size_t seen, desk_.CountSeenWebhookEvents(channel_id, ids));
+    if (seen == ids.size()) {
+      out.kind = WebhookOutcome::Kind::kReplayed;
+      out.reason = std::to_string(seen) + " event id(s) already accepted";
+      return out;
+    }
+  }
+  // Receive first, remember after: a delivery that failed to store is
+  // accepted again when the network retries it (messages are de-duplicated
+  // by external id either way).
+  if (!delivery->messages.empty()) {
+    LP_ASSIGN_OR_RETURN(out.report,
+                        Receive(channel_id, std::move(delivery->messages), "", "webhook"));
+  }
+  if (!ids.empty()) {
+    LP_RETURN_IF_ERROR(
+        desk_.RememberWebhookEvents(channel_id, ids, now, now - options_.webhook_replay_window_ms));
+  }
+  out.kind = WebhookOutcome::Kind::kAccepted;
+  return out;
+}
+
 Result<ReceiveReport> Desk::PollChannel(int64_t channel_id) {
   LP_ASSIGN_OR_RETURN(store::ChannelRow row, desk_.GetChannel(channel_id));
   const Millis now = clock_.NowMillis();
-  Result<Connector*> conn = GetConnector(channel_id);
+  Result<std::shared_ptr<Connector>> conn = GetConnector(channel_id);
   if (!conn.ok()) {
     (void)desk_.RecordChannelHealth(channel_id, now, false, conn.error().message());
     return conn.error();
@@ -514,7 +577,7 @@ Result<ReplyOutcome> Desk::Reply(const ReplyRequest& req) {
     }
   }
 
-  LP_ASSIGN_OR_RETURN(Connector * conn, GetConnector(conv.channel_id));
+  LP_ASSIGN_OR_RETURN(std::shared_ptr<Connector> conn, GetConnector(conv.channel_id));
   LP_ASSIGN_OR_RETURN(out.wire_text, conn->channel->Render(msg));
 
   guard::CheckOptions opts;
@@ -657,7 +720,7 @@ Status Desk::SendOne(const store::OutboxItem& item) {
   };
   Result<OutboundMessage> msg = DecodePayload(item);
   if (!msg.ok()) return fail(Status::DataLoss(msg.error().message()), 0);
-  Result<Connector*> conn = GetConnector(item.channel_id);
+  Result<std::shared_ptr<Connector>> conn = GetConnector(item.channel_id);
   if (!conn.ok()) return fail(conn.error(), 0);
   Connector& c = **conn;
   std::lock_guard<std::mutex> lock(c.mu);

@@ -124,6 +124,17 @@ Result<std::unique_ptr<App>> App::Open(const ServerConfig& config, const Clock& 
            ->AddCounter("leitplanke_background_dropped_total",
                         "Background tasks and audit entries dropped because their queue was full")
            .WithLabels(std::vector<std::string>{});
+  ctx->channel_up = &ctx->metrics->AddGauge(
+      "leitplanke_channel_up", "1 when the channel's last poll or send succeeded, else 0",
+      {"channel", "kind"});
+  ctx->channel_paused = &ctx->metrics->AddGauge("leitplanke_channel_paused",
+                                                "1 when an admin paused the channel", {"channel"});
+  ctx->channel_last_ok = &ctx->metrics->AddGauge(
+      "leitplanke_channel_last_success_timestamp_seconds",
+      "When the channel last polled or sent successfully (0 = never)", {"channel"});
+  ctx->channel_credentials_expiry = &ctx->metrics->AddGauge(
+      "leitplanke_channel_credentials_expiry_timestamp_seconds",
+      "When the channel's credentials expire unless renewed (0 = unknown or never)", {"channel"});
   ctx->audit_batch = std::make_unique<AuditBatcher>(*ctx->store, clock, ctx->background_dropped);
   AppContext* raw = ctx.get();
   desk::DeskOptions desk_options;
@@ -206,6 +217,7 @@ Result<http::Router> App::BuildRouter() {
   LP_RETURN_IF_ERROR(AddAdminRoutes(*ctx_, router));
   LP_RETURN_IF_ERROR(AddDeskRoutes(*ctx_, router));
   LP_RETURN_IF_ERROR(AddWebchatRoutes(*ctx_, router));
+  LP_RETURN_IF_ERROR(AddWebhookRoutes(*ctx_, router));
   LP_RETURN_IF_ERROR(AddStaticRoutes(*ctx_, router));
   // The document describes exactly the routes registered above, plus itself.
   const http::RouteOptions doc_options = {.kind = http::RouteKind::kInline,

@@ -58,6 +58,11 @@ struct AppContext {
   http::CounterFamily* verdicts = nullptr;      // leitplanke_verdicts_total{action}
   http::CounterFamily* findings = nullptr;      // leitplanke_findings_total{category,action}
   http::Counter* background_dropped = nullptr;  // tasks refused by a full queue
+  // Channel health, set by RefreshChannelMetrics.
+  http::GaugeFamily* channel_up = nullptr;                  // {channel,kind}
+  http::GaugeFamily* channel_paused = nullptr;              // {channel}
+  http::GaugeFamily* channel_last_ok = nullptr;             // {channel}, Unix seconds
+  http::GaugeFamily* channel_credentials_expiry = nullptr;  // {channel}, Unix seconds, 0 unknown
 
   // Appends to the audit log now (worker-pool routes: the entry is written
   // before the response, right after the change it records). Failures are
@@ -104,6 +109,7 @@ Status AddAccountRoutes(AppContext& ctx, http::Router& router);
 Status AddAdminRoutes(AppContext& ctx, http::Router& router);
 Status AddDeskRoutes(AppContext& ctx, http::Router& router);
 Status AddWebchatRoutes(AppContext& ctx, http::Router& router);
+Status AddWebhookRoutes(AppContext& ctx, http::Router& router);
 Status AddStaticRoutes(AppContext& ctx, http::Router& router);
 // The pre-handler: authentication (session cookie or bearer token), CSRF for
 // cookie sessions, and the route's permission.

@@ -20,6 +20,9 @@
 #ifdef LP_HAVE_CHANNEL_BLUESKY
 #include "channels/bluesky/bluesky.h"
 #endif
+#ifdef LP_HAVE_CHANNEL_LINKEDIN
+#include "channels/linkedin/linkedin.h"
+#endif
 
 namespace leitplanke::server {
 
@@ -40,6 +43,11 @@ void RegisterChannelKinds(desk::Desk& desk, const Clock& clock) {
 #ifdef LP_HAVE_CHANNEL_META
   desk.RegisterChannelKind("meta", [](const desk::ChannelConfig& config) {
     return channels::meta::MakeMetaChannel(config);
+  });
+#endif
+#ifdef LP_HAVE_CHANNEL_LINKEDIN
+  desk.RegisterChannelKind("linkedin", [](const desk::ChannelConfig& config) {
+    return channels::linkedin::MakeLinkedInChannel(config);
   });
 #endif
 #ifdef LP_HAVE_CHANNEL_BLUESKY
@@ -111,6 +119,23 @@ Status SetUpDemoInbox(AppContext& ctx, int64_t admin_id) {
   web.created_at = web.updated_at = ctx.clock->NowMillis();
   Result<store::ChannelRow> w = ds.CreateChannel(web);
   return w.ok() ? Status::Ok() : w.error();
+}
+
+void RefreshChannelMetrics(AppContext& ctx) {
+  if (!ctx.desk || ctx.channel_up == nullptr) return;
+  Result<std::vector<store::ChannelRow>> rows = ctx.store->desk().ListChannels();
+  if (!rows.ok()) return;
+  for (const store::ChannelRow& c : *rows) {
+    const bool ok = c.last_error_at <= c.last_ok_at;
+    ctx.channel_up->WithLabels({c.name, c.kind}).Set(ok ? 1 : 0);
+    ctx.channel_paused->WithLabels({c.name}).Set(c.paused ? 1 : 0);
+    ctx.channel_last_ok->WithLabels({c.name}).Set(static_cast<double>(c.last_ok_at) / 1000.0);
+    double expires = 0;
+    if (Result<desk::Channel*> conn = ctx.desk->ConnectorFor(c.id); conn.ok()) {
+      expires = static_cast<double>((*conn)->credentials_expire_at()) / 1000.0;
+    }
+    ctx.channel_credentials_expiry->WithLabels({c.name}).Set(expires);
+  }
 }
 
 }  // namespace leitplanke::server

@@ -19,5 +19,9 @@ void ConnectDesk(AppContext& ctx);
 // NRW business hours, the demo channel and a website widget. Does nothing
 // when a channel "demo" exists.
 Status SetUpDemoInbox(AppContext& ctx, int64_t admin_id);
+// Sets the per-channel gauges of /metrics (up, paused, last success,
+// credential expiry) from the channels table and their connectors. The
+// serving process calls it every few seconds.
+void RefreshChannelMetrics(AppContext& ctx);
 
 }  // namespace leitplanke::server

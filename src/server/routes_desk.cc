@@ -141,7 +141,8 @@ json ParseOrString(const std::string& text) {
   return j.is_discarded() ? json(text) : j;
 }
 
-json ChannelJson(const store::ChannelRow& c) {
+// `credentials_expire_at`: from the connector, 0 when unknown.
+json ChannelJson(const store::ChannelRow& c, Millis credentials_expire_at = 0) {
   json settings = json::object();
   if (Result<desk::KeyValues> kv = desk::DecodeKeyValues(c.settings); kv.ok()) {
     for (const auto& [k, v] : *kv) settings[k] = v;
@@ -157,7 +158,8 @@ json ChannelJson(const store::ChannelRow& c) {
             {"last_ok_at", IsoTime(c.last_ok_at)},
             {"last_error", c.last_error},
             {"last_error_at", IsoTime(c.last_error_at)},
-            {"ok", c.last_error_at <= c.last_ok_at}}},
+            {"ok", c.last_error_at <= c.last_ok_at},
+            {"credentials_expire_at", IsoTime(credentials_expire_at)}}},
           {"created_at", IsoTime(c.created_at)}};
 }
 
@@ -264,10 +266,14 @@ Status AddDeskRoutes(AppContext& ctx, http::Router& router) {
   LP_RETURN_IF_ERROR(router.Handle(
       "GET", "/api/v1/desk/channels",
       JsonHandler(200,
-                  [&ds](Request&) -> Result<json> {
+                  [&ds, &dk](Request&) -> Result<json> {
                     LP_ASSIGN_OR_RETURN(std::vector<store::ChannelRow> rows, ds.ListChannels());
                     json list = json::array();
-                    for (const auto& c : rows) list.push_back(ChannelJson(c));
+                    for (const auto& c : rows) {
+                      Result<desk::Channel*> conn = dk.ConnectorFor(c.id);
+                      list.push_back(
+                          ChannelJson(c, conn.ok() ? (*conn)->credentials_expire_at() : 0));
+                    }
                     return json{{"channels", std::move(list)}};
                   }),
       Blocking("desk:read", "Channels with their health")));
@@ -856,8 +862,18 @@ Status AddDeskRoutes(AppContext& ctx, http::Router& router) {
         Result<int64_t> id = PathId(req, "id");
         if (!id.ok()) return StatusResponse(id.status());
         // Payloads of the website chat are parsed again here (a spam
-        // decision is overridden by replaying); the desk parses its own.
-        auto parser = [](const store::DeadLetter& d) -> Result<std::vector<desk::InboundMessage>> {
+        // decision is overridden by replaying), verified webhook bodies by
+        // their connector; the desk parses its own.
+        auto parser =
+            [&ctx](const store::DeadLetter& d) -> Result<std::vector<desk::InboundMessage>> {
+          if (d.source == "webhook") {
+            LP_ASSIGN_OR_RETURN(desk::Channel * channel, ctx.desk->ConnectorFor(d.channel_id));
+            desk::WebhookReceiver* receiver = channel->webhook();
+            if (receiver == nullptr) {
+              return Status::FailedPrecondition("the channel no longer takes webhooks");
+            }
+            return receiver->ParseVerified(d.payload);
+          }
           if (d.source != "webchat") {
             return Status::FailedPrecondition("dead letters from '" + d.source +
                                               "' cannot be replayed");

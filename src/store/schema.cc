@@ -317,6 +317,20 @@ CREATE TABLE conversation_viewers (
 );
 CREATE INDEX conversation_viewers_user ON conversation_viewers(user_id, seen_at);
 )sql"},
+    {3, R"sql(
+CREATE TABLE webhook_events (
+  channel_id BIGINT NOT NULL REFERENCES channels(id) ON DELETE CASCADE,
+  event_id TEXT NOT NULL,
+  received_at BIGINT NOT NULL,
+  PRIMARY KEY (channel_id, event_id)
+);
+CREATE INDEX webhook_events_received ON webhook_events(received_at);
+-- The unassigned inbox of a team, newest first: few rows (routing assigns
+-- most work), so cheap to keep, and one exact range instead of filtering
+-- every team's unassigned or every assigned conversation of the team.
+CREATE INDEX conversations_team_unassigned_recent
+  ON conversations(team_id, state, last_message_at, id) WHERE assignee_id = 0;
+)sql"},
 };
 
 std::string ForDialect(std::string_view ddl, sql::Dialect dialect) {

@@ -1200,7 +1200,11 @@ Result<std::vector<InboxRow>> SqlDeskStore::ListInbox(const InboxQuery& q) {
       };
       if (q.team_id != 0) add("c.team_id = " + param(Int(q.team_id)));
       if (state >= 0) add("c.state = " + param(Int(state)));
-      if (q.assignee_id >= 0) add("c.assignee_id = " + param(Int(q.assignee_id)));
+      // "Unassigned" as a literal, so that the planner may use the partial
+      // index conversations_team_unassigned_recent (a parameter could be
+      // anything in a generic plan).
+      if (q.assignee_id == 0) add("c.assignee_id = 0");
+      if (q.assignee_id > 0) add("c.assignee_id = " + param(Int(q.assignee_id)));
       if (q.channel_id != 0) add("c.channel_id = " + param(Int(q.channel_id)));
       if (!q.tag.empty() && dense_tag) {
         // Probed row by row while walking an ordered range: a page is found
@@ -1993,6 +1997,41 @@ Result<std::vector<Viewer>> SqlDeskStore::ListPresence(int64_t conversation_id, 
         for (const Row& r : rs.rows) out.push_back({r.Int(0), r.Text(1), r.Bool(2), r.Int(3)});
         return out;
       });
+}
+
+// --- webhook events ---------------------------------------------------------------------
+
+Result<size_t> SqlDeskStore::CountSeenWebhookEvents(int64_t channel_id,
+                                                    const std::vector<std::string>& event_ids) {
+  return store_.TxValue<size_t>(false, [&](sql::Connection& conn) -> Result<size_t> {
+    size_t seen = 0;
+    for (const std::string& id : event_ids) {
+      LP_ASSIGN_OR_RETURN(sql::ResultSet rs,
+                          conn.Query("SELECT 1 FROM webhook_events WHERE channel_id = $1 AND "
+                                     "event_id = $2",
+                                     {Int(channel_id), Text(id)}));
+      seen += rs.rows.empty() ? 0 : 1;
+    }
+    return seen;
+  });
+}
+
+Status SqlDeskStore::RememberWebhookEvents(int64_t channel_id,
+                                           const std::vector<std::string>& event_ids, Millis now,
+                                           Millis forget_before) {
+  return store_.Tx(true, [&](sql::Connection& conn) -> Status {
+    LP_RETURN_IF_ERROR(
+        conn.Query("DELETE FROM webhook_events WHERE received_at < $1", {Int(forget_before)})
+            .status());
+    for (const std::string& id : event_ids) {
+      LP_RETURN_IF_ERROR(conn.Query("INSERT INTO webhook_events (channel_id, event_id, "
+                                    "received_at) VALUES ($1, $2, $3) ON CONFLICT (channel_id, "
+                                    "event_id) DO NOTHING",
+                                    {Int(channel_id), Text(id), Int(now)})
+                             .status());
+    }
+    return Status::Ok();
+  });
 }
 
 // --- reports ----------------------------------------------------------------------------

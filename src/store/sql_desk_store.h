@@ -75,6 +75,10 @@ class SqlDeskStore final : public DeskStore {
   Status TouchPresence(int64_t conversation_id, int64_t user_id, bool typing, Millis now,
                        Millis stale_before) override;
   Result<std::vector<Viewer>> ListPresence(int64_t conversation_id, Millis since) override;
+  Result<size_t> CountSeenWebhookEvents(int64_t channel_id,
+                                        const std::vector<std::string>& event_ids) override;
+  Status RememberWebhookEvents(int64_t channel_id, const std::vector<std::string>& event_ids,
+                               Millis now, Millis forget_before) override;
   Result<DeadLetter> GetDeadLetter(int64_t id) override;
   Status MarkDeadLetterReplayed(int64_t id, Millis at) override;
 

@@ -63,6 +63,7 @@ struct DeskOptions {
   Millis give_up_after_ms = 24 * 3600'000;  // transient errors for this long: failed
   Millis poll_interval_ms = 30'000;         // per channel
   int32_t route_batch = 100;
+  Millis webhook_replay_window_ms = 7LL * 24 * 3600'000;  // event ids remembered this long
 };
 
 struct ReceiveReport {
@@ -71,6 +72,20 @@ struct ReceiveReport {
   size_t rejected = 0;  // went to the dead-letter table
   size_t assigned = 0;
   std::vector<store::IngestOutcome> outcomes;  // one per accepted message, in order
+};
+
+struct WebhookOutcome {
+  enum class Kind {
+    kAnswered,   // a challenge: send `answer`
+    kAccepted,   // stored (see `report`); events the desk ignores count here too
+    kReplayed,   // every event id was accepted before: nothing stored
+    kForged,     // signature, token or timestamp wrong: nothing stored
+    kMalformed,  // unparsable: kept as a dead letter
+  };
+  Kind kind = Kind::kAccepted;
+  WebhookAnswer answer;
+  ReceiveReport report;
+  std::string reason;  // forged / malformed: why
 };
 
 struct ReplyRequest {
@@ -221,15 +236,25 @@ class Desk {
   Result<std::string> FillTemplate(std::string_view body, const store::Conversation& conversation,
                                    const store::User& agent) const;
 
+  // --- webhooks -----------------------------------------------------------------
+  // Hands a request from /api/v1/channels/{name}/webhook to the channel's
+  // WebhookReceiver. GET: the challenge answer. POST: verified and parsed by
+  // the connector, then a delivery whose event ids were all accepted before
+  // is refused as a replay; the rest goes through Receive() and its ids are
+  // remembered for `webhook_replay_window_ms`. Unparsable deliveries are kept
+  // as dead letters. NotFound when the channel does not take webhooks;
+  // store errors as they are (the server answers 5xx, so the network retries).
+  Result<WebhookOutcome> HandleWebhook(int64_t channel_id, const WebhookRequest& request);
+
   // The connector of a channel (created on first use). NotFound / errors of
-  // the factory.
+  // the factory. The pointer is valid until ResetConnector(channel_id).
   Result<Channel*> ConnectorFor(int64_t channel_id);
   // Forgets a cached connector (after its settings or secrets changed).
   void ResetConnector(int64_t channel_id);
 
  private:
   struct Connector;
-  Result<Connector*> GetConnector(int64_t channel_id);
+  Result<std::shared_ptr<Connector>> GetConnector(int64_t channel_id);
   void Emit(std::string_view type, const std::string& json) const;
   Status SendOne(const store::OutboxItem& item);
   // Routing: `release` also frees the work of agents away past the grace
@@ -251,7 +276,9 @@ class Desk {
 
   mutable std::mutex mu_;
   std::map<std::string, ChannelFactory> factories_;
-  std::map<int64_t, std::unique_ptr<Connector>> connectors_;
+  // Shared: a request still using a connector keeps it alive across a
+  // ResetConnector.
+  std::map<int64_t, std::shared_ptr<Connector>> connectors_;
   std::map<std::string, BusinessCalendar> calendars_;
 };
 

@@ -154,6 +154,17 @@ class DeskStore {
   // Viewers whose last heartbeat is at or after `since`, by user id.
   virtual Result<std::vector<Viewer>> ListPresence(int64_t conversation_id, Millis since) = 0;
 
+  // --- webhook events --------------------------------------------------------
+  // Event ids of webhook deliveries already accepted on a channel, shared by
+  // every instance: how many of `event_ids` were recorded before.
+  virtual Result<size_t> CountSeenWebhookEvents(int64_t channel_id,
+                                                const std::vector<std::string>& event_ids) = 0;
+  // Records `event_ids` as accepted at `now` (ids already recorded are kept)
+  // and forgets every channel's ids received before `forget_before`.
+  virtual Status RememberWebhookEvents(int64_t channel_id,
+                                       const std::vector<std::string>& event_ids, Millis now,
+                                       Millis forget_before) = 0;
+
   // --- dead letters ----------------------------------------------------------
   virtual Result<DeadLetter> AddDeadLetter(DeadLetter letter) = 0;
   // Newest first.

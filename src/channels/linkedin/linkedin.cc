@@ -502,8 +502,19 @@ class LinkedInChannelImpl final : public LinkedInChannel, public desk::WebhookRe
     if (!SignatureValid(settings_.client_secret, request.body, sig->second)) {
       return Status::PermissionDenied("the X-LI-Signature does not match the body");
     }
+    return Parse(request.body);
+  }
+
+  // Dead letters are verified bodies; comment texts are fetched again.
+  Result<std::vector<desk::InboundMessage>> ParseVerified(std::string_view body) const override {
+    LP_ASSIGN_OR_RETURN(desk::WebhookDelivery d, Parse(body));
+    return std::move(d.messages);
+  }
+
+ private:
+  Result<desk::WebhookDelivery> Parse(std::string_view body) const {
     LP_ASSIGN_OR_RETURN(ParsedNotifications parsed,
-                        ParseNotifications(request.body, settings_.organization_urn));
+                        ParseNotifications(body, settings_.organization_urn));
     desk::WebhookDelivery out;
     out.event_ids = std::move(parsed.event_ids);
     std::unique_ptr<HttpClient> fetcher;
@@ -521,7 +532,6 @@ class LinkedInChannelImpl final : public LinkedInChannel, public desk::WebhookRe
     return out;
   }
 
- private:
   static bool IsNewPost(const desk::OutboundMessage& msg) {
     return msg.in_reply_to.empty() && msg.thread_key.empty();
   }
@@ -589,7 +599,7 @@ class LinkedInChannelImpl final : public LinkedInChannel, public desk::WebhookRe
     return true;
   }
 
-  void RememberParent(const std::string& comment, const std::string& parent) {
+  void RememberParent(const std::string& comment, const std::string& parent) const {
     std::lock_guard<std::mutex> lock(mu_);
     if (parent_of_.size() >= kMaxRememberedParents) parent_of_.clear();
     parent_of_[comment] = parent;
@@ -635,8 +645,9 @@ class LinkedInChannelImpl final : public LinkedInChannel, public desk::WebhookRe
   HttpClient http_;  // Poll and Send only (the desk's worker thread)
   desk::Millis retry_after_ms_ = 0;
   desk::Millis blocked_until_ = 0;
-  std::mutex mu_;
-  std::map<std::string, std::string> parent_of_;  // nested comment -> top-level; guarded by mu_
+  mutable std::mutex mu_;
+  mutable std::map<std::string, std::string>
+      parent_of_;  // nested comment -> top-level; guarded by mu_
 };
 
 }  // namespace

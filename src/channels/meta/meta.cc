@@ -11,6 +11,7 @@
 
 #include <algorithm>
 #include <map>
+#include <mutex>
 
 #include <nlohmann/json.hpp>
 #include <openssl/evp.h>
@@ -35,6 +36,7 @@ struct Settings {
   std::string instagram_id;
   std::string token;
   std::string app_secret;
+  std::string verify_token;
   std::string proof;  // appsecret_proof
   HttpOptions http;
   int usage_threshold = 90;
@@ -153,7 +155,7 @@ Result<Settings> ReadSettings(const desk::ChannelConfig& config) {
   }
   LP_ASSIGN_OR_RETURN(s.token, Secret(config, "page_access_token"));
   LP_ASSIGN_OR_RETURN(s.app_secret, Secret(config, "app_secret"));
-  LP_RETURN_IF_ERROR(Secret(config, "verify_token"));
+  LP_ASSIGN_OR_RETURN(s.verify_token, Secret(config, "verify_token"));
   s.proof = HmacHex(s.app_secret, s.token);
   std::string verify = Setting(config, "verify_tls");
   if (verify.empty() || verify == "true") {
@@ -271,7 +273,7 @@ bool IsGraphId(std::string_view id) {
 
 size_t CodePoints(std::string_view s) { return utf8::CodePointCount(s, s.size()); }
 
-class MetaChannelImpl final : public MetaChannel {
+class MetaChannelImpl final : public MetaChannel, public desk::WebhookReceiver {
  public:
   MetaChannelImpl(Settings settings, const Clock* clock)
       : settings_(std::move(settings)), clock_(clock), http_(settings_.http) {}
@@ -338,9 +340,14 @@ class MetaChannelImpl final : public MetaChannel {
     if (thread.kind == Thread::Kind::kMessenger || thread.kind == Thread::Kind::kInstagramDirect) {
       body = {{"recipient", {{"id", thread.id}}}, {"message", {{"text", msg.text}}}};
       body["messaging_type"] = "RESPONSE";
-      auto last = last_inbound_.find(msg.thread_key);
-      if (last != last_inbound_.end()) {
-        switch (ReplyWindow(last->second, now)) {
+      desk::Millis last_inbound = 0;
+      {
+        std::lock_guard<std::mutex> lock(window_mu_);
+        auto last = last_inbound_.find(msg.thread_key);
+        if (last != last_inbound_.end()) last_inbound = last->second;
+      }
+      if (last_inbound != 0) {
+        switch (ReplyWindow(last_inbound, now)) {
           case Window::kStandard:
             break;
           case Window::kHumanAgent:
@@ -349,7 +356,7 @@ class MetaChannelImpl final : public MetaChannel {
             break;
           case Window::kClosed:
             return Status::FailedPrecondition(
-                "the reply window closed on " + FormatUtc(last->second + kHumanAgentWindowMs) +
+                "the reply window closed on " + FormatUtc(last_inbound + kHumanAgentWindowMs) +
                 " (7 days after the customer's last message); Meta accepts no message until the "
                 "customer writes again");
         }
@@ -397,8 +404,51 @@ class MetaChannelImpl final : public MetaChannel {
 
   desk::Millis retry_after_ms() const override { return retry_after_ms_; }
 
+  desk::WebhookReceiver* webhook() override { return this; }
+
+  // GET: Meta's subscription check.
+  Result<desk::WebhookAnswer> Challenge(const desk::WebhookRequest& request) const override {
+    auto param = [&](const char* key) -> std::string_view {
+      auto it = request.query.find(key);
+      return it == request.query.end() ? std::string_view() : std::string_view(it->second);
+    };
+    LP_ASSIGN_OR_RETURN(std::string challenge,
+                        AnswerVerification(param("hub.mode"), param("hub.verify_token"),
+                                           param("hub.challenge"), settings_.verify_token));
+    desk::WebhookAnswer answer;
+    answer.body = std::move(challenge);
+    return answer;
+  }
+
+  // POST: a delivery, signed with the app secret.
+  Result<desk::WebhookDelivery> Receive(const desk::WebhookRequest& request,
+                                        desk::Millis /*now_ms*/) override {
+    auto sig = request.headers.find("x-hub-signature-256");
+    if (sig == request.headers.end()) {
+      return Status::PermissionDenied("X-Hub-Signature-256 header is missing");
+    }
+    if (!SignatureValid(settings_.app_secret, request.body, sig->second)) {
+      return Status::PermissionDenied("X-Hub-Signature-256 does not match the body");
+    }
+    LP_ASSIGN_OR_RETURN(std::vector<desk::InboundMessage> messages, ParseDelivery(request.body));
+    desk::WebhookDelivery out;
+    // Meta gives no id per delivery; message mids and comment ids are unique
+    // per event and serve to recognise a replayed delivery.
+    for (const desk::InboundMessage& m : messages) {
+      out.event_ids.push_back(m.external_id);
+      NoteInbound(m);
+    }
+    out.messages = std::move(messages);
+    return out;
+  }
+
+  Result<std::vector<desk::InboundMessage>> ParseVerified(std::string_view body) const override {
+    return ParseDelivery(body);
+  }
+
   void NoteInbound(const desk::InboundMessage& message) override {
     if (message.is_public || message.thread_key.empty() || message.sent_at <= 0) return;
+    std::lock_guard<std::mutex> lock(window_mu_);
     if (last_inbound_.size() >= kMaxRememberedThreads) {
       desk::Millis cutoff = clock_->NowMillis() - kHumanAgentWindowMs;
       std::erase_if(last_inbound_, [&](const auto& kv) { return kv.second < cutoff; });
@@ -445,6 +495,7 @@ class MetaChannelImpl final : public MetaChannel {
   HttpClient http_;
   desk::Millis retry_after_ms_ = 0;
   desk::Millis blocked_until_ = 0;
+  std::mutex window_mu_;  // last_inbound_ is written by webhook threads, read by Send
   std::map<std::string, desk::Millis> last_inbound_;
 };
 

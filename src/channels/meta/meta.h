@@ -1,8 +1,9 @@
 // The Meta connector: one Facebook Page with its Messenger inbox and,
 // optionally, the Instagram professional account linked to it.
 //
-// Meta delivers by webhook. The HTTP route that receives deliveries calls
-// the pure functions below in this order:
+// Meta delivers by webhook. The channel is its own desk::WebhookReceiver
+// (webhook()), which the server's /api/v1/webhooks/{channel} route reaches
+// through Desk::HandleWebhook; it calls the pure functions below in order:
 //   GET  (subscription check)  AnswerVerification(hub.mode, hub.verify_token,
 //                              hub.challenge, verify_token) -> body to echo
 //   POST (delivery)            SignatureValid(app_secret, raw body,

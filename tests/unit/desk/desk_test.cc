@@ -29,6 +29,58 @@ struct FakeWire {
   int polls = 0;
 };
 
+// A pushing network: header x-sig "ok" signs, GET answers hub-like
+// challenges, the body is "event-id|message-id|text" per line ("" ids allowed).
+class FakeWebhook final : public WebhookReceiver {
+ public:
+  Result<WebhookAnswer> Challenge(const WebhookRequest& r) const override {
+    auto it = r.query.find("challenge");
+    if (it == r.query.end()) return Status::InvalidArgument("challenge is missing");
+    if (r.query.count("token") == 0 || r.query.at("token") != "t0k") {
+      return Status::PermissionDenied("wrong verify token");
+    }
+    return WebhookAnswer{200, "text/plain", it->second};
+  }
+  Result<WebhookDelivery> Receive(const WebhookRequest& r, Millis now) override {
+    auto sig = r.headers.find("x-sig");
+    if (sig == r.headers.end() || sig->second != "ok") return Status::PermissionDenied("bad sig");
+    last_now = now;
+    return ParseBody(r.body);
+  }
+  Result<std::vector<InboundMessage>> ParseVerified(std::string_view body) const override {
+    LP_ASSIGN_OR_RETURN(WebhookDelivery d, ParseBody(body));
+    return d.messages;
+  }
+  Millis last_now = 0;
+
+ private:
+  static Result<WebhookDelivery> ParseBody(std::string_view body) {
+    WebhookDelivery d;
+    size_t line = 1;
+    while (!body.empty()) {
+      size_t nl = body.find('\n');
+      std::string_view l = body.substr(0, nl);
+      body = nl == std::string_view::npos ? std::string_view() : body.substr(nl + 1);
+      size_t a = l.find('|');
+      size_t b = a == std::string_view::npos ? a : l.find('|', a + 1);
+      if (b == std::string_view::npos) {
+        return Status::InvalidArgument("line " + std::to_string(line) + ": expected id|id|text");
+      }
+      if (a > 0) d.event_ids.emplace_back(l.substr(0, a));
+      if (b > a + 1) {
+        InboundMessage m;
+        m.external_id = std::string(l.substr(a + 1, b - a - 1));
+        m.author_handle = "@kunde";
+        m.text = std::string(l.substr(b + 1));
+        m.is_public = true;
+        d.messages.push_back(std::move(m));
+      }
+      ++line;
+    }
+    return d;
+  }
+};
+
 class FakeChannel final : public Channel {
  public:
   explicit FakeChannel(FakeWire* wire) : wire_(wire) {}
@@ -60,9 +112,11 @@ class FakeChannel final : public Channel {
   }
   RateLimit rate_limit() const override { return wire_->limit; }
   Millis retry_after_ms() const override { return wire_->retry_after; }
+  WebhookReceiver* webhook() override { return &webhook_; }
 
  private:
   FakeWire* wire_;
+  FakeWebhook webhook_;
 };
 
 class DeskTest : public ::testing::Test {
@@ -221,6 +275,65 @@ TEST_F(DeskTest, InvalidMessagesGoToDeadLettersAndReplay) {
   ASSERT_TRUE(replayed.ok()) << replayed.error();
   EXPECT_EQ(replayed->stored, 1u);
   EXPECT_FALSE(desk_->ReplayDeadLetter(widget, nullptr).ok());  // only once
+}
+
+TEST_F(DeskTest, WebhooksAnswerChallengesStoreDeliveriesAndRefuseReplaysAndForgeries) {
+  WebhookRequest get{"GET", {{"challenge", "c-123"}, {"token", "t0k"}}, {}, ""};
+  auto answered = desk_->HandleWebhook(channel_, get);
+  ASSERT_TRUE(answered.ok()) << answered.error();
+  EXPECT_EQ(answered->kind, WebhookOutcome::Kind::kAnswered);
+  EXPECT_EQ(answered->answer.body, "c-123");
+  get.query["token"] = "wrong";
+  auto refused = desk_->HandleWebhook(channel_, get);
+  ASSERT_TRUE(refused.ok());
+  EXPECT_EQ(refused->kind, WebhookOutcome::Kind::kForged);
+
+  WebhookRequest post{"POST", {}, {{"x-sig", "ok"}}, "e1|w1|Hallo, mein Paket fehlt\ne2||"};
+  auto first = desk_->HandleWebhook(channel_, post);
+  ASSERT_TRUE(first.ok()) << first.error();
+  EXPECT_EQ(first->kind, WebhookOutcome::Kind::kAccepted);
+  EXPECT_EQ(first->report.stored, 1u);
+  auto conv = store_->desk().GetConversation(first->report.outcomes.at(0).conversation_id);
+  ASSERT_TRUE(conv.ok());
+  // The same delivery again: every event id is known, nothing is stored.
+  auto again = desk_->HandleWebhook(channel_, post);
+  ASSERT_TRUE(again.ok());
+  EXPECT_EQ(again->kind, WebhookOutcome::Kind::kReplayed);
+  // One new event among known ones is accepted; the known message is a duplicate.
+  post.body = "e1|w1|Hallo, mein Paket fehlt\ne3|w2|Noch da?";
+  auto mixed = desk_->HandleWebhook(channel_, post);
+  ASSERT_TRUE(mixed.ok());
+  EXPECT_EQ(mixed->kind, WebhookOutcome::Kind::kAccepted);
+  EXPECT_EQ(mixed->report.stored, 1u);
+  EXPECT_EQ(mixed->report.duplicates, 1u);
+  // The replay window ends: the ids are forgotten (messages stay de-duplicated).
+  clock_.Advance(DeskOptions{}.webhook_replay_window_ms + 1);
+  post.body = "e9||";
+  ASSERT_TRUE(desk_->HandleWebhook(channel_, post).ok());
+  post.body = "e1|w1|Hallo, mein Paket fehlt";
+  auto late = desk_->HandleWebhook(channel_, post);
+  ASSERT_TRUE(late.ok());
+  EXPECT_EQ(late->kind, WebhookOutcome::Kind::kAccepted);
+  EXPECT_EQ(late->report.duplicates, 1u);
+
+  // Forged: nothing stored, no dead letter.
+  WebhookRequest forged{"POST", {}, {{"x-sig", "nope"}}, "e5|w5|Gefälscht"};
+  auto f = desk_->HandleWebhook(channel_, forged);
+  ASSERT_TRUE(f.ok());
+  EXPECT_EQ(f->kind, WebhookOutcome::Kind::kForged);
+  EXPECT_EQ(store_->desk().ListDeadLetters(true, 10)->size(), 0u);
+
+  // Signed but unparsable: kept as a dead letter, replayable after a fix.
+  WebhookRequest broken{"POST", {}, {{"x-sig", "ok"}}, "e6|w6|fine\nno separators"};
+  auto b = desk_->HandleWebhook(channel_, broken);
+  ASSERT_TRUE(b.ok());
+  EXPECT_EQ(b->kind, WebhookOutcome::Kind::kMalformed);
+  EXPECT_NE(b->reason.find("line 2"), std::string::npos) << b->reason;
+  auto letters = store_->desk().ListDeadLetters(false, 10);
+  ASSERT_TRUE(letters.ok());
+  ASSERT_EQ(letters->size(), 1u);
+  EXPECT_EQ(letters->at(0).source, "webhook");
+  EXPECT_EQ(letters->at(0).payload, broken.body);
 }
 
 TEST_F(DeskTest, CleanReplyIsQueuedAndSentOnce) {

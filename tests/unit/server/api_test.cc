@@ -16,8 +16,10 @@
 #include "leitplanke/trust/permissions.h"
 #include "leitplanke/trust/totp.h"
 
+#include "channels/meta/meta.h"
 #include "http/server.h"
 #include "server/app.h"
+#include "server/desk_setup.h"
 #include "server/desk_worker.h"
 #include "server/openapi.h"
 #include "test_client.h"
@@ -951,6 +953,110 @@ TEST_F(ApiTest, DeskReportsAreTeamLevelUnlessAnAgreementAllowsMore) {
   // An agent has no access to reports at all.
   Session agent = CreateAndLogin(admin, "jana", "agent");
   EXPECT_EQ(agent.Call("GET", "/api/v1/desk/teams/" + team + "/report").status, 403);
+}
+
+TEST_F(ApiTest, MetaWebhookVerifiesStoresRefusesReplaysAndForgeriesAndKeepsTheUnreadable) {
+  Start();
+  Session admin = Admin();
+  HttpReply r = admin.Call("POST", "/api/v1/teams", json{{"name", "Social"}}.dump());
+  ASSERT_EQ(r.status, 201) << r.body;
+  const int64_t team = json::parse(r.body)["id"];
+  const std::string app_secret = "app-secret-of-beispiel";
+  r = admin.Call(
+      "POST", "/api/v1/desk/channels",
+      json{{"name", "facebook"},
+           {"kind", "meta"},
+           {"team_id", team},
+           {"settings", {{"page_id", "1122334455"}, {"graph_url", "http://127.0.0.1:9"}}},
+           {"secrets",
+            {{"page_access_token", "EAAB-page-token"},
+             {"app_secret", app_secret},
+             {"verify_token", "lp-verify-42"}}}}
+          .dump());
+  ASSERT_EQ(r.status, 201) << r.body;
+  EXPECT_FALSE(json::parse(r.body).contains("connector_error")) << r.body;
+
+  // Meta's subscription check.
+  r = Send(port_, "GET",
+           "/api/v1/webhooks/facebook?hub.mode=subscribe&hub.verify_token=lp-verify-42&hub."
+           "challenge=1158201444");
+  EXPECT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(r.body, "1158201444");
+  r = Send(port_, "GET",
+           "/api/v1/webhooks/facebook?hub.mode=subscribe&hub.verify_token=guess&hub.challenge=1");
+  EXPECT_EQ(r.status, 403) << r.body;
+  EXPECT_EQ(Send(port_, "GET", "/api/v1/webhooks/nosuch?hub.challenge=1").status, 404);
+
+  const std::string delivery =
+      R"({"object":"page","entry":[{"id":"1122334455","time":1790000000000,"messaging":[)"
+      R"({"sender":{"id":"6001"},"recipient":{"id":"1122334455"},"timestamp":1790000000000,)"
+      R"("message":{"mid":"m_abc1","text":"Hallo, wo bleibt meine Bestellung 4711?"}}]}]})";
+  auto post = [&](const std::string& body, const std::string& signature) {
+    return Send(port_, "POST", "/api/v1/webhooks/facebook", body,
+                {{"Content-Type", "application/json"}, {"X-Hub-Signature-256", signature}});
+  };
+  r = post(delivery, channels::meta::Signature(app_secret, delivery));
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(json::parse(r.body)["stored"], 1);
+  r = admin.Call("GET", "/api/v1/desk/conversations");
+  ASSERT_EQ(r.status, 200) << r.body;
+  json list = json::parse(r.body)["conversations"];
+  ASSERT_EQ(list.size(), 1u) << r.body;
+  EXPECT_EQ(list[0]["team_id"], team);
+
+  // Replayed, forged, unsigned: refused, nothing stored.
+  EXPECT_EQ(post(delivery, channels::meta::Signature(app_secret, delivery)).status, 409);
+  std::string tampered = delivery;
+  tampered.replace(tampered.find("4711"), 4, "4712");
+  EXPECT_EQ(post(tampered, channels::meta::Signature(app_secret, delivery)).status, 403);
+  EXPECT_EQ(post(tampered, channels::meta::Signature("guessed", tampered)).status, 403);
+  EXPECT_EQ(Send(port_, "POST", "/api/v1/webhooks/facebook", tampered).status, 403);
+
+  // Signed but unreadable: answered 200 (Meta must not retry it forever),
+  // kept as a dead letter with the reason.
+  const std::string odd = R"({"object":"page","entry":[{"id":"1122334455","messaging":[)"
+                          R"({"recipient":{"id":"1"},"message":{"mid":"m_x","text":"?"}}]}]})";
+  r = post(odd, channels::meta::Signature(app_secret, odd));
+  EXPECT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(json::parse(r.body)["accepted"], false);
+  r = admin.Call("GET", "/api/v1/desk/dead-letters");
+  ASSERT_EQ(r.status, 200) << r.body;
+  json letters = json::parse(r.body)["dead_letters"];
+  ASSERT_EQ(letters.size(), 1u) << r.body;
+  EXPECT_EQ(letters[0]["source"], "webhook");
+  EXPECT_NE(letters[0]["reason"].get<std::string>().find("/entry/0/messaging/0/sender"),
+            std::string::npos)
+      << letters[0];
+  r = admin.Call("GET", "/api/v1/desk/conversations");
+  EXPECT_EQ(json::parse(r.body)["conversations"].size(), 1u);
+
+  // Every outcome is counted; the channel's health is in /metrics.
+  RefreshChannelMetrics(app_->context());
+  HttpReply m = Send(port_, "GET", "/metrics");
+  ASSERT_EQ(m.status, 200);
+  for (const char* line :
+       {R"(leitplanke_webhook_requests_total{channel="facebook",outcome="challenge"} 1)",
+        R"(leitplanke_webhook_requests_total{channel="facebook",outcome="accepted"} 1)",
+        R"(leitplanke_webhook_requests_total{channel="facebook",outcome="replayed"} 1)",
+        R"(leitplanke_webhook_requests_total{channel="facebook",outcome="forged"} 4)",
+        R"(leitplanke_webhook_requests_total{channel="facebook",outcome="malformed"} 1)",
+        R"(leitplanke_channel_paused{channel="facebook"} 0)"}) {
+    EXPECT_NE(m.body.find(line), std::string::npos) << line;
+  }
+
+  // A paused channel leaves deliveries with Meta, which retries later.
+  r = admin.Call("GET", "/api/v1/desk/channels");
+  ASSERT_EQ(r.status, 200) << r.body;
+  int64_t channel_id = 0;
+  const json channels = json::parse(r.body)["channels"];
+  for (const json& c : channels) {
+    if (c["name"] == "facebook") channel_id = c["id"];
+  }
+  ASSERT_NE(channel_id, 0) << r.body;
+  r = admin.Call("PATCH", "/api/v1/desk/channels/" + std::to_string(channel_id),
+                 json{{"paused", true}}.dump());
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(post(delivery, channels::meta::Signature(app_secret, delivery)).status, 503);
 }
 
 TEST_F(ApiTest, DeskPerAgentReportsAreOffByDefault) {

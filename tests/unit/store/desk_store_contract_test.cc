@@ -868,6 +868,30 @@ TEST_P(DeskStoreContractTest, PresenceIsSharedAndExpires) {
   EXPECT_TRUE(desk().ListPresence(999999, 0)->empty());
 }
 
+TEST_P(DeskStoreContractTest, WebhookEventIdsAreSharedAndForgotten) {
+  ChannelRow other;
+  other.name = "second";
+  other.kind = "fake";
+  auto second = desk().CreateChannel(other);
+  ASSERT_TRUE(second.ok()) << second.error();
+  EXPECT_EQ(*desk().CountSeenWebhookEvents(channel_, {"a", "b"}), 0u);
+  ASSERT_TRUE(desk().RememberWebhookEvents(channel_, {"a", "b"}, kT0, 0).ok());
+  // Remembering again is harmless.
+  ASSERT_TRUE(desk().RememberWebhookEvents(channel_, {"b"}, kT0 + 1, 0).ok());
+  auto instance = OpenStore(url_);
+  ASSERT_TRUE(instance.ok()) << instance.error();
+  auto seen = (*instance)->desk().CountSeenWebhookEvents(channel_, {"a", "b", "c"});
+  ASSERT_TRUE(seen.ok()) << seen.error();
+  EXPECT_EQ(*seen, 2u);
+  // Ids are per channel.
+  EXPECT_EQ(*desk().CountSeenWebhookEvents(second->id, {"a"}), 0u);
+  ASSERT_TRUE(desk().RememberWebhookEvents(second->id, {"z"}, kT0 + 5000, 0).ok());
+  // Forgetting drops every channel's old ids, keeps the newer ones.
+  ASSERT_TRUE(desk().RememberWebhookEvents(second->id, {}, kT0 + 6000, kT0 + 1000).ok());
+  EXPECT_EQ(*desk().CountSeenWebhookEvents(channel_, {"a", "b"}), 0u);
+  EXPECT_EQ(*desk().CountSeenWebhookEvents(second->id, {"z"}), 1u);
+}
+
 TEST_P(DeskStoreContractTest, ConcurrentRoutingNeverDoubleAssigns) {
   const int64_t ann = MakeAgent("ann");
   const int64_t ben = MakeAgent("ben");

@@ -525,7 +525,7 @@ Result<ReplyOutcome> Desk::Reply(const ReplyRequest& req) {
     return Status::InvalidArgument("reply: invalid UTF-8 at byte " +
                                    std::to_string(utf8::FirstInvalid(req.text)));
   }
-  if (req.confirm_warnings && req.confirm_reason.empty()) {
+  if (req.confirm_warnings && req.confirm_reason.empty() && !req.preview) {
     return Status::InvalidArgument(de ? "Bitte einen Grund für das Senden trotz Warnung angeben."
                                       : "Give a reason for sending despite the warnings.");
   }
@@ -578,7 +578,22 @@ Result<ReplyOutcome> Desk::Reply(const ReplyRequest& req) {
   }
 
   LP_ASSIGN_OR_RETURN(std::shared_ptr<Connector> conn, GetConnector(conv.channel_id));
-  LP_ASSIGN_OR_RETURN(out.wire_text, conn->channel->Render(msg));
+  Result<std::string> rendered = conn->channel->Render(msg);
+  if (!rendered.ok()) {
+    if (!req.preview || rendered.error().code() != StatusCode::kInvalidArgument) {
+      return rendered.error();
+    }
+    out.decision = ReplyDecision::kBlocked;
+    out.message = rendered.error().message();
+    out.estimate = conn->channel->Estimate(msg);
+    return out;
+  }
+  out.wire_text = std::move(*rendered);
+  {
+    OutboundMessage wire = msg;
+    wire.text = out.wire_text;
+    out.estimate = conn->channel->Estimate(wire);
+  }
 
   guard::CheckOptions opts;
   opts.audience = conv.is_public ? guard::Audience::kPublic : guard::Audience::kPrivate;
@@ -627,6 +642,7 @@ Result<ReplyOutcome> Desk::Reply(const ReplyRequest& req) {
                                           out.verdict.action == guard::Action::kWarn
                                       ? req.confirm_reason
                                       : "");
+  if (req.preview) return out;
   const std::string actor = "user:" + req.agent.username;
   const std::string target = "conversation:" + std::to_string(conv.id);
   if (out.decision != ReplyDecision::kQueued) {

@@ -23,6 +23,10 @@
 #ifdef LP_HAVE_CHANNEL_LINKEDIN
 #include "channels/linkedin/linkedin.h"
 #endif
+#ifdef LP_HAVE_CHANNEL_X
+#include "channels/x/x.h"
+#endif
+#include "http/log.h"
 
 namespace leitplanke::server {
 
@@ -71,6 +75,30 @@ void ConnectDesk(AppContext& ctx) {
         }
         return out;
       });
+#ifdef LP_HAVE_CHANNEL_X
+  // X rotates the refresh token on every refresh: the new pair goes to the
+  // vault at once, or the next start would present a dead token.
+  ctx.desk->RegisterChannelKind(
+      "x", [raw](const desk::ChannelConfig& config) -> Result<std::unique_ptr<desk::Channel>> {
+        LP_ASSIGN_OR_RETURN(std::unique_ptr<channels::x::XChannel> x,
+                            channels::x::MakeX(config, raw->clock));
+        const std::string prefix = "channel/" + config.name + "/";
+        x->SetTokenListener([raw, prefix](const channels::x::TokenUpdate& t) {
+          Status s = raw->vault->Put(prefix + "oauth2_access_token", t.access_token);
+          if (s.ok() && !t.refresh_token.empty()) {
+            s = raw->vault->Put(prefix + "oauth2_refresh_token", t.refresh_token);
+          }
+          if (s.ok() && t.expires_at_ms > 0) {
+            s = raw->vault->Put(prefix + "oauth2_expires_at_ms", std::to_string(t.expires_at_ms));
+          }
+          if (!s.ok()) {
+            http::LogWithFields(http::LogLevel::kError, "x: storing refreshed tokens failed",
+                                {{"channel", prefix}, {"error", s.ToString()}});
+          }
+        });
+        return std::unique_ptr<desk::Channel>(std::move(x));
+      });
+#endif
   ctx.desk->SetEventSink([raw](std::string_view type, const std::string& json) {
     raw->events->Publish("desk", type, json);
   });

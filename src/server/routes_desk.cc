@@ -141,8 +141,9 @@ json ParseOrString(const std::string& text) {
   return j.is_discarded() ? json(text) : j;
 }
 
-// `credentials_expire_at`: from the connector, 0 when unknown.
-json ChannelJson(const store::ChannelRow& c, Millis credentials_expire_at = 0) {
+// `conn`: the channel's connector when it could be built (credential expiry
+// and warnings come from it).
+json ChannelJson(const store::ChannelRow& c, const desk::Channel* conn = nullptr) {
   json settings = json::object();
   if (Result<desk::KeyValues> kv = desk::DecodeKeyValues(c.settings); kv.ok()) {
     for (const auto& [k, v] : *kv) settings[k] = v;
@@ -159,7 +160,8 @@ json ChannelJson(const store::ChannelRow& c, Millis credentials_expire_at = 0) {
             {"last_error", c.last_error},
             {"last_error_at", IsoTime(c.last_error_at)},
             {"ok", c.last_error_at <= c.last_ok_at},
-            {"credentials_expire_at", IsoTime(credentials_expire_at)}}},
+            {"credentials_expire_at", IsoTime(conn ? conn->credentials_expire_at() : 0)},
+            {"warning", conn ? conn->health_warning() : ""}}},
           {"created_at", IsoTime(c.created_at)}};
 }
 
@@ -255,6 +257,85 @@ Result<desk::KeyValues> StringMap(const json& body, const char* pointer) {
   return out;
 }
 
+json EstimateJson(const desk::SendEstimate& e) {
+  json j = {{"length", e.length}, {"limit", e.limit}, {"unit", e.unit}};
+  if (e.limit > 0) j["remaining"] = e.limit - e.length;
+  if (!e.currency.empty()) {
+    j["cost"] = e.cost;
+    j["currency"] = e.currency;
+  }
+  if (!e.warning.empty()) j["warning"] = e.warning;
+  return j;
+}
+
+// POST .../replies and .../replies/preview: the same request, the preview
+// only reports what would happen.
+Response ReplyRoute(desk::Desk& dk, Request& req, bool preview) {
+  Result<int64_t> id = PathId(req, "id");
+  if (!id.ok()) return StatusResponse(id.status());
+  LP_HTTP_ASSIGN_OR_RESPOND(json body, http::ParseJsonBody(req));
+  desk::ReplyRequest r;
+  r.conversation_id = *id;
+  r.agent = Me(req);
+  LP_HTTP_ASSIGN_OR_RESPOND(r.text, http::GetString(body, "/text"));
+  LP_HTTP_ASSIGN_OR_RESPOND(std::optional<int64_t> version, http::GetOptionalInt(body, "/version"));
+  r.expected_version = version.value_or(-1);
+  LP_HTTP_ASSIGN_OR_RESPOND(std::optional<std::string> next,
+                            http::GetOptionalString(body, "/next_state"));
+  if (next) {
+    Result<ConversationState> st = ParseState(*next);
+    if (!st.ok() || *st == ConversationState::kNew) {
+      return Response::Error(400, "invalid_argument",
+                             "/next_state must be open, pending_customer or resolved",
+                             "/next_state");
+    }
+    r.next_state = *st;
+  }
+  LP_HTTP_ASSIGN_OR_RESPOND(std::optional<std::string> reason,
+                            http::GetOptionalString(body, "/confirm_reason"));
+  r.confirm_warnings = reason.has_value();
+  r.confirm_reason = reason.value_or("");
+  LP_HTTP_ASSIGN_OR_RESPOND(std::optional<std::string> key,
+                            http::GetOptionalString(body, "/idempotency_key"));
+  r.idempotency_key = key.value_or("");
+  r.preview = preview;
+  Result<desk::ReplyOutcome> out = dk.Reply(r);
+  if (!out.ok()) return StatusResponse(out.status(), "/text");
+  json j = {{"decision", desk::ReplyDecisionName(out->decision)},
+            {"message", out->message},
+            {"wire_text", out->wire_text},
+            {"verdict", json::parse(VerdictToJson(out->verdict, "", false))},
+            {"suggest_private", out->suggest_private},
+            {"version", out->current_version},
+            {"estimate", EstimateJson(out->estimate)}};
+  if (preview) {
+    if (out->decision == desk::ReplyDecision::kConflict) {
+      json nm = json::array();
+      for (const auto& m : out->new_messages) nm.push_back(MessageJson(m));
+      j["new_messages"] = std::move(nm);
+    }
+    return JsonResponse(200, j);
+  }
+  int status = 422;
+  switch (out->decision) {
+    case desk::ReplyDecision::kQueued:
+      status = 202;
+      j["outbox_id"] = out->outbox.id;
+      j["message_id"] = out->outbox.message_id;
+      break;
+    case desk::ReplyDecision::kConflict: {
+      status = 409;
+      json nm = json::array();
+      for (const auto& m : out->new_messages) nm.push_back(MessageJson(m));
+      j["new_messages"] = std::move(nm);
+      break;
+    }
+    default:
+      break;
+  }
+  return JsonResponse(status, j);
+}
+
 }  // namespace
 
 Status AddDeskRoutes(AppContext& ctx, http::Router& router) {
@@ -271,8 +352,7 @@ Status AddDeskRoutes(AppContext& ctx, http::Router& router) {
                     json list = json::array();
                     for (const auto& c : rows) {
                       Result<desk::Channel*> conn = dk.ConnectorFor(c.id);
-                      list.push_back(
-                          ChannelJson(c, conn.ok() ? (*conn)->credentials_expire_at() : 0));
+                      list.push_back(ChannelJson(c, conn.ok() ? *conn : nullptr));
                     }
                     return json{{"channels", std::move(list)}};
                   }),
@@ -509,64 +589,14 @@ Status AddDeskRoutes(AppContext& ctx, http::Router& router) {
 
   LP_RETURN_IF_ERROR(router.Handle(
       "POST", "/api/v1/desk/conversations/{id}/replies",
-      [&ctx, &dk](Request& req) -> Response {
-        Result<int64_t> id = PathId(req, "id");
-        if (!id.ok()) return StatusResponse(id.status());
-        LP_HTTP_ASSIGN_OR_RESPOND(json body, http::ParseJsonBody(req));
-        desk::ReplyRequest r;
-        r.conversation_id = *id;
-        r.agent = Me(req);
-        LP_HTTP_ASSIGN_OR_RESPOND(r.text, http::GetString(body, "/text"));
-        LP_HTTP_ASSIGN_OR_RESPOND(std::optional<int64_t> version,
-                                  http::GetOptionalInt(body, "/version"));
-        r.expected_version = version.value_or(-1);
-        LP_HTTP_ASSIGN_OR_RESPOND(std::optional<std::string> next,
-                                  http::GetOptionalString(body, "/next_state"));
-        if (next) {
-          Result<ConversationState> st = ParseState(*next);
-          if (!st.ok() || *st == ConversationState::kNew) {
-            return Response::Error(400, "invalid_argument",
-                                   "/next_state must be open, pending_customer or resolved",
-                                   "/next_state");
-          }
-          r.next_state = *st;
-        }
-        LP_HTTP_ASSIGN_OR_RESPOND(std::optional<std::string> reason,
-                                  http::GetOptionalString(body, "/confirm_reason"));
-        r.confirm_warnings = reason.has_value();
-        r.confirm_reason = reason.value_or("");
-        LP_HTTP_ASSIGN_OR_RESPOND(std::optional<std::string> key,
-                                  http::GetOptionalString(body, "/idempotency_key"));
-        r.idempotency_key = key.value_or("");
-        Result<desk::ReplyOutcome> out = dk.Reply(r);
-        if (!out.ok()) return StatusResponse(out.status(), "/text");
-        json j = {{"decision", desk::ReplyDecisionName(out->decision)},
-                  {"message", out->message},
-                  {"wire_text", out->wire_text},
-                  {"verdict", json::parse(VerdictToJson(out->verdict, "", false))},
-                  {"suggest_private", out->suggest_private},
-                  {"version", out->current_version}};
-        int status = 422;
-        switch (out->decision) {
-          case desk::ReplyDecision::kQueued:
-            status = 202;
-            j["outbox_id"] = out->outbox.id;
-            j["message_id"] = out->outbox.message_id;
-            break;
-          case desk::ReplyDecision::kConflict: {
-            status = 409;
-            json nm = json::array();
-            for (const auto& m : out->new_messages) nm.push_back(MessageJson(m));
-            j["new_messages"] = std::move(nm);
-            break;
-          }
-          default:
-            break;
-        }
-        (void)ctx;
-        return JsonResponse(status, j);
-      },
+      [&dk](Request& req) -> Response { return ReplyRoute(dk, req, false); },
       Blocking("desk:reply", "Reply: rendered, checked by the guard, queued or refused")));
+  LP_RETURN_IF_ERROR(router.Handle(
+      "POST", "/api/v1/desk/conversations/{id}/replies/preview",
+      [&dk](Request& req) -> Response { return ReplyRoute(dk, req, true); },
+      Blocking("desk:reply",
+               "What a reply would do: wire text, verdict, decision, length, limit and cost; "
+               "nothing is stored")));
 
   LP_RETURN_IF_ERROR(router.Handle(
       "POST", "/api/v1/desk/conversations/{id}/notes",

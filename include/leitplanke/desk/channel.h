@@ -87,6 +87,17 @@ struct PollResult {
   std::string cursor;
 };
 
+// What the composer shows before a message is sent: the wire text's length
+// as the channel counts it, the channel's limit, and what sending costs.
+struct SendEstimate {
+  int64_t length = 0;               // in `unit`
+  int64_t limit = 0;                // 0 = no limit known
+  std::string unit = "characters";  // "characters", "graphemes", "weighted characters"
+  double cost = 0;                  // in `currency`; 0 = free or unknown
+  std::string currency;             // "USD" where the network charges per message
+  std::string warning;              // e.g. the monthly budget is nearly used
+};
+
 // Per-channel send budget; the outbox never exceeds it.
 struct RateLimit {
   int max_sends = 0;     // 0 = unlimited
@@ -190,6 +201,18 @@ class Channel {
   // LinkedIn access token's 60 days, the end of a refresh token); 0 when
   // unknown or never. Shown with the channel's health and in /metrics.
   virtual Millis credentials_expire_at() const { return 0; }
+
+  // The length, limit and cost of sending `wire` (whose text is Render()'s
+  // output). Default: Unicode code points, no limit, free.
+  virtual SendEstimate Estimate(const OutboundMessage& wire) const {
+    SendEstimate e;
+    for (unsigned char c : wire.text) e.length += (c & 0xC0) != 0x80 ? 1 : 0;
+    return e;
+  }
+
+  // A sentence for the channel's health when something needs an admin's
+  // attention before it fails (a budget nearly used); "" otherwise.
+  virtual std::string health_warning() const { return ""; }
 
   // Connectors whose network pushes by webhook return their receiver (owned
   // by the channel, valid as long as it); others nullptr.

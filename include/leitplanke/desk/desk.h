@@ -97,6 +97,11 @@ struct ReplyRequest {
   bool confirm_warnings = false;  // the agent saw the warnings and sends anyway
   std::string confirm_reason;     // required with confirm_warnings
   std::string idempotency_key;    // from the client; generated when empty
+  // Only check: render, run the guard and report the decision Reply would
+  // take (kQueued: it would be sent), with length and cost; nothing is
+  // stored, queued or audited. A text the channel cannot send at all (too
+  // long) is kBlocked with the channel's reason instead of an error.
+  bool preview = false;
 };
 
 enum class ReplyDecision {
@@ -111,6 +116,7 @@ std::string_view ReplyDecisionName(ReplyDecision d);
 struct ReplyOutcome {
   ReplyDecision decision = ReplyDecision::kBlocked;
   std::string wire_text;  // what the guard checked (and the channel will send)
+  SendEstimate estimate;  // length, limit and cost of the wire text on its channel
   guard::Verdict verdict;
   store::OutboxItem outbox;                  // kQueued
   std::vector<store::Message> new_messages;  // kConflict: what the agent has not seen

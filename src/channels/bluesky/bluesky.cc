@@ -337,6 +337,14 @@ class BlueskyChannelImpl final : public BlueskyChannel {
 
   std::string_view kind() const override { return "bluesky"; }
 
+  desk::SendEstimate Estimate(const desk::OutboundMessage& wire) const override {
+    desk::SendEstimate e;
+    e.length = static_cast<int64_t>(GraphemeCount(wire.text));
+    e.limit = static_cast<int64_t>(kMaxGraphemes);
+    e.unit = "graphemes";
+    return e;
+  }
+
   Result<std::string> Render(const desk::OutboundMessage& msg) const override {
     if (msg.text.empty()) return Status::InvalidArgument("the reply is empty");
     if (size_t bad = utf8::FirstInvalid(msg.text); bad != std::string::npos) {

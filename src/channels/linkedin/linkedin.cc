@@ -312,6 +312,13 @@ class LinkedInChannelImpl final : public LinkedInChannel, public desk::WebhookRe
     return wire;
   }
 
+  desk::SendEstimate Estimate(const desk::OutboundMessage& wire) const override {
+    desk::SendEstimate e;
+    e.length = static_cast<int64_t>(CodePoints(wire.text));
+    e.limit = static_cast<int64_t>(IsNewPost(wire) ? kPostLimit : kCommentLimit);
+    return e;
+  }
+
   Result<desk::PollResult> Poll(std::string_view cursor) override {
     retry_after_ms_ = 0;
     desk::PollResult r;

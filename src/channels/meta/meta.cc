@@ -273,6 +273,23 @@ bool IsGraphId(std::string_view id) {
 
 size_t CodePoints(std::string_view s) { return utf8::CodePointCount(s, s.size()); }
 
+// The character limit of a message and what it is called, by its thread.
+std::pair<size_t, const char*> LimitOf(const desk::OutboundMessage& msg) {
+  Result<Thread> t = ParseThreadKey(msg.thread_key);
+  if (!t.ok()) {
+    return msg.is_public ? std::pair{kCommentLimit, "a comment"}
+                         : std::pair{kMessengerLimit, "a Messenger message"};
+  }
+  switch (t->kind) {
+    case Thread::Kind::kMessenger:
+      return {kMessengerLimit, "a Messenger message"};
+    case Thread::Kind::kInstagramDirect:
+      return {kInstagramDirectLimit, "an Instagram direct message"};
+    default:
+      return {kCommentLimit, "a comment"};
+  }
+}
+
 class MetaChannelImpl final : public MetaChannel, public desk::WebhookReceiver {
  public:
   MetaChannelImpl(Settings settings, const Clock* clock)
@@ -285,30 +302,21 @@ class MetaChannelImpl final : public MetaChannel, public desk::WebhookReceiver {
     if (size_t bad = utf8::FirstInvalid(msg.text); bad != std::string::npos) {
       return Status::InvalidArgument("the reply is not valid UTF-8 at byte " + std::to_string(bad));
     }
-    size_t limit = msg.is_public ? kCommentLimit : kMessengerLimit;
-    std::string where = msg.is_public ? "a comment" : "a Messenger message";
-    if (!msg.thread_key.empty()) {
-      LP_ASSIGN_OR_RETURN(Thread t, ParseThreadKey(msg.thread_key));
-      switch (t.kind) {
-        case Thread::Kind::kMessenger:
-          limit = kMessengerLimit;
-          where = "a Messenger message";
-          break;
-        case Thread::Kind::kInstagramDirect:
-          limit = kInstagramDirectLimit;
-          where = "an Instagram direct message";
-          break;
-        default:
-          limit = kCommentLimit;
-          where = "a comment";
-      }
-    }
+    if (!msg.thread_key.empty()) LP_RETURN_IF_ERROR(ParseThreadKey(msg.thread_key).status());
+    const auto [limit, where] = LimitOf(msg);
     size_t n = CodePoints(msg.text);
     if (n > limit) {
       return Status::InvalidArgument("the reply has " + std::to_string(n) + " characters; " +
-                                     where + " allows " + std::to_string(limit));
+                                     std::string(where) + " allows " + std::to_string(limit));
     }
     return msg.text;
+  }
+
+  desk::SendEstimate Estimate(const desk::OutboundMessage& wire) const override {
+    desk::SendEstimate e;
+    e.length = static_cast<int64_t>(CodePoints(wire.text));
+    e.limit = static_cast<int64_t>(LimitOf(wire).first);
+    return e;
   }
 
   Result<desk::PollResult> Poll(std::string_view cursor) override {

@@ -447,7 +447,9 @@ class XChannelImpl final : public XChannel {
         clock_(clock),
         http_(s_.http),
         tokens_(s_.tokens),
-        expires_at_(s_.tokens.expires_at_ms) {
+        expires_at_(s_.tokens.expires_at_ms),
+        renewable_(s_.auth == Auth::kOAuth2 && !s_.tokens.refresh_token.empty() &&
+                   !s_.client_id.empty()) {
     if (!s_.consumer_secret.empty()) {
       receiver_ = std::make_unique<Receiver>(s_.consumer_secret, s_.account_id);
     }
@@ -571,7 +573,28 @@ class XChannelImpl final : public XChannel {
 
   desk::RateLimit rate_limit() const override { return {kMaxPostsPer15Min, kPostWindowMs}; }
   desk::Millis retry_after_ms() const override { return retry_after_ms_; }
-  desk::Millis credentials_expire_at() const override { return expires_at_.load(); }
+  // An access token the channel renews itself is no admin's concern.
+  desk::Millis credentials_expire_at() const override {
+    return renewable_ ? 0 : expires_at_.load();
+  }
+
+  desk::SendEstimate Estimate(const desk::OutboundMessage& wire) const override {
+    desk::SendEstimate e;
+    if (!IsDm(wire)) {
+      e.length = WeightedLength(wire.text);
+      e.limit = kMaxPostWeightedLength;
+      e.unit = "weighted characters";
+    } else {
+      e = desk::Channel::Estimate(wire);
+      e.limit = static_cast<int64_t>(kMaxDmLength);
+    }
+    e.cost = EstimateCost(wire);
+    e.currency = "USD";
+    e.warning = BudgetWarning();
+    return e;
+  }
+
+  std::string health_warning() const override { return BudgetWarning(); }
   desk::WebhookReceiver* webhook() override { return receiver_.get(); }
 
   void SetTokenListener(TokenListener listener) override {
@@ -971,6 +994,7 @@ class XChannelImpl final : public XChannel {
   int spend_month_ = 0;     // guarded by mu_
   double spent_ = 0;        // guarded by mu_
   std::atomic<desk::Millis> expires_at_;
+  const bool renewable_;  // OAuth 2.0 with a refresh token: the channel renews itself
 };
 
 }  // namespace

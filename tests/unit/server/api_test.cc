@@ -17,6 +17,7 @@
 #include "leitplanke/trust/totp.h"
 
 #include "channels/meta/meta.h"
+#include "channels/x/x.h"
 #include "http/server.h"
 #include "server/app.h"
 #include "server/desk_setup.h"
@@ -1057,6 +1058,73 @@ TEST_F(ApiTest, MetaWebhookVerifiesStoresRefusesReplaysAndForgeriesAndKeepsTheUn
                  json{{"paused", true}}.dump());
   ASSERT_EQ(r.status, 200) << r.body;
   EXPECT_EQ(post(delivery, channels::meta::Signature(app_secret, delivery)).status, 503);
+}
+
+TEST_F(ApiTest, XWebhookCrcMentionAndAReplyPreviewWithWeightedLengthAndCost) {
+  Start();
+  Session admin = Admin();
+  HttpReply r = admin.Call("POST", "/api/v1/teams", json{{"name", "Social"}}.dump());
+  ASSERT_EQ(r.status, 201) << r.body;
+  const int64_t team = json::parse(r.body)["id"];
+  const std::string secret = "x-consumer-secret";
+  r = admin.Call("POST", "/api/v1/desk/channels",
+                 json{{"name", "x-support"},
+                      {"kind", "x"},
+                      {"team_id", team},
+                      {"settings",
+                       {{"account_id", "3001"},
+                        {"api_url", "http://127.0.0.1:9"},
+                        {"monthly_budget_usd", "50"}}},
+                      {"secrets",
+                       {{"consumer_secret", secret},
+                        {"consumer_key", "ck"},
+                        {"access_token", "at"},
+                        {"access_token_secret", "ats"}}}}
+                     .dump());
+  ASSERT_EQ(r.status, 201) << r.body;
+  EXPECT_FALSE(json::parse(r.body).contains("connector_error")) << r.body;
+
+  r = Send(port_, "GET", "/api/v1/webhooks/x-support?crc_token=challenge-123");
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(json::parse(r.body)["response_token"],
+            channels::x::Sha256Signature(secret, "challenge-123"));
+
+  const std::string mention =
+      R"({"for_user_id":"3001","tweet_create_events":[{"id_str":"1050118621198921728",)"
+      R"("text":"@shop Wo bleibt meine Lieferung?","in_reply_to_status_id_str":)"
+      R"("1050118600000000000","user":{"id_str":"4001","name":"Alice","screen_name":"alice"},)"
+      R"("timestamp_ms":"1539202764000"}]})";
+  r = Send(port_, "POST", "/api/v1/webhooks/x-support", mention,
+           {{"x-twitter-webhooks-signature", channels::x::Sha256Signature(secret, mention)}});
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(json::parse(r.body)["stored"], 1);
+  r = admin.Call("GET", "/api/v1/desk/conversations");
+  json list = json::parse(r.body)["conversations"];
+  ASSERT_EQ(list.size(), 1u) << r.body;
+  const std::string path =
+      "/api/v1/desk/conversations/" + std::to_string(list[0]["id"].get<int64_t>());
+
+  // The composer's preview: the wire text X would get, its weighted length
+  // (a URL counts 23) and the price of a post with a URL; nothing is stored.
+  r = admin.Call("POST", path + "/replies/preview",
+                 json{{"text", "Hier der Status: https://shop.example/sendung/4711"}}.dump());
+  ASSERT_EQ(r.status, 200) << r.body;
+  json p = json::parse(r.body);
+  EXPECT_EQ(p["decision"], "queued") << r.body;
+  EXPECT_EQ(p["estimate"]["unit"], "weighted characters");
+  EXPECT_EQ(p["estimate"]["limit"], 280);
+  EXPECT_EQ(p["estimate"]["length"], 17 + 23) << r.body;  // text + URL
+  EXPECT_EQ(p["estimate"]["currency"], "USD");
+  EXPECT_GT(p["estimate"]["cost"].get<double>(), 0.0);
+  // Too long for X: the preview says why instead of failing.
+  r = admin.Call("POST", path + "/replies/preview", json{{"text", std::string(300, 'a')}}.dump());
+  ASSERT_EQ(r.status, 200) << r.body;
+  p = json::parse(r.body);
+  EXPECT_EQ(p["decision"], "blocked");
+  EXPECT_NE(p["message"].get<std::string>().find("weighted length"), std::string::npos) << r.body;
+  EXPECT_GT(p["estimate"]["length"].get<int64_t>(), 280);
+  r = admin.Call("GET", path);
+  EXPECT_EQ(json::parse(r.body)["messages"].size(), 1u) << "a preview stores nothing";
 }
 
 TEST_F(ApiTest, DeskPerAgentReportsAreOffByDefault) {

@@ -61,7 +61,7 @@ class XChannelTest : public ::testing::Test {
   desk::ChannelConfig BaseConfig() {
     desk::ChannelConfig c;
     c.name = "shop-x";
-    c.kind = "x";
+    c.kind = std::string(1, 'x');  // not = "x": GCC 12 -Wrestrict false positive
     c.settings = {{"account_id", "3001"}, {"api_url", x_.base_url()}, {"client_id", "cid"}};
     c.secrets = {{"consumer_secret", "csecret"},
                  {"oauth2_access_token", "old-access"},

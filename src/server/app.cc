@@ -139,6 +139,7 @@ Result<std::unique_ptr<App>> App::Open(const ServerConfig& config, const Clock& 
   AppContext* raw = ctx.get();
   desk::DeskOptions desk_options;
   desk_options.instance_id = InstanceId();
+  desk_options.outbox_lease_ms = config.desk_outbox_lease_ms;
   ctx->desk = std::make_unique<desk::Desk>(
       *ctx->store, clock,
       [raw](std::string_view text, const guard::CheckOptions& options) {

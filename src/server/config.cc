@@ -42,6 +42,7 @@ const Key kKeys[] = {
     {"guard", "policy", &ServerConfig::policy},
     {"desk", "demo", &ServerConfig::desk_demo},
     {"desk", "tick_ms", &ServerConfig::desk_tick_ms},
+    {"desk", "outbox_lease_ms", &ServerConfig::desk_outbox_lease_ms},
     {"desk", "per_agent_agreement", &ServerConfig::desk_per_agent_agreement},
 };
 
@@ -184,6 +185,10 @@ Status Validate(const ServerConfig& c) {
   LP_RETURN_IF_ERROR(ParseListen(c.listen).status().WithContext("[server] listen"));
   if (c.tls_cert.empty() != c.tls_key.empty()) {
     return Status::InvalidArgument("[server] tls_cert and tls_key must be set together");
+  }
+  if (c.desk_outbox_lease_ms < 5000) {
+    return Status::InvalidArgument("[desk] outbox_lease_ms must be at least 5000, not " +
+                                   std::to_string(c.desk_outbox_lease_ms));
   }
   if (c.log_format != "json" && c.log_format != "text") {
     return Status::InvalidArgument("[log] format must be \"json\" or \"text\", not \"" +

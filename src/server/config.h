@@ -55,6 +55,9 @@ struct ServerConfig {
   // the inbox is not empty. `make run` turns it on.
   bool desk_demo = false;
   int desk_tick_ms = 1000;  // pause between rounds of the desk's background work
+  // How long a sender's claim on an outbox item lasts: after a crash, its
+  // items are sent by another worker (or the restarted one) after this.
+  int desk_outbox_lease_ms = 60'000;
   // Per-agent report figures are off unless this names the works-council
   // agreement (or other legal basis) that allows them, e.g. "BV Kundenservice
   // 2026-03". The reference is shown with every per-agent report and each

@@ -274,7 +274,9 @@ TEST_F(XChannelTest, TokenRefreshOn401) {
   EXPECT_EQ(updates[0].access_token, "new-access");
   EXPECT_EQ(updates[0].refresh_token, "new-refresh");
   EXPECT_EQ(updates[0].expires_at_ms, kStart + 7'200'000);
-  EXPECT_EQ(ch->credentials_expire_at(), kStart + 7'200'000);
+  EXPECT_EQ(ch->CurrentTokens().expires_at_ms, kStart + 7'200'000);
+  // The channel renews the access token itself: nothing for an admin to do.
+  EXPECT_EQ(ch->credentials_expire_at(), 0);
   EXPECT_EQ(ch->CurrentTokens().refresh_token, "new-refresh");
 }
 
@@ -286,13 +288,13 @@ TEST_F(XChannelTest, ExpiredTokenIsRefreshedFirst) {
   c.settings["oauth2_expires_at_ms"] = std::to_string(kStart + 30'000);  // within the margin
   auto ch = Make(c);
   ASSERT_NE(ch, nullptr);
-  EXPECT_EQ(ch->credentials_expire_at(), kStart + 30'000);
+  EXPECT_EQ(ch->CurrentTokens().expires_at_ms, kStart + 30'000);
   // Stored back in the vault next to the tokens, it is read from there too.
   desk::ChannelConfig from_vault = BaseConfig();
   from_vault.secrets["oauth2_expires_at_ms"] = std::to_string(kStart + 7'200'000);
   auto stored = Make(from_vault);
   ASSERT_NE(stored, nullptr);
-  EXPECT_EQ(stored->credentials_expire_at(), kStart + 7'200'000);
+  EXPECT_EQ(stored->CurrentTokens().expires_at_ms, kStart + 7'200'000);
   ASSERT_TRUE(ch->Send(Reply()).ok());
   auto reqs = x_.requests();
   ASSERT_EQ(reqs.size(), 2u);
@@ -475,6 +477,15 @@ TEST_F(XChannelTest, CostsAndBudgetRefuseSends) {
   EXPECT_NEAR(ch->SpentThisMonthUsd(), 0.0, 1e-12);
   EXPECT_EQ(ch->BudgetWarning(), "");
   EXPECT_TRUE(ch->Send(Reply("and https://example.com/more")).ok());
+}
+
+TEST_F(XChannelTest, AnAccessTokenWithoutRefreshTokenShowsItsExpiry) {
+  desk::ChannelConfig c = BaseConfig();
+  c.secrets.erase("oauth2_refresh_token");
+  c.settings["oauth2_expires_at_ms"] = std::to_string(kStart + 3'600'000);
+  auto ch = Make(c);
+  ASSERT_NE(ch, nullptr);
+  EXPECT_EQ(ch->credentials_expire_at(), kStart + 3'600'000);
 }
 
 TEST_F(XChannelTest, RestoredSpendCountsTowardsTheBudget) {

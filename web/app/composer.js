@@ -1,0 +1,327 @@
+// The reply composer with the live guard: every pause in typing (250 ms) asks
+// /replies/preview what would happen; the previous request is aborted. The
+// findings are underlined in an overlay that mirrors the text, listed with
+// their explanation beside it, and the send button says what will happen.
+import { post } from './api.js';
+import { h, replace, announce } from './dom.js';
+import { t, fmtMoney } from './i18n.js';
+
+const DEBOUNCE_MS = 250;
+const RANK = { allow: 0, warn: 1, hold: 2, block: 3 };
+const DECISION_LABEL = {
+  queued: 'send.send',
+  needs_confirmation: 'send.confirm',
+  held: 'send.approval',
+  blocked: 'send.blocked',
+  conflict: 'send.conflict',
+};
+
+function newKey() {
+  const a = new Uint8Array(12);
+  crypto.getRandomValues(a);
+  return Array.from(a, (b) => b.toString(16).padStart(2, '0')).join('');
+}
+
+export class Composer {
+  constructor(view, me) {
+    this.view = view;
+    this.me = me;
+    this.conv = null;
+    this.result = null; // the last preview for the current text
+    this.controller = null;
+    this.timer = 0;
+    this.lastInput = 0;
+    this.idempotencyKey = newKey();
+
+    this.mirror = h('div', { class: 'mirror', 'aria-hidden': 'true' });
+    this.text = h('textarea', {
+      id: 'reply-text',
+      rows: '5',
+      'aria-label': t('composer.label'),
+      'aria-describedby': 'decision-message estimate',
+      placeholder: t('composer.placeholder'),
+      spellcheck: 'true',
+    });
+    this.text.addEventListener('input', () => this.onInput());
+    this.text.addEventListener('scroll', () => this.syncScroll());
+    this.text.addEventListener('keydown', (ev) => {
+      if (ev.key === 'Enter' && (ev.ctrlKey || ev.metaKey)) {
+        ev.preventDefault();
+        this.send();
+      } else if (ev.key === 'Escape') {
+        ev.preventDefault();
+        this.text.blur();
+        document.getElementById('inbox-list')?.focus();
+      }
+    });
+    this.estimate = h('span', { id: 'estimate', class: 'estimate' });
+    this.reason = h('input', { id: 'confirm-reason', type: 'text', 'aria-label': t('send.reason'), placeholder: t('send.reason') });
+    this.reasonField = h('div', { class: 'field reason', hidden: true }, h('label', { for: 'confirm-reason' }, t('send.reason')), this.reason);
+    this.sendButton = h('button', { type: 'button', id: 'send', class: 'primary', disabled: true, dataset: { decision: '' }, onclick: () => this.send() }, t('send.send'));
+    this.message = h('p', { id: 'decision-message', class: 'decision-message', 'aria-live': 'polite' });
+    this.findings = h('ul', { id: 'findings', class: 'findings', 'aria-label': t('findings.title') });
+    this.fixes = h('div', { class: 'fixes' });
+    this.panel = h('aside', { class: 'guard-panel', 'aria-labelledby': 'findings-title' }, h('h3', { id: 'findings-title' }, t('findings.title')), this.findings, this.fixes);
+    this.root = h(
+      'section',
+      { class: 'composer card', 'aria-labelledby': 'composer-title' },
+      h('h3', { id: 'composer-title' }, t('composer.title')),
+      h(
+        'div',
+        { class: 'composer-grid' },
+        h(
+          'div',
+          { class: 'composer-main' },
+          h('div', { class: 'editor' }, this.mirror, this.text),
+          this.message,
+          this.reasonField,
+          h('div', { class: 'composer-bar' }, this.estimate, this.sendButton),
+        ),
+        this.panel,
+      ),
+    );
+    this.renderFindings(null);
+  }
+
+  destroy() {
+    clearTimeout(this.timer);
+    if (this.controller) this.controller.abort();
+  }
+
+  setConversation(c) {
+    const changed = this.conv && this.conv.version !== c.version;
+    this.conv = c;
+    if (changed && this.text.value) this.schedule();
+  }
+
+  focus() {
+    this.text.focus();
+  }
+
+  isTyping() {
+    return this.text.value !== '' && Date.now() - this.lastInput < 8000;
+  }
+
+  insert(text) {
+    const { selectionStart: s, selectionEnd: e, value } = this.text;
+    this.text.value = value.slice(0, s) + text + value.slice(e);
+    this.text.focus();
+    this.text.setSelectionRange(s + text.length, s + text.length);
+    this.onInput();
+  }
+
+  onInput() {
+    const wasTyping = this.isTyping();
+    this.lastInput = Date.now();
+    if (!wasTyping && this.text.value) this.view.heartbeat();
+    this.result = null;
+    this.renderMarks(null);
+    this.schedule();
+  }
+
+  schedule() {
+    clearTimeout(this.timer);
+    this.timer = setTimeout(() => this.preview(), DEBOUNCE_MS);
+  }
+
+  syncScroll() {
+    this.mirror.scrollTop = this.text.scrollTop;
+  }
+
+  // --- preview ---------------------------------------------------------------
+  async preview() {
+    if (this.controller) this.controller.abort();
+    const text = this.text.value;
+    if (!text.trim()) {
+      this.controller = null;
+      this.show(null, text);
+      return;
+    }
+    const controller = new AbortController();
+    this.controller = controller;
+    this.root.setAttribute('aria-busy', 'true');
+    try {
+      const r = await post(`/api/v1/desk/conversations/${this.conv.id}/replies/preview`, { text, version: this.conv.version }, { signal: controller.signal });
+      if (controller.signal.aborted || text !== this.text.value) return;
+      this.show(r, text);
+    } catch (e) {
+      if (e.name === 'AbortError') return;
+      this.message.textContent = e.message;
+      this.message.className = 'decision-message error';
+    } finally {
+      if (this.controller === controller) {
+        this.controller = null;
+        this.root.removeAttribute('aria-busy');
+      }
+    }
+  }
+
+  show(r, text) {
+    this.result = r ? { ...r, text } : null;
+    this.renderMarks(r ? r.verdict : null);
+    this.renderFindings(r);
+    this.renderEstimate(r ? r.estimate : null);
+    this.renderButton(r ? r.decision : '');
+    this.message.className = `decision-message decision-${r ? r.decision : 'none'}`;
+    this.message.textContent = r && r.decision !== 'queued' ? r.message || '' : '';
+    if (r && r.decision === 'conflict') this.showConflict(r.new_messages || []);
+  }
+
+  // The mirror holds the same text as the textarea, with <mark>s where the
+  // findings are; each code point gets the strictest action covering it.
+  renderMarks(verdict) {
+    const text = this.text.value;
+    const cps = Array.from(text);
+    const rank = new Array(cps.length).fill(-1);
+    const action = new Array(cps.length).fill('');
+    (verdict?.findings || []).forEach((f) => {
+      for (let i = Math.max(0, f.cp_start); i < Math.min(f.cp_end, cps.length); i++) {
+        const r = RANK[f.action] ?? 0;
+        if (r > rank[i]) {
+          rank[i] = r;
+          action[i] = f.action;
+        }
+      }
+    });
+    const parts = [];
+    let i = 0;
+    while (i < cps.length) {
+      let j = i + 1;
+      while (j < cps.length && action[j] === action[i]) j++;
+      const chunk = cps.slice(i, j).join('');
+      parts.push(action[i] ? h('mark', { class: `finding-mark act-${action[i]}`, dataset: { action: action[i] } }, chunk) : chunk);
+      i = j;
+    }
+    parts.push('\n\u200b'); // keeps a trailing newline's height
+    replace(this.mirror, parts);
+    this.syncScroll();
+  }
+
+  renderFindings(r) {
+    const findings = r?.verdict?.findings || [];
+    if (!r) {
+      replace(this.findings, h('li', { class: 'empty' }, t('findings.none_yet')));
+      replace(this.fixes);
+      return;
+    }
+    if (!findings.length) {
+      replace(this.findings, h('li', { class: 'empty ok' }, t('findings.none')));
+    } else {
+      replace(
+        this.findings,
+        findings.map((f) =>
+          h(
+            'li',
+            { class: `finding act-${f.action}`, dataset: { rule: f.rule, action: f.action } },
+            h('div', { class: 'finding-head' }, h('span', { class: `badge act-${f.action}` }, t(`action.${f.action}`)), h('span', { class: 'rule' }, f.rule), f.clause ? h('span', { class: 'clause' }, t('findings.clause', { clause: f.clause })) : null),
+            h('p', { class: 'finding-message' }, f.message || f.category),
+            f.excerpt ? h('p', { class: 'excerpt' }, h('span', { class: 'visually-hidden' }, t('findings.excerpt')), f.excerpt) : null,
+            f.fix ? h('p', { class: 'fix' }, h('strong', {}, t('findings.fix')), ' ', f.fix) : null,
+            h('button', { type: 'button', class: 'link small', onclick: () => this.selectSpan(f) }, t('findings.show')),
+          ),
+        ),
+      );
+    }
+    const fixes = [];
+    if (r.verdict?.redacted && r.verdict.redacted !== this.text.value) {
+      fixes.push(h('button', { type: 'button', class: 'secondary', id: 'apply-redaction', onclick: () => this.applyRedaction() }, t('fix.redact')));
+    }
+    if (r.suggest_private) fixes.push(h('p', { class: 'hint suggest-private' }, t('fix.private')));
+    replace(this.fixes, fixes);
+  }
+
+  selectSpan(f) {
+    const cps = Array.from(this.text.value);
+    const start = cps.slice(0, f.cp_start).join('').length;
+    const end = start + cps.slice(f.cp_start, f.cp_end).join('').length;
+    this.text.focus();
+    this.text.setSelectionRange(start, end);
+  }
+
+  applyRedaction() {
+    if (!this.result?.verdict?.redacted) return;
+    this.text.value = this.result.verdict.redacted;
+    this.onInput();
+    this.text.focus();
+  }
+
+  renderEstimate(e) {
+    if (!e) {
+      this.estimate.textContent = '';
+      return;
+    }
+    const unit = t(`unit.${e.unit}`) === `unit.${e.unit}` ? e.unit : t(`unit.${e.unit}`);
+    let s = e.limit > 0 ? t('estimate.remaining', { remaining: e.remaining, limit: e.limit, unit }) : t('estimate.length', { length: e.length, unit });
+    if (e.currency) s += ` · ${t('estimate.cost', { cost: fmtMoney(e.cost, e.currency) })}`;
+    if (e.warning) s += ` · ${e.warning}`;
+    this.estimate.textContent = s;
+    this.estimate.classList.toggle('over', e.limit > 0 && e.remaining < 0);
+  }
+
+  renderButton(decision) {
+    const b = this.sendButton;
+    b.dataset.decision = decision;
+    b.textContent = t(DECISION_LABEL[decision] || 'send.send');
+    b.disabled = !decision || decision === 'blocked';
+    b.className = `primary decision-${decision || 'none'}`;
+    this.reasonField.hidden = decision !== 'needs_confirmation';
+  }
+
+  showConflict(messages) {
+    const first = messages.length ? Math.min(...messages.map((m) => m.id)) : 0;
+    this.view.refresh(first);
+    announce(t('conflict.announce', { n: messages.length }), 'warn');
+  }
+
+  // --- send ------------------------------------------------------------------
+  async send() {
+    if (this.sending) return;
+    const text = this.text.value;
+    if (!text.trim()) return;
+    if (!this.result || this.result.text !== text) {
+      clearTimeout(this.timer);
+      await this.preview();
+    }
+    const r = this.result;
+    if (!r || r.decision === 'blocked') return;
+    if (r.decision === 'conflict') {
+      this.schedule();
+      return;
+    }
+    const body = { text, version: this.conv.version, idempotency_key: this.idempotencyKey };
+    if (r.decision === 'needs_confirmation') {
+      const reason = this.reason.value.trim();
+      if (!reason) {
+        this.reasonField.hidden = false;
+        this.reason.focus();
+        announce(t('send.reason_needed'), 'warn');
+        return;
+      }
+      body.confirm_reason = reason;
+    }
+    this.sending = true;
+    this.sendButton.disabled = true;
+    try {
+      const out = await post(`/api/v1/desk/conversations/${this.conv.id}/replies`, body, { okStatuses: [202, 409, 422] });
+      if (out.status === 202) {
+        this.text.value = '';
+        this.reason.value = '';
+        this.idempotencyKey = newKey();
+        this.show(null, '');
+        announce(t('send.done'));
+        await this.view.refresh();
+      } else if (out.status === 409) {
+        this.show({ ...out.body, decision: 'conflict' }, text);
+      } else {
+        this.show(out.body, text);
+        announce(out.body?.message || t('send.refused'), 'warn');
+      }
+    } catch (e) {
+      announce(e.message, 'error');
+    } finally {
+      this.sending = false;
+      if (this.result) this.renderButton(this.result.decision);
+    }
+  }
+}
+

@@ -1,0 +1,331 @@
+// Browser test of the web app (web/app): starts the real server on a free
+// port with a fresh data folder and the demo inbox, drives Debian's Chromium
+// through playwright-core, and checks sign-in with the first-run password
+// change and 2FA enrolment, the inbox, keyboard navigation, the live guard in
+// the composer, sending a reply, output escaping of customer text, the CSP,
+// and the language switch.
+//
+//   node tests/browser/ui.test.mjs path/to/leitplanke
+//
+// Needs /usr/bin/chromium and node_modules/playwright-core (both installed
+// by scripts/install-deps); fails, never skips, when either is missing.
+import { spawn } from 'node:child_process';
+import { createHmac } from 'node:crypto';
+import { existsSync, mkdtempSync, rmSync, mkdirSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const HERE = dirname(fileURLToPath(import.meta.url));
+const ROOT = resolve(HERE, '..', '..');
+const CHROMIUM = '/usr/bin/chromium';
+const WAIT = 15000;
+
+const binary = resolve(process.argv[2] || join(ROOT, 'build/release/src/cli/leitplanke'));
+let passed = 0;
+let failed = 0;
+
+function fail(msg) {
+  console.error(`FAIL: ${msg}`);
+  console.log(`0 passed, 1 failed`);
+  process.exit(1);
+}
+
+if (!existsSync(binary)) fail(`server binary ${binary} not found (build the leitplanke target)`);
+if (!existsSync(CHROMIUM)) fail(`${CHROMIUM} not found: run scripts/install-deps (Debian package chromium)`);
+let chromium;
+try {
+  ({ chromium } = await import('playwright-core'));
+} catch (e) {
+  fail(`playwright-core is not installed (${e.message}): run scripts/install-deps (npm ci in ${ROOT})`);
+}
+
+function assert(cond, msg) {
+  if (!cond) throw new Error(`assertion failed: ${msg}`);
+}
+
+async function step(name, fn) {
+  const t0 = Date.now();
+  try {
+    await fn();
+    passed++;
+    console.log(`ok ${passed + failed} - ${name} (${Date.now() - t0} ms)`);
+  } catch (e) {
+    failed++;
+    console.log(`not ok ${passed + failed} - ${name}: ${e.message}`);
+    throw e;
+  }
+}
+
+function freePort() {
+  return new Promise((res, rej) => {
+    const s = createServer();
+    s.unref();
+    s.on('error', rej);
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address();
+      s.close(() => res(port));
+    });
+  });
+}
+
+// RFC 6238 TOTP (SHA-1, 6 digits, 30 s) from a base32 secret.
+function totp(secret, at = Date.now()) {
+  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
+  let bits = '';
+  for (const c of secret.replace(/=+$/, '').toUpperCase()) bits += alphabet.indexOf(c).toString(2).padStart(5, '0');
+  const key = Buffer.from(bits.match(/.{8}/g).map((b) => parseInt(b, 2)));
+  const counter = Buffer.alloc(8);
+  counter.writeBigUInt64BE(BigInt(Math.floor(at / 1000 / 30)));
+  const mac = createHmac('sha1', key).update(counter).digest();
+  const off = mac[mac.length - 1] & 15;
+  return String((mac.readUInt32BE(off) & 0x7fffffff) % 1000000).padStart(6, '0');
+}
+
+// Starts the server; resolves with the one-time admin password once it serves.
+function startServer(port, data) {
+  const proc = spawn(binary, ['serve', '--data', data, '--listen', `127.0.0.1:${port}`], {
+    env: { ...process.env, LEITPLANKE_DESK_DEMO: '1' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  const ready = new Promise((res, rej) => {
+    const timer = setTimeout(() => rej(new Error(`server did not start in 30 s:\n${out}`)), 30000);
+    const onData = (chunk) => {
+      out += chunk;
+      const pw = /password:\s+(\S+)/.exec(out);
+      if (pw && /serving on/.test(out)) {
+        clearTimeout(timer);
+        res(pw[1]);
+      }
+    };
+    proc.stdout.on('data', onData);
+    proc.stderr.on('data', (c) => (out += c));
+    proc.on('exit', (code) => {
+      clearTimeout(timer);
+      rej(new Error(`server exited with ${code}:\n${out}`));
+    });
+  });
+  return { proc, ready, log: () => out };
+}
+
+const XSS = '<img src=x onerror=alert(1)><script>alert(2)</script>';
+const started = Date.now();
+const port = await freePort();
+const base = `http://127.0.0.1:${port}`;
+const data = mkdtempSync(join(tmpdir(), 'lp-ui-'));
+const server = startServer(port, data);
+let browser;
+let page;
+const dialogs = [];
+const pageErrors = [];
+
+try {
+  const oneTime = await server.ready;
+
+  await step('CSP and redirects', async () => {
+    const root = await fetch(`${base}/`, { redirect: 'manual' });
+    assert(root.status === 302 && root.headers.get('location') === '/app', `/ → ${root.status} ${root.headers.get('location')}`);
+    for (const path of ['/app', '/app/index.html', '/app/main.js', '/app/app.css', '/app/i18n/de.json']) {
+      const r = await fetch(`${base}${path}`);
+      const csp = r.headers.get('content-security-policy') || '';
+      assert(r.status === 200, `${path}: HTTP ${r.status}`);
+      assert(csp.includes("script-src 'self'") && csp.includes("default-src 'none'") && csp.includes("frame-ancestors 'none'") && !csp.includes('unsafe'), `${path} CSP: ${csp}`);
+    }
+    const html = await (await fetch(`${base}/app`)).text();
+    assert(!/<script>|<style|\sstyle=|\son\w+=/i.test(html), 'index.html has no inline script or style');
+  });
+
+  browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
+  const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, locale: 'de-DE' });
+  page = await context.newPage();
+  page.setDefaultTimeout(WAIT);
+  page.on('dialog', (d) => {
+    dialogs.push(d.message());
+    d.dismiss().catch(() => {});
+  });
+  page.on('pageerror', (e) => pageErrors.push(e.message));
+  page.on('console', (m) => {
+    // 401 is the expected answer to "who am I?" when signed out
+    if (m.type() === 'error' && !/status of 401/.test(m.text())) pageErrors.push(m.text());
+  });
+
+  await step('sign in, change the one-time password, enrol 2FA', async () => {
+    const resp = await page.goto(`${base}/`);
+    assert((resp.headers()['content-security-policy'] || '').includes("script-src 'self'"), 'page has the CSP');
+    await page.fill('#username', 'admin');
+    await page.fill('#password', oneTime);
+    await page.click('#login-form button[type=submit]');
+    await page.waitForSelector('#password-form');
+    await page.fill('#new-password', 'correct horse battery staple 42');
+    await page.fill('#new-password2', 'correct horse battery staple 42');
+    await page.click('#password-form button[type=submit]');
+    const secretEl = await page.waitForSelector('#totp-secret');
+    const secret = await secretEl.getAttribute('data-secret');
+    assert(secret && secret.length >= 16, 'TOTP secret shown');
+    await page.fill('#totp-code', totp(secret));
+    await page.click('#totp-form button[type=submit]');
+    await page.waitForSelector('#recovery-codes li');
+    assert((await page.locator('#recovery-codes li').count()) === 10, 'ten recovery codes');
+    await page.click('#recovery-done');
+  });
+
+  let publicIndex = -1;
+  await step('demo inbox in German', async () => {
+    await page.waitForSelector('#inbox-list [role=option]');
+    await page.waitForFunction(() => document.querySelectorAll('#inbox-list [role=option]').length >= 5);
+    assert((await page.textContent('#inbox-title')) === 'Posteingang', 'German title');
+    assert((await page.getAttribute('html', 'lang')) === 'de', 'html lang=de');
+    publicIndex = await page.evaluate(() => [...document.querySelectorAll('#inbox-list [role=option]')].findIndex((el) => el.dataset.public === '1'));
+    assert(publicIndex >= 0, 'the demo has a public conversation');
+    assert((await page.locator('#inbox-list .badge.unread').count()) > 0, 'unread badges');
+  });
+
+  await step('shortcut list on ?', async () => {
+    await page.keyboard.press('?');
+    await page.waitForSelector('#shortcuts[open]');
+    assert((await page.locator('#shortcuts dt').count()) >= 6, 'shortcuts listed');
+    await page.keyboard.press('Escape');
+    await page.waitForSelector('#shortcuts:not([open])', { state: 'attached' });
+  });
+
+  let convId = 0;
+  await step('open a public conversation with j and Enter', async () => {
+    for (let i = 0; i <= publicIndex; i++) await page.keyboard.press('j');
+    const selected = await page.getAttribute('#inbox-list [aria-selected=true]', 'data-id');
+    await page.keyboard.press('Enter');
+    await page.waitForFunction((id) => location.hash === `#/c/${id}`, selected);
+    convId = Number(selected);
+    await page.waitForSelector('#thread .msg-inbound');
+    await page.waitForSelector('#reply-text');
+    assert((await page.locator('.contact dd').count()) >= 2, 'contact card');
+  });
+
+  await step('composer: IBAN and internal project name underlined, explained, send blocked', async () => {
+    await page.keyboard.press('r');
+    assert(await page.evaluate(() => document.activeElement.id === 'reply-text'), 'r focuses the composer');
+    await page.keyboard.type('Ihre IBAN DE89 3704 0044 0532 0130 00 ist hinterlegt, Projekt Falke startet bald.');
+    await page.waitForSelector('#send[data-decision=blocked]');
+    assert(await page.isDisabled('#send'), 'send button disabled');
+    assert((await page.textContent('#send')).includes('Gesperrt'), 'button says blocked');
+    const block = await page.textContent('.mirror mark.act-block');
+    assert(block.includes('DE89'), `IBAN underlined as block: ${block}`);
+    const hold = await page.textContent('.mirror mark.act-hold');
+    assert(hold === 'Projekt Falke', `project name underlined as hold: ${hold}`);
+    const pii = await page.textContent('#findings li[data-rule="R01.pii"] .finding-message');
+    const term = await page.textContent('#findings li[data-rule="R03.terms"] .finding-message');
+    assert(pii.length > 10 && term.length > 10, 'findings explained');
+    assert((await page.textContent('#findings li[data-rule="R03.terms"]')).includes('R03'), 'clause shown');
+    assert((await page.textContent('#estimate')).length > 0, 'length shown');
+  });
+
+  await step('one-click redaction leaves the term: submit for approval', async () => {
+    await page.click('#apply-redaction');
+    await page.waitForSelector('#send[data-decision=held]');
+    assert(!(await page.inputValue('#reply-text')).includes('DE89'), 'IBAN redacted');
+    assert((await page.textContent('#send')).includes('Freigabe'), 'button says approval');
+    assert((await page.locator('.mirror mark.act-block').count()) === 0, 'no block mark left');
+  });
+
+  const clean = 'Guten Tag, danke für Ihre Nachricht. Wir sehen uns das gleich an.';
+  await step('send a clean reply', async () => {
+    await page.fill('#reply-text', clean);
+    await page.waitForSelector('#send[data-decision=queued]:not([disabled])');
+    assert((await page.locator('#findings li.finding').count()) === 0, 'no findings');
+    await page.click('#send');
+    await page.waitForFunction((text) => [...document.querySelectorAll('#thread .msg-outbound .body')].some((el) => el.textContent === text), clean);
+    assert((await page.inputValue('#reply-text')) === '', 'composer cleared');
+  });
+
+  await step('customer HTML and script render as text, live in the inbox', async () => {
+    const origin = { Origin: base, 'Content-Type': 'application/json' };
+    const s = await fetch(`${base}/api/v1/webchat/website/sessions`, { method: 'POST', headers: origin, body: '{}' });
+    assert(s.ok, `webchat session: HTTP ${s.status} ${await s.clone().text()}`);
+    const { session } = await s.json();
+    const m = await fetch(`${base}/api/v1/webchat/website/messages`, { method: 'POST', headers: origin, body: JSON.stringify({ session, text: XSS, name: '<b>Eve</b>' }) });
+    assert(m.ok, `webchat message: HTTP ${m.status} ${await m.text()}`);
+    // no reload: the list follows the event stream
+    await page.waitForFunction((x) => [...document.querySelectorAll('#inbox-list .preview')].some((el) => el.textContent === x), XSS);
+    await page.locator('#inbox-list .preview', { hasText: 'onerror' }).first().click();
+    await page.waitForFunction((x) => [...document.querySelectorAll('#thread .msg-inbound .body')].some((el) => el.textContent === x), XSS);
+    const counts = await page.evaluate(() => ({
+      img: document.querySelectorAll('#app img').length,
+      script: document.querySelectorAll('body script').length,
+      bold: document.querySelectorAll('#app b').length,
+    }));
+    assert(counts.img === 0 && counts.script === 0 && counts.bold === 0, `no element created: ${JSON.stringify(counts)}`);
+    assert(dialogs.length === 0, `no dialog: ${dialogs.join(', ')}`);
+    assert(convId !== 0, 'previous conversation known');
+  });
+
+  await step('language: English and back to German', async () => {
+    await page.selectOption('#lang', 'en');
+    await page.waitForFunction(() => document.getElementById('inbox-title')?.textContent === 'Inbox');
+    assert((await page.getAttribute('html', 'lang')) === 'en', 'html lang=en');
+    assert((await page.textContent('#logout')) === 'Sign out', 'English button');
+    await page.reload();
+    await page.waitForFunction(() => document.getElementById('inbox-title')?.textContent === 'Inbox');
+    await page.selectOption('#lang', 'de');
+    await page.waitForFunction(() => document.getElementById('inbox-title')?.textContent === 'Posteingang');
+    assert((await page.textContent('#logout')) === 'Abmelden', 'German button');
+  });
+
+  await step('tablet width shows list or conversation', async () => {
+    await page.setViewportSize({ width: 800, height: 1100 });
+    await page.keyboard.press('Escape');
+    await page.evaluate(() => (location.hash = '#/inbox'));
+    await page.waitForSelector('#inbox-list', { state: 'visible' });
+    await page.locator('#inbox-list [role=option]').first().click();
+    await page.waitForSelector('#reply-text', { state: 'visible' });
+    assert(!(await page.isVisible('#inbox-list')), 'list hidden while a conversation is open');
+  });
+
+  await step('sign out', async () => {
+    await page.click('#logout');
+    await page.waitForSelector('#login-form');
+    const me = await page.evaluate(async () => (await fetch('/api/v1/auth/me')).status);
+    assert(me === 401, `session ended (${me})`);
+    assert(pageErrors.length === 0, `no script errors: ${pageErrors.join(' | ')}`);
+  });
+} catch (e) {
+  if (page) {
+    const dir = join(ROOT, 'build', 'browser-test');
+    try {
+      mkdirSync(dir, { recursive: true });
+      await page.screenshot({ path: join(dir, 'failure.png'), fullPage: true });
+      console.error(`screenshot: ${join(dir, 'failure.png')}`);
+    } catch {
+      // best effort
+    }
+  }
+  if (passed + failed === 0 || !/assertion failed|Timeout|waiting/.test(String(e.message))) failed = Math.max(failed, 1);
+  console.error(String(e.stack || e));
+  console.error(`page errors: ${pageErrors.join(' | ') || 'none'}`);
+  console.error(`server output (tail):\n${server.log().slice(-3000)}`);
+} finally {
+  if (browser) await browser.close().catch(() => {});
+  server.proc.kill('SIGTERM');
+  await new Promise((res) => {
+    const t = setTimeout(() => {
+      server.proc.kill('SIGKILL');
+      res();
+    }, 5000);
+    server.proc.once('exit', () => {
+      clearTimeout(t);
+      res();
+    });
+    if (server.proc.exitCode !== null) {
+      clearTimeout(t);
+      res();
+    }
+  });
+  rmSync(data, { recursive: true, force: true });
+}
+
+console.log(`browser UI test: ${((Date.now() - started) / 1000).toFixed(1)} s`);
+console.log(`${passed} passed, ${failed} failed`);
+process.exit(failed || passed === 0 ? 1 : 0);

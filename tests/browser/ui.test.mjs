@@ -195,7 +195,13 @@ try {
 
   let convId = 0;
   await step('open a public conversation with j and Enter', async () => {
-    for (let i = 0; i <= publicIndex; i++) await page.keyboard.press('j');
+    // j until a public conversation is selected (the demo keeps adding
+    // conversations, so the list may move while we go down it)
+    for (let i = 0; i < 60; i++) {
+      await page.keyboard.press('j');
+      if ((await page.getAttribute('#inbox-list [aria-selected=true]', 'data-public')) === '1') break;
+    }
+    assert((await page.getAttribute('#inbox-list [aria-selected=true]', 'data-public')) === '1', 'a public conversation selected');
     const selected = await page.getAttribute('#inbox-list [aria-selected=true]', 'data-id');
     await page.keyboard.press('Enter');
     await page.waitForFunction((id) => location.hash === `#/c/${id}`, selected);
@@ -229,6 +235,14 @@ try {
     assert(!(await page.inputValue('#reply-text')).includes('DE89'), 'IBAN redacted');
     assert((await page.textContent('#send')).includes('Freigabe'), 'button says approval');
     assert((await page.locator('.mirror mark.act-block').count()) === 0, 'no block mark left');
+  });
+
+  await step('a warning asks for a reason', async () => {
+    await page.fill('#reply-text', 'Wir garantieren Ihnen 100% Erstattung.');
+    await page.waitForSelector('#send[data-decision=needs_confirmation]');
+    assert((await page.textContent('#send')).includes('Begründung'), 'button says confirm with reason');
+    assert(await page.isVisible('#confirm-reason'), 'reason field shown');
+    await page.waitForSelector('.mirror mark.act-warn');
   });
 
   const clean = 'Guten Tag, danke für Ihre Nachricht. Wir sehen uns das gleich an.';

@@ -110,6 +110,21 @@ function startServer(port, data) {
   return { proc, ready, log: () => out };
 }
 
+// The API from the page, with its session and CSRF token.
+function pageApi(pg, method, path, body) {
+  return pg.evaluate(
+    async ([m, p, b]) => {
+      const r = await fetch(p, {
+        method: m,
+        headers: { 'Content-Type': 'application/json', 'X-CSRF-Token': sessionStorage.getItem('lp.csrf') || '' },
+        body: b === null ? undefined : JSON.stringify(b),
+      });
+      return { status: r.status, body: await r.text() };
+    },
+    [method, path, body ?? null],
+  );
+}
+
 const XSS = '<img src=x onerror=alert(1)><script>alert(2)</script>';
 const started = Date.now();
 const port = await freePort();
@@ -274,6 +289,57 @@ try {
     assert(counts.img === 0 && counts.script === 0 && counts.bold === 0, `no element created: ${JSON.stringify(counts)}`);
     assert(dialogs.length === 0, `no dialog: ${dialogs.join(', ')}`);
     assert(convId !== 0, 'previous conversation known');
+  });
+
+  await step('canned reply filled in, internal note in the thread', async () => {
+    const made = await pageApi(page, 'POST', '/api/v1/desk/canned-replies', { name: 'Dank', language: 'de', body: 'Hallo {{contact.name}}, vielen Dank für Ihre Geduld.' });
+    assert(made.status === 201, `canned reply: ${made.status} ${made.body}`);
+    const hash = await page.evaluate(() => location.hash);
+    await page.evaluate(() => (location.hash = '#/inbox'));
+    await page.evaluate((h) => (location.hash = h), hash);
+    await page.waitForSelector('#canned-select option:nth-child(2)', { state: 'attached' });
+    await page.selectOption('#canned-select', { index: 1 });
+    await page.click('.canned button');
+    await page.waitForFunction(() => document.getElementById('reply-text').value.includes('vielen Dank für Ihre Geduld'));
+    assert((await page.inputValue('#reply-text')).includes('Hallo <b>Eve</b>'), 'template filled with the contact name, as text');
+    await page.waitForSelector('#send[data-decision]:not([data-decision=""])');
+    await page.fill('#reply-text', '');
+    await page.click('#note-text');
+    await page.keyboard.type('Bitte Rückruf prüfen @admin');
+    await page.click('.note-form button[type=submit]');
+    await page.waitForFunction(() => [...document.querySelectorAll('#thread .msg-note .body')].some((el) => el.textContent === 'Bitte Rückruf prüfen @admin'));
+  });
+
+  await step('a colleague in a second browser: viewing and typing shown live', async () => {
+    const made = await pageApi(page, 'POST', '/api/v1/users', { username: 'eva', password: 'colleague-one-time-pw-1', roles: ['agent'], display_name: 'Eva' });
+    assert(made.status === 201, `user: ${made.status} ${made.body}`);
+    const hash = await page.evaluate(() => location.hash);
+    const other = await browser.newContext({ viewport: { width: 1280, height: 800 }, locale: 'en-US' });
+    const p2 = await other.newPage();
+    p2.setDefaultTimeout(WAIT);
+    p2.on('dialog', (d) => {
+      dialogs.push(d.message());
+      d.dismiss().catch(() => {});
+    });
+    await p2.goto(`${base}/app${hash}`);
+    await p2.waitForSelector('#login-form');
+    assert((await p2.textContent('#page-title')) === 'Sign in', 'signed out: the browser language (English)');
+    await p2.fill('#username', 'eva');
+    await p2.fill('#password', 'colleague-one-time-pw-1');
+    await p2.click('#login-form button[type=submit]');
+    const next = await p2.waitForSelector('#password-form, #inbox-list');
+    if ((await next.getAttribute('id')) === 'password-form') {
+      await p2.fill('#new-password', 'colleague-own-pw-2026');
+      await p2.fill('#new-password2', 'colleague-own-pw-2026');
+      await p2.click('#password-form button[type=submit]');
+    }
+    await p2.waitForSelector('#reply-text');
+    assert((await p2.textContent('#inbox-title')) === 'Posteingang', 'signed in: her account language (German)');
+    await page.waitForFunction(() => /eva/.test(document.getElementById('viewers')?.textContent || ''));
+    await p2.click('#reply-text');
+    await p2.keyboard.type('Hallo');
+    await page.waitForFunction(() => document.getElementById('viewers').textContent.includes('eva schreibt'));
+    await other.close();
   });
 
   await step('language: English and back to German', async () => {

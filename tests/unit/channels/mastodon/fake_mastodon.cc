@@ -1,80 +1,34 @@
-// Plain POSIX sockets: the fake needs one connection at a time and nothing
-// of a framework. Responses follow the shapes and headers of the Mastodon
-// API documentation (entities and methods pages).
+// Responses follow the shapes and headers of the Mastodon API documentation
+// (entities and methods pages).
 #include "fake_mastodon.h"
 
 #include <algorithm>
-#include <cstring>
-#include <stdexcept>
 
-#include <arpa/inet.h>
-#include <netinet/in.h>
 #include <nlohmann/json.hpp>
-#include <poll.h>
-#include <sys/socket.h>
-#include <sys/time.h>
-#include <unistd.h>
 
 namespace leitplanke::channels::mastodon::testing {
 namespace {
 
 using nlohmann::json;
 
-std::string Lower(std::string s) {
-  for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return s;
-}
-
-std::string PercentDecode(std::string_view v) {
-  std::string out;
-  for (size_t i = 0; i < v.size(); ++i) {
-    if (v[i] == '%' && i + 2 < v.size()) {
-      out += static_cast<char>(std::stoi(std::string(v.substr(i + 1, 2)), nullptr, 16));
-      i += 2;
-    } else {
-      out += v[i] == '+' ? ' ' : v[i];
-    }
-  }
-  return out;
-}
-
-std::multimap<std::string, std::string> Query(const std::string& target) {
-  std::multimap<std::string, std::string> q;
-  size_t qm = target.find('?');
-  if (qm == std::string::npos) return q;
-  std::string_view rest = std::string_view(target).substr(qm + 1);
-  while (!rest.empty()) {
-    size_t amp = rest.find('&');
-    std::string_view pair = rest.substr(0, amp);
-    size_t eq = pair.find('=');
-    q.emplace(PercentDecode(pair.substr(0, eq)),
-              eq == std::string_view::npos ? "" : PercentDecode(pair.substr(eq + 1)));
-    if (amp == std::string_view::npos) break;
-    rest.remove_prefix(amp + 1);
-  }
-  return q;
-}
-
 std::string Get(const std::multimap<std::string, std::string>& q, const std::string& k) {
   auto it = q.find(k);
   return it == q.end() ? "" : it->second;
 }
 
-std::string HttpResponse(int status, const std::string& reason, const std::string& body,
-                         const std::string& extra_headers = "",
-                         const std::string& type = "application/json; charset=utf-8") {
-  std::string r = "HTTP/1.1 " + std::to_string(status) + " " + reason + "\r\n";
-  r += "Content-Type: " + type + "\r\n";
-  r += "Content-Length: " + std::to_string(body.size()) + "\r\n";
-  r += std::string("Date: ") + FakeMastodon::kDate + "\r\n";
-  r += "Connection: close\r\n";
-  r += extra_headers;
-  r += "\r\n";
-  r += body;
+// `reason` documents the status; the loopback server sends its own phrase.
+FakeMastodon::Response HttpResponse(int status, const std::string& /*reason*/,
+                                    const std::string& body, const std::string& extra_headers = "",
+                                    const std::string& type = "application/json; charset=utf-8") {
+  FakeMastodon::Response r;
+  r.status = status;
+  r.content_type = type;
+  r.headers = std::string("Date: ") + FakeMastodon::kDate + "\r\n" + extra_headers;
+  r.body = body;
   return r;
 }
 
-std::string ErrorResponse(FakeMastodon::Mode mode) {
+FakeMastodon::Response ErrorResponse(FakeMastodon::Mode mode) {
   using Mode = FakeMastodon::Mode;
   switch (mode) {
     case Mode::kServerError:
@@ -105,32 +59,8 @@ std::string ErrorResponse(FakeMastodon::Mode mode) {
 }  // namespace
 
 FakeMastodon::FakeMastodon(std::string token) : token_(std::move(token)) {
-  listen_fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
-  if (listen_fd_ < 0) throw std::runtime_error("socket failed");
-  int one = 1;
-  ::setsockopt(listen_fd_, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  addr.sin_port = 0;
-  if (::bind(listen_fd_, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0 ||
-      ::listen(listen_fd_, 16) != 0) {
-    ::close(listen_fd_);
-    throw std::runtime_error("bind/listen on 127.0.0.1:0 failed");
-  }
-  socklen_t len = sizeof(addr);
-  ::getsockname(listen_fd_, reinterpret_cast<sockaddr*>(&addr), &len);
-  port_ = ntohs(addr.sin_port);
-  thread_ = std::thread([this] { Serve(); });
+  server_.SetDefaultHandler([this](const Request& req) { return Respond(req); });
 }
-
-FakeMastodon::~FakeMastodon() {
-  stop_ = true;
-  thread_.join();
-  ::close(listen_fd_);
-}
-
-std::string FakeMastodon::base_url() const { return "http://127.0.0.1:" + std::to_string(port_); }
 
 void FakeMastodon::AddNotification(uint64_t id, std::string type, std::string json, bool filtered) {
   std::lock_guard<std::mutex> lock(mu_);
@@ -170,10 +100,7 @@ void FakeMastodon::SetLinkHeaders(bool on) {
   link_headers_ = on;
 }
 
-std::vector<FakeMastodon::Request> FakeMastodon::requests() const {
-  std::lock_guard<std::mutex> lock(mu_);
-  return requests_;
-}
+std::vector<FakeMastodon::Request> FakeMastodon::requests() const { return server_.requests(); }
 
 std::vector<FakeMastodon::Request> FakeMastodon::requests_to(const std::string& prefix) const {
   std::vector<Request> out;
@@ -183,103 +110,13 @@ std::vector<FakeMastodon::Request> FakeMastodon::requests_to(const std::string& 
   return out;
 }
 
-void FakeMastodon::Serve() {
-  while (!stop_) {
-    pollfd p{listen_fd_, POLLIN, 0};
-    if (::poll(&p, 1, 50) <= 0) continue;  // wakes up regularly to see stop_
-    int fd = ::accept(listen_fd_, nullptr, nullptr);
-    if (fd < 0) continue;
-    HandleConnection(fd);
-    ::close(fd);
-  }
-}
-
-void FakeMastodon::HandleConnection(int fd) {
-  timeval tv{5, 0};
-  ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-  std::string data;
-  char buf[4096];
-  size_t header_end = std::string::npos;
-  while (header_end == std::string::npos) {
-    ssize_t n = ::recv(fd, buf, sizeof(buf), 0);
-    if (n <= 0) return;
-    data.append(buf, static_cast<size_t>(n));
-    header_end = data.find("\r\n\r\n");
-  }
-  Request req;
-  std::string head = data.substr(0, header_end);
-  size_t line_end = head.find("\r\n");
-  std::string request_line = head.substr(0, line_end);
-  size_t sp1 = request_line.find(' ');
-  size_t sp2 = request_line.find(' ', sp1 + 1);
-  req.method = request_line.substr(0, sp1);
-  req.target = request_line.substr(sp1 + 1, sp2 - sp1 - 1);
-  size_t pos = line_end == std::string::npos ? head.size() : line_end + 2;
-  while (pos < head.size()) {
-    size_t e = head.find("\r\n", pos);
-    if (e == std::string::npos) e = head.size();
-    std::string line = head.substr(pos, e - pos);
-    size_t colon = line.find(':');
-    if (colon != std::string::npos) {
-      std::string value = line.substr(colon + 1);
-      value.erase(0, value.find_first_not_of(' '));
-      req.headers[Lower(line.substr(0, colon))] = value;
-    }
-    pos = e + 2;
-  }
-  size_t content_length = 0;
-  if (auto it = req.headers.find("content-length"); it != req.headers.end()) {
-    content_length = std::stoul(it->second);
-  }
-  req.body = data.substr(header_end + 4);
-  while (req.body.size() < content_length) {
-    ssize_t n = ::recv(fd, buf, sizeof(buf), 0);
-    if (n <= 0) return;
-    req.body.append(buf, static_cast<size_t>(n));
-  }
-  auto send_all = [fd](const std::string& bytes) {
-    size_t sent = 0;
-    while (sent < bytes.size()) {
-      ssize_t n = ::send(fd, bytes.data() + sent, bytes.size() - sent, MSG_NOSIGNAL);
-      if (n <= 0) return false;
-      sent += static_cast<size_t>(n);
-    }
-    return true;
-  };
-  std::string response = Respond(req);
-  if (!response.empty()) {
-    send_all(response);
-    return;
-  }
-  // The event stream: headers, the scripted chunks, then close or hold.
-  std::vector<std::string> chunks;
-  bool hold = false;
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    chunks = stream_chunks_;
-    hold = stream_hold_open_;
-  }
-  if (!send_all(std::string("HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\n"
-                            "Cache-Control: no-store\r\nConnection: close\r\n\r\n"))) {
-    return;
-  }
-  for (const auto& c : chunks) {
-    if (!send_all(c)) return;
-  }
-  if (hold) {
-    while (::recv(fd, buf, sizeof(buf), 0) > 0) {
-    }
-  }
-}
-
-std::string FakeMastodon::Respond(const Request& req) {
+FakeMastodon::Response FakeMastodon::Respond(const Request& req) {
   std::lock_guard<std::mutex> lock(mu_);
-  requests_.push_back(req);
   auto auth = req.headers.find("authorization");
   if (auth == req.headers.end() || auth->second != "Bearer " + token_) {
     return ErrorResponse(Mode::kUnauthorized);
   }
-  std::string path = req.target.substr(0, req.target.find('?'));
+  const std::string& path = req.path;
   if (req.method == "GET" && path == "/api/v2/instance") {
     if (instance_status_ != 200) {
       return HttpResponse(instance_status_, "Not Found", R"({"error":"Record not found"})");
@@ -307,13 +144,20 @@ std::string FakeMastodon::Respond(const Request& req) {
   }
   if (req.method == "POST" && path == "/api/v1/statuses") return PostStatus(req);
   if (req.method == "GET" && path == "/api/v1/streaming/user/notification") {
-    return "";  // streamed by HandleConnection
+    // The event stream: headers, the scripted chunks, then close or hold.
+    Response r;
+    r.content_type = "text/event-stream";
+    r.headers = "Cache-Control: no-store\r\n";
+    r.stream = true;
+    r.chunks = stream_chunks_;
+    r.hold_open = stream_hold_open_;
+    return r;
   }
   return HttpResponse(404, "Not Found", R"({"error":"Record not found"})");
 }
 
-std::string FakeMastodon::Notifications(const Request& req) {
-  auto q = Query(req.target);
+FakeMastodon::Response FakeMastodon::Notifications(const Request& req) {
+  const auto& q = req.query_all;
   std::vector<std::string> types;
   for (auto [it, end] = q.equal_range("types[]"); it != end; ++it) types.push_back(it->second);
   int limit = 40;
@@ -363,7 +207,7 @@ std::string FakeMastodon::Notifications(const Request& req) {
   return HttpResponse(200, "OK", body, link);
 }
 
-std::string FakeMastodon::PostStatus(const Request& req) {
+FakeMastodon::Response FakeMastodon::PostStatus(const Request& req) {
   std::string key;
   if (auto it = req.headers.find("idempotency-key"); it != req.headers.end()) key = it->second;
   if (!key.empty()) {

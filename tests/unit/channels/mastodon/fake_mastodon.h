@@ -1,7 +1,7 @@
-// A fake Mastodon server on loopback for the connector tests: a small
-// blocking HTTP/1.1 server (one connection at a time, Connection: close) in a
-// thread of the test process, serving the documented endpoints the
-// connector uses from canned payloads:
+// A fake Mastodon server on loopback for the connector tests, on the shared
+// loopback server (fake/loopback_server.h: one connection at a time,
+// Connection: close, in a thread of the test process), serving the
+// documented endpoints the connector uses from canned payloads:
 //
 //   GET  /api/v2/instance        domain + configuration.statuses
 //   GET  /api/v1/notifications   types[], min_id, since_id, max_id, limit
@@ -13,13 +13,13 @@
 // Failure modes switch what the next requests get.
 #pragma once
 
-#include <atomic>
 #include <cstdint>
 #include <map>
 #include <mutex>
 #include <string>
-#include <thread>
 #include <vector>
+
+#include "fake/loopback_server.h"
 
 namespace leitplanke::channels::mastodon::testing {
 
@@ -35,19 +35,12 @@ class FakeMastodon {
     kUnprocessable,  // 422 {"error": "Validation failed: ..."}
   };
 
-  struct Request {
-    std::string method;
-    std::string target;                          // path and query as sent
-    std::map<std::string, std::string> headers;  // names lower-cased
-    std::string body;
-  };
+  using Request = channels::testing::LoopbackServer::Request;
+  using Response = channels::testing::LoopbackServer::Response;
 
   explicit FakeMastodon(std::string token = "test-token");
-  ~FakeMastodon();
-  FakeMastodon(const FakeMastodon&) = delete;
-  FakeMastodon& operator=(const FakeMastodon&) = delete;
 
-  std::string base_url() const;  // http://127.0.0.1:<port>
+  std::string base_url() const { return server_.base_url(); }  // http://127.0.0.1:<port>
   static constexpr const char* kDomain = "social.example";
   // The Date header every response carries.
   static constexpr const char* kDate = "Sat, 28 Nov 2026 10:00:00 GMT";
@@ -78,17 +71,11 @@ class FakeMastodon {
     std::string json;
     bool filtered = false;
   };
-  void Serve();
-  void HandleConnection(int fd);
-  std::string Respond(const Request& req);
-  std::string Notifications(const Request& req);
-  std::string PostStatus(const Request& req);
+  Response Respond(const Request& req);
+  Response Notifications(const Request& req);
+  Response PostStatus(const Request& req);
 
   const std::string token_;
-  int listen_fd_ = -1;
-  int port_ = 0;
-  std::atomic<bool> stop_{false};
-  std::thread thread_;
 
   mutable std::mutex mu_;
   std::map<uint64_t, Notification> notifications_;
@@ -98,11 +85,11 @@ class FakeMastodon {
   int max_characters_ = 500;
   int instance_status_ = 200;
   bool link_headers_ = true;
-  std::vector<Request> requests_;
   std::vector<std::string> stream_chunks_;
   bool stream_hold_open_ = false;
   std::map<std::string, std::string> idempotency_;  // key -> response body
   uint64_t next_status_id_ = 110000000000000001ULL;
+  channels::testing::LoopbackServer server_;  // last: stops before the state goes
 };
 
 }  // namespace leitplanke::channels::mastodon::testing

@@ -1,51 +1,28 @@
-// FakeGraph: a tiny HTTP/1.1 server on 127.0.0.1:0 that records requests
-// and answers each with the scripted response (status, headers, body), in
-// the shapes of the Graph API documentation.
+// FakeGraph: the loopback server (fake/loopback_server.h) answering every
+// request with one scripted response, in the shapes of the Graph API
+// documentation, and recording requests.
 #pragma once
 
-#include <atomic>
-#include <map>
-#include <mutex>
 #include <string>
-#include <thread>
 #include <vector>
+
+#include "fake/loopback_server.h"
 
 namespace leitplanke::channels::meta::testing {
 
 class FakeGraph {
  public:
-  struct Request {
-    std::string method;
-    std::string target;                          // path and query
-    std::map<std::string, std::string> headers;  // lower-case names
-    std::string body;
-  };
-  struct Response {
-    int status = 200;
-    std::string headers;  // extra "Name: value\r\n" lines
-    std::string body;
-  };
+  using Request = channels::testing::LoopbackServer::Request;
+  using Response = channels::testing::LoopbackServer::Response;
 
   FakeGraph();
-  ~FakeGraph();
-  FakeGraph(const FakeGraph&) = delete;
-  FakeGraph& operator=(const FakeGraph&) = delete;
 
-  std::string base_url() const;
-  void SetResponse(Response r);
-  std::vector<Request> requests() const;
+  std::string base_url() const { return server_.base_url(); }
+  void SetResponse(Response r) { server_.SetDefault(std::move(r)); }
+  std::vector<Request> requests() const { return server_.requests(); }
 
  private:
-  void Serve();
-  void Handle(int fd);
-
-  int listen_fd_ = -1;
-  int port_ = 0;
-  std::atomic<bool> stop_{false};
-  std::thread thread_;
-  mutable std::mutex mu_;
-  Response response_;
-  std::vector<Request> requests_;
+  channels::testing::LoopbackServer server_;
 };
 
 }  // namespace leitplanke::channels::meta::testing

@@ -134,6 +134,9 @@ const server = startServer(port, data);
 let browser;
 let page;
 const dialogs = [];
+let secret = '';
+let enrolStep = 0;
+let recovery = [];
 const pageErrors = [];
 
 try {
@@ -180,12 +183,14 @@ try {
     await page.fill('#new-password2', 'correct horse battery staple 42');
     await page.click('#password-form button[type=submit]');
     const secretEl = await page.waitForSelector('#totp-secret');
-    const secret = await secretEl.getAttribute('data-secret');
+    secret = await secretEl.getAttribute('data-secret');
     assert(secret && secret.length >= 16, 'TOTP secret shown');
-    await page.fill('#totp-code', totp(secret));
+    enrolStep = Math.floor(Date.now() / 30000);
+    await page.fill('#totp-code', totp(secret, enrolStep * 30000));
     await page.click('#totp-form button[type=submit]');
     await page.waitForSelector('#recovery-codes li');
     assert((await page.locator('#recovery-codes li').count()) === 10, 'ten recovery codes');
+    recovery = await page.locator('#recovery-codes li').allTextContents();
     await page.click('#recovery-done');
   });
 
@@ -362,6 +367,8 @@ try {
     await page.locator('#inbox-list [role=option]').first().click();
     await page.waitForSelector('#reply-text', { state: 'visible' });
     assert(!(await page.isVisible('#inbox-list')), 'list hidden while a conversation is open');
+    await page.setViewportSize({ width: 1280, height: 800 });
+    await page.waitForSelector('#inbox-list', { state: 'visible' });
   });
 
   await step('sign out', async () => {
@@ -369,6 +376,35 @@ try {
     await page.waitForSelector('#login-form');
     const me = await page.evaluate(async () => (await fetch('/api/v1/auth/me')).status);
     assert(me === 401, `session ended (${me})`);
+    assert(pageErrors.length === 0, `no script errors: ${pageErrors.join(' | ')}`);
+  });
+
+  const signIn = async (code) => {
+    await page.fill('#username', 'admin');
+    await page.fill('#password', 'correct horse battery staple 42');
+    await page.click('#login-form button[type=submit]');
+    await page.waitForSelector('#mfa-form');
+    await page.fill('#code', code);
+    await page.click('#mfa-form button[type=submit]');
+    await page.waitForSelector('#inbox-list [role=option]');
+  };
+
+  await step('sign in again with a TOTP code', async () => {
+    // a code is good once: take the step after the enrolment's (the server accepts one step ahead)
+    const at = Math.max(enrolStep + 1, Math.floor(Date.now() / 30000)) * 30000;
+    await page.fill('#username', 'admin');
+    await page.fill('#password', 'wrong password');
+    await page.click('#login-form button[type=submit]');
+    await page.waitForSelector('#login-form .error:not([hidden])');
+    await signIn(totp(secret, at));
+    await page.click('#logout');
+    await page.waitForSelector('#login-form');
+  });
+
+  await step('sign in with a recovery code', async () => {
+    await signIn(recovery[0]);
+    await page.click('#logout');
+    await page.waitForSelector('#login-form');
     assert(pageErrors.length === 0, `no script errors: ${pageErrors.join(' | ')}`);
   });
 } catch (e) {

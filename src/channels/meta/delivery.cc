@@ -6,43 +6,16 @@
 #include <cstring>
 
 #include <nlohmann/json.hpp>
-#include <openssl/crypto.h>
-#include <openssl/evp.h>
-#include <openssl/hmac.h>
 
 #include "leitplanke/base/utf8.h"
 
+#include "channels/http/hmac.h"
 #include "channels/meta/meta.h"
 
 namespace leitplanke::channels::meta {
 namespace {
 
 using nlohmann::json;
-
-bool ConstantTimeEqual(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  if (a.empty()) return true;
-  return CRYPTO_memcmp(a.data(), b.data(), a.size()) == 0;
-}
-
-std::string Hex(const unsigned char* data, size_t n) {
-  static constexpr char kDigits[] = "0123456789abcdef";
-  std::string out;
-  out.reserve(n * 2);
-  for (size_t i = 0; i < n; ++i) {
-    out += kDigits[data[i] >> 4];
-    out += kDigits[data[i] & 0xf];
-  }
-  return out;
-}
-
-std::string HmacHex(std::string_view key, std::string_view data) {
-  unsigned char mac[EVP_MAX_MD_SIZE];
-  unsigned int len = 0;
-  HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()),
-       reinterpret_cast<const unsigned char*>(data.data()), data.size(), mac, &len);
-  return Hex(mac, len);
-}
 
 // Escapes a key for a JSON pointer (RFC 6901).
 std::string Ptr(const std::string& base, std::string_view key) {
@@ -321,7 +294,7 @@ Status Entry(const json& entry, const std::string& ptr, bool instagram,
 
 std::string Signature(std::string_view app_secret, std::string_view raw_body) {
   std::string out("sha256=");
-  out += HmacHex(app_secret, raw_body);
+  out += HmacSha256Hex(app_secret, raw_body);
   return out;
 }
 
@@ -336,7 +309,7 @@ bool SignatureValid(std::string_view app_secret, std::string_view raw_body,
     if (c >= 'A' && c <= 'F') c = static_cast<char>(c - 'A' + 'a');
     if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) return false;
   }
-  return ConstantTimeEqual(HmacHex(app_secret, raw_body), given);
+  return ConstantTimeEqual(HmacSha256Hex(app_secret, raw_body), given);
 }
 
 Result<std::string> AnswerVerification(std::string_view mode, std::string_view token,

@@ -14,11 +14,11 @@
 #include <mutex>
 
 #include <nlohmann/json.hpp>
-#include <openssl/evp.h>
-#include <openssl/hmac.h>
 
 #include "leitplanke/base/utf8.h"
 
+#include "channels/http/config_util.h"
+#include "channels/http/hmac.h"
 #include "channels/http/http_client.h"
 
 namespace leitplanke::channels::meta {
@@ -43,137 +43,40 @@ struct Settings {
   desk::Millis usage_backoff_ms = 300'000;
 };
 
-Status SettingError(const std::string& channel, std::string_view setting, std::string_view what) {
-  std::string msg("meta channel '");
-  msg += channel;
-  msg += "': setting '";
-  msg += setting;
-  msg += "' ";
-  msg += what;
-  return Status::InvalidArgument(msg);
-}
-
-std::string Setting(const desk::ChannelConfig& config, const char* key) {
-  auto it = config.settings.find(key);
-  return it == config.settings.end() ? std::string() : it->second;
-}
-
-bool Digits(std::string_view s) {
-  return !s.empty() && s.size() <= 12 &&
-         std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
-}
-
-bool HasSpaceOrControl(std::string_view s) {
-  return std::any_of(s.begin(), s.end(),
-                     [](char c) { return static_cast<unsigned char>(c) <= 0x20 || c == 0x7f; });
-}
-
-Result<int64_t> IntSetting(const desk::ChannelConfig& config, const char* key, int64_t def,
-                           int64_t min, int64_t max) {
-  std::string v = Setting(config, key);
-  if (v.empty()) return def;
-  if (!Digits(v)) return SettingError(config.name, key, "must be a whole number, got '" + v + "'");
-  int64_t n = std::stoll(v);
-  if (n < min || n > max) {
-    return SettingError(config.name, key,
-                        "must be between " + std::to_string(min) + " and " + std::to_string(max));
-  }
-  return n;
-}
-
-std::string HmacHex(std::string_view key, std::string_view data) {
-  unsigned char mac[EVP_MAX_MD_SIZE];
-  unsigned int len = 0;
-  HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()),
-       reinterpret_cast<const unsigned char*>(data.data()), data.size(), mac, &len);
-  static constexpr char kDigits[] = "0123456789abcdef";
-  std::string out;
-  for (unsigned int i = 0; i < len; ++i) {
-    out += kDigits[mac[i] >> 4];
-    out += kDigits[mac[i] & 0xf];
-  }
-  return out;
-}
-
-Result<std::string> Secret(const desk::ChannelConfig& config, const char* key) {
-  auto it = config.secrets.find(key);
-  if (it == config.secrets.end() || it->second.empty()) {
-    return Status::InvalidArgument("meta channel '" + config.name + "': secret '" + key +
-                                   "' is required");
-  }
-  if (HasSpaceOrControl(it->second)) {
-    return Status::InvalidArgument("meta channel '" + config.name + "': secret '" + key +
-                                   "' contains white space or control characters");
-  }
-  return it->second;
-}
-
 Result<Settings> ReadSettings(const desk::ChannelConfig& config) {
-  if (!config.kind.empty() && config.kind != "meta") {
-    return Status::InvalidArgument("channel '" + config.name + "' is of kind '" + config.kind +
-                                   "', not 'meta'");
-  }
+  ConfigReader r(config, "meta");
+  LP_RETURN_IF_ERROR(r.CheckKind());
   Settings s;
   s.name = config.name;
-  s.page_id = Setting(config, "page_id");
-  if (s.page_id.empty()) return SettingError(config.name, "page_id", "is required");
+  s.page_id = r.Get("page_id");
+  if (s.page_id.empty()) return r.Error("page_id", "is required");
   if (s.page_id.size() > 32 || !std::all_of(s.page_id.begin(), s.page_id.end(),
                                             [](char c) { return c >= '0' && c <= '9'; })) {
-    return SettingError(config.name, "page_id", "must be the numeric Page id");
+    return r.Error("page_id", "must be the numeric Page id");
   }
-  s.instagram_id = Setting(config, "instagram_id");
+  s.instagram_id = r.Get("instagram_id");
   if (!s.instagram_id.empty() && !std::all_of(s.instagram_id.begin(), s.instagram_id.end(),
                                               [](char c) { return c >= '0' && c <= '9'; })) {
-    return SettingError(config.name, "instagram_id", "must be the numeric Instagram account id");
+    return r.Error("instagram_id", "must be the numeric Instagram account id");
   }
-  s.graph_url = Setting(config, "graph_url");
-  if (s.graph_url.empty()) s.graph_url = "https://graph.facebook.com";
-  while (!s.graph_url.empty() && s.graph_url.back() == '/') s.graph_url.pop_back();
-  bool https = s.graph_url.rfind("https://", 0) == 0;
-  bool http = s.graph_url.rfind("http://", 0) == 0;
-  if (!https && !http) return SettingError(config.name, "graph_url", "must start with https://");
-  if (s.graph_url.find_first_of("?#@") != std::string::npos || HasSpaceOrControl(s.graph_url)) {
-    return SettingError(config.name, "graph_url", "must be a plain URL without query or user");
-  }
-  if (http) {
-    std::string host = s.graph_url.substr(7);
-    host = host.substr(0, host.find('/'));
-    host = host.substr(0, host.rfind(':'));
-    if (host != "127.0.0.1" && host != "localhost" && host != "[::1]") {
-      return SettingError(config.name, "graph_url",
-                          "must use https:// (http:// only for a loopback address)");
-    }
-  }
-  std::string version = Setting(config, "graph_version");
+  LP_ASSIGN_OR_RETURN(s.graph_url, r.BaseUrl("graph_url", "https://graph.facebook.com"));
+  std::string version = r.Get("graph_version");
   if (!version.empty()) {
     if (version.size() > 8 || version[0] != 'v' ||
         !std::all_of(version.begin() + 1, version.end(),
                      [](char c) { return (c >= '0' && c <= '9') || c == '.'; })) {
-      return SettingError(config.name, "graph_version", "must look like v19.0");
+      return r.Error("graph_version", "must look like v19.0");
     }
     s.version = version;
   }
-  LP_ASSIGN_OR_RETURN(s.token, Secret(config, "page_access_token"));
-  LP_ASSIGN_OR_RETURN(s.app_secret, Secret(config, "app_secret"));
-  LP_ASSIGN_OR_RETURN(s.verify_token, Secret(config, "verify_token"));
-  s.proof = HmacHex(s.app_secret, s.token);
-  std::string verify = Setting(config, "verify_tls");
-  if (verify.empty() || verify == "true") {
-    s.http.verify_tls = true;
-  } else if (verify == "false") {
-    s.http.verify_tls = false;
-  } else {
-    return SettingError(config.name, "verify_tls", "must be true or false");
-  }
-  LP_ASSIGN_OR_RETURN(int64_t connect_ms,
-                      IntSetting(config, "connect_timeout_ms", 10'000, 1, 600'000));
-  LP_ASSIGN_OR_RETURN(int64_t timeout_ms, IntSetting(config, "timeout_ms", 30'000, 1, 3'600'000));
-  s.http.connect_timeout_ms = static_cast<long>(connect_ms);  // NOLINT(google-runtime-int)
-  s.http.timeout_ms = static_cast<long>(timeout_ms);          // NOLINT(google-runtime-int)
-  LP_ASSIGN_OR_RETURN(int64_t threshold, IntSetting(config, "usage_threshold", 90, 1, 100));
+  LP_ASSIGN_OR_RETURN(s.token, r.Secret("page_access_token"));
+  LP_ASSIGN_OR_RETURN(s.app_secret, r.Secret("app_secret"));
+  LP_ASSIGN_OR_RETURN(s.verify_token, r.Secret("verify_token"));
+  s.proof = HmacSha256Hex(s.app_secret, s.token);
+  LP_ASSIGN_OR_RETURN(s.http, r.Http());
+  LP_ASSIGN_OR_RETURN(int64_t threshold, r.Int("usage_threshold", 90, 1, 100));
   s.usage_threshold = static_cast<int>(threshold);
-  LP_ASSIGN_OR_RETURN(s.usage_backoff_ms,
-                      IntSetting(config, "usage_backoff_ms", 300'000, 1, 86'400'000));
+  LP_ASSIGN_OR_RETURN(s.usage_backoff_ms, r.Int("usage_backoff_ms", 300'000, 1, 86'400'000));
   return s;
 }
 

@@ -25,6 +25,7 @@
 
 #include "leitplanke/base/utf8.h"
 
+#include "channels/http/config_util.h"
 #include "channels/http/http_client.h"
 
 namespace leitplanke::channels::linkedin {
@@ -50,73 +51,19 @@ struct Settings {
   bool escape_comments = false;
 };
 
-Status SettingError(const std::string& channel, std::string_view setting, std::string_view what) {
-  std::string msg("linkedin channel '");
-  msg += channel;
-  msg += "': setting '";
-  msg += setting;
-  msg += "' ";
-  msg += what;
-  return Status::InvalidArgument(msg);
-}
-
-std::string Setting(const desk::ChannelConfig& config, const char* key) {
-  auto it = config.settings.find(key);
-  return it == config.settings.end() ? std::string() : it->second;
-}
-
 bool Digits(std::string_view s, size_t max_len = 12) {
   return !s.empty() && s.size() <= max_len &&
          std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
 }
 
-bool HasSpaceOrControl(std::string_view s) {
-  return std::any_of(s.begin(), s.end(),
-                     [](char c) { return static_cast<unsigned char>(c) <= 0x20 || c == 0x7f; });
-}
-
-Result<int64_t> IntSetting(const desk::ChannelConfig& config, const char* key, int64_t def,
-                           int64_t min, int64_t max) {
-  std::string v = Setting(config, key);
-  if (v.empty()) return def;
-  if (!Digits(v)) return SettingError(config.name, key, "must be a whole number, got '" + v + "'");
-  int64_t n = std::stoll(v);
-  if (n < min || n > max) {
-    return SettingError(config.name, key,
-                        "must be between " + std::to_string(min) + " and " + std::to_string(max));
-  }
-  return n;
-}
-
-Result<bool> BoolSetting(const desk::ChannelConfig& config, const char* key, bool def) {
-  std::string v = Setting(config, key);
-  if (v.empty()) return def;
-  if (v == "true") return true;
-  if (v == "false") return false;
-  return SettingError(config.name, key, "must be true or false");
-}
-
-Result<std::string> Secret(const desk::ChannelConfig& config, const char* key) {
-  auto it = config.secrets.find(key);
-  if (it == config.secrets.end() || it->second.empty()) {
-    return Status::InvalidArgument("linkedin channel '" + config.name + "': secret '" + key +
-                                   "' is required");
-  }
-  if (HasSpaceOrControl(it->second)) {
-    return Status::InvalidArgument("linkedin channel '" + config.name + "': secret '" + key +
-                                   "' contains white space or control characters");
-  }
-  return it->second;
-}
-
 // "1798000000000" (ms), "2027-01-28" or "2027-01-28T10:00:00Z".
-Result<desk::Millis> ParseExpiry(const desk::ChannelConfig& config, const std::string& v) {
+Result<desk::Millis> ParseExpiry(const ConfigReader& r, const std::string& v) {
   if (v.empty()) return desk::Millis{0};
   if (Digits(v, 15)) {
     int64_t ms = std::stoll(v);
     if (ms < 1'000'000'000'000LL) {
-      return SettingError(config.name, "token_expires_at",
-                          "must be milliseconds since 1970 (got a value before 2001)");
+      return r.Error("token_expires_at",
+                     "must be milliseconds since 1970 (got a value before 2001)");
     }
     return ms;
   }
@@ -135,8 +82,8 @@ Result<desk::Millis> ParseExpiry(const desk::ChannelConfig& config, const std::s
   if (ok && v.size() == 20) ok = num(11, 2, &hour) && num(14, 2, &minute) && num(17, 2, &second);
   if (!ok || month < 1 || month > 12 || day < 1 || day > 31 || hour > 23 || minute > 59 ||
       second > 60 || year < 2000) {
-    return SettingError(config.name, "token_expires_at",
-                        "must be ms since 1970 or a date like 2027-01-28 or 2027-01-28T10:00:00Z");
+    return r.Error("token_expires_at",
+                   "must be ms since 1970 or a date like 2027-01-28 or 2027-01-28T10:00:00Z");
   }
   t.tm_year = year - 1900;
   t.tm_mon = month - 1;
@@ -148,65 +95,41 @@ Result<desk::Millis> ParseExpiry(const desk::ChannelConfig& config, const std::s
 }
 
 Result<Settings> ReadSettings(const desk::ChannelConfig& config) {
-  if (!config.kind.empty() && config.kind != "linkedin") {
-    return Status::InvalidArgument("channel '" + config.name + "' is of kind '" + config.kind +
-                                   "', not 'linkedin'");
-  }
+  ConfigReader r(config, "linkedin");
+  LP_RETURN_IF_ERROR(r.CheckKind());
   Settings s;
   s.name = config.name;
-  std::string org = Setting(config, "organization_id");
+  std::string org = r.Get("organization_id");
   if (org.rfind("urn:li:organization:", 0) == 0) org.erase(0, 20);
-  if (org.empty()) return SettingError(config.name, "organization_id", "is required");
+  if (org.empty()) return r.Error("organization_id", "is required");
   if (!Digits(org, 20)) {
-    return SettingError(config.name, "organization_id",
-                        "must be the numeric organisation id (or urn:li:organization:<id>)");
+    return r.Error("organization_id",
+                   "must be the numeric organisation id (or urn:li:organization:<id>)");
   }
   s.organization_urn = "urn:li:organization:" + org;
-  s.api_url = Setting(config, "api_url");
-  if (s.api_url.empty()) s.api_url = "https://api.linkedin.com";
-  while (!s.api_url.empty() && s.api_url.back() == '/') s.api_url.pop_back();
-  bool https = s.api_url.rfind("https://", 0) == 0;
-  bool http = s.api_url.rfind("http://", 0) == 0;
-  if (!https && !http) return SettingError(config.name, "api_url", "must start with https://");
-  if (s.api_url.find_first_of("?#@") != std::string::npos || HasSpaceOrControl(s.api_url)) {
-    return SettingError(config.name, "api_url", "must be a plain URL without query or user");
-  }
-  if (http) {
-    std::string host = s.api_url.substr(7);
-    host = host.substr(0, host.find('/'));
-    host = host.substr(0, host.rfind(':'));
-    if (host != "127.0.0.1" && host != "localhost" && host != "[::1]") {
-      return SettingError(config.name, "api_url",
-                          "must use https:// (http:// only for a loopback address)");
-    }
-  }
-  std::string version = Setting(config, "api_version");
+  LP_ASSIGN_OR_RETURN(s.api_url, r.BaseUrl("api_url", "https://api.linkedin.com"));
+  std::string version = r.Get("api_version");
   if (!version.empty()) {
     if (!Digits(version, 6) || version.size() != 6 || version < "202301" ||
         version.substr(4) < "01" || version.substr(4) > "12") {
-      return SettingError(config.name, "api_version", "must be a LinkedIn version like 202411");
+      return r.Error("api_version", "must be a LinkedIn version like 202411");
     }
     s.version = version;
   }
-  LP_ASSIGN_OR_RETURN(s.token, Secret(config, "access_token"));
-  LP_ASSIGN_OR_RETURN(s.client_secret, Secret(config, "client_secret"));
-  LP_ASSIGN_OR_RETURN(s.http.verify_tls, BoolSetting(config, "verify_tls", true));
-  LP_ASSIGN_OR_RETURN(int64_t connect_ms,
-                      IntSetting(config, "connect_timeout_ms", 10'000, 1, 600'000));
-  LP_ASSIGN_OR_RETURN(int64_t timeout_ms, IntSetting(config, "timeout_ms", 30'000, 1, 3'600'000));
-  LP_ASSIGN_OR_RETURN(int64_t fetch_ms, IntSetting(config, "fetch_timeout_ms", 5'000, 1, 60'000));
-  s.http.connect_timeout_ms = static_cast<long>(connect_ms);  // NOLINT(google-runtime-int)
-  s.http.timeout_ms = static_cast<long>(timeout_ms);          // NOLINT(google-runtime-int)
+  LP_ASSIGN_OR_RETURN(s.token, r.Secret("access_token"));
+  LP_ASSIGN_OR_RETURN(s.client_secret, r.Secret("client_secret"));
+  LP_ASSIGN_OR_RETURN(s.http, r.Http());
+  LP_ASSIGN_OR_RETURN(int64_t fetch_ms, r.Int("fetch_timeout_ms", 5'000, 1, 60'000));
   s.fetch_http = s.http;
-  s.fetch_http.connect_timeout_ms =
-      static_cast<long>(std::min(connect_ms, fetch_ms));  // NOLINT(google-runtime-int)
-  s.fetch_http.timeout_ms = static_cast<long>(fetch_ms);  // NOLINT(google-runtime-int)
-  LP_ASSIGN_OR_RETURN(int64_t poll_posts, IntSetting(config, "poll_posts", 10, 0, 100));
+  s.fetch_http.connect_timeout_ms = static_cast<long>(
+      std::min<int64_t>(s.http.connect_timeout_ms, fetch_ms));  // NOLINT(google-runtime-int)
+  s.fetch_http.timeout_ms = static_cast<long>(fetch_ms);        // NOLINT(google-runtime-int)
+  LP_ASSIGN_OR_RETURN(int64_t poll_posts, r.Int("poll_posts", 10, 0, 100));
   s.poll_posts = static_cast<int>(poll_posts);
   LP_ASSIGN_OR_RETURN(s.rate_limit_backoff_ms,
-                      IntSetting(config, "rate_limit_backoff_ms", 900'000, 1, 86'400'000));
-  LP_ASSIGN_OR_RETURN(s.token_expires_at, ParseExpiry(config, Setting(config, "token_expires_at")));
-  LP_ASSIGN_OR_RETURN(s.escape_comments, BoolSetting(config, "escape_comments", false));
+                      r.Int("rate_limit_backoff_ms", 900'000, 1, 86'400'000));
+  LP_ASSIGN_OR_RETURN(s.token_expires_at, ParseExpiry(r, r.Get("token_expires_at")));
+  LP_ASSIGN_OR_RETURN(s.escape_comments, r.Bool("escape_comments", false));
   return s;
 }
 

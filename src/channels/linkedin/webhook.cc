@@ -8,12 +8,10 @@
 #include <cstring>
 
 #include <nlohmann/json.hpp>
-#include <openssl/crypto.h>
-#include <openssl/evp.h>
-#include <openssl/hmac.h>
 
 #include "leitplanke/base/utf8.h"
 
+#include "channels/http/hmac.h"
 #include "channels/linkedin/linkedin.h"
 
 namespace leitplanke::channels::linkedin {
@@ -24,11 +22,6 @@ using nlohmann::json;
 constexpr std::string_view kSocialActionType = "ORGANIZATION_SOCIAL_ACTION_NOTIFICATIONS";
 constexpr std::string_view kCommentUrnPrefix = "urn:li:comment:(";
 constexpr std::string_view kSignaturePrefix = "hmacsha256=";
-
-bool ConstantTimeEqual(std::string_view a, std::string_view b) {
-  if (a.size() != b.size() || a.empty()) return false;
-  return CRYPTO_memcmp(a.data(), b.data(), a.size()) == 0;
-}
 
 // Escapes a key for a JSON pointer (RFC 6901).
 std::string Ptr(const std::string& base, std::string_view key) {
@@ -260,18 +253,7 @@ std::string EscapeLittleText(std::string_view text) {
 }
 
 std::string HmacSha256Hex(std::string_view client_secret, std::string_view message) {
-  unsigned char mac[EVP_MAX_MD_SIZE];
-  unsigned int len = 0;
-  HMAC(EVP_sha256(), client_secret.data(), static_cast<int>(client_secret.size()),
-       reinterpret_cast<const unsigned char*>(message.data()), message.size(), mac, &len);
-  static constexpr char kDigits[] = "0123456789abcdef";
-  std::string out;
-  out.reserve(static_cast<size_t>(len) * 2);
-  for (unsigned int i = 0; i < len; ++i) {
-    out += kDigits[mac[i] >> 4];
-    out += kDigits[mac[i] & 0xf];
-  }
-  return out;
+  return channels::HmacSha256Hex(client_secret, message);
 }
 
 std::string ChallengeAnswer(std::string_view client_secret, std::string_view challenge_code) {
@@ -333,24 +315,7 @@ Result<CommentUrn> ParseCommentUrn(std::string_view urn) {
   return out;
 }
 
-std::string UrlEncode(std::string_view s) {
-  static constexpr char kHex[] = "0123456789ABCDEF";
-  std::string out;
-  out.reserve(s.size() * 3);
-  for (char ch : s) {
-    auto c = static_cast<unsigned char>(ch);
-    bool unreserved = (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-                      c == '-' || c == '.' || c == '_' || c == '~';
-    if (unreserved) {
-      out += ch;
-    } else {
-      out += '%';
-      out += kHex[c >> 4];
-      out += kHex[c & 0xf];
-    }
-  }
-  return out;
-}
+std::string UrlEncode(std::string_view s) { return PercentEncode(s); }
 
 Result<ParsedNotifications> ParseNotifications(std::string_view raw_body,
                                                std::string_view organization_urn) {

@@ -32,6 +32,8 @@
 
 #include "leitplanke/base/utf8.h"
 
+#include "channels/http/config_util.h"
+#include "channels/http/hmac.h"
 #include "channels/http/http_client.h"
 
 namespace leitplanke::channels::bluesky {
@@ -61,61 +63,14 @@ struct Settings {
   std::string post_language;
 };
 
-Status SettingError(const std::string& channel, std::string_view setting, std::string_view what) {
-  std::string msg("bluesky channel '");
-  msg += channel;
-  msg += "': setting '";
-  msg += setting;
-  msg += "' ";
-  msg += what;
-  return Status::InvalidArgument(msg);
-}
-
-std::string Setting(const desk::ChannelConfig& config, const char* key) {
-  auto it = config.settings.find(key);
-  return it == config.settings.end() ? std::string() : it->second;
-}
-
-bool HasSpaceOrControl(std::string_view s) {
-  return std::any_of(s.begin(), s.end(),
-                     [](char c) { return static_cast<unsigned char>(c) <= 0x20 || c == 0x7f; });
-}
-
-Result<int64_t> IntSetting(const desk::ChannelConfig& config, const char* key, int64_t def,
-                           int64_t min, int64_t max) {
-  std::string v = Setting(config, key);
-  if (v.empty()) return def;
-  if (v.size() > 12 ||
-      !std::all_of(v.begin(), v.end(), [](char c) { return c >= '0' && c <= '9'; })) {
-    return SettingError(config.name, key,
-                        "must be a whole number, got '" + utf8::Sanitize(v) + "'");
-  }
-  int64_t n = std::stoll(v);
-  if (n < min || n > max) {
-    return SettingError(config.name, key,
-                        "must be between " + std::to_string(min) + " and " + std::to_string(max));
-  }
-  return n;
-}
-
-Result<bool> BoolSetting(const desk::ChannelConfig& config, const char* key, bool def) {
-  std::string v = Setting(config, key);
-  if (v.empty()) return def;
-  if (v == "true") return true;
-  if (v == "false") return false;
-  return SettingError(config.name, key, "must be true or false");
-}
-
 Result<Settings> ReadSettings(const desk::ChannelConfig& config) {
-  if (!config.kind.empty() && config.kind != "bluesky") {
-    return Status::InvalidArgument("channel '" + config.name + "' is of kind '" + config.kind +
-                                   "', not 'bluesky'");
-  }
+  ConfigReader r(config, "bluesky");
+  LP_RETURN_IF_ERROR(r.CheckKind());
   Settings s;
   s.name = config.name;
-  s.handle = Setting(config, "handle");
+  s.handle = r.Get("handle");
   if (!s.handle.empty() && s.handle[0] == '@') s.handle.erase(0, 1);
-  if (s.handle.empty()) return SettingError(config.name, "handle", "is required");
+  if (s.handle.empty()) return r.Error("handle", "is required");
   for (char& c : s.handle) {
     if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
   }
@@ -125,84 +80,28 @@ Result<Settings> ReadSettings(const desk::ChannelConfig& config) {
         return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.' || c == '-' ||
                (is_did && (c == ':' || c == '_' || c == '%'));
       })) {
-    return SettingError(config.name, "handle",
-                        "must be the account's handle (support.example.com) or DID");
+    return r.Error("handle", "must be the account's handle (support.example.com) or DID");
   }
-  s.service_url = Setting(config, "service_url");
-  if (s.service_url.empty()) s.service_url = "https://bsky.social";
-  while (!s.service_url.empty() && s.service_url.back() == '/') s.service_url.pop_back();
-  bool https = s.service_url.rfind("https://", 0) == 0;
-  bool http = s.service_url.rfind("http://", 0) == 0;
-  if (!https && !http) return SettingError(config.name, "service_url", "must start with https://");
-  if (s.service_url.find_first_of("?#@") != std::string::npos || HasSpaceOrControl(s.service_url) ||
-      s.service_url.size() <= (https ? 8u : 7u)) {
-    return SettingError(config.name, "service_url", "must be a plain URL without query or user");
-  }
-  if (http) {
-    std::string host = s.service_url.substr(7);
-    host = host.substr(0, host.find('/'));
-    if (host.rfind("[::1]", 0) == 0) {
-      host = "[::1]";
-    } else {
-      host = host.substr(0, host.rfind(':'));
-    }
-    if (host != "127.0.0.1" && host != "localhost" && host != "[::1]") {
-      return SettingError(config.name, "service_url",
-                          "must use https:// (http:// only for a loopback address)");
-    }
-  }
-  auto pw = config.secrets.find("app_password");
-  if (pw == config.secrets.end() || pw->second.empty()) {
-    return Status::InvalidArgument("bluesky channel '" + config.name +
-                                   "': secret 'app_password' is required");
-  }
-  if (HasSpaceOrControl(pw->second)) {
-    return Status::InvalidArgument("bluesky channel '" + config.name +
-                                   "': secret 'app_password' contains white space or control "
-                                   "characters");
-  }
-  s.password = pw->second;
-  LP_ASSIGN_OR_RETURN(s.http.verify_tls, BoolSetting(config, "verify_tls", true));
-  LP_ASSIGN_OR_RETURN(int64_t connect_ms,
-                      IntSetting(config, "connect_timeout_ms", 10'000, 1, 600'000));
-  LP_ASSIGN_OR_RETURN(int64_t timeout_ms, IntSetting(config, "timeout_ms", 30'000, 1, 3'600'000));
-  s.http.connect_timeout_ms = static_cast<long>(connect_ms);  // NOLINT(google-runtime-int)
-  s.http.timeout_ms = static_cast<long>(timeout_ms);          // NOLINT(google-runtime-int)
-  LP_ASSIGN_OR_RETURN(s.poll_interval_ms,
-                      IntSetting(config, "poll_interval_ms", 60'000, 1'000, 86'400'000));
-  LP_ASSIGN_OR_RETURN(int64_t limit, IntSetting(config, "page_limit", 50, 1, 100));
+  LP_ASSIGN_OR_RETURN(s.service_url, r.BaseUrl("service_url", "https://bsky.social"));
+  LP_ASSIGN_OR_RETURN(s.password, r.Secret("app_password"));
+  LP_ASSIGN_OR_RETURN(s.http, r.Http());
+  LP_ASSIGN_OR_RETURN(s.poll_interval_ms, r.Int("poll_interval_ms", 60'000, 1'000, 86'400'000));
+  LP_ASSIGN_OR_RETURN(int64_t limit, r.Int("page_limit", 50, 1, 100));
   s.page_limit = static_cast<int>(limit);
-  LP_ASSIGN_OR_RETURN(int64_t pages, IntSetting(config, "max_pages", 10, 1, 1000));
+  LP_ASSIGN_OR_RETURN(int64_t pages, r.Int("max_pages", 10, 1, 1000));
   s.max_pages = static_cast<int>(pages);
-  LP_ASSIGN_OR_RETURN(s.include_quotes, BoolSetting(config, "include_quotes", true));
-  LP_ASSIGN_OR_RETURN(s.update_seen, BoolSetting(config, "update_seen", false));
-  s.post_language = Setting(config, "post_language");
+  LP_ASSIGN_OR_RETURN(s.include_quotes, r.Bool("include_quotes", true));
+  LP_ASSIGN_OR_RETURN(s.update_seen, r.Bool("update_seen", false));
+  s.post_language = r.Get("post_language");
   if (!s.post_language.empty() &&
       (s.post_language.size() > 35 ||
        !std::all_of(s.post_language.begin(), s.post_language.end(), [](char c) {
          return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
                 c == '-';
        }))) {
-    return SettingError(config.name, "post_language", "must be a BCP 47 tag such as 'de'");
+    return r.Error("post_language", "must be a BCP 47 tag such as 'de'");
   }
   return s;
-}
-
-std::string UrlEncode(std::string_view s) {
-  static constexpr char kHex[] = "0123456789ABCDEF";
-  std::string out;
-  for (char ch : s) {
-    unsigned char c = static_cast<unsigned char>(ch);
-    if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
-        c == '_' || c == '.' || c == '~') {
-      out += ch;
-    } else {
-      out += '%';
-      out += kHex[c >> 4];
-      out += kHex[c & 0xf];
-    }
-  }
-  return out;
 }
 
 bool IsAtUri(std::string_view s) {
@@ -575,7 +474,7 @@ class BlueskyChannelImpl final : public BlueskyChannel {
     req.url = settings_.service_url + "/xrpc/" + x.nsid;
     for (size_t i = 0; i < x.query.size(); ++i) {
       req.url += i == 0 ? '?' : '&';
-      req.url += x.query[i].first + "=" + UrlEncode(x.query[i].second);
+      req.url += x.query[i].first + "=" + PercentEncode(x.query[i].second);
     }
     req.headers.push_back("Accept: application/json");
     if (!bearer.empty()) req.headers.push_back("Authorization: Bearer " + bearer);

@@ -9,15 +9,6 @@
 
 namespace leitplanke::channels::x::internal {
 
-std::string Base64(std::string_view bytes);
-
-// Raw HMAC digests.
-std::string HmacSha256(std::string_view key, std::string_view message);
-std::string HmacSha1(std::string_view key, std::string_view message);
-
-// Equal length and content, in time independent of where they differ.
-bool ConstantTimeEquals(std::string_view a, std::string_view b);
-
 // "2022-10-19T20:58:00.000Z" (API v2) -> ms since the epoch; -1 if unreadable.
 desk::Millis ParseIsoTime(std::string_view s);
 

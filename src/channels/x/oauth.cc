@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cctype>
 
+#include "channels/http/hmac.h"
 #include "channels/x/internal.h"
 #include "channels/x/x.h"
 
@@ -55,23 +56,7 @@ std::string BaseUri(std::string_view url) {
 
 }  // namespace
 
-std::string PercentEncode(std::string_view s) {
-  static constexpr char kHex[] = "0123456789ABCDEF";
-  std::string out;
-  out.reserve(s.size());
-  for (char ch : s) {
-    auto c = static_cast<unsigned char>(ch);
-    if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' ||
-        c == '.' || c == '_' || c == '~') {
-      out += ch;
-    } else {
-      out += '%';
-      out += kHex[c >> 4];
-      out += kHex[c & 0xf];
-    }
-  }
-  return out;
-}
+std::string PercentEncode(std::string_view s) { return channels::PercentEncode(s); }
 
 std::string OAuth1BaseString(std::string_view method, std::string_view url,
                              const std::vector<std::pair<std::string, std::string>>& params) {
@@ -111,7 +96,7 @@ std::string OAuth1BaseString(std::string_view method, std::string_view url,
 std::string OAuth1Signature(std::string_view base_string, std::string_view consumer_secret,
                             std::string_view token_secret) {
   std::string key = PercentEncode(consumer_secret) + "&" + PercentEncode(token_secret);
-  return internal::Base64(internal::HmacSha1(key, base_string));
+  return Base64(HmacSha1(key, base_string));
 }
 
 std::string OAuth1Header(std::string_view method, std::string_view url,

@@ -2,22 +2,10 @@
 #include <cstring>
 #include <ctime>
 
-#include <openssl/crypto.h>
-#include <openssl/evp.h>
-#include <openssl/hmac.h>
-
 #include "channels/x/internal.h"
 
 namespace leitplanke::channels::x::internal {
 namespace {
-
-std::string Hmac(const EVP_MD* md, std::string_view key, std::string_view message) {
-  unsigned char mac[EVP_MAX_MD_SIZE];
-  unsigned int len = 0;
-  HMAC(md, key.data(), static_cast<int>(key.size()),
-       reinterpret_cast<const unsigned char*>(message.data()), message.size(), mac, &len);
-  return std::string(reinterpret_cast<const char*>(mac), len);
-}
 
 bool AllDigits(std::string_view s) {
   return !s.empty() && std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
@@ -48,28 +36,6 @@ desk::Millis ToMillis(int year, int month, int day, int hour, int minute, int se
 }
 
 }  // namespace
-
-std::string Base64(std::string_view bytes) {
-  std::string out(4 * ((bytes.size() + 2) / 3) + 1, '\0');
-  int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),
-                          reinterpret_cast<const unsigned char*>(bytes.data()),
-                          static_cast<int>(bytes.size()));
-  out.resize(static_cast<size_t>(std::max(n, 0)));
-  return out;
-}
-
-std::string HmacSha256(std::string_view key, std::string_view message) {
-  return Hmac(EVP_sha256(), key, message);
-}
-
-std::string HmacSha1(std::string_view key, std::string_view message) {
-  return Hmac(EVP_sha1(), key, message);
-}
-
-bool ConstantTimeEquals(std::string_view a, std::string_view b) {
-  if (a.size() != b.size() || a.empty()) return false;
-  return CRYPTO_memcmp(a.data(), b.data(), a.size()) == 0;
-}
 
 desk::Millis ParseIsoTime(std::string_view s) {
   // YYYY-MM-DDTHH:MM:SS[.fff]Z

@@ -8,6 +8,7 @@
 
 #include "leitplanke/base/utf8.h"
 
+#include "channels/http/hmac.h"
 #include "channels/x/internal.h"
 #include "channels/x/x.h"
 
@@ -201,13 +202,13 @@ Status ParseDirectMessage(const json& e, const std::string& ptr, std::string_vie
 }  // namespace
 
 std::string Sha256Signature(std::string_view consumer_secret, std::string_view message) {
-  return "sha256=" + internal::Base64(internal::HmacSha256(consumer_secret, message));
+  return "sha256=" + HmacSha256Base64(consumer_secret, message);
 }
 
 bool SignatureValid(std::string_view consumer_secret, std::string_view raw_body,
                     std::string_view header_value) {
   if (consumer_secret.empty() || header_value.empty()) return false;
-  return internal::ConstantTimeEquals(Sha256Signature(consumer_secret, raw_body), header_value);
+  return ConstantTimeEqual(Sha256Signature(consumer_secret, raw_body), header_value);
 }
 
 Result<desk::WebhookDelivery> ParseDelivery(std::string_view raw_body,

@@ -23,6 +23,8 @@
 
 #include "leitplanke/base/utf8.h"
 
+#include "channels/http/config_util.h"
+#include "channels/http/hmac.h"
 #include "channels/http/http_client.h"
 #include "channels/x/internal.h"
 
@@ -60,158 +62,81 @@ struct Settings {
   OAuth1Credentials oauth1;
 };
 
-Status SettingError(const std::string& channel, std::string_view setting, std::string_view what) {
-  return Status::InvalidArgument("x channel '" + channel + "': setting '" + std::string(setting) +
-                                 "' " + std::string(what));
-}
-
-std::string Setting(const desk::ChannelConfig& config, const char* key) {
-  auto it = config.settings.find(key);
-  return it == config.settings.end() ? std::string() : it->second;
-}
-
-bool HasSpaceOrControl(std::string_view s) {
-  return std::any_of(s.begin(), s.end(),
-                     [](char c) { return static_cast<unsigned char>(c) <= 0x20 || c == 0x7f; });
-}
-
-Result<std::string> OptionalSecret(const desk::ChannelConfig& config, const char* key) {
-  auto it = config.secrets.find(key);
-  if (it == config.secrets.end()) return std::string();
-  if (HasSpaceOrControl(it->second)) {
-    return Status::InvalidArgument("x channel '" + config.name + "': secret '" + key +
-                                   "' contains white space or control characters");
-  }
-  return it->second;
-}
-
-Result<int64_t> IntSetting(const desk::ChannelConfig& config, const char* key, int64_t def,
-                           int64_t min, int64_t max) {
-  std::string v = Setting(config, key);
-  if (v.empty()) return def;
-  if (v.size() > 15 ||
-      !std::all_of(v.begin(), v.end(), [](char c) { return c >= '0' && c <= '9'; })) {
-    return SettingError(config.name, key, "must be a whole number, got '" + v + "'");
-  }
-  int64_t n = std::stoll(v);
-  if (n < min || n > max) {
-    return SettingError(config.name, key,
-                        "must be between " + std::to_string(min) + " and " + std::to_string(max));
-  }
-  return n;
-}
-
-Result<double> UsdSetting(const desk::ChannelConfig& config, const char* key, double def) {
-  std::string v = Setting(config, key);
+Result<double> UsdSetting(const ConfigReader& r, const char* key, double def) {
+  std::string v = r.Get(key);
   if (v.empty()) return def;
   char* end = nullptr;
   double d = std::strtod(v.c_str(), &end);
   if (end == v.c_str() || *end != '\0' || !std::isfinite(d) || d < 0 || d > 1e9) {
-    return SettingError(config.name, key, "must be an amount in US dollars such as 0.015");
+    return r.Error(key, "must be an amount in US dollars such as 0.015");
   }
   return d;
 }
 
 Result<Settings> ReadSettings(const desk::ChannelConfig& config) {
-  if (!config.kind.empty() && config.kind != "x") {
-    return Status::InvalidArgument("channel '" + config.name + "' is of kind '" + config.kind +
-                                   "', not 'x'");
-  }
+  ConfigReader r(config, "x");
+  LP_RETURN_IF_ERROR(r.CheckKind());
   Settings s;
   s.name = config.name;
-  s.account_id = Setting(config, "account_id");
-  if (s.account_id.empty()) return SettingError(config.name, "account_id", "is required");
+  s.account_id = r.Get("account_id");
+  if (s.account_id.empty()) return r.Error("account_id", "is required");
   if (!internal::IsId(s.account_id)) {
-    return SettingError(config.name, "account_id", "must be the numeric user id of the account");
+    return r.Error("account_id", "must be the numeric user id of the account");
   }
-  std::string mode = Setting(config, "mode");
+  std::string mode = r.Get("mode");
   if (mode.empty() || mode == "webhook") {
     s.polling = false;
   } else if (mode == "polling") {
     s.polling = true;
   } else {
-    return SettingError(config.name, "mode", "must be webhook or polling");
+    return r.Error("mode", "must be webhook or polling");
   }
-  std::string dms = Setting(config, "poll_dms");
-  if (dms == "false") {
-    s.poll_dms = false;
-  } else if (!dms.empty() && dms != "true") {
-    return SettingError(config.name, "poll_dms", "must be true or false");
-  }
-  s.api_url = Setting(config, "api_url");
-  if (s.api_url.empty()) s.api_url = "https://api.x.com";
-  while (!s.api_url.empty() && s.api_url.back() == '/') s.api_url.pop_back();
-  bool https = s.api_url.rfind("https://", 0) == 0;
-  bool http = s.api_url.rfind("http://", 0) == 0;
-  if (!https && !http) return SettingError(config.name, "api_url", "must start with https://");
-  if (s.api_url.find_first_of("?#@") != std::string::npos || HasSpaceOrControl(s.api_url)) {
-    return SettingError(config.name, "api_url", "must be a plain URL without query or user");
-  }
-  if (http) {
-    std::string host = s.api_url.substr(7);
-    host = host.substr(0, host.find('/'));
-    host = host.substr(0, host.rfind(':'));
-    if (host != "127.0.0.1" && host != "localhost" && host != "[::1]") {
-      return SettingError(config.name, "api_url",
-                          "must use https:// (http:// only for a loopback address)");
-    }
-  }
-  std::string verify = Setting(config, "verify_tls");
-  if (verify.empty() || verify == "true") {
-    s.http.verify_tls = true;
-  } else if (verify == "false") {
-    s.http.verify_tls = false;
-  } else {
-    return SettingError(config.name, "verify_tls", "must be true or false");
-  }
-  LP_ASSIGN_OR_RETURN(int64_t connect_ms,
-                      IntSetting(config, "connect_timeout_ms", 10'000, 1, 600'000));
-  LP_ASSIGN_OR_RETURN(int64_t timeout_ms, IntSetting(config, "timeout_ms", 30'000, 1, 3'600'000));
-  s.http.connect_timeout_ms = static_cast<long>(connect_ms);  // NOLINT(google-runtime-int)
-  s.http.timeout_ms = static_cast<long>(timeout_ms);          // NOLINT(google-runtime-int)
-  LP_ASSIGN_OR_RETURN(s.poll_interval_ms,
-                      IntSetting(config, "poll_interval_ms", 120'000, 0, 86'400'000));
-  LP_ASSIGN_OR_RETURN(int64_t factor, IntSetting(config, "poll_slowdown_factor", 4, 1, 1000));
+  LP_ASSIGN_OR_RETURN(s.poll_dms, r.Bool("poll_dms", true));
+  LP_ASSIGN_OR_RETURN(s.api_url, r.BaseUrl("api_url", "https://api.x.com"));
+  LP_ASSIGN_OR_RETURN(s.http, r.Http());
+  LP_ASSIGN_OR_RETURN(s.poll_interval_ms, r.Int("poll_interval_ms", 120'000, 0, 86'400'000));
+  LP_ASSIGN_OR_RETURN(int64_t factor, r.Int("poll_slowdown_factor", 4, 1, 1000));
   s.poll_slowdown_factor = static_cast<int>(factor);
-  LP_ASSIGN_OR_RETURN(int64_t max_results, IntSetting(config, "max_results", 20, 5, 100));
+  LP_ASSIGN_OR_RETURN(int64_t max_results, r.Int("max_results", 20, 5, 100));
   s.max_results = static_cast<int>(max_results);
-  LP_ASSIGN_OR_RETURN(s.costs.read_usd, UsdSetting(config, "cost_per_read_usd", 0.005));
-  LP_ASSIGN_OR_RETURN(s.costs.dm_read_usd, UsdSetting(config, "cost_per_dm_read_usd", 0.010));
-  LP_ASSIGN_OR_RETURN(s.costs.user_read_usd, UsdSetting(config, "cost_per_user_read_usd", 0.010));
-  LP_ASSIGN_OR_RETURN(s.costs.post_usd, UsdSetting(config, "cost_per_post_usd", 0.015));
+  LP_ASSIGN_OR_RETURN(s.costs.read_usd, UsdSetting(r, "cost_per_read_usd", 0.005));
+  LP_ASSIGN_OR_RETURN(s.costs.dm_read_usd, UsdSetting(r, "cost_per_dm_read_usd", 0.010));
+  LP_ASSIGN_OR_RETURN(s.costs.user_read_usd, UsdSetting(r, "cost_per_user_read_usd", 0.010));
+  LP_ASSIGN_OR_RETURN(s.costs.post_usd, UsdSetting(r, "cost_per_post_usd", 0.015));
   LP_ASSIGN_OR_RETURN(s.costs.post_with_url_usd,
-                      UsdSetting(config, "cost_per_post_with_url_usd", 0.200));
-  LP_ASSIGN_OR_RETURN(s.costs.dm_usd, UsdSetting(config, "cost_per_dm_usd", 0.015));
-  LP_ASSIGN_OR_RETURN(s.costs.monthly_budget_usd, UsdSetting(config, "monthly_budget_usd", 100.0));
+                      UsdSetting(r, "cost_per_post_with_url_usd", 0.200));
+  LP_ASSIGN_OR_RETURN(s.costs.dm_usd, UsdSetting(r, "cost_per_dm_usd", 0.015));
+  LP_ASSIGN_OR_RETURN(s.costs.monthly_budget_usd, UsdSetting(r, "monthly_budget_usd", 100.0));
 
-  LP_ASSIGN_OR_RETURN(s.consumer_secret, OptionalSecret(config, "consumer_secret"));
-  LP_ASSIGN_OR_RETURN(s.tokens.access_token, OptionalSecret(config, "oauth2_access_token"));
-  LP_ASSIGN_OR_RETURN(s.tokens.refresh_token, OptionalSecret(config, "oauth2_refresh_token"));
-  LP_ASSIGN_OR_RETURN(s.client_secret, OptionalSecret(config, "client_secret"));
-  s.client_id = Setting(config, "client_id");
+  LP_ASSIGN_OR_RETURN(s.consumer_secret, r.OptionalSecret("consumer_secret"));
+  LP_ASSIGN_OR_RETURN(s.tokens.access_token, r.OptionalSecret("oauth2_access_token"));
+  LP_ASSIGN_OR_RETURN(s.tokens.refresh_token, r.OptionalSecret("oauth2_refresh_token"));
+  LP_ASSIGN_OR_RETURN(s.client_secret, r.OptionalSecret("client_secret"));
+  s.client_id = r.Get("client_id");
   if (HasSpaceOrControl(s.client_id)) {
-    return SettingError(config.name, "client_id", "contains white space or control characters");
+    return r.Error("client_id", "contains white space or control characters");
   }
   // The expiry may come as a setting or, written back with rotated tokens,
   // from the vault; the setting wins.
   desk::ChannelConfig expiry = config;
-  if (Setting(config, "oauth2_expires_at_ms").empty()) {
+  if (r.Get("oauth2_expires_at_ms").empty()) {
     auto it = config.secrets.find("oauth2_expires_at_ms");
     if (it != config.secrets.end()) expiry.settings["oauth2_expires_at_ms"] = it->second;
   }
-  LP_ASSIGN_OR_RETURN(s.tokens.expires_at_ms,
-                      IntSetting(expiry, "oauth2_expires_at_ms", 0, 0, 253'402'300'799'000));
-  LP_ASSIGN_OR_RETURN(s.oauth1.consumer_key, OptionalSecret(config, "consumer_key"));
-  LP_ASSIGN_OR_RETURN(s.oauth1.token, OptionalSecret(config, "access_token"));
-  LP_ASSIGN_OR_RETURN(s.oauth1.token_secret, OptionalSecret(config, "access_token_secret"));
+  LP_ASSIGN_OR_RETURN(
+      s.tokens.expires_at_ms,
+      ConfigReader(expiry, "x").Int("oauth2_expires_at_ms", 0, 0, 253'402'300'799'000));
+  LP_ASSIGN_OR_RETURN(s.oauth1.consumer_key, r.OptionalSecret("consumer_key"));
+  LP_ASSIGN_OR_RETURN(s.oauth1.token, r.OptionalSecret("access_token"));
+  LP_ASSIGN_OR_RETURN(s.oauth1.token_secret, r.OptionalSecret("access_token_secret"));
   s.oauth1.consumer_secret = s.consumer_secret;
 
   if (!s.tokens.access_token.empty()) {
     s.auth = Auth::kOAuth2;
     if (!s.tokens.refresh_token.empty() && s.client_id.empty()) {
-      return SettingError(config.name, "client_id",
-                          "is required to refresh the OAuth 2.0 token (secret "
-                          "'oauth2_refresh_token' is set)");
+      return r.Error("client_id",
+                     "is required to refresh the OAuth 2.0 token (secret "
+                     "'oauth2_refresh_token' is set)");
     }
   } else if (!s.oauth1.consumer_key.empty() && !s.oauth1.consumer_secret.empty() &&
              !s.oauth1.token.empty() && !s.oauth1.token_secret.empty()) {
@@ -749,7 +674,7 @@ class XChannelImpl final : public XChannel {
     req.headers = {"Content-Type: application/x-www-form-urlencoded", "Accept: application/json"};
     if (!s_.client_secret.empty()) {
       req.headers.push_back("Authorization: Basic " +
-                            internal::Base64(s_.client_id + ":" + s_.client_secret));
+                            Base64(s_.client_id + ":" + s_.client_secret));
     }
     std::string refresh_token;
     {

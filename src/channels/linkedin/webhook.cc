@@ -12,6 +12,7 @@
 #include "leitplanke/base/utf8.h"
 
 #include "channels/http/hmac.h"
+#include "channels/http/json_pointer.h"
 #include "channels/linkedin/linkedin.h"
 
 namespace leitplanke::channels::linkedin {
@@ -23,46 +24,17 @@ constexpr std::string_view kSocialActionType = "ORGANIZATION_SOCIAL_ACTION_NOTIF
 constexpr std::string_view kCommentUrnPrefix = "urn:li:comment:(";
 constexpr std::string_view kSignaturePrefix = "hmacsha256=";
 
-// Escapes a key for a JSON pointer (RFC 6901).
-std::string Ptr(const std::string& base, std::string_view key) {
-  std::string out = base;
-  out += '/';
-  for (char c : key) {
-    if (c == '~') {
-      out += "~0";
-    } else if (c == '/') {
-      out += "~1";
-    } else {
-      out += c;
-    }
-  }
-  return out;
-}
-
-std::string Ptr(const std::string& base, size_t index) { return Ptr(base, std::to_string(index)); }
-
-Status Missing(const std::string& ptr) {
-  return Status::InvalidArgument(ptr.empty() ? std::string("/ is missing") : ptr + " is missing");
-}
-
-Status WrongType(const std::string& ptr, std::string_view want) {
-  std::string msg = ptr.empty() ? std::string("/") : ptr;
-  msg += " must be ";
-  msg += want;
-  return Status::InvalidArgument(msg);
-}
-
 Result<std::string> OptionalString(const json& obj, std::string_view key, const std::string& base) {
   auto it = obj.find(key);
   if (it == obj.end() || it->is_null()) return std::string();
-  if (!it->is_string()) return WrongType(Ptr(base, key), "a string");
+  if (!it->is_string()) return WrongTypeAt(JsonPtr(base, key), "a string");
   return utf8::Sanitize(it->get_ref<const std::string&>());
 }
 
 Result<const json*> OptionalObject(const json& obj, std::string_view key, const std::string& base) {
   auto it = obj.find(key);
   if (it == obj.end() || it->is_null()) return static_cast<const json*>(nullptr);
-  if (!it->is_object()) return WrongType(Ptr(base, key), "an object");
+  if (!it->is_object()) return WrongTypeAt(JsonPtr(base, key), "an object");
   return &*it;
 }
 
@@ -71,20 +43,21 @@ Result<desk::Millis> OptionalMillis(const json& obj, std::string_view key,
                                     const std::string& base) {
   auto it = obj.find(key);
   if (it == obj.end() || it->is_null()) return desk::Millis{0};
-  if (!it->is_number_integer()) return WrongType(Ptr(base, key), "a whole number (ms)");
+  if (!it->is_number_integer()) return WrongTypeAt(JsonPtr(base, key), "a whole number (ms)");
   if (!it->is_number_unsigned() && it->get<int64_t>() < 0) {
-    return Status::InvalidArgument(Ptr(base, key) + " is negative");
+    return Status::InvalidArgument(JsonPtr(base, key) + " is negative");
   }
   uint64_t v = it->get<uint64_t>();
-  if (v > 100'000'000'000'000ULL) return Status::InvalidArgument(Ptr(base, key) + " is too large");
+  if (v > 100'000'000'000'000ULL)
+    return Status::InvalidArgument(JsonPtr(base, key) + " is too large");
   return static_cast<desk::Millis>(v);
 }
 
 // notificationId: a number (LinkedIn sends signed 64-bit values) or a string.
 Result<std::string> NotificationId(const json& n, const std::string& base) {
-  std::string ptr = Ptr(base, "notificationId");
+  std::string ptr = JsonPtr(base, "notificationId");
   auto it = n.find("notificationId");
-  if (it == n.end() || it->is_null()) return Missing(ptr);
+  if (it == n.end() || it->is_null()) return MissingAt(ptr);
   if (it->is_number_unsigned()) return std::to_string(it->get<uint64_t>());
   if (it->is_number_integer()) return std::to_string(it->get<int64_t>());
   if (it->is_string()) {
@@ -94,7 +67,7 @@ Result<std::string> NotificationId(const json& n, const std::string& base) {
     }
     return s;
   }
-  return WrongType(ptr, "a number or string");
+  return WrongTypeAt(ptr, "a number or string");
 }
 
 bool UrnChar(char c) {
@@ -126,23 +99,23 @@ Result<CommentUrn> CommentAt(const std::string& value, const std::string& ptr) {
 // when it is a member's COMMENT on this organisation's post.
 Status ParseOne(const json& n, const std::string& base, std::string_view organization_urn,
                 ParsedNotifications* out) {
-  if (!n.is_object()) return WrongType(base, "an object");
+  if (!n.is_object()) return WrongTypeAt(base, "an object");
   LP_ASSIGN_OR_RETURN(std::string id, NotificationId(n, base));
   out->event_ids.push_back(id);
   auto action_it = n.find("action");
-  if (action_it == n.end() || action_it->is_null()) return Missing(Ptr(base, "action"));
-  if (!action_it->is_string()) return WrongType(Ptr(base, "action"), "a string");
+  if (action_it == n.end() || action_it->is_null()) return MissingAt(JsonPtr(base, "action"));
+  if (!action_it->is_string()) return WrongTypeAt(JsonPtr(base, "action"), "a string");
   LP_ASSIGN_OR_RETURN(std::string org, OptionalString(n, "organizationalEntity", base));
   if (!org.empty() && org != organization_urn) return Status::Ok();  // another page's
   if (action_it->get_ref<const std::string&>() != "COMMENT") return Status::Ok();
 
   LP_ASSIGN_OR_RETURN(const json* decorated, OptionalObject(n, "decoratedGeneratedActivity", base));
-  std::string dbase = Ptr(base, "decoratedGeneratedActivity");
+  std::string dbase = JsonPtr(base, "decoratedGeneratedActivity");
   const json* comment = nullptr;
   if (decorated != nullptr) {
     LP_ASSIGN_OR_RETURN(comment, OptionalObject(*decorated, "comment", dbase));
   }
-  std::string cbase = Ptr(dbase, "comment");
+  std::string cbase = JsonPtr(dbase, "comment");
 
   // The comment's URN, from the most to the least explicit field.
   CommentUrn urn;
@@ -150,7 +123,7 @@ Status ParseOne(const json& n, const std::string& base, std::string_view organiz
   if (comment != nullptr) {
     LP_ASSIGN_OR_RETURN(std::string entity, OptionalString(*comment, "entity", cbase));
     if (!entity.empty()) {
-      LP_ASSIGN_OR_RETURN(urn, CommentAt(entity, Ptr(cbase, "entity")));
+      LP_ASSIGN_OR_RETURN(urn, CommentAt(entity, JsonPtr(cbase, "entity")));
       have_urn = true;
     }
   }
@@ -158,12 +131,12 @@ Status ParseOne(const json& n, const std::string& base, std::string_view organiz
     if (have_urn) break;
     LP_ASSIGN_OR_RETURN(std::string v, OptionalString(n, key, base));
     if (v.empty()) continue;
-    LP_ASSIGN_OR_RETURN(urn, CommentAt(v, Ptr(base, key)));
+    LP_ASSIGN_OR_RETURN(urn, CommentAt(v, JsonPtr(base, key)));
     have_urn = true;
   }
   LP_ASSIGN_OR_RETURN(std::string source_post, OptionalString(n, "sourcePost", base));
   if (!source_post.empty() && !IsPostUrn(source_post)) {
-    return Status::InvalidArgument(Ptr(base, "sourcePost") + " is not a post URN");
+    return Status::InvalidArgument(JsonPtr(base, "sourcePost") + " is not a post URN");
   }
   if (!have_urn) {
     auto cid = n.find("commentId");
@@ -178,7 +151,7 @@ Status ParseOne(const json& n, const std::string& base, std::string_view organiz
       have_urn = true;
     }
   }
-  if (!have_urn) return Missing(Ptr(cbase, "entity"));
+  if (!have_urn) return MissingAt(JsonPtr(cbase, "entity"));
 
   std::string owner;
   std::string text;
@@ -190,23 +163,23 @@ Status ParseOne(const json& n, const std::string& base, std::string_view organiz
     if (text.empty()) {
       LP_ASSIGN_OR_RETURN(const json* message, OptionalObject(*comment, "message", cbase));
       if (message != nullptr) {
-        LP_ASSIGN_OR_RETURN(text, OptionalString(*message, "text", Ptr(cbase, "message")));
+        LP_ASSIGN_OR_RETURN(text, OptionalString(*message, "text", JsonPtr(cbase, "message")));
       }
     }
     LP_ASSIGN_OR_RETURN(std::string p, OptionalString(*comment, "parentComment", cbase));
     if (!p.empty()) {
-      LP_ASSIGN_OR_RETURN(CommentUrn pu, CommentAt(p, Ptr(cbase, "parentComment")));
+      LP_ASSIGN_OR_RETURN(CommentUrn pu, CommentAt(p, JsonPtr(cbase, "parentComment")));
       parent = pu.Canonical();
     }
     LP_ASSIGN_OR_RETURN(std::string object, OptionalString(*comment, "object", cbase));
     // A nested comment's object is the comment it answers.
     if (parent.empty() && object.rfind("urn:li:comment:", 0) == 0) {
-      LP_ASSIGN_OR_RETURN(CommentUrn pu, CommentAt(object, Ptr(cbase, "object")));
+      LP_ASSIGN_OR_RETURN(CommentUrn pu, CommentAt(object, JsonPtr(cbase, "object")));
       parent = pu.Canonical();
     }
     LP_ASSIGN_OR_RETURN(const json* created_obj, OptionalObject(*comment, "created", cbase));
     if (created_obj != nullptr) {
-      LP_ASSIGN_OR_RETURN(created, OptionalMillis(*created_obj, "time", Ptr(cbase, "created")));
+      LP_ASSIGN_OR_RETURN(created, OptionalMillis(*created_obj, "time", JsonPtr(cbase, "created")));
     }
   }
   if (owner.empty()) {
@@ -215,7 +188,7 @@ Status ParseOne(const json& n, const std::string& base, std::string_view organiz
   if (parent.empty()) {
     LP_ASSIGN_OR_RETURN(std::string p, OptionalString(n, "parentComment", base));
     if (!p.empty()) {
-      LP_ASSIGN_OR_RETURN(CommentUrn pu, CommentAt(p, Ptr(base, "parentComment")));
+      LP_ASSIGN_OR_RETURN(CommentUrn pu, CommentAt(p, JsonPtr(base, "parentComment")));
       parent = pu.Canonical();
     }
   }
@@ -321,12 +294,12 @@ Result<ParsedNotifications> ParseNotifications(std::string_view raw_body,
                                                std::string_view organization_urn) {
   json doc = json::parse(raw_body.begin(), raw_body.end(), nullptr, false);
   if (doc.is_discarded()) return Status::InvalidArgument("/ is not JSON");
-  if (!doc.is_object()) return WrongType("", "an object");
+  if (!doc.is_object()) return WrongTypeAt("", "an object");
   ParsedNotifications out;
   try {
     auto type = doc.find("type");
     if (type != doc.end() && !type->is_null()) {
-      if (!type->is_string()) return WrongType("/type", "a string");
+      if (!type->is_string()) return WrongTypeAt("/type", "a string");
       if (type->get_ref<const std::string&>() != kSocialActionType) return out;  // not ours
     }
     auto list = doc.find("notifications");
@@ -336,11 +309,12 @@ Result<ParsedNotifications> ParseNotifications(std::string_view raw_body,
         LP_RETURN_IF_ERROR(ParseOne(doc, "", organization_urn, &out));
         return out;
       }
-      return Missing("/notifications");
+      return MissingAt("/notifications");
     }
-    if (!list->is_array()) return WrongType("/notifications", "an array");
+    if (!list->is_array()) return WrongTypeAt("/notifications", "an array");
     for (size_t i = 0; i < list->size(); ++i) {
-      LP_RETURN_IF_ERROR(ParseOne((*list)[i], Ptr("/notifications", i), organization_urn, &out));
+      LP_RETURN_IF_ERROR(
+          ParseOne((*list)[i], JsonPtr("/notifications", i), organization_urn, &out));
     }
   } catch (const json::exception& e) {
     // Not expected (every access is checked); kept so that no exception

@@ -10,6 +10,7 @@
 #include "leitplanke/base/utf8.h"
 
 #include "channels/http/hmac.h"
+#include "channels/http/json_pointer.h"
 #include "channels/meta/meta.h"
 
 namespace leitplanke::channels::meta {
@@ -17,40 +18,11 @@ namespace {
 
 using nlohmann::json;
 
-// Escapes a key for a JSON pointer (RFC 6901).
-std::string Ptr(const std::string& base, std::string_view key) {
-  std::string out = base;
-  out += '/';
-  for (char c : key) {
-    if (c == '~') {
-      out += "~0";
-    } else if (c == '/') {
-      out += "~1";
-    } else {
-      out += c;
-    }
-  }
-  return out;
-}
-
-std::string Ptr(const std::string& base, size_t index) { return Ptr(base, std::to_string(index)); }
-
-Status Missing(const std::string& ptr) {
-  return Status::InvalidArgument(ptr.empty() ? std::string("/ is missing") : ptr + " is missing");
-}
-
-Status WrongType(const std::string& ptr, std::string_view want) {
-  std::string msg = ptr.empty() ? std::string("/") : ptr;
-  msg += " must be ";
-  msg += want;
-  return Status::InvalidArgument(msg);
-}
-
 // An id: Meta sends ids as strings, a few older payloads as numbers.
 Result<std::string> Id(const json& obj, std::string_view key, const std::string& base) {
-  std::string ptr = Ptr(base, key);
+  std::string ptr = JsonPtr(base, key);
   auto it = obj.find(key);
-  if (it == obj.end() || it->is_null()) return Missing(ptr);
+  if (it == obj.end() || it->is_null()) return MissingAt(ptr);
   if (it->is_string()) {
     const std::string& s = it->get_ref<const std::string&>();
     if (s.empty()) return Status::InvalidArgument(ptr + " is empty");
@@ -62,7 +34,7 @@ Result<std::string> Id(const json& obj, std::string_view key, const std::string&
     return s;
   }
   if (it->is_number_unsigned()) return std::to_string(it->get<uint64_t>());
-  return WrongType(ptr, "a string id");
+  return WrongTypeAt(ptr, "a string id");
 }
 
 Result<std::string> OptionalId(const json& obj, std::string_view key, const std::string& base) {
@@ -74,22 +46,22 @@ Result<std::string> OptionalId(const json& obj, std::string_view key, const std:
 Result<std::string> OptionalString(const json& obj, std::string_view key, const std::string& base) {
   auto it = obj.find(key);
   if (it == obj.end() || it->is_null()) return std::string();
-  if (!it->is_string()) return WrongType(Ptr(base, key), "a string");
+  if (!it->is_string()) return WrongTypeAt(JsonPtr(base, key), "a string");
   return utf8::Sanitize(it->get_ref<const std::string&>());
 }
 
 Result<const json*> Object(const json& obj, std::string_view key, const std::string& base) {
-  std::string ptr = Ptr(base, key);
+  std::string ptr = JsonPtr(base, key);
   auto it = obj.find(key);
-  if (it == obj.end() || it->is_null()) return Missing(ptr);
-  if (!it->is_object()) return WrongType(ptr, "an object");
+  if (it == obj.end() || it->is_null()) return MissingAt(ptr);
+  if (!it->is_object()) return WrongTypeAt(ptr, "an object");
   return &*it;
 }
 
 Result<bool> OptionalBool(const json& obj, std::string_view key, const std::string& base) {
   auto it = obj.find(key);
   if (it == obj.end() || it->is_null()) return false;
-  if (!it->is_boolean()) return WrongType(Ptr(base, key), "true or false");
+  if (!it->is_boolean()) return WrongTypeAt(JsonPtr(base, key), "true or false");
   return it->get<bool>();
 }
 
@@ -99,13 +71,14 @@ Result<desk::Millis> OptionalTime(const json& obj, std::string_view key, const s
   auto it = obj.find(key);
   if (it == obj.end() || it->is_null()) return desk::Millis{0};
   if (!it->is_number() || it->is_number_float()) {
-    return WrongType(Ptr(base, key), "a whole number (Unix time)");
+    return WrongTypeAt(JsonPtr(base, key), "a whole number (Unix time)");
   }
   if (it->is_number_integer() && !it->is_number_unsigned() && it->get<int64_t>() < 0) {
-    return Status::InvalidArgument(Ptr(base, key) + " is negative");
+    return Status::InvalidArgument(JsonPtr(base, key) + " is negative");
   }
   uint64_t v = it->get<uint64_t>();
-  if (v > 100'000'000'000'000ULL) return Status::InvalidArgument(Ptr(base, key) + " is too large");
+  if (v > 100'000'000'000'000ULL)
+    return Status::InvalidArgument(JsonPtr(base, key) + " is too large");
   if (v < 100'000'000'000ULL) v *= 1000;
   return static_cast<desk::Millis>(v);
 }
@@ -114,12 +87,12 @@ Result<std::vector<desk::Attachment>> Attachments(const json& message, const std
   std::vector<desk::Attachment> out;
   auto it = message.find("attachments");
   if (it == message.end() || it->is_null()) return out;
-  std::string ptr = Ptr(base, "attachments");
-  if (!it->is_array()) return WrongType(ptr, "an array");
+  std::string ptr = JsonPtr(base, "attachments");
+  if (!it->is_array()) return WrongTypeAt(ptr, "an array");
   for (size_t i = 0; i < it->size(); ++i) {
     const json& a = (*it)[i];
-    std::string ap = Ptr(ptr, i);
-    if (!a.is_object()) return WrongType(ap, "an object");
+    std::string ap = JsonPtr(ptr, i);
+    if (!a.is_object()) return WrongTypeAt(ap, "an object");
     LP_ASSIGN_OR_RETURN(std::string type, OptionalString(a, "type", ap));
     desk::Attachment att;
     att.name = type.empty() ? "attachment" : type;
@@ -129,9 +102,9 @@ Result<std::vector<desk::Attachment>> Attachments(const json& message, const std
       att.mime_type = "application/octet-stream";
     }
     if (auto p = a.find("payload"); p != a.end() && !p->is_null()) {
-      if (!p->is_object()) return WrongType(Ptr(ap, "payload"), "an object");
-      LP_ASSIGN_OR_RETURN(att.url, OptionalString(*p, "url", Ptr(ap, "payload")));
-      LP_ASSIGN_OR_RETURN(std::string title, OptionalString(*p, "title", Ptr(ap, "payload")));
+      if (!p->is_object()) return WrongTypeAt(JsonPtr(ap, "payload"), "an object");
+      LP_ASSIGN_OR_RETURN(att.url, OptionalString(*p, "url", JsonPtr(ap, "payload")));
+      LP_ASSIGN_OR_RETURN(std::string title, OptionalString(*p, "title", JsonPtr(ap, "payload")));
       if (!title.empty()) att.name = title;
     }
     out.push_back(std::move(att));
@@ -143,7 +116,7 @@ Result<std::vector<desk::Attachment>> Attachments(const json& message, const std
 // nothing for the events the desk does not take.
 Status MessagingEvent(const json& ev, const std::string& ptr, bool instagram,
                       std::vector<desk::InboundMessage>* out) {
-  if (!ev.is_object()) return WrongType(ptr, "an object");
+  if (!ev.is_object()) return WrongTypeAt(ptr, "an object");
   auto msg_it = ev.find("message");
   if (msg_it == ev.end() || msg_it->is_null()) {
     // delivery, read, reaction, postback, referral, optin, ...: not a
@@ -156,8 +129,8 @@ Status MessagingEvent(const json& ev, const std::string& ptr, bool instagram,
     }
     return Status::InvalidArgument(ptr + " is neither a message nor a known event");
   }
-  std::string mp = Ptr(ptr, "message");
-  if (!msg_it->is_object()) return WrongType(mp, "an object");
+  std::string mp = JsonPtr(ptr, "message");
+  if (!msg_it->is_object()) return WrongTypeAt(mp, "an object");
   const json& m = *msg_it;
   LP_ASSIGN_OR_RETURN(bool echo, OptionalBool(m, "is_echo", mp));
   if (echo) return Status::Ok();
@@ -167,13 +140,13 @@ Status MessagingEvent(const json& ev, const std::string& ptr, bool instagram,
 
   LP_ASSIGN_OR_RETURN(const json* sender, Object(ev, "sender", ptr));
   desk::InboundMessage in;
-  LP_ASSIGN_OR_RETURN(in.author_handle, Id(*sender, "id", Ptr(ptr, "sender")));
+  LP_ASSIGN_OR_RETURN(in.author_handle, Id(*sender, "id", JsonPtr(ptr, "sender")));
   LP_ASSIGN_OR_RETURN(in.external_id, Id(m, "mid", mp));
   LP_ASSIGN_OR_RETURN(in.text, OptionalString(m, "text", mp));
   LP_ASSIGN_OR_RETURN(in.attachments, Attachments(m, mp));
   if (auto r = m.find("reply_to"); r != m.end() && !r->is_null()) {
-    if (!r->is_object()) return WrongType(Ptr(mp, "reply_to"), "an object");
-    LP_ASSIGN_OR_RETURN(in.in_reply_to, OptionalId(*r, "mid", Ptr(mp, "reply_to")));
+    if (!r->is_object()) return WrongTypeAt(JsonPtr(mp, "reply_to"), "an object");
+    LP_ASSIGN_OR_RETURN(in.in_reply_to, OptionalId(*r, "mid", JsonPtr(mp, "reply_to")));
   }
   LP_ASSIGN_OR_RETURN(in.sent_at, OptionalTime(ev, "timestamp", ptr));
   in.thread_key = (instagram ? "ig:" : "fb:") + in.author_handle;
@@ -187,16 +160,16 @@ Status FeedChange(const json& value, const std::string& ptr, const std::string& 
                   desk::Millis entry_time, std::vector<desk::InboundMessage>* out) {
   LP_ASSIGN_OR_RETURN(std::string item, OptionalString(value, "item", ptr));
   LP_ASSIGN_OR_RETURN(std::string verb, OptionalString(value, "verb", ptr));
-  if (item.empty()) return Missing(Ptr(ptr, "item"));
+  if (item.empty()) return MissingAt(JsonPtr(ptr, "item"));
   bool comment = item == "comment";
   bool post = item == "post" || item == "status" || item == "photo" || item == "video";
   if (!comment && !post) return Status::Ok();  // reaction, like, share, event, ...
   if (verb != "add") return Status::Ok();      // edited, remove, hide, unhide
   desk::InboundMessage in;
   LP_ASSIGN_OR_RETURN(const json* from, Object(value, "from", ptr));
-  LP_ASSIGN_OR_RETURN(in.author_handle, Id(*from, "id", Ptr(ptr, "from")));
+  LP_ASSIGN_OR_RETURN(in.author_handle, Id(*from, "id", JsonPtr(ptr, "from")));
   if (in.author_handle == page_id) return Status::Ok();  // the page's own
-  LP_ASSIGN_OR_RETURN(in.author_name, OptionalString(*from, "name", Ptr(ptr, "from")));
+  LP_ASSIGN_OR_RETURN(in.author_name, OptionalString(*from, "name", JsonPtr(ptr, "from")));
   LP_ASSIGN_OR_RETURN(std::string post_id, Id(value, "post_id", ptr));
   if (comment) {
     LP_ASSIGN_OR_RETURN(in.external_id, Id(value, "comment_id", ptr));
@@ -224,11 +197,11 @@ Status InstagramComment(const json& value, const std::string& ptr, const std::st
                         desk::Millis entry_time, std::vector<desk::InboundMessage>* out) {
   desk::InboundMessage in;
   LP_ASSIGN_OR_RETURN(const json* from, Object(value, "from", ptr));
-  LP_ASSIGN_OR_RETURN(in.author_handle, Id(*from, "id", Ptr(ptr, "from")));
+  LP_ASSIGN_OR_RETURN(in.author_handle, Id(*from, "id", JsonPtr(ptr, "from")));
   if (in.author_handle == account_id) return Status::Ok();  // the account's own
-  LP_ASSIGN_OR_RETURN(in.author_name, OptionalString(*from, "username", Ptr(ptr, "from")));
+  LP_ASSIGN_OR_RETURN(in.author_name, OptionalString(*from, "username", JsonPtr(ptr, "from")));
   LP_ASSIGN_OR_RETURN(const json* media, Object(value, "media", ptr));
-  LP_ASSIGN_OR_RETURN(std::string media_id, Id(*media, "id", Ptr(ptr, "media")));
+  LP_ASSIGN_OR_RETURN(std::string media_id, Id(*media, "id", JsonPtr(ptr, "media")));
   LP_ASSIGN_OR_RETURN(in.external_id, Id(value, "id", ptr));
   LP_ASSIGN_OR_RETURN(in.in_reply_to, OptionalId(value, "parent_id", ptr));
   LP_ASSIGN_OR_RETURN(in.text, OptionalString(value, "text", ptr));
@@ -242,7 +215,7 @@ Status InstagramComment(const json& value, const std::string& ptr, const std::st
 
 Status Entry(const json& entry, const std::string& ptr, bool instagram,
              std::vector<desk::InboundMessage>* out) {
-  if (!entry.is_object()) return WrongType(ptr, "an object");
+  if (!entry.is_object()) return WrongTypeAt(ptr, "an object");
   LP_ASSIGN_OR_RETURN(std::string own_id, Id(entry, "id", ptr));
   LP_ASSIGN_OR_RETURN(desk::Millis time, OptionalTime(entry, "time", ptr));
   bool any = false;
@@ -253,24 +226,24 @@ Status Entry(const json& entry, const std::string& ptr, bool instagram,
     // Standby events belong to another app that holds the conversation
     // (handover protocol); the desk does not answer those.
     if (std::strcmp(key, "standby") == 0) continue;
-    std::string mp = Ptr(ptr, key);
-    if (!it->is_array()) return WrongType(mp, "an array");
+    std::string mp = JsonPtr(ptr, key);
+    if (!it->is_array()) return WrongTypeAt(mp, "an array");
     for (size_t i = 0; i < it->size(); ++i) {
-      LP_RETURN_IF_ERROR(MessagingEvent((*it)[i], Ptr(mp, i), instagram, out));
+      LP_RETURN_IF_ERROR(MessagingEvent((*it)[i], JsonPtr(mp, i), instagram, out));
     }
   }
   if (auto it = entry.find("changes"); it != entry.end() && !it->is_null()) {
     any = true;
-    std::string cp = Ptr(ptr, "changes");
-    if (!it->is_array()) return WrongType(cp, "an array");
+    std::string cp = JsonPtr(ptr, "changes");
+    if (!it->is_array()) return WrongTypeAt(cp, "an array");
     for (size_t i = 0; i < it->size(); ++i) {
       const json& change = (*it)[i];
-      std::string p = Ptr(cp, i);
-      if (!change.is_object()) return WrongType(p, "an object");
+      std::string p = JsonPtr(cp, i);
+      if (!change.is_object()) return WrongTypeAt(p, "an object");
       LP_ASSIGN_OR_RETURN(std::string field, OptionalString(change, "field", p));
-      if (field.empty()) return Missing(Ptr(p, "field"));
+      if (field.empty()) return MissingAt(JsonPtr(p, "field"));
       LP_ASSIGN_OR_RETURN(const json* value, Object(change, "value", p));
-      std::string vp = Ptr(p, "value");
+      std::string vp = JsonPtr(p, "value");
       if (!instagram && field == "feed") {
         LP_RETURN_IF_ERROR(FeedChange(*value, vp, own_id, time, out));
       } else if (instagram && (field == "comments" || field == "live_comments")) {
@@ -281,7 +254,7 @@ Status Entry(const json& entry, const std::string& ptr, bool instagram,
                                field == "message_reactions" || field == "messaging_seen")) {
         continue;  // subscribed but nothing for the desk
       } else {
-        return Status::InvalidArgument(Ptr(p, "field") + " '" + field.substr(0, 64) +
+        return Status::InvalidArgument(JsonPtr(p, "field") + " '" + field.substr(0, 64) +
                                        "' is not a field this connector reads");
       }
     }
@@ -342,20 +315,20 @@ Result<std::vector<desk::InboundMessage>> ParseDelivery(std::string_view raw_bod
     return Status::InvalidArgument(msg);
   }
   try {
-    if (!doc.is_object()) return WrongType("", "an object");
+    if (!doc.is_object()) return WrongTypeAt("", "an object");
     LP_ASSIGN_OR_RETURN(std::string object, OptionalString(doc, "object", ""));
-    if (object.empty()) return Missing("/object");
+    if (object.empty()) return MissingAt("/object");
     bool instagram = object == "instagram";
     if (!instagram && object != "page") {
       return Status::InvalidArgument("/object '" + object.substr(0, 64) +
                                      "' is neither 'page' nor 'instagram'");
     }
     auto entries = doc.find("entry");
-    if (entries == doc.end() || entries->is_null()) return Missing("/entry");
-    if (!entries->is_array()) return WrongType("/entry", "an array");
+    if (entries == doc.end() || entries->is_null()) return MissingAt("/entry");
+    if (!entries->is_array()) return WrongTypeAt("/entry", "an array");
     std::vector<desk::InboundMessage> out;
     for (size_t i = 0; i < entries->size(); ++i) {
-      LP_RETURN_IF_ERROR(Entry((*entries)[i], Ptr("/entry", i), instagram, &out));
+      LP_RETURN_IF_ERROR(Entry((*entries)[i], JsonPtr("/entry", i), instagram, &out));
     }
     return out;
   } catch (const json::exception& e) {

@@ -33,7 +33,7 @@
 #include "leitplanke/base/utf8.h"
 
 #include "channels/http/config_util.h"
-#include "channels/http/hmac.h"
+#include "channels/http/encoding.h"
 #include "channels/http/http_client.h"
 
 namespace leitplanke::channels::bluesky {

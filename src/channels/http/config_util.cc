@@ -39,26 +39,22 @@ std::string ConfigReader::Get(std::string_view key) const {
   return it == config_.settings.end() ? std::string() : it->second;
 }
 
-Status ConfigReader::Error(std::string_view key, std::string_view what) const {
+Status ConfigReader::Problem(std::string_view noun, std::string_view key,
+                             std::string_view what) const {
   std::string msg = kind_;
   msg += " channel '";
   msg += config_.name;
-  msg += "': setting '";
+  msg += "': ";
+  msg += noun;
+  msg += " '";
   msg += key;
   msg += "' ";
   msg += what;
   return Status::InvalidArgument(msg);
 }
 
-Status ConfigReader::SecretError(std::string_view key, std::string_view what) const {
-  std::string msg = kind_;
-  msg += " channel '";
-  msg += config_.name;
-  msg += "': secret '";
-  msg += key;
-  msg += "' ";
-  msg += what;
-  return Status::InvalidArgument(msg);
+Status ConfigReader::Error(std::string_view key, std::string_view what) const {
+  return Problem("setting", key, what);
 }
 
 Result<int64_t> ConfigReader::Int(std::string_view key, int64_t def, int64_t min,
@@ -88,14 +84,14 @@ Result<std::string> ConfigReader::OptionalSecret(std::string_view key) const {
   auto it = config_.secrets.find(std::string(key));
   if (it == config_.secrets.end()) return std::string();
   if (HasSpaceOrControl(it->second)) {
-    return SecretError(key, "contains white space or control characters");
+    return Problem("secret", key, "contains white space or control characters");
   }
   return it->second;
 }
 
 Result<std::string> ConfigReader::Secret(std::string_view key) const {
   LP_ASSIGN_OR_RETURN(std::string v, OptionalSecret(key));
-  if (v.empty()) return SecretError(key, "is required");
+  if (v.empty()) return Problem("secret", key, "is required");
   return v;
 }
 

@@ -59,7 +59,8 @@ class ConfigReader {
   Result<HttpOptions> Http() const;
 
  private:
-  Status SecretError(std::string_view key, std::string_view what) const;
+  // "<kind> channel '<name>': <noun> '<key>' <what>".
+  Status Problem(std::string_view noun, std::string_view key, std::string_view what) const;
 
   const desk::ChannelConfig& config_;
   std::string kind_;

@@ -1,5 +1,6 @@
-// Digests and encodings the connectors use to sign requests and check
-// webhook signatures (OpenSSL underneath; nothing of it in this header).
+// Digests the connectors use to sign requests and check webhook signatures
+// (OpenSSL underneath; nothing of it in this header). Hex and base64 are in
+// encoding.h.
 #pragma once
 
 #include <string>
@@ -13,14 +14,6 @@ std::string HmacSha1(std::string_view key, std::string_view message);
 // HMAC-SHA256 as lower-case hex and as standard base64 (with padding).
 std::string HmacSha256Hex(std::string_view key, std::string_view message);
 std::string HmacSha256Base64(std::string_view key, std::string_view message);
-
-// Lower-case hex and standard base64 (RFC 4648 with padding) of `bytes`.
-std::string Hex(std::string_view bytes);
-std::string Base64(std::string_view bytes);
-
-// Percent-encoding of everything but the unreserved characters of RFC 3986
-// (A-Z a-z 0-9 - . _ ~), upper-case hex digits.
-std::string PercentEncode(std::string_view s);
 
 // Equality in time independent of where the strings differ. Empty strings
 // never match (an unset secret must not verify an empty signature).

@@ -26,6 +26,7 @@
 #include "leitplanke/base/utf8.h"
 
 #include "channels/http/config_util.h"
+#include "channels/http/encoding.h"
 #include "channels/http/http_client.h"
 
 namespace leitplanke::channels::linkedin {
@@ -74,7 +75,6 @@ Result<desk::Millis> ParseExpiry(const ConfigReader& r, const std::string& v) {
     *out = std::stoi(std::string(part));
     return true;
   };
-  tm t{};
   int year = 0, month = 0, day = 0, hour = 0, minute = 0, second = 0;
   bool ok = (v.size() == 10 ||
              (v.size() == 20 && v[10] == 'T' && v[13] == ':' && v[16] == ':' && v[19] == 'Z')) &&
@@ -85,13 +85,7 @@ Result<desk::Millis> ParseExpiry(const ConfigReader& r, const std::string& v) {
     return r.Error("token_expires_at",
                    "must be ms since 1970 or a date like 2027-01-28 or 2027-01-28T10:00:00Z");
   }
-  t.tm_year = year - 1900;
-  t.tm_mon = month - 1;
-  t.tm_mday = day;
-  t.tm_hour = hour;
-  t.tm_min = minute;
-  t.tm_sec = second;
-  return static_cast<desk::Millis>(timegm(&t)) * 1000;
+  return UtcMillis(year, month, day, hour, minute, second);
 }
 
 Result<Settings> ReadSettings(const desk::ChannelConfig& config) {

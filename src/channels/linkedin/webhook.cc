@@ -11,6 +11,7 @@
 
 #include "leitplanke/base/utf8.h"
 
+#include "channels/http/encoding.h"
 #include "channels/http/hmac.h"
 #include "channels/http/json_pointer.h"
 #include "channels/linkedin/linkedin.h"

@@ -3,36 +3,13 @@
 #include <algorithm>
 #include <cctype>
 
+#include "channels/http/encoding.h"
 #include "channels/http/hmac.h"
 #include "channels/x/internal.h"
 #include "channels/x/x.h"
 
 namespace leitplanke::channels::x {
 namespace {
-
-int HexValue(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
-// application/x-www-form-urlencoded decoding (RFC 5849 3.4.1.3.1).
-std::string FormDecode(std::string_view s) {
-  std::string out;
-  for (size_t i = 0; i < s.size(); ++i) {
-    if (s[i] == '+') {
-      out += ' ';
-    } else if (s[i] == '%' && i + 2 < s.size() && HexValue(s[i + 1]) >= 0 &&
-               HexValue(s[i + 2]) >= 0) {
-      out += static_cast<char>(HexValue(s[i + 1]) * 16 + HexValue(s[i + 2]));
-      i += 2;
-    } else {
-      out += s[i];
-    }
-  }
-  return out;
-}
 
 // scheme://host[:port]/path in lower-case scheme and host, default ports
 // dropped (RFC 5849 3.4.1.2).

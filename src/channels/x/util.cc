@@ -2,6 +2,7 @@
 #include <cstring>
 #include <ctime>
 
+#include "channels/http/encoding.h"
 #include "channels/x/internal.h"
 
 namespace leitplanke::channels::x::internal {
@@ -20,21 +21,6 @@ int Num(std::string_view s, size_t pos, size_t n) {
   return v;
 }
 
-desk::Millis ToMillis(int year, int month, int day, int hour, int minute, int second) {
-  if (year < 1970 || year > 9999 || month < 1 || month > 12 || day < 1 || day > 31 || hour > 23 ||
-      minute > 59 || second > 60 || hour < 0 || minute < 0 || second < 0) {
-    return -1;
-  }
-  tm t{};
-  t.tm_year = year - 1900;
-  t.tm_mon = month - 1;
-  t.tm_mday = day;
-  t.tm_hour = hour;
-  t.tm_min = minute;
-  t.tm_sec = second;
-  return static_cast<desk::Millis>(timegm(&t)) * 1000;
-}
-
 }  // namespace
 
 desk::Millis ParseIsoTime(std::string_view s) {
@@ -43,8 +29,8 @@ desk::Millis ParseIsoTime(std::string_view s) {
       s.back() != 'Z') {
     return -1;
   }
-  desk::Millis ms = ToMillis(Num(s, 0, 4), Num(s, 5, 2), Num(s, 8, 2), Num(s, 11, 2), Num(s, 14, 2),
-                             Num(s, 17, 2));
+  desk::Millis ms = UtcMillis(Num(s, 0, 4), Num(s, 5, 2), Num(s, 8, 2), Num(s, 11, 2),
+                              Num(s, 14, 2), Num(s, 17, 2));
   if (ms < 0) return -1;
   if (s.size() > 20) {
     if (s[19] != '.' || s.size() < 22) return -1;
@@ -70,7 +56,7 @@ desk::Millis ParseLegacyTime(std::string_view s) {
     if (s.substr(4, 3) == kMonths[m]) month = m + 1;
   }
   if (month == 0) return -1;
-  return ToMillis(Num(s, 26, 4), month, Num(s, 8, 2), Num(s, 11, 2), Num(s, 14, 2), Num(s, 17, 2));
+  return UtcMillis(Num(s, 26, 4), month, Num(s, 8, 2), Num(s, 11, 2), Num(s, 14, 2), Num(s, 17, 2));
 }
 
 desk::Millis ParseMillis(std::string_view s) {

@@ -24,7 +24,7 @@
 #include "leitplanke/base/utf8.h"
 
 #include "channels/http/config_util.h"
-#include "channels/http/hmac.h"
+#include "channels/http/encoding.h"
 #include "channels/http/http_client.h"
 #include "channels/x/internal.h"
 

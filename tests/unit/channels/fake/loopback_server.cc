@@ -11,15 +11,10 @@
 #include <sys/time.h>
 #include <unistd.h>
 
+#include "channels/http/encoding.h"
+
 namespace leitplanke::channels::testing {
 namespace {
-
-int HexDigit(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
 
 bool SendAll(int fd, const std::string& bytes) {
   size_t sent = 0;
@@ -104,21 +99,6 @@ void LoopbackServer::ClearRequests() {
   requests_.clear();
 }
 
-std::string LoopbackServer::Decode(const std::string& s) {
-  std::string out;
-  for (size_t i = 0; i < s.size(); ++i) {
-    if (s[i] == '%' && i + 2 < s.size() && HexDigit(s[i + 1]) >= 0 && HexDigit(s[i + 2]) >= 0) {
-      out += static_cast<char>(HexDigit(s[i + 1]) * 16 + HexDigit(s[i + 2]));
-      i += 2;
-    } else if (s[i] == '+') {
-      out += ' ';
-    } else {
-      out += s[i];
-    }
-  }
-  return out;
-}
-
 void LoopbackServer::Serve() {
   while (!stop_) {
     pollfd p{listen_fd_, POLLIN, 0};
@@ -192,8 +172,8 @@ void LoopbackServer::HandleConnection(int fd) {
       std::string pair = query.substr(pos, amp - pos);
       size_t eq = pair.find('=');
       if (!pair.empty()) {
-        std::string name = Decode(pair.substr(0, eq));
-        std::string value = eq == std::string::npos ? "" : Decode(pair.substr(eq + 1));
+        std::string name = FormDecode(pair.substr(0, eq));
+        std::string value = eq == std::string::npos ? "" : FormDecode(pair.substr(eq + 1));
         req.query[name] = value;
         req.query_all.emplace(std::move(name), std::move(value));
       }

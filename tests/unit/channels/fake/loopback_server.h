@@ -69,9 +69,6 @@ class LoopbackServer {
   std::vector<Request> requests() const;
   void ClearRequests();
 
-  // Percent-decoding as in a query string ('+' is a space).
-  static std::string Decode(const std::string& s);
-
  private:
   struct Scripted {
     Response response;

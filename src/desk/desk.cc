@@ -617,12 +617,12 @@ Result<ReplyOutcome> Desk::Reply(const ReplyRequest& req) {
                        : "The reply breaks the guideline and is not sent.";
       break;
     case guard::Action::kHold:
-      // Approvals arrive with publishing; until then a hold cannot leave.
+      // Four eyes: stored as an approval; sent once every step approved it.
       out.decision = ReplyDecision::kHeld;
-      out.message = de ? "Die Antwort braucht eine Freigabe durch eine zweite Person; "
-                         "Freigaben sind noch nicht eingerichtet, daher wird sie nicht gesendet."
-                       : "The reply needs approval by a second person; approvals are not set up "
-                         "yet, so it is not sent.";
+      out.message = de ? "Die Antwort braucht eine Freigabe durch eine zweite Person und wartet "
+                         "jetzt auf sie; gesendet wird genau dieser Text."
+                       : "The reply needs approval by a second person and now waits for it; "
+                         "exactly this text will be sent.";
       break;
     case guard::Action::kWarn:
       if (!req.confirm_warnings) {
@@ -645,6 +645,34 @@ Result<ReplyOutcome> Desk::Reply(const ReplyRequest& req) {
   if (req.preview) return out;
   const std::string actor = "user:" + req.agent.username;
   const std::string target = "conversation:" + std::to_string(conv.id);
+  if (out.decision == ReplyDecision::kHeld) {
+    const Millis now = clock_.NowMillis();
+    OutboundMessage wire = msg;
+    wire.text = out.wire_text;
+    store::Approval a;
+    a.conversation_id = conv.id;
+    a.channel_id = conv.channel_id;
+    a.requested_by = req.agent.id;
+    a.text = req.text;
+    a.wire_text = out.wire_text;
+    a.payload = EncodePayload(wire);
+    a.verdict = summary;
+    a.language = de ? "de" : "en";
+    a.idempotency_key = msg.idempotency_key;
+    a.next_state = static_cast<int32_t>(req.next_state);
+    ApprovalPolicy policy;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      policy = approvals_;
+    }
+    a.steps = static_cast<int32_t>(std::max<size_t>(1, policy.steps.size()));
+    a.created_at = now;
+    a.expires_at = policy.expire_after_ms > 0 ? now + policy.expire_after_ms : 0;
+    LP_ASSIGN_OR_RETURN(out.approval, desk_.CreateApproval(std::move(a)));
+    if (audit_) audit_(actor, "desk.approval_requested", target, summary);
+    Emit("desk.approval", Ids({{"approval_id", out.approval.id}, {"conversation_id", conv.id}}));
+    return out;
+  }
   if (out.decision != ReplyDecision::kQueued) {
     if (audit_ && out.decision != ReplyDecision::kNeedsConfirmation) {
       audit_(actor, "desk.reply_refused", target, summary);
@@ -702,6 +730,168 @@ Result<ReplyOutcome> Desk::Reply(const ReplyRequest& req) {
                           {"outbox_id", out.outbox.id},
                           {"message_id", out.outbox.message_id}}));
   return out;
+}
+
+// --- approvals ------------------------------------------------------------------------
+
+void Desk::SetApprovalPolicy(ApprovalPolicy policy) {
+  std::lock_guard<std::mutex> lock(mu_);
+  approvals_ = std::move(policy);
+}
+
+Result<store::Approval> Desk::DecideApproval(int64_t approval_id, const store::User& approver,
+                                             ApprovalVerb verb, std::string_view comment) {
+  const bool de = German(approver);
+  LP_ASSIGN_OR_RETURN(store::Approval a, desk_.GetApproval(approval_id));
+  if (a.state != store::ApprovalState::kPending) {
+    return Status::FailedPrecondition(de ? "Über diese Freigabe ist schon entschieden."
+                                         : "This approval was already decided.");
+  }
+  if (approver.id == a.requested_by) {
+    return Status::PermissionDenied(de ? "Die eigene Antwort kann niemand selbst freigeben."
+                                       : "Nobody may approve their own reply.");
+  }
+  ApprovalPolicy policy;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    policy = approvals_;
+  }
+  if (!policy.steps.empty()) {
+    const size_t idx = std::min<size_t>(static_cast<size_t>(a.step), policy.steps.size() - 1);
+    const std::vector<std::string>& allowed = policy.steps[idx];
+    bool ok = false;
+    for (const std::string& r : approver.roles) {
+      ok |= std::find(allowed.begin(), allowed.end(), r) != allowed.end();
+    }
+    if (!ok) {
+      std::string roles;
+      for (const std::string& r : allowed) roles += (roles.empty() ? "" : ", ") + r;
+      return Status::PermissionDenied(
+          (de ? "Schritt " : "Step ") + std::to_string(a.step + 1) +
+          (de ? " braucht eine dieser Rollen: " : " needs one of these roles: ") + roles);
+    }
+  }
+  if (verb != ApprovalVerb::kApprove && comment.empty()) {
+    return Status::InvalidArgument(de ? "Bitte kurz begründen." : "Give a short reason.");
+  }
+  const Millis now = clock_.NowMillis();
+  const bool last = a.step + 1 >= a.steps;
+  if (verb == ApprovalVerb::kApprove && last) {
+    // The guideline may have changed since the reply was held: check again
+    // on exactly the text that would leave.
+    LP_ASSIGN_OR_RETURN(store::ChannelRow channel, desk_.GetChannel(a.channel_id));
+    store::OutboxItem probe;
+    probe.payload = a.payload;
+    LP_ASSIGN_OR_RETURN(OutboundMessage wire, DecodePayload(probe));
+    guard::CheckOptions opts;
+    opts.audience = wire.is_public ? guard::Audience::kPublic : guard::Audience::kPrivate;
+    opts.channel = channel.kind;
+    opts.lang = a.language == "de" ? guard::Lang::kDe : guard::Lang::kEn;
+    LP_ASSIGN_OR_RETURN(guard::Verdict verdict, check_(a.wire_text, opts));
+    if (verdict.action == guard::Action::kBlock) {
+      LP_RETURN_IF_ERROR(desk_.SetApprovalState(a.id, store::ApprovalState::kBlocked, now));
+      if (audit_) {
+        audit_("user:" + approver.username, "desk.approval_blocked",
+               "approval:" + std::to_string(a.id), VerdictSummary(verdict, ""));
+      }
+      return desk_.GetApproval(a.id);
+    }
+  }
+  store::ApprovalDecision d;
+  d.approval_id = a.id;
+  d.step = a.step;
+  d.user_id = approver.id;
+  d.username = approver.username;
+  d.comment = std::string(comment);
+  store::ApprovalState next = store::ApprovalState::kPending;
+  switch (verb) {
+    case ApprovalVerb::kApprove:
+      d.decision = "approve";
+      next = last ? store::ApprovalState::kApproved : store::ApprovalState::kPending;
+      break;
+    case ApprovalVerb::kReject:
+      d.decision = "reject";
+      next = store::ApprovalState::kRejected;
+      break;
+    case ApprovalVerb::kRequestChanges:
+      d.decision = "request_changes";
+      next = store::ApprovalState::kChangesRequested;
+      break;
+  }
+  LP_ASSIGN_OR_RETURN(store::Approval decided, desk_.DecideApproval(d, next, now));
+  if (audit_) {
+    std::string detail = "{\"decision\":";
+    AppendJsonString(detail, d.decision);
+    detail += ",\"step\":" + std::to_string(d.step + 1) + ",\"comment\":";
+    AppendJsonString(detail, d.comment);
+    detail += "}";
+    audit_("user:" + approver.username, "desk.approval_decided", "approval:" + std::to_string(a.id),
+           detail);
+  }
+  Emit("desk.approval", Ids({{"approval_id", a.id}, {"conversation_id", a.conversation_id}}));
+  if (decided.state == store::ApprovalState::kApproved) {
+    LP_RETURN_IF_ERROR(QueueApproved(decided));
+    decided.queued = true;
+  }
+  return decided;
+}
+
+Status Desk::QueueApproved(const store::Approval& a) {
+  store::OutboxItem probe;
+  probe.payload = a.payload;
+  LP_ASSIGN_OR_RETURN(OutboundMessage wire, DecodePayload(probe));
+  const Millis now = clock_.NowMillis();
+  store::Message m;
+  m.conversation_id = a.conversation_id;
+  m.channel_id = a.channel_id;
+  m.direction = MessageDirection::kOutbound;
+  m.in_reply_to = wire.in_reply_to;
+  m.author = "user:" + a.requested_by_name;
+  m.author_user_id = a.requested_by;
+  m.subject = wire.subject;
+  m.body = a.wire_text;
+  m.is_public = wire.is_public;
+  m.language = a.language;
+  m.delivery = DeliveryState::kQueued;
+  m.verdict = a.verdict;
+  m.sent_at = now;
+  m.created_at = now;
+  store::OutboxItem item;
+  item.channel_id = a.channel_id;
+  item.idempotency_key = a.idempotency_key;
+  item.payload = a.payload;
+  item.state = store::OutboxState::kPending;
+  item.next_attempt_at = now;
+  item.created_at = now;
+  item.updated_at = now;
+  Result<store::OutboxItem> queued =
+      desk_.EnqueueReply(a.conversation_id, std::move(m), std::move(item), -1,
+                         static_cast<store::ConversationState>(a.next_state));
+  // AlreadyExists: queued before a crash, only the mark is missing.
+  if (!queued.ok() && queued.error().code() != StatusCode::kAlreadyExists) return queued.error();
+  if (queued.ok()) {
+    Emit("desk.reply", Ids({{"conversation_id", a.conversation_id},
+                            {"outbox_id", queued->id},
+                            {"message_id", queued->message_id}}));
+  }
+  return desk_.MarkApprovalQueued(a.id, now);
+}
+
+Result<size_t> Desk::SweepApprovals() {
+  const Millis now = clock_.NowMillis();
+  size_t n = 0;
+  LP_ASSIGN_OR_RETURN(std::vector<store::Approval> expired, desk_.ExpireApprovals(now));
+  for (const store::Approval& a : expired) {
+    if (audit_) audit_("system", "desk.approval_expired", "approval:" + std::to_string(a.id), "{}");
+    Emit("desk.approval", Ids({{"approval_id", a.id}, {"conversation_id", a.conversation_id}}));
+    ++n;
+  }
+  LP_ASSIGN_OR_RETURN(std::vector<store::Approval> approved, desk_.ListApprovalsToQueue(100));
+  for (const store::Approval& a : approved) {
+    LP_RETURN_IF_ERROR(QueueApproved(a));
+    ++n;
+  }
+  return n;
 }
 
 Result<size_t> Desk::RunOutbox(int32_t limit) {

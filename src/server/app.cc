@@ -2,9 +2,12 @@
 
 #include <filesystem>
 #include <ostream>
+#include <sstream>
 #include <thread>
 
 #include <unistd.h>
+
+#include "leitplanke/trust/permissions.h"
 
 #include "http/log.h"
 #include "server/desk_setup.h"
@@ -147,6 +150,25 @@ Result<std::unique_ptr<App>> App::Open(const ServerConfig& config, const Clock& 
       },
       desk_options);
   RegisterChannelKinds(*ctx->desk, clock);
+  {
+    desk::ApprovalPolicy approvals;
+    approvals.steps.clear();
+    for (const std::string& step : config.approvals_steps) {
+      std::vector<std::string> roles;
+      std::stringstream ss(step);
+      for (std::string role; std::getline(ss, role, '|');) {
+        if (role.empty()) continue;
+        if (!trust::ParseRole(role).ok()) {
+          return Status::InvalidArgument("[approvals] steps: unknown role '" + role + "' in \"" +
+                                         step + "\"");
+        }
+        roles.push_back(role);
+      }
+      approvals.steps.push_back(std::move(roles));
+    }
+    approvals.expire_after_ms = static_cast<Millis>(config.approvals_expire_hours) * 3'600'000;
+    ctx->desk->SetApprovalPolicy(std::move(approvals));
+  }
   ConnectDesk(*ctx);
   ctx->metrics->AddGaugeCallback(
       "leitplanke_audit_queue_depth", "Audit entries waiting to be written",

@@ -44,6 +44,8 @@ const Key kKeys[] = {
     {"desk", "tick_ms", &ServerConfig::desk_tick_ms},
     {"desk", "outbox_lease_ms", &ServerConfig::desk_outbox_lease_ms},
     {"desk", "per_agent_agreement", &ServerConfig::desk_per_agent_agreement},
+    {"approvals", "steps", &ServerConfig::approvals_steps},
+    {"approvals", "expire_hours", &ServerConfig::approvals_expire_hours},
 };
 
 std::string EnvName(const Key& k) {
@@ -185,6 +187,19 @@ Status Validate(const ServerConfig& c) {
   LP_RETURN_IF_ERROR(ParseListen(c.listen).status().WithContext("[server] listen"));
   if (c.tls_cert.empty() != c.tls_key.empty()) {
     return Status::InvalidArgument("[server] tls_cert and tls_key must be set together");
+  }
+  if (c.approvals_steps.empty()) {
+    return Status::InvalidArgument("[approvals] steps needs at least one step");
+  }
+  for (const std::string& step : c.approvals_steps) {
+    std::stringstream roles(step);
+    std::string role;
+    bool any = false;
+    while (std::getline(roles, role, '|')) any |= !role.empty();  // names: checked in App
+    if (!any) return Status::InvalidArgument("[approvals] steps: an empty step");
+  }
+  if (c.approvals_expire_hours < 0) {
+    return Status::InvalidArgument("[approvals] expire_hours must not be negative");
   }
   if (c.desk_outbox_lease_ms < 5000) {
     return Status::InvalidArgument("[desk] outbox_lease_ms must be at least 5000, not " +

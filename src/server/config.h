@@ -63,6 +63,11 @@ struct ServerConfig {
   // 2026-03". The reference is shown with every per-agent report and each
   // such report is written to the audit log.
   std::string desk_per_agent_agreement;
+  // Four-eyes approval of held replies: one entry per step, the roles that
+  // may decide it separated by '|'; undecided approvals expire after
+  // approvals_expire_hours (0 = never).
+  std::vector<std::string> approvals_steps = {"approver|compliance|admin"};
+  int approvals_expire_hours = 72;
 
   // Derived helpers.
   std::string DatabaseUrl() const;

@@ -40,6 +40,7 @@ void DeskWorker::Round(desk::Desk& desk, bool sla) {
   }
   LogIfError(desk.RouteAll(), "desk: routing failed");
   if (sla) LogIfError(desk.SweepSla(), "desk: SLA sweep failed");
+  LogIfError(desk.SweepApprovals(), "desk: approvals sweep failed");
 }
 
 void DeskWorker::Loop() {

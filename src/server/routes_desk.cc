@@ -257,6 +257,45 @@ Result<desk::KeyValues> StringMap(const json& body, const char* pointer) {
   return out;
 }
 
+const char* ApprovalStateName(store::ApprovalState s) {
+  switch (s) {
+    case store::ApprovalState::kPending:
+      return "pending";
+    case store::ApprovalState::kApproved:
+      return "approved";
+    case store::ApprovalState::kRejected:
+      return "rejected";
+    case store::ApprovalState::kChangesRequested:
+      return "changes_requested";
+    case store::ApprovalState::kExpired:
+      return "expired";
+    case store::ApprovalState::kSuperseded:
+      return "superseded";
+    case store::ApprovalState::kBlocked:
+      return "blocked";
+  }
+  return "unknown";
+}
+
+json ApprovalJson(const store::Approval& a) {
+  return {{"id", a.id},
+          {"kind", a.kind},
+          {"conversation_id", a.conversation_id},
+          {"channel_id", a.channel_id},
+          {"requested_by", a.requested_by_name},
+          {"text", a.text},
+          {"wire_text", a.wire_text},
+          {"verdict", ParseOrString(a.verdict)},
+          {"language", a.language},
+          {"state", ApprovalStateName(a.state)},
+          {"steps", a.steps},
+          {"approvals", a.step},
+          {"queued", a.queued},
+          {"created_at", IsoTime(a.created_at)},
+          {"updated_at", IsoTime(a.updated_at)},
+          {"expires_at", IsoTime(a.expires_at)}};
+}
+
 json EstimateJson(const desk::SendEstimate& e) {
   json j = {{"length", e.length}, {"limit", e.limit}, {"unit", e.unit}};
   if (e.limit > 0) j["remaining"] = e.limit - e.length;
@@ -322,6 +361,10 @@ Response ReplyRoute(desk::Desk& dk, Request& req, bool preview) {
       status = 202;
       j["outbox_id"] = out->outbox.id;
       j["message_id"] = out->outbox.message_id;
+      break;
+    case desk::ReplyDecision::kHeld:
+      status = 202;  // accepted for approval
+      j["approval_id"] = out->approval.id;
       break;
     case desk::ReplyDecision::kConflict: {
       status = 409;
@@ -960,6 +1003,88 @@ Status AddDeskRoutes(AppContext& ctx, http::Router& router) {
       Blocking("desk:reports",
                "Team figures: response and resolution times, share within SLA, volume per "
                "channel and hour (per agent only with a works-council agreement)")));
+
+  // --- approvals (four-eyes) ------------------------------------------------------
+  LP_RETURN_IF_ERROR(router.Handle(
+      "GET", "/api/v1/approvals",
+      JsonHandler(200,
+                  [&ds](Request& req) -> Result<json> {
+                    int state = static_cast<int>(store::ApprovalState::kPending);
+                    if (auto s = req.Query("state")) {
+                      state = -2;
+                      if (*s == "all") state = -1;
+                      for (int i = 0; i <= static_cast<int>(store::ApprovalState::kBlocked); ++i) {
+                        if (*s == ApprovalStateName(static_cast<store::ApprovalState>(i)))
+                          state = i;
+                      }
+                      if (state == -2) {
+                        return Status::InvalidArgument(
+                            "state must be pending, approved, rejected, changes_requested, "
+                            "expired, superseded, blocked or all");
+                      }
+                    }
+                    LP_ASSIGN_OR_RETURN(std::vector<store::Approval> list,
+                                        ds.ListApprovals(state, 200));
+                    json out = json::array();
+                    for (const store::Approval& a : list) out.push_back(ApprovalJson(a));
+                    return json{{"approvals", std::move(out)}};
+                  }),
+      Blocking("approvals", "Held replies waiting for (or decided by) a second person")));
+
+  LP_RETURN_IF_ERROR(router.Handle(
+      "GET", "/api/v1/approvals/{id}",
+      JsonHandler(200,
+                  [&ds](Request& req) -> Result<json> {
+                    LP_ASSIGN_OR_RETURN(int64_t id, PathId(req, "id"));
+                    LP_ASSIGN_OR_RETURN(store::Approval a, ds.GetApproval(id));
+                    LP_ASSIGN_OR_RETURN(std::vector<store::ApprovalDecision> decisions,
+                                        ds.ListApprovalDecisions(id));
+                    json out = ApprovalJson(a);
+                    json dl = json::array();
+                    for (const auto& d : decisions) {
+                      dl.push_back({{"step", d.step + 1},
+                                    {"by", d.username},
+                                    {"decision", d.decision},
+                                    {"comment", d.comment},
+                                    {"at", IsoTime(d.at)}});
+                    }
+                    out["decisions"] = std::move(dl);
+                    return out;
+                  }),
+      Blocking("approvals",
+               "One approval: exactly the wire text that will be sent, its findings and the "
+               "decisions so far")));
+
+  LP_RETURN_IF_ERROR(router.Handle(
+      "POST", "/api/v1/approvals/{id}/decision",
+      [&dk](Request& req) -> Response {
+        Result<int64_t> id = PathId(req, "id");
+        if (!id.ok()) return StatusResponse(id.status());
+        LP_HTTP_ASSIGN_OR_RESPOND(json body, http::ParseJsonBody(req));
+        LP_HTTP_ASSIGN_OR_RESPOND(std::string decision, http::GetString(body, "/decision"));
+        LP_HTTP_ASSIGN_OR_RESPOND(std::optional<std::string> comment,
+                                  http::GetOptionalString(body, "/comment"));
+        desk::ApprovalVerb verb;
+        if (decision == "approve") {
+          verb = desk::ApprovalVerb::kApprove;
+        } else if (decision == "reject") {
+          verb = desk::ApprovalVerb::kReject;
+        } else if (decision == "request_changes") {
+          verb = desk::ApprovalVerb::kRequestChanges;
+        } else {
+          return Response::Error(400, "invalid_argument",
+                                 "/decision must be approve, reject or request_changes",
+                                 "/decision");
+        }
+        Result<store::Approval> a = dk.DecideApproval(*id, Me(req), verb, comment.value_or(""));
+        if (!a.ok()) {
+          return StatusResponse(
+              a.status(), a.status().code() == StatusCode::kInvalidArgument ? "/comment" : "");
+        }
+        return JsonResponse(200, ApprovalJson(*a));
+      },
+      Blocking("approvals",
+               "Approve, reject or request changes on the current step (never one's own reply)")));
 
   return Status::Ok();
 }

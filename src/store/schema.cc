@@ -325,6 +325,38 @@ CREATE TABLE webhook_events (
   PRIMARY KEY (channel_id, event_id)
 );
 CREATE INDEX webhook_events_received ON webhook_events(received_at);
+CREATE TABLE approvals (
+  id {id},
+  kind TEXT NOT NULL,
+  conversation_id BIGINT NOT NULL REFERENCES conversations(id) ON DELETE CASCADE,
+  channel_id BIGINT NOT NULL,
+  requested_by BIGINT NOT NULL REFERENCES users(id),
+  text TEXT NOT NULL,
+  wire_text TEXT NOT NULL,
+  payload TEXT NOT NULL,
+  verdict TEXT NOT NULL,
+  language TEXT NOT NULL,
+  idempotency_key TEXT NOT NULL UNIQUE,
+  next_state BIGINT NOT NULL,
+  steps BIGINT NOT NULL,
+  step BIGINT NOT NULL,
+  state BIGINT NOT NULL,
+  queued BIGINT NOT NULL,
+  created_at BIGINT NOT NULL,
+  updated_at BIGINT NOT NULL,
+  expires_at BIGINT NOT NULL
+);
+CREATE INDEX approvals_state ON approvals(state, id);
+CREATE INDEX approvals_conversation ON approvals(conversation_id, state);
+CREATE TABLE approval_decisions (
+  approval_id BIGINT NOT NULL REFERENCES approvals(id) ON DELETE CASCADE,
+  step BIGINT NOT NULL,
+  user_id BIGINT NOT NULL REFERENCES users(id),
+  decision TEXT NOT NULL,
+  comment TEXT NOT NULL,
+  at BIGINT NOT NULL,
+  PRIMARY KEY (approval_id, step)
+);
 -- The unassigned inbox of a team, newest first: few rows (routing assigns
 -- most work), so cheap to keep, and one exact range instead of filtering
 -- every team's unassigned or every assigned conversation of the team.
@@ -669,6 +701,37 @@ const std::vector<TableSpec>& Tables() {
         {"last_assigned_at", T::kInt},
         {"open_load", T::kInt}},
        {"user_id"},
+       ""},
+      {"approvals",
+       {{"id", T::kInt},
+        {"kind", T::kText},
+        {"conversation_id", T::kInt},
+        {"channel_id", T::kInt},
+        {"requested_by", T::kInt},
+        {"text", T::kText},
+        {"wire_text", T::kText},
+        {"payload", T::kText},
+        {"verdict", T::kText},
+        {"language", T::kText},
+        {"idempotency_key", T::kText},
+        {"next_state", T::kInt},
+        {"steps", T::kInt},
+        {"step", T::kInt},
+        {"state", T::kInt},
+        {"queued", T::kInt},
+        {"created_at", T::kInt},
+        {"updated_at", T::kInt},
+        {"expires_at", T::kInt}},
+       {"id"},
+       "id"},
+      {"approval_decisions",
+       {{"approval_id", T::kInt},
+        {"step", T::kInt},
+        {"user_id", T::kInt},
+        {"decision", T::kText},
+        {"comment", T::kText},
+        {"at", T::kInt}},
+       {"approval_id", "step"},
        ""},
   };
   return *kTables;

@@ -1999,6 +1999,213 @@ Result<std::vector<Viewer>> SqlDeskStore::ListPresence(int64_t conversation_id, 
       });
 }
 
+// --- approvals ----------------------------------------------------------------------------
+
+namespace {
+
+constexpr const char* kApprovalCols =
+    "a.id, a.kind, a.conversation_id, a.channel_id, a.requested_by, u.username, a.text, "
+    "a.wire_text, a.payload, a.verdict, a.language, a.idempotency_key, a.next_state, a.steps, "
+    "a.step, a.state, a.queued, a.created_at, a.updated_at, a.expires_at";
+constexpr const char* kApprovalFrom = " FROM approvals a JOIN users u ON u.id = a.requested_by";
+
+Approval ApprovalFromRow(const Row& r) {
+  Approval a;
+  a.id = r.Int(0);
+  a.kind = r.Text(1);
+  a.conversation_id = r.Int(2);
+  a.channel_id = r.Int(3);
+  a.requested_by = r.Int(4);
+  a.requested_by_name = r.Text(5);
+  a.text = r.Text(6);
+  a.wire_text = r.Text(7);
+  a.payload = r.Text(8);
+  a.verdict = r.Text(9);
+  a.language = r.Text(10);
+  a.idempotency_key = r.Text(11);
+  a.next_state = static_cast<int32_t>(r.Int(12));
+  a.steps = static_cast<int32_t>(r.Int(13));
+  a.step = static_cast<int32_t>(r.Int(14));
+  a.state = static_cast<ApprovalState>(r.Int(15));
+  a.queued = r.Bool(16);
+  a.created_at = r.Int(17);
+  a.updated_at = r.Int(18);
+  a.expires_at = r.Int(19);
+  return a;
+}
+
+Result<Approval> SelectApproval(sql::Connection& conn, int64_t id) {
+  LP_ASSIGN_OR_RETURN(sql::ResultSet rs, conn.Query(std::string("SELECT ") + kApprovalCols +
+                                                        kApprovalFrom + " WHERE a.id = $1",
+                                                    {Int(id)}));
+  if (rs.rows.empty()) return Status::NotFound("no approval with id " + Id(id));
+  return ApprovalFromRow(rs.rows[0]);
+}
+
+}  // namespace
+
+Result<Approval> SqlDeskStore::CreateApproval(Approval a) {
+  if (a.idempotency_key.empty())
+    return Status::InvalidArgument("approval needs an idempotency key");
+  if (a.steps < 1) return Status::InvalidArgument("approval needs at least one step");
+  if (a.created_at == 0) a.created_at = NowMillis();
+  a.updated_at = a.created_at;
+  return store_.TxValue<Approval>(true, [&](sql::Connection& conn) -> Result<Approval> {
+    LP_RETURN_IF_ERROR(conn.Query("UPDATE approvals SET state = $1, updated_at = $2 WHERE "
+                                  "conversation_id = $3 AND requested_by = $4 AND state = $5",
+                                  {Int(static_cast<int>(ApprovalState::kSuperseded)),
+                                   Int(a.created_at), Int(a.conversation_id), Int(a.requested_by),
+                                   Int(static_cast<int>(ApprovalState::kPending))})
+                           .status());
+    LP_ASSIGN_OR_RETURN(
+        sql::ResultSet rs,
+        conn.Query("INSERT INTO approvals (kind, conversation_id, channel_id, requested_by, text, "
+                   "wire_text, payload, verdict, language, idempotency_key, next_state, steps, "
+                   "step, state, queued, created_at, updated_at, expires_at) VALUES ($1, $2, $3, "
+                   "$4, $5, $6, $7, $8, $9, $10, $11, $12, 0, $13, 0, $14, $14, $15) RETURNING id",
+                   {Text(a.kind), Int(a.conversation_id), Int(a.channel_id), Int(a.requested_by),
+                    Text(a.text), Text(a.wire_text), Text(a.payload), Text(a.verdict),
+                    Text(a.language), Text(a.idempotency_key), Int(a.next_state), Int(a.steps),
+                    Int(static_cast<int>(ApprovalState::kPending)), Int(a.created_at),
+                    Int(a.expires_at)}));
+    return SelectApproval(conn, rs.rows.at(0).Int(0));
+  });
+}
+
+Result<Approval> SqlDeskStore::GetApproval(int64_t id) {
+  return store_.TxValue<Approval>(
+      false, [&](sql::Connection& conn) -> Result<Approval> { return SelectApproval(conn, id); });
+}
+
+Result<std::vector<Approval>> SqlDeskStore::ListApprovals(int state, int32_t limit) {
+  if (limit <= 0) return std::vector<Approval>{};
+  return store_.TxValue<std::vector<Approval>>(
+      false, [&](sql::Connection& conn) -> Result<std::vector<Approval>> {
+        std::vector<Value> params;
+        std::string sql = std::string("SELECT ") + kApprovalCols + kApprovalFrom;
+        if (state >= 0) {
+          sql += " WHERE a.state = $1";
+          params.push_back(Int(state));
+        }
+        sql += " ORDER BY a.id DESC LIMIT $" + std::to_string(params.size() + 1);
+        params.push_back(Int(limit));
+        LP_ASSIGN_OR_RETURN(sql::ResultSet rs, conn.Query(sql, params));
+        std::vector<Approval> out;
+        for (const Row& r : rs.rows) out.push_back(ApprovalFromRow(r));
+        return out;
+      });
+}
+
+Result<std::vector<ApprovalDecision>> SqlDeskStore::ListApprovalDecisions(int64_t approval_id) {
+  return store_.TxValue<std::vector<ApprovalDecision>>(
+      false, [&](sql::Connection& conn) -> Result<std::vector<ApprovalDecision>> {
+        LP_ASSIGN_OR_RETURN(
+            sql::ResultSet rs,
+            conn.Query("SELECT d.approval_id, d.step, d.user_id, u.username, d.decision, "
+                       "d.comment, d.at FROM approval_decisions d JOIN users u ON u.id = "
+                       "d.user_id WHERE d.approval_id = $1 ORDER BY d.step",
+                       {Int(approval_id)}));
+        std::vector<ApprovalDecision> out;
+        for (const Row& r : rs.rows) {
+          out.push_back({r.Int(0), static_cast<int32_t>(r.Int(1)), r.Int(2), r.Text(3), r.Text(4),
+                         r.Text(5), r.Int(6)});
+        }
+        return out;
+      });
+}
+
+Result<Approval> SqlDeskStore::DecideApproval(ApprovalDecision d, ApprovalState new_state,
+                                              Millis now) {
+  return store_.TxValue<Approval>(true, [&](sql::Connection& conn) -> Result<Approval> {
+    LP_ASSIGN_OR_RETURN(
+        sql::ResultSet lock,
+        conn.Query(std::string("SELECT id FROM approvals WHERE id = $1") + ForUpdate(),
+                   {Int(d.approval_id)}));
+    if (lock.rows.empty()) return Status::NotFound("no approval with id " + Id(d.approval_id));
+    LP_ASSIGN_OR_RETURN(Approval a, SelectApproval(conn, d.approval_id));
+    if (a.state != ApprovalState::kPending || a.step != d.step) {
+      return Status::FailedPrecondition("approval " + Id(a.id) +
+                                        " was decided meanwhile; reload it");
+    }
+    LP_ASSIGN_OR_RETURN(sql::ResultSet mine,
+                        conn.Query("SELECT step FROM approval_decisions WHERE approval_id = $1 AND "
+                                   "user_id = $2",
+                                   {Int(a.id), Int(d.user_id)}));
+    if (!mine.rows.empty()) {
+      return Status::AlreadyExists("this user already decided on approval " + Id(a.id));
+    }
+    LP_RETURN_IF_ERROR(conn.Query("INSERT INTO approval_decisions (approval_id, step, user_id, "
+                                  "decision, comment, at) VALUES ($1, $2, $3, $4, $5, $6)",
+                                  {Int(a.id), Int(d.step), Int(d.user_id), Text(d.decision),
+                                   Text(d.comment), Int(now)})
+                           .status());
+    const int32_t step = d.decision == "approve" ? a.step + 1 : a.step;
+    LP_RETURN_IF_ERROR(
+        conn.Query("UPDATE approvals SET step = $2, state = $3, updated_at = $4 WHERE id = $1",
+                   {Int(a.id), Int(step), Int(static_cast<int>(new_state)), Int(now)})
+            .status());
+    return SelectApproval(conn, a.id);
+  });
+}
+
+Result<std::vector<Approval>> SqlDeskStore::ListApprovalsToQueue(int32_t limit) {
+  return store_.TxValue<std::vector<Approval>>(
+      false, [&](sql::Connection& conn) -> Result<std::vector<Approval>> {
+        LP_ASSIGN_OR_RETURN(
+            sql::ResultSet rs,
+            conn.Query(std::string("SELECT ") + kApprovalCols + kApprovalFrom +
+                           " WHERE a.state = $1 AND a.queued = 0 ORDER BY a.id "
+                           "LIMIT $2",
+                       {Int(static_cast<int>(ApprovalState::kApproved)), Int(limit)}));
+        std::vector<Approval> out;
+        for (const Row& r : rs.rows) out.push_back(ApprovalFromRow(r));
+        return out;
+      });
+}
+
+Status SqlDeskStore::MarkApprovalQueued(int64_t id, Millis now) {
+  return store_.Tx(true, [&](sql::Connection& conn) -> Status {
+    return conn
+        .Query("UPDATE approvals SET queued = 1, updated_at = $2 WHERE id = $1",
+               {Int(id), Int(now)})
+        .status();
+  });
+}
+
+Status SqlDeskStore::SetApprovalState(int64_t id, ApprovalState state, Millis now) {
+  return store_.Tx(true, [&](sql::Connection& conn) -> Status {
+    return conn
+        .Query("UPDATE approvals SET state = $2, updated_at = $3 WHERE id = $1 AND state = $4",
+               {Int(id), Int(static_cast<int>(state)), Int(now),
+                Int(static_cast<int>(ApprovalState::kPending))})
+        .status();
+  });
+}
+
+Result<std::vector<Approval>> SqlDeskStore::ExpireApprovals(Millis now) {
+  return store_.TxValue<std::vector<Approval>>(
+      true, [&](sql::Connection& conn) -> Result<std::vector<Approval>> {
+        LP_ASSIGN_OR_RETURN(sql::ResultSet rs,
+                            conn.Query(std::string("SELECT ") + kApprovalCols + kApprovalFrom +
+                                           " WHERE a.state = $1 AND a.expires_at > 0 AND "
+                                           "a.expires_at < $2 ORDER BY a.id LIMIT 500",
+                                       {Int(static_cast<int>(ApprovalState::kPending)), Int(now)}));
+        std::vector<Approval> out;
+        for (const Row& r : rs.rows) {
+          Approval a = ApprovalFromRow(r);
+          LP_RETURN_IF_ERROR(
+              conn.Query("UPDATE approvals SET state = $2, updated_at = $3 WHERE "
+                         "id = $1",
+                         {Int(a.id), Int(static_cast<int>(ApprovalState::kExpired)), Int(now)})
+                  .status());
+          a.state = ApprovalState::kExpired;
+          a.updated_at = now;
+          out.push_back(std::move(a));
+        }
+        return out;
+      });
+}
+
 // --- webhook events ---------------------------------------------------------------------
 
 Result<size_t> SqlDeskStore::CountSeenWebhookEvents(int64_t channel_id,

@@ -75,6 +75,16 @@ class SqlDeskStore final : public DeskStore {
   Status TouchPresence(int64_t conversation_id, int64_t user_id, bool typing, Millis now,
                        Millis stale_before) override;
   Result<std::vector<Viewer>> ListPresence(int64_t conversation_id, Millis since) override;
+  Result<Approval> CreateApproval(Approval approval) override;
+  Result<Approval> GetApproval(int64_t id) override;
+  Result<std::vector<Approval>> ListApprovals(int state, int32_t limit) override;
+  Result<std::vector<ApprovalDecision>> ListApprovalDecisions(int64_t approval_id) override;
+  Result<Approval> DecideApproval(ApprovalDecision decision, ApprovalState new_state,
+                                  Millis now) override;
+  Result<std::vector<Approval>> ListApprovalsToQueue(int32_t limit) override;
+  Status MarkApprovalQueued(int64_t id, Millis now) override;
+  Status SetApprovalState(int64_t id, ApprovalState state, Millis now) override;
+  Result<std::vector<Approval>> ExpireApprovals(Millis now) override;
   Result<size_t> CountSeenWebhookEvents(int64_t channel_id,
                                         const std::vector<std::string>& event_ids) override;
   Status RememberWebhookEvents(int64_t channel_id, const std::vector<std::string>& event_ids,

@@ -15,7 +15,7 @@ constexpr std::array<std::pair<Role, std::string_view>, 6> kRoles = {{
     {Role::kAdvocate, "advocate"},
 }};
 
-constexpr std::array<std::pair<Permission, std::string_view>, 14> kPermissions = {{
+constexpr std::array<std::pair<Permission, std::string_view>, 15> kPermissions = {{
     {Permission::kCheck, "check"},
     {Permission::kPolicyRead, "policy:read"},
     {Permission::kPolicyWrite, "policy:write"},
@@ -30,6 +30,7 @@ constexpr std::array<std::pair<Permission, std::string_view>, 14> kPermissions =
     {Permission::kDeskReply, "desk:reply"},
     {Permission::kDeskAdmin, "desk:admin"},
     {Permission::kDeskReports, "desk:reports"},
+    {Permission::kApprovals, "approvals"},
 }};
 
 PermissionSet Of(std::initializer_list<Permission> ps) {
@@ -139,9 +140,10 @@ PermissionSet RolePermissions(Role role) {
       return PermissionSet::All();
     case Role::kCompliance:
       return Of({P::kCheck, P::kPolicyRead, P::kPolicyWrite, P::kAuditRead, P::kUsersRead,
-                 P::kTeamsRead, P::kDeskRead, P::kDeskReports});
+                 P::kTeamsRead, P::kDeskRead, P::kDeskReports, P::kApprovals});
     case Role::kApprover:
-      return Of({P::kCheck, P::kPolicyRead, P::kTeamsRead, P::kDeskRead, P::kDeskReports});
+      return Of(
+          {P::kCheck, P::kPolicyRead, P::kTeamsRead, P::kDeskRead, P::kDeskReports, P::kApprovals});
     case Role::kPublisher:
       return Of({P::kCheck, P::kPolicyRead});
     case Role::kAgent:

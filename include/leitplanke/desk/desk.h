@@ -107,16 +107,27 @@ struct ReplyRequest {
 enum class ReplyDecision {
   kQueued,             // in the outbox
   kNeedsConfirmation,  // warnings: resend with confirm_warnings and a reason
-  kHeld,               // needs approval; refused until approvals exist
+  kHeld,               // waits for approval (ReplyOutcome::approval)
   kBlocked,            // refused with the findings
   kConflict,           // the conversation changed: read the new messages first
 };
 std::string_view ReplyDecisionName(ReplyDecision d);
 
+// Four-eyes approval of held replies: the roles that may decide each step,
+// in order (a user decides at most one step of an approval, never their own
+// reply), and when an undecided approval expires.
+struct ApprovalPolicy {
+  std::vector<std::vector<std::string>> steps = {{"approver", "compliance", "admin"}};
+  Millis expire_after_ms = 72LL * 3600'000;  // 0 = never
+};
+
+enum class ApprovalVerb { kApprove, kReject, kRequestChanges };
+
 struct ReplyOutcome {
   ReplyDecision decision = ReplyDecision::kBlocked;
-  std::string wire_text;  // what the guard checked (and the channel will send)
-  SendEstimate estimate;  // length, limit and cost of the wire text on its channel
+  store::Approval approval;  // kHeld: the approval it waits for
+  std::string wire_text;     // what the guard checked (and the channel will send)
+  SendEstimate estimate;     // length, limit and cost of the wire text on its channel
   guard::Verdict verdict;
   store::OutboxItem outbox;                  // kQueued
   std::vector<store::Message> new_messages;  // kConflict: what the agent has not seen
@@ -217,6 +228,21 @@ class Desk {
   // Sends due outbox items (at most `limit`); returns how many were sent.
   Result<size_t> RunOutbox(int32_t limit = 50);
 
+  // --- approvals -------------------------------------------------------------
+  void SetApprovalPolicy(ApprovalPolicy policy);
+  // A decision on the current step of a pending approval. PermissionDenied
+  // for the author, or a role the step does not allow; InvalidArgument
+  // without a comment for reject / request changes; FailedPrecondition when
+  // it was decided meanwhile; AlreadyExists when this user decided an
+  // earlier step. The last approval checks the text with the guard again
+  // (the guideline may have changed): a block ends the approval as
+  // kBlocked; otherwise the reply is queued in the outbox, exactly as held.
+  Result<store::Approval> DecideApproval(int64_t approval_id, const store::User& approver,
+                                         ApprovalVerb verb, std::string_view comment);
+  // Expires approvals past their time and queues approved replies whose
+  // queueing a crash interrupted. Returns how many it handled.
+  Result<size_t> SweepApprovals();
+
   // --- routing and SLAs ------------------------------------------------------
   // Routes unassigned conversations of every team with automatic routing and
   // releases conversations of agents away longer than the grace period.
@@ -263,6 +289,7 @@ class Desk {
   Result<std::shared_ptr<Connector>> GetConnector(int64_t channel_id);
   void Emit(std::string_view type, const std::string& json) const;
   Status SendOne(const store::OutboxItem& item);
+  Status QueueApproved(const store::Approval& approval);
   // Routing: `release` also frees the work of agents away past the grace
   // period (the worker's rounds); Receive only assigns what is waiting.
   Result<size_t> Route(int64_t team_id, bool release);
@@ -286,6 +313,7 @@ class Desk {
   // ResetConnector.
   std::map<int64_t, std::shared_ptr<Connector>> connectors_;
   std::map<std::string, BusinessCalendar> calendars_;
+  ApprovalPolicy approvals_;
 };
 
 }  // namespace leitplanke::desk

@@ -240,4 +240,51 @@ struct InboxRow {
   std::string channel_kind;
 };
 
+// --- approvals (four-eyes) ----------------------------------------------------
+
+enum class ApprovalState : int {
+  kPending = 0,
+  kApproved = 1,  // every step approved; handed to the outbox (see `queued`)
+  kRejected = 2,
+  kChangesRequested = 3,
+  kExpired = 4,
+  kSuperseded = 5,  // the author submitted a new version
+  kBlocked = 6,     // the guideline blocked the text when it was approved
+};
+
+// A held reply waiting for approval. Everything needed to send it later is
+// kept, so what is approved is exactly what is sent.
+struct Approval {
+  int64_t id = 0;
+  std::string kind = "reply";
+  int64_t conversation_id = 0;
+  int64_t channel_id = 0;
+  int64_t requested_by = 0;  // user id of the author
+  std::string requested_by_name;
+  std::string text;             // what the author wrote
+  std::string wire_text;        // exactly what will be sent
+  std::string payload;          // the outbound message for the connector (opaque here)
+  std::string verdict;          // the guard's verdict summary at submission (JSON)
+  std::string language;         // "de" / "en"
+  std::string idempotency_key;  // the outbox key once approved (unique)
+  int32_t next_state = 1;       // ConversationState after the send
+  int32_t steps = 1;            // approvals needed
+  int32_t step = 0;             // approvals given so far
+  ApprovalState state = ApprovalState::kPending;
+  bool queued = false;  // the approved reply is in the outbox
+  Millis created_at = 0;
+  Millis updated_at = 0;
+  Millis expires_at = 0;
+};
+
+struct ApprovalDecision {
+  int64_t approval_id = 0;
+  int32_t step = 0;  // the step decided (0-based)
+  int64_t user_id = 0;
+  std::string username;
+  std::string decision;  // "approve", "reject", "request_changes"
+  std::string comment;
+  Millis at = 0;
+};
+
 }  // namespace leitplanke::store

@@ -165,6 +165,31 @@ class DeskStore {
                                        const std::vector<std::string>& event_ids, Millis now,
                                        Millis forget_before) = 0;
 
+  // --- approvals ---------------------------------------------------------------
+  // Stores a new pending approval; pending approvals of the same author on
+  // the same conversation become kSuperseded (an edit replaces them).
+  virtual Result<Approval> CreateApproval(Approval approval) = 0;
+  virtual Result<Approval> GetApproval(int64_t id) = 0;
+  // Newest first; `state` < 0: every state.
+  virtual Result<std::vector<Approval>> ListApprovals(int state, int32_t limit) = 0;
+  virtual Result<std::vector<ApprovalDecision>> ListApprovalDecisions(int64_t approval_id) = 0;
+  // Records `decision` on a pending approval whose `step` is `decision.step`
+  // and sets it to `new_state` with step + 1 for an approval. In one
+  // transaction, so two approvers never decide the same step twice:
+  // FailedPrecondition when the approval is no longer pending or another
+  // decision took the step first; AlreadyExists when this user decided on
+  // this approval before.
+  virtual Result<Approval> DecideApproval(ApprovalDecision decision, ApprovalState new_state,
+                                          Millis now) = 0;
+  // Approved ones not yet handed to the outbox (after a crash in between).
+  virtual Result<std::vector<Approval>> ListApprovalsToQueue(int32_t limit) = 0;
+  virtual Status MarkApprovalQueued(int64_t id, Millis now) = 0;
+  // Sets a pending approval to `state` without a decision (kBlocked).
+  virtual Status SetApprovalState(int64_t id, ApprovalState state, Millis now) = 0;
+  // Pending approvals whose expires_at lies before `now` become kExpired;
+  // returns them.
+  virtual Result<std::vector<Approval>> ExpireApprovals(Millis now) = 0;
+
   // --- dead letters ----------------------------------------------------------
   virtual Result<DeadLetter> AddDeadLetter(DeadLetter letter) = 0;
   // Newest first.

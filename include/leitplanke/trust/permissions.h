@@ -38,6 +38,7 @@ enum class Permission {
   kDeskReply,    // "desk:reply": replies, notes, assignment and state changes
   kDeskAdmin,    // "desk:admin": channels, routing and SLA settings, dead letters
   kDeskReports,  // "desk:reports": team-level desk reports
+  kApprovals,    // "approvals": decide on held replies and posts (four-eyes)
 };
 
 std::string_view PermissionName(Permission p);
@@ -65,8 +66,8 @@ class PermissionSet {
 };
 
 // admin: everything; compliance: check, policy read/write, audit read, users
-// read, teams read, desk read and reports; approver: check, policy read,
-// teams read, desk read and reports; publisher: check, policy read; agent:
+// read, teams read, desk read and reports, approvals; approver: check, policy
+// read, teams read, desk read and reports, approvals; publisher: check, policy read; agent:
 // check, policy read, desk read and reply; advocate: check. Every role has
 // kOwnAccount.
 PermissionSet RolePermissions(Role role);

@@ -336,6 +336,75 @@ TEST_F(DeskTest, WebhooksAnswerChallengesStoreDeliveriesAndRefuseReplaysAndForge
   EXPECT_EQ(letters->at(0).payload, broken.body);
 }
 
+TEST_F(DeskTest, HeldRepliesWaitForFourEyesAndLeaveExactlyAsApproved) {
+  desk_->SetApprovalPolicy({{{"approver", "admin"}, {"compliance"}}, 3'600'000});
+  auto make = [&](const std::string& name, std::vector<std::string> roles) {
+    store::User u = User(name, "de");
+    u.roles = std::move(roles);
+    auto made = store_->CreateUser(u);
+    EXPECT_TRUE(made.ok()) << made.error();
+    return *made;
+  };
+  const store::User anna = make("anna", {"approver"});
+  const store::User carl = make("carl", {"compliance"});
+  const store::User tom = make("tom", {"agent"});
+
+  int64_t conv = ReceiveOne(In("h1", "Was kommt als Nächstes?"));
+  ReplyOutcome held = ReplyOk(conv, "Projekt Falke startet im März.");
+  ASSERT_EQ(held.decision, ReplyDecision::kHeld) << held.message;
+  ASSERT_NE(held.approval.id, 0);
+  EXPECT_EQ(held.approval.wire_text, held.wire_text);
+  EXPECT_EQ(held.approval.steps, 2);
+  EXPECT_EQ(*desk_->RunOutbox(), 0u);
+  const int64_t id = held.approval.id;
+  // Nobody approves their own reply; agents and the wrong step's role may not.
+  EXPECT_EQ(desk_->DecideApproval(id, agent_, ApprovalVerb::kApprove, "").status().code(),
+            StatusCode::kPermissionDenied);
+  EXPECT_EQ(desk_->DecideApproval(id, tom, ApprovalVerb::kApprove, "").status().code(),
+            StatusCode::kPermissionDenied);
+  EXPECT_EQ(desk_->DecideApproval(id, carl, ApprovalVerb::kApprove, "").status().code(),
+            StatusCode::kPermissionDenied);
+  auto first = desk_->DecideApproval(id, anna, ApprovalVerb::kApprove, "passt");
+  ASSERT_TRUE(first.ok()) << first.error();
+  EXPECT_EQ(first->state, store::ApprovalState::kPending);
+  EXPECT_EQ(first->step, 1);
+  EXPECT_EQ(*desk_->RunOutbox(), 0u) << "one step is not enough";
+  auto second = desk_->DecideApproval(id, carl, ApprovalVerb::kApprove, "");
+  ASSERT_TRUE(second.ok()) << second.error();
+  EXPECT_EQ(second->state, store::ApprovalState::kApproved);
+  EXPECT_TRUE(second->queued);
+  EXPECT_EQ(*desk_->RunOutbox(), 1u);
+  ASSERT_EQ(wire_.sent.size(), 1u);
+  EXPECT_EQ(wire_.sent[0].text, held.wire_text) << "what is approved is what is sent";
+  auto decisions = store_->desk().ListApprovalDecisions(id);
+  ASSERT_TRUE(decisions.ok());
+  ASSERT_EQ(decisions->size(), 2u);
+  EXPECT_EQ((*decisions)[0].username, "anna");
+  EXPECT_EQ((*decisions)[1].username, "carl");
+  EXPECT_EQ(desk_->DecideApproval(id, carl, ApprovalVerb::kApprove, "").status().code(),
+            StatusCode::kFailedPrecondition);
+
+  // An edit replaces the pending version; a rejection needs a reason and sends nothing.
+  ReplyOutcome v1 = ReplyOk(conv, "Projekt Falke kommt bald.");
+  ReplyOutcome v2 = ReplyOk(conv, "Projekt Falke kommt im Frühjahr.");
+  ASSERT_EQ(v2.decision, ReplyDecision::kHeld);
+  EXPECT_EQ(store_->desk().GetApproval(v1.approval.id)->state, store::ApprovalState::kSuperseded);
+  EXPECT_EQ(desk_->DecideApproval(v2.approval.id, anna, ApprovalVerb::kReject, "").status().code(),
+            StatusCode::kInvalidArgument);
+  auto rejected =
+      desk_->DecideApproval(v2.approval.id, anna, ApprovalVerb::kReject, "Interna bleiben intern");
+  ASSERT_TRUE(rejected.ok()) << rejected.error();
+  EXPECT_EQ(rejected->state, store::ApprovalState::kRejected);
+
+  // Undecided approvals expire.
+  ReplyOutcome late = ReplyOk(conv, "Projekt Falke ist fast fertig.");
+  clock_.Advance(3'600'001);
+  EXPECT_EQ(*desk_->SweepApprovals(), 1u);
+  EXPECT_EQ(store_->desk().GetApproval(late.approval.id)->state, store::ApprovalState::kExpired);
+  EXPECT_EQ(*desk_->RunOutbox(), 0u);
+  EXPECT_EQ(wire_.sent.size(), 1u);
+}
+
 TEST_F(DeskTest, CleanReplyIsQueuedAndSentOnce) {
   int64_t conv = ReceiveOne(In("m1", "Wann kommt mein Paket?"));
   ReplyOutcome out = ReplyOk(conv, "Danke für Ihre Geduld, das Paket ist unterwegs.");

@@ -838,11 +838,12 @@ TEST_F(ApiTest, DeskWebchatToInboxToReplyAndBack) {
   EXPECT_EQ(json::parse(r.body)["viewers"].size(), 2u) << r.body;
   EXPECT_EQ(agent.Call("POST", "/api/v1/desk/conversations/999999/presence", "{}").status, 404);
 
-  // The guard holds an internal project name: refused, nothing queued.
+  // The guard holds an internal project name: it waits for a second person.
   r = agent.Call("POST", path + "/replies",
                  json{{"text", "Das Projekt Falke startet bald."}, {"version", version}}.dump());
-  EXPECT_EQ(r.status, 422) << r.body;
+  ASSERT_EQ(r.status, 202) << r.body;
   EXPECT_EQ(json::parse(r.body)["decision"], "held");
+  const int64_t approval = json::parse(r.body)["approval_id"];
   // A clean reply is queued and, after a round of the desk worker, sent.
   r = agent.Call(
       "POST", path + "/replies",
@@ -856,6 +857,34 @@ TEST_F(ApiTest, DeskWebchatToInboxToReplyAndBack) {
   ASSERT_EQ(widget.size(), 2u) << r.body;
   EXPECT_EQ(widget[1]["from"], "agent");
   EXPECT_EQ(widget[1]["text"], "Guten Tag Eva, Ihre Bestellung kommt morgen.");
+
+  // Four eyes: an approver sees exactly the held wire text and approves it;
+  // agents may not decide.
+  const std::string ap = "/api/v1/approvals/" + std::to_string(approval);
+  EXPECT_EQ(agent.Call("GET", "/api/v1/approvals").status, 403);
+  Session approver = CreateAndLogin(admin, "cora", "approver");
+  r = approver.Call("GET", "/api/v1/approvals");
+  ASSERT_EQ(r.status, 200) << r.body;
+  json pending = json::parse(r.body)["approvals"];
+  ASSERT_EQ(pending.size(), 1u) << r.body;
+  EXPECT_EQ(pending[0]["wire_text"], "Das Projekt Falke startet bald.");
+  EXPECT_EQ(pending[0]["requested_by"], "jana");
+  EXPECT_EQ(approver.Call("POST", ap + "/decision", json{{"decision", "maybe"}}.dump()).status,
+            400);
+  r = approver.Call("POST", ap + "/decision",
+                    json{{"decision", "approve"}, {"comment", "Der Termin ist öffentlich"}}.dump());
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(json::parse(r.body)["state"], "approved");
+  EXPECT_EQ(approver.Call("POST", ap + "/decision", json{{"decision", "approve"}}.dump()).status,
+            409);
+  r = approver.Call("GET", ap);
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(json::parse(r.body)["decisions"][0]["by"], "cora");
+  DeskWorker::Round(*app_->context().desk, true);
+  r = Send(port_, "GET", "/api/v1/webchat/site/messages?session=" + session, "", site);
+  widget = json::parse(r.body)["messages"];
+  ASSERT_EQ(widget.size(), 3u) << r.body;
+  EXPECT_EQ(widget[2]["text"], "Das Projekt Falke startet bald.");
 
   // The visitor writes again; a reply written against the old view is a
   // conflict that shows the new message.

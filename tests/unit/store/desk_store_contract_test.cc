@@ -868,6 +868,75 @@ TEST_P(DeskStoreContractTest, PresenceIsSharedAndExpires) {
   EXPECT_TRUE(desk().ListPresence(999999, 0)->empty());
 }
 
+TEST_P(DeskStoreContractTest, ApprovalsAreDecidedOncePerStepAndExpire) {
+  const int64_t ann = MakeAgent("ann");
+  const int64_t ben = MakeAgent("ben");
+  const int64_t cat = MakeAgent("cat");
+  const int64_t conv = One(Item("a1", "c@x", "q", kT0)).conversation_id;
+  Approval a;
+  a.conversation_id = conv;
+  a.channel_id = channel_;
+  a.requested_by = ann;
+  a.text = "Projekt X";
+  a.wire_text = "@c Projekt X";
+  a.payload = "text=Projekt X";
+  a.verdict = "{}";
+  a.language = "de";
+  a.idempotency_key = "k1";
+  a.steps = 2;
+  a.created_at = kT0;
+  a.expires_at = kT0 + 1000;
+  auto made = desk().CreateApproval(a);
+  ASSERT_TRUE(made.ok()) << made.error();
+  EXPECT_EQ(made->state, ApprovalState::kPending);
+  EXPECT_EQ(made->requested_by_name, "ann");
+  EXPECT_EQ(made->wire_text, "@c Projekt X");
+  // A new version from the same author supersedes the pending one.
+  a.idempotency_key = "k2";
+  auto v2 = desk().CreateApproval(a);
+  ASSERT_TRUE(v2.ok()) << v2.error();
+  EXPECT_EQ(desk().GetApproval(made->id)->state, ApprovalState::kSuperseded);
+  EXPECT_EQ(desk().ListApprovals(static_cast<int>(ApprovalState::kPending), 10)->size(), 1u);
+
+  ApprovalDecision d{v2->id, 0, ben, "", "approve", "ok", 0};
+  auto step1 = desk().DecideApproval(d, ApprovalState::kPending, kT0 + 1);
+  ASSERT_TRUE(step1.ok()) << step1.error();
+  EXPECT_EQ(step1->step, 1);
+  // The same step again (another instance was quicker): refused.
+  d.user_id = cat;
+  EXPECT_EQ(desk().DecideApproval(d, ApprovalState::kPending, kT0 + 2).status().code(),
+            StatusCode::kFailedPrecondition);
+  // The same person on the next step: refused.
+  d.step = 1;
+  d.user_id = ben;
+  EXPECT_EQ(desk().DecideApproval(d, ApprovalState::kApproved, kT0 + 2).status().code(),
+            StatusCode::kAlreadyExists);
+  d.user_id = cat;
+  auto step2 = desk().DecideApproval(d, ApprovalState::kApproved, kT0 + 3);
+  ASSERT_TRUE(step2.ok()) << step2.error();
+  EXPECT_EQ(step2->state, ApprovalState::kApproved);
+  auto decisions = desk().ListApprovalDecisions(v2->id);
+  ASSERT_EQ(decisions->size(), 2u);
+  EXPECT_EQ((*decisions)[1].username, "cat");
+  EXPECT_EQ((*decisions)[1].comment, "ok");
+  auto to_queue = desk().ListApprovalsToQueue(10);
+  ASSERT_EQ(to_queue->size(), 1u);
+  ASSERT_TRUE(desk().MarkApprovalQueued(v2->id, kT0 + 4).ok());
+  EXPECT_TRUE(desk().ListApprovalsToQueue(10)->empty());
+  EXPECT_TRUE(desk().GetApproval(v2->id)->queued);
+
+  a.idempotency_key = "k3";
+  a.requested_by = ben;
+  auto v3 = desk().CreateApproval(a);
+  ASSERT_TRUE(v3.ok());
+  EXPECT_TRUE(desk().ExpireApprovals(kT0 + 999)->empty());
+  auto expired = desk().ExpireApprovals(kT0 + 1001);
+  ASSERT_EQ(expired->size(), 1u);
+  EXPECT_EQ((*expired)[0].id, v3->id);
+  EXPECT_EQ(desk().GetApproval(v3->id)->state, ApprovalState::kExpired);
+  EXPECT_EQ(desk().GetApproval(999999).status().code(), StatusCode::kNotFound);
+}
+
 TEST_P(DeskStoreContractTest, WebhookEventIdsAreSharedAndForgotten) {
   ChannelRow other;
   other.name = "second";

@@ -293,6 +293,22 @@ void SetAuthor(const std::map<std::string, User>& users, const std::string& id,
   m->author_name = it->second.name;
 }
 
+// Completes `m` (author from the expansions, visibility, time from
+// `created_at` of `obj`) and appends it to `out`.
+void Emit(const std::map<std::string, User>& users, const std::string& author, bool is_public,
+          const json& obj, desk::InboundMessage m, std::vector<desk::InboundMessage>* out) {
+  SetAuthor(users, author, &m);
+  m.is_public = is_public;
+  m.sent_at = std::max<desk::Millis>(0, internal::ParseIsoTime(StringOr(obj, "created_at")));
+  out->push_back(std::move(m));
+}
+
+// The next page's token from meta.next_token, "" on the last page.
+std::string NextToken(const json& doc) {
+  const json* meta = Find(doc, "meta");
+  return meta != nullptr ? StringOr(*meta, "next_token") : std::string();
+}
+
 struct Cursor {
   std::string mentions;  // since_id for the mentions timeline
   std::string dms;       // newest DM event id seen
@@ -816,15 +832,11 @@ class XChannelImpl final : public XChannel {
           conversation = m.in_reply_to.empty() ? *id : m.in_reply_to;
         }
         m.thread_key = "tweet:" + conversation;
-        SetAuthor(users, *author, &m);
-        m.is_public = true;
-        m.sent_at = std::max<desk::Millis>(0, internal::ParseIsoTime(StringOr(t, "created_at")));
-        out->push_back(std::move(m));
+        Emit(users, *author, true, t, std::move(m), out);
       }
       // The first poll reads only the newest page; later ones follow the
       // pages back to since_id (at most kMaxPages).
-      token.clear();
-      if (const json* meta = Find(doc, "meta")) token = StringOr(*meta, "next_token");
+      token = NextToken(doc);
       if (token.empty() || c.mentions.empty()) break;
       max = AffordableResults(now, s_.costs.read_usd + s_.costs.user_read_usd, 5);
       if (max == 0) break;
@@ -890,13 +902,9 @@ class XChannelImpl final : public XChannel {
         m.external_id = *id;
         m.text = utf8::Sanitize(text->get<std::string>());
         m.thread_key = "dm:" + *sender;
-        SetAuthor(users, *sender, &m);
-        m.is_public = false;
-        m.sent_at = std::max<desk::Millis>(0, internal::ParseIsoTime(StringOr(e, "created_at")));
-        out->push_back(std::move(m));
+        Emit(users, *sender, false, e, std::move(m), out);
       }
-      token.clear();
-      if (const json* meta = Find(doc, "meta")) token = StringOr(*meta, "next_token");
+      token = NextToken(doc);
       if (reached_known || token.empty() || c.dms.empty()) break;
       max = AffordableResults(now, s_.costs.dm_read_usd + s_.costs.user_read_usd, 1);
       if (max == 0) break;

@@ -742,6 +742,16 @@ class XChannelImpl final : public XChannel {
     return Status::Ok();
   }
 
+  // The JSON object of a 2xx answer into `doc`; MapError for other statuses.
+  Status ObjectAnswer(const HttpResponse& resp, const std::string& label, json* doc) {
+    if (resp.status < 200 || resp.status > 299) return MapError(resp, label);
+    *doc = json::parse(resp.body, nullptr, false);
+    if (doc->is_discarded() || !doc->is_object()) {
+      return Status::InvalidArgument(label + ": the answer is not a JSON object");
+    }
+    return Status::Ok();
+  }
+
   Status MapError(const HttpResponse& resp, const std::string& label) {
     std::string detail = ErrorDetail(resp.body);
     std::string msg = label + ": HTTP " + std::to_string(resp.status) +
@@ -783,11 +793,8 @@ class XChannelImpl final : public XChannel {
       if (!token.empty()) q.emplace_back("pagination_token", token);
       LP_ASSIGN_OR_RETURN(HttpResponse resp, Call("GET", path, q, "", "mentions"));
       std::string label = "GET " + path;
-      if (resp.status < 200 || resp.status > 299) return MapError(resp, label);
-      json doc = json::parse(resp.body, nullptr, false);
-      if (doc.is_discarded() || !doc.is_object()) {
-        return Status::InvalidArgument(label + ": the answer is not a JSON object");
-      }
+      json doc;
+      LP_RETURN_IF_ERROR(ObjectAnswer(resp, label, &doc));
       size_t user_count = 0;
       std::map<std::string, User> users = Users(doc, &user_count);
       const json* data = Find(doc, "data");
@@ -859,11 +866,8 @@ class XChannelImpl final : public XChannel {
                   {"user.fields", "username,name"}};
       if (!token.empty()) q.emplace_back("pagination_token", token);
       LP_ASSIGN_OR_RETURN(HttpResponse resp, Call("GET", path, q, "", "dm_events"));
-      if (resp.status < 200 || resp.status > 299) return MapError(resp, label);
-      json doc = json::parse(resp.body, nullptr, false);
-      if (doc.is_discarded() || !doc.is_object()) {
-        return Status::InvalidArgument(label + ": the answer is not a JSON object");
-      }
+      json doc;
+      LP_RETURN_IF_ERROR(ObjectAnswer(resp, label, &doc));
       size_t user_count = 0;
       std::map<std::string, User> users = Users(doc, &user_count);
       const json* data = Find(doc, "data");

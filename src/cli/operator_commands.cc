@@ -1,12 +1,14 @@
-// Operator commands over the server's data: `user`, `audit`, `vault`,
-// `backup`, `restore`. They open the store and the trust services directly
+// Operator commands over the server's data: `user`, `audit`, `archive`,
+// `vault`, `backup`, `restore`. They open the store and the trust services directly
 // (no HTTP), so they also work while the server is down.
 #include <cstdio>
+#include <ctime>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
 
 #include <CLI/CLI.hpp>
+#include <nlohmann/json.hpp>
 
 #include "leitplanke/trust/tokens.h"
 
@@ -152,6 +154,141 @@ int AuditVerify(const ServerFlags& flags) {
   std::cout << "audit log BROKEN at entry " << r->first_bad_seq << " ("
             << trust::AuditTamperKindName(r->kind) << "): " << r->message << "\n";
   return 1;
+}
+
+int ArchiveVerify(const ServerFlags& flags) {
+  auto ctx = Open(flags);
+  if (!ctx.ok()) return Fail("archive verify", ctx.status());
+  Result<trust::ArchiveVerifyReport> r = trust::VerifyArchive((*ctx)->store->desk());
+  if (!r.ok()) return Fail("archive verify", r.status());
+  if (r->ok) {
+    std::cout << "archive intact: " << r->entries_checked << " entries (" << r->purged
+              << " with content removed by retention), head " << r->last_seq << " " << r->last_hash
+              << "\n";
+    return 0;
+  }
+  std::cout << "archive BROKEN: " << r->message << "\n";
+  return 1;
+}
+
+// RFC 5322 date of a time in ms (UTC).
+std::string MailDate(Millis ms) {
+  std::time_t secs = static_cast<std::time_t>(ms / 1000);
+  std::tm tm{};
+  gmtime_r(&secs, &tm);
+  char buf[64];
+  std::strftime(buf, sizeof(buf), "%a, %d %b %Y %H:%M:%S +0000", &tm);
+  return buf;
+}
+
+// A header value on one line: line breaks become spaces.
+std::string HeaderValue(std::string v) {
+  for (char& c : v) {
+    if (c == '\r' || c == '\n') c = ' ';
+  }
+  return v;
+}
+
+// JSON lines (one entry per line, to --out or stdout) or one .eml file per
+// entry in the --out directory, for compliance systems.
+int ArchiveExport(const ServerFlags& flags, const std::string& format, const std::string& out) {
+  if (format != "jsonl" && format != "eml") {
+    std::cerr << "archive export: --format must be jsonl or eml\n";
+    return kExitUsage;
+  }
+  if (format == "eml" && out.empty()) {
+    std::cerr << "archive export: --format eml needs --out DIR\n";
+    return kExitUsage;
+  }
+  auto ctx = Open(flags);
+  if (!ctx.ok()) return Fail("archive export", ctx.status());
+  std::ofstream file;
+  std::ostream* os = &std::cout;
+  if (format == "jsonl" && !out.empty()) {
+    file.open(out, std::ios::binary | std::ios::trunc);
+    if (!file) return Fail("archive export", Status::Unavailable("cannot write " + out));
+    os = &file;
+  }
+  if (format == "eml") {
+    std::error_code ec;
+    std::filesystem::create_directories(out, ec);
+    if (ec) return Fail("archive export", Status::Unavailable("cannot create " + out));
+  }
+  int64_t from = 1, n = 0;
+  for (;;) {
+    Result<std::vector<store::ArchiveEntry>> page = (*ctx)->store->desk().ListArchive(from, 1000);
+    if (!page.ok()) return Fail("archive export", page.status());
+    for (const store::ArchiveEntry& e : *page) {
+      if (format == "jsonl") {
+        nlohmann::json j = {{"seq", e.seq},
+                            {"at", e.at},
+                            {"kind", e.kind},
+                            {"channel", e.channel},
+                            {"conversation_id", e.conversation_id},
+                            {"message_id", e.message_id},
+                            {"external_id", e.external_id},
+                            {"author", e.author},
+                            {"subject", e.subject},
+                            {"wire_text", e.wire_text},
+                            {"verdict", nlohmann::json::parse(e.verdict, nullptr, false)},
+                            {"approvals", nlohmann::json::parse(e.approvals, nullptr, false)},
+                            {"content_hash", e.content_hash},
+                            {"prev_hash", e.prev_hash},
+                            {"hash", e.hash},
+                            {"purged", e.purged_at != 0}};
+        if (j["verdict"].is_discarded()) j["verdict"] = nullptr;
+        if (j["approvals"].is_discarded()) j["approvals"] = nullptr;
+        *os << j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
+      } else {
+        std::ofstream eml(std::filesystem::path(out) / (std::to_string(e.seq) + ".eml"),
+                          std::ios::binary | std::ios::trunc);
+        if (!eml) return Fail("archive export", Status::Unavailable("cannot write in " + out));
+        eml << "From: " << HeaderValue(e.author.empty() ? "leitplanke" : e.author)
+            << " <archive@leitplanke.invalid>\r\n"
+            << "Date: " << MailDate(e.at) << "\r\n"
+            << "Subject: " << HeaderValue(e.subject) << "\r\n"
+            << "Message-ID: <archive-" << e.seq << "-" << e.hash.substr(0, 16)
+            << "@leitplanke.invalid>\r\n"
+            << "X-Leitplanke-Channel: " << HeaderValue(e.channel) << "\r\n"
+            << "X-Leitplanke-External-Id: " << HeaderValue(e.external_id) << "\r\n"
+            << "X-Leitplanke-Verdict: " << HeaderValue(e.verdict) << "\r\n"
+            << "X-Leitplanke-Approvals: " << HeaderValue(e.approvals) << "\r\n"
+            << "X-Leitplanke-Seq: " << e.seq << "\r\n"
+            << "X-Leitplanke-Hash: " << e.hash << "\r\n"
+            << "MIME-Version: 1.0\r\n"
+            << "Content-Type: text/plain; charset=utf-8\r\n"
+            << "Content-Transfer-Encoding: 8bit\r\n\r\n"
+            << e.wire_text << "\r\n";
+      }
+      from = e.seq + 1;
+      ++n;
+    }
+    if (page->size() < 1000) break;
+  }
+  std::cerr << "archive export: " << n << " entries\n";
+  return 0;
+}
+
+// Retention: removes the content of entries sent before `before`
+// (YYYY-MM-DD, UTC); the chain stays verifiable.
+int ArchivePurge(const ServerFlags& flags, const std::string& before) {
+  std::tm tm{};
+  if (before.size() != 10 || strptime(before.c_str(), "%Y-%m-%d", &tm) == nullptr) {
+    std::cerr << "archive purge: --before must be a date YYYY-MM-DD\n";
+    return kExitUsage;
+  }
+  const Millis cutoff = static_cast<Millis>(timegm(&tm)) * 1000;
+  auto ctx = Open(flags);
+  if (!ctx.ok()) return Fail("archive purge", ctx.status());
+  const Millis now = SystemClock::Default().NowMillis();
+  Result<int64_t> n = (*ctx)->store->desk().PurgeArchive(cutoff, now);
+  if (!n.ok()) return Fail("archive purge", n.status());
+  (void)(*ctx)->audit->Append(
+      "cli", "archive.purge", "archive",
+      "{\"before\":\"" + before + "\",\"entries\":" + std::to_string(*n) + "}");
+  std::cout << "removed the content of " << *n << " archive entries sent before " << before
+            << "; the chain stays verifiable\n";
+  return 0;
 }
 
 int VaultInitKey(const std::string& path) {
@@ -339,6 +476,31 @@ void AddOperatorCommands(CLI::App& app, int& exit_code) {
       "verify", "Check the chain; names the first edited, deleted or reordered entry (exit 1)");
   flags->AddTo(*verify);
   verify->callback([flags, &exit_code] { exit_code = AuditVerify(*flags); });
+
+  CLI::App* archive =
+      app.add_subcommand("archive", "The hash-chained archive of every sent message");
+  archive->require_subcommand(1);
+  CLI::App* averify = archive->add_subcommand(
+      "verify", "Check the chain and the content hashes; names the first bad entry (exit 1)");
+  flags->AddTo(*averify);
+  averify->callback([flags, &exit_code] { exit_code = ArchiveVerify(*flags); });
+  auto export_format = std::make_shared<std::string>("jsonl");
+  auto export_out = std::make_shared<std::string>();
+  CLI::App* aexport = archive->add_subcommand(
+      "export", "Write the archive as JSON lines (stdout or --out FILE) or .eml files (--out DIR)");
+  flags->AddTo(*aexport);
+  aexport->add_option("--format", *export_format, "jsonl (default) or eml");
+  aexport->add_option("--out", *export_out, "File (jsonl) or directory (eml)");
+  aexport->callback([flags, export_format, export_out, &exit_code] {
+    exit_code = ArchiveExport(*flags, *export_format, *export_out);
+  });
+  auto purge_before = std::make_shared<std::string>();
+  CLI::App* apurge = archive->add_subcommand(
+      "purge", "Retention: remove the content of entries sent before a date; hashes stay");
+  flags->AddTo(*apurge);
+  apurge->add_option("--before", *purge_before, "YYYY-MM-DD (UTC)")->required();
+  apurge->callback(
+      [flags, purge_before, &exit_code] { exit_code = ArchivePurge(*flags, *purge_before); });
 
   auto key_path = std::make_shared<std::string>();
   CLI::App* vault = app.add_subcommand("vault", "The encrypted store of channel credentials");

@@ -734,6 +734,11 @@ Result<ReplyOutcome> Desk::Reply(const ReplyRequest& req) {
 
 // --- approvals ------------------------------------------------------------------------
 
+void Desk::SetArchiveSealer(store::ArchiveSealer seal) {
+  std::lock_guard<std::mutex> lock(mu_);
+  archive_ = std::move(seal);
+}
+
 void Desk::SetApprovalPolicy(ApprovalPolicy policy) {
   std::lock_guard<std::mutex> lock(mu_);
   approvals_ = std::move(policy);
@@ -948,7 +953,12 @@ Status Desk::SendOne(const store::OutboxItem& item) {
                                      : 0);
   }
   c.sends.push_back(now);
-  LP_RETURN_IF_ERROR(desk_.CompleteOutbox(item.id, receipt->external_id, now));
+  store::ArchiveSealer seal;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    seal = archive_;
+  }
+  LP_RETURN_IF_ERROR(desk_.CompleteOutbox(item.id, receipt->external_id, now, seal));
   Emit("desk.sent", Ids({{"outbox_id", item.id}, {"message_id", item.message_id}}));
   return Status::Ok();
 }

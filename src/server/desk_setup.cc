@@ -99,6 +99,7 @@ void ConnectDesk(AppContext& ctx) {
         return std::unique_ptr<desk::Channel>(std::move(x));
       });
 #endif
+  ctx.desk->SetArchiveSealer(trust::ArchiveSeal);
   ctx.desk->SetEventSink([raw](std::string_view type, const std::string& json) {
     raw->events->Publish("desk", type, json);
   });

@@ -325,6 +325,26 @@ CREATE TABLE webhook_events (
   PRIMARY KEY (channel_id, event_id)
 );
 CREATE INDEX webhook_events_received ON webhook_events(received_at);
+CREATE TABLE archive (
+  seq BIGINT PRIMARY KEY,
+  at BIGINT NOT NULL,
+  kind TEXT NOT NULL,
+  channel_id BIGINT NOT NULL,
+  channel TEXT NOT NULL,
+  conversation_id BIGINT NOT NULL,
+  message_id BIGINT NOT NULL,
+  external_id TEXT NOT NULL,
+  author TEXT NOT NULL,
+  subject TEXT NOT NULL,
+  wire_text TEXT NOT NULL,
+  verdict TEXT NOT NULL,
+  approvals TEXT NOT NULL,
+  content_hash TEXT NOT NULL,
+  prev_hash TEXT NOT NULL,
+  hash TEXT NOT NULL,
+  purged_at BIGINT NOT NULL
+);
+CREATE INDEX archive_at ON archive(at);
 CREATE TABLE approvals (
   id {id},
   kind TEXT NOT NULL,
@@ -701,6 +721,26 @@ const std::vector<TableSpec>& Tables() {
         {"last_assigned_at", T::kInt},
         {"open_load", T::kInt}},
        {"user_id"},
+       ""},
+      {"archive",
+       {{"seq", T::kInt},
+        {"at", T::kInt},
+        {"kind", T::kText},
+        {"channel_id", T::kInt},
+        {"channel", T::kText},
+        {"conversation_id", T::kInt},
+        {"message_id", T::kInt},
+        {"external_id", T::kText},
+        {"author", T::kText},
+        {"subject", T::kText},
+        {"wire_text", T::kText},
+        {"verdict", T::kText},
+        {"approvals", T::kText},
+        {"content_hash", T::kText},
+        {"prev_hash", T::kText},
+        {"hash", T::kText},
+        {"purged_at", T::kInt}},
+       {"seq"},
        ""},
       {"approvals",
        {{"id", T::kInt},

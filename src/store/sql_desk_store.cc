@@ -19,6 +19,8 @@
 #include <unordered_map>
 #include <utility>
 
+#include "leitplanke/base/json_string.h"
+
 #include "store/sql_store.h"
 
 namespace leitplanke::store {
@@ -35,6 +37,7 @@ using sql::Value;
 constexpr size_t kInWidth = 32;        // keys per IN list
 constexpr size_t kPreviewBytes = 140;  // last_preview length
 constexpr int32_t kMaxInboxPage = 500;
+constexpr int64_t kArchiveLock = 0x4c504152;  // "LPAR": appends to the archive chain
 constexpr int64_t kDenseTag = 1000;  // tagged conversations from which a tag counts as common
 
 Millis NowMillis() {
@@ -1654,9 +1657,11 @@ Result<std::vector<OutboxItem>> SqlDeskStore::ClaimOutbox(std::string_view claim
       });
 }
 
-Status SqlDeskStore::CompleteOutbox(int64_t item_id, std::string_view external_id, Millis at) {
+Status SqlDeskStore::CompleteOutbox(int64_t item_id, std::string_view external_id, Millis at,
+                                    const ArchiveSealer& seal) {
   if (at == 0) at = NowMillis();
   return store_.Tx(true, [&](sql::Connection& conn) -> Status {
+    if (seal) LP_RETURN_IF_ERROR(store_.LockForWrite(conn, kArchiveLock));
     LP_ASSIGN_OR_RETURN(sql::ResultSet rs,
                         conn.Query("UPDATE outbox SET state = 2, external_id = $2, claimed_by = "
                                    "'', claimed_until = 0, last_error = '', updated_at = $3 WHERE "
@@ -1677,10 +1682,120 @@ Status SqlDeskStore::CompleteOutbox(int64_t item_id, std::string_view external_i
                                      "' is already stored on message " + Id(clash.rows[0].Int(0)));
       }
     }
-    return conn
-        .Query("UPDATE messages SET delivery = 2, external_id = $2, sent_at = $3 WHERE id = $1",
-               {Int(message_id), Text(external_id), Int(at)})
-        .status();
+    LP_RETURN_IF_ERROR(
+        conn.Query("UPDATE messages SET delivery = 2, external_id = $2, sent_at = $3 WHERE id = $1",
+                   {Int(message_id), Text(external_id), Int(at)})
+            .status());
+    if (!seal) return Status::Ok();
+    return AppendArchive(conn, item_id, message_id, external_id, at, seal);
+  });
+}
+
+Status SqlDeskStore::AppendArchive(sql::Connection& conn, int64_t item_id, int64_t message_id,
+                                   std::string_view external_id, Millis at,
+                                   const ArchiveSealer& seal) {
+  LP_ASSIGN_OR_RETURN(
+      sql::ResultSet msg,
+      conn.Query("SELECT m.conversation_id, m.channel_id, ch.name, ch.kind, m.author, m.subject, "
+                 "m.body, m.verdict, o.idempotency_key FROM messages m JOIN channels ch ON ch.id "
+                 "= m.channel_id JOIN outbox o ON o.id = $2 WHERE m.id = $1",
+                 {Int(message_id), Int(item_id)}));
+  if (msg.rows.empty()) return Status::NotFound("no message with id " + Id(message_id));
+  const Row& r = msg.rows[0];
+  ArchiveEntry e;
+  e.at = at;
+  e.conversation_id = r.Int(0);
+  e.channel_id = r.Int(1);
+  e.channel = r.Text(2) + " (" + r.Text(3) + ")";
+  e.message_id = message_id;
+  e.external_id = std::string(external_id);
+  e.author = r.Text(4);
+  e.subject = r.Text(5);
+  e.wire_text = r.Text(6);
+  e.verdict = r.Text(7).empty() ? "{}" : r.Text(7);
+  // The approval chain of a held reply (the outbox key is the approval's).
+  LP_ASSIGN_OR_RETURN(
+      sql::ResultSet chain,
+      conn.Query("SELECT d.step, u.username, d.decision, d.comment, d.at FROM approvals a JOIN "
+                 "approval_decisions d ON d.approval_id = a.id JOIN users u ON u.id = d.user_id "
+                 "WHERE a.idempotency_key = $1 ORDER BY d.step",
+                 {Text(r.Text(8))}));
+  e.approvals = "[";
+  for (const Row& d : chain.rows) {
+    if (e.approvals.size() > 1) e.approvals += ",";
+    e.approvals += "{\"step\":" + std::to_string(d.Int(0) + 1) + ",\"by\":";
+    AppendJsonString(e.approvals, d.Text(1));
+    e.approvals += ",\"decision\":";
+    AppendJsonString(e.approvals, d.Text(2));
+    e.approvals += ",\"comment\":";
+    AppendJsonString(e.approvals, d.Text(3));
+    e.approvals += ",\"at\":" + std::to_string(d.Int(4)) + "}";
+  }
+  e.approvals += "]";
+  LP_ASSIGN_OR_RETURN(sql::ResultSet last,
+                      conn.Query("SELECT seq, hash FROM archive ORDER BY seq DESC LIMIT 1", {}));
+  e.seq = last.rows.empty() ? 1 : last.rows[0].Int(0) + 1;
+  e.prev_hash = last.rows.empty() ? std::string() : last.rows[0].Text(1);
+  seal(&e);
+  return conn
+      .Query(
+          "INSERT INTO archive (seq, at, kind, channel_id, channel, conversation_id, "
+          "message_id, external_id, author, subject, wire_text, verdict, approvals, "
+          "content_hash, prev_hash, hash, purged_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, "
+          "$9, $10, $11, $12, $13, $14, $15, $16, 0)",
+          {Int(e.seq), Int(e.at), Text(e.kind), Int(e.channel_id), Text(e.channel),
+           Int(e.conversation_id), Int(e.message_id), Text(e.external_id), Text(e.author),
+           Text(e.subject), Text(e.wire_text), Text(e.verdict), Text(e.approvals),
+           Text(e.content_hash), Text(e.prev_hash), Text(e.hash)})
+      .status();
+}
+
+Result<std::vector<ArchiveEntry>> SqlDeskStore::ListArchive(int64_t from_seq, int32_t limit) {
+  if (limit <= 0) return std::vector<ArchiveEntry>{};
+  return store_.TxValue<std::vector<ArchiveEntry>>(
+      false, [&](sql::Connection& conn) -> Result<std::vector<ArchiveEntry>> {
+        LP_ASSIGN_OR_RETURN(
+            sql::ResultSet rs,
+            conn.Query("SELECT seq, at, kind, channel_id, channel, conversation_id, message_id, "
+                       "external_id, author, subject, wire_text, verdict, approvals, "
+                       "content_hash, prev_hash, hash, purged_at FROM archive WHERE seq >= $1 "
+                       "ORDER BY seq LIMIT $2",
+                       {Int(from_seq), Int(limit)}));
+        std::vector<ArchiveEntry> out;
+        out.reserve(rs.rows.size());
+        for (const Row& r : rs.rows) {
+          ArchiveEntry e;
+          e.seq = r.Int(0);
+          e.at = r.Int(1);
+          e.kind = r.Text(2);
+          e.channel_id = r.Int(3);
+          e.channel = r.Text(4);
+          e.conversation_id = r.Int(5);
+          e.message_id = r.Int(6);
+          e.external_id = r.Text(7);
+          e.author = r.Text(8);
+          e.subject = r.Text(9);
+          e.wire_text = r.Text(10);
+          e.verdict = r.Text(11);
+          e.approvals = r.Text(12);
+          e.content_hash = r.Text(13);
+          e.prev_hash = r.Text(14);
+          e.hash = r.Text(15);
+          e.purged_at = r.Int(16);
+          out.push_back(std::move(e));
+        }
+        return out;
+      });
+}
+
+Result<int64_t> SqlDeskStore::PurgeArchive(Millis before, Millis now) {
+  return store_.TxValue<int64_t>(true, [&](sql::Connection& conn) -> Result<int64_t> {
+    LP_ASSIGN_OR_RETURN(
+        sql::ResultSet rs,
+        conn.Query("UPDATE archive SET author = '', subject = '', wire_text = '', verdict = '', "
+                   "approvals = '', purged_at = $2 WHERE at < $1 AND purged_at = 0 RETURNING seq",
+                   {Int(before), Int(now)}));
+    return static_cast<int64_t>(rs.rows.size());
   });
 }
 

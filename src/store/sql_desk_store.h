@@ -54,7 +54,10 @@ class SqlDeskStore final : public DeskStore {
                                   int64_t expected_version, ConversationState next_state) override;
   Result<std::vector<OutboxItem>> ClaimOutbox(std::string_view claimer, Millis now, Millis lease_ms,
                                               int32_t limit) override;
-  Status CompleteOutbox(int64_t item_id, std::string_view external_id, Millis at) override;
+  Status CompleteOutbox(int64_t item_id, std::string_view external_id, Millis at,
+                        const ArchiveSealer& seal = nullptr) override;
+  Result<std::vector<ArchiveEntry>> ListArchive(int64_t from_seq, int32_t limit) override;
+  Result<int64_t> PurgeArchive(Millis before, Millis now) override;
   Status FailOutbox(int64_t item_id, std::string_view error, Millis retry_at, Millis at) override;
   Result<std::vector<OutboxItem>> ListOutbox(int64_t message_id) override;
 
@@ -101,6 +104,10 @@ class SqlDeskStore final : public DeskStore {
   Status DeleteCannedReply(int64_t id) override;
 
  private:
+  // Appends the sent message of outbox item `item_id` to the archive chain
+  // (inside CompleteOutbox's transaction, which holds the archive lock).
+  Status AppendArchive(sql::Connection& conn, int64_t item_id, int64_t message_id,
+                       std::string_view external_id, Millis at, const ArchiveSealer& seal);
   // " FOR UPDATE" on PostgreSQL (row locks for read-modify-write), "" on
   // SQLite, whose write transactions are serialised already.
   const char* ForUpdate() const;

@@ -37,6 +37,73 @@ std::string AuditHash(const store::AuditEntry& e) {
   return Sha256Hex(buf);
 }
 
+namespace {
+
+std::string ArchiveContentHash(const store::ArchiveEntry& e) {
+  std::string buf = "leitplanke-archive-content-v1";
+  for (const std::string& f :
+       {e.kind, std::to_string(e.channel_id), e.channel, std::to_string(e.conversation_id),
+        std::to_string(e.message_id), e.external_id, e.author, e.subject, e.wire_text, e.verdict,
+        e.approvals}) {
+    AppendField(&buf, f);
+  }
+  return Sha256Hex(buf);
+}
+
+std::string ArchiveChainHash(const store::ArchiveEntry& e) {
+  std::string buf = "leitplanke-archive-v1";
+  AppendField(&buf, std::to_string(e.seq));
+  AppendField(&buf, std::to_string(e.at));
+  AppendField(&buf, e.content_hash);
+  AppendField(&buf, e.prev_hash);
+  return Sha256Hex(buf);
+}
+
+}  // namespace
+
+void ArchiveSeal(store::ArchiveEntry* e) {
+  e->content_hash = ArchiveContentHash(*e);
+  e->hash = ArchiveChainHash(*e);
+}
+
+Result<ArchiveVerifyReport> VerifyArchive(store::DeskStore& desk, int32_t page_size) {
+  ArchiveVerifyReport report;
+  if (page_size <= 0) page_size = 1000;
+  int64_t expect = 1;
+  std::string prev;
+  for (;;) {
+    LP_ASSIGN_OR_RETURN(std::vector<store::ArchiveEntry> page, desk.ListArchive(expect, page_size));
+    for (const store::ArchiveEntry& e : page) {
+      auto bad = [&](const std::string& what) {
+        report.ok = false;
+        report.first_bad_seq = e.seq;
+        report.message = "archive entry " + std::to_string(e.seq) + ": " + what;
+        return report;
+      };
+      if (e.seq != expect) {
+        report.first_bad_seq = expect;
+        report.ok = false;
+        report.message = "archive entry " + std::to_string(expect) + " is missing (next is " +
+                         std::to_string(e.seq) + ")";
+        return report;
+      }
+      if (e.prev_hash != prev) return bad("does not follow the entry before it (prev_hash)");
+      if (e.purged_at == 0 && ArchiveContentHash(e) != e.content_hash) {
+        return bad("its content was changed");
+      }
+      if (ArchiveChainHash(e) != e.hash) return bad("its hash does not match (edited)");
+      if (e.purged_at != 0) ++report.purged;
+      ++report.entries_checked;
+      prev = e.hash;
+      report.last_seq = e.seq;
+      report.last_hash = e.hash;
+      ++expect;
+    }
+    if (static_cast<int32_t>(page.size()) < page_size) break;
+  }
+  return report;
+}
+
 std::string_view AuditTamperKindName(AuditTamperKind kind) {
   switch (kind) {
     case AuditTamperKind::kNone:

@@ -200,6 +200,9 @@ class Desk {
   void SetSecretReader(SecretReader reader);
   void SetEventSink(EventSink sink);
   void SetAuditSink(AuditSink sink);
+  // Archives every sent message (wire text, verdict, approval chain) in the
+  // hash chain, in the transaction that records the send.
+  void SetArchiveSealer(store::ArchiveSealer seal);
 
   // --- inbound -------------------------------------------------------------
   // Validates and stores messages that arrived on `channel_id`, then routes.
@@ -314,6 +317,7 @@ class Desk {
   std::map<int64_t, std::shared_ptr<Connector>> connectors_;
   std::map<std::string, BusinessCalendar> calendars_;
   ApprovalPolicy approvals_;
+  store::ArchiveSealer archive_;
 };
 
 }  // namespace leitplanke::desk

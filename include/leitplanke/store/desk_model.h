@@ -240,6 +240,36 @@ struct InboxRow {
   std::string channel_kind;
 };
 
+// --- archive --------------------------------------------------------------------
+
+// One sent message in the append-only archive. The chain hash covers seq,
+// at, the content hash and the previous entry's hash; the content hash
+// covers everything else. Retention may remove the content (purged_at), and
+// the chain still verifies from the kept content hash.
+struct ArchiveEntry {
+  int64_t seq = 0;
+  Millis at = 0;  // when the channel confirmed the send
+  std::string kind = "reply";
+  int64_t channel_id = 0;
+  std::string channel;  // channel name and kind at the time, "support-mail (email)"
+  int64_t conversation_id = 0;
+  int64_t message_id = 0;
+  std::string external_id;  // the channel's id of the message
+  std::string author;       // "user:<name>"
+  std::string subject;
+  std::string wire_text;  // exactly what was sent
+  std::string verdict;    // the guard's verdict summary (action, rules, policy version), JSON
+  std::string approvals;  // the approval chain, JSON array (empty array when none)
+  std::string content_hash;
+  std::string prev_hash;
+  std::string hash;
+  Millis purged_at = 0;
+};
+
+// Seals an entry whose seq and prev_hash are set: fills content_hash and
+// hash (the trust module's ArchiveSeal).
+using ArchiveSealer = std::function<void(ArchiveEntry*)>;
+
 // --- approvals (four-eyes) ----------------------------------------------------
 
 enum class ApprovalState : int {

@@ -110,8 +110,11 @@ class DeskStore {
   // attempt (attempts + 1).
   virtual Result<std::vector<OutboxItem>> ClaimOutbox(std::string_view claimer, Millis now,
                                                       Millis lease_ms, int32_t limit) = 0;
-  // The channel confirmed the send: item and message become sent.
-  virtual Status CompleteOutbox(int64_t item_id, std::string_view external_id, Millis at) = 0;
+  // The channel confirmed the send: item and message become sent. With a
+  // sealer, the sent message (wire text, verdict, approval chain) is
+  // appended to the archive in the same transaction.
+  virtual Status CompleteOutbox(int64_t item_id, std::string_view external_id, Millis at,
+                                const ArchiveSealer& seal = nullptr) = 0;
   // A failed attempt: retry at `retry_at`, or when retry_at is 0 give up
   // (item and message become failed).
   virtual Status FailOutbox(int64_t item_id, std::string_view error, Millis retry_at,
@@ -189,6 +192,14 @@ class DeskStore {
   // Pending approvals whose expires_at lies before `now` become kExpired;
   // returns them.
   virtual Result<std::vector<Approval>> ExpireApprovals(Millis now) = 0;
+
+  // --- archive ---------------------------------------------------------------
+  // Entries with seq >= from_seq in seq order, at most `limit`.
+  virtual Result<std::vector<ArchiveEntry>> ListArchive(int64_t from_seq, int32_t limit) = 0;
+  // Retention: removes the content (texts, verdict, approvals, author) of
+  // entries sent before `before`; seq, times and hashes stay, so the chain
+  // still verifies. Returns how many entries were purged.
+  virtual Result<int64_t> PurgeArchive(Millis before, Millis now) = 0;
 
   // --- dead letters ----------------------------------------------------------
   virtual Result<DeadLetter> AddDeadLetter(DeadLetter letter) = 0;

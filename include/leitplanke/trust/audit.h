@@ -61,4 +61,27 @@ class AuditLog {
   const Clock& clock_;
 };
 
+// --- the archive of sent messages --------------------------------------------
+// The same construction for store::ArchiveEntry, with the content hashed on
+// its own so that retention can remove content and keep the chain:
+//   content_hash = SHA-256 of kind, channel ids, conversation, message,
+//                  external id, author, subject, wire text, verdict, approvals
+//   hash         = SHA-256 of seq, at, content_hash, prev_hash
+// Fills both on an entry whose seq and prev_hash are set (a store::ArchiveSealer).
+void ArchiveSeal(store::ArchiveEntry* entry);
+
+struct ArchiveVerifyReport {
+  bool ok = true;
+  int64_t entries_checked = 0;
+  int64_t purged = 0;  // entries whose content retention removed (chain checked only)
+  int64_t first_bad_seq = 0;
+  std::string message;
+  int64_t last_seq = 0;
+  std::string last_hash;
+};
+
+// Checks the whole archive: seqs without gaps, each prev_hash the previous
+// hash, content hashes of entries that still have content, chain hashes.
+Result<ArchiveVerifyReport> VerifyArchive(store::DeskStore& desk, int32_t page_size = 1000);
+
 }  // namespace leitplanke::trust

@@ -6,9 +6,11 @@
 #include <map>
 
 #include <gtest/gtest.h>
+#include <sqlite3.h>
 
 #include "leitplanke/desk/kv.h"
 #include "leitplanke/guard/policy.h"
+#include "leitplanke/trust/audit.h"
 
 #include "../store/test_support.h"
 
@@ -403,6 +405,64 @@ TEST_F(DeskTest, HeldRepliesWaitForFourEyesAndLeaveExactlyAsApproved) {
   EXPECT_EQ(store_->desk().GetApproval(late.approval.id)->state, store::ApprovalState::kExpired);
   EXPECT_EQ(*desk_->RunOutbox(), 0u);
   EXPECT_EQ(wire_.sent.size(), 1u);
+}
+
+TEST_F(DeskTest, EverySentMessageIsArchivedInAVerifiableChain) {
+  desk_->SetArchiveSealer(trust::ArchiveSeal);
+  desk_->SetApprovalPolicy({{{"approver"}}, 0});
+  store::User anna = User("anna", "de");
+  anna.roles = {"approver"};
+  anna = *store_->CreateUser(anna);
+  int64_t conv = ReceiveOne(In("ar1", "Wo ist mein Paket?"));
+  ReplyOk(conv, "Es ist unterwegs und kommt morgen.");
+  ReplyOutcome held = ReplyOk(conv, "Projekt Falke startet im März.");
+  ASSERT_EQ(held.decision, ReplyDecision::kHeld);
+  ASSERT_TRUE(desk_->DecideApproval(held.approval.id, anna, ApprovalVerb::kApprove, "ok").ok());
+  EXPECT_EQ(*desk_->RunOutbox(), 2u);
+  auto entries = store_->desk().ListArchive(1, 10);
+  ASSERT_TRUE(entries.ok()) << entries.error();
+  ASSERT_EQ(entries->size(), 2u);
+  EXPECT_EQ((*entries)[0].wire_text, "Es ist unterwegs und kommt morgen.");
+  EXPECT_EQ((*entries)[0].author, "user:jana");
+  EXPECT_EQ((*entries)[0].approvals, "[]");
+  EXPECT_NE((*entries)[0].verdict.find("\"action\""), std::string::npos) << (*entries)[0].verdict;
+  EXPECT_EQ((*entries)[1].wire_text, held.wire_text);
+  EXPECT_NE((*entries)[1].approvals.find("\"by\":\"anna\""), std::string::npos)
+      << (*entries)[1].approvals;
+  EXPECT_EQ((*entries)[1].prev_hash, (*entries)[0].hash);
+  auto report = trust::VerifyArchive(store_->desk());
+  ASSERT_TRUE(report.ok()) << report.error();
+  EXPECT_TRUE(report->ok) << report->message;
+  EXPECT_EQ(report->entries_checked, 2);
+
+  // Retention removes content; the chain still verifies.
+  clock_.Advance(1000);
+  auto purged = store_->desk().PurgeArchive((*entries)[0].at + 1, clock_.NowMillis());
+  ASSERT_TRUE(purged.ok());
+  EXPECT_EQ(*purged, 2);
+  EXPECT_TRUE(store_->desk().ListArchive(1, 10)->at(0).wire_text.empty());
+  report = trust::VerifyArchive(store_->desk());
+  EXPECT_TRUE(report->ok) << report->message;
+  EXPECT_EQ(report->purged, 2);
+
+  // Editing what was sent, or deleting an entry, is found.
+  ReplyOk(conv, "Gern geschehen!");
+  EXPECT_EQ(*desk_->RunOutbox(), 1u);
+  auto exec = [&](const std::string& sql) {
+    sqlite3* db = nullptr;
+    ASSERT_EQ(sqlite3_open(dir_.File("desk.db").c_str(), &db), SQLITE_OK);
+    ASSERT_EQ(sqlite3_exec(db, sql.c_str(), nullptr, nullptr, nullptr), SQLITE_OK);
+    sqlite3_close(db);
+  };
+  exec("UPDATE archive SET wire_text = 'Gern!' WHERE seq = 3");
+  report = trust::VerifyArchive(store_->desk());
+  EXPECT_FALSE(report->ok);
+  EXPECT_EQ(report->first_bad_seq, 3);
+  EXPECT_NE(report->message.find("content"), std::string::npos) << report->message;
+  exec("DELETE FROM archive WHERE seq = 2");
+  report = trust::VerifyArchive(store_->desk());
+  EXPECT_FALSE(report->ok);
+  EXPECT_EQ(report->first_bad_seq, 2);
 }
 
 TEST_F(DeskTest, CleanReplyIsQueuedAndSentOnce) {

@@ -585,8 +585,29 @@ TEST_P(DeskStoreContractTest, OutboxClaimLeaseCompleteFailAndGiveUp) {
   EXPECT_EQ(rest->front().id, ids[2]);
   EXPECT_TRUE(desk().ClaimOutbox("b", kT0 + 999, 1000, 10)->empty());
 
-  // a completes the first; its lease on the second expires and b takes it.
-  ASSERT_TRUE(desk().CompleteOutbox(ids[0], "<sent-1@example.com>", kT0 + 50).ok());
+  // a completes the first (archived through the sealer); its lease on the
+  // second expires and b takes it.
+  auto seal = [](ArchiveEntry* e) {
+    e->content_hash = "c:" + e->wire_text;
+    e->hash = e->prev_hash + "/" + std::to_string(e->seq);
+  };
+  ASSERT_TRUE(desk().CompleteOutbox(ids[0], "<sent-1@example.com>", kT0 + 50, seal).ok());
+  auto archived = desk().ListArchive(1, 10);
+  ASSERT_TRUE(archived.ok()) << archived.error();
+  ASSERT_EQ(archived->size(), 1u);
+  EXPECT_EQ((*archived)[0].seq, 1);
+  EXPECT_EQ((*archived)[0].at, kT0 + 50);
+  EXPECT_EQ((*archived)[0].external_id, "<sent-1@example.com>");
+  EXPECT_EQ((*archived)[0].hash, "/1");
+  EXPECT_EQ((*archived)[0].approvals, "[]");
+  EXPECT_EQ((*archived)[0].content_hash, "c:" + (*archived)[0].wire_text);
+  EXPECT_FALSE((*archived)[0].wire_text.empty());
+  EXPECT_EQ(*desk().PurgeArchive(kT0 + 50, kT0 + 60), 0);
+  EXPECT_EQ(*desk().PurgeArchive(kT0 + 51, kT0 + 60), 1);
+  archived = desk().ListArchive(1, 10);
+  EXPECT_TRUE((*archived)[0].wire_text.empty());
+  EXPECT_EQ((*archived)[0].purged_at, kT0 + 60);
+  EXPECT_EQ((*archived)[0].hash, "/1");
   auto taken = desk().ClaimOutbox("b", kT0 + 1000, 1000, 10);
   ASSERT_EQ(taken->size(), 1u);
   EXPECT_EQ(taken->front().id, ids[1]);

@@ -157,6 +157,19 @@ for _ in $(seq 1 60); do  # the worker sends what was left in the outbox
 done
 [ "$lost" = 0 ] || fail "$lost of $accepted accepted replies not sent exactly once after SIGKILL"
 kill -TERM "$pid"; wait "$pid"; pid=""
+# Every sent reply is in the archive, which verifies and exports.
+out=$("$bin" archive verify --data "$desk_data" 2>&1) || fail "archive verify: $out"
+"$bin" archive export --data "$desk_data" --out "$tmp/archive.jsonl" 2>/dev/null ||
+  fail "archive export failed"
+archived=$(grep -c '"wire_text":"Vielen Dank, wir melden uns (Antwort' "$tmp/archive.jsonl")
+[ "$archived" = "$accepted" ] || fail "archive has $archived of $accepted sent replies"
+"$bin" archive export --data "$desk_data" --format eml --out "$tmp/eml" 2>/dev/null ||
+  fail "archive export eml failed"
+grep -lq "X-Leitplanke-Hash: " "$tmp"/eml/*.eml || fail "no .eml with the chain hash"
+sqlite3 "$desk_data/leitplanke.db" "UPDATE archive SET wire_text = 'changed' WHERE seq = 1"
+"$bin" archive verify --data "$desk_data" >"$tmp/averify" 2>&1 &&
+  fail "archive verify missed an edited entry: $(cat "$tmp/averify")"
+grep -q "archive entry 1" "$tmp/averify" || fail "archive verify names no entry: $(cat "$tmp/averify")"
 unset LEITPLANKE_DESK_DEMO LEITPLANKE_DESK_TICK_MS LEITPLANKE_DESK_OUTBOX_LEASE_MS
 data="$main_data"
 

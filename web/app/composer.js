@@ -57,6 +57,13 @@ export class Composer {
     this.estimate = h('span', { id: 'estimate', class: 'estimate' });
     this.reason = h('input', { id: 'confirm-reason', type: 'text', 'aria-label': t('send.reason'), placeholder: t('send.reason') });
     this.reasonField = h('div', { class: 'field reason', hidden: true }, h('label', { for: 'confirm-reason' }, t('send.reason')), this.reason);
+    this.nextState = h(
+      'select',
+      { id: 'next-state', 'aria-label': t('send.next_state') },
+      h('option', { value: '' }, t('send.next_keep')),
+      h('option', { value: 'pending_customer' }, t('state.pending_customer')),
+      h('option', { value: 'resolved' }, t('state.resolved')),
+    );
     this.sendButton = h('button', { type: 'button', id: 'send', class: 'primary', disabled: true, dataset: { decision: '' }, onclick: () => this.send() }, t('send.send'));
     this.message = h('p', { id: 'decision-message', class: 'decision-message', 'aria-live': 'polite' });
     this.findings = h('ul', { id: 'findings', class: 'findings', 'aria-label': t('findings.title') });
@@ -75,7 +82,12 @@ export class Composer {
           h('div', { class: 'editor' }, this.mirror, this.text),
           this.message,
           this.reasonField,
-          h('div', { class: 'composer-bar' }, this.estimate, this.sendButton),
+          h(
+            'div',
+            { class: 'composer-bar' },
+            this.estimate,
+            h('span', { class: 'send-group' }, h('label', { for: 'next-state' }, t('send.next_state')), this.nextState, this.sendButton),
+          ),
         ),
         this.panel,
       ),
@@ -96,6 +108,10 @@ export class Composer {
 
   focus() {
     this.text.focus();
+  }
+
+  hasText() {
+    return this.text.value.trim() !== '';
   }
 
   isTyping() {
@@ -289,6 +305,7 @@ export class Composer {
       return;
     }
     const body = { text, version: this.conv.version, idempotency_key: this.idempotencyKey };
+    if (this.nextState.value) body.next_state = this.nextState.value;
     if (r.decision === 'needs_confirmation') {
       const reason = this.reason.value.trim();
       if (!reason) {
@@ -306,6 +323,8 @@ export class Composer {
       if (out.status === 202) {
         this.text.value = '';
         this.reason.value = '';
+        this.nextState.value = '';
+        this.view.highlightFrom = 0;
         this.idempotencyKey = newKey();
         this.show(null, '');
         announce(t('send.done'));

@@ -19,6 +19,8 @@ export class ConversationView {
     this.timer = 0;
     this.refreshTimer = 0;
     this.focusWhenLoaded = false;
+    this.newestId = 0;
+    this.highlightFrom = 0;
     this.empty();
   }
 
@@ -28,6 +30,8 @@ export class ConversationView {
 
   close() {
     this.id = 0;
+    this.newestId = 0;
+    this.highlightFrom = 0;
     this.conv = null;
     clearInterval(this.timer);
     clearTimeout(this.refreshTimer);
@@ -77,7 +81,7 @@ export class ConversationView {
     );
     replace(
       this.pane,
-      h('header', { class: 'conv-header' }, this.title, this.meta, this.viewers),
+      h('header', { class: 'conv-header' }, h('a', { class: 'back', href: '#/inbox' }, t('conv.back')), this.title, this.meta, this.viewers),
       h(
         'div',
         { class: 'conv-body' },
@@ -97,6 +101,11 @@ export class ConversationView {
       { id: 'conv-state', 'aria-label': t('conv.state'), onchange: (e) => this.change({ state: e.target.value, version: this.conv.version }) },
       STATES.map((s) => h('option', { value: s, selected: s === c.state }, t(`state.${s}`))),
     );
+    const prioSel = h(
+      'select',
+      { id: 'conv-priority', 'aria-label': t('conv.priority'), onchange: (e) => this.change({ priority: Number(e.target.value) }) },
+      [0, 1, 2].map((p) => h('option', { value: p, selected: p === c.priority }, t(`priority.${p}`))),
+    );
     const mine = c.assignee_id === this.me.id;
     replace(
       this.meta,
@@ -104,12 +113,26 @@ export class ConversationView {
       h('span', { class: `badge ${c.public ? 'public' : 'private'}` }, c.public ? t('badge.public') : t('badge.private')),
       h('label', { class: 'visually-hidden', for: 'conv-state' }, t('conv.state')),
       stateSel,
+      h('label', { class: 'visually-hidden', for: 'conv-priority' }, t('conv.priority')),
+      prioSel,
       mine
         ? h('span', { class: 'badge mine' }, t('badge.mine'))
         : h('button', { type: 'button', class: 'secondary small', onclick: () => this.change({ assignee_id: this.me.id }) }, t('conv.take')),
       this.slaBadges(c.sla),
     );
-    this.renderThread(c);
+    // Customer messages that arrive while a reply is being written are marked
+    // (and announced): the reply may need to take them into account.
+    const ids = (c.messages || []).map((m) => m.id);
+    const newest = ids.length ? Math.max(...ids) : 0;
+    const arrived = (c.messages || []).filter((m) => m.id > this.newestId && m.direction === 'inbound');
+    if (this.newestId && arrived.length && this.composer.hasText()) {
+      this.highlightFrom = Math.min(...arrived.map((m) => m.id));
+      announce(t('conflict.announce', { n: arrived.length }), 'warn');
+    } else if (!this.composer.hasText()) {
+      this.highlightFrom = 0;
+    }
+    this.newestId = newest;
+    this.renderThread(c, this.highlightFrom);
     this.renderContact(c);
     this.showViewers(c.viewers || []);
     this.composer.setConversation(c);
@@ -237,8 +260,8 @@ export class ConversationView {
     try {
       const c = await get(`/api/v1/desk/conversations/${id}`);
       if (this.id !== id) return;
+      if (highlightFrom) this.highlightFrom = highlightFrom;
       this.render(c);
-      if (highlightFrom) this.renderThread(c, highlightFrom);
     } catch (e) {
       announce(e.message, 'error');
     }

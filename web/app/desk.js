@@ -164,6 +164,7 @@ export class Desk {
       if (unread) badges.append(h('span', { class: 'badge unread' }, t('badge.unread')));
       badges.append(h('span', { class: `badge state-${c.state}` }, t(`state.${c.state}`)));
       if (c.public) badges.append(h('span', { class: 'badge public' }, t('badge.public')));
+      if (c.priority > 0) badges.append(h('span', { class: `badge prio-${c.priority}` }, t(`priority.${c.priority}`)));
       if (c.waiting_since && !c.first_response_at && c.state !== 'resolved') {
         const waited = Date.now() - new Date(c.waiting_since).getTime();
         badges.append(h('span', { class: `badge sla ${waited > 3600000 ? 'sla-late' : ''}`, title: t('badge.waiting_title') }, t('badge.waiting', { ago: fmtRelative(-waited) })));
@@ -295,5 +296,7 @@ export class Desk {
 
   live(on) {
     document.body.dataset.live = on ? '1' : '0';
+    const el = document.getElementById('live');
+    if (el) el.textContent = t(on ? 'live.on' : 'live.off');
   }
 }

@@ -113,7 +113,9 @@ function header() {
     h('a', { class: 'brand', href: '#/inbox' }, 'Leitplanke'),
     h('nav', { 'aria-label': t('nav.label') }, h('a', { href: '#/inbox', 'aria-current': 'page' }, t('nav.inbox'))),
     h('span', { class: 'spacer' }),
+    h('span', { id: 'live', class: 'live' }, t('live.off')),
     h('button', { type: 'button', class: 'link', onclick: showShortcuts, 'aria-keyshortcuts': '?' }, t('shortcuts.button')),
+    h('button', { type: 'button', class: 'link', id: 'account-button', onclick: showAccount }, t('account.button')),
     h('label', { class: 'lang', for: 'lang' }, t('lang.label')),
     select,
     h('span', { class: 'who', title: me.username }, me.display_name || me.username),
@@ -125,7 +127,7 @@ function showDesk() {
   if (session.desk) session.desk.destroy();
   document.title = `${t('nav.inbox')} – Leitplanke`;
   const main = h('main', { id: 'main', class: 'desk' });
-  replace(root, h('a', { class: 'skip', href: '#inbox-list' }, t('skip')), header(), main, statusLine(), shortcutsDialog());
+  replace(root, h('a', { class: 'skip', href: '#inbox-list' }, t('skip')), header(), main, statusLine(), shortcutsDialog(), h('dialog', { id: 'account', 'aria-labelledby': 'account-title' }));
   session.desk = new Desk(main, session.me);
 }
 
@@ -161,6 +163,69 @@ function shortcutsDialog() {
 function showShortcuts() {
   const d = document.getElementById('shortcuts');
   if (d && !d.open) d.showModal();
+}
+
+// The own account: 2FA state, password change, new recovery codes.
+function showAccount() {
+  const d = document.getElementById('account');
+  const me = session.me;
+  const err = h('p', { class: 'error', role: 'alert', hidden: true });
+  const fail = (e) => {
+    err.hidden = false;
+    err.textContent = e.message;
+  };
+  const pw = h(
+    'form',
+    { id: 'account-password' },
+    h('div', { class: 'field' }, h('label', { for: 'acc-old' }, t('password.old')), h('input', { id: 'acc-old', type: 'password', autocomplete: 'current-password', required: true })),
+    h('div', { class: 'field' }, h('label', { for: 'acc-new' }, t('password.new')), h('input', { id: 'acc-new', type: 'password', autocomplete: 'new-password', required: true })),
+    h('div', { class: 'field' }, h('label', { for: 'acc-new2' }, t('password.repeat')), h('input', { id: 'acc-new2', type: 'password', autocomplete: 'new-password', required: true })),
+    h('button', { type: 'submit', class: 'secondary' }, t('password.submit')),
+  );
+  pw.addEventListener('submit', async (ev) => {
+    ev.preventDefault();
+    err.hidden = true;
+    const next = pw.querySelector('#acc-new').value;
+    if (next !== pw.querySelector('#acc-new2').value) return fail(new Error(t('password.mismatch')));
+    try {
+      await post('/api/v1/auth/password', { old_password: pw.querySelector('#acc-old').value, new_password: next });
+      pw.reset();
+      announce(t('password.changed'));
+    } catch (e) {
+      fail(e);
+    }
+  });
+  const codes = h('ul', { class: 'codes', id: 'account-codes' });
+  const recovery = h('section', {}, h('h3', {}, t('account.recovery')), h('p', { class: 'hint' }, t('account.recovery_help')));
+  if (me.totp_enabled) {
+    recovery.append(
+      h('button', {
+        type: 'button',
+        class: 'secondary',
+        onclick: async () => {
+          err.hidden = true;
+          try {
+            const r = await post('/api/v1/auth/recovery-codes');
+            replace(codes, (r.recovery_codes || []).map((c) => h('li', {}, h('code', {}, c))));
+          } catch (e) {
+            fail(e);
+          }
+        },
+      }, t('account.recovery')),
+      codes,
+    );
+  }
+  replace(
+    d,
+    h('h2', { id: 'account-title' }, t('account.title')),
+    h('p', {}, `${me.display_name || me.username} (${me.username}) · ${(me.roles || []).join(', ')}`),
+    h('p', {}, me.totp_enabled ? t('account.twofa_on') : t('account.twofa_off')),
+    h('section', {}, h('h3', {}, t('account.password')), pw),
+    me.totp_enabled ? recovery : null,
+    err,
+    h('form', { method: 'dialog' }, h('button', { type: 'submit', class: 'primary' }, t('close'))),
+  );
+  if (!d.open) d.showModal();
 }
 
 document.addEventListener('keydown', (ev) => {

@@ -137,6 +137,7 @@ const dialogs = [];
 let secret = '';
 let enrolStep = 0;
 let recovery = [];
+let webchatSession = '';
 const pageErrors = [];
 
 try {
@@ -279,7 +280,8 @@ try {
     const origin = { Origin: base, 'Content-Type': 'application/json' };
     const s = await fetch(`${base}/api/v1/webchat/website/sessions`, { method: 'POST', headers: origin, body: '{}' });
     assert(s.ok, `webchat session: HTTP ${s.status} ${await s.clone().text()}`);
-    const { session } = await s.json();
+    ({ session: webchatSession } = await s.json());
+    const session = webchatSession;
     const m = await fetch(`${base}/api/v1/webchat/website/messages`, { method: 'POST', headers: origin, body: JSON.stringify({ session, text: XSS, name: '<b>Eve</b>' }) });
     assert(m.ok, `webchat message: HTTP ${m.status} ${await m.text()}`);
     // no reload: the list follows the event stream
@@ -347,6 +349,28 @@ try {
     await other.close();
   });
 
+  await step('a customer message arriving while typing is marked, then the reply goes out', async () => {
+    await page.fill('#reply-text', 'Danke, ich prüfe das.');
+    await page.waitForSelector('#send[data-decision=queued]');
+    const origin = { Origin: base, 'Content-Type': 'application/json' };
+    const m = await fetch(`${base}/api/v1/webchat/website/messages`, { method: 'POST', headers: origin, body: JSON.stringify({ session: webchatSession, text: 'Noch eine Frage: geht das auch schneller?' }) });
+    assert(m.ok, `webchat message: HTTP ${m.status}`);
+    await page.waitForFunction(() => [...document.querySelectorAll('#thread .msg.is-new .body')].some((el) => el.textContent.startsWith('Noch eine Frage')));
+    await page.click('#send');
+    await page.waitForFunction(() => [...document.querySelectorAll('#thread .msg-outbound .body')].some((el) => el.textContent === 'Danke, ich prüfe das.'));
+    assert((await page.locator('#thread .msg.is-new').count()) === 0, 'marks cleared after sending');
+  });
+
+  await step('account: new recovery codes', async () => {
+    await page.click('#account-button');
+    await page.waitForSelector('#account[open]');
+    await page.click('#account button:has-text("Neue Wiederherstellungscodes")');
+    await page.waitForFunction(() => document.querySelectorAll('#account-codes li').length === 10);
+    recovery = await page.locator('#account-codes li').allTextContents();
+    await page.keyboard.press('Escape');
+    await page.waitForSelector('#account:not([open])', { state: 'attached' });
+  });
+
   await step('language: English and back to German', async () => {
     await page.selectOption('#lang', 'en');
     await page.waitForFunction(() => document.getElementById('inbox-title')?.textContent === 'Inbox');
@@ -367,6 +391,9 @@ try {
     await page.locator('#inbox-list [role=option]').first().click();
     await page.waitForSelector('#reply-text', { state: 'visible' });
     assert(!(await page.isVisible('#inbox-list')), 'list hidden while a conversation is open');
+    await page.click('.conv-header .back');
+    await page.waitForSelector('#inbox-list', { state: 'visible' });
+    assert(!(await page.isVisible('#reply-text')), 'back to the list');
     await page.setViewportSize({ width: 1280, height: 800 });
     await page.waitForSelector('#inbox-list', { state: 'visible' });
   });

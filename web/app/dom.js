@@ -46,10 +46,16 @@ export function inTextField(ev) {
   return t.isContentEditable || ['INPUT', 'TEXTAREA', 'SELECT'].includes(t.tagName);
 }
 
-// Announces a message to screen readers and shows it in the status line.
+// Announces a message to screen readers and shows it in the status line for
+// a few seconds (errors and warnings longer).
+let statusTimer = 0;
 export function announce(text, kind = 'info') {
   const el = document.getElementById('status');
   if (!el) return;
   el.className = `status status-${kind}`;
   el.textContent = text;
+  clearTimeout(statusTimer);
+  statusTimer = setTimeout(() => {
+    if (el.textContent === text) el.textContent = '';
+  }, kind === 'info' ? 5000 : 10000);
 }

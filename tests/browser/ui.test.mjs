@@ -250,12 +250,15 @@ try {
     assert((await page.textContent('#estimate')).length > 0, 'length shown');
   });
 
-  await step('one-click redaction leaves the term: submit for approval', async () => {
+  await step('one-click redaction leaves the term: submitted for approval', async () => {
     await page.click('#apply-redaction');
     await page.waitForSelector('#send[data-decision=held]');
     assert(!(await page.inputValue('#reply-text')).includes('DE89'), 'IBAN redacted');
     assert((await page.textContent('#send')).includes('Freigabe'), 'button says approval');
     assert((await page.locator('.mirror mark.act-block').count()) === 0, 'no block mark left');
+    await page.click('#send');
+    await page.waitForFunction(() => document.getElementById('status').textContent.startsWith('Eingereicht'));
+    assert((await page.inputValue('#reply-text')) === '', 'composer cleared after submitting');
   });
 
   await step('a warning asks for a reason', async () => {

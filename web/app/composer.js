@@ -327,7 +327,7 @@ export class Composer {
         this.view.highlightFrom = 0;
         this.idempotencyKey = newKey();
         this.show(null, '');
-        announce(t('send.done'));
+        announce(t(out.body?.decision === 'held' ? 'send.submitted' : 'send.done'));
         await this.view.refresh();
       } else if (out.status === 409) {
         this.show({ ...out.body, decision: 'conflict' }, text);

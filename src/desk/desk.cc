@@ -100,6 +100,44 @@ std::string EncodePayload(const OutboundMessage& m) {
   return EncodeKeyValues(kv);
 }
 
+// A reply ready for the outbox: its message row (queued) and outbox item.
+struct QueuedReply {
+  store::Message message;
+  store::OutboxItem item;
+};
+
+// `wire`: the outbound message with the final wire text and its
+// idempotency key.
+QueuedReply MakeQueuedReply(int64_t conversation_id, int64_t channel_id,
+                            const OutboundMessage& wire, std::string author, int64_t author_user_id,
+                            std::string language, std::string verdict, Millis now) {
+  QueuedReply q;
+  store::Message& m = q.message;
+  m.conversation_id = conversation_id;
+  m.channel_id = channel_id;
+  m.direction = MessageDirection::kOutbound;
+  m.in_reply_to = wire.in_reply_to;
+  m.author = std::move(author);
+  m.author_user_id = author_user_id;
+  m.subject = wire.subject;
+  m.body = wire.text;
+  m.is_public = wire.is_public;
+  m.language = std::move(language);
+  m.delivery = DeliveryState::kQueued;
+  m.verdict = std::move(verdict);
+  m.sent_at = now;
+  m.created_at = now;
+  store::OutboxItem& item = q.item;
+  item.channel_id = channel_id;
+  item.idempotency_key = wire.idempotency_key;
+  item.payload = EncodePayload(wire);
+  item.state = store::OutboxState::kPending;
+  item.next_attempt_at = now;
+  item.created_at = now;
+  item.updated_at = now;
+  return q;
+}
+
 Result<OutboundMessage> DecodePayload(const store::OutboxItem& item) {
   Result<KeyValues> kv = DecodeKeyValues(item.payload);
   if (!kv.ok()) return kv.error().WithContext("outbox item " + std::to_string(item.id));
@@ -680,34 +718,12 @@ Result<ReplyOutcome> Desk::Reply(const ReplyRequest& req) {
     return out;
   }
 
-  const Millis now = clock_.NowMillis();
-  store::Message m;
-  m.conversation_id = conv.id;
-  m.channel_id = conv.channel_id;
-  m.direction = MessageDirection::kOutbound;
-  m.in_reply_to = msg.in_reply_to;
-  m.author = actor;
-  m.author_user_id = req.agent.id;
-  m.subject = msg.subject;
-  m.body = out.wire_text;
-  m.is_public = msg.is_public;
-  m.language = de ? "de" : "en";
-  m.delivery = DeliveryState::kQueued;
-  m.verdict = summary;
-  m.sent_at = now;
-  m.created_at = now;
-  store::OutboxItem item;
-  item.channel_id = conv.channel_id;
-  item.idempotency_key = msg.idempotency_key;
   OutboundMessage wire = msg;
   wire.text = out.wire_text;
-  item.payload = EncodePayload(wire);
-  item.state = store::OutboxState::kPending;
-  item.next_attempt_at = now;
-  item.created_at = now;
-  item.updated_at = now;
+  QueuedReply q = MakeQueuedReply(conv.id, conv.channel_id, wire, actor, req.agent.id,
+                                  de ? "de" : "en", summary, clock_.NowMillis());
   Result<store::OutboxItem> queued = desk_.EnqueueReply(
-      conv.id, std::move(m), std::move(item),
+      conv.id, std::move(q.message), std::move(q.item),
       req.expected_version >= 0 ? req.expected_version : conv.version, req.next_state);
   if (!queued.ok()) {
     if (queued.error().code() == StatusCode::kFailedPrecondition) {
@@ -846,31 +862,13 @@ Status Desk::QueueApproved(const store::Approval& a) {
   probe.payload = a.payload;
   LP_ASSIGN_OR_RETURN(OutboundMessage wire, DecodePayload(probe));
   const Millis now = clock_.NowMillis();
-  store::Message m;
-  m.conversation_id = a.conversation_id;
-  m.channel_id = a.channel_id;
-  m.direction = MessageDirection::kOutbound;
-  m.in_reply_to = wire.in_reply_to;
-  m.author = "user:" + a.requested_by_name;
-  m.author_user_id = a.requested_by;
-  m.subject = wire.subject;
-  m.body = a.wire_text;
-  m.is_public = wire.is_public;
-  m.language = a.language;
-  m.delivery = DeliveryState::kQueued;
-  m.verdict = a.verdict;
-  m.sent_at = now;
-  m.created_at = now;
-  store::OutboxItem item;
-  item.channel_id = a.channel_id;
-  item.idempotency_key = a.idempotency_key;
-  item.payload = a.payload;
-  item.state = store::OutboxState::kPending;
-  item.next_attempt_at = now;
-  item.created_at = now;
-  item.updated_at = now;
+  wire.idempotency_key = a.idempotency_key;
+  wire.text = a.wire_text;
+  QueuedReply q =
+      MakeQueuedReply(a.conversation_id, a.channel_id, wire, "user:" + a.requested_by_name,
+                      a.requested_by, a.language, a.verdict, now);
   Result<store::OutboxItem> queued =
-      desk_.EnqueueReply(a.conversation_id, std::move(m), std::move(item), -1,
+      desk_.EnqueueReply(a.conversation_id, std::move(q.message), std::move(q.item), -1,
                          static_cast<store::ConversationState>(a.next_state));
   // AlreadyExists: queued before a crash, only the mark is missing.
   if (!queued.ok() && queued.error().code() != StatusCode::kAlreadyExists) return queued.error();

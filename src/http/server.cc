@@ -384,6 +384,20 @@ class Session final : public SessionBase {
         r.headers.Set("Allow", match.allow);
         return Send(std::move(r));
       }
+      // "/app/" for the route "/app": a redirect to the path without the
+      // slash, for readers (GET, HEAD) only.
+      if ((req_.method == "GET" || req_.method == "HEAD") && req_.path.size() > 1 &&
+          req_.path.back() == '/') {
+        const std::string bare = req_.path.substr(0, req_.path.size() - 1);
+        Router::Match alt;
+        std::vector<std::pair<std::string, std::string>> params;
+        if (core_.router.Find(req_.method, bare, &alt, &params).ok() && alt.route != nullptr) {
+          Response r;
+          r.status = 301;
+          r.headers.Set("Location", req_.query.empty() ? bare : bare + "?" + req_.query);
+          return Send(std::move(r));
+        }
+      }
       return Send(Response::Error(404, "not_found", "no route for " + req_.path));
     }
     route_ = match.route;

@@ -140,6 +140,16 @@ TEST_F(ServerTest, NotFoundAndMethodNotAllowedAreJson) {
   EXPECT_EQ(r->status, 405);
   EXPECT_EQ(r->Header("allow"), "GET, HEAD, PUT");
   EXPECT_NE(r->body.find("method_not_allowed"), std::string::npos);
+  // A trailing slash on a known path redirects to it (readers only).
+  ASSERT_TRUE(c.Send(Get("/only-get/?a=1")));
+  r = c.Read();
+  ASSERT_TRUE(r.has_value());
+  EXPECT_EQ(r->status, 301);
+  EXPECT_EQ(r->Header("location"), "/only-get?a=1");
+  ASSERT_TRUE(c.Send(Get("/nope/")));
+  r = c.Read();
+  ASSERT_TRUE(r.has_value());
+  EXPECT_EQ(r->status, 404);
 }
 
 TEST_F(ServerTest, BodyLimitAnnouncedByContentLengthGives413WithoutReading) {

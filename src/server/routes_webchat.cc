@@ -6,9 +6,6 @@
 // Posts are "simple" CORS requests (Content-Type text/plain carrying JSON), so
 // browsers need no preflight; the answer carries Access-Control-Allow-Origin
 // for allowed origins only.
-#include <deque>
-#include <map>
-#include <mutex>
 #include <variant>
 
 #include <nlohmann/json.hpp>
@@ -17,6 +14,7 @@
 
 #include "channels/webchat/webchat.h"
 #include "server/app.h"
+#include "server/rate_window.h"
 #include "server/route_util.h"
 
 namespace leitplanke::server {
@@ -26,27 +24,6 @@ using http::Request;
 using http::Response;
 using http::RouteKind;
 using nlohmann::json;
-
-// Sliding-window counters per key, in memory (per instance).
-class RateWindow {
- public:
-  RateWindow(size_t max, Millis window) : max_(max), window_(window) {}
-  bool Allow(const std::string& key, Millis now) {
-    std::lock_guard<std::mutex> lock(mu_);
-    if (hits_.size() > 100000) hits_.clear();  // bounded memory under a flood
-    std::deque<Millis>& q = hits_[key];
-    while (!q.empty() && q.front() <= now - window_) q.pop_front();
-    if (q.size() >= max_) return false;
-    q.push_back(now);
-    return true;
-  }
-
- private:
-  const size_t max_;
-  const Millis window_;
-  std::mutex mu_;
-  std::map<std::string, std::deque<Millis>> hits_;
-};
 
 // Posting is limited per address and per session. Reading (the widget polls
 // every 4 s while open) is limited per session, with a much higher cap per

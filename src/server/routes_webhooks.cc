@@ -10,14 +10,11 @@
 // dead letters and answered 200 so that the network does not retry them
 // forever (an admin replays them after a fix). Store failures answer 503, so
 // the network delivers again later.
-#include <deque>
-#include <map>
-#include <mutex>
-
 #include <nlohmann/json.hpp>
 
 #include "http/log.h"
 #include "server/app.h"
+#include "server/rate_window.h"
 #include "server/route_util.h"
 
 namespace leitplanke::server {
@@ -30,23 +27,6 @@ using nlohmann::json;
 // Requests per address and minute; networks deliver in bursts, so this only
 // stops floods of forged requests.
 constexpr size_t kPerAddressPerMinute = 3000;
-
-class AddressWindow {
- public:
-  bool Allow(const std::string& address, Millis now) {
-    std::lock_guard<std::mutex> lock(mu_);
-    if (hits_.size() > 10000) hits_.clear();
-    std::deque<Millis>& q = hits_[address];
-    while (!q.empty() && q.front() <= now - 60'000) q.pop_front();
-    if (q.size() >= kPerAddressPerMinute) return false;
-    q.push_back(now);
-    return true;
-  }
-
- private:
-  std::mutex mu_;
-  std::map<std::string, std::deque<Millis>> hits_;
-};
 
 void Warn(std::string_view msg, const std::string& channel, const std::string& address,
           const std::string& detail) {
@@ -87,7 +67,7 @@ desk::WebhookRequest ToWebhookRequest(const Request& req) {
 
 Status AddWebhookRoutes(AppContext& ctx, http::Router& router) {
   if (!ctx.desk) return Status::Ok();
-  auto window = std::make_shared<AddressWindow>();
+  auto window = std::make_shared<RateWindow>(kPerAddressPerMinute, 60'000);
   http::CounterFamily* counted = &ctx.metrics->AddCounter(
       "leitplanke_webhook_requests_total",
       "Webhook requests by channel and outcome (challenge, accepted, replayed, forged, "

@@ -657,10 +657,10 @@ Result<ReplyOutcome> Desk::Reply(const ReplyRequest& req) {
     case guard::Action::kHold:
       // Four eyes: stored as an approval; sent once every step approved it.
       out.decision = ReplyDecision::kHeld;
-      out.message = de ? "Die Antwort braucht eine Freigabe durch eine zweite Person und wartet "
-                         "jetzt auf sie; gesendet wird genau dieser Text."
-                       : "The reply needs approval by a second person and now waits for it; "
-                         "exactly this text will be sent.";
+      out.message = de ? "Die Antwort braucht eine Freigabe durch eine zweite Person; gesendet "
+                         "wird genau dieser Text, sobald sie erteilt ist."
+                       : "The reply needs approval by a second person; exactly this text is sent "
+                         "once it is given.";
       break;
     case guard::Action::kWarn:
       if (!req.confirm_warnings) {

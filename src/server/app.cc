@@ -205,7 +205,7 @@ Result<std::unique_ptr<App>> App::Open(const ServerConfig& config, const Clock& 
     }
     if (admin.ok() && first_run_out != nullptr) {
       *first_run_out << "\nFirst run: an administrator account was created.\n"
-                     << "  URL:       " << config.PublicUrl() << "\n"
+                     << "  URL:       " << config.PublicUrl() << "/app\n"
                      << "  username:  " << admin->user.username << "\n"
                      << "  password:  " << admin->password << "   (one-time; shown only now)\n"
                      << "Sign in, set a new password and enrol two-factor authentication.\n\n";

@@ -3,7 +3,8 @@
 // through playwright-core, and checks sign-in with the first-run password
 // change and 2FA enrolment, the inbox, keyboard navigation, the live guard in
 // the composer, sending a reply, output escaping of customer text, the CSP,
-// and the language switch.
+// the language switch, the approval of a held reply by a second person (with
+// the role approver, in a second browser) and the channels page.
 //
 //   node tests/browser/ui.test.mjs path/to/leitplanke
 //
@@ -138,6 +139,7 @@ let secret = '';
 let enrolStep = 0;
 let recovery = [];
 let webchatSession = '';
+let heldText = '';
 const pageErrors = [];
 
 try {
@@ -256,6 +258,7 @@ try {
     assert(!(await page.inputValue('#reply-text')).includes('DE89'), 'IBAN redacted');
     assert((await page.textContent('#send')).includes('Freigabe'), 'button says approval');
     assert((await page.locator('.mirror mark.act-block').count()) === 0, 'no block mark left');
+    heldText = await page.inputValue('#reply-text');
     await page.click('#send');
     await page.waitForFunction(() => document.getElementById('status').textContent.startsWith('Eingereicht'));
     assert((await page.inputValue('#reply-text')) === '', 'composer cleared after submitting');
@@ -362,6 +365,92 @@ try {
     await page.click('#send');
     await page.waitForFunction(() => [...document.querySelectorAll('#thread .msg-outbound .body')].some((el) => el.textContent === 'Danke, ich prüfe das.'));
     assert((await page.locator('#thread .msg.is-new').count()) === 0, 'marks cleared after sending');
+  });
+
+  await step('an approver approves the held reply in a second browser', async () => {
+    const made = await pageApi(page, 'POST', '/api/v1/users', { username: 'vera', password: 'approver-one-time-pw-1', roles: ['approver'], display_name: 'Vera' });
+    assert(made.status === 201, `approver: ${made.status} ${made.body}`);
+    // the admin (who asked) sees the pending badge too
+    await page.waitForFunction(() => document.getElementById('pending-badge')?.textContent === '1' && !document.getElementById('pending-badge').hidden);
+    const other = await browser.newContext({ viewport: { width: 1280, height: 800 }, locale: 'en-US' });
+    const p2 = await other.newPage();
+    p2.setDefaultTimeout(WAIT);
+    p2.on('pageerror', (e) => pageErrors.push(`approver: ${e.message}`));
+    await p2.goto(`${base}/app`);
+    await p2.fill('#username', 'vera');
+    await p2.fill('#password', 'approver-one-time-pw-1');
+    await p2.click('#login-form button[type=submit]');
+    const next = await p2.waitForSelector('#password-form, #inbox-list');
+    if ((await next.getAttribute('id')) === 'password-form') {
+      await p2.fill('#new-password', 'approver-own-pw-2026');
+      await p2.fill('#new-password2', 'approver-own-pw-2026');
+      await p2.click('#password-form button[type=submit]');
+    }
+    await p2.waitForSelector('#inbox-list');
+    assert((await p2.textContent('#nav-approvals')).startsWith('Freigaben'), 'her account language (German)');
+    await p2.waitForFunction(() => document.getElementById('pending-badge')?.textContent === '1' && !document.getElementById('pending-badge').hidden);
+    assert((await p2.locator('#nav-channels').count()) === 0, 'no channels link for an approver');
+    // by keyboard: g then a
+    await p2.locator('#inbox-list').focus();
+    await p2.keyboard.press('g');
+    await p2.keyboard.press('a');
+    await p2.waitForFunction(() => location.hash === '#/approvals');
+    await p2.waitForSelector('#approvals-list li a');
+    assert((await p2.locator('#approvals-list li a').count()) === 1, 'one pending approval');
+    await p2.click('#approvals-list li a');
+    await p2.waitForSelector('#approval-wire');
+    const id = Number(await p2.getAttribute('#approvals-list li', 'data-id'));
+    const api = JSON.parse((await pageApi(p2, 'GET', `/api/v1/approvals/${id}`)).body);
+    const shown = await p2.textContent('#approval-wire');
+    assert(shown === api.wire_text, `exact wire text shown: ${JSON.stringify(shown)} vs ${JSON.stringify(api.wire_text)}`);
+    assert(shown.includes('Projekt Falke') && !shown.includes('DE89') && api.text === heldText, `the submitted, redacted reply: ${JSON.stringify(shown)}`);
+    assert((await p2.locator('#approval-findings li[data-rule="R03.terms"]').count()) === 1, 'the finding that held it');
+    assert((await p2.textContent('#approval-requester')) === 'admin', 'who asked');
+    const steps = await p2.textContent('#approval-steps');
+    assert(steps === `0 von ${api.steps} Freigaben` && api.steps >= 1, `steps: ${steps}`);
+    assert((await p2.textContent('#approval-expires')).length > 0, 'expiry');
+    await p2.click('#reject');
+    await p2.waitForSelector('#decision-error:not([hidden])');
+    assert((await p2.textContent('#decision-error')).length > 3, 'the server says a reason is needed');
+    assert((await p2.textContent('#approval-state')) === 'Offen', 'still pending');
+    await p2.click('#approve');
+    await p2.waitForFunction(() => document.getElementById('approval-state')?.textContent === 'Freigegeben');
+    await p2.waitForSelector('#approvals-list li.empty');
+    assert((await p2.textContent('#approval-decisions')).includes('vera'), 'the decision listed');
+    await p2.waitForFunction(() => document.getElementById('pending-badge')?.hidden);
+    // the admin's badge follows live (desk.approval event)
+    await page.waitForFunction(() => document.getElementById('pending-badge')?.hidden);
+    const after = JSON.parse((await pageApi(page, 'GET', `/api/v1/approvals/${id}`)).body);
+    assert(after.state === 'approved' && after.queued === true, `approved and queued: ${after.state} ${after.queued}`);
+    await other.close();
+  });
+
+  await step('admin: channels with health, pause and resume', async () => {
+    const meta = await pageApi(page, 'POST', '/api/v1/desk/channels', { name: 'social-meta', kind: 'meta' });
+    await page.click('#nav-channels');
+    await page.waitForFunction(() => location.hash === '#/channels');
+    await page.waitForSelector('#channels-list .channel-card[data-name="demo"]');
+    for (const name of ['demo', 'website']) {
+      const card = page.locator(`#channels-list .channel-card[data-name="${name}"]`);
+      assert((await card.locator('.badge.health').count()) === 1, `${name}: health shown`);
+      assert((await card.locator('.last-ok').textContent()).length > 0, `${name}: last success shown`);
+      assert((await card.locator('.credentials').textContent()).length > 0, `${name}: credentials expiry shown`);
+      assert((await card.locator('.webhook').count()) === 0, `${name}: no webhook address`);
+    }
+    if (meta.status === 201) {
+      const hook = await page.textContent('#channels-list .channel-card[data-name="social-meta"] .webhook');
+      assert(hook === `${base}/api/v1/webhooks/social-meta`, `webhook address: ${hook}`);
+    }
+    const demo = '#channels-list .channel-card[data-name="demo"]';
+    await page.click(`${demo} button.pause`);
+    await page.waitForSelector(`${demo}[data-paused="1"]`);
+    assert((await page.textContent(`${demo} button.pause`)) === 'Fortsetzen', 'resume offered');
+    await page.click(`${demo} button.pause`);
+    await page.waitForSelector(`${demo}[data-paused="0"]`);
+    const list = JSON.parse((await pageApi(page, 'GET', '/api/v1/desk/channels')).body).channels;
+    assert(list.find((c) => c.name === 'demo').paused === false, 'demo active again');
+    await page.click('#nav-inbox');
+    await page.waitForSelector('#inbox-list [role=option]');
   });
 
   await step('account: new recovery codes', async () => {

@@ -1,6 +1,7 @@
 // The desk: the inbox list with filters on the left, the open conversation on
 // the right; live updates from the server's event stream; j/k/Enter/Esc.
-import { get, ApiError } from './api.js';
+import { get } from './api.js';
+import { on } from './events.js';
 import { h, replace, announce } from './dom.js';
 import { t, fmtDate, fmtRelative } from './i18n.js';
 import { ConversationView } from './conversation.js';
@@ -74,8 +75,9 @@ export class Desk {
   }
 
   destroy() {
+    this.closed = true;
     window.removeEventListener('hashchange', this.onHash);
-    if (this.events) this.events.close();
+    for (const off of this.unsubscribe || []) off();
     this.view.close();
     clearTimeout(this.reloadTimer);
   }
@@ -266,37 +268,15 @@ export class Desk {
 
   // --- live updates ----------------------------------------------------------
   connect() {
-    this.events = new EventSource('/api/v1/events');
-    const onEvent = (ev) => {
-      let data = {};
-      try {
-        data = JSON.parse(ev.data);
-      } catch {
-        return;
-      }
-      if (ev.type === 'desk.presence') {
+    if (this.closed) return;
+    const onEvent = (data, type) => {
+      if (type === 'desk.presence') {
         if (data.conversation_id === this.openId) this.view.showViewers(data.viewers || []);
         return;
       }
       this.scheduleReload();
       if (data.conversation_id && data.conversation_id === this.openId) this.view.scheduleRefresh();
     };
-    for (const name of LIVE_EVENTS) this.events.addEventListener(name, onEvent);
-    this.events.addEventListener('error', () => {
-      this.live(false);
-      if (this.events.readyState === EventSource.CLOSED) {
-        // e.g. the session ended: find out whether we are still signed in
-        get('/api/v1/auth/me').catch((e) => {
-          if (e instanceof ApiError && e.status === 401) location.reload();
-        });
-      }
-    });
-    this.events.addEventListener('open', () => this.live(true));
-  }
-
-  live(on) {
-    document.body.dataset.live = on ? '1' : '0';
-    const el = document.getElementById('live');
-    if (el) el.textContent = t(on ? 'live.on' : 'live.off');
+    this.unsubscribe = LIVE_EVENTS.map((name) => on(name, onEvent));
   }
 }

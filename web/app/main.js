@@ -1,13 +1,19 @@
 // Entry point: restores the session, routes between the sign-in steps and the
-// desk, draws the header (language, user, sign out) and the shortcut list.
+// pages (inbox, approvals, channels), draws the header (navigation with the
+// pending-approvals badge, language, user, sign out) and the shortcut list.
 import { get, post, patch, setCsrf, ApiError } from './api.js';
 import { h, replace, inTextField, announce } from './dom.js';
 import { t, setLocale, locale, browserLocale, LOCALES } from './i18n.js';
 import { renderLogin, renderMfa, renderPasswordChange, renderTotpEnrolment } from './login.js';
 import { Desk } from './desk.js';
+import { ApprovalsPage } from './approvals.js';
+import { ChannelsPage } from './channels.js';
+import { connectEvents, closeEvents, on, isLive } from './events.js';
 
 const root = document.getElementById('app');
-export const session = { me: null, desk: null };
+export const session = { me: null, page: null, route: '' };
+let pendingTimer = 0;
+let offApproval = null;
 
 function userLocaleKey(me) {
   return `lp.locale.user.${me.username}`;
@@ -70,8 +76,23 @@ async function enter(me, oneTimePassword) {
     renderTotpEnrolment(root, { onDone: again, onCancel: logout });
     return;
   }
-  showDesk();
+  connectEvents();
+  if (!offApproval) offApproval = on('desk.approval', () => schedulePendingCount());
+  showPage(true);
 }
+
+const can = (p) => Boolean(session.me && (session.me.permissions || []).includes(p));
+
+// The page for the address: #/approvals[/id], #/channels, else the inbox.
+function routeOf(hash) {
+  if (/^#\/approvals(\/|$)/.test(hash) && can('approvals')) return 'approvals';
+  if (/^#\/channels$/.test(hash) && can('desk:admin')) return 'channels';
+  return 'inbox';
+}
+
+window.addEventListener('hashchange', () => {
+  if (session.me && session.page && routeOf(location.hash) !== session.route) showPage(true);
+});
 
 export async function logout() {
   try {
@@ -79,8 +100,13 @@ export async function logout() {
   } catch {
     // the session may already be gone
   }
-  if (session.desk) session.desk.destroy();
-  session.desk = null;
+  if (session.page) session.page.destroy();
+  session.page = null;
+  session.route = '';
+  closeEvents();
+  if (offApproval) offApproval();
+  offApproval = null;
+  clearTimeout(pendingTimer);
   showLogin();
 }
 
@@ -96,7 +122,7 @@ async function switchLanguage(l) {
     }
   }
   await setLocale(l);
-  showDesk();
+  showPage(false);
   announce(t('lang.changed'));
 }
 
@@ -111,9 +137,9 @@ function header() {
     'header',
     { class: 'topbar', role: 'banner' },
     h('a', { class: 'brand', href: '#/inbox' }, 'Leitplanke'),
-    h('nav', { 'aria-label': t('nav.label') }, h('a', { href: '#/inbox', 'aria-current': 'page' }, t('nav.inbox'))),
+    nav(),
     h('span', { class: 'spacer' }),
-    h('span', { id: 'live', class: 'live' }, t('live.off')),
+    h('span', { id: 'live', class: 'live' }, t(isLive() ? 'live.on' : 'live.off')),
     h('button', { type: 'button', class: 'link', onclick: showShortcuts, 'aria-keyshortcuts': '?' }, t('shortcuts.button')),
     h('button', { type: 'button', class: 'link', id: 'account-button', onclick: showAccount }, t('account.button')),
     h('label', { class: 'lang', for: 'lang' }, t('lang.label')),
@@ -123,12 +149,65 @@ function header() {
   );
 }
 
-function showDesk() {
-  if (session.desk) session.desk.destroy();
-  document.title = `${t('nav.inbox')} – Leitplanke`;
-  const main = h('main', { id: 'main', class: 'desk' });
-  replace(root, h('a', { class: 'skip', href: '#inbox-list' }, t('skip')), header(), main, statusLine(), shortcutsDialog(), h('dialog', { id: 'account', 'aria-labelledby': 'account-title' }));
-  session.desk = new Desk(main, session.me);
+function nav() {
+  const link = (route, href, label, extra) =>
+    h('a', { href, id: `nav-${route}`, 'aria-current': session.route === route ? 'page' : null }, label, extra);
+  return h(
+    'nav',
+    { 'aria-label': t('nav.label') },
+    link('inbox', '#/inbox', t('nav.inbox')),
+    can('approvals')
+      ? link('approvals', '#/approvals', t('nav.approvals'), [' ', h('span', { id: 'pending-badge', class: 'badge count-badge', hidden: true, 'aria-live': 'polite' })])
+      : null,
+    can('desk:admin') ? link('channels', '#/channels', t('nav.channels')) : null,
+  );
+}
+
+// The number of pending approvals in the navigation; refreshed on every
+// desk.approval event (bursts coalesce).
+function schedulePendingCount() {
+  clearTimeout(pendingTimer);
+  pendingTimer = setTimeout(updatePendingCount, 200);
+}
+
+async function updatePendingCount() {
+  if (!can('approvals')) return;
+  let n = 0;
+  try {
+    n = ((await get('/api/v1/approvals?state=pending')).approvals || []).length;
+  } catch {
+    return;
+  }
+  const el = document.getElementById('pending-badge');
+  if (!el) return;
+  el.hidden = n === 0;
+  el.textContent = String(n);
+  el.setAttribute('aria-label', t('approvals.pending_count', { n }));
+  el.title = t('approvals.pending_count', { n });
+}
+
+const PAGES = {
+  inbox: { title: 'nav.inbox', cls: 'desk', skip: '#inbox-list', make: (main) => new Desk(main, session.me) },
+  approvals: { title: 'nav.approvals', cls: 'desk approvals', skip: '#approvals-list', make: (main) => new ApprovalsPage(main, session.me) },
+  channels: { title: 'nav.channels', cls: 'admin', skip: '#channels-title', make: (main) => new ChannelsPage(main, session.me) },
+};
+
+// Draws the header and the page for the current address; `focus` moves the
+// focus to the page's heading (navigation by keyboard).
+function showPage(focus) {
+  if (session.page) session.page.destroy();
+  session.route = routeOf(location.hash);
+  const p = PAGES[session.route];
+  document.title = `${t(p.title)} – Leitplanke`;
+  const main = h('main', { id: 'main', class: p.cls });
+  replace(root, h('a', { class: 'skip', href: p.skip }, t(session.route === 'inbox' ? 'skip' : 'skip.main')), header(), main, statusLine(), shortcutsDialog(), h('dialog', { id: 'account', 'aria-labelledby': 'account-title' }));
+  session.page = p.make(main);
+  updatePendingCount();
+  const heading = main.querySelector('h1');
+  if (focus && heading && session.route !== 'inbox') {
+    heading.setAttribute('tabindex', '-1');
+    heading.focus({ preventScroll: true });
+  }
 }
 
 function statusLine() {
@@ -143,6 +222,9 @@ const SHORTCUTS = [
   ['n', 'shortcuts.note'],
   ['Esc', 'shortcuts.back'],
   ['Ctrl+Enter', 'shortcuts.send'],
+  ['g i', 'shortcuts.inbox'],
+  ['g a', 'shortcuts.approvals'],
+  ['g c', 'shortcuts.channels'],
   ['?', 'shortcuts.help'],
 ];
 
@@ -228,8 +310,12 @@ function showAccount() {
   if (!d.open) d.showModal();
 }
 
+// "g" then a letter goes to a page (within 1.5 s).
+let goPending = 0;
+const GO = { i: '#/inbox', a: '#/approvals', c: '#/channels' };
+
 document.addEventListener('keydown', (ev) => {
-  if (!session.desk || ev.defaultPrevented || ev.ctrlKey || ev.metaKey || ev.altKey) return;
+  if (!session.page || ev.defaultPrevented || ev.ctrlKey || ev.metaKey || ev.altKey) return;
   if (inTextField(ev)) return;
   if (document.querySelector('dialog[open]')) return;
   if (ev.key === '?') {
@@ -237,7 +323,15 @@ document.addEventListener('keydown', (ev) => {
     showShortcuts();
     return;
   }
-  session.desk.onKey(ev);
+  if (goPending && Date.now() - goPending < 1500 && GO[ev.key]) {
+    ev.preventDefault();
+    goPending = 0;
+    location.hash = GO[ev.key];
+    return;
+  }
+  goPending = ev.key === 'g' ? Date.now() : 0;
+  if (ev.key === 'g') return;
+  session.page.onKey(ev);
 });
 
 start().catch(showFatal);

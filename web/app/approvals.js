@@ -177,6 +177,7 @@ export class ApprovalsPage {
       'form',
       { id: 'decision-form', class: 'decision-form', onsubmit: (e) => e.preventDefault() },
       h('div', { class: 'field' }, h('label', { for: 'decision-comment' }, t('approvals.comment')), comment, h('p', { id: 'decision-hint', class: 'hint' }, t('approvals.comment_hint'))),
+      err,
       h(
         'div',
         { class: 'row' },
@@ -184,7 +185,6 @@ export class ApprovalsPage {
         h('button', { type: 'button', id: 'request-changes', class: 'secondary', onclick: (e) => decide('request_changes', e.currentTarget) }, t('approvals.request_changes')),
         h('button', { type: 'button', id: 'reject', class: 'secondary danger', onclick: (e) => decide('reject', e.currentTarget) }, t('approvals.reject')),
       ),
-      err,
     );
     const decisions = a.decisions || [];
     replace(

@@ -66,6 +66,37 @@ std::string VerdictSummary(const guard::Verdict& v, std::string_view reason) {
   return out;
 }
 
+// The summary plus every finding (rule, category, action, clause, message,
+// span in bytes and code points of the wire text; no excerpt, the text is
+// stored next to it) for the message row, the approval and the archive. The
+// audit log keeps the summary: it must not copy personal data from texts.
+std::string VerdictRecord(const guard::Verdict& v, std::string_view reason) {
+  std::string out = VerdictSummary(v, reason);
+  out.pop_back();  // the closing brace
+  out.append(",\"findings\":[");
+  for (size_t i = 0; i < v.findings.size(); ++i) {
+    const guard::Finding& f = v.findings[i];
+    if (i) out.push_back(',');
+    out.append("{\"rule\":");
+    AppendJsonString(out, f.rule);
+    out.append(",\"category\":");
+    AppendJsonString(out, f.category);
+    out.append(",\"action\":");
+    AppendJsonString(out, guard::ActionName(f.action));
+    out.append(",\"clause\":");
+    AppendJsonString(out, f.clause);
+    out.append(",\"message\":");
+    AppendJsonString(out, f.message);
+    out.append(",\"fix\":");
+    AppendJsonString(out, f.fix);
+    out.append(",\"start\":" + std::to_string(f.start) + ",\"end\":" + std::to_string(f.end) +
+               ",\"cp_start\":" + std::to_string(f.cp_start) +
+               ",\"cp_end\":" + std::to_string(f.cp_end) + "}");
+  }
+  out.append("]}");
+  return out;
+}
+
 std::string Ids(std::initializer_list<std::pair<const char*, int64_t>> fields) {
   std::string out = "{";
   bool first = true;
@@ -675,11 +706,12 @@ Result<ReplyOutcome> Desk::Reply(const ReplyRequest& req) {
       out.decision = ReplyDecision::kQueued;
       break;
   }
-  const std::string summary =
-      VerdictSummary(out.verdict, out.decision == ReplyDecision::kQueued &&
-                                          out.verdict.action == guard::Action::kWarn
-                                      ? req.confirm_reason
-                                      : "");
+  // The agent's reason for sending despite warnings, recorded with the verdict.
+  const std::string_view reason =
+      out.decision == ReplyDecision::kQueued && out.verdict.action == guard::Action::kWarn
+          ? std::string_view(req.confirm_reason)
+          : std::string_view();
+  const std::string summary = VerdictSummary(out.verdict, reason);
   if (req.preview) return out;
   const std::string actor = "user:" + req.agent.username;
   const std::string target = "conversation:" + std::to_string(conv.id);
@@ -694,7 +726,7 @@ Result<ReplyOutcome> Desk::Reply(const ReplyRequest& req) {
     a.text = req.text;
     a.wire_text = out.wire_text;
     a.payload = EncodePayload(wire);
-    a.verdict = summary;
+    a.verdict = VerdictRecord(out.verdict, "");
     a.language = de ? "de" : "en";
     a.idempotency_key = msg.idempotency_key;
     a.next_state = static_cast<int32_t>(req.next_state);
@@ -720,8 +752,9 @@ Result<ReplyOutcome> Desk::Reply(const ReplyRequest& req) {
 
   OutboundMessage wire = msg;
   wire.text = out.wire_text;
-  QueuedReply q = MakeQueuedReply(conv.id, conv.channel_id, wire, actor, req.agent.id,
-                                  de ? "de" : "en", summary, clock_.NowMillis());
+  QueuedReply q =
+      MakeQueuedReply(conv.id, conv.channel_id, wire, actor, req.agent.id, de ? "de" : "en",
+                      VerdictRecord(out.verdict, reason), clock_.NowMillis());
   Result<store::OutboxItem> queued = desk_.EnqueueReply(
       conv.id, std::move(q.message), std::move(q.item),
       req.expected_version >= 0 ? req.expected_version : conv.version, req.next_state);

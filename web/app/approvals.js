@@ -134,15 +134,18 @@ export class ApprovalsPage {
       return;
     }
     if (seq !== this.detailSeq || id !== this.openId) return;
-    // The approval keeps the rules that held the reply; their explanations
-    // come from checking the same text again (best effort).
+    // The approval keeps every finding that held the reply. Older records
+    // carry only rule ids; their explanations come from checking the same
+    // text again (best effort).
     let explained = [];
-    try {
-      const body = { text: a.wire_text };
-      if (a.language === 'de' || a.language === 'en') body.lang = a.language;
-      explained = (await post('/api/v1/check', body)).findings || [];
-    } catch {
-      explained = [];
+    if (!(a.verdict && Array.isArray(a.verdict.findings))) {
+      try {
+        const body = { text: a.wire_text };
+        if (a.language === 'de' || a.language === 'en') body.lang = a.language;
+        explained = (await post('/api/v1/check', body)).findings || [];
+      } catch {
+        explained = [];
+      }
     }
     if (seq !== this.detailSeq || id !== this.openId) return;
     this.renderDetail(a, explained);
@@ -152,7 +155,10 @@ export class ApprovalsPage {
   renderDetail(a, explained) {
     const v = a.verdict && typeof a.verdict === 'object' ? a.verdict : {};
     // findings of a full verdict, else the rule ids of the stored summary
-    const findings = v.findings || (v.rules || []).map((rule) => explained.find((f) => f.rule === rule) || { rule, action: v.action || 'hold' });
+    // The stored findings give code-point spans of the wire text.
+    const chars = Array.from(a.wire_text || '');
+    const withExcerpt = (f) => (f.excerpt || !(f.cp_end > f.cp_start) ? f : { ...f, excerpt: chars.slice(f.cp_start, f.cp_end).join('') });
+    const findings = v.findings ? v.findings.map(withExcerpt) : (v.rules || []).map((rule) => explained.find((f) => f.rule === rule) || { rule, action: v.action || 'hold' });
     const own = a.requested_by === this.me.username;
     const pending = a.state === 'pending';
     const err = h('p', { id: 'decision-error', class: 'error', role: 'alert', hidden: true });

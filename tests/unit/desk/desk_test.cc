@@ -357,6 +357,11 @@ TEST_F(DeskTest, HeldRepliesWaitForFourEyesAndLeaveExactlyAsApproved) {
   ASSERT_NE(held.approval.id, 0);
   EXPECT_EQ(held.approval.wire_text, held.wire_text);
   EXPECT_EQ(held.approval.steps, 2);
+  // The approver sees every finding that held it, with its span in the text.
+  EXPECT_NE(held.approval.verdict.find(R"("findings":[{"rule":"R03.terms")"), std::string::npos)
+      << held.approval.verdict;
+  EXPECT_NE(held.approval.verdict.find(R"("cp_start":0)"), std::string::npos)
+      << held.approval.verdict;
   EXPECT_EQ(*desk_->RunOutbox(), 0u);
   const int64_t id = held.approval.id;
   // Nobody approves their own reply; agents and the wrong step's role may not.
@@ -430,6 +435,8 @@ TEST_F(DeskTest, EverySentMessageIsArchivedInAVerifiableChain) {
   EXPECT_NE((*entries)[1].approvals.find("\"by\":\"anna\""), std::string::npos)
       << (*entries)[1].approvals;
   EXPECT_EQ((*entries)[1].prev_hash, (*entries)[0].hash);
+  EXPECT_NE((*entries)[1].verdict.find(R"("rule":"R03.terms")"), std::string::npos)
+      << (*entries)[1].verdict;
   auto report = trust::VerifyArchive(store_->desk());
   ASSERT_TRUE(report.ok()) << report.error();
   EXPECT_TRUE(report->ok) << report->message;

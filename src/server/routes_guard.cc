@@ -17,7 +17,10 @@ using nlohmann::json;
 // logins hashing passwords on the workers never delay it.
 class CheckRoute {
  public:
-  explicit CheckRoute(AppContext& ctx) : ctx_(ctx) {
+  // `personal`: an employee's self-check of a draft for a private account —
+  // the text and the verdict are neither stored, audited nor counted, only
+  // the active policy is used, and the audience defaults to public.
+  explicit CheckRoute(AppContext& ctx, bool personal = false) : ctx_(ctx), personal_(personal) {
     for (guard::Action a : {guard::Action::kAllow, guard::Action::kWarn, guard::Action::kHold,
                             guard::Action::kBlock}) {
       by_action_[static_cast<int>(a)] = &ctx.verdicts->WithLabels({guard::ActionName(a)});
@@ -35,7 +38,13 @@ class CheckRoute {
                               http::GetOptionalString(body, "/lang"));
     LP_HTTP_ASSIGN_OR_RESPOND(std::optional<std::string> policy_name,
                               http::GetOptionalString(body, "/policy"));
+    if (personal_ && policy_name) {
+      return Response::Error(400, "invalid_argument",
+                             "a self-check uses the active guideline; /policy is not accepted",
+                             "/policy");
+    }
     guard::CheckOptions options;
+    if (personal_) options.audience = guard::Audience::kPublic;
     if (channel) options.channel = *channel;
     if (audience) {
       std::optional<guard::Audience> a = guard::ParseAudience(*audience);
@@ -81,10 +90,11 @@ class CheckRoute {
       }
       return StatusResponse(verdict.status());
     }
-    Record(req, *verdict, options, revision);
+    if (!personal_) Record(req, *verdict, options, revision);
     std::string out = VerdictToJson(*verdict, "", false);
     // The stored revision of the pack, beside the pack's own version string.
     out.insert(1, "\"policy_revision\":" + std::to_string(revision) + ",");
+    if (personal_) out.insert(1, "\"stored\":false,");
     return Response::Json(200, std::move(out));
   }
 
@@ -110,6 +120,7 @@ class CheckRoute {
   }
 
   AppContext& ctx_;
+  const bool personal_;
   http::Counter* by_action_[4] = {};
 };
 
@@ -194,6 +205,13 @@ Status AddGuardRoutes(AppContext& ctx, http::Router& router) {
                                     .permission = "check",
                                     .summary = "Check a text against the guideline",
                                     .tag = "guard"}));
+  LP_RETURN_IF_ERROR(router.Handle(
+      "POST", "/api/v1/self-check", CheckRoute(ctx, /*personal=*/true),
+      {.kind = RouteKind::kInline,
+       .permission = "check",
+       .summary = "An employee's own draft for a private account: checked against the active "
+                  "guideline; neither the text nor the verdict is stored, audited or counted",
+       .tag = "guard"}));
 
   LP_RETURN_IF_ERROR(router.Handle(
       "GET", "/api/v1/policies",

@@ -216,6 +216,32 @@ TEST_F(ApiTest, CheckReturnsTheVerdictAndCountsIt) {
   EXPECT_EQ(audit.body.find("DE89"), std::string::npos);
 }
 
+TEST_F(ApiTest, SelfCheckOfAPrivateDraftIsNeitherStoredNorAuditedNorCounted) {
+  Start();
+  Session admin = Admin();
+  Session advocate = CreateAndLogin(admin, "mara", "advocate");
+  app_->context().audit_batch->Flush();
+  const std::string before = admin.Call("GET", "/api/v1/audit?from=1&limit=1000").body;
+  HttpReply r = advocate.Call(
+      "POST", "/api/v1/self-check",
+      json{{"text", "Mein Kollege Projekt Falke: IBAN DE89 3704 0044 0532 0130 00"}}.dump());
+  ASSERT_EQ(r.status, 200) << r.body;
+  json v = json::parse(r.body);
+  EXPECT_EQ(v["stored"], false);
+  EXPECT_EQ(v["action"], "block");
+  EXPECT_FALSE(v["findings"].empty());
+  EXPECT_EQ(
+      advocate
+          .Call("POST", "/api/v1/self-check", json{{"text", "Hallo"}, {"policy", "default"}}.dump())
+          .status,
+      400);
+  app_->context().audit_batch->Flush();
+  EXPECT_EQ(admin.Call("GET", "/api/v1/audit?from=1&limit=1000").body, before);
+  HttpReply metrics = Send(port_, "GET", "/metrics");
+  EXPECT_NE(metrics.body.find("leitplanke_verdicts_total{action=\"block\"} 0"), std::string::npos);
+  EXPECT_EQ(metrics.body.find("leitplanke_findings_total{category=\"pii\""), std::string::npos);
+}
+
 TEST_F(ApiTest, BadRequestsGetPreciseErrors) {
   Start();
   Session admin = Admin();

@@ -5,6 +5,7 @@
 #include "leitplanke/desk/desk.h"
 
 #include <algorithm>
+#include <cstdlib>
 #include <deque>
 #include <random>
 #include <utility>
@@ -128,6 +129,7 @@ std::string EncodePayload(const OutboundMessage& m) {
   kv["subject"] = m.subject;
   kv["text"] = m.text;
   kv["public"] = m.is_public ? "1" : "0";
+  if (m.last_inbound_at != 0) kv["last_inbound_at"] = std::to_string(m.last_inbound_at);
   return EncodeKeyValues(kv);
 }
 
@@ -187,6 +189,7 @@ Result<OutboundMessage> DecodePayload(const store::OutboxItem& item) {
   m.subject = (*kv)["subject"];
   m.text = (*kv)["text"];
   m.is_public = (*kv)["public"] == "1";
+  m.last_inbound_at = std::strtoll((*kv)["last_inbound_at"].c_str(), nullptr, 10);
   return m;
 }
 
@@ -637,6 +640,7 @@ Result<ReplyOutcome> Desk::Reply(const ReplyRequest& req) {
   if (last_inbound != nullptr) {
     msg.in_reply_to = last_inbound->external_id;
     msg.to_handle = last_inbound->author;
+    msg.last_inbound_at = last_inbound->sent_at;
   }
   if (msg.to_handle.empty()) {
     LP_ASSIGN_OR_RETURN(std::vector<store::ContactHandle> handles,

@@ -73,6 +73,9 @@ struct OutboundMessage {
   std::string subject;                  // e-mail only
   std::string text;                     // the agent's text (before Render) or the wire text (Send)
   bool is_public = false;               // answer in public (mention) or privately
+  // When the customer's newest message in the conversation was sent (0 when
+  // unknown): networks with a reply window (Meta's 24 h / 7 days) decide by it.
+  Millis last_inbound_at = 0;
 };
 
 struct SendReceipt {

@@ -251,11 +251,13 @@ class MetaChannelImpl final : public MetaChannel, public desk::WebhookReceiver {
     if (thread.kind == Thread::Kind::kMessenger || thread.kind == Thread::Kind::kInstagramDirect) {
       body = {{"recipient", {{"id", thread.id}}}, {"message", {{"text", msg.text}}}};
       body["messaging_type"] = "RESPONSE";
-      desk::Millis last_inbound = 0;
+      // The desk's record of the customer's last message, or what a
+      // delivery to this process noted (whichever is newer).
+      desk::Millis last_inbound = msg.last_inbound_at;
       {
         std::lock_guard<std::mutex> lock(window_mu_);
         auto last = last_inbound_.find(msg.thread_key);
-        if (last != last_inbound_.end()) last_inbound = last->second;
+        if (last != last_inbound_.end()) last_inbound = std::max(last_inbound, last->second);
       }
       if (last_inbound != 0) {
         switch (ReplyWindow(last_inbound, now)) {

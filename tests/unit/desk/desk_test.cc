@@ -383,6 +383,9 @@ TEST_F(DeskTest, HeldRepliesWaitForFourEyesAndLeaveExactlyAsApproved) {
   EXPECT_EQ(*desk_->RunOutbox(), 1u);
   ASSERT_EQ(wire_.sent.size(), 1u);
   EXPECT_EQ(wire_.sent[0].text, held.wire_text) << "what is approved is what is sent";
+  // The customer's last message time travels with the reply (reply windows).
+  EXPECT_EQ(wire_.sent[0].last_inbound_at, store_->desk().ListMessages(conv)->front().sent_at);
+  EXPECT_GT(wire_.sent[0].last_inbound_at, 0);
   auto decisions = store_->desk().ListApprovalDecisions(id);
   ASSERT_TRUE(decisions.ok());
   ASSERT_EQ(decisions->size(), 2u);

@@ -89,6 +89,20 @@ TEST_F(MetaSendTest, AfterSevenDaysRefusedWithoutRequest) {
   EXPECT_TRUE(channel_->Send(Dm()).ok());
 }
 
+// After a restart nothing was noted in memory: the desk's record of the
+// customer's last message decides.
+TEST_F(MetaSendTest, TheDesksLastInboundTimeDecidesWithoutANote) {
+  desk::OutboundMessage old = Dm();
+  old.last_inbound_at = clock_.NowMillis() - 8 * 24 * kHour;
+  auto r = channel_->Send(old);
+  EXPECT_EQ(r.status().code(), StatusCode::kFailedPrecondition) << r.status();
+  EXPECT_TRUE(graph_.requests().empty());
+  desk::OutboundMessage days = Dm();
+  days.last_inbound_at = clock_.NowMillis() - 2 * 24 * kHour;
+  ASSERT_TRUE(channel_->Send(days).ok());
+  EXPECT_EQ(LastBody()["tag"], "HUMAN_AGENT");
+}
+
 TEST_F(MetaSendTest, CommentReplies) {
   graph_.SetResponse({200, "", R"({"id":"500_800"})"});
   desk::OutboundMessage m;

@@ -27,6 +27,7 @@ struct Desk::Connector {
   std::mutex mu;  // Poll and Send run one at a time per connector
   std::unique_ptr<Channel> channel;
   std::deque<Millis> sends;  // send times within the rate-limit window
+  std::string saved_state;   // Channel::state() as last stored
 };
 
 namespace {
@@ -278,6 +279,8 @@ Result<std::shared_ptr<Desk::Connector>> Desk::GetConnector(int64_t channel_id) 
   if (!made.ok()) return made.error().WithContext("channel '" + row.name + "'");
   auto conn = std::make_shared<Connector>();
   conn->channel = std::move(*made);
+  LP_ASSIGN_OR_RETURN(conn->saved_state, desk_.GetChannelState(channel_id));
+  if (!conn->saved_state.empty()) conn->channel->RestoreState(conn->saved_state);
   std::lock_guard<std::mutex> lock(mu_);
   auto [it, inserted] = connectors_.emplace(channel_id, std::move(conn));
   return it->second;
@@ -555,7 +558,9 @@ Result<ReceiveReport> Desk::PollChannel(int64_t channel_id) {
   }
   Result<PollResult> polled = [&]() -> Result<PollResult> {
     std::lock_guard<std::mutex> lock((*conn)->mu);
-    return (*conn)->channel->Poll(row.cursor);
+    Result<PollResult> r = (*conn)->channel->Poll(row.cursor);
+    PersistState(**conn, channel_id, now);
+    return r;
   }();
   if (!polled.ok()) {
     (void)desk_.RecordChannelHealth(channel_id, now, false, polled.error().message());
@@ -787,6 +792,14 @@ Result<ReplyOutcome> Desk::Reply(const ReplyRequest& req) {
 
 // --- approvals ------------------------------------------------------------------------
 
+void Desk::PersistState(Connector& c, int64_t channel_id, Millis now) {
+  std::string state = c.channel->state();
+  if (state == c.saved_state) return;
+  Status s = desk_.SaveChannelState(channel_id, state, now);
+  // Not fatal: the state is saved again with the next change.
+  if (s.ok()) c.saved_state = std::move(state);
+}
+
 void Desk::SetArchiveSealer(store::ArchiveSealer seal) {
   std::lock_guard<std::mutex> lock(mu_);
   archive_ = std::move(seal);
@@ -988,6 +1001,7 @@ Status Desk::SendOne(const store::OutboxItem& item) {
                                      : 0);
   }
   c.sends.push_back(now);
+  PersistState(c, item.channel_id, now);
   store::ArchiveSealer seal;
   {
     std::lock_guard<std::mutex> lock(mu_);

@@ -325,6 +325,11 @@ CREATE TABLE webhook_events (
   PRIMARY KEY (channel_id, event_id)
 );
 CREATE INDEX webhook_events_received ON webhook_events(received_at);
+CREATE TABLE channel_states (
+  channel_id BIGINT PRIMARY KEY REFERENCES channels(id) ON DELETE CASCADE,
+  state TEXT NOT NULL,
+  updated_at BIGINT NOT NULL
+);
 CREATE TABLE archive (
   seq BIGINT PRIMARY KEY,
   at BIGINT NOT NULL,
@@ -721,6 +726,10 @@ const std::vector<TableSpec>& Tables() {
         {"last_assigned_at", T::kInt},
         {"open_load", T::kInt}},
        {"user_id"},
+       ""},
+      {"channel_states",
+       {{"channel_id", T::kInt}, {"state", T::kText}, {"updated_at", T::kInt}},
+       {"channel_id"},
        ""},
       {"archive",
        {{"seq", T::kInt},

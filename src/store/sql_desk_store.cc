@@ -2321,6 +2321,29 @@ Result<std::vector<Approval>> SqlDeskStore::ExpireApprovals(Millis now) {
       });
 }
 
+// --- connector state --------------------------------------------------------------------
+
+Result<std::string> SqlDeskStore::GetChannelState(int64_t channel_id) {
+  return store_.TxValue<std::string>(false, [&](sql::Connection& conn) -> Result<std::string> {
+    LP_ASSIGN_OR_RETURN(
+        sql::ResultSet rs,
+        conn.Query("SELECT state FROM channel_states WHERE channel_id = $1", {Int(channel_id)}));
+    return rs.rows.empty() ? std::string() : rs.rows[0].Text(0);
+  });
+}
+
+Status SqlDeskStore::SaveChannelState(int64_t channel_id, std::string_view state, Millis now) {
+  return store_.Tx(true, [&](sql::Connection& conn) -> Status {
+    return conn
+        .Query(
+            "INSERT INTO channel_states (channel_id, state, updated_at) VALUES ($1, $2, $3) "
+            "ON CONFLICT (channel_id) DO UPDATE SET state = excluded.state, updated_at = "
+            "excluded.updated_at",
+            {Int(channel_id), Text(state), Int(now)})
+        .status();
+  });
+}
+
 // --- webhook events ---------------------------------------------------------------------
 
 Result<size_t> SqlDeskStore::CountSeenWebhookEvents(int64_t channel_id,

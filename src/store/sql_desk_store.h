@@ -88,6 +88,8 @@ class SqlDeskStore final : public DeskStore {
   Status MarkApprovalQueued(int64_t id, Millis now) override;
   Status SetApprovalState(int64_t id, ApprovalState state, Millis now) override;
   Result<std::vector<Approval>> ExpireApprovals(Millis now) override;
+  Result<std::string> GetChannelState(int64_t channel_id) override;
+  Status SaveChannelState(int64_t channel_id, std::string_view state, Millis now) override;
   Result<size_t> CountSeenWebhookEvents(int64_t channel_id,
                                         const std::vector<std::string>& event_ids) override;
   Status RememberWebhookEvents(int64_t channel_id, const std::vector<std::string>& event_ids,

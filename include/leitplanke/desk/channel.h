@@ -217,6 +217,13 @@ class Channel {
   // attention before it fails (a budget nearly used); "" otherwise.
   virtual std::string health_warning() const { return ""; }
 
+  // What the connector must remember across restarts beyond its poll cursor
+  // (X: this month's spend against the budget), as opaque text; the desk
+  // stores it after a successful Poll or Send when it changed, and hands it
+  // to RestoreState when it creates the connector again. "" = nothing.
+  virtual std::string state() const { return ""; }
+  virtual void RestoreState(std::string_view state) { (void)state; }
+
   // Connectors whose network pushes by webhook return their receiver (owned
   // by the channel, valid as long as it); others nullptr.
   virtual WebhookReceiver* webhook() { return nullptr; }

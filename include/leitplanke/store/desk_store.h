@@ -157,6 +157,11 @@ class DeskStore {
   // Viewers whose last heartbeat is at or after `since`, by user id.
   virtual Result<std::vector<Viewer>> ListPresence(int64_t conversation_id, Millis since) = 0;
 
+  // --- connector state ---------------------------------------------------------
+  // A connector's opaque state across restarts (Channel::state); "" when none.
+  virtual Result<std::string> GetChannelState(int64_t channel_id) = 0;
+  virtual Status SaveChannelState(int64_t channel_id, std::string_view state, Millis now) = 0;
+
   // --- webhook events --------------------------------------------------------
   // Event ids of webhook deliveries already accepted on a channel, shared by
   // every instance: how many of `event_ids` were recorded before.

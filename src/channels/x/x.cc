@@ -566,6 +566,24 @@ class XChannelImpl final : public XChannel {
     spent_ = std::max(spent_, usd);
   }
 
+  // This month's spend survives a restart through the desk: "<ms> <usd>".
+  std::string state() const override {
+    const desk::Millis now = clock_->NowMillis();
+    const double spent = Spent(now);
+    if (spent <= 0) return "";
+    char buf[64];
+    std::snprintf(buf, sizeof(buf), "%lld %.6f", static_cast<long long>(now), spent);
+    return buf;
+  }
+
+  void RestoreState(std::string_view state) override {
+    long long at = 0;
+    double usd = 0;
+    if (std::sscanf(std::string(state).c_str(), "%lld %lf", &at, &usd) == 2) {
+      RestoreSpend(static_cast<desk::Millis>(at), usd);
+    }
+  }
+
   std::string BudgetWarning() const override {
     desk::Millis now = clock_->NowMillis();
     double spent = Spent(now);

@@ -29,6 +29,8 @@ struct FakeWire {
   Millis retry_after = 0;
   std::vector<InboundMessage> inbox;
   int polls = 0;
+  std::string state;     // what the connector reports as its state
+  std::string restored;  // what the desk handed to RestoreState
 };
 
 // A pushing network: header x-sig "ok" signs, GET answers hub-like
@@ -115,6 +117,8 @@ class FakeChannel final : public Channel {
   RateLimit rate_limit() const override { return wire_->limit; }
   Millis retry_after_ms() const override { return wire_->retry_after; }
   WebhookReceiver* webhook() override { return &webhook_; }
+  std::string state() const override { return wire_->state; }
+  void RestoreState(std::string_view s) override { wire_->restored = std::string(s); }
 
  private:
   FakeWire* wire_;
@@ -473,6 +477,22 @@ TEST_F(DeskTest, EverySentMessageIsArchivedInAVerifiableChain) {
   report = trust::VerifyArchive(store_->desk());
   EXPECT_FALSE(report->ok);
   EXPECT_EQ(report->first_bad_seq, 2);
+}
+
+TEST_F(DeskTest, ConnectorStateSurvivesARestartOfTheConnector) {
+  int64_t conv = ReceiveOne(In("st1", "Hallo"));
+  wire_.state = "spent 0.015";
+  ReplyOk(conv, "Guten Tag!");
+  EXPECT_EQ(*desk_->RunOutbox(), 1u);
+  EXPECT_EQ(*store_->desk().GetChannelState(channel_), "spent 0.015");
+  desk_->ResetConnector(channel_);  // as after a restart
+  wire_.restored.clear();
+  ASSERT_TRUE(desk_->ConnectorFor(channel_).ok());
+  EXPECT_EQ(wire_.restored, "spent 0.015");
+  // A poll that changes it stores the new state.
+  wire_.state = "spent 0.020";
+  ASSERT_TRUE(desk_->PollChannel(channel_).ok());
+  EXPECT_EQ(*store_->desk().GetChannelState(channel_), "spent 0.020");
 }
 
 TEST_F(DeskTest, CleanReplyIsQueuedAndSentOnce) {

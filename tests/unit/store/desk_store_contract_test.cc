@@ -958,6 +958,15 @@ TEST_P(DeskStoreContractTest, ApprovalsAreDecidedOncePerStepAndExpire) {
   EXPECT_EQ(desk().GetApproval(999999).status().code(), StatusCode::kNotFound);
 }
 
+TEST_P(DeskStoreContractTest, ConnectorStateIsKeptPerChannel) {
+  EXPECT_EQ(*desk().GetChannelState(channel_), "");
+  ASSERT_TRUE(desk().SaveChannelState(channel_, "1790000000000 4.250000", kT0).ok());
+  ASSERT_TRUE(desk().SaveChannelState(channel_, "1790000000000 5.000000", kT0 + 1).ok());
+  auto instance = OpenStore(url_);
+  ASSERT_TRUE(instance.ok()) << instance.error();
+  EXPECT_EQ(*(*instance)->desk().GetChannelState(channel_), "1790000000000 5.000000");
+}
+
 TEST_P(DeskStoreContractTest, WebhookEventIdsAreSharedAndForgotten) {
   ChannelRow other;
   other.name = "second";

@@ -479,6 +479,23 @@ TEST_F(XChannelTest, CostsAndBudgetRefuseSends) {
   EXPECT_TRUE(ch->Send(Reply("and https://example.com/more")).ok());
 }
 
+TEST_F(XChannelTest, SpendTravelsThroughTheConnectorState) {
+  desk::ChannelConfig c = BaseConfig();
+  c.settings["monthly_budget_usd"] = "10";
+  auto ch = Make(c);
+  ASSERT_NE(ch, nullptr);
+  EXPECT_EQ(ch->state(), "");
+  ch->RestoreSpend(clock_.NowMillis(), 4.25);
+  const std::string state = ch->state();
+  EXPECT_FALSE(state.empty());
+  auto again = Make(c);  // as after a restart
+  ASSERT_NE(again, nullptr);
+  again->RestoreState(state);
+  EXPECT_NEAR(again->SpentThisMonthUsd(), 4.25, 1e-9);
+  again->RestoreState("nonsense");
+  EXPECT_NEAR(again->SpentThisMonthUsd(), 4.25, 1e-9);
+}
+
 TEST_F(XChannelTest, AnAccessTokenWithoutRefreshTokenShowsItsExpiry) {
   desk::ChannelConfig c = BaseConfig();
   c.secrets.erase("oauth2_refresh_token");

@@ -39,8 +39,12 @@ void DeskWorker::Round(desk::Desk& desk, bool sla) {
     if (!sent.ok() || *sent < 50) break;
   }
   LogIfError(desk.RouteAll(), "desk: routing failed");
-  if (sla) LogIfError(desk.SweepSla(), "desk: SLA sweep failed");
-  LogIfError(desk.SweepApprovals(), "desk: approvals sweep failed");
+  if (sla) {
+    LogIfError(desk.SweepSla(), "desk: SLA sweep failed");
+    // Expiry and the repair of an interrupted queueing: no hurry, and the
+    // expiry is a write transaction, so not every tick.
+    LogIfError(desk.SweepApprovals(), "desk: approvals sweep failed");
+  }
 }
 
 void DeskWorker::Loop() {

@@ -18,7 +18,7 @@ namespace leitplanke::server {
 class DeskWorker {
  public:
   // `tick_ms`: pause between rounds (the outbox is served every round,
-  // channels by their own poll interval, SLA sweeps every 30 s).
+  // channels by their own poll interval, SLA and approval sweeps every 30 s).
   explicit DeskWorker(desk::Desk& desk, int tick_ms = 1000);
   ~DeskWorker();
   DeskWorker(const DeskWorker&) = delete;

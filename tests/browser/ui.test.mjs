@@ -4,7 +4,8 @@
 // change and 2FA enrolment, the inbox, keyboard navigation, the live guard in
 // the composer, sending a reply, output escaping of customer text, the CSP,
 // the language switch, the approval of a held reply by a second person (with
-// the role approver, in a second browser) and the channels page.
+// the role approver, in a second browser), the channels page and the
+// self-check of a private post (role advocate; the audit log does not grow).
 //
 //   node tests/browser/ui.test.mjs path/to/leitplanke
 //
@@ -449,6 +450,80 @@ try {
     await page.waitForSelector(`${demo}[data-paused="0"]`);
     const list = JSON.parse((await pageApi(page, 'GET', '/api/v1/desk/channels')).body).channels;
     assert(list.find((c) => c.name === 'demo').paused === false, 'demo active again');
+    await page.click('#nav-inbox');
+    await page.waitForSelector('#inbox-list [role=option]');
+  });
+
+  await step('self-check of a private post: underlined, explained, neither stored nor logged', async () => {
+    // the admin reaches it with g then s
+    await page.locator('#inbox-list').focus();
+    await page.keyboard.press('g');
+    await page.keyboard.press('s');
+    await page.waitForFunction(() => location.hash === '#/self-check');
+    await page.waitForSelector('#selfcheck-text');
+    assert((await page.getAttribute('#nav-selfcheck', 'aria-current')) === 'page', 'navigation marks the page');
+    const made = await pageApi(page, 'POST', '/api/v1/users', { username: 'mara', password: 'advocate-one-time-pw-1', roles: ['advocate'], display_name: 'Mara' });
+    assert(made.status === 201, `advocate: ${made.status} ${made.body}`);
+    const other = await browser.newContext({ viewport: { width: 1280, height: 800 }, locale: 'en-US' });
+    const p2 = await other.newPage();
+    p2.setDefaultTimeout(WAIT);
+    p2.on('pageerror', (e) => pageErrors.push(`advocate: ${e.message}`));
+    await p2.goto(`${base}/app`);
+    await p2.fill('#username', 'mara');
+    await p2.fill('#password', 'advocate-one-time-pw-1');
+    await p2.click('#login-form button[type=submit]');
+    const next = await p2.waitForSelector('#password-form, #selfcheck-text');
+    if ((await next.getAttribute('id')) === 'password-form') {
+      await p2.fill('#new-password', 'advocate-own-pw-2026');
+      await p2.fill('#new-password2', 'advocate-own-pw-2026');
+      await p2.click('#password-form button[type=submit]');
+    }
+    // without the desk the self-check is the start page
+    await p2.waitForSelector('#selfcheck-text');
+    assert((await p2.locator('#nav-inbox').count()) === 0, 'no inbox link for an advocate');
+    assert((await p2.locator('#nav-selfcheck').count()) === 1, 'self-check linked');
+    const notice = await p2.textContent('#selfcheck-notice');
+    assert(notice.includes('weder gespeichert noch protokolliert') && notice.includes('neither stored nor logged'), `notice in both languages: ${notice}`);
+    // the audit log once sign-in and the password change are written
+    const audit = async () => (await pageApi(page, 'GET', '/api/v1/audit?from=1&limit=1000')).body;
+    let before = await audit();
+    for (let i = 0; i < 20; i++) {
+      await page.waitForTimeout(300);
+      const now = await audit();
+      if (now === before) break;
+      before = now;
+    }
+    const count = JSON.parse(before).entries.length;
+    await p2.selectOption('#selfcheck-channel', 'linkedin');
+    await p2.locator('#selfcheck-text').focus();
+    await p2.keyboard.type('Privat: meine IBAN DE89 3704 0044 0532 0130 00, und Projekt Falke startet bald.');
+    await p2.waitForSelector('#selfcheck-verdict[data-action=block]:not([hidden])');
+    const block = await p2.textContent('.mirror mark.act-block');
+    assert(block.includes('DE89'), `IBAN underlined as block: ${block}`);
+    const hold = await p2.textContent('.mirror mark.act-hold');
+    assert(hold === 'Projekt Falke', `project name underlined as hold: ${hold}`);
+    for (const rule of ['R01.pii', 'R03.terms']) {
+      const li = p2.locator(`#findings li[data-rule="${rule}"]`);
+      assert((await li.count()) === 1, `${rule} listed`);
+      assert((await li.locator('.finding-message').textContent()).length > 10, `${rule} explained`);
+      assert((await li.locator('.rule').textContent()) === rule, `${rule}: rule shown`);
+    }
+    assert((await p2.locator('#findings .clause').count()) >= 1, 'clause shown');
+    assert((await p2.locator('#findings .fix').count()) >= 1, 'fix shown');
+    assert((await p2.textContent('#selfcheck-verdict')) === 'block', 'verdict badge');
+    assert((await p2.textContent('#selfcheck-sentence')).length > 10, 'verdict explained in a sentence');
+    assert((await p2.getAttribute('#selfcheck-stored', 'data-stored')) === 'false', 'the server says not stored');
+    assert(!(await p2.isHidden('#selfcheck-stored')), 'not-stored confirmation shown');
+    await p2.fill('#selfcheck-text', 'Schönes Wochenende allerseits, wir sehen uns am Montag!');
+    await p2.waitForSelector('#selfcheck-verdict[data-action=allow]');
+    assert((await p2.textContent('#selfcheck-verdict')) === 'allow', 'clean text: allow');
+    assert((await p2.locator('.mirror mark').count()) === 0, 'nothing underlined');
+    assert((await p2.locator('#findings li.empty.ok').count()) === 1, 'no findings');
+    await p2.waitForTimeout(800);
+    const after = await audit();
+    assert(JSON.parse(after).entries.length === count && after === before, `audit log unchanged: ${count} → ${JSON.parse(after).entries.length}`);
+    assert(!after.includes('DE89') && !after.includes('Falke'), 'no text in the audit log');
+    await other.close();
     await page.click('#nav-inbox');
     await page.waitForSelector('#inbox-list [role=option]');
   });

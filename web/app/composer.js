@@ -5,9 +5,9 @@
 import { post } from './api.js';
 import { h, replace, announce } from './dom.js';
 import { t, fmtMoney } from './i18n.js';
+import { renderMarks, renderFindingList, selectSpan } from './guard.js';
 
 const DEBOUNCE_MS = 250;
-const RANK = { allow: 0, warn: 1, hold: 2, block: 3 };
 const DECISION_LABEL = {
   queued: 'send.send',
   needs_confirmation: 'send.confirm',
@@ -183,60 +183,17 @@ export class Composer {
     if (r && r.decision === 'conflict') this.showConflict(r.new_messages || []);
   }
 
-  // The mirror holds the same text as the textarea, with <mark>s where the
-  // findings are; each code point gets the strictest action covering it.
+  // The mirror holds the same text as the textarea, with the findings marked.
   renderMarks(verdict) {
-    const text = this.text.value;
-    const cps = Array.from(text);
-    const rank = new Array(cps.length).fill(-1);
-    const action = new Array(cps.length).fill('');
-    (verdict?.findings || []).forEach((f) => {
-      for (let i = Math.max(0, f.cp_start); i < Math.min(f.cp_end, cps.length); i++) {
-        const r = RANK[f.action] ?? 0;
-        if (r > rank[i]) {
-          rank[i] = r;
-          action[i] = f.action;
-        }
-      }
-    });
-    const parts = [];
-    let i = 0;
-    while (i < cps.length) {
-      let j = i + 1;
-      while (j < cps.length && action[j] === action[i]) j++;
-      const chunk = cps.slice(i, j).join('');
-      parts.push(action[i] ? h('mark', { class: `finding-mark act-${action[i]}`, dataset: { action: action[i] } }, chunk) : chunk);
-      i = j;
-    }
-    parts.push('\n\u200b'); // keeps a trailing newline's height
-    replace(this.mirror, parts);
+    renderMarks(this.mirror, this.text.value, verdict?.findings);
     this.syncScroll();
   }
 
   renderFindings(r) {
-    const findings = r?.verdict?.findings || [];
+    renderFindingList(this.findings, r ? r.verdict?.findings || [] : null, (f) => this.selectSpan(f));
     if (!r) {
-      replace(this.findings, h('li', { class: 'empty' }, t('findings.none_yet')));
       replace(this.fixes);
       return;
-    }
-    if (!findings.length) {
-      replace(this.findings, h('li', { class: 'empty ok' }, t('findings.none')));
-    } else {
-      replace(
-        this.findings,
-        findings.map((f) =>
-          h(
-            'li',
-            { class: `finding act-${f.action}`, dataset: { rule: f.rule, action: f.action } },
-            h('div', { class: 'finding-head' }, h('span', { class: `badge act-${f.action}` }, t(`action.${f.action}`)), h('span', { class: 'rule' }, f.rule), f.clause ? h('span', { class: 'clause' }, t('findings.clause', { clause: f.clause })) : null),
-            h('p', { class: 'finding-message' }, f.message || f.category),
-            f.excerpt ? h('p', { class: 'excerpt' }, h('span', { class: 'visually-hidden' }, t('findings.excerpt')), f.excerpt) : null,
-            f.fix ? h('p', { class: 'fix' }, h('strong', {}, t('findings.fix')), ' ', f.fix) : null,
-            h('button', { type: 'button', class: 'link small', onclick: () => this.selectSpan(f) }, t('findings.show')),
-          ),
-        ),
-      );
     }
     const fixes = [];
     if (r.verdict?.redacted && r.verdict.redacted !== this.text.value) {
@@ -247,11 +204,7 @@ export class Composer {
   }
 
   selectSpan(f) {
-    const cps = Array.from(this.text.value);
-    const start = cps.slice(0, f.cp_start).join('').length;
-    const end = start + cps.slice(f.cp_start, f.cp_end).join('').length;
-    this.text.focus();
-    this.text.setSelectionRange(start, end);
+    selectSpan(this.text, f);
   }
 
   applyRedaction() {

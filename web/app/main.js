@@ -1,5 +1,5 @@
 // Entry point: restores the session, routes between the sign-in steps and the
-// pages (inbox, approvals, channels), draws the header (navigation with the
+// pages (inbox, approvals, channels, self-check), draws the header (navigation with the
 // pending-approvals badge, language, user, sign out) and the shortcut list.
 import { get, post, patch, setCsrf, ApiError } from './api.js';
 import { h, replace, inTextField, announce } from './dom.js';
@@ -8,6 +8,7 @@ import { renderLogin, renderMfa, renderPasswordChange, renderTotpEnrolment } fro
 import { Desk } from './desk.js';
 import { ApprovalsPage } from './approvals.js';
 import { ChannelsPage } from './channels.js';
+import { SelfCheckPage } from './selfcheck.js';
 import { connectEvents, closeEvents, on, isLive } from './events.js';
 
 const root = document.getElementById('app');
@@ -83,11 +84,14 @@ async function enter(me, oneTimePassword) {
 
 const can = (p) => Boolean(session.me && (session.me.permissions || []).includes(p));
 
-// The page for the address: #/approvals[/id], #/channels, else the inbox.
+// The page for the address: #/approvals[/id], #/channels, #/self-check, else
+// the inbox (the self-check for users without the desk).
 function routeOf(hash) {
   if (/^#\/approvals(\/|$)/.test(hash) && can('approvals')) return 'approvals';
   if (/^#\/channels$/.test(hash) && can('desk:admin')) return 'channels';
-  return 'inbox';
+  if (/^#\/self-check$/.test(hash) && can('check')) return 'selfcheck';
+  // Without the desk (e.g. the role advocate) the self-check is the start page.
+  return can('desk:read') || !can('check') ? 'inbox' : 'selfcheck';
 }
 
 window.addEventListener('hashchange', () => {
@@ -155,11 +159,12 @@ function nav() {
   return h(
     'nav',
     { 'aria-label': t('nav.label') },
-    link('inbox', '#/inbox', t('nav.inbox')),
+    can('desk:read') ? link('inbox', '#/inbox', t('nav.inbox')) : null,
     can('approvals')
       ? link('approvals', '#/approvals', t('nav.approvals'), [' ', h('span', { id: 'pending-badge', class: 'badge count-badge', hidden: true, 'aria-live': 'polite' })])
       : null,
     can('desk:admin') ? link('channels', '#/channels', t('nav.channels')) : null,
+    can('check') ? link('selfcheck', '#/self-check', t('nav.selfcheck')) : null,
   );
 }
 
@@ -190,6 +195,7 @@ const PAGES = {
   inbox: { title: 'nav.inbox', cls: 'desk', skip: '#inbox-list', make: (main) => new Desk(main, session.me) },
   approvals: { title: 'nav.approvals', cls: 'desk approvals', skip: '#approvals-list', make: (main) => new ApprovalsPage(main, session.me) },
   channels: { title: 'nav.channels', cls: 'admin', skip: '#channels-title', make: (main) => new ChannelsPage(main, session.me) },
+  selfcheck: { title: 'nav.selfcheck', cls: 'admin', skip: '#selfcheck-text', make: (main) => new SelfCheckPage(main, session.me) },
 };
 
 // Draws the header and the page for the current address; `focus` moves the
@@ -225,6 +231,7 @@ const SHORTCUTS = [
   ['g i', 'shortcuts.inbox'],
   ['g a', 'shortcuts.approvals'],
   ['g c', 'shortcuts.channels'],
+  ['g s', 'shortcuts.selfcheck'],
   ['?', 'shortcuts.help'],
 ];
 
@@ -312,7 +319,7 @@ function showAccount() {
 
 // "g" then a letter goes to a page (within 1.5 s).
 let goPending = 0;
-const GO = { i: '#/inbox', a: '#/approvals', c: '#/channels' };
+const GO = { i: '#/inbox', a: '#/approvals', c: '#/channels', s: '#/self-check' };
 
 document.addEventListener('keydown', (ev) => {
   if (!session.page || ev.defaultPrevented || ev.ctrlKey || ev.metaKey || ev.altKey) return;

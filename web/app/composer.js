@@ -5,9 +5,8 @@
 import { post } from './api.js';
 import { h, replace, announce } from './dom.js';
 import { t, fmtMoney } from './i18n.js';
-import { renderMarks, renderFindingList, selectSpan } from './guard.js';
+import { LiveCheck, renderMarks, renderFindingList, selectSpan } from './guard.js';
 
-const DEBOUNCE_MS = 250;
 const DECISION_LABEL = {
   queued: 'send.send',
   needs_confirmation: 'send.confirm',
@@ -28,8 +27,6 @@ export class Composer {
     this.me = me;
     this.conv = null;
     this.result = null; // the last preview for the current text
-    this.controller = null;
-    this.timer = 0;
     this.lastInput = 0;
     this.idempotencyKey = newKey();
 
@@ -92,12 +89,22 @@ export class Composer {
         this.panel,
       ),
     );
+    this.live = new LiveCheck({
+      read: () => this.text.value,
+      request: (text, signal) =>
+        post(`/api/v1/desk/conversations/${this.conv.id}/replies/preview`, { text, version: this.conv.version }, { signal }),
+      done: (r, text) => this.show(r, text),
+      failed: (e) => {
+        this.message.textContent = e.message;
+        this.message.className = 'decision-message error';
+      },
+      busy: this.root,
+    });
     this.renderFindings(null);
   }
 
   destroy() {
-    clearTimeout(this.timer);
-    if (this.controller) this.controller.abort();
+    this.live.cancel();
   }
 
   setConversation(c) {
@@ -136,41 +143,14 @@ export class Composer {
   }
 
   schedule() {
-    clearTimeout(this.timer);
-    this.timer = setTimeout(() => this.preview(), DEBOUNCE_MS);
+    this.live.schedule();
   }
 
   syncScroll() {
     this.mirror.scrollTop = this.text.scrollTop;
   }
 
-  // --- preview ---------------------------------------------------------------
-  async preview() {
-    if (this.controller) this.controller.abort();
-    const text = this.text.value;
-    if (!text.trim()) {
-      this.controller = null;
-      this.show(null, text);
-      return;
-    }
-    const controller = new AbortController();
-    this.controller = controller;
-    this.root.setAttribute('aria-busy', 'true');
-    try {
-      const r = await post(`/api/v1/desk/conversations/${this.conv.id}/replies/preview`, { text, version: this.conv.version }, { signal: controller.signal });
-      if (controller.signal.aborted || text !== this.text.value) return;
-      this.show(r, text);
-    } catch (e) {
-      if (e.name === 'AbortError') return;
-      this.message.textContent = e.message;
-      this.message.className = 'decision-message error';
-    } finally {
-      if (this.controller === controller) {
-        this.controller = null;
-        this.root.removeAttribute('aria-busy');
-      }
-    }
-  }
+  // --- preview: LiveCheck calls show() with each answer -----------------------
 
   show(r, text) {
     this.result = r ? { ...r, text } : null;
@@ -247,10 +227,7 @@ export class Composer {
     if (this.sending) return;
     const text = this.text.value;
     if (!text.trim()) return;
-    if (!this.result || this.result.text !== text) {
-      clearTimeout(this.timer);
-      await this.preview();
-    }
+    if (!this.result || this.result.text !== text) await this.live.run();
     const r = this.result;
     if (!r || r.decision === 'blocked') return;
     if (r.decision === 'conflict') {

@@ -67,3 +67,56 @@ export function selectSpan(textarea, f) {
   textarea.focus();
   textarea.setSelectionRange(start, end);
 }
+
+// The check-while-typing loop of the composer and the self-check page: run()
+// starts DEBOUNCE_MS after the last schedule(), aborting a request still
+// running; an answer counts only while the text is still the one checked.
+export const DEBOUNCE_MS = 250;
+
+export class LiveCheck {
+  // read(): the current text; request(text, signal): a promise of the answer;
+  // done(answer or null for an empty text, text); failed(error); busy: the
+  // element marked aria-busy while a request runs.
+  constructor({ read, request, done, failed, busy }) {
+    Object.assign(this, { read, request, done, failed, busy });
+    this.controller = null;
+    this.timer = 0;
+  }
+
+  schedule() {
+    clearTimeout(this.timer);
+    this.timer = setTimeout(() => this.run(), DEBOUNCE_MS);
+  }
+
+  cancel() {
+    clearTimeout(this.timer);
+    if (this.controller) this.controller.abort();
+  }
+
+  async run() {
+    clearTimeout(this.timer);
+    if (this.controller) this.controller.abort();
+    const text = this.read();
+    if (!text.trim()) {
+      this.controller = null;
+      this.done(null, text);
+      return;
+    }
+    const controller = new AbortController();
+    this.controller = controller;
+    this.busy.setAttribute('aria-busy', 'true');
+    try {
+      const r = await this.request(text, controller.signal);
+      if (controller.signal.aborted || text !== this.read()) return;
+      this.done(r, text);
+    } catch (e) {
+      if (e.name === 'AbortError') return;
+      this.failed(e);
+    } finally {
+      if (this.controller === controller) {
+        this.controller = null;
+        this.busy.removeAttribute('aria-busy');
+      }
+    }
+  }
+}

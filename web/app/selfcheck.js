@@ -6,9 +6,8 @@
 import { post } from './api.js';
 import { h, replace } from './dom.js';
 import { t, locale } from './i18n.js';
-import { renderMarks, renderFindingList, selectSpan } from './guard.js';
+import { LiveCheck, renderMarks, renderFindingList, selectSpan } from './guard.js';
 
-const DEBOUNCE_MS = 250;
 const CHANNELS = ['x', 'linkedin', 'mastodon', 'bluesky', 'facebook', 'instagram'];
 // The notice is shown in both languages whatever the UI language is.
 const NOTICE = {
@@ -18,8 +17,6 @@ const NOTICE = {
 
 export class SelfCheckPage {
   constructor(main) {
-    this.controller = null;
-    this.timer = 0;
     this.mirror = h('div', { class: 'mirror', 'aria-hidden': 'true' });
     this.text = h('textarea', {
       id: 'selfcheck-text',
@@ -68,13 +65,29 @@ export class SelfCheckPage {
         h('aside', { class: 'guard-panel', 'aria-labelledby': 'findings-title' }, h('h3', { id: 'findings-title' }, t('findings.title')), this.findings),
       ),
     );
+    this.live = new LiveCheck({
+      read: () => this.text.value,
+      request: (text, signal) => {
+        const body = { text, lang: locale() };
+        if (this.channel.value) body.channel = this.channel.value;
+        return post('/api/v1/self-check', body, { signal });
+      },
+      done: (r, text) => {
+        this.err.hidden = true;
+        this.show(r, text);
+      },
+      failed: (e) => {
+        this.err.textContent = e.message;
+        this.err.hidden = false;
+      },
+      busy: this.root,
+    });
     replace(main, this.root);
     this.show(null, '');
   }
 
   destroy() {
-    clearTimeout(this.timer);
-    if (this.controller) this.controller.abort();
+    this.live.cancel();
   }
 
   onKey() {}
@@ -86,42 +99,11 @@ export class SelfCheckPage {
   }
 
   schedule() {
-    clearTimeout(this.timer);
-    this.timer = setTimeout(() => this.check(), DEBOUNCE_MS);
+    this.live.schedule();
   }
 
   syncScroll() {
     this.mirror.scrollTop = this.text.scrollTop;
-  }
-
-  async check() {
-    if (this.controller) this.controller.abort();
-    const text = this.text.value;
-    if (!text.trim()) {
-      this.controller = null;
-      this.show(null, text);
-      return;
-    }
-    const controller = new AbortController();
-    this.controller = controller;
-    this.root.setAttribute('aria-busy', 'true');
-    const body = { text, lang: locale() };
-    if (this.channel.value) body.channel = this.channel.value;
-    try {
-      const r = await post('/api/v1/self-check', body, { signal: controller.signal });
-      if (controller.signal.aborted || text !== this.text.value) return;
-      this.err.hidden = true;
-      this.show(r, text);
-    } catch (e) {
-      if (e.name === 'AbortError') return;
-      this.err.textContent = e.message;
-      this.err.hidden = false;
-    } finally {
-      if (this.controller === controller) {
-        this.controller = null;
-        this.root.removeAttribute('aria-busy');
-      }
-    }
   }
 
   show(r, text) {

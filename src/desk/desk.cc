@@ -172,6 +172,16 @@ QueuedReply MakeQueuedReply(int64_t conversation_id, int64_t channel_id,
   return q;
 }
 
+// How a reply is checked: its audience, the channel it leaves on, the
+// agent's language for the messages.
+guard::CheckOptions ReplyCheckOptions(bool is_public, const std::string& channel_kind, bool de) {
+  guard::CheckOptions opts;
+  opts.audience = is_public ? guard::Audience::kPublic : guard::Audience::kPrivate;
+  opts.channel = channel_kind;
+  opts.lang = de ? guard::Lang::kDe : guard::Lang::kEn;
+  return opts;
+}
+
 Result<OutboundMessage> DecodePayload(const store::OutboxItem& item) {
   Result<KeyValues> kv = DecodeKeyValues(item.payload);
   if (!kv.ok()) return kv.error().WithContext("outbox item " + std::to_string(item.id));
@@ -192,6 +202,17 @@ Result<OutboundMessage> DecodePayload(const store::OutboxItem& item) {
   m.is_public = (*kv)["public"] == "1";
   m.last_inbound_at = std::strtoll((*kv)["last_inbound_at"].c_str(), nullptr, 10);
   return m;
+}
+
+// The message an approval holds, with its outbox key and exactly the
+// approved wire text.
+Result<OutboundMessage> ApprovedWire(const store::Approval& a) {
+  store::OutboxItem item;
+  item.payload = a.payload;
+  item.idempotency_key = a.idempotency_key;
+  LP_ASSIGN_OR_RETURN(OutboundMessage wire, DecodePayload(item));
+  wire.text = a.wire_text;
+  return wire;
 }
 
 bool Transient(const Status& s) {
@@ -667,16 +688,12 @@ Result<ReplyOutcome> Desk::Reply(const ReplyRequest& req) {
     return out;
   }
   out.wire_text = std::move(*rendered);
-  {
-    OutboundMessage wire = msg;
-    wire.text = out.wire_text;
-    out.estimate = conn->channel->Estimate(wire);
-  }
+  // The message as it will leave: what the outbox or an approval keeps.
+  OutboundMessage wire = msg;
+  wire.text = out.wire_text;
+  out.estimate = conn->channel->Estimate(wire);
 
-  guard::CheckOptions opts;
-  opts.audience = conv.is_public ? guard::Audience::kPublic : guard::Audience::kPrivate;
-  opts.channel = channel.kind;
-  opts.lang = de ? guard::Lang::kDe : guard::Lang::kEn;
+  const guard::CheckOptions opts = ReplyCheckOptions(conv.is_public, channel.kind, de);
   LP_ASSIGN_OR_RETURN(out.verdict, check_(out.wire_text, opts));
 
   if (conv.is_public) {
@@ -726,8 +743,6 @@ Result<ReplyOutcome> Desk::Reply(const ReplyRequest& req) {
   const std::string target = "conversation:" + std::to_string(conv.id);
   if (out.decision == ReplyDecision::kHeld) {
     const Millis now = clock_.NowMillis();
-    OutboundMessage wire = msg;
-    wire.text = out.wire_text;
     store::Approval a;
     a.conversation_id = conv.id;
     a.channel_id = conv.channel_id;
@@ -739,11 +754,7 @@ Result<ReplyOutcome> Desk::Reply(const ReplyRequest& req) {
     a.language = de ? "de" : "en";
     a.idempotency_key = msg.idempotency_key;
     a.next_state = static_cast<int32_t>(req.next_state);
-    ApprovalPolicy policy;
-    {
-      std::lock_guard<std::mutex> lock(mu_);
-      policy = approvals_;
-    }
+    const ApprovalPolicy policy = approval_policy();
     a.steps = static_cast<int32_t>(std::max<size_t>(1, policy.steps.size()));
     a.created_at = now;
     a.expires_at = policy.expire_after_ms > 0 ? now + policy.expire_after_ms : 0;
@@ -759,8 +770,6 @@ Result<ReplyOutcome> Desk::Reply(const ReplyRequest& req) {
     return out;
   }
 
-  OutboundMessage wire = msg;
-  wire.text = out.wire_text;
   QueuedReply q =
       MakeQueuedReply(conv.id, conv.channel_id, wire, actor, req.agent.id, de ? "de" : "en",
                       VerdictRecord(out.verdict, reason), clock_.NowMillis());
@@ -790,7 +799,7 @@ Result<ReplyOutcome> Desk::Reply(const ReplyRequest& req) {
   return out;
 }
 
-// --- approvals ------------------------------------------------------------------------
+// --- connector state and the archive -------------------------------------------------
 
 void Desk::PersistState(Connector& c, int64_t channel_id, Millis now) {
   std::string state = c.channel->state();
@@ -805,9 +814,16 @@ void Desk::SetArchiveSealer(store::ArchiveSealer seal) {
   archive_ = std::move(seal);
 }
 
+// --- approvals ------------------------------------------------------------------------
+
 void Desk::SetApprovalPolicy(ApprovalPolicy policy) {
   std::lock_guard<std::mutex> lock(mu_);
   approvals_ = std::move(policy);
+}
+
+ApprovalPolicy Desk::approval_policy() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return approvals_;
 }
 
 Result<store::Approval> Desk::DecideApproval(int64_t approval_id, const store::User& approver,
@@ -822,11 +838,7 @@ Result<store::Approval> Desk::DecideApproval(int64_t approval_id, const store::U
     return Status::PermissionDenied(de ? "Die eigene Antwort kann niemand selbst freigeben."
                                        : "Nobody may approve their own reply.");
   }
-  ApprovalPolicy policy;
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    policy = approvals_;
-  }
+  const ApprovalPolicy policy = approval_policy();
   if (!policy.steps.empty()) {
     const size_t idx = std::min<size_t>(static_cast<size_t>(a.step), policy.steps.size() - 1);
     const std::vector<std::string>& allowed = policy.steps[idx];
@@ -851,14 +863,10 @@ Result<store::Approval> Desk::DecideApproval(int64_t approval_id, const store::U
     // The guideline may have changed since the reply was held: check again
     // on exactly the text that would leave.
     LP_ASSIGN_OR_RETURN(store::ChannelRow channel, desk_.GetChannel(a.channel_id));
-    store::OutboxItem probe;
-    probe.payload = a.payload;
-    LP_ASSIGN_OR_RETURN(OutboundMessage wire, DecodePayload(probe));
-    guard::CheckOptions opts;
-    opts.audience = wire.is_public ? guard::Audience::kPublic : guard::Audience::kPrivate;
-    opts.channel = channel.kind;
-    opts.lang = a.language == "de" ? guard::Lang::kDe : guard::Lang::kEn;
-    LP_ASSIGN_OR_RETURN(guard::Verdict verdict, check_(a.wire_text, opts));
+    LP_ASSIGN_OR_RETURN(OutboundMessage wire, ApprovedWire(a));
+    LP_ASSIGN_OR_RETURN(
+        guard::Verdict verdict,
+        check_(wire.text, ReplyCheckOptions(wire.is_public, channel.kind, a.language == "de")));
     if (verdict.action == guard::Action::kBlock) {
       LP_RETURN_IF_ERROR(desk_.SetApprovalState(a.id, store::ApprovalState::kBlocked, now));
       if (audit_) {
@@ -908,12 +916,8 @@ Result<store::Approval> Desk::DecideApproval(int64_t approval_id, const store::U
 }
 
 Status Desk::QueueApproved(const store::Approval& a) {
-  store::OutboxItem probe;
-  probe.payload = a.payload;
-  LP_ASSIGN_OR_RETURN(OutboundMessage wire, DecodePayload(probe));
+  LP_ASSIGN_OR_RETURN(OutboundMessage wire, ApprovedWire(a));
   const Millis now = clock_.NowMillis();
-  wire.idempotency_key = a.idempotency_key;
-  wire.text = a.wire_text;
   QueuedReply q =
       MakeQueuedReply(a.conversation_id, a.channel_id, wire, "user:" + a.requested_by_name,
                       a.requested_by, a.language, a.verdict, now);

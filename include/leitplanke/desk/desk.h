@@ -293,6 +293,7 @@ class Desk {
   void Emit(std::string_view type, const std::string& json) const;
   Status SendOne(const store::OutboxItem& item);
   Status QueueApproved(const store::Approval& approval);
+  ApprovalPolicy approval_policy() const;  // a snapshot
   // Stores the connector's state when it changed (caller holds c.mu).
   void PersistState(Connector& c, int64_t channel_id, Millis now);
   // Routing: `release` also frees the work of agents away past the grace

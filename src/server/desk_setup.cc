@@ -155,8 +155,7 @@ void RefreshChannelMetrics(AppContext& ctx) {
   Result<std::vector<store::ChannelRow>> rows = ctx.store->desk().ListChannels();
   if (!rows.ok()) return;
   for (const store::ChannelRow& c : *rows) {
-    const bool ok = c.last_error_at <= c.last_ok_at;
-    ctx.channel_up->WithLabels({c.name, c.kind}).Set(ok ? 1 : 0);
+    ctx.channel_up->WithLabels({c.name, c.kind}).Set(store::ChannelHealthy(c) ? 1 : 0);
     ctx.channel_paused->WithLabels({c.name}).Set(c.paused ? 1 : 0);
     ctx.channel_last_ok->WithLabels({c.name}).Set(static_cast<double>(c.last_ok_at) / 1000.0);
     double expires = 0;

@@ -159,7 +159,7 @@ json ChannelJson(const store::ChannelRow& c, const desk::Channel* conn = nullptr
             {"last_ok_at", IsoTime(c.last_ok_at)},
             {"last_error", c.last_error},
             {"last_error_at", IsoTime(c.last_error_at)},
-            {"ok", c.last_error_at <= c.last_ok_at},
+            {"ok", store::ChannelHealthy(c)},
             {"credentials_expire_at", IsoTime(conn ? conn->credentials_expire_at() : 0)},
             {"warning", conn ? conn->health_warning() : ""}}},
           {"created_at", IsoTime(c.created_at)}};
@@ -347,14 +347,12 @@ Response ReplyRoute(desk::Desk& dk, Request& req, bool preview) {
             {"suggest_private", out->suggest_private},
             {"version", out->current_version},
             {"estimate", EstimateJson(out->estimate)}};
-  if (preview) {
-    if (out->decision == desk::ReplyDecision::kConflict) {
-      json nm = json::array();
-      for (const auto& m : out->new_messages) nm.push_back(MessageJson(m));
-      j["new_messages"] = std::move(nm);
-    }
-    return JsonResponse(200, j);
+  if (out->decision == desk::ReplyDecision::kConflict) {
+    json nm = json::array();
+    for (const auto& m : out->new_messages) nm.push_back(MessageJson(m));
+    j["new_messages"] = std::move(nm);
   }
+  if (preview) return JsonResponse(200, j);
   int status = 422;
   switch (out->decision) {
     case desk::ReplyDecision::kQueued:
@@ -366,13 +364,9 @@ Response ReplyRoute(desk::Desk& dk, Request& req, bool preview) {
       status = 202;  // accepted for approval
       j["approval_id"] = out->approval.id;
       break;
-    case desk::ReplyDecision::kConflict: {
+    case desk::ReplyDecision::kConflict:
       status = 409;
-      json nm = json::array();
-      for (const auto& m : out->new_messages) nm.push_back(MessageJson(m));
-      j["new_messages"] = std::move(nm);
       break;
-    }
     default:
       break;
   }

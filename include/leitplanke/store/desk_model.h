@@ -28,6 +28,9 @@ struct ChannelRow {
   Millis updated_at = 0;
 };
 
+// No error since the last success (a channel that never ran counts as healthy).
+inline bool ChannelHealthy(const ChannelRow& c) { return c.last_error_at <= c.last_ok_at; }
+
 struct Contact {
   int64_t id = 0;
   std::string display_name;

@@ -12,6 +12,7 @@
 
 #include "leitplanke/trust/tokens.h"
 
+#include "channels/email/codec.h"
 #include "cli/commands.h"
 #include "cli/server_flags.h"
 #include "server/app.h"
@@ -171,24 +172,6 @@ int ArchiveVerify(const ServerFlags& flags) {
   return 1;
 }
 
-// RFC 5322 date of a time in ms (UTC).
-std::string MailDate(Millis ms) {
-  std::time_t secs = static_cast<std::time_t>(ms / 1000);
-  std::tm tm{};
-  gmtime_r(&secs, &tm);
-  char buf[64];
-  std::strftime(buf, sizeof(buf), "%a, %d %b %Y %H:%M:%S +0000", &tm);
-  return buf;
-}
-
-// A header value on one line: line breaks become spaces.
-std::string HeaderValue(std::string v) {
-  for (char& c : v) {
-    if (c == '\r' || c == '\n') c = ' ';
-  }
-  return v;
-}
-
 // JSON lines (one entry per line, to --out or stdout) or one .eml file per
 // entry in the --out directory, for compliance systems.
 int ArchiveExport(const ServerFlags& flags, const std::string& format, const std::string& out) {
@@ -243,22 +226,25 @@ int ArchiveExport(const ServerFlags& flags, const std::string& format, const std
         std::ofstream eml(std::filesystem::path(out) / (std::to_string(e.seq) + ".eml"),
                           std::ios::binary | std::ios::trunc);
         if (!eml) return Fail("archive export", Status::Unavailable("cannot write in " + out));
-        eml << "From: " << HeaderValue(e.author.empty() ? "leitplanke" : e.author)
-            << " <archive@leitplanke.invalid>\r\n"
-            << "Date: " << MailDate(e.at) << "\r\n"
-            << "Subject: " << HeaderValue(e.subject) << "\r\n"
+        // The e-mail channel's encoders: RFC 5322 date, RFC 2047 header
+        // words for anything beyond printable ASCII, quoted-printable body.
+        using channels::email::EncodeHeaderText;
+        eml << "From: Leitplanke <archive@leitplanke.invalid>\r\n"
+            << "Date: " << channels::email::FormatMailDate(e.at) << "\r\n"
+            << "Subject: " << EncodeHeaderText(e.subject) << "\r\n"
             << "Message-ID: <archive-" << e.seq << "-" << e.hash.substr(0, 16)
             << "@leitplanke.invalid>\r\n"
-            << "X-Leitplanke-Channel: " << HeaderValue(e.channel) << "\r\n"
-            << "X-Leitplanke-External-Id: " << HeaderValue(e.external_id) << "\r\n"
-            << "X-Leitplanke-Verdict: " << HeaderValue(e.verdict) << "\r\n"
-            << "X-Leitplanke-Approvals: " << HeaderValue(e.approvals) << "\r\n"
+            << "X-Leitplanke-Author: " << EncodeHeaderText(e.author) << "\r\n"
+            << "X-Leitplanke-Channel: " << EncodeHeaderText(e.channel) << "\r\n"
+            << "X-Leitplanke-External-Id: " << EncodeHeaderText(e.external_id) << "\r\n"
+            << "X-Leitplanke-Verdict: " << EncodeHeaderText(e.verdict) << "\r\n"
+            << "X-Leitplanke-Approvals: " << EncodeHeaderText(e.approvals) << "\r\n"
             << "X-Leitplanke-Seq: " << e.seq << "\r\n"
             << "X-Leitplanke-Hash: " << e.hash << "\r\n"
             << "MIME-Version: 1.0\r\n"
             << "Content-Type: text/plain; charset=utf-8\r\n"
-            << "Content-Transfer-Encoding: 8bit\r\n\r\n"
-            << e.wire_text << "\r\n";
+            << "Content-Transfer-Encoding: quoted-printable\r\n\r\n"
+            << channels::email::EncodeQuotedPrintable(e.wire_text) << "\r\n";
       }
       from = e.seq + 1;
       ++n;

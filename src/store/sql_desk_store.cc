@@ -2300,23 +2300,22 @@ Status SqlDeskStore::SetApprovalState(int64_t id, ApprovalState state, Millis no
 Result<std::vector<Approval>> SqlDeskStore::ExpireApprovals(Millis now) {
   return store_.TxValue<std::vector<Approval>>(
       true, [&](sql::Connection& conn) -> Result<std::vector<Approval>> {
-        LP_ASSIGN_OR_RETURN(sql::ResultSet rs,
-                            conn.Query(std::string("SELECT ") + kApprovalCols + kApprovalFrom +
-                                           " WHERE a.state = $1 AND a.expires_at > 0 AND "
-                                           "a.expires_at < $2 ORDER BY a.id LIMIT 500",
-                                       {Int(static_cast<int>(ApprovalState::kPending)), Int(now)}));
+        // One statement decides which expire, so a decision taken at the same
+        // moment on another instance is never overwritten.
+        LP_ASSIGN_OR_RETURN(
+            sql::ResultSet expired,
+            conn.Query("UPDATE approvals SET state = $1, updated_at = $2 WHERE state = $3 AND "
+                       "expires_at > 0 AND expires_at < $2 RETURNING id",
+                       {Int(static_cast<int>(ApprovalState::kExpired)), Int(now),
+                        Int(static_cast<int>(ApprovalState::kPending))}));
         std::vector<Approval> out;
-        for (const Row& r : rs.rows) {
-          Approval a = ApprovalFromRow(r);
-          LP_RETURN_IF_ERROR(
-              conn.Query("UPDATE approvals SET state = $2, updated_at = $3 WHERE "
-                         "id = $1",
-                         {Int(a.id), Int(static_cast<int>(ApprovalState::kExpired)), Int(now)})
-                  .status());
-          a.state = ApprovalState::kExpired;
-          a.updated_at = now;
+        out.reserve(expired.rows.size());
+        for (const Row& r : expired.rows) {
+          LP_ASSIGN_OR_RETURN(Approval a, SelectApproval(conn, r.Int(0)));
           out.push_back(std::move(a));
         }
+        std::sort(out.begin(), out.end(),
+                  [](const Approval& x, const Approval& y) { return x.id < y.id; });
         return out;
       });
 }

@@ -164,6 +164,7 @@ Result<std::unique_ptr<App>> App::Open(const ServerConfig& config, const Clock& 
         }
         roles.push_back(role);
       }
+      if (roles.empty()) return Status::InvalidArgument("[approvals] steps: an empty step");
       approvals.steps.push_back(std::move(roles));
     }
     approvals.expire_after_ms = static_cast<Millis>(config.approvals_expire_hours) * 3'600'000;

@@ -1194,6 +1194,26 @@ Result<std::vector<InboxRow>> SqlDeskStore::ListInbox(const InboxQuery& q) {
       p += std::to_string(params.size());
       return p;
     };
+    // Priority and response-due conditions, the same in every plan.
+    auto extra = [&]() {
+      std::vector<std::string> conds;
+      if (!q.priorities.empty()) {
+        std::string list;
+        for (int32_t p : q.priorities) list += (list.empty() ? "" : ", ") + param(Int(p));
+        conds.push_back("c.priority IN (" + list + ")");
+      }
+      if (q.response_due_before != 0) {
+        // The target that runs while a customer waits: first response until
+        // the first reply, next response after it (wall time, see InboxQuery).
+        const std::string target =
+            "CASE WHEN c.first_response_at = 0 THEN s.sla_first_response_ms ELSE "
+            "s.sla_next_response_ms END";
+        conds.push_back("c.state IN (0, 1) AND c.waiting_since > 0 AND c.waiting_since + (SELECT " +
+                        target + " FROM team_desk_settings s WHERE s.team_id = c.team_id AND " +
+                        target + " > 0) <= " + param(Int(q.response_due_before)));
+      }
+      return conds;
+    };
     // The filters of one branch; `state` < 0: no state condition.
     auto where = [&](int state) {
       std::string w;
@@ -1209,6 +1229,7 @@ Result<std::vector<InboxRow>> SqlDeskStore::ListInbox(const InboxQuery& q) {
       if (q.assignee_id == 0) add("c.assignee_id = 0");
       if (q.assignee_id > 0) add("c.assignee_id = " + param(Int(q.assignee_id)));
       if (q.channel_id != 0) add("c.channel_id = " + param(Int(q.channel_id)));
+      for (const std::string& cond : extra()) add(cond);
       if (!q.tag.empty() && dense_tag) {
         // Probed row by row while walking an ordered range: a page is found
         // after a few rows per match. A scalar subquery, because PostgreSQL
@@ -1246,6 +1267,7 @@ Result<std::vector<InboxRow>> SqlDeskStore::ListInbox(const InboxQuery& q) {
       }
       if (q.assignee_id >= 0) w += " AND c.assignee_id = " + param(Int(q.assignee_id));
       if (q.channel_id != 0) w += " AND c.channel_id = " + param(Int(q.channel_id));
+      for (const std::string& cond : extra()) w += " AND " + cond;
       if (q.before_last_message_at != 0 || q.before_id != 0) {
         std::string at = param(Int(q.before_last_message_at));
         std::string id = param(Int(q.before_id));
@@ -2192,16 +2214,21 @@ Result<Approval> SqlDeskStore::GetApproval(int64_t id) {
       false, [&](sql::Connection& conn) -> Result<Approval> { return SelectApproval(conn, id); });
 }
 
-Result<std::vector<Approval>> SqlDeskStore::ListApprovals(int state, int32_t limit) {
+Result<std::vector<Approval>> SqlDeskStore::ListApprovals(int state, int32_t limit,
+                                                          int64_t before_id) {
   if (limit <= 0) return std::vector<Approval>{};
   return store_.TxValue<std::vector<Approval>>(
       false, [&](sql::Connection& conn) -> Result<std::vector<Approval>> {
         std::vector<Value> params;
         std::string sql = std::string("SELECT ") + kApprovalCols + kApprovalFrom;
-        if (state >= 0) {
-          sql += " WHERE a.state = $1";
-          params.push_back(Int(state));
-        }
+        auto add = [&](const char* cond, Value v) {
+          params.push_back(std::move(v));
+          sql += params.size() == 1 ? " WHERE " : " AND ";
+          sql += cond;
+          sql += std::to_string(params.size());
+        };
+        if (state >= 0) add("a.state = $", Int(state));
+        if (before_id > 0) add("a.id < $", Int(before_id));
         sql += " ORDER BY a.id DESC LIMIT $" + std::to_string(params.size() + 1);
         params.push_back(Int(limit));
         LP_ASSIGN_OR_RETURN(sql::ResultSet rs, conn.Query(sql, params));
@@ -2424,6 +2451,31 @@ Result<std::vector<DeskStore::VolumeRow>> SqlDeskStore::MessageVolume(int64_t te
         LP_ASSIGN_OR_RETURN(sql::ResultSet rs, conn.Query(sql, params));
         std::vector<VolumeRow> out;
         for (const Row& r : rs.rows) out.push_back({r.Int(0), r.Int(1), r.Int(2), r.Int(3)});
+        return out;
+      });
+}
+
+Result<std::vector<DeskStore::ReplyVerdictRow>> SqlDeskStore::ListReplyVerdicts(
+    int64_t team_id, Millis from, Millis to, int64_t after_id, int32_t limit) {
+  if (limit <= 0) return std::vector<ReplyVerdictRow>{};
+  return store_.TxValue<std::vector<ReplyVerdictRow>>(
+      false, [&](sql::Connection& conn) -> Result<std::vector<ReplyVerdictRow>> {
+        std::string sql = "SELECT m.id, m.channel_id, m.created_at, m.verdict FROM messages m";
+        if (team_id != 0) sql += " JOIN conversations c ON c.id = m.conversation_id";
+        sql +=
+            " WHERE m.created_at >= $1 AND m.created_at < $2 AND m.direction = 1 AND m.id > $3 "
+            "AND m.verdict <> ''";
+        std::vector<Value> params = {Int(from), Int(to), Int(after_id)};
+        if (team_id != 0) {
+          params.push_back(Int(team_id));
+          sql += " AND c.team_id = $4";
+        }
+        params.push_back(Int(limit));
+        sql += " ORDER BY m.id LIMIT $" + std::to_string(params.size());
+        LP_ASSIGN_OR_RETURN(sql::ResultSet rs, conn.Query(sql, params));
+        std::vector<ReplyVerdictRow> out;
+        out.reserve(rs.rows.size());
+        for (const Row& r : rs.rows) out.push_back({r.Int(0), r.Int(1), r.Int(2), r.Text(3)});
         return out;
       });
 }

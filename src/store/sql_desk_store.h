@@ -80,7 +80,8 @@ class SqlDeskStore final : public DeskStore {
   Result<std::vector<Viewer>> ListPresence(int64_t conversation_id, Millis since) override;
   Result<Approval> CreateApproval(Approval approval) override;
   Result<Approval> GetApproval(int64_t id) override;
-  Result<std::vector<Approval>> ListApprovals(int state, int32_t limit) override;
+  Result<std::vector<Approval>> ListApprovals(int state, int32_t limit,
+                                              int64_t before_id = 0) override;
   Result<std::vector<ApprovalDecision>> ListApprovalDecisions(int64_t approval_id) override;
   Result<Approval> DecideApproval(ApprovalDecision decision, ApprovalState new_state,
                                   Millis now) override;
@@ -100,6 +101,8 @@ class SqlDeskStore final : public DeskStore {
   Result<std::vector<Conversation>> ListConversationsBetween(int64_t team_id, Millis from,
                                                              Millis to) override;
   Result<std::vector<VolumeRow>> MessageVolume(int64_t team_id, Millis from, Millis to) override;
+  Result<std::vector<ReplyVerdictRow>> ListReplyVerdicts(int64_t team_id, Millis from, Millis to,
+                                                         int64_t after_id, int32_t limit) override;
 
   Result<CannedReply> PutCannedReply(CannedReply reply) override;
   Result<std::vector<CannedReply>> ListCannedReplies(int64_t team_id) override;

@@ -223,7 +223,16 @@ struct InboxQuery {
   int64_t assignee_id = -1;               // -1 any, 0 unassigned, else that user
   int64_t channel_id = 0;                 // 0 = any
   std::string tag;                        // empty = any
-  Millis before_last_message_at = 0;      // 0 = from the newest
+  std::vector<int32_t> priorities;        // empty = any (0 normal, 1 high, 2 urgent)
+  // Response due: new or open conversations waiting for a reply whose team's
+  // response target (first response before the first reply, next response
+  // after it), counted in wall time from waiting_since, is due at or before
+  // this instant; teams without that target never match. Business hours and
+  // pauses are not applied here (both only move a due time later, so this
+  // finds every conversation the SLA clock calls due, and maybe a few more).
+  // 0 = no condition.
+  Millis response_due_before = 0;
+  Millis before_last_message_at = 0;  // 0 = from the newest
   int64_t before_id = 0;
   int32_t limit = 50;
 };

@@ -178,8 +178,10 @@ class DeskStore {
   // the same conversation become kSuperseded (an edit replaces them).
   virtual Result<Approval> CreateApproval(Approval approval) = 0;
   virtual Result<Approval> GetApproval(int64_t id) = 0;
-  // Newest first; `state` < 0: every state.
-  virtual Result<std::vector<Approval>> ListApprovals(int state, int32_t limit) = 0;
+  // Newest first; `state` < 0: every state. `before_id` > 0: only those with
+  // a smaller id (the next page after the last one seen).
+  virtual Result<std::vector<Approval>> ListApprovals(int state, int32_t limit,
+                                                      int64_t before_id = 0) = 0;
   virtual Result<std::vector<ApprovalDecision>> ListApprovalDecisions(int64_t approval_id) = 0;
   // Records `decision` on a pending approval whose `step` is `decision.step`
   // and sets it to `new_state` with step + 1 for an approval. In one
@@ -227,6 +229,18 @@ class DeskStore {
   // Messages per channel and UTC hour in [from, to) for the team's
   // conversations, ordered by channel and hour.
   virtual Result<std::vector<VolumeRow>> MessageVolume(int64_t team_id, Millis from, Millis to) = 0;
+  struct ReplyVerdictRow {
+    int64_t message_id = 0;
+    int64_t channel_id = 0;
+    Millis at = 0;        // created_at of the reply
+    std::string verdict;  // the guard's verdict record as stored (opaque here)
+  };
+  // The verdict records of outbound replies in [from, to) of the team's
+  // conversations (0 = every team), by id, at most `limit` rows with an id
+  // above `after_id` (the next page). No author, no text.
+  virtual Result<std::vector<ReplyVerdictRow>> ListReplyVerdicts(int64_t team_id, Millis from,
+                                                                 Millis to, int64_t after_id,
+                                                                 int32_t limit) = 0;
 
   // --- canned replies ------------------------------------------------------------
   virtual Result<CannedReply> PutCannedReply(CannedReply reply) = 0;  // id 0: insert

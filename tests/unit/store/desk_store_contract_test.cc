@@ -1145,6 +1145,183 @@ TEST_P(DeskStoreContractTest, InboxFiltersAndKeysetPaging) {
             desk().GetConversation(all.front().id)->last_preview);
 }
 
+TEST_P(DeskStoreContractTest, InboxFiltersByPriorityAndResponseDue) {
+  auto team2 = store_->CreateTeam(Team{0, "sales", 0});
+  ASSERT_TRUE(team2.ok());
+  ChannelRow chat;
+  chat.name = "chat";
+  chat.kind = "webchat";
+  chat.team_id = team2->id;
+  auto chat_ch = desk().CreateChannel(chat);
+  ASSERT_TRUE(chat_ch.ok());
+  // Team care: first response within 1 h, next response within 2 h; team
+  // sales has no response targets, so nothing of it is ever due.
+  TeamDeskSettings s;
+  s.team_id = team_;
+  s.sla_first_response_ms = kHour;
+  s.sla_next_response_ms = 2 * kHour;
+  ASSERT_TRUE(desk().PutTeamDeskSettings(s).ok());
+
+  // waiting since kT0 (first response due kT0 + 1 h), high priority
+  const int64_t early = One(Item("d1", "a@x", "q", kT0)).conversation_id;
+  ASSERT_TRUE(desk().SetPriority(early, 1).ok());
+  // waiting since kT0 + 30 min (due kT0 + 90 min), urgent
+  const int64_t later = One(Item("d2", "b@x", "q", kT0 + kHour / 2)).conversation_id;
+  ASSERT_TRUE(desk().SetPriority(later, 2).ok());
+  // answered at kT0 + 10 min, the customer wrote again at kT0 + 20 min: the
+  // next-response target runs (due kT0 + 2 h 20 min)
+  const int64_t answered = One(Item("d3", "c@x", "q", kT0)).conversation_id;
+  Message reply;
+  reply.body = "a";
+  reply.created_at = kT0 + kHour / 6;
+  OutboxItem item;
+  item.idempotency_key = "due-r";
+  ASSERT_TRUE(desk().EnqueueReply(answered, reply, item, -1, ConversationState::kOpen).ok());
+  ASSERT_TRUE(desk().SetPriority(answered, 1).ok());
+  One(Item("d3b", "c@x", "again", kT0 + kHour / 3, "d3"));
+  ASSERT_EQ(Conv(answered).waiting_since, kT0 + kHour / 3);
+  // waiting since kT0 but resolved: never due
+  const int64_t resolved = One(Item("d4", "d@x", "q", kT0)).conversation_id;
+  ASSERT_TRUE(desk().SetState(resolved, ConversationState::kResolved, "x", kT0 + 1, -1).ok());
+  // another team without targets, waiting since kT0, urgent
+  auto other = desk().Ingest(chat_ch->id, {Item("d5", "e@x", "q", kT0)}, "");
+  ASSERT_TRUE(other.ok());
+  const int64_t sales = other->front().conversation_id;
+  ASSERT_TRUE(desk().SetPriority(sales, 2).ok());
+
+  auto ids = [&](InboxQuery q) {
+    std::set<int64_t> out;
+    auto rows = desk().ListInbox(q);
+    EXPECT_TRUE(rows.ok()) << rows.error();
+    if (rows.ok()) {
+      for (const InboxRow& r : *rows) out.insert(r.conversation.id);
+    }
+    return out;
+  };
+  using Ids = std::set<int64_t>;
+  EXPECT_EQ(ids(InboxQuery{.priorities = {2}}), (Ids{later, sales}));
+  EXPECT_EQ(ids(InboxQuery{.priorities = {1, 2}}), (Ids{early, later, answered, sales}));
+  EXPECT_EQ(ids(InboxQuery{.priorities = {0}}), (Ids{resolved}));
+  EXPECT_EQ(ids(InboxQuery{.team_id = team_, .priorities = {2}}), (Ids{later}));
+  // Due by kT0 + 59 min: none; by kT0 + 1 h: the first; by + 90 min: both
+  // first responses; by + 2 h 20 min: the next response too.
+  EXPECT_EQ(ids(InboxQuery{.response_due_before = kT0 + kHour - 60000}), Ids{});
+  EXPECT_EQ(ids(InboxQuery{.response_due_before = kT0 + kHour}), (Ids{early}));
+  EXPECT_EQ(ids(InboxQuery{.response_due_before = kT0 + 3 * kHour / 2}), (Ids{early, later}));
+  EXPECT_EQ(ids(InboxQuery{.response_due_before = kT0 + 2 * kHour + kHour / 3}),
+            (Ids{early, later, answered}));
+  // Combined with the other filters and in every query plan.
+  EXPECT_EQ(
+      ids(InboxQuery{.team_id = team_, .priorities = {1}, .response_due_before = kT0 + 3 * kHour}),
+      (Ids{early, answered}));
+  EXPECT_EQ(ids(InboxQuery{.team_id = team_,
+                           .states = {ConversationState::kNew, ConversationState::kOpen},
+                           .response_due_before = kT0 + 3 * kHour / 2}),
+            (Ids{early, later}));
+  EXPECT_EQ(ids(InboxQuery{.assignee_id = 0, .response_due_before = kT0 + 3 * kHour}),
+            (Ids{early, later, answered}));
+  ASSERT_TRUE(desk().SetTags(early, {"vip"}).ok());
+  ASSERT_TRUE(desk().SetTags(later, {"vip"}).ok());
+  EXPECT_EQ(ids(InboxQuery{.team_id = team_,
+                           .tag = "vip",
+                           .priorities = {2},
+                           .response_due_before = kT0 + 3 * kHour}),
+            (Ids{later}));
+  EXPECT_EQ(ids(InboxQuery{.tag = "vip", .response_due_before = kT0 + kHour}), (Ids{early}));
+}
+
+TEST_P(DeskStoreContractTest, ApprovalsArePagedNewestFirst) {
+  const int64_t ann = MakeAgent("ann");
+  std::vector<int64_t> made;
+  for (int i = 0; i < 7; ++i) {
+    Approval a;
+    a.conversation_id = One(Item(N("ap", i), N("c", i, "@x"), "q", kT0 + i)).conversation_id;
+    a.channel_id = channel_;
+    a.requested_by = ann;
+    a.text = std::string("t");
+    a.wire_text = a.text;
+    a.payload = a.text;
+    a.verdict = "{}";
+    a.language = "de";
+    a.idempotency_key = N("apk", i);
+    a.steps = 1;
+    a.created_at = kT0 + i;
+    a.expires_at = kT0 + kHour;
+    auto created = desk().CreateApproval(a);
+    ASSERT_TRUE(created.ok()) << created.error();
+    made.push_back(created->id);
+    if (i == 3) {
+      ASSERT_TRUE(desk().SetApprovalState(created->id, ApprovalState::kBlocked, kT0 + 10).ok());
+    }
+  }
+  const int pending = static_cast<int>(ApprovalState::kPending);
+  std::vector<int64_t> got;
+  int64_t before = 0;
+  for (int page = 0; page < 10; ++page) {
+    auto rows = desk().ListApprovals(pending, 4, before);
+    ASSERT_TRUE(rows.ok()) << rows.error();
+    for (const Approval& a : *rows) got.push_back(a.id);
+    if (rows->size() < 4) break;
+    before = rows->back().id;
+  }
+  EXPECT_EQ(got, (std::vector<int64_t>{made[6], made[5], made[4], made[2], made[1], made[0]}));
+  auto every = desk().ListApprovals(-1, 3, made[4]);
+  ASSERT_TRUE(every.ok());
+  ASSERT_EQ(every->size(), 3u);
+  EXPECT_EQ((*every)[0].id, made[3]);
+  EXPECT_EQ((*every)[2].id, made[1]);
+}
+
+TEST_P(DeskStoreContractTest, ReplyVerdictsForReports) {
+  auto team2 = store_->CreateTeam(Team{0, "sales", 0});
+  ChannelRow chat;
+  chat.name = "chat";
+  chat.kind = "webchat";
+  chat.team_id = team2->id;
+  auto chat_ch = desk().CreateChannel(chat);
+  ASSERT_TRUE(chat_ch.ok());
+  const int64_t a = One(Item("rv1", "a@x", "q", kT0)).conversation_id;
+  auto other = desk().Ingest(chat_ch->id, {Item("rv2", "b@x", "q", kT0)}, "");
+  ASSERT_TRUE(other.ok());
+  const int64_t b = other->front().conversation_id;
+  auto send = [&](int64_t conv, Millis at, const std::string& verdict, const char* key) {
+    Message m;
+    m.body = "r";
+    m.verdict = verdict;
+    m.created_at = at;
+    OutboxItem item;
+    item.idempotency_key = key;
+    auto out = desk().EnqueueReply(conv, m, item, -1, ConversationState::kOpen);
+    EXPECT_TRUE(out.ok()) << out.error();
+  };
+  send(a, kT0 + 10, R"({"action":"warn","findings":[{"category":"tone"}]})", "k1");
+  send(b, kT0 + 20, R"({"action":"allow","findings":[]})", "k2");
+  send(a, kT0 + kHour, R"({"action":"allow","findings":[]})", "k3");
+  send(a, kT0 + 3 * kHour, R"({"action":"allow"})", "k4");  // outside the range
+  Message note;
+  note.body = "n";
+  note.created_at = kT0 + 30;
+  ASSERT_TRUE(desk().AddNote(a, note).ok());
+
+  auto team = desk().ListReplyVerdicts(team_, kT0, kT0 + 2 * kHour, 0, 100);
+  ASSERT_TRUE(team.ok()) << team.error();
+  ASSERT_EQ(team->size(), 2u);
+  EXPECT_EQ((*team)[0].at, kT0 + 10);
+  EXPECT_EQ((*team)[0].channel_id, channel_);
+  EXPECT_EQ((*team)[0].verdict, R"({"action":"warn","findings":[{"category":"tone"}]})");
+  EXPECT_EQ((*team)[1].at, kT0 + kHour);
+  auto every = desk().ListReplyVerdicts(0, kT0, kT0 + 2 * kHour, 0, 100);
+  ASSERT_EQ(every->size(), 3u);
+  EXPECT_EQ((*every)[1].channel_id, chat_ch->id);
+  // Paged by id.
+  auto first = desk().ListReplyVerdicts(0, kT0, kT0 + 2 * kHour, 0, 2);
+  ASSERT_EQ(first->size(), 2u);
+  auto rest = desk().ListReplyVerdicts(0, kT0, kT0 + 2 * kHour, first->back().message_id, 2);
+  ASSERT_EQ(rest->size(), 1u);
+  EXPECT_EQ(rest->front().at, kT0 + kHour);
+  EXPECT_TRUE(desk().ListReplyVerdicts(team_, kT0 + 4 * kHour, kT0 + 5 * kHour, 0, 10)->empty());
+}
+
 // A tag on many conversations takes another query plan than a rare one;
 // both must page the same way.
 TEST_P(DeskStoreContractTest, InboxPagesACommonTag) {

@@ -61,5 +61,46 @@ TEST(Utf8Test, AsciiFastPathKeepsExactOffsetsAtEveryPosition) {
   }
 }
 
+// FirstInvalid skips ASCII by words and checks two-byte sequences inline; it
+// must agree with the plain decoder (InvalidOffsets) on every input. Texts
+// are built from a fixed pseudo-random mix of ASCII, valid sequences of every
+// length and broken ones, at every alignment.
+TEST(Utf8Test, FirstInvalidAgreesWithTheDecoderOnMixedTexts) {
+  const std::vector<std::string> pieces = {"a",
+                                           "bcdefghij",
+                                           " ",
+                                           "\xC3\xA4",
+                                           "\xC2\x80",
+                                           "\xDF\xBF",
+                                           "\xE2\x82\xAC",
+                                           "\xF0\x9F\x98\x80",
+                                           "\xC3",
+                                           "\xC0\xAF",
+                                           "\xC1\xBF",
+                                           "\x80",
+                                           "\xC3\x41",
+                                           "\xED\xA0\x80",
+                                           "\xE2\x82",
+                                           "\xFF",
+                                           "\xF4\x90\x80\x80"};
+  uint32_t seed = 12345;
+  auto next = [&seed] {
+    seed = seed * 1103515245u + 12345u;
+    return seed >> 16;
+  };
+  for (int round = 0; round < 5000; ++round) {
+    std::string s;
+    const size_t parts = next() % 12;
+    for (size_t k = 0; k < parts; ++k) {
+      // Mostly valid pieces, so that some texts are valid throughout.
+      const size_t pick = next() % 100 < 90 ? next() % 8 : next() % pieces.size();
+      s += pieces[pick];
+    }
+    const std::vector<size_t> bad = InvalidOffsets(s, 1);
+    const size_t want = bad.empty() ? std::string_view::npos : bad[0];
+    ASSERT_EQ(FirstInvalid(s), want) << "round " << round;
+  }
+}
+
 }  // namespace
 }  // namespace leitplanke::utf8

@@ -466,8 +466,12 @@ Result<Verdict> Checker::Check(std::string_view text, const CheckOptions& option
     if (!im.scanned[rule.group]) {
       im.scanned[rule.group] = 1;
       auto& cands = im.candidates[rule.group];
-      std::sort(cands.begin(), cands.end(),
-                [](const Candidate& a, const Candidate& b) { return a.to < b.to; });
+      // Hyperscan reports in end-offset order per database, so a group fed by
+      // one database is already sorted; only a mix needs the sort.
+      auto by_end = [](const Candidate& a, const Candidate& b) { return a.to < b.to; };
+      if (!std::is_sorted(cands.begin(), cands.end(), by_end)) {
+        std::sort(cands.begin(), cands.end(), by_end);
+      }
       ctx.candidates = cands;
       detections.clear();
       CollectingSink sink(&detections);

@@ -3,6 +3,8 @@
 // The rules live in desk::Desk and the store; this file maps JSON to calls.
 #include <charconv>
 #include <chrono>
+#include <map>
+#include <set>
 
 #include <nlohmann/json.hpp>
 
@@ -103,6 +105,48 @@ Result<ConversationState> ParseState(std::string_view s) {
   }
   return Status::InvalidArgument("unknown state \"" + std::string(s) +
                                  "\" (known: new, open, pending_customer, resolved)");
+}
+
+// The verdict report reads at most this many replies and draws at most this
+// many buckets (a year of days, a month of hours).
+constexpr int64_t kMaxVerdictRows = 200'000;
+constexpr int64_t kMaxVerdictBuckets = 800;
+
+constexpr const char* kPriorityNames[] = {"normal", "high", "urgent"};
+
+// "high,urgent" or "1,2": the priorities a list shows.
+Result<std::vector<int32_t>> ParsePriorities(std::string_view s) {
+  std::vector<int32_t> out;
+  std::string_view rest = s;
+  while (!rest.empty()) {
+    const size_t comma = rest.find(',');
+    const std::string_view item = rest.substr(0, comma);
+    int32_t found = -1;
+    for (int32_t i = 0; i < 3; ++i) {
+      if (item == kPriorityNames[i] || item == std::to_string(i)) found = i;
+    }
+    if (found < 0) {
+      return Status::InvalidArgument("query parameter priority: unknown priority '" +
+                                     std::string(item) + "' (known: normal, high, urgent or 0-2)");
+    }
+    out.push_back(found);
+    rest = comma == std::string_view::npos ? "" : rest.substr(comma + 1);
+  }
+  return out;
+}
+
+// "overdue" (0) or a number of minutes (1 to 10080): how far ahead of now a
+// response may be due to be listed.
+Result<Millis> ParseSlaDue(std::string_view s) {
+  if (s == "overdue") return Millis{0};
+  int64_t minutes = 0;
+  auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), minutes);
+  if (ec != std::errc() || p != s.data() + s.size() || minutes < 1 || minutes > 10080) {
+    return Status::InvalidArgument(
+        "query parameter sla_due must be \"overdue\" or minutes from 1 to 10080, got \"" +
+        std::string(s) + "\"");
+  }
+  return minutes * 60'000;
 }
 
 std::string_view DirectionName(store::MessageDirection d) {
@@ -494,7 +538,7 @@ Status AddDeskRoutes(AppContext& ctx, http::Router& router) {
   LP_RETURN_IF_ERROR(router.Handle(
       "GET", "/api/v1/desk/conversations",
       JsonHandler(200,
-                  [&ds](Request& req) -> Result<json> {
+                  [&ctx, &ds](Request& req) -> Result<json> {
                     store::InboxQuery q;
                     auto num = [&](const char* name, int64_t* out) -> Status {
                       if (auto v = req.Query(name)) {
@@ -534,6 +578,13 @@ Status AddDeskRoutes(AppContext& ctx, http::Router& router) {
                       }
                     }
                     if (auto t = req.Query("tag")) q.tag = std::string(*t);
+                    if (auto p = req.Query("priority")) {
+                      LP_ASSIGN_OR_RETURN(q.priorities, ParsePriorities(*p));
+                    }
+                    if (auto d = req.Query("sla_due")) {
+                      LP_ASSIGN_OR_RETURN(Millis within, ParseSlaDue(*d));
+                      q.response_due_before = ctx.clock->NowMillis() + within;
+                    }
                     if (auto b = req.Query("before")) {
                       // "<last_message_ms>:<id>" from the previous page's next cursor.
                       const size_t colon = b->find(':');
@@ -562,7 +613,9 @@ Status AddDeskRoutes(AppContext& ctx, http::Router& router) {
                     }
                     return out;
                   }),
-      Blocking("desk:read", "The inbox: conversations, newest activity first, keyset paging")));
+      Blocking("desk:read",
+               "The inbox: conversations, newest activity first, keyset paging; filters state, "
+               "assignee, channel, team, tag, priority, sla_due (overdue or minutes)")));
 
   LP_RETURN_IF_ERROR(router.Handle(
       "GET", "/api/v1/desk/conversations/{id}",
@@ -998,6 +1051,107 @@ Status AddDeskRoutes(AppContext& ctx, http::Router& router) {
                "Team figures: response and resolution times, share within SLA, volume per "
                "channel and hour (per agent only with a works-council agreement)")));
 
+  LP_RETURN_IF_ERROR(router.Handle(
+      "GET", "/api/v1/reports/verdicts",
+      [&ctx, &ds](Request& req) -> Response {
+        const Millis now = ctx.clock->NowMillis();
+        const std::string_view bucket_name = req.Query("bucket").value_or("day");
+        Millis bucket = 0;
+        if (bucket_name == "day") bucket = 86'400'000;
+        if (bucket_name == "hour") bucket = 3'600'000;
+        if (bucket == 0) {
+          return Response::Error(400, "invalid_argument", "bucket must be day or hour", "bucket");
+        }
+        Result<Millis> to = TimeParam(req, "to", now);
+        if (!to.ok()) return StatusResponse(to.status(), "to");
+        Result<Millis> from = TimeParam(req, "from", *to - 30 * 86'400'000LL);
+        if (!from.ok()) return StatusResponse(from.status(), "from");
+        int64_t team = 0;
+        if (auto t = req.Query("team")) {
+          auto [p, ec] = std::from_chars(t->data(), t->data() + t->size(), team);
+          if (ec != std::errc() || p != t->data() + t->size() || team < 0) {
+            return Response::Error(400, "invalid_argument", "team must be a team id", "team");
+          }
+        }
+        if (*from < 0 || *to <= *from) {
+          return Response::Error(400, "invalid_argument", "from must lie before to", "from");
+        }
+        const Millis first = *from / bucket * bucket;
+        const int64_t count = (*to - first + bucket - 1) / bucket;
+        if (count > kMaxVerdictBuckets) {
+          return Response::Error(400, "invalid_argument",
+                                 "at most " + std::to_string(kMaxVerdictBuckets) +
+                                     " buckets; choose a shorter range or bucket=day",
+                                 "from");
+        }
+        struct Bucket {
+          int64_t replies = 0;
+          std::map<std::string, int64_t> actions;
+          std::map<std::string, int64_t> categories;
+        };
+        std::vector<Bucket> buckets(static_cast<size_t>(count));
+        std::set<std::string> categories;
+        int64_t after = 0;
+        int64_t read = 0;
+        int64_t unreadable = 0;
+        bool truncated = false;
+        for (;;) {
+          Result<std::vector<store::DeskStore::ReplyVerdictRow>> rows =
+              ds.ListReplyVerdicts(team, *from, *to, after, 1000);
+          if (!rows.ok()) return StatusResponse(rows.status());
+          for (const auto& row : *rows) {
+            Bucket& b = buckets[static_cast<size_t>((row.at - first) / bucket)];
+            const json v = json::parse(row.verdict, nullptr, /*allow_exceptions=*/false);
+            if (v.is_discarded() || !v.is_object()) {
+              ++unreadable;
+              continue;
+            }
+            ++b.replies;
+            const json* action = v.contains("action") ? &v["action"] : nullptr;
+            ++b.actions[action && action->is_string() ? action->get<std::string>() : "allow"];
+            std::set<std::string> seen;  // a reply counts once per category
+            if (v.contains("findings") && v["findings"].is_array()) {
+              for (const json& f : v["findings"]) {
+                if (f.is_object() && f.contains("category") && f["category"].is_string()) {
+                  seen.insert(f["category"].get<std::string>());
+                }
+              }
+            }
+            for (const std::string& c : seen) {
+              ++b.categories[c];
+              categories.insert(c);
+            }
+          }
+          read += static_cast<int64_t>(rows->size());
+          if (rows->size() < 1000) break;
+          after = rows->back().message_id;
+          if (read >= kMaxVerdictRows) {
+            truncated = true;
+            break;
+          }
+        }
+        json list = json::array();
+        for (size_t i = 0; i < buckets.size(); ++i) {
+          const Millis start = first + static_cast<Millis>(i) * bucket;
+          list.push_back({{"start", IsoTime(start)},
+                          {"start_ms", start},
+                          {"replies", buckets[i].replies},
+                          {"actions", buckets[i].actions},
+                          {"categories", buckets[i].categories}});
+        }
+        return JsonResponse(200, {{"team_id", team},
+                                  {"from", IsoTime(*from)},
+                                  {"to", IsoTime(*to)},
+                                  {"bucket", bucket_name},
+                                  {"categories", categories},
+                                  {"buckets", std::move(list)},
+                                  {"replies", read - unreadable},
+                                  {"truncated", truncated}});
+      },
+      Blocking("desk:reports",
+               "Verdicts of the replies sent, per category and action over time (team or "
+               "every team; no per-person figures)")));
+
   // --- approvals (four-eyes) ------------------------------------------------------
   LP_RETURN_IF_ERROR(router.Handle(
       "GET", "/api/v1/approvals",
@@ -1017,13 +1171,32 @@ Status AddDeskRoutes(AppContext& ctx, http::Router& router) {
                             "expired, superseded, blocked or all");
                       }
                     }
-                    LP_ASSIGN_OR_RETURN(std::vector<store::Approval> list,
-                                        ds.ListApprovals(state, 200));
+                    int64_t limit = 200;
+                    int64_t before = 0;
+                    for (auto [name, out] : {std::pair{"limit", &limit}, {"before", &before}}) {
+                      std::optional<std::string_view> v = req.Query(name);
+                      if (!v) continue;
+                      auto [p, ec] = std::from_chars(v->data(), v->data() + v->size(), *out);
+                      if (ec != std::errc() || p != v->data() + v->size() || *out < 1) {
+                        return Status::InvalidArgument(std::string("query parameter ") + name +
+                                                       " must be a positive number");
+                      }
+                    }
+                    limit = std::min<int64_t>(limit, 200);
+                    LP_ASSIGN_OR_RETURN(
+                        std::vector<store::Approval> list,
+                        ds.ListApprovals(state, static_cast<int32_t>(limit), before));
                     json out = json::array();
                     for (const store::Approval& a : list) out.push_back(ApprovalJson(a));
-                    return json{{"approvals", std::move(out)}};
+                    json page = {{"approvals", std::move(out)}};
+                    if (static_cast<int64_t>(list.size()) == limit) {
+                      page["next"] = std::to_string(list.back().id);
+                    }
+                    return page;
                   }),
-      Blocking("approvals", "Held replies waiting for (or decided by) a second person")));
+      Blocking("approvals",
+               "Held replies waiting for (or decided by) a second person, newest first; limit "
+               "(at most 200) and the cursor before=<next of the previous page>")));
 
   LP_RETURN_IF_ERROR(router.Handle(
       "GET", "/api/v1/approvals/{id}",

@@ -1182,6 +1182,132 @@ TEST_F(ApiTest, XWebhookCrcMentionAndAReplyPreviewWithWeightedLengthAndCost) {
   EXPECT_EQ(json::parse(r.body)["messages"].size(), 1u) << "a preview stores nothing";
 }
 
+// The inbox filters by priority and by when a response is due, approvals
+// are paged, and the verdict report counts the replies sent per category
+// and action (team level only).
+TEST_F(ApiTest, DeskInboxFiltersApprovalPagesAndTheVerdictReport) {
+  Start();
+  Session admin = Admin();
+  HttpReply r = admin.Call("POST", "/api/v1/teams", json{{"name", "Care"}}.dump());
+  ASSERT_EQ(r.status, 201) << r.body;
+  const int64_t team = json::parse(r.body)["id"];
+  r = admin.Call("PUT", "/api/v1/desk/teams/" + std::to_string(team) + "/settings",
+                 json{{"sla_first_response_min", 60}}.dump());
+  ASSERT_EQ(r.status, 204) << r.body;
+  r = admin.Call("POST", "/api/v1/desk/channels",
+                 json{{"name", "site"},
+                      {"kind", "webchat"},
+                      {"team_id", team},
+                      {"settings", {{"allowed_origins", "*"}}}}
+                     .dump());
+  ASSERT_EQ(r.status, 201) << r.body;
+  const std::vector<std::pair<std::string, std::string>> site = {{"Origin", "https://a.example"}};
+  for (int i = 0; i < 3; ++i) {
+    r = Send(port_, "POST", "/api/v1/webchat/site/sessions", "{}", site);
+    ASSERT_EQ(r.status, 201) << r.body;
+    const std::string session = json::parse(r.body)["session"];
+    r = Send(port_, "POST", "/api/v1/webchat/site/messages",
+             json{{"session", session}, {"text", "Frage " + std::to_string(i)}}.dump(), site);
+    ASSERT_EQ(r.status, 202) << r.body;
+  }
+  Session agent = CreateAndLogin(admin, "jana", "agent");
+  auto list = [&](const std::string& query) {
+    HttpReply l = agent.Call("GET", "/api/v1/desk/conversations" + query);
+    EXPECT_EQ(l.status, 200) << query << ": " << l.body;
+    return l.status == 200 ? json::parse(l.body)["conversations"] : json::array();
+  };
+  json all = list("");
+  ASSERT_EQ(all.size(), 3u);
+  const int64_t urgent = all[0]["id"];
+  const std::string urgent_path = "/api/v1/desk/conversations/" + std::to_string(urgent);
+  r = agent.Call("PATCH", urgent_path, json{{"priority", 2}}.dump());
+  ASSERT_EQ(r.status, 200) << r.body;
+
+  json only = list("?priority=urgent");
+  ASSERT_EQ(only.size(), 1u);
+  EXPECT_EQ(only[0]["id"], urgent);
+  EXPECT_EQ(list("?priority=high,urgent").size(), 1u);
+  EXPECT_EQ(list("?priority=normal").size(), 2u);
+  EXPECT_EQ(list("?priority=0,2").size(), 3u);
+  r = agent.Call("GET", "/api/v1/desk/conversations?priority=soon");
+  EXPECT_EQ(r.status, 400) << r.body;
+  EXPECT_NE(r.body.find("soon"), std::string::npos) << r.body;
+  // Just arrived with a one-hour target: nothing overdue, all due within 61 min.
+  EXPECT_EQ(list("?sla_due=overdue").size(), 0u);
+  EXPECT_EQ(list("?sla_due=30").size(), 0u);
+  EXPECT_EQ(list("?sla_due=61").size(), 3u);
+  EXPECT_EQ(list("?sla_due=61&priority=urgent").size(), 1u);
+  EXPECT_EQ(agent.Call("GET", "/api/v1/desk/conversations?sla_due=0").status, 400);
+  EXPECT_EQ(agent.Call("GET", "/api/v1/desk/conversations?sla_due=later").status, 400);
+
+  // A held reply in each conversation: three approvals, two per page.
+  for (const json& c : all) {
+    const std::string path = "/api/v1/desk/conversations/" + std::to_string(c["id"].get<int64_t>());
+    r = agent.Call("POST", path + "/replies", json{{"text", "Das Projekt Falke startet."}}.dump());
+    ASSERT_EQ(r.status, 202) << r.body;
+    ASSERT_EQ(json::parse(r.body)["decision"], "held") << r.body;
+  }
+  Session approver = CreateAndLogin(admin, "cora", "approver");
+  r = approver.Call("GET", "/api/v1/approvals?limit=2");
+  ASSERT_EQ(r.status, 200) << r.body;
+  json page = json::parse(r.body);
+  ASSERT_EQ(page["approvals"].size(), 2u);
+  ASSERT_TRUE(page.contains("next")) << r.body;
+  const int64_t newest = page["approvals"][0]["id"];
+  r = approver.Call("GET", "/api/v1/approvals?limit=2&before=" + page["next"].get<std::string>());
+  ASSERT_EQ(r.status, 200) << r.body;
+  json rest = json::parse(r.body);
+  ASSERT_EQ(rest["approvals"].size(), 1u);
+  EXPECT_FALSE(rest.contains("next"));
+  EXPECT_LT(rest["approvals"][0]["id"].get<int64_t>(), page["approvals"][1]["id"].get<int64_t>());
+  EXPECT_LT(page["approvals"][1]["id"].get<int64_t>(), newest);
+  EXPECT_EQ(json::parse(approver.Call("GET", "/api/v1/approvals").body)["approvals"].size(), 3u);
+  EXPECT_EQ(approver.Call("GET", "/api/v1/approvals?limit=0").status, 400);
+  EXPECT_EQ(approver.Call("GET", "/api/v1/approvals?before=x").status, 400);
+
+  // Replies sent: one clean, one warning confirmed with a reason.
+  const std::string path =
+      "/api/v1/desk/conversations/" + std::to_string(all[1]["id"].get<int64_t>());
+  r = agent.Call("POST", path + "/replies",
+                 json{{"text", "Guten Tag, danke für Ihre Frage."}}.dump());
+  ASSERT_EQ(r.status, 202) << r.body;
+  r = agent.Call(
+      "POST", path + "/replies",
+      json{{"text", "Wir garantieren Ihnen 100% Erstattung."}, {"confirm_reason", "ok"}}.dump());
+  ASSERT_EQ(r.status, 202) << r.body;
+  json warned = json::parse(r.body)["verdict"];
+  ASSERT_EQ(warned["action"], "warn") << r.body;
+  const std::string category = warned["findings"][0]["category"];
+
+  Session compliance = CreateAndLogin(admin, "carla", "compliance");
+  r = compliance.Call("GET", "/api/v1/reports/verdicts?team=" + std::to_string(team));
+  ASSERT_EQ(r.status, 200) << r.body;
+  json rep = json::parse(r.body);
+  EXPECT_EQ(rep["bucket"], "day");
+  EXPECT_EQ(rep["replies"], 2);
+  EXPECT_EQ(rep["truncated"], false);
+  ASSERT_GE(rep["buckets"].size(), 30u);
+  EXPECT_NE(std::find(rep["categories"].begin(), rep["categories"].end(), category),
+            rep["categories"].end())
+      << r.body;
+  const json& today = rep["buckets"].back();
+  EXPECT_EQ(today["replies"], 2) << r.body;
+  EXPECT_EQ(today["actions"]["allow"], 1) << r.body;
+  EXPECT_EQ(today["actions"]["warn"], 1) << r.body;
+  EXPECT_EQ(today["categories"][category], 1) << r.body;
+  EXPECT_EQ(rep["buckets"][0]["replies"], 0);
+  EXPECT_EQ(rep.dump().find("jana"), std::string::npos) << "no per-person figures";
+  // Another team has none; hours over two months are too many buckets.
+  r = compliance.Call("GET", "/api/v1/reports/verdicts?team=" + std::to_string(team + 1));
+  EXPECT_EQ(json::parse(r.body)["replies"], 0) << r.body;
+  r = compliance.Call("GET", "/api/v1/reports/verdicts?bucket=hour&from=2026-01-01&to=2026-03-01");
+  EXPECT_EQ(r.status, 400) << r.body;
+  EXPECT_EQ(compliance.Call("GET", "/api/v1/reports/verdicts?bucket=week").status, 400);
+  EXPECT_EQ(compliance.Call("GET", "/api/v1/reports/verdicts?from=2026-02-01&to=2026-01-01").status,
+            400);
+  EXPECT_EQ(agent.Call("GET", "/api/v1/reports/verdicts").status, 403);
+}
+
 TEST_F(ApiTest, DeskPerAgentReportsAreOffByDefault) {
   Start();
   Session admin = Admin();

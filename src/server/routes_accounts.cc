@@ -1,7 +1,10 @@
 // Account routes: sign-in, second factor, sessions, own password, own API
 // tokens. Everything here hashes passwords or touches the store, so every
 // route runs on the worker pool.
+#include <memory>
+
 #include <nlohmann/json.hpp>
+#include <qrencode.h>
 
 #include "http/json_body.h"
 #include "server/app.h"
@@ -33,6 +36,58 @@ json PrincipalJson(const trust::Principal& p) {
 }
 
 std::string CookieOf(const Request& req) { return req.Cookie(kSessionCookie).value_or(""); }
+
+// The otpauth URI as a QR code (8-bit mode, error correction level M, the
+// smallest version that holds it) drawn as an SVG: a white square of
+// width + 8 modules (the quiet zone is 4 on each side) and one path with a
+// "M x y h n v 1 h -n z" run per horizontal stretch of dark modules.
+Result<std::string> QrCodeSvg(std::string_view text) {
+  std::unique_ptr<QRcode, decltype(&QRcode_free)> qr(
+      QRcode_encodeData(static_cast<int>(text.size()),
+                        reinterpret_cast<const unsigned char*>(text.data()), 0, QR_ECLEVEL_M),
+      &QRcode_free);
+  if (!qr) {
+    return Status::Internal("the QR code for " + std::to_string(text.size()) +
+                            " bytes could not be built");
+  }
+  constexpr int kQuiet = 4;
+  const int n = qr->width;
+  const std::string side = std::to_string(n + 2 * kQuiet);
+  const std::string pixels = std::to_string((n + 2 * kQuiet) * 5);
+  std::string svg;
+  svg.append("<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 ")
+      .append(side)
+      .append(" ")
+      .append(side)
+      .append("\" width=\"")
+      .append(pixels)
+      .append("\" height=\"")
+      .append(pixels)
+      .append("\" shape-rendering=\"crispEdges\">")
+      .append("<rect width=\"100%\" height=\"100%\" fill=\"#fff\"/><path fill=\"#000\" d=\"");
+  for (int y = 0; y < n; ++y) {
+    for (int x = 0; x < n;) {
+      if ((qr->data[y * n + x] & 1) == 0) {
+        ++x;
+        continue;
+      }
+      int run = 1;
+      while (x + run < n && (qr->data[y * n + x + run] & 1) != 0) ++run;
+      svg.append("M")
+          .append(std::to_string(x + kQuiet))
+          .append(" ")
+          .append(std::to_string(y + kQuiet))
+          .append("h")
+          .append(std::to_string(run))
+          .append("v1h-")
+          .append(std::to_string(run))
+          .append("z");
+      x += run;
+    }
+  }
+  svg.append("\"/></svg>");
+  return svg;
+}
 
 }  // namespace
 
@@ -147,11 +202,15 @@ Status AddAccountRoutes(AppContext& ctx, http::Router& router) {
         // user has no 2FA yet (the service refuses otherwise).
         Result<trust::TotpEnrolment> e = ctx.accounts->StartTotpEnrolment(p->user.id);
         if (!e.ok()) return StatusResponse(e.status());
-        return JsonResponse(200, {{"secret", e->secret_base32}, {"otpauth_uri", e->otpauth_uri}});
+        Result<std::string> svg = QrCodeSvg(e->otpauth_uri);
+        if (!svg.ok()) return StatusResponse(svg.status());
+        return JsonResponse(
+            200, {{"secret", e->secret_base32}, {"otpauth_uri", e->otpauth_uri}, {"qr_svg", *svg}});
       },
       {.kind = RouteKind::kBlocking,
        .permission = kPermissionSession,
-       .summary = "Begin TOTP enrolment: a new secret and its otpauth URI",
+       .summary =
+           "Begin TOTP enrolment: a new secret, its otpauth URI and that URI as a QR code (SVG)",
        .tag = "auth"}));
 
   LP_RETURN_IF_ERROR(

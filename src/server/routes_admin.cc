@@ -1,5 +1,8 @@
 // Administration routes: users, teams, the audit log, the vault. All touch
 // the store and run on the worker pool.
+#include <algorithm>
+#include <stdexcept>
+
 #include <nlohmann/json.hpp>
 
 #include "http/json_body.h"
@@ -42,6 +45,141 @@ http::RouteOptions Blocking(std::string permission, std::string summary, std::st
           .permission = std::move(permission),
           .summary = std::move(summary),
           .tag = std::move(tag)};
+}
+
+// GET /api/v1/audit: a page of the log, oldest first from `from` (default 1)
+// or newest first below `before` (order=desc, default: the end of the log),
+// keeping the entries whose actor and action contain the given substrings
+// and whose time lies in [since, until] (epoch milliseconds).
+struct AuditQuery {
+  bool descending = false;
+  int64_t from = 1;
+  int64_t before = 0;  // 0: after the last entry
+  int64_t limit = 100;
+  std::string actor;
+  std::string action;
+  int64_t since = 0;
+  int64_t until = 0;  // 0: no upper bound
+};
+
+struct AuditPage {
+  std::vector<store::AuditEntry> entries;
+  int64_t next = 0;  // cursor of the next page, 0 at the end
+};
+
+// At most this many entries are read per request, matching or not, so a
+// filter that matches rarely cannot make one request read the whole log;
+// the page then ends early with a cursor to continue.
+constexpr int64_t kAuditScanBudget = 20'000;
+constexpr int64_t kAuditBatch = 500;
+
+Result<AuditQuery> ParseAuditQuery(const Request& req) {
+  AuditQuery q;
+  for (auto [name, target] :
+       {std::pair{"from", &q.from}, std::pair{"before", &q.before}, std::pair{"limit", &q.limit},
+        std::pair{"since", &q.since}, std::pair{"until", &q.until}}) {
+    if (auto v = req.Query(name)) {
+      try {
+        size_t used = 0;
+        *target = std::stoll(std::string(*v), &used);
+        if (used != v->size()) throw std::invalid_argument("trailing characters");
+      } catch (const std::exception&) {
+        return Status::InvalidArgument(std::string("query parameter '") + name +
+                                       "' must be an integer");
+      }
+    }
+  }
+  if (auto o = req.Query("order")) {
+    if (*o != "asc" && *o != "desc") {
+      return Status::InvalidArgument("query parameter 'order' must be asc or desc");
+    }
+    q.descending = *o == "desc";
+  }
+  if (q.from < 1 || q.before < 0 || q.limit < 1 || q.limit > 1000) {
+    return Status::InvalidArgument("from must be >= 1, before >= 0 and limit 1 to 1000");
+  }
+  if (q.since < 0 || q.until < 0 || (q.until != 0 && q.until < q.since)) {
+    return Status::InvalidArgument("since and until must be >= 0 and until not before since");
+  }
+  q.actor = std::string(req.Query("actor").value_or(""));
+  q.action = std::string(req.Query("action").value_or(""));
+  return q;
+}
+
+bool Matches(const AuditQuery& q, const store::AuditEntry& e) {
+  if (!q.actor.empty() && e.actor.find(q.actor) == std::string::npos) return false;
+  if (!q.action.empty() && e.action.find(q.action) == std::string::npos) return false;
+  if (q.since != 0 && e.at < q.since) return false;
+  if (q.until != 0 && e.at > q.until) return false;
+  return true;
+}
+
+// The highest sequence number (0 for an empty log): seq is dense from 1, so
+// an exponential then a binary search finds it with O(log n) point reads.
+Result<int64_t> LastAuditSeq(store::Store& st) {
+  auto exists = [&st](int64_t seq) -> Result<bool> {
+    LP_ASSIGN_OR_RETURN(std::vector<store::AuditEntry> one, st.ListAudit(seq, 1));
+    return !one.empty() && one.front().seq == seq;
+  };
+  LP_ASSIGN_OR_RETURN(bool any, exists(1));
+  if (!any) return int64_t{0};
+  int64_t lo = 1, hi = 2;  // lo exists; hi is probed
+  while (true) {
+    LP_ASSIGN_OR_RETURN(bool there, exists(hi));
+    if (!there) break;
+    lo = hi;
+    hi *= 2;
+  }
+  while (hi - lo > 1) {  // lo exists, hi does not
+    const int64_t mid = lo + (hi - lo) / 2;
+    LP_ASSIGN_OR_RETURN(bool there, exists(mid));
+    (there ? lo : hi) = mid;
+  }
+  return lo;
+}
+
+Result<AuditPage> ReadAudit(store::Store& st, const AuditQuery& q) {
+  AuditPage page;
+  int64_t scanned = 0;
+  if (!q.descending) {
+    int64_t cursor = q.from;
+    while (true) {
+      LP_ASSIGN_OR_RETURN(std::vector<store::AuditEntry> batch, st.ListAudit(cursor, kAuditBatch));
+      for (store::AuditEntry& e : batch) {
+        cursor = e.seq + 1;
+        ++scanned;
+        if (Matches(q, e)) page.entries.push_back(std::move(e));
+        if (static_cast<int64_t>(page.entries.size()) == q.limit || scanned >= kAuditScanBudget) {
+          // More may follow; the client finds out with the next request.
+          page.next = cursor;
+          return page;
+        }
+      }
+      if (static_cast<int64_t>(batch.size()) < kAuditBatch) return page;  // end of the log
+    }
+  }
+  int64_t end = q.before;  // entries with seq < end
+  if (end == 0) {
+    LP_ASSIGN_OR_RETURN(int64_t last, LastAuditSeq(st));
+    end = last + 1;
+  }
+  while (end > 1) {
+    const int64_t start = std::max<int64_t>(1, end - kAuditBatch);
+    LP_ASSIGN_OR_RETURN(std::vector<store::AuditEntry> batch, st.ListAudit(start, end - start));
+    for (auto it = batch.rbegin(); it != batch.rend(); ++it) {
+      if (it->seq >= end) continue;
+      end = it->seq;
+      ++scanned;
+      if (Matches(q, *it)) page.entries.push_back(std::move(*it));
+      if (static_cast<int64_t>(page.entries.size()) == q.limit || scanned >= kAuditScanBudget) {
+        page.next = end > 1 ? end : 0;
+        return page;
+      }
+    }
+    if (batch.empty()) break;
+    end = start;
+  }
+  return page;
 }
 
 }  // namespace
@@ -268,30 +406,22 @@ Status AddAdminRoutes(AppContext& ctx, http::Router& router) {
   // --- audit log -------------------------------------------------------------
   LP_RETURN_IF_ERROR(router.Handle(
       "GET", "/api/v1/audit",
-      JsonHandler(
-          200,
-          [&ctx](Request& req) -> Result<json> {
-            int64_t from = 1, limit = 100;
-            for (auto [name, target] : {std::pair{"from", &from}, std::pair{"limit", &limit}}) {
-              if (auto v = req.Query(name)) {
-                try {
-                  *target = std::stoll(std::string(*v));
-                } catch (...) {
-                  return Status::InvalidArgument(std::string("query parameter '") + name +
-                                                 "' must be an integer");
-                }
-              }
-            }
-            if (from < 1 || limit < 1 || limit > 1000) {
-              return Status::InvalidArgument("from must be >= 1 and limit 1 to 1000");
-            }
-            LP_ASSIGN_OR_RETURN(std::vector<store::AuditEntry> entries,
-                                ctx.store->ListAudit(from, limit));
-            json list = json::array();
-            for (const auto& e : entries) list.push_back(AuditJson(e));
-            return json{{"entries", std::move(list)}};
-          }),
-      Blocking("audit:read", "Audit log entries by sequence number", "audit")));
+      JsonHandler(200,
+                  [&ctx](Request& req) -> Result<json> {
+                    LP_ASSIGN_OR_RETURN(AuditQuery q, ParseAuditQuery(req));
+                    LP_ASSIGN_OR_RETURN(AuditPage page, ReadAudit(*ctx.store, q));
+                    json list = json::array();
+                    for (const auto& e : page.entries) list.push_back(AuditJson(e));
+                    json out = {{"entries", std::move(list)}};
+                    // Where the next page starts; null at the end of the log.
+                    const char* key = q.descending ? "next_before" : "next_from";
+                    out[key] = page.next ? json(page.next) : json(nullptr);
+                    return out;
+                  }),
+      Blocking("audit:read",
+               "Audit log entries by sequence number (from=, or order=desc with before=), "
+               "filtered by actor, action (substrings) and since/until (epoch milliseconds)",
+               "audit")));
 
   LP_RETURN_IF_ERROR(router.Handle(
       "GET", "/api/v1/audit/verify",

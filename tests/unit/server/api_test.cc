@@ -361,6 +361,134 @@ TEST_F(ApiTest, SecondFactorIsEnforcedForAdmins) {
   EXPECT_EQ(third.Call("POST", "/api/v1/auth/mfa", json{{"code", recovery[0]}}.dump()).status, 401);
 }
 
+// The dark modules of a QR code SVG as drawn by /auth/totp/start: one
+// "M x y h n v1 h-n z" run per stretch; fails on anything else in the path.
+std::set<std::pair<int, int>> QrModules(const std::string& svg, int* side) {
+  std::set<std::pair<int, int>> dark;
+  int w = 0, h = 0;
+  const std::string view_box = "viewBox=\"0 0 ";
+  size_t vb = svg.find(view_box);
+  EXPECT_NE(vb, std::string::npos) << svg;
+  if (vb == std::string::npos) return dark;
+  std::istringstream(svg.substr(vb + view_box.size())) >> w >> h;
+  EXPECT_EQ(w, h) << "not square";
+  *side = w;
+  size_t d = svg.find(" d=\"");
+  EXPECT_NE(d, std::string::npos);
+  if (d == std::string::npos) return dark;
+  const std::string path = svg.substr(d + 4, svg.find('"', d + 4) - d - 4);
+  std::istringstream in(path);
+  while (in.peek() != EOF) {
+    int x = 0, y = 0, n = 0, back = 0;
+    char m = 0, hh = 0, v = 0, one = 0, h2 = 0, z = 0;
+    in >> m >> x >> y >> hh >> n >> v >> one >> h2 >> back >> z;
+    EXPECT_TRUE(m == 'M' && hh == 'h' && v == 'v' && one == '1' && h2 == 'h' && back == -n &&
+                z == 'z' && n > 0)
+        << "unexpected path command near " << x << "," << y;
+    if (in.fail()) break;
+    for (int i = 0; i < n; ++i) dark.insert({x + i, y});
+  }
+  return dark;
+}
+
+// Smallest QR version whose byte-mode capacity at error correction level M
+// holds `bytes` (ISO/IEC 18004 table 7, versions 1 to 15).
+int QrVersionFor(size_t bytes) {
+  const int capacity[] = {14, 26, 42, 62, 84, 106, 122, 152, 180, 213, 251, 287, 331, 362, 412};
+  for (int v = 1; v <= 15; ++v) {
+    if (bytes <= static_cast<size_t>(capacity[v - 1])) return v;
+  }
+  return 0;
+}
+
+TEST_F(ApiTest, TotpEnrolmentShowsTheUriAsAQrCodeOfTheRightVersion) {
+  Start();
+  Session admin = Admin();
+  Session longer = CreateAndLogin(admin, std::string(48, 'q') + ".name", "agent");
+  std::set<int> versions;
+  for (const Session* s : {&admin, &longer}) {
+    HttpReply r = s->Call("POST", "/api/v1/auth/totp/start");
+    ASSERT_EQ(r.status, 200) << r.body;
+    json j = json::parse(r.body);
+    const std::string uri = j["otpauth_uri"];
+    const std::string svg = j["qr_svg"];
+    ASSERT_TRUE(svg.starts_with("<svg xmlns=\"http://www.w3.org/2000/svg\"")) << svg;
+    int side = 0;
+    std::set<std::pair<int, int>> dark = QrModules(svg, &side);
+    const int version = QrVersionFor(uri.size());
+    ASSERT_GT(version, 0) << uri.size();
+    versions.insert(version);
+    const int n = 17 + 4 * version;
+    ASSERT_EQ(side, n + 8) << uri.size() << " bytes: version " << version;
+    for (const auto& [x, y] : dark) {
+      ASSERT_TRUE(x >= 4 && y >= 4 && x < n + 4 && y < n + 4) << x << "," << y;
+    }
+    // Three finder patterns: a dark 7x7 ring around a dark 3x3 centre, with a
+    // light separator beside them.
+    for (auto [ox, oy] : {std::pair{0, 0}, std::pair{n - 7, 0}, std::pair{0, n - 7}}) {
+      for (int i = 0; i < 7; ++i) {
+        for (int k = 0; k < 7; ++k) {
+          const bool want =
+              i == 0 || i == 6 || k == 0 || k == 6 || (i >= 2 && i <= 4 && k >= 2 && k <= 4);
+          EXPECT_EQ(dark.count({4 + ox + i, 4 + oy + k}) == 1, want)
+              << "finder at " << ox << "," << oy << " module " << i << "," << k;
+        }
+      }
+    }
+    EXPECT_EQ(dark.count({4 + 7, 4 + 3}), 0u);  // separator right of the top-left finder
+  }
+  EXPECT_EQ(versions.size(), 2u) << "the longer URI needs a larger version";
+}
+
+TEST_F(ApiTest, AuditLogFiltersByActorActionAndTimeAndPagesBothWays) {
+  Start();
+  Session admin = Admin();
+  for (const char* name : {"Team A", "Team B", "Team C"}) {
+    ASSERT_EQ(admin.Call("POST", "/api/v1/teams", json{{"name", name}}.dump()).status, 201);
+  }
+  auto page = [&](const std::string& query) {
+    HttpReply r = admin.Call("GET", "/api/v1/audit?" + query);
+    EXPECT_EQ(r.status, 200) << query << ": " << r.body;
+    return json::parse(r.body, nullptr, false);
+  };
+  json all = page("limit=1000");
+  ASSERT_GE(all["entries"].size(), 4u);
+  EXPECT_TRUE(all["next_from"].is_null());
+  const int64_t last = all["entries"].back()["seq"];
+
+  json teams = page("action=team_create");
+  ASSERT_EQ(teams["entries"].size(), 3u);
+  EXPECT_EQ(teams["entries"][0]["target"], "Team A");
+  for (const json& e : teams["entries"]) EXPECT_EQ(e["actor"], "user:admin");
+  EXPECT_EQ(page("action=team_create&actor=nobody")["entries"].size(), 0u);
+
+  // Oldest first, two at a time.
+  json first = page("action=team_create&limit=2");
+  ASSERT_EQ(first["entries"].size(), 2u);
+  ASSERT_TRUE(first["next_from"].is_number());
+  json second = page("action=team_create&limit=2&from=" + first["next_from"].dump());
+  ASSERT_EQ(second["entries"].size(), 1u);
+  EXPECT_EQ(second["entries"][0]["target"], "Team C");
+  // Newest first, two at a time.
+  json newest = page("order=desc&limit=2");
+  ASSERT_EQ(newest["entries"].size(), 2u);
+  EXPECT_EQ(newest["entries"][0]["seq"], last);
+  EXPECT_EQ(newest["entries"][1]["seq"], last - 1);
+  EXPECT_EQ(newest["next_before"], last - 1);
+  json older = page("order=desc&action=team_create&limit=2&before=" + newest["next_before"].dump());
+  ASSERT_FALSE(older["entries"].empty());
+  EXPECT_LT(older["entries"][0]["seq"].get<int64_t>(), last - 1);
+
+  // Time range: everything lies in [0, now]; nothing before 1970-01-01T00:00:01.
+  EXPECT_EQ(page("until=1000")["entries"].size(), 0u);
+  EXPECT_EQ(page("since=1&until=99999999999999&limit=1000")["entries"].size(),
+            all["entries"].size());
+
+  for (const char* bad : {"limit=0", "from=x", "order=up", "since=5&until=4", "before=-1"}) {
+    EXPECT_EQ(admin.Call("GET", std::string("/api/v1/audit?") + bad).status, 400) << bad;
+  }
+}
+
 TEST_F(ApiTest, PolicyPacksUploadActivateAndRollBack) {
   Start();
   Session admin = Admin();

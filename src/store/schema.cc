@@ -1,7 +1,8 @@
 // Migrations are one DDL text per version, shared by both dialects with two
 // placeholders the dialect fills in: {id} (an auto-assigned BIGINT primary
-// key) and {blob} (BLOB / BYTEA). When DDL diverges further, a version can
-// carry separate texts; so far none does.
+// key) and {blob} (BLOB / BYTEA). Where DDL diverges, a version carries a
+// further text per dialect, run after the shared one (v4: SQLite cannot
+// drop a NOT NULL constraint, so it rebuilds the approvals tables).
 #include "store/schema.h"
 
 #include <chrono>
@@ -13,6 +14,8 @@ namespace {
 struct Migration {
   int version;
   const char* ddl;
+  const char* sqlite_ddl = nullptr;    // run after `ddl` on SQLite
+  const char* postgres_ddl = nullptr;  // run after `ddl` on PostgreSQL
 };
 
 // Lock key for pg_advisory_xact_lock while migrating ("LPMG").
@@ -388,6 +391,134 @@ CREATE TABLE approval_decisions (
 CREATE INDEX conversations_team_unassigned_recent
   ON conversations(team_id, state, last_message_at, id) WHERE assignee_id = 0;
 )sql"},
+    // Publish: posts with one variant per channel (the variant rows are also
+    // the posts' send queue), advocacy shares, notifications; approvals get a
+    // subject kind: a conversation's reply or a post.
+    {4, R"sql(
+CREATE TABLE posts (
+  id {id},
+  title TEXT NOT NULL,
+  body TEXT NOT NULL,
+  link TEXT NOT NULL,
+  author_id BIGINT NOT NULL REFERENCES users(id),
+  team_id BIGINT NOT NULL,
+  state BIGINT NOT NULL,
+  scheduled_at BIGINT NOT NULL,
+  shareable BIGINT NOT NULL,
+  flags TEXT NOT NULL,
+  cooldown_until BIGINT NOT NULL,
+  cooldown_confirmed BIGINT NOT NULL,
+  reason TEXT NOT NULL,
+  approval_id BIGINT NOT NULL,
+  version BIGINT NOT NULL,
+  created_at BIGINT NOT NULL,
+  updated_at BIGINT NOT NULL,
+  sent_at BIGINT NOT NULL
+);
+CREATE INDEX posts_scheduled ON posts(scheduled_at, id);
+CREATE INDEX posts_state ON posts(state, id);
+CREATE TABLE post_variants (
+  id {id},
+  post_id BIGINT NOT NULL REFERENCES posts(id) ON DELETE CASCADE,
+  channel_id BIGINT NOT NULL REFERENCES channels(id),
+  text TEXT NOT NULL,
+  wire_text TEXT NOT NULL,
+  verdict TEXT NOT NULL,
+  action TEXT NOT NULL,
+  state BIGINT NOT NULL,
+  idempotency_key TEXT NOT NULL UNIQUE,
+  attempts BIGINT NOT NULL,
+  next_attempt_at BIGINT NOT NULL,
+  claimed_by TEXT NOT NULL,
+  claimed_until BIGINT NOT NULL,
+  last_error TEXT NOT NULL,
+  external_id TEXT NOT NULL,
+  sent_at BIGINT NOT NULL,
+  created_at BIGINT NOT NULL,
+  updated_at BIGINT NOT NULL,
+  UNIQUE (post_id, channel_id)
+);
+CREATE INDEX post_variants_due ON post_variants(state, next_attempt_at);
+CREATE INDEX post_variants_channel ON post_variants(channel_id, state);
+CREATE TABLE post_shares (
+  id {id},
+  post_id BIGINT NOT NULL REFERENCES posts(id) ON DELETE CASCADE,
+  user_id BIGINT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+  network TEXT NOT NULL,
+  text TEXT NOT NULL,
+  verdict TEXT NOT NULL,
+  created_at BIGINT NOT NULL
+);
+CREATE INDEX post_shares_post ON post_shares(post_id, id);
+CREATE INDEX post_shares_user ON post_shares(user_id, id);
+CREATE TABLE notifications (
+  id {id},
+  user_id BIGINT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+  kind TEXT NOT NULL,
+  subject TEXT NOT NULL,
+  detail TEXT NOT NULL,
+  created_at BIGINT NOT NULL,
+  read_at BIGINT NOT NULL
+);
+CREATE INDEX notifications_user ON notifications(user_id, read_at, id);
+)sql",
+     // SQLite: a rebuild (conversation_id becomes nullable). Decisions are
+     // copied first and their table dropped before the approvals, so that
+     // dropping the approvals cascades into nothing; renaming the new
+     // approvals table rewrites the decisions' foreign key to the new name.
+     R"sql(
+CREATE TABLE approvals_v4 (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  kind TEXT NOT NULL,
+  conversation_id BIGINT REFERENCES conversations(id) ON DELETE CASCADE,
+  channel_id BIGINT NOT NULL,
+  requested_by BIGINT NOT NULL REFERENCES users(id),
+  text TEXT NOT NULL,
+  wire_text TEXT NOT NULL,
+  payload TEXT NOT NULL,
+  verdict TEXT NOT NULL,
+  language TEXT NOT NULL,
+  idempotency_key TEXT NOT NULL UNIQUE,
+  next_state BIGINT NOT NULL,
+  steps BIGINT NOT NULL,
+  step BIGINT NOT NULL,
+  state BIGINT NOT NULL,
+  queued BIGINT NOT NULL,
+  created_at BIGINT NOT NULL,
+  updated_at BIGINT NOT NULL,
+  expires_at BIGINT NOT NULL,
+  post_id BIGINT REFERENCES posts(id) ON DELETE CASCADE
+);
+INSERT INTO approvals_v4 (id, kind, conversation_id, channel_id, requested_by, text, wire_text,
+  payload, verdict, language, idempotency_key, next_state, steps, step, state, queued,
+  created_at, updated_at, expires_at, post_id)
+  SELECT id, kind, conversation_id, channel_id, requested_by, text, wire_text, payload, verdict,
+  language, idempotency_key, next_state, steps, step, state, queued, created_at, updated_at,
+  expires_at, NULL FROM approvals;
+CREATE TABLE approval_decisions_v4 (
+  approval_id BIGINT NOT NULL REFERENCES approvals_v4(id) ON DELETE CASCADE,
+  step BIGINT NOT NULL,
+  user_id BIGINT NOT NULL REFERENCES users(id),
+  decision TEXT NOT NULL,
+  comment TEXT NOT NULL,
+  at BIGINT NOT NULL,
+  PRIMARY KEY (approval_id, step)
+);
+INSERT INTO approval_decisions_v4 (approval_id, step, user_id, decision, comment, at)
+  SELECT approval_id, step, user_id, decision, comment, at FROM approval_decisions;
+DROP TABLE approval_decisions;
+DROP TABLE approvals;
+ALTER TABLE approvals_v4 RENAME TO approvals;
+ALTER TABLE approval_decisions_v4 RENAME TO approval_decisions;
+CREATE INDEX approvals_state ON approvals(state, id);
+CREATE INDEX approvals_conversation ON approvals(conversation_id, state);
+CREATE INDEX approvals_post ON approvals(post_id, state);
+)sql",
+     R"sql(
+ALTER TABLE approvals ALTER COLUMN conversation_id DROP NOT NULL;
+ALTER TABLE approvals ADD COLUMN post_id BIGINT REFERENCES posts(id) ON DELETE CASCADE;
+CREATE INDEX approvals_post ON approvals(post_id, state);
+)sql"},
 };
 
 std::string ForDialect(std::string_view ddl, sql::Dialect dialect) {
@@ -440,6 +571,8 @@ Result<int> MigrateInTx(sql::Connection& conn) {
   for (const Migration& m : kMigrations) {
     if (m.version <= current) continue;
     Status s = conn.Exec(ForDialect(m.ddl, conn.dialect()));
+    const char* extra = conn.dialect() == sql::Dialect::kPostgres ? m.postgres_ddl : m.sqlite_ddl;
+    if (s.ok() && extra != nullptr) s = conn.Exec(ForDialect(extra, conn.dialect()));
     if (!s.ok()) return s.WithContext("applying schema migration " + std::to_string(m.version));
     LP_RETURN_IF_ERROR(
         conn.Query("INSERT INTO schema_migrations (version, applied_at) VALUES ($1, $2)",
@@ -731,6 +864,68 @@ const std::vector<TableSpec>& Tables() {
        {{"channel_id", T::kInt}, {"state", T::kText}, {"updated_at", T::kInt}},
        {"channel_id"},
        ""},
+      {"posts",
+       {{"id", T::kInt},
+        {"title", T::kText},
+        {"body", T::kText},
+        {"link", T::kText},
+        {"author_id", T::kInt},
+        {"team_id", T::kInt},
+        {"state", T::kInt},
+        {"scheduled_at", T::kInt},
+        {"shareable", T::kInt},
+        {"flags", T::kText},
+        {"cooldown_until", T::kInt},
+        {"cooldown_confirmed", T::kInt},
+        {"reason", T::kText},
+        {"approval_id", T::kInt},
+        {"version", T::kInt},
+        {"created_at", T::kInt},
+        {"updated_at", T::kInt},
+        {"sent_at", T::kInt}},
+       {"id"},
+       "id"},
+      {"post_variants",
+       {{"id", T::kInt},
+        {"post_id", T::kInt},
+        {"channel_id", T::kInt},
+        {"text", T::kText},
+        {"wire_text", T::kText},
+        {"verdict", T::kText},
+        {"action", T::kText},
+        {"state", T::kInt},
+        {"idempotency_key", T::kText},
+        {"attempts", T::kInt},
+        {"next_attempt_at", T::kInt},
+        {"claimed_by", T::kText},
+        {"claimed_until", T::kInt},
+        {"last_error", T::kText},
+        {"external_id", T::kText},
+        {"sent_at", T::kInt},
+        {"created_at", T::kInt},
+        {"updated_at", T::kInt}},
+       {"id"},
+       "id"},
+      {"post_shares",
+       {{"id", T::kInt},
+        {"post_id", T::kInt},
+        {"user_id", T::kInt},
+        {"network", T::kText},
+        {"text", T::kText},
+        {"verdict", T::kText},
+        {"created_at", T::kInt}},
+       {"id"},
+       "id"},
+      {"notifications",
+       {{"id", T::kInt},
+        {"user_id", T::kInt},
+        {"kind", T::kText},
+        {"subject", T::kText},
+        {"detail", T::kText},
+        {"created_at", T::kInt},
+        {"read_at", T::kInt}},
+       {"id"},
+       "id"},
       {"archive",
        {{"seq", T::kInt},
         {"at", T::kInt},
@@ -770,7 +965,8 @@ const std::vector<TableSpec>& Tables() {
         {"queued", T::kInt},
         {"created_at", T::kInt},
         {"updated_at", T::kInt},
-        {"expires_at", T::kInt}},
+        {"expires_at", T::kInt},
+        {"post_id", T::kInt}},
        {"id"},
        "id"},
       {"approval_decisions",

@@ -2143,7 +2143,7 @@ namespace {
 constexpr const char* kApprovalCols =
     "a.id, a.kind, a.conversation_id, a.channel_id, a.requested_by, u.username, a.text, "
     "a.wire_text, a.payload, a.verdict, a.language, a.idempotency_key, a.next_state, a.steps, "
-    "a.step, a.state, a.queued, a.created_at, a.updated_at, a.expires_at";
+    "a.step, a.state, a.queued, a.created_at, a.updated_at, a.expires_at, a.post_id";
 constexpr const char* kApprovalFrom = " FROM approvals a JOIN users u ON u.id = a.requested_by";
 
 Approval ApprovalFromRow(const Row& r) {
@@ -2168,6 +2168,7 @@ Approval ApprovalFromRow(const Row& r) {
   a.created_at = r.Int(17);
   a.updated_at = r.Int(18);
   a.expires_at = r.Int(19);
+  a.post_id = r.Int(20);  // NULL (a reply) reads as 0
   return a;
 }
 
@@ -2188,23 +2189,35 @@ Result<Approval> SqlDeskStore::CreateApproval(Approval a) {
   if (a.created_at == 0) a.created_at = NowMillis();
   a.updated_at = a.created_at;
   return store_.TxValue<Approval>(true, [&](sql::Connection& conn) -> Result<Approval> {
-    LP_RETURN_IF_ERROR(conn.Query("UPDATE approvals SET state = $1, updated_at = $2 WHERE "
-                                  "conversation_id = $3 AND requested_by = $4 AND state = $5",
-                                  {Int(static_cast<int>(ApprovalState::kSuperseded)),
-                                   Int(a.created_at), Int(a.conversation_id), Int(a.requested_by),
-                                   Int(static_cast<int>(ApprovalState::kPending))})
-                           .status());
+    if (a.post_id != 0) {
+      // A post has one pending approval, whoever edited it last.
+      LP_RETURN_IF_ERROR(
+          conn.Query("UPDATE approvals SET state = $1, updated_at = $2 WHERE "
+                     "post_id = $3 AND state = $4",
+                     {Int(static_cast<int>(ApprovalState::kSuperseded)), Int(a.created_at),
+                      Int(a.post_id), Int(static_cast<int>(ApprovalState::kPending))})
+              .status());
+    } else {
+      LP_RETURN_IF_ERROR(conn.Query("UPDATE approvals SET state = $1, updated_at = $2 WHERE "
+                                    "conversation_id = $3 AND requested_by = $4 AND state = $5",
+                                    {Int(static_cast<int>(ApprovalState::kSuperseded)),
+                                     Int(a.created_at), Int(a.conversation_id), Int(a.requested_by),
+                                     Int(static_cast<int>(ApprovalState::kPending))})
+                             .status());
+    }
     LP_ASSIGN_OR_RETURN(
         sql::ResultSet rs,
-        conn.Query("INSERT INTO approvals (kind, conversation_id, channel_id, requested_by, text, "
-                   "wire_text, payload, verdict, language, idempotency_key, next_state, steps, "
-                   "step, state, queued, created_at, updated_at, expires_at) VALUES ($1, $2, $3, "
-                   "$4, $5, $6, $7, $8, $9, $10, $11, $12, 0, $13, 0, $14, $14, $15) RETURNING id",
-                   {Text(a.kind), Int(a.conversation_id), Int(a.channel_id), Int(a.requested_by),
-                    Text(a.text), Text(a.wire_text), Text(a.payload), Text(a.verdict),
-                    Text(a.language), Text(a.idempotency_key), Int(a.next_state), Int(a.steps),
-                    Int(static_cast<int>(ApprovalState::kPending)), Int(a.created_at),
-                    Int(a.expires_at)}));
+        conn.Query(
+            "INSERT INTO approvals (kind, conversation_id, channel_id, requested_by, text, "
+            "wire_text, payload, verdict, language, idempotency_key, next_state, steps, "
+            "step, state, queued, created_at, updated_at, expires_at, post_id) VALUES ($1, "
+            "$2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, 0, $13, 0, $14, $14, $15, $16) "
+            "RETURNING id",
+            {Text(a.kind), a.conversation_id != 0 ? Int(a.conversation_id) : sql::Null(),
+             Int(a.channel_id), Int(a.requested_by), Text(a.text), Text(a.wire_text),
+             Text(a.payload), Text(a.verdict), Text(a.language), Text(a.idempotency_key),
+             Int(a.next_state), Int(a.steps), Int(static_cast<int>(ApprovalState::kPending)),
+             Int(a.created_at), Int(a.expires_at), a.post_id != 0 ? Int(a.post_id) : sql::Null()}));
     return SelectApproval(conn, rs.rows.at(0).Int(0));
   });
 }

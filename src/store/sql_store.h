@@ -11,6 +11,7 @@
 
 #include "store/sql/connection.h"
 #include "store/sql_desk_store.h"
+#include "store/sql_publish_store.h"
 
 namespace leitplanke::store {
 
@@ -24,13 +25,15 @@ class SqlStore final : public Store {
         dialect_(dialect),
         schema_version_(schema_version),
         sqlite_path_(std::move(sqlite_path)),
-        desk_(*this, dialect) {}
+        desk_(*this, dialect),
+        publish_(*this, dialect) {}
 
   std::string_view backend() const override;
   int schema_version() const override { return schema_version_; }
   PoolStats pool_stats() override;
   Status Ping() override;
   DeskStore& desk() override { return desk_; }
+  PublishStore& publish() override { return publish_; }
 
   Result<User> CreateUser(User user) override;
   Result<User> CreateFirstUser(User user) override;
@@ -91,6 +94,7 @@ class SqlStore final : public Store {
 
  private:
   friend class SqlDeskStore;  // shares the pool and the transaction helpers
+  friend class SqlPublishStore;
 
   // Runs `fn` in one transaction on a pooled connection: commit if it
   // returns OK, roll back otherwise.
@@ -121,6 +125,7 @@ class SqlStore final : public Store {
   const int schema_version_;
   const std::string sqlite_path_;
   SqlDeskStore desk_;
+  SqlPublishStore publish_;
 };
 
 }  // namespace leitplanke::store

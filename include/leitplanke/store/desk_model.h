@@ -294,12 +294,14 @@ enum class ApprovalState : int {
   kBlocked = 6,     // the guideline blocked the text when it was approved
 };
 
-// A held reply waiting for approval. Everything needed to send it later is
-// kept, so what is approved is exactly what is sent.
+// A held reply (kind "reply") or post (kind "post", see publish_store.h)
+// waiting for approval. Everything needed to send it later is kept, so what
+// is approved is exactly what is sent.
 struct Approval {
   int64_t id = 0;
   std::string kind = "reply";
-  int64_t conversation_id = 0;
+  int64_t conversation_id = 0;  // kind "reply"; 0 otherwise
+  int64_t post_id = 0;          // kind "post"; 0 otherwise
   int64_t channel_id = 0;
   int64_t requested_by = 0;  // user id of the author
   std::string requested_by_name;

@@ -21,6 +21,7 @@
 
 #include "leitplanke/store/desk_store.h"
 #include "leitplanke/store/model.h"
+#include "leitplanke/store/publish_store.h"
 
 namespace leitplanke::store {
 
@@ -50,6 +51,8 @@ class Store {
   // The desk's tables (the shared inbox), over the same database and pool.
   // Lives as long as the Store.
   virtual DeskStore& desk() = 0;
+  // The publish pillar's tables (posts, their send queue, shares), likewise.
+  virtual PublishStore& publish() = 0;
 
   // --- users -------------------------------------------------------------
   // Sets user.id, created_at (if 0) and returns the stored user.

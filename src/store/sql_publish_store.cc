@@ -1,0 +1,608 @@
+// PublishStore over the SQL layer. Every method is one transaction from
+// SqlStore's pool. Locking as in the desk store: PostgreSQL takes row locks
+// (FOR UPDATE) before read-modify-write and FOR UPDATE SKIP LOCKED where
+// instances compete for work (the send queue); SQLite's BEGIN IMMEDIATE
+// serialises writers already. Expected conflicts (a used idempotency key)
+// are checked by a SELECT first, since a failed statement aborts a
+// PostgreSQL transaction.
+#include "store/sql_publish_store.h"
+
+#include <algorithm>
+#include <chrono>
+#include <map>
+#include <set>
+#include <utility>
+
+#include "leitplanke/base/json_string.h"
+
+#include "store/sql_store.h"
+
+namespace leitplanke::store {
+namespace {
+
+using sql::Bool;
+using sql::Int;
+using sql::Row;
+using sql::Text;
+using sql::Value;
+
+constexpr int64_t kArchiveLock = 0x4c504152;  // "LPAR": the desk's archive chain lock
+constexpr int32_t kMaxList = 1000;
+
+Millis NowMillis() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+std::string Id(int64_t id) { return std::to_string(id); }
+
+std::string JoinFlags(const std::vector<std::string>& flags) {
+  std::string out;
+  for (const std::string& f : flags) {
+    if (f.empty()) continue;
+    if (!out.empty()) out += ',';
+    out += f;
+  }
+  return out;
+}
+
+std::vector<std::string> SplitFlags(const std::string& s) {
+  std::vector<std::string> out;
+  size_t pos = 0;
+  while (pos <= s.size()) {
+    size_t comma = s.find(',', pos);
+    if (comma == std::string::npos) comma = s.size();
+    if (comma > pos) out.push_back(s.substr(pos, comma - pos));
+    pos = comma + 1;
+  }
+  return out;
+}
+
+constexpr const char* kPostCols =
+    "p.id, p.title, p.body, p.link, p.author_id, u.username, p.team_id, p.state, p.scheduled_at, "
+    "p.shareable, p.flags, p.cooldown_until, p.cooldown_confirmed, p.reason, p.approval_id, "
+    "p.version, p.created_at, p.updated_at, p.sent_at";
+constexpr const char* kPostFrom = " FROM posts p JOIN users u ON u.id = p.author_id";
+
+Post PostFromRow(const Row& r) {
+  Post p;
+  p.id = r.Int(0);
+  p.title = r.Text(1);
+  p.body = r.Text(2);
+  p.link = r.Text(3);
+  p.author_id = r.Int(4);
+  p.author_name = r.Text(5);
+  p.team_id = r.Int(6);
+  p.state = static_cast<PostState>(r.Int(7));
+  p.scheduled_at = r.Int(8);
+  p.shareable = r.Bool(9);
+  p.flags = SplitFlags(r.Text(10));
+  p.cooldown_until = r.Int(11);
+  p.cooldown_confirmed = r.Bool(12);
+  p.reason = r.Text(13);
+  p.approval_id = r.Int(14);
+  p.version = r.Int(15);
+  p.created_at = r.Int(16);
+  p.updated_at = r.Int(17);
+  p.sent_at = r.Int(18);
+  return p;
+}
+
+constexpr const char* kVariantCols =
+    "v.id, v.post_id, v.channel_id, c.name, c.kind, v.text, v.wire_text, v.verdict, v.action, "
+    "v.state, v.idempotency_key, v.attempts, v.next_attempt_at, v.claimed_by, v.claimed_until, "
+    "v.last_error, v.external_id, v.sent_at, v.created_at, v.updated_at";
+constexpr const char* kVariantFrom = " FROM post_variants v JOIN channels c ON c.id = v.channel_id";
+
+PostVariant VariantFromRow(const Row& r) {
+  PostVariant v;
+  v.id = r.Int(0);
+  v.post_id = r.Int(1);
+  v.channel_id = r.Int(2);
+  v.channel_name = r.Text(3);
+  v.channel_kind = r.Text(4);
+  v.text = r.Text(5);
+  v.wire_text = r.Text(6);
+  v.verdict = r.Text(7);
+  v.action = r.Text(8);
+  v.state = static_cast<VariantState>(r.Int(9));
+  v.idempotency_key = r.Text(10);
+  v.attempts = static_cast<int32_t>(r.Int(11));
+  v.next_attempt_at = r.Int(12);
+  v.claimed_by = r.Text(13);
+  v.claimed_until = r.Int(14);
+  v.last_error = r.Text(15);
+  v.external_id = r.Text(16);
+  v.sent_at = r.Int(17);
+  v.created_at = r.Int(18);
+  v.updated_at = r.Int(19);
+  return v;
+}
+
+Status CheckPost(const Post& p) {
+  std::set<int64_t> channels;
+  for (const PostVariant& v : p.variants) {
+    if (v.channel_id <= 0) return Status::InvalidArgument("variant without a channel");
+    if (!channels.insert(v.channel_id).second) {
+      return Status::InvalidArgument("two variants on channel " + Id(v.channel_id));
+    }
+    if (v.idempotency_key.empty() && v.id == 0) {
+      return Status::InvalidArgument("variant on channel " + Id(v.channel_id) +
+                                     " needs an idempotency key");
+    }
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
+Result<Post> SqlPublishStore::SelectPost(sql::Connection& conn, int64_t id, bool lock) const {
+  if (lock && dialect_ == sql::Dialect::kPostgres) {
+    LP_RETURN_IF_ERROR(
+        conn.Query("SELECT id FROM posts WHERE id = $1 FOR UPDATE", {Int(id)}).status());
+  }
+  LP_ASSIGN_OR_RETURN(
+      sql::ResultSet rs,
+      conn.Query(std::string("SELECT ") + kPostCols + kPostFrom + " WHERE p.id = $1", {Int(id)}));
+  if (rs.rows.empty()) return Status::NotFound("no post with id " + Id(id));
+  std::vector<Post> one = {PostFromRow(rs.rows[0])};
+  LP_RETURN_IF_ERROR(LoadVariants(conn, one));
+  return std::move(one[0]);
+}
+
+Status SqlPublishStore::LoadVariants(sql::Connection& conn, std::vector<Post>& posts) const {
+  for (Post& p : posts) {
+    LP_ASSIGN_OR_RETURN(sql::ResultSet rs,
+                        conn.Query(std::string("SELECT ") + kVariantCols + kVariantFrom +
+                                       " WHERE v.post_id = $1 ORDER BY v.channel_id",
+                                   {Int(p.id)}));
+    p.variants.clear();
+    for (const Row& r : rs.rows) p.variants.push_back(VariantFromRow(r));
+  }
+  return Status::Ok();
+}
+
+Status SqlPublishStore::InsertVariant(sql::Connection& conn, int64_t post_id, const PostVariant& v,
+                                      Millis now) const {
+  LP_ASSIGN_OR_RETURN(sql::ResultSet ch,
+                      conn.Query("SELECT id FROM channels WHERE id = $1", {Int(v.channel_id)}));
+  if (ch.rows.empty()) return Status::InvalidArgument("no channel with id " + Id(v.channel_id));
+  LP_ASSIGN_OR_RETURN(sql::ResultSet used,
+                      conn.Query("SELECT id FROM post_variants WHERE idempotency_key = $1",
+                                 {Text(v.idempotency_key)}));
+  if (!used.rows.empty()) {
+    return Status::AlreadyExists("idempotency key '" + v.idempotency_key + "' is already used");
+  }
+  return conn
+      .Query(
+          "INSERT INTO post_variants (post_id, channel_id, text, wire_text, verdict, action, "
+          "state, idempotency_key, attempts, next_attempt_at, claimed_by, claimed_until, "
+          "last_error, external_id, sent_at, created_at, updated_at) VALUES ($1, $2, $3, $4, "
+          "$5, $6, 0, $7, 0, 0, '', 0, '', '', 0, $8, $8)",
+          {Int(post_id), Int(v.channel_id), Text(v.text), Text(v.wire_text), Text(v.verdict),
+           Text(v.action), Text(v.idempotency_key), Int(now)})
+      .status();
+}
+
+Result<Post> SqlPublishStore::CreatePost(Post p) {
+  LP_RETURN_IF_ERROR(CheckPost(p));
+  if (p.created_at == 0) p.created_at = NowMillis();
+  p.updated_at = p.created_at;
+  return store_.TxValue<Post>(true, [&](sql::Connection& conn) -> Result<Post> {
+    LP_ASSIGN_OR_RETURN(
+        sql::ResultSet rs,
+        conn.Query("INSERT INTO posts (title, body, link, author_id, team_id, state, "
+                   "scheduled_at, shareable, flags, cooldown_until, cooldown_confirmed, reason, "
+                   "approval_id, version, created_at, updated_at, sent_at) VALUES ($1, $2, $3, "
+                   "$4, $5, $6, $7, $8, $9, $10, $11, $12, $13, 1, $14, $14, $15) RETURNING id",
+                   {Text(p.title), Text(p.body), Text(p.link), Int(p.author_id), Int(p.team_id),
+                    Int(static_cast<int>(p.state)), Int(p.scheduled_at), Bool(p.shareable),
+                    Text(JoinFlags(p.flags)), Int(p.cooldown_until), Bool(p.cooldown_confirmed),
+                    Text(p.reason), Int(p.approval_id), Int(p.created_at), Int(p.sent_at)}));
+    const int64_t id = rs.rows.at(0).Int(0);
+    for (const PostVariant& v : p.variants) {
+      LP_RETURN_IF_ERROR(InsertVariant(conn, id, v, p.created_at));
+    }
+    return SelectPost(conn, id, false);
+  });
+}
+
+Result<Post> SqlPublishStore::GetPost(int64_t id) {
+  return store_.TxValue<Post>(
+      false, [&](sql::Connection& conn) -> Result<Post> { return SelectPost(conn, id, false); });
+}
+
+Result<Post> SqlPublishStore::UpdatePost(const Post& p) {
+  LP_RETURN_IF_ERROR(CheckPost(p));
+  const Millis now = p.updated_at != 0 ? p.updated_at : NowMillis();
+  return store_.TxValue<Post>(true, [&](sql::Connection& conn) -> Result<Post> {
+    LP_ASSIGN_OR_RETURN(Post stored, SelectPost(conn, p.id, true));
+    if (stored.version != p.version) {
+      return Status::FailedPrecondition("post " + Id(p.id) + " changed meanwhile (version " +
+                                        Id(stored.version) + ", not " + Id(p.version) +
+                                        "); reload it");
+    }
+    LP_RETURN_IF_ERROR(
+        conn.Query("UPDATE posts SET title = $2, body = $3, link = $4, team_id = $5, state = $6, "
+                   "scheduled_at = $7, shareable = $8, flags = $9, cooldown_until = $10, "
+                   "cooldown_confirmed = $11, reason = $12, approval_id = $13, version = version "
+                   "+ 1, updated_at = $14, sent_at = $15 WHERE id = $1",
+                   {Int(p.id), Text(p.title), Text(p.body), Text(p.link), Int(p.team_id),
+                    Int(static_cast<int>(p.state)), Int(p.scheduled_at), Bool(p.shareable),
+                    Text(JoinFlags(p.flags)), Int(p.cooldown_until), Bool(p.cooldown_confirmed),
+                    Text(p.reason), Int(p.approval_id), Int(now), Int(p.sent_at)})
+            .status());
+    std::map<int64_t, const PostVariant*> wanted;
+    for (const PostVariant& v : p.variants) wanted[v.channel_id] = &v;
+    for (const PostVariant& old : stored.variants) {
+      auto it = wanted.find(old.channel_id);
+      if (it == wanted.end()) {
+        LP_RETURN_IF_ERROR(
+            conn.Query("DELETE FROM post_variants WHERE id = $1", {Int(old.id)}).status());
+        continue;
+      }
+      const PostVariant& v = *it->second;
+      LP_RETURN_IF_ERROR(conn.Query("UPDATE post_variants SET text = $2, wire_text = $3, "
+                                    "verdict = $4, action = $5, updated_at = $6 WHERE id = $1",
+                                    {Int(old.id), Text(v.text), Text(v.wire_text), Text(v.verdict),
+                                     Text(v.action), Int(now)})
+                             .status());
+      wanted.erase(it);
+    }
+    for (const auto& [channel, v] : wanted) {
+      if (v->idempotency_key.empty()) {
+        return Status::InvalidArgument("new variant on channel " + Id(channel) +
+                                       " needs an idempotency key");
+      }
+      LP_RETURN_IF_ERROR(InsertVariant(conn, p.id, *v, now));
+    }
+    return SelectPost(conn, p.id, false);
+  });
+}
+
+Result<std::vector<Post>> SqlPublishStore::ListPosts(const PostQuery& q) {
+  const int32_t limit = std::clamp(q.limit, 0, kMaxList);
+  if (limit == 0) return std::vector<Post>{};
+  return store_.TxValue<std::vector<Post>>(
+      false, [&](sql::Connection& conn) -> Result<std::vector<Post>> {
+        std::vector<Value> params;
+        std::string sql = std::string("SELECT ") + kPostCols + kPostFrom;
+        bool first = true;
+        auto cond = [&](const std::string& text) {
+          sql += first ? " WHERE " : " AND ";
+          first = false;
+          sql += text;
+        };
+        auto param = [&](Value v) {
+          params.push_back(std::move(v));
+          return "$" + std::to_string(params.size());
+        };
+        if (q.from != 0 || q.to != 0) {
+          const std::string from = param(Int(q.from));
+          const std::string to = param(Int(q.to != 0 ? q.to : INT64_MAX));
+          cond("((p.scheduled_at <> 0 AND p.scheduled_at >= " + from + " AND p.scheduled_at < " +
+               to + ") OR (p.scheduled_at = 0 AND p.sent_at <> 0 AND p.sent_at >= " + from +
+               " AND p.sent_at < " + to + "))");
+        }
+        if (!q.states.empty()) {
+          std::string in;
+          for (PostState s : q.states) {
+            if (!in.empty()) in += ", ";
+            in += param(Int(static_cast<int>(s)));
+          }
+          cond("p.state IN (" + in + ")");
+        }
+        if (q.channel_id != 0) {
+          cond("EXISTS (SELECT 1 FROM post_variants w WHERE w.post_id = p.id AND w.channel_id = " +
+               param(Int(q.channel_id)) + ")");
+        }
+        if (q.author_id != 0) cond("p.author_id = " + param(Int(q.author_id)));
+        if (q.shareable_only) cond("p.shareable = 1");
+        if (q.before_id > 0) cond("p.id < " + param(Int(q.before_id)));
+        if (q.from != 0 || q.to != 0) {
+          sql +=
+              " ORDER BY CASE WHEN p.scheduled_at <> 0 THEN p.scheduled_at ELSE p.sent_at END, "
+              "p.id";
+        } else {
+          sql += " ORDER BY p.id DESC";
+        }
+        sql += " LIMIT " + param(Int(limit));
+        LP_ASSIGN_OR_RETURN(sql::ResultSet rs, conn.Query(sql, params));
+        std::vector<Post> out;
+        out.reserve(rs.rows.size());
+        for (const Row& r : rs.rows) out.push_back(PostFromRow(r));
+        LP_RETURN_IF_ERROR(LoadVariants(conn, out));
+        return out;
+      });
+}
+
+// --- send queue ----------------------------------------------------------------------
+
+Result<std::vector<PostVariant>> SqlPublishStore::ClaimDueVariants(std::string_view claimer,
+                                                                   Millis now, Millis lease_ms,
+                                                                   int32_t limit) {
+  if (claimer.empty()) return Status::InvalidArgument("claimer must not be empty");
+  if (lease_ms <= 0) return Status::InvalidArgument("lease must be positive");
+  if (limit <= 0) return std::vector<PostVariant>{};
+  return store_.TxValue<std::vector<PostVariant>>(
+      true, [&](sql::Connection& conn) -> Result<std::vector<PostVariant>> {
+        const std::string due =
+            std::string(
+                "SELECT v.id FROM post_variants v JOIN posts p ON p.id = v.post_id WHERE "
+                "((v.state = 0 AND v.next_attempt_at <= $1 AND p.state IN (4, 5) AND "
+                "p.scheduled_at <> 0 AND p.scheduled_at <= $1 AND (p.cooldown_until = 0 OR "
+                "(p.cooldown_confirmed = 1 AND p.cooldown_until <= $1))) OR (v.state = 1 AND "
+                "v.claimed_until <= $1)) ORDER BY p.scheduled_at, v.id LIMIT $4") +
+            (dialect_ == sql::Dialect::kPostgres ? " FOR UPDATE OF v SKIP LOCKED" : "");
+        LP_ASSIGN_OR_RETURN(
+            sql::ResultSet rs,
+            conn.Query("UPDATE post_variants SET state = 1, attempts = attempts + 1, claimed_by = "
+                       "$2, claimed_until = $3, updated_at = $1 WHERE id IN (" +
+                           due + ") RETURNING id",
+                       {Int(now), Text(claimer), Int(now + lease_ms), Int(limit)}));
+        std::vector<PostVariant> out;
+        for (const Row& r : rs.rows) {
+          LP_ASSIGN_OR_RETURN(sql::ResultSet v, conn.Query(std::string("SELECT ") + kVariantCols +
+                                                               kVariantFrom + " WHERE v.id = $1",
+                                                           {Int(r.Int(0))}));
+          if (v.rows.empty()) continue;
+          out.push_back(VariantFromRow(v.rows[0]));
+          LP_RETURN_IF_ERROR(conn.Query("UPDATE posts SET state = 5, updated_at = $2 WHERE id = "
+                                        "$1 AND state = 4",
+                                        {Int(out.back().post_id), Int(now)})
+                                 .status());
+        }
+        std::sort(out.begin(), out.end(),
+                  [](const PostVariant& a, const PostVariant& b) { return a.id < b.id; });
+        return out;
+      });
+}
+
+Status SqlPublishStore::SettlePost(sql::Connection& conn, int64_t post_id, Millis at) const {
+  LP_ASSIGN_OR_RETURN(sql::ResultSet rs,
+                      conn.Query("SELECT state, COUNT(*) FROM post_variants WHERE post_id = $1 "
+                                 "GROUP BY state",
+                                 {Int(post_id)}));
+  int64_t open = 0, failed = 0;
+  for (const Row& r : rs.rows) {
+    const auto s = static_cast<VariantState>(r.Int(0));
+    if (s == VariantState::kPending || s == VariantState::kSending) open += r.Int(1);
+    if (s == VariantState::kFailed) failed += r.Int(1);
+  }
+  if (open > 0) return Status::Ok();
+  return conn
+      .Query(
+          "UPDATE posts SET state = $2, sent_at = CASE WHEN $2 = 6 THEN $3 ELSE sent_at END, "
+          "updated_at = $3, version = version + 1 WHERE id = $1 AND state IN (4, 5)",
+          {Int(post_id), Int(static_cast<int>(failed > 0 ? PostState::kFailed : PostState::kSent)),
+           Int(at)})
+      .status();
+}
+
+Status SqlPublishStore::AppendArchive(sql::Connection& conn, const PostVariant& v, const Post& p,
+                                      Millis at, const ArchiveSealer& seal) const {
+  ArchiveEntry e;
+  e.at = at;
+  e.kind = "post";
+  e.channel_id = v.channel_id;
+  e.channel = v.channel_name + " (" + v.channel_kind + ")";
+  e.conversation_id = 0;
+  e.message_id = v.id;  // the variant
+  e.external_id = v.external_id;
+  e.author = "user:" + p.author_name;
+  e.subject = p.title;
+  e.wire_text = v.wire_text;
+  e.verdict = v.verdict.empty() ? "{}" : v.verdict;
+  LP_ASSIGN_OR_RETURN(
+      sql::ResultSet chain,
+      conn.Query("SELECT d.step, u.username, d.decision, d.comment, d.at FROM approval_decisions "
+                 "d JOIN users u ON u.id = d.user_id WHERE d.approval_id = $1 ORDER BY d.step",
+                 {Int(p.approval_id)}));
+  e.approvals = "[";
+  for (const Row& d : chain.rows) {
+    if (e.approvals.size() > 1) e.approvals += ",";
+    e.approvals += "{\"step\":" + std::to_string(d.Int(0) + 1) + ",\"by\":";
+    AppendJsonString(e.approvals, d.Text(1));
+    e.approvals += ",\"decision\":";
+    AppendJsonString(e.approvals, d.Text(2));
+    e.approvals += ",\"comment\":";
+    AppendJsonString(e.approvals, d.Text(3));
+    e.approvals += ",\"at\":" + std::to_string(d.Int(4)) + "}";
+  }
+  e.approvals += "]";
+  LP_ASSIGN_OR_RETURN(sql::ResultSet last,
+                      conn.Query("SELECT seq, hash FROM archive ORDER BY seq DESC LIMIT 1", {}));
+  e.seq = last.rows.empty() ? 1 : last.rows[0].Int(0) + 1;
+  e.prev_hash = last.rows.empty() ? std::string() : last.rows[0].Text(1);
+  seal(&e);
+  return conn
+      .Query(
+          "INSERT INTO archive (seq, at, kind, channel_id, channel, conversation_id, "
+          "message_id, external_id, author, subject, wire_text, verdict, approvals, "
+          "content_hash, prev_hash, hash, purged_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, "
+          "$9, $10, $11, $12, $13, $14, $15, $16, 0)",
+          {Int(e.seq), Int(e.at), Text(e.kind), Int(e.channel_id), Text(e.channel),
+           Int(e.conversation_id), Int(e.message_id), Text(e.external_id), Text(e.author),
+           Text(e.subject), Text(e.wire_text), Text(e.verdict), Text(e.approvals),
+           Text(e.content_hash), Text(e.prev_hash), Text(e.hash)})
+      .status();
+}
+
+Status SqlPublishStore::CompleteVariant(int64_t variant_id, std::string_view external_id, Millis at,
+                                        const ArchiveSealer& seal) {
+  if (at == 0) at = NowMillis();
+  return store_.Tx(true, [&](sql::Connection& conn) -> Status {
+    if (seal) LP_RETURN_IF_ERROR(store_.LockForWrite(conn, kArchiveLock));
+    LP_ASSIGN_OR_RETURN(
+        sql::ResultSet rs,
+        conn.Query("UPDATE post_variants SET state = 2, external_id = $2, sent_at = $3, "
+                   "claimed_by = '', claimed_until = 0, last_error = '', updated_at = $3 WHERE "
+                   "id = $1 AND state <> 2 RETURNING post_id",
+                   {Int(variant_id), Text(external_id), Int(at)}));
+    if (rs.rows.empty()) {
+      LP_ASSIGN_OR_RETURN(
+          sql::ResultSet exists,
+          conn.Query("SELECT state FROM post_variants WHERE id = $1", {Int(variant_id)}));
+      if (exists.rows.empty()) return Status::NotFound("no post variant with id " + Id(variant_id));
+      return Status::Ok();  // sent before: nothing more to record
+    }
+    const int64_t post_id = rs.rows[0].Int(0);
+    if (seal) {
+      LP_ASSIGN_OR_RETURN(Post p, SelectPost(conn, post_id, false));
+      for (const PostVariant& v : p.variants) {
+        if (v.id == variant_id) LP_RETURN_IF_ERROR(AppendArchive(conn, v, p, at, seal));
+      }
+    }
+    return SettlePost(conn, post_id, at);
+  });
+}
+
+Status SqlPublishStore::FailVariant(int64_t variant_id, std::string_view error, Millis retry_at,
+                                    Millis at) {
+  if (at == 0) at = NowMillis();
+  return store_.Tx(true, [&](sql::Connection& conn) -> Status {
+    LP_ASSIGN_OR_RETURN(
+        sql::ResultSet rs,
+        retry_at != 0
+            ? conn.Query("UPDATE post_variants SET state = 0, next_attempt_at = $3, last_error = "
+                         "$2, claimed_by = '', claimed_until = 0, updated_at = $4 WHERE id = $1 "
+                         "AND state <> 2 RETURNING post_id",
+                         {Int(variant_id), Text(error), Int(retry_at), Int(at)})
+            : conn.Query("UPDATE post_variants SET state = 3, last_error = $2, claimed_by = '', "
+                         "claimed_until = 0, updated_at = $3 WHERE id = $1 AND state <> 2 "
+                         "RETURNING post_id",
+                         {Int(variant_id), Text(error), Int(at)}));
+    if (rs.rows.empty()) {
+      LP_ASSIGN_OR_RETURN(
+          sql::ResultSet exists,
+          conn.Query("SELECT state FROM post_variants WHERE id = $1", {Int(variant_id)}));
+      if (exists.rows.empty()) return Status::NotFound("no post variant with id " + Id(variant_id));
+      return Status::Ok();  // sent meanwhile: a late failure changes nothing
+    }
+    const int64_t post_id = rs.rows[0].Int(0);
+    if (retry_at == 0) {
+      LP_RETURN_IF_ERROR(
+          conn.Query("UPDATE posts SET reason = $2 WHERE id = $1", {Int(post_id), Text(error)})
+              .status());
+    }
+    return SettlePost(conn, post_id, at);
+  });
+}
+
+Result<Post> SqlPublishStore::HoldPost(int64_t post_id, std::string_view reason, Millis at) {
+  if (at == 0) at = NowMillis();
+  return store_.TxValue<Post>(true, [&](sql::Connection& conn) -> Result<Post> {
+    LP_ASSIGN_OR_RETURN(Post p, SelectPost(conn, post_id, true));
+    if (p.state != PostState::kScheduled && p.state != PostState::kSending) {
+      return Status::FailedPrecondition("post " + Id(post_id) +
+                                        " is neither scheduled nor sending");
+    }
+    LP_RETURN_IF_ERROR(conn.Query("UPDATE posts SET state = 3, reason = $2, updated_at = $3, "
+                                  "version = version + 1 WHERE id = $1",
+                                  {Int(post_id), Text(reason), Int(at)})
+                           .status());
+    LP_RETURN_IF_ERROR(conn.Query("UPDATE post_variants SET state = 0, claimed_by = '', "
+                                  "claimed_until = 0, updated_at = $2 WHERE post_id = $1 AND "
+                                  "state = 1",
+                                  {Int(post_id), Int(at)})
+                           .status());
+    return SelectPost(conn, post_id, false);
+  });
+}
+
+// --- advocacy ------------------------------------------------------------------------
+
+Result<PostShare> SqlPublishStore::AddShare(PostShare s) {
+  if (s.created_at == 0) s.created_at = NowMillis();
+  return store_.TxValue<PostShare>(true, [&](sql::Connection& conn) -> Result<PostShare> {
+    LP_ASSIGN_OR_RETURN(sql::ResultSet p,
+                        conn.Query("SELECT id FROM posts WHERE id = $1", {Int(s.post_id)}));
+    if (p.rows.empty()) return Status::NotFound("no post with id " + Id(s.post_id));
+    LP_ASSIGN_OR_RETURN(
+        sql::ResultSet rs,
+        conn.Query("INSERT INTO post_shares (post_id, user_id, network, text, verdict, "
+                   "created_at) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+                   {Int(s.post_id), Int(s.user_id), Text(s.network), Text(s.text), Text(s.verdict),
+                    Int(s.created_at)}));
+    s.id = rs.rows.at(0).Int(0);
+    LP_ASSIGN_OR_RETURN(sql::ResultSet u,
+                        conn.Query("SELECT username FROM users WHERE id = $1", {Int(s.user_id)}));
+    if (!u.rows.empty()) s.username = u.rows[0].Text(0);
+    return s;
+  });
+}
+
+Result<std::vector<PostShare>> SqlPublishStore::ListShares(int64_t post_id, int64_t user_id,
+                                                           int32_t limit) {
+  limit = std::clamp(limit, 0, kMaxList);
+  return store_.TxValue<std::vector<PostShare>>(
+      false, [&](sql::Connection& conn) -> Result<std::vector<PostShare>> {
+        LP_ASSIGN_OR_RETURN(
+            sql::ResultSet rs,
+            conn.Query("SELECT s.id, s.post_id, s.user_id, u.username, s.network, s.text, "
+                       "s.verdict, s.created_at FROM post_shares s JOIN users u ON u.id = "
+                       "s.user_id WHERE ($1 = 0 OR s.post_id = $1) AND ($2 = 0 OR s.user_id = "
+                       "$2) ORDER BY s.id DESC LIMIT $3",
+                       {Int(post_id), Int(user_id), Int(limit)}));
+        std::vector<PostShare> out;
+        for (const Row& r : rs.rows) {
+          out.push_back(
+              {r.Int(0), r.Int(1), r.Int(2), r.Text(3), r.Text(4), r.Text(5), r.Text(6), r.Int(7)});
+        }
+        return out;
+      });
+}
+
+// --- notifications -----------------------------------------------------------------------
+
+Status SqlPublishStore::AddNotifications(const std::vector<Notification>& list) {
+  if (list.empty()) return Status::Ok();
+  return store_.Tx(true, [&](sql::Connection& conn) -> Status {
+    for (const Notification& n : list) {
+      LP_RETURN_IF_ERROR(conn.Query("INSERT INTO notifications (user_id, kind, subject, detail, "
+                                    "created_at, read_at) VALUES ($1, $2, $3, $4, $5, 0)",
+                                    {Int(n.user_id), Text(n.kind), Text(n.subject), Text(n.detail),
+                                     Int(n.created_at != 0 ? n.created_at : NowMillis())})
+                             .status());
+    }
+    return Status::Ok();
+  });
+}
+
+Result<std::vector<Notification>> SqlPublishStore::ListNotifications(int64_t user_id,
+                                                                     bool unread_only,
+                                                                     int32_t limit) {
+  limit = std::clamp(limit, 0, kMaxList);
+  return store_.TxValue<std::vector<Notification>>(
+      false, [&](sql::Connection& conn) -> Result<std::vector<Notification>> {
+        LP_ASSIGN_OR_RETURN(
+            sql::ResultSet rs,
+            conn.Query(std::string("SELECT id, user_id, kind, subject, detail, created_at, "
+                                   "read_at FROM notifications WHERE user_id = $1") +
+                           (unread_only ? " AND read_at = 0" : "") + " ORDER BY id DESC LIMIT $2",
+                       {Int(user_id), Int(limit)}));
+        std::vector<Notification> out;
+        for (const Row& r : rs.rows) {
+          out.push_back({r.Int(0), r.Int(1), r.Text(2), r.Text(3), r.Text(4), r.Int(5), r.Int(6)});
+        }
+        return out;
+      });
+}
+
+Status SqlPublishStore::MarkNotificationRead(int64_t id, int64_t user_id, Millis at) {
+  return store_.Tx(true, [&](sql::Connection& conn) -> Status {
+    LP_ASSIGN_OR_RETURN(sql::ResultSet rs,
+                        conn.Query("UPDATE notifications SET read_at = $3 WHERE id = $1 AND "
+                                   "user_id = $2 AND read_at = 0 RETURNING id",
+                                   {Int(id), Int(user_id), Int(at)}));
+    if (!rs.rows.empty()) return Status::Ok();
+    LP_ASSIGN_OR_RETURN(sql::ResultSet mine,
+                        conn.Query("SELECT id FROM notifications WHERE id = $1 AND user_id = $2",
+                                   {Int(id), Int(user_id)}));
+    if (mine.rows.empty()) return Status::NotFound("no notification " + Id(id) + " of this user");
+    return Status::Ok();
+  });
+}
+
+}  // namespace leitplanke::store

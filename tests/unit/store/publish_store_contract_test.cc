@@ -1,0 +1,419 @@
+// The PublishStore contract (posts, their send queue, shares, notifications,
+// approvals of posts), run against every back end like the other store
+// suites: SQLite always, PostgreSQL when LP_TEST_POSTGRES_URL is set
+// (scripts/with-postgres), each test on a database of its own.
+#include <memory>
+#include <set>
+#include <string>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+#include "leitplanke/store/store.h"
+
+#include "test_support.h"
+
+namespace leitplanke::store {
+namespace {
+
+using testing::PgTestDatabase;
+using testing::TempDir;
+
+constexpr Millis kT0 = 1767225600000;  // 2026-01-01T00:00:00Z
+constexpr Millis kMin = 60'000;
+
+class PublishStoreContractTest : public ::testing::TestWithParam<std::string> {
+ protected:
+  void SetUp() override {
+    if (GetParam() == "postgres" && testing::PostgresAdminUrl().empty()) {
+      GTEST_SKIP() << "LP_TEST_POSTGRES_URL not set; run under scripts/with-postgres to test "
+                      "the PostgreSQL back end";
+    }
+    store_ = Open(GetParam());
+    ASSERT_NE(store_, nullptr);
+    User u;
+    u.username = "paula";
+    u.display_name = "Paula";
+    u.roles = {"publisher"};
+    auto user = store_->CreateUser(u);
+    ASSERT_TRUE(user.ok()) << user.error();
+    author_ = user->id;
+    for (const char* name : {"company-x", "company-mastodon", "company-linkedin"}) {
+      ChannelRow ch;
+      ch.name = name;
+      ch.kind = "demo";
+      auto created = store_->desk().CreateChannel(ch);
+      ASSERT_TRUE(created.ok()) << created.error();
+      channels_.push_back(created->id);
+    }
+  }
+
+  std::unique_ptr<Store> Open(const std::string& kind) {
+    std::string url;
+    if (kind == "sqlite") {
+      url = "sqlite://" + dir_.File("db" + std::to_string(++counter_) + "/store.db");
+    } else {
+      auto db = std::make_unique<PgTestDatabase>();
+      EXPECT_TRUE(db->error().empty()) << db->error();
+      url = db->url();
+      pg_dbs_.push_back(std::move(db));
+    }
+    auto store = OpenStore(url);
+    EXPECT_TRUE(store.ok()) << store.error();
+    return store.ok() ? std::move(*store) : nullptr;
+  }
+
+  PublishStore& ps() { return store_->publish(); }
+
+  PostVariant Variant(int64_t channel, const std::string& key, const std::string& wire) {
+    PostVariant v;
+    v.channel_id = channel;
+    v.idempotency_key = key;
+    v.wire_text = wire;
+    v.verdict = "{\"action\":\"allow\"}";
+    v.action = "allow";
+    return v;
+  }
+
+  Post NewPost(const std::string& title, int nvariants = 2) {
+    Post p;
+    p.title = title;
+    p.body = "Unser neuer Tarif ist da.";
+    p.author_id = author_;
+    p.created_at = kT0;
+    for (int i = 0; i < nvariants; ++i) {
+      p.variants.push_back(
+          Variant(channels_[i], title + "-key-" + std::to_string(i), "wire " + std::to_string(i)));
+    }
+    auto created = ps().CreatePost(p);
+    EXPECT_TRUE(created.ok()) << created.error();
+    return created.ok() ? *created : Post{};
+  }
+
+  Post Schedule(Post p, Millis at) {
+    p.state = PostState::kScheduled;
+    p.scheduled_at = at;
+    auto updated = ps().UpdatePost(p);
+    EXPECT_TRUE(updated.ok()) << updated.error();
+    return updated.ok() ? *updated : Post{};
+  }
+
+  TempDir dir_;
+  int counter_ = 0;
+  std::vector<std::unique_ptr<PgTestDatabase>> pg_dbs_;
+  std::unique_ptr<Store> store_;
+  int64_t author_ = 0;
+  std::vector<int64_t> channels_;
+};
+
+TEST_P(PublishStoreContractTest, CreateGetAndVersionedUpdate) {
+  EXPECT_EQ(store_->schema_version(), 4);
+  Post p = NewPost("launch");
+  ASSERT_NE(p.id, 0);
+  EXPECT_EQ(p.version, 1);
+  EXPECT_EQ(p.author_name, "paula");
+  EXPECT_EQ(p.state, PostState::kDraft);
+  ASSERT_EQ(p.variants.size(), 2u);
+  EXPECT_EQ(p.variants[0].channel_name, "company-x");
+  EXPECT_EQ(p.variants[0].channel_kind, "demo");
+  EXPECT_EQ(p.variants[1].wire_text, "wire 1");
+  const std::string kept_key = p.variants[1].idempotency_key;
+
+  // A stale version is refused and changes nothing.
+  Post stale = p;
+  stale.version = 0;
+  stale.title = "changed";
+  auto refused = ps().UpdatePost(stale);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.error().code(), StatusCode::kFailedPrecondition);
+
+  // Variants are matched by channel: one dropped, one kept (its key stays),
+  // one added.
+  p.title = "launch v2";
+  p.flags = {"emotional", "risky"};
+  p.variants.erase(p.variants.begin());
+  p.variants[0].wire_text = "wire 1 edited";
+  p.variants[0].idempotency_key = "ignored-for-existing";
+  p.variants.push_back(Variant(channels_[2], "launch-key-new", "wire 2"));
+  auto updated = ps().UpdatePost(p);
+  ASSERT_TRUE(updated.ok()) << updated.error();
+  EXPECT_EQ(updated->version, 2);
+  EXPECT_EQ(updated->title, "launch v2");
+  EXPECT_EQ(updated->flags, (std::vector<std::string>{"emotional", "risky"}));
+  ASSERT_EQ(updated->variants.size(), 2u);
+  EXPECT_EQ(updated->variants[0].channel_id, channels_[1]);
+  EXPECT_EQ(updated->variants[0].idempotency_key, kept_key);
+  EXPECT_EQ(updated->variants[0].wire_text, "wire 1 edited");
+  EXPECT_EQ(updated->variants[1].channel_id, channels_[2]);
+
+  auto got = ps().GetPost(p.id);
+  ASSERT_TRUE(got.ok());
+  EXPECT_EQ(got->version, 2);
+  EXPECT_EQ(ps().GetPost(9999).error().code(), StatusCode::kNotFound);
+
+  // Two variants on one channel, an unknown channel, a used key.
+  Post bad;
+  bad.title = "bad";
+  bad.author_id = author_;
+  bad.variants = {Variant(channels_[0], "k1", "a"), Variant(channels_[0], "k2", "b")};
+  EXPECT_EQ(ps().CreatePost(bad).error().code(), StatusCode::kInvalidArgument);
+  bad.variants = {Variant(424242, "k3", "a")};
+  EXPECT_EQ(ps().CreatePost(bad).error().code(), StatusCode::kInvalidArgument);
+  bad.variants = {Variant(channels_[0], kept_key, "a")};
+  EXPECT_EQ(ps().CreatePost(bad).error().code(), StatusCode::kAlreadyExists);
+}
+
+TEST_P(PublishStoreContractTest, ClaimsOnlyDueScheduledVariantsOnce) {
+  Post draft = NewPost("draft");  // never claimed: not scheduled
+  Post p = Schedule(NewPost("due"), kT0 + 10 * kMin);
+  ASSERT_EQ(p.state, PostState::kScheduled);
+
+  auto early = ps().ClaimDueVariants("a", kT0 + 9 * kMin, 60'000, 10);
+  ASSERT_TRUE(early.ok()) << early.error();
+  EXPECT_TRUE(early->empty());
+
+  auto claimed = ps().ClaimDueVariants("a", kT0 + 10 * kMin, 60'000, 10);
+  ASSERT_TRUE(claimed.ok()) << claimed.error();
+  ASSERT_EQ(claimed->size(), 2u);
+  EXPECT_EQ((*claimed)[0].post_id, p.id);
+  EXPECT_EQ((*claimed)[0].attempts, 1);
+  EXPECT_EQ((*claimed)[0].state, VariantState::kSending);
+  EXPECT_EQ(ps().GetPost(p.id)->state, PostState::kSending);
+
+  // Held by the lease: another claimer gets nothing; after it, the work
+  // comes back (the sender died).
+  EXPECT_TRUE(ps().ClaimDueVariants("b", kT0 + 10 * kMin + 1, 60'000, 10)->empty());
+  auto reclaimed = ps().ClaimDueVariants("b", kT0 + 12 * kMin, 60'000, 10);
+  ASSERT_TRUE(reclaimed.ok());
+  ASSERT_EQ(reclaimed->size(), 2u);
+  EXPECT_EQ((*reclaimed)[0].attempts, 2);
+  EXPECT_EQ((*reclaimed)[0].claimed_by, "b");
+
+  // One fails transiently (retry later), one is sent.
+  const PostVariant& v0 = (*reclaimed)[0];
+  const PostVariant& v1 = (*reclaimed)[1];
+  ASSERT_TRUE(ps().FailVariant(v0.id, "network down", kT0 + 20 * kMin, kT0 + 12 * kMin).ok());
+  int sealed = 0;
+  ArchiveSealer seal = [&](ArchiveEntry* e) {
+    ++sealed;
+    e->content_hash = "c" + std::to_string(e->seq);
+    e->hash = "h" + std::to_string(e->seq);
+  };
+  ASSERT_TRUE(ps().CompleteVariant(v1.id, "ext-1", kT0 + 12 * kMin, seal).ok());
+  // Completing twice records nothing more.
+  ASSERT_TRUE(ps().CompleteVariant(v1.id, "ext-1", kT0 + 12 * kMin, seal).ok());
+  EXPECT_EQ(sealed, 1);
+  EXPECT_EQ(ps().GetPost(p.id)->state, PostState::kSending);  // v0 still open
+
+  EXPECT_TRUE(ps().ClaimDueVariants("a", kT0 + 19 * kMin, 60'000, 10)->empty());
+  auto retry = ps().ClaimDueVariants("a", kT0 + 20 * kMin, 60'000, 10);
+  ASSERT_EQ(retry->size(), 1u);
+  EXPECT_EQ((*retry)[0].last_error, "network down");
+  ASSERT_TRUE(ps().FailVariant(v0.id, "rejected by the network", 0, kT0 + 20 * kMin).ok());
+  auto done = ps().GetPost(p.id);
+  ASSERT_TRUE(done.ok());
+  EXPECT_EQ(done->state, PostState::kFailed);
+  EXPECT_EQ(done->reason, "rejected by the network");
+  EXPECT_EQ(done->variants[0].state, VariantState::kFailed);
+  EXPECT_EQ(done->variants[1].state, VariantState::kSent);
+  EXPECT_EQ(done->variants[1].external_id, "ext-1");
+
+  auto archive = store_->desk().ListArchive(1, 10);
+  ASSERT_TRUE(archive.ok());
+  ASSERT_EQ(archive->size(), 1u);
+  EXPECT_EQ((*archive)[0].kind, "post");
+  EXPECT_EQ((*archive)[0].wire_text, "wire 1");
+  EXPECT_EQ((*archive)[0].subject, "due");
+  EXPECT_EQ((*archive)[0].author, "user:paula");
+  EXPECT_EQ((*archive)[0].message_id, v1.id);
+  EXPECT_EQ((*archive)[0].approvals, "[]");
+  EXPECT_EQ(ps().GetPost(draft.id)->state, PostState::kDraft);
+}
+
+TEST_P(PublishStoreContractTest, AllSentMakesThePostSent) {
+  Post p = Schedule(NewPost("all", 1), kT0);
+  auto claimed = ps().ClaimDueVariants("a", kT0, 60'000, 10);
+  ASSERT_EQ(claimed->size(), 1u);
+  ASSERT_TRUE(ps().CompleteVariant((*claimed)[0].id, "x1", kT0 + 5).ok());
+  auto sent = ps().GetPost(p.id);
+  EXPECT_EQ(sent->state, PostState::kSent);
+  EXPECT_EQ(sent->sent_at, kT0 + 5);
+  EXPECT_EQ(ps().FailVariant(424242, "x", 0, kT0).code(), StatusCode::kNotFound);
+}
+
+TEST_P(PublishStoreContractTest, CooldownWaitsForTimeAndConfirmation) {
+  Post p = NewPost("cool", 1);
+  p.cooldown_until = kT0 + 60 * kMin;
+  p = Schedule(p, kT0);
+  EXPECT_TRUE(ps().ClaimDueVariants("a", kT0 + 61 * kMin, 60'000, 10)->empty());  // unconfirmed
+  p.cooldown_confirmed = true;
+  auto confirmed = ps().UpdatePost(p);
+  ASSERT_TRUE(confirmed.ok());
+  EXPECT_TRUE(ps().ClaimDueVariants("a", kT0 + 59 * kMin, 60'000, 10)->empty());  // too early
+  EXPECT_EQ(ps().ClaimDueVariants("a", kT0 + 60 * kMin, 60'000, 10)->size(), 1u);
+}
+
+TEST_P(PublishStoreContractTest, HoldReleasesClaims) {
+  Post p = Schedule(NewPost("hold"), kT0);
+  ASSERT_EQ(ps().ClaimDueVariants("a", kT0, 60'000, 10)->size(), 2u);
+  auto held = ps().HoldPost(p.id, "stricter", kT0 + 1);
+  ASSERT_TRUE(held.ok()) << held.error();
+  EXPECT_EQ(held->state, PostState::kHeld);
+  EXPECT_EQ(held->reason, "stricter");
+  for (const PostVariant& v : held->variants) {
+    EXPECT_EQ(v.state, VariantState::kPending);
+    EXPECT_EQ(v.claimed_by, "");
+  }
+  // Held posts are not claimed, even after the lease.
+  EXPECT_TRUE(ps().ClaimDueVariants("a", kT0 + 10 * kMin, 60'000, 10)->empty());
+  EXPECT_EQ(ps().HoldPost(p.id, "again", kT0).error().code(), StatusCode::kFailedPrecondition);
+}
+
+TEST_P(PublishStoreContractTest, CalendarQueueAndShareableLists) {
+  Post a = Schedule(NewPost("a", 1), kT0 + 2 * kMin);
+  Post b = Schedule(NewPost("b", 2), kT0 + 1 * kMin);
+  Post c = Schedule(NewPost("c", 1), kT0 + 40 * 24 * 60 * kMin);  // later month
+  Post d = NewPost("d", 1);                                       // unscheduled draft
+  PostQuery q;
+  q.from = kT0;
+  q.to = kT0 + 7 * 24 * 60 * kMin;
+  auto week = ps().ListPosts(q);
+  ASSERT_TRUE(week.ok()) << week.error();
+  ASSERT_EQ(week->size(), 2u);
+  EXPECT_EQ((*week)[0].id, b.id);  // by scheduled time
+  EXPECT_EQ((*week)[1].id, a.id);
+  EXPECT_EQ((*week)[0].variants.size(), 2u);
+
+  q.channel_id = channels_[1];  // only b has a variant there
+  auto channel = ps().ListPosts(q);
+  ASSERT_EQ(channel->size(), 1u);
+  EXPECT_EQ((*channel)[0].id, b.id);
+
+  PostQuery drafts;
+  drafts.states = {PostState::kDraft};
+  auto listed = ps().ListPosts(drafts);
+  ASSERT_EQ(listed->size(), 1u);
+  EXPECT_EQ((*listed)[0].id, d.id);
+
+  c.shareable = true;
+  ASSERT_TRUE(ps().UpdatePost(c).ok());
+  PostQuery share;
+  share.shareable_only = true;
+  auto shareable = ps().ListPosts(share);
+  ASSERT_EQ(shareable->size(), 1u);
+  EXPECT_EQ((*shareable)[0].id, c.id);
+}
+
+TEST_P(PublishStoreContractTest, SharesAndNotifications) {
+  Post p = NewPost("share", 1);
+  PostShare s;
+  s.post_id = p.id;
+  s.user_id = author_;
+  s.network = "linkedin";
+  s.text = "Ich arbeite bei Beispiel AG. Neuer Tarif!";
+  s.verdict = "{}";
+  auto added = ps().AddShare(s);
+  ASSERT_TRUE(added.ok()) << added.error();
+  EXPECT_EQ(added->username, "paula");
+  s.post_id = 424242;
+  EXPECT_EQ(ps().AddShare(s).error().code(), StatusCode::kNotFound);
+  auto listed = ps().ListShares(p.id, 0, 10);
+  ASSERT_EQ(listed->size(), 1u);
+  EXPECT_EQ((*listed)[0].network, "linkedin");
+  EXPECT_EQ(ps().ListShares(0, author_ + 1, 10)->size(), 0u);
+
+  Notification n;
+  n.user_id = author_;
+  n.kind = "approval_requested";
+  n.subject = "approval:1";
+  n.detail = "{}";
+  ASSERT_TRUE(ps().AddNotifications({n, n}).ok());
+  auto unread = ps().ListNotifications(author_, true, 10);
+  ASSERT_EQ(unread->size(), 2u);
+  ASSERT_TRUE(ps().MarkNotificationRead((*unread)[0].id, author_, kT0).ok());
+  EXPECT_EQ(ps().ListNotifications(author_, true, 10)->size(), 1u);
+  EXPECT_EQ(ps().ListNotifications(author_, false, 10)->size(), 2u);
+  EXPECT_EQ(ps().MarkNotificationRead((*unread)[0].id, author_ + 1, kT0).code(),
+            StatusCode::kNotFound);
+}
+
+TEST_P(PublishStoreContractTest, ApprovalsOfPostsBesideReplies) {
+  Post p = NewPost("approve", 1);
+  Approval a;
+  a.kind = "post";
+  a.post_id = p.id;
+  a.channel_id = channels_[0];
+  a.requested_by = author_;
+  a.text = p.body;
+  a.wire_text = "wire 0";
+  a.idempotency_key = "post-approval-1";
+  a.created_at = kT0;
+  auto first = store_->desk().CreateApproval(a);
+  ASSERT_TRUE(first.ok()) << first.error();
+  EXPECT_EQ(first->post_id, p.id);
+  EXPECT_EQ(first->conversation_id, 0);
+  EXPECT_EQ(first->kind, "post");
+  // A new approval of the same post supersedes the pending one.
+  a.idempotency_key = "post-approval-2";
+  auto second = store_->desk().CreateApproval(a);
+  ASSERT_TRUE(second.ok()) << second.error();
+  EXPECT_EQ(store_->desk().GetApproval(first->id)->state, ApprovalState::kSuperseded);
+
+  // Decisions and the archive chain of the post.
+  User boss;
+  boss.username = "boss";
+  boss.roles = {"approver"};
+  auto approver = store_->CreateUser(boss);
+  ASSERT_TRUE(approver.ok());
+  ApprovalDecision d;
+  d.approval_id = second->id;
+  d.step = 0;
+  d.user_id = approver->id;
+  d.decision = "approve";
+  d.comment = "ok";
+  auto decided = store_->desk().DecideApproval(d, ApprovalState::kApproved, kT0 + 1);
+  ASSERT_TRUE(decided.ok()) << decided.error();
+  EXPECT_EQ(decided->post_id, p.id);
+  p.approval_id = second->id;
+  p = Schedule(p, kT0);
+  auto claimed = ps().ClaimDueVariants("a", kT0, 60'000, 10);
+  ASSERT_EQ(claimed->size(), 1u);
+  ArchiveSealer seal = [](ArchiveEntry* e) { e->hash = e->content_hash = "h"; };
+  ASSERT_TRUE(ps().CompleteVariant((*claimed)[0].id, "x", kT0 + 2, seal).ok());
+  auto archive = store_->desk().ListArchive(1, 10);
+  ASSERT_EQ(archive->size(), 1u);
+  EXPECT_NE((*archive)[0].approvals.find("\"by\":\"boss\""), std::string::npos)
+      << (*archive)[0].approvals;
+
+  // The logical dump carries the post approval (a NULL conversation) across.
+  std::vector<std::string> lines;
+  ASSERT_TRUE(store_
+                  ->Dump([&](std::string_view line) {
+                    lines.emplace_back(line);
+                    return Status::Ok();
+                  })
+                  .ok());
+  auto target = Open("sqlite");
+  ASSERT_NE(target, nullptr);
+  size_t next = 0;
+  Status loaded = target->Load([&](std::string& line) {
+    if (next >= lines.size()) return false;
+    line = lines[next++];
+    return true;
+  });
+  ASSERT_TRUE(loaded.ok()) << loaded;
+  auto copy = target->desk().GetApproval(second->id);
+  ASSERT_TRUE(copy.ok()) << copy.error();
+  EXPECT_EQ(copy->post_id, p.id);
+  EXPECT_EQ(copy->conversation_id, 0);
+  EXPECT_EQ(target->publish().GetPost(p.id)->state, PostState::kSent);
+}
+
+INSTANTIATE_TEST_SUITE_P(Backends, PublishStoreContractTest,
+                         ::testing::Values("sqlite", "postgres"),
+                         [](const ::testing::TestParamInfo<std::string>& info) {
+                           return info.param;
+                         });
+
+}  // namespace
+}  // namespace leitplanke::store

@@ -8,6 +8,8 @@ import { h, replace, announce } from './dom.js';
 import { t, fmtDate, fmtRelative } from './i18n.js';
 import { on } from './events.js';
 
+const PAGE_SIZE = 50;
+
 export const APPROVAL_STATES = ['pending', 'approved', 'rejected', 'changes_requested', 'expired', 'superseded', 'blocked', 'all'];
 
 function preview(text) {
@@ -33,6 +35,8 @@ export class ApprovalsPage {
 
     this.list = h('ul', { id: 'approvals-list', class: 'approvals-list', 'aria-label': t('approvals.list') });
     this.count = h('p', { class: 'count', id: 'approvals-count', 'aria-live': 'polite' });
+    this.next = null;
+    this.more = h('button', { type: 'button', id: 'approvals-more', class: 'secondary more', hidden: true, onclick: () => this.load(true) }, t('approvals.more'));
     const filter = h(
       'select',
       { id: 'approvals-state', onchange: (e) => this.setState(e.target.value) },
@@ -48,6 +52,7 @@ export class ApprovalsPage {
         h('form', { class: 'filters', role: 'search', onsubmit: (e) => e.preventDefault() }, h('div', { class: 'field inline' }, h('label', { for: 'approvals-state' }, t('filter.state')), filter)),
         this.count,
         this.list,
+        this.more,
       ),
       this.pane,
     );
@@ -73,25 +78,34 @@ export class ApprovalsPage {
   setState(s) {
     this.state = s;
     sessionStorage.setItem('lp.approvals.state', s);
+    this.rows = [];
     this.load();
   }
 
-  async load() {
+  // A page of PAGE_SIZE, newest first; `append` loads the next page after
+  // the last one shown (the server's `next` cursor). A reload (filter, live
+  // event) shows at least as many rows as before.
+  async load(append = false) {
     const seq = ++this.loadSeq;
+    const limit = append ? PAGE_SIZE : Math.max(PAGE_SIZE, Math.min(200, this.rows.length));
+    let path = `/api/v1/approvals?state=${encodeURIComponent(this.state)}&limit=${limit}`;
+    if (append && this.next) path += `&before=${encodeURIComponent(this.next)}`;
     let r;
     try {
-      r = await get(`/api/v1/approvals?state=${encodeURIComponent(this.state)}`);
+      r = await get(path);
     } catch (e) {
       announce(e.message, 'error');
       return;
     }
     if (seq !== this.loadSeq) return;
-    this.rows = r.approvals || [];
+    this.rows = append ? this.rows.concat(r.approvals || []) : r.approvals || [];
+    this.next = r.next || null;
+    this.more.hidden = !this.next;
     this.renderList();
   }
 
   renderList() {
-    this.count.textContent = t('approvals.count', { n: this.rows.length });
+    this.count.textContent = t(this.next ? 'approvals.shown' : 'approvals.count', { n: this.rows.length });
     const items = this.rows.map((a) =>
       h(
         'li',

@@ -4,7 +4,7 @@
 // their explanation beside it, and the send button says what will happen.
 import { post } from './api.js';
 import { h, replace, announce } from './dom.js';
-import { t, fmtMoney } from './i18n.js';
+import { t, fmtMoney, locale } from './i18n.js';
 import { LiveCheck, renderMarks, renderFindingList, selectSpan } from './guard.js';
 
 const DECISION_LABEL = {
@@ -14,6 +14,39 @@ const DECISION_LABEL = {
   blocked: 'send.blocked',
   conflict: 'send.conflict',
 };
+
+// "Move to DM": a public reply that would carry personal data (the guideline
+// wants such talk in private) is replaced by an invitation to continue by
+// direct message, in the conversation's language and in the words of the
+// channel. The reply still leaves in the conversation's audience: the reply
+// API has no audience of its own, and the connectors send a public thread's
+// replies in public.
+const DM_WAY = {
+  de: {
+    x: 'eine Direktnachricht auf X',
+    mastodon: 'eine private Erwähnung (Sichtbarkeit „Nur erwähnte Profile“)',
+    bluesky: 'eine Direktnachricht im Bluesky-Chat',
+    meta: 'eine private Nachricht (Messenger oder Instagram Direct)',
+    linkedin: 'eine persönliche Nachricht auf LinkedIn',
+    '': 'eine private Nachricht',
+  },
+  en: {
+    x: 'a direct message on X',
+    mastodon: 'a private mention (visibility "mentioned people only")',
+    bluesky: 'a direct message in Bluesky chat',
+    meta: 'a private message (Messenger or Instagram Direct)',
+    linkedin: 'a personal message on LinkedIn',
+    '': 'a private message',
+  },
+};
+
+export function dmInvitation(lang, kind) {
+  const l = lang === 'de' || lang === 'en' ? lang : 'en';
+  const way = DM_WAY[l][kind] || DM_WAY[l][''];
+  return l === 'de'
+    ? `Danke für Ihre Nachricht! Damit Ihre persönlichen Daten nicht öffentlich zu sehen sind, schreiben Sie uns bitte ${way} – dort helfen wir Ihnen gern weiter. Bitte teilen Sie hier keine Kontodaten, Adressen oder Telefonnummern.`
+    : `Thank you for your message! So that your personal details are not visible in public, please send us ${way} and we will gladly help you there. Please do not share account details, addresses or phone numbers here.`;
+}
 
 function newKey() {
   const a = new Uint8Array(12);
@@ -179,7 +212,19 @@ export class Composer {
     if (r.verdict?.redacted && r.verdict.redacted !== this.text.value) {
       fixes.push(h('button', { type: 'button', class: 'secondary', id: 'apply-redaction', onclick: () => this.applyRedaction() }, t('fix.redact')));
     }
-    if (r.suggest_private) fixes.push(h('p', { class: 'hint suggest-private' }, t('fix.private')));
+    const pii = (r.verdict?.findings || []).some((f) => f.category === 'pii');
+    if (this.conv?.public && (r.suggest_private || pii)) {
+      fixes.push(
+        h(
+          'div',
+          { class: 'dm-fix suggest-private' },
+          h('p', {}, t('dm.hint')),
+          h('button', { type: 'button', class: 'secondary', id: 'move-to-dm', onclick: () => this.moveToDm() }, t('dm.button')),
+        ),
+      );
+    } else if (r.suggest_private) {
+      fixes.push(h('p', { class: 'hint suggest-private' }, t('fix.private')));
+    }
     replace(this.fixes, fixes);
   }
 
@@ -192,6 +237,14 @@ export class Composer {
     this.text.value = this.result.verdict.redacted;
     this.onInput();
     this.text.focus();
+  }
+
+  moveToDm() {
+    const kind = this.view.desk?.channels?.get(this.conv.channel_id)?.kind || '';
+    this.text.value = dmInvitation(this.conv.language || locale(), kind);
+    this.onInput();
+    this.text.focus();
+    announce(t('dm.done'));
   }
 
   renderEstimate(e) {

@@ -1,4 +1,5 @@
-// The desk: the inbox list with filters on the left, the open conversation on
+// The desk: the inbox list with filters (state, assignee, channel, team,
+// priority, response due) on the left, the open conversation on
 // the right; live updates from the server's event stream; j/k/Enter/Esc.
 import { get } from './api.js';
 import { on } from './events.js';
@@ -7,6 +8,7 @@ import { t, fmtDate, fmtRelative } from './i18n.js';
 import { ConversationView } from './conversation.js';
 
 const STATES = ['new', 'open', 'pending_customer', 'resolved'];
+const SLA_DUE_MINUTES = [30, 60, 240];
 const LIVE_EVENTS = [
   'desk.message', 'desk.conversation', 'desk.reply', 'desk.sent', 'desk.send_failed',
   'desk.assigned', 'desk.released', 'desk.note', 'desk.sla', 'desk.presence',
@@ -23,7 +25,7 @@ function loadJson(key, fallback) {
 export class Desk {
   constructor(main, me) {
     this.me = me;
-    this.filters = loadJson('lp.filters', { state: '', channel: '', team: '', assignee: '' });
+    this.filters = loadJson('lp.filters', { state: '', channel: '', team: '', assignee: '', priority: '', sla_due: '' });
     this.seen = loadJson(`lp.seen.${me.username}`, {});
     this.rows = [];
     this.next = null;
@@ -102,6 +104,10 @@ export class Desk {
       sel('filter-assignee', t('filter.assignee'), [['', t('filter.anyone')], ['me', t('filter.me')], ['none', t('filter.unassigned')]], f.assignee),
       sel('filter-channel', t('filter.channel'), [['', t('filter.any')], ...[...this.channels.values()].map((c) => [c.id, c.name])], f.channel),
       this.teams.length ? sel('filter-team', t('filter.team'), [['', t('filter.any')], ...this.teams.map((tm) => [tm.id, tm.name])], f.team) : null,
+      sel('filter-priority', t('filter.priority'), [['', t('filter.any')], ['urgent', t('priority.2')], ['high,urgent', t('filter.prio_high_urgent')], ['high', t('priority.1')], ['normal', t('priority.0')]], f.priority),
+      // "Response due": by the team's first/next-response target, counted
+      // from the oldest unanswered message (GET …/conversations?sla_due=).
+      sel('filter-sla_due', t('filter.sla_due'), [['', t('filter.any')], ['overdue', t('filter.overdue')], ...SLA_DUE_MINUTES.map((n) => [String(n), t('filter.due_within', { n })])], f.sla_due),
     );
   }
 

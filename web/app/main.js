@@ -9,6 +9,8 @@ import { Desk } from './desk.js';
 import { ApprovalsPage } from './approvals.js';
 import { ChannelsPage } from './channels.js';
 import { SelfCheckPage } from './selfcheck.js';
+import { BenchPage } from './bench.js';
+import { DashboardPage } from './dashboard.js';
 import { connectEvents, closeEvents, on, isLive } from './events.js';
 
 const root = document.getElementById('app');
@@ -83,6 +85,8 @@ async function enter(me, oneTimePassword) {
 }
 
 const can = (p) => Boolean(session.me && (session.me.permissions || []).includes(p));
+// The test bench: for those who judge texts (compliance, approvers, administrators).
+const canBench = () => can('check') && can('policy:read') && can('approvals');
 
 // The page for the address: #/approvals[/id], #/channels, #/self-check, else
 // the inbox (the self-check for users without the desk).
@@ -90,6 +94,8 @@ function routeOf(hash) {
   if (/^#\/approvals(\/|$)/.test(hash) && can('approvals')) return 'approvals';
   if (/^#\/channels$/.test(hash) && can('desk:admin')) return 'channels';
   if (/^#\/self-check$/.test(hash) && can('check')) return 'selfcheck';
+  if (/^#\/bench$/.test(hash) && canBench()) return 'bench';
+  if (/^#\/dashboard$/.test(hash) && can('desk:reports')) return 'dashboard';
   // Without the desk (e.g. the role advocate) the self-check is the start page.
   return can('desk:read') || !can('check') ? 'inbox' : 'selfcheck';
 }
@@ -165,6 +171,8 @@ function nav() {
       : null,
     can('desk:admin') ? link('channels', '#/channels', t('nav.channels')) : null,
     can('check') ? link('selfcheck', '#/self-check', t('nav.selfcheck')) : null,
+    canBench() ? link('bench', '#/bench', t('nav.bench')) : null,
+    can('desk:reports') ? link('dashboard', '#/dashboard', t('nav.dashboard')) : null,
   );
 }
 
@@ -196,6 +204,8 @@ const PAGES = {
   approvals: { title: 'nav.approvals', cls: 'desk approvals', skip: '#approvals-list', make: (main) => new ApprovalsPage(main, session.me) },
   channels: { title: 'nav.channels', cls: 'admin', skip: '#channels-title', make: (main) => new ChannelsPage(main, session.me) },
   selfcheck: { title: 'nav.selfcheck', cls: 'admin', skip: '#selfcheck-text', make: (main) => new SelfCheckPage(main, session.me) },
+  bench: { title: 'nav.bench', cls: 'admin', skip: '#bench-text', make: (main) => new BenchPage(main, session.me) },
+  dashboard: { title: 'nav.dashboard', cls: 'admin', skip: '#dash-title', make: (main) => new DashboardPage(main, session.me) },
 };
 
 // Draws the header and the page for the current address; `focus` moves the
@@ -232,6 +242,8 @@ const SHORTCUTS = [
   ['g a', 'shortcuts.approvals'],
   ['g c', 'shortcuts.channels'],
   ['g s', 'shortcuts.selfcheck'],
+  ['g b', 'shortcuts.bench'],
+  ['g d', 'shortcuts.dashboard'],
   ['?', 'shortcuts.help'],
 ];
 
@@ -319,7 +331,7 @@ function showAccount() {
 
 // "g" then a letter goes to a page (within 1.5 s).
 let goPending = 0;
-const GO = { i: '#/inbox', a: '#/approvals', c: '#/channels', s: '#/self-check' };
+const GO = { i: '#/inbox', a: '#/approvals', c: '#/channels', s: '#/self-check', b: '#/bench', d: '#/dashboard' };
 
 document.addEventListener('keydown', (ev) => {
   if (!session.page || ev.defaultPrevented || ev.ctrlKey || ev.metaKey || ev.altKey) return;

@@ -114,7 +114,8 @@ bool Allowed(const CompiledRule& rule, const std::string& lower) {
 struct DetectorGroup {
   const DetectorFactory* factory = nullptr;
   std::unique_ptr<Detector> detector;
-  std::vector<uint32_t> rules;  // indices into CompiledPolicy::rules_
+  std::vector<uint32_t> rules;    // indices into CompiledPolicy::rules_
+  bool needs_candidates = false;  // Detector::NeedsCandidates(): skip texts without any
 };
 
 // The parameters of a rule without `types`, as a comparable key.
@@ -291,6 +292,7 @@ Result<std::shared_ptr<const Policy>> Policy::Compile(PolicySpec spec,
     DetectorGroup g;
     g.factory = factory;
     g.detector = std::move(*det);
+    g.needs_candidates = g.detector->NeedsCandidates();
     g.rules = members;
     for (uint32_t m : members)
       policy->rules_[m].group = static_cast<uint32_t>(policy->groups_.size());
@@ -466,6 +468,10 @@ Result<Verdict> Checker::Check(std::string_view text, const CheckOptions& option
     if (!im.scanned[rule.group]) {
       im.scanned[rule.group] = 1;
       auto& cands = im.candidates[rule.group];
+      if (cands.empty() && group.needs_candidates) {
+        detections.clear();  // the detector promised to report nothing
+        continue;
+      }
       // Hyperscan reports in end-offset order per database, so a group fed by
       // one database is already sorted; only a mix needs the sort.
       auto by_end = [](const Candidate& a, const Candidate& b) { return a.to < b.to; };

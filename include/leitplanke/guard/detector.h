@@ -101,6 +101,12 @@ class Detector {
   virtual std::vector<PatternSpec> Patterns() const { return {}; }
   // Checks one text. Hot path: no exceptions, no I/O.
   virtual ScanControl Scan(const ScanContext& ctx, DetectionSink& sink) const = 0;
+  // Optional. True promises that Scan() reports nothing when
+  // `ctx.candidates` is empty (it only confirms candidates), so the engine
+  // skips the call for texts that gave this detector none. The default,
+  // false, has Scan() run on every text. The test harness checks the promise
+  // on every text it runs (src/guard/testing/detector_harness.h).
+  virtual bool NeedsCandidates() const { return false; }
 };
 
 // A rule's `params` table, with typed getters that report the offending key.

@@ -1,6 +1,7 @@
 #include "guard/testing/detector_harness.h"
 
 #include <algorithm>
+#include <cstdio>
 #include <cstdlib>
 
 #include "guard/internal/pattern_set.h"
@@ -68,6 +69,14 @@ std::vector<Hit> DetectorHarness::Run(std::string_view text, Audience audience,
   ctx.candidates = cands[0];
   VectorSink sink;
   im.detector->Scan(ctx, sink);
+  if (im.detector->NeedsCandidates() && cands[0].empty() && !sink.out.empty()) {
+    // The engine would have skipped this Scan() and lost these detections.
+    std::fprintf(stderr,
+                 "detector harness: NeedsCandidates() is true, but Scan() reported without "
+                 "candidates on: %.*s\n",
+                 static_cast<int>(text.size()), text.data());
+    std::abort();
+  }
   std::vector<Hit> hits;
   for (Detection& d : sink.out) {
     Hit h;

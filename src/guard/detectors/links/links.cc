@@ -88,6 +88,9 @@ class LinksDetector final : public Detector {
     return p;
   }
 
+  // Reports only what its candidates confirm.
+  bool NeedsCandidates() const override { return true; }
+
   ScanControl Scan(const ScanContext& ctx, DetectionSink& sink) const override {
     const std::string_view s = ctx.raw;
     size_t last_end = 0;

@@ -32,6 +32,9 @@ class PhrasesDetector final : public Detector {
 
   std::vector<PatternSpec> Patterns() const override { return matcher_.Patterns(); }
 
+  // Reports only what its candidates confirm.
+  bool NeedsCandidates() const override { return true; }
+
   ScanControl Scan(const ScanContext& ctx, DetectionSink& sink) const override {
     const std::string_view s = ctx.folded->text;
     size_t last_end = 0;

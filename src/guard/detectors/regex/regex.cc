@@ -32,6 +32,9 @@ class RegexDetector final : public Detector {
     return out;
   }
 
+  // Reports only what its candidates confirm.
+  bool NeedsCandidates() const override { return true; }
+
   ScanControl Scan(const ScanContext& ctx, DetectionSink& sink) const override {
     // Hyperscan reports every end of a match; merge overlapping reports into
     // one span per match (candidates arrive ordered by end).

@@ -119,6 +119,9 @@ class RequestsDetector final : public Detector {
 
   std::vector<PatternSpec> Patterns() const override { return objects_.Patterns(); }
 
+  // Reports only what its candidates confirm.
+  bool NeedsCandidates() const override { return true; }
+
   ScanControl Scan(const ScanContext& ctx, DetectionSink& sink) const override {
     const std::string_view s = ctx.folded->text;
     size_t last_end = 0;

@@ -27,6 +27,9 @@ class TermsDetector final : public Detector {
 
   std::vector<PatternSpec> Patterns() const override { return matcher_.Patterns(); }
 
+  // Reports only what its candidates confirm.
+  bool NeedsCandidates() const override { return true; }
+
   ScanControl Scan(const ScanContext& ctx, DetectionSink& sink) const override {
     const std::string_view s = ctx.folded->text;
     LexiconMatcher::Hit hits[64];

@@ -546,18 +546,25 @@ class ToneDetector final : public Detector {
   // `s` read as 0 (no class).
   static void BuildMasks(std::string_view s, uint32_t want, Masks* m) {
     const size_t n = s.size(), words = (n + 63) / 64;
-    alignas(16) char buf[kMaskBytes];
-    std::memcpy(buf, s.data(), n);
-    std::memset(buf + n, 0, words * 64 - n);
+    // Whole blocks are read in place; only the last, partial one is copied
+    // (zero-padded). Copying the whole text into a stack buffer first cost
+    // more than building the masks (a memmove of up to 4 KiB per text).
+    alignas(16) char tail[64];
+    const size_t full = n / 64;
+    if (full < words) {
+      std::memset(tail, 0, sizeof tail);
+      std::memcpy(tail, s.data() + full * 64, n - full * 64);
+    }
     auto eq = [](__m128i x, char c) { return _mm_cmpeq_epi8(x, _mm_set1_epi8(c)); };
     auto in = [](__m128i x, int lo, int hi) {  // signed byte range [lo, hi]
       return _mm_and_si128(_mm_cmpgt_epi8(x, _mm_set1_epi8(static_cast<char>(lo - 1))),
                            _mm_cmplt_epi8(x, _mm_set1_epi8(static_cast<char>(hi + 1))));
     };
     for (size_t w = 0; w < words; ++w) {
-      const __m128i* p = reinterpret_cast<const __m128i*>(buf + w * 64);
-      const __m128i x0 = _mm_load_si128(p), x1 = _mm_load_si128(p + 1), x2 = _mm_load_si128(p + 2),
-                    x3 = _mm_load_si128(p + 3);
+      const __m128i* p =
+          reinterpret_cast<const __m128i*>(w < full ? s.data() + w * 64 : static_cast<char*>(tail));
+      const __m128i x0 = _mm_loadu_si128(p), x1 = _mm_loadu_si128(p + 1),
+                    x2 = _mm_loadu_si128(p + 2), x3 = _mm_loadu_si128(p + 3);
       auto m4 = [&](auto f) {
         return Bits(f(x0)) | (Bits(f(x1)) << 16) | (Bits(f(x2)) << 32) | (Bits(f(x3)) << 48);
       };
@@ -675,7 +682,8 @@ class ToneDetector final : public Detector {
     // Every count runs to the next white space, so a byte counted before
     // means the rest of the token is counted too: each byte is counted
     // (and walked over) at most once.
-    uint64_t counted[kMaskWords] = {};
+    uint64_t counted[kMaskWords];  // only the first `words` are ever read
+    std::fill(counted, counted + words, uint64_t{0});
     auto is_counted = [&](size_t i) { return (counted[i / 64] >> (i % 64)) & 1u; };
     auto count_from = [&](size_t i) {
       for (; i < s.size() && !IsAsciiSpace(static_cast<unsigned char>(s[i])) && !is_counted(i);
@@ -734,8 +742,18 @@ class ToneDetector final : public Detector {
   // Whether an informal pronoun may start at `i` (next byte no ASCII letter).
   static bool InformalAt(std::string_view s, size_t i) {
     if (i + 1 >= s.size()) return false;
-    const char second = static_cast<char>(s[i + 1] | 0x20);
-    if (second != 'u' && second != 'i' && second != 'e') return false;
+    // Every informal pronoun starts with "du", "dic", "dir", "dei", "euc",
+    // "eue" or "eur". German text is full of words starting with d/e ("die",
+    // "der", "ein", "es"), and in formal texts each used to be compared with
+    // the whole list. (b | 0x20) equals a lower-case letter only for that
+    // letter and its capital.
+    const char c0 = static_cast<char>(s[i] | 0x20), c1 = static_cast<char>(s[i + 1] | 0x20);
+    const char c2 = i + 2 < s.size() ? static_cast<char>(s[i + 2] | 0x20) : '\0';
+    const bool prefix =
+        c0 == 'd'
+            ? (c1 == 'u' || (c1 == 'i' && (c2 == 'c' || c2 == 'r')) || (c1 == 'e' && c2 == 'i'))
+            : (c0 == 'e' && c1 == 'u' && (c2 == 'c' || c2 == 'e' || c2 == 'r'));
+    if (!prefix) return false;
     for (std::string_view w : kInformal) {
       if (i + w.size() > s.size() || !EqualsAsciiCaseless(s.substr(i, w.size()), w)) continue;
       if (i + w.size() == s.size() || !IsAsciiLetter(static_cast<unsigned char>(s[i + w.size()]))) {

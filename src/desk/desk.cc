@@ -826,10 +826,35 @@ ApprovalPolicy Desk::approval_policy() const {
   return approvals_;
 }
 
+void Desk::RegisterApprovalSubject(std::string kind, ApprovalSubject subject) {
+  std::lock_guard<std::mutex> lock(mu_);
+  subjects_[std::move(kind)] = std::move(subject);
+}
+
+Result<const ApprovalSubject*> Desk::SubjectOf(const store::Approval& a) const {
+  if (a.kind == "reply") return static_cast<const ApprovalSubject*>(nullptr);
+  std::lock_guard<std::mutex> lock(mu_);
+  auto it = subjects_.find(a.kind);
+  if (it == subjects_.end()) {
+    return Status::FailedPrecondition("approval " + std::to_string(a.id) + " of kind '" + a.kind +
+                                      "' has no handler in this server");
+  }
+  return &it->second;  // entries are never removed
+}
+
+void Desk::EmitApproval(const store::Approval& a) const {
+  if (a.post_id != 0) {
+    Emit("desk.approval", Ids({{"approval_id", a.id}, {"post_id", a.post_id}}));
+  } else {
+    Emit("desk.approval", Ids({{"approval_id", a.id}, {"conversation_id", a.conversation_id}}));
+  }
+}
+
 Result<store::Approval> Desk::DecideApproval(int64_t approval_id, const store::User& approver,
                                              ApprovalVerb verb, std::string_view comment) {
   const bool de = German(approver);
   LP_ASSIGN_OR_RETURN(store::Approval a, desk_.GetApproval(approval_id));
+  LP_ASSIGN_OR_RETURN(const ApprovalSubject* subject, SubjectOf(a));
   if (a.state != store::ApprovalState::kPending) {
     return Status::FailedPrecondition(de ? "Über diese Freigabe ist schon entschieden."
                                          : "This approval was already decided.");
@@ -862,18 +887,25 @@ Result<store::Approval> Desk::DecideApproval(int64_t approval_id, const store::U
   if (verb == ApprovalVerb::kApprove && last) {
     // The guideline may have changed since the reply was held: check again
     // on exactly the text that would leave.
-    LP_ASSIGN_OR_RETURN(store::ChannelRow channel, desk_.GetChannel(a.channel_id));
-    LP_ASSIGN_OR_RETURN(OutboundMessage wire, ApprovedWire(a));
-    LP_ASSIGN_OR_RETURN(
-        guard::Verdict verdict,
-        check_(wire.text, ReplyCheckOptions(wire.is_public, channel.kind, a.language == "de")));
+    guard::Verdict verdict;
+    if (subject != nullptr) {
+      LP_ASSIGN_OR_RETURN(verdict, subject->recheck(a));
+    } else {
+      LP_ASSIGN_OR_RETURN(store::ChannelRow channel, desk_.GetChannel(a.channel_id));
+      LP_ASSIGN_OR_RETURN(OutboundMessage wire, ApprovedWire(a));
+      LP_ASSIGN_OR_RETURN(verdict, check_(wire.text, ReplyCheckOptions(wire.is_public, channel.kind,
+                                                                       a.language == "de")));
+    }
     if (verdict.action == guard::Action::kBlock) {
       LP_RETURN_IF_ERROR(desk_.SetApprovalState(a.id, store::ApprovalState::kBlocked, now));
       if (audit_) {
         audit_("user:" + approver.username, "desk.approval_blocked",
                "approval:" + std::to_string(a.id), VerdictSummary(verdict, ""));
       }
-      return desk_.GetApproval(a.id);
+      LP_ASSIGN_OR_RETURN(store::Approval blocked, desk_.GetApproval(a.id));
+      if (subject != nullptr) LP_RETURN_IF_ERROR(subject->changed(blocked));
+      EmitApproval(blocked);
+      return blocked;
     }
   }
   store::ApprovalDecision d;
@@ -907,15 +939,22 @@ Result<store::Approval> Desk::DecideApproval(int64_t approval_id, const store::U
     audit_("user:" + approver.username, "desk.approval_decided", "approval:" + std::to_string(a.id),
            detail);
   }
-  Emit("desk.approval", Ids({{"approval_id", a.id}, {"conversation_id", a.conversation_id}}));
+  EmitApproval(decided);
   if (decided.state == store::ApprovalState::kApproved) {
     LP_RETURN_IF_ERROR(QueueApproved(decided));
     decided.queued = true;
+  } else if (subject != nullptr && decided.state != store::ApprovalState::kPending) {
+    LP_RETURN_IF_ERROR(subject->changed(decided));
   }
   return decided;
 }
 
 Status Desk::QueueApproved(const store::Approval& a) {
+  LP_ASSIGN_OR_RETURN(const ApprovalSubject* subject, SubjectOf(a));
+  if (subject != nullptr) {
+    LP_RETURN_IF_ERROR(subject->changed(a));
+    return desk_.MarkApprovalQueued(a.id, clock_.NowMillis());
+  }
   LP_ASSIGN_OR_RETURN(OutboundMessage wire, ApprovedWire(a));
   const Millis now = clock_.NowMillis();
   QueuedReply q =
@@ -940,12 +979,16 @@ Result<size_t> Desk::SweepApprovals() {
   LP_ASSIGN_OR_RETURN(std::vector<store::Approval> expired, desk_.ExpireApprovals(now));
   for (const store::Approval& a : expired) {
     if (audit_) audit_("system", "desk.approval_expired", "approval:" + std::to_string(a.id), "{}");
-    Emit("desk.approval", Ids({{"approval_id", a.id}, {"conversation_id", a.conversation_id}}));
+    EmitApproval(a);
+    Result<const ApprovalSubject*> subject = SubjectOf(a);
+    if (subject.ok() && *subject != nullptr) LP_RETURN_IF_ERROR((*subject)->changed(a));
     ++n;
   }
   LP_ASSIGN_OR_RETURN(std::vector<store::Approval> approved, desk_.ListApprovalsToQueue(100));
   for (const store::Approval& a : approved) {
-    LP_RETURN_IF_ERROR(QueueApproved(a));
+    Status s = QueueApproved(a);
+    // An approval of a kind this server cannot handle stays for one that can.
+    if (!s.ok() && s.code() != StatusCode::kFailedPrecondition) return s;
     ++n;
   }
   return n;
@@ -1014,6 +1057,47 @@ Status Desk::SendOne(const store::OutboxItem& item) {
   LP_RETURN_IF_ERROR(desk_.CompleteOutbox(item.id, receipt->external_id, now, seal));
   Emit("desk.sent", Ids({{"outbox_id", item.id}, {"message_id", item.message_id}}));
   return Status::Ok();
+}
+
+// --- for other pillars ------------------------------------------------------------
+
+Result<RenderedMessage> Desk::RenderFor(int64_t channel_id, const OutboundMessage& msg) {
+  LP_ASSIGN_OR_RETURN(std::shared_ptr<Connector> conn, GetConnector(channel_id));
+  RenderedMessage out;
+  LP_ASSIGN_OR_RETURN(out.wire_text, conn->channel->Render(msg));
+  OutboundMessage wire = msg;
+  wire.text = out.wire_text;
+  out.estimate = conn->channel->Estimate(wire);
+  return out;
+}
+
+Result<SendReceipt> Desk::SendNow(int64_t channel_id, const OutboundMessage& wire,
+                                  Millis* retry_after_ms) {
+  const Millis now = clock_.NowMillis();
+  if (retry_after_ms != nullptr) *retry_after_ms = 0;
+  LP_ASSIGN_OR_RETURN(std::shared_ptr<Connector> conn, GetConnector(channel_id));
+  Connector& c = *conn;
+  std::lock_guard<std::mutex> lock(c.mu);
+  const RateLimit limit = c.channel->rate_limit();
+  if (limit.max_sends > 0 && limit.window_ms > 0) {
+    while (!c.sends.empty() && c.sends.front() <= now - limit.window_ms) c.sends.pop_front();
+    if (static_cast<int>(c.sends.size()) >= limit.max_sends) {
+      if (retry_after_ms != nullptr) *retry_after_ms = c.sends.front() + limit.window_ms - now;
+      return Status::ResourceExhausted("channel rate limit reached");
+    }
+  }
+  Result<SendReceipt> receipt = c.channel->Send(wire);
+  if (!receipt.ok()) {
+    (void)desk_.RecordChannelHealth(channel_id, now, false, receipt.error().message());
+    if (retry_after_ms != nullptr && receipt.error().code() == StatusCode::kResourceExhausted) {
+      *retry_after_ms = c.channel->retry_after_ms();
+    }
+    return receipt.error();
+  }
+  c.sends.push_back(now);
+  PersistState(c, channel_id, now);
+  (void)desk_.RecordChannelHealth(channel_id, now, true, "");
+  return receipt;
 }
 
 // --- templates ------------------------------------------------------------------

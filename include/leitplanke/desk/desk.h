@@ -123,6 +123,26 @@ struct ApprovalPolicy {
 
 enum class ApprovalVerb { kApprove, kReject, kRequestChanges };
 
+// Approvals of subjects other than desk replies share the queue, the steps,
+// the four-eyes rules and the expiry; what happens to the subject is up to
+// its owner (kind "post": the publish pillar, wired by the server).
+struct ApprovalSubject {
+  // The strictest verdict on the subject's texts now, before the last
+  // approval (the guideline may have changed): a block ends the approval as
+  // kBlocked.
+  std::function<Result<guard::Verdict>(const store::Approval&)> recheck;
+  // After every change of an approval of this kind (decided, expired,
+  // blocked). For kApproved it hands the subject on; it must be idempotent:
+  // it runs again after a crash until the approval is marked queued.
+  std::function<Status(const store::Approval&)> changed;
+};
+
+// A channel's wire text for a message and what sending it costs.
+struct RenderedMessage {
+  std::string wire_text;
+  SendEstimate estimate;
+};
+
 struct ReplyOutcome {
   ReplyDecision decision = ReplyDecision::kBlocked;
   store::Approval approval;  // kHeld: the approval it waits for
@@ -242,6 +262,9 @@ class Desk {
   // kBlocked; otherwise the reply is queued in the outbox, exactly as held.
   Result<store::Approval> DecideApproval(int64_t approval_id, const store::User& approver,
                                          ApprovalVerb verb, std::string_view comment);
+  // Approvals whose kind is not "reply" go to the subject registered for
+  // their kind (FailedPrecondition when none is).
+  void RegisterApprovalSubject(std::string kind, ApprovalSubject subject);
   // Expires approvals past their time and queues approved replies whose
   // queueing a crash interrupted. Returns how many it handled.
   Result<size_t> SweepApprovals();
@@ -287,12 +310,26 @@ class Desk {
   // Forgets a cached connector (after its settings or secrets changed).
   void ResetConnector(int64_t channel_id);
 
+  // --- for other pillars (publish) ---------------------------------------------
+  // The wire text of `msg` on the channel with its length, limit and cost.
+  // InvalidArgument when the channel cannot send it (too long).
+  Result<RenderedMessage> RenderFor(int64_t channel_id, const OutboundMessage& msg);
+  // Sends `wire` (its text is already the wire text, its idempotency key
+  // set) through the channel's connector under the same lock and rate limit
+  // as the outbox; records the channel's health and connector state. Errors
+  // as Channel::Send; ResourceExhausted (rate limit) sets *retry_after_ms.
+  Result<SendReceipt> SendNow(int64_t channel_id, const OutboundMessage& wire,
+                              Millis* retry_after_ms);
+
  private:
   struct Connector;
   Result<std::shared_ptr<Connector>> GetConnector(int64_t channel_id);
   void Emit(std::string_view type, const std::string& json) const;
   Status SendOne(const store::OutboxItem& item);
   Status QueueApproved(const store::Approval& approval);
+  // The registered subject of a non-reply approval, or nullptr for replies.
+  Result<const ApprovalSubject*> SubjectOf(const store::Approval& approval) const;
+  void EmitApproval(const store::Approval& approval) const;
   ApprovalPolicy approval_policy() const;  // a snapshot
   // Stores the connector's state when it changed (caller holds c.mu).
   void PersistState(Connector& c, int64_t channel_id, Millis now);
@@ -320,6 +357,7 @@ class Desk {
   std::map<int64_t, std::shared_ptr<Connector>> connectors_;
   std::map<std::string, BusinessCalendar> calendars_;
   ApprovalPolicy approvals_;
+  std::map<std::string, ApprovalSubject> subjects_;  // by approval kind
   store::ArchiveSealer archive_;
 };
 

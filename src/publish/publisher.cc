@@ -1,0 +1,1147 @@
+// The publish pillar's decisions around the store: what a variant's wire
+// text is and what the guard says about it, when a post needs approval,
+// when it may leave (schedule, cool-down, a stricter guideline), how a send
+// is retried, and what an advocacy share must contain.
+#include "leitplanke/publish/publisher.h"
+
+#include <algorithm>
+#include <charconv>
+#include <cstdio>
+#include <random>
+#include <set>
+#include <utility>
+
+#include <unicode/basictz.h>
+#include <unicode/timezone.h>
+#include <unicode/ucal.h>
+#include <unicode/unistr.h>
+
+#include "leitplanke/base/json_string.h"
+#include "leitplanke/base/utf8.h"
+
+#include "leitplanke/guard/policy.h"
+
+namespace leitplanke::publish {
+
+using store::Post;
+using store::PostState;
+using store::PostVariant;
+using store::VariantState;
+
+struct Publisher::Zone {
+  std::mutex mu;
+  std::unique_ptr<icu::BasicTimeZone> tz;  // guarded by mu
+};
+
+namespace {
+
+constexpr Millis kDayMs = 86'400'000;
+
+std::string RandomKey() {
+  static thread_local std::mt19937_64 rng{std::random_device{}()};
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out;
+  for (int i = 0; i < 2; ++i) {
+    uint64_t v = rng();
+    for (int j = 0; j < 16; ++j, v >>= 4) out.push_back(kHex[v & 15]);
+  }
+  return out;
+}
+
+bool German(const store::User& u) { return u.locale != "en"; }
+
+std::string Lower(std::string_view s) {
+  std::string out(s);
+  for (char& c : out) {
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+  }
+  return out;
+}
+
+bool Contains(const std::vector<std::string>& list, std::string_view x) {
+  return std::find(list.begin(), list.end(), x) != list.end();
+}
+
+std::string VerdictRecord(const guard::Verdict& v) {
+  std::string out = "{\"action\":";
+  AppendJsonString(out, guard::ActionName(v.action));
+  out.append(",\"policy\":");
+  AppendJsonString(out, v.policy_id + "@" + v.policy_version);
+  out.append(",\"rules\":[");
+  for (size_t i = 0; i < v.findings.size(); ++i) {
+    if (i) out.push_back(',');
+    AppendJsonString(out, v.findings[i].rule);
+  }
+  out.append("],\"findings\":[");
+  for (size_t i = 0; i < v.findings.size(); ++i) {
+    const guard::Finding& f = v.findings[i];
+    if (i) out.push_back(',');
+    out.append("{\"rule\":");
+    AppendJsonString(out, f.rule);
+    out.append(",\"category\":");
+    AppendJsonString(out, f.category);
+    out.append(",\"action\":");
+    AppendJsonString(out, guard::ActionName(f.action));
+    out.append(",\"clause\":");
+    AppendJsonString(out, f.clause);
+    out.append(",\"message\":");
+    AppendJsonString(out, f.message);
+    out.append(",\"fix\":");
+    AppendJsonString(out, f.fix);
+    out.append(",\"start\":" + std::to_string(f.start) + ",\"end\":" + std::to_string(f.end) +
+               ",\"cp_start\":" + std::to_string(f.cp_start) +
+               ",\"cp_end\":" + std::to_string(f.cp_end) + "}");
+  }
+  out.append("]}");
+  return out;
+}
+
+std::string Summary(const guard::Verdict& v, std::string_view reason = {}) {
+  std::string out = "{\"action\":";
+  AppendJsonString(out, guard::ActionName(v.action));
+  out.append(",\"rules\":[");
+  for (size_t i = 0; i < v.findings.size(); ++i) {
+    if (i) out.push_back(',');
+    AppendJsonString(out, v.findings[i].rule);
+  }
+  out.push_back(']');
+  if (!reason.empty()) {
+    out.append(",\"reason\":");
+    AppendJsonString(out, reason);
+  }
+  out.push_back('}');
+  return out;
+}
+
+guard::Action ActionOf(std::string_view name) {
+  return guard::ParseAction(name).value_or(guard::Action::kAllow);
+}
+
+guard::CheckOptions PostCheckOptions(const std::string& channel_kind, bool de) {
+  guard::CheckOptions o;
+  o.audience = guard::Audience::kPublic;
+  o.channel = channel_kind;
+  o.lang = de ? guard::Lang::kDe : guard::Lang::kEn;
+  return o;
+}
+
+std::string PostEvent(const Post& p) {
+  std::string out = "{\"post_id\":" + std::to_string(p.id) + ",\"state\":";
+  AppendJsonString(out, PostStateName(p.state));
+  out += ",\"version\":" + std::to_string(p.version) + "}";
+  return out;
+}
+
+// The wire texts of a post as one text, in channel order: what an approval
+// shows and what its approval must still match when it is given.
+std::string ApprovalText(const Post& p) {
+  std::string out;
+  for (const PostVariant& v : p.variants) {
+    if (!out.empty()) out += "\n\n";
+    out += "[" + v.channel_name + " (" + v.channel_kind + ")]\n" + v.wire_text;
+  }
+  return out;
+}
+
+bool Transient(const Status& s) {
+  return s.code() == StatusCode::kUnavailable || s.code() == StatusCode::kResourceExhausted;
+}
+
+int64_t DaysFromCivil(int64_t y, unsigned m, unsigned d) {
+  y -= m <= 2;
+  const int64_t era = (y >= 0 ? y : y - 399) / 400;
+  const unsigned yoe = static_cast<unsigned>(y - era * 400);
+  const unsigned doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+  const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+  return era * 146097 + static_cast<int64_t>(doe) - 719468;
+}
+
+void CivilFromDays(int64_t z, int* y, int* m, int* d) {
+  z += 719468;
+  const int64_t era = (z >= 0 ? z : z - 146096) / 146097;
+  const unsigned doe = static_cast<unsigned>(z - era * 146097);
+  const unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+  const unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+  const unsigned mp = (5 * doy + 2) / 153;
+  *d = static_cast<int>(doy - (153 * mp + 2) / 5 + 1);
+  *m = static_cast<int>(mp < 10 ? mp + 3 : mp - 9);
+  *y = static_cast<int>(yoe + era * 400 + (*m <= 2));
+}
+
+bool Digits(std::string_view s, size_t pos, size_t n, int* out) {
+  if (pos + n > s.size()) return false;
+  int v = 0;
+  for (size_t i = pos; i < pos + n; ++i) {
+    if (s[i] < '0' || s[i] > '9') return false;
+    v = v * 10 + (s[i] - '0');
+  }
+  *out = v;
+  return true;
+}
+
+}  // namespace
+
+std::string_view PostStateName(PostState s) {
+  switch (s) {
+    case PostState::kDraft:
+      return "draft";
+    case PostState::kSubmitted:
+      return "submitted";
+    case PostState::kApproved:
+      return "approved";
+    case PostState::kHeld:
+      return "held";
+    case PostState::kScheduled:
+      return "scheduled";
+    case PostState::kSending:
+      return "sending";
+    case PostState::kSent:
+      return "sent";
+    case PostState::kFailed:
+      return "failed";
+    case PostState::kCancelled:
+      return "cancelled";
+  }
+  return "draft";
+}
+
+Result<PostState> ParsePostState(std::string_view name) {
+  for (int i = 0; i <= static_cast<int>(PostState::kCancelled); ++i) {
+    if (PostStateName(static_cast<PostState>(i)) == name) return static_cast<PostState>(i);
+  }
+  return Status::InvalidArgument("unknown post state '" + std::string(name) +
+                                 "' (draft, submitted, approved, held, scheduled, sending, sent, "
+                                 "failed, cancelled)");
+}
+
+std::string_view VariantStateName(VariantState s) {
+  switch (s) {
+    case VariantState::kPending:
+      return "pending";
+    case VariantState::kSending:
+      return "sending";
+    case VariantState::kSent:
+      return "sent";
+    case VariantState::kFailed:
+      return "failed";
+  }
+  return "pending";
+}
+
+std::string_view SubmitDecisionName(SubmitDecision d) {
+  switch (d) {
+    case SubmitDecision::kDraft:
+      return "draft";
+    case SubmitDecision::kSubmitted:
+      return "submitted";
+    case SubmitDecision::kApproved:
+      return "approved";
+    case SubmitDecision::kScheduled:
+      return "scheduled";
+    case SubmitDecision::kBlocked:
+      return "blocked";
+  }
+  return "draft";
+}
+
+Publisher::Publisher(store::Store& store, const Clock& clock, GuardCheck check,
+                     ChannelPort channels, PublishOptions options)
+    : store_(store),
+      ps_(store.publish()),
+      clock_(clock),
+      check_(std::move(check)),
+      channels_(std::move(channels)),
+      options_(std::move(options)),
+      zone_(std::make_unique<Zone>()) {}
+
+Publisher::~Publisher() = default;
+
+Status Publisher::Start() {
+  std::unique_ptr<icu::TimeZone> tz(
+      icu::TimeZone::createTimeZone(icu::UnicodeString::fromUTF8(options_.time_zone)));
+  if (tz == nullptr || *tz == icu::TimeZone::getUnknown()) {
+    return Status::InvalidArgument("[publish] time_zone: unknown IANA time zone '" +
+                                   options_.time_zone + "'");
+  }
+  auto* basic = dynamic_cast<icu::BasicTimeZone*>(tz.get());
+  if (basic == nullptr) {
+    return Status::InvalidArgument("[publish] time_zone: '" + options_.time_zone +
+                                   "' has no transition rules");
+  }
+  tz.release();
+  std::lock_guard<std::mutex> lock(zone_->mu);
+  zone_->tz.reset(basic);
+  return Status::Ok();
+}
+
+void Publisher::SetEventSink(EventSink sink) {
+  std::lock_guard<std::mutex> lock(mu_);
+  events_ = std::move(sink);
+}
+void Publisher::SetAuditSink(AuditSink sink) {
+  std::lock_guard<std::mutex> lock(mu_);
+  audit_ = std::move(sink);
+}
+void Publisher::SetArchiveSealer(store::ArchiveSealer seal) {
+  std::lock_guard<std::mutex> lock(mu_);
+  archive_ = std::move(seal);
+}
+void Publisher::SetWorkingHours(WorkingHours hours) {
+  std::lock_guard<std::mutex> lock(mu_);
+  hours_ = std::move(hours);
+}
+
+void Publisher::Emit(std::string_view type, const std::string& json) const {
+  EventSink sink;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    sink = events_;
+  }
+  if (sink) sink(type, json);
+}
+
+void Publisher::Audit(std::string_view actor, std::string_view action, int64_t post_id,
+                      const std::string& detail) const {
+  AuditSink sink;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    sink = audit_;
+  }
+  if (sink) sink(actor, action, "post:" + std::to_string(post_id), detail);
+}
+
+// --- time -----------------------------------------------------------------------------
+
+Result<Millis> Publisher::ParseWhen(std::string_view when) const {
+  if (when == "now") return clock_.NowMillis();
+  int y = 0, mo = 0, d = 0, h = 0, mi = 0, s = 0;
+  auto bad = [&](std::string_view why) {
+    return Status::InvalidArgument("scheduled_at '" + std::string(when) + "': " + std::string(why) +
+                                   " (use 2026-12-01T09:30 in the company's time zone, an RFC "
+                                   "3339 time with offset, or \"now\")");
+  };
+  if (!Digits(when, 0, 4, &y) || when.size() < 16 || when[4] != '-' || !Digits(when, 5, 2, &mo) ||
+      when[7] != '-' || !Digits(when, 8, 2, &d) || (when[10] != 'T' && when[10] != ' ') ||
+      !Digits(when, 11, 2, &h) || when[13] != ':' || !Digits(when, 14, 2, &mi)) {
+    return bad("not a date and time");
+  }
+  size_t pos = 16;
+  if (pos < when.size() && when[pos] == ':') {
+    if (!Digits(when, pos + 1, 2, &s)) return bad("bad seconds");
+    pos += 3;
+    if (pos < when.size() && when[pos] == '.') {
+      ++pos;
+      while (pos < when.size() && when[pos] >= '0' && when[pos] <= '9') ++pos;
+    }
+  }
+  if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || s > 59) {
+    return bad("out of range");
+  }
+  const int64_t days = DaysFromCivil(y, static_cast<unsigned>(mo), static_cast<unsigned>(d));
+  int cy = 0, cm = 0, cd = 0;
+  CivilFromDays(days, &cy, &cm, &cd);
+  if (cy != y || cm != mo || cd != d) return bad("no such date");
+  const Millis local = days * kDayMs + (h * 3600LL + mi * 60LL + s) * 1000;
+  if (pos == when.size()) {
+    std::lock_guard<std::mutex> lock(zone_->mu);
+    if (!zone_->tz) return Status::FailedPrecondition("publisher not started");
+    int32_t raw = 0, dst = 0;
+    UErrorCode ec = U_ZERO_ERROR;
+    zone_->tz->getOffsetFromLocal(static_cast<UDate>(local), UCAL_TZ_LOCAL_FORMER,
+                                  UCAL_TZ_LOCAL_FORMER, raw, dst, ec);
+    if (U_FAILURE(ec)) return bad("the time zone has no offset for it");
+    return local - raw - dst;
+  }
+  if (when[pos] == 'Z' && pos + 1 == when.size()) return local;
+  int oh = 0, om = 0;
+  if ((when[pos] == '+' || when[pos] == '-') && pos + 6 == when.size() &&
+      Digits(when, pos + 1, 2, &oh) && when[pos + 3] == ':' && Digits(when, pos + 4, 2, &om)) {
+    const Millis offset = (oh * 60LL + om) * 60'000;
+    return when[pos] == '+' ? local - offset : local + offset;
+  }
+  return bad("bad time zone offset");
+}
+
+std::string Publisher::LocalTime(Millis at) const {
+  int32_t raw = 0, dst = 0;
+  {
+    std::lock_guard<std::mutex> lock(zone_->mu);
+    if (zone_->tz) {
+      UErrorCode ec = U_ZERO_ERROR;
+      zone_->tz->getOffset(static_cast<UDate>(at), false, raw, dst, ec);
+      if (U_FAILURE(ec)) raw = dst = 0;
+    }
+  }
+  const int64_t offset_ms = int64_t{raw} + dst;
+  const Millis local = at + offset_ms;
+  const int64_t days = local >= 0 ? local / kDayMs : (local - kDayMs + 1) / kDayMs;
+  const int64_t in_day = (local - days * kDayMs) / 1000;
+  int y = 0, m = 0, d = 0;
+  CivilFromDays(days, &y, &m, &d);
+  const int64_t off_min = (offset_ms < 0 ? -offset_ms : offset_ms) / 60'000;
+  char buf[40];
+  std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d%c%02d:%02d", y, m, d,
+                static_cast<int>(in_day / 3600), static_cast<int>(in_day / 60 % 60),
+                static_cast<int>(in_day % 60), offset_ms < 0 ? '-' : '+',
+                static_cast<int>(off_min / 60), static_cast<int>(off_min % 60));
+  return buf;
+}
+
+// --- editing ------------------------------------------------------------------------
+
+Status Publisher::ValidateDraft(const PostDraft& draft, bool de) const {
+  if (draft.title.empty() || draft.title.size() > options_.max_title_bytes) {
+    return Status::InvalidArgument(
+        de ? "/title: 1 bis " + std::to_string(options_.max_title_bytes) + " Bytes"
+           : "/title: 1 to " + std::to_string(options_.max_title_bytes) + " bytes");
+  }
+  auto text_ok = [&](const std::string& t, const std::string& where) -> Status {
+    if (t.size() > options_.max_text_bytes) {
+      return Status::InvalidArgument(where + ": " + std::to_string(t.size()) +
+                                     " bytes exceed the limit of " +
+                                     std::to_string(options_.max_text_bytes));
+    }
+    const size_t bad = utf8::FirstInvalid(t);
+    if (bad != std::string_view::npos) {
+      return Status::InvalidArgument(where + ": invalid UTF-8 at byte " + std::to_string(bad));
+    }
+    return Status::Ok();
+  };
+  LP_RETURN_IF_ERROR(text_ok(draft.title, "/title"));
+  LP_RETURN_IF_ERROR(text_ok(draft.body, "/body"));
+  LP_RETURN_IF_ERROR(text_ok(draft.link, "/link"));
+  if (draft.variants.empty()) {
+    return Status::InvalidArgument(de ? "/variants: mindestens ein Kanal"
+                                      : "/variants: at least one channel");
+  }
+  std::set<int64_t> seen;
+  for (size_t i = 0; i < draft.variants.size(); ++i) {
+    const DraftVariant& v = draft.variants[i];
+    const std::string where = "/variants/" + std::to_string(i);
+    if (!seen.insert(v.channel_id).second) {
+      return Status::InvalidArgument(where + "/channel_id: channel " +
+                                     std::to_string(v.channel_id) + " appears twice");
+    }
+    LP_RETURN_IF_ERROR(text_ok(v.text, where + "/text"));
+    if (v.text.empty() && draft.body.empty()) {
+      return Status::InvalidArgument(where + "/text: " +
+                                     (de ? "kein Text (weder Variante noch Beitrag)"
+                                         : "no text (neither the variant nor the post has one)"));
+    }
+  }
+  for (const std::string& f : draft.flags) {
+    if (f != "emotional" && f != "risky") {
+      return Status::InvalidArgument("/flags: unknown flag '" + f + "' (emotional, risky)");
+    }
+  }
+  return Status::Ok();
+}
+
+Result<std::vector<VariantCheck>> Publisher::CheckVariants(const store::User& author,
+                                                           const PostDraft& draft,
+                                                           std::vector<PostVariant>* variants) {
+  const bool de = German(author);
+  LP_RETURN_IF_ERROR(ValidateDraft(draft, de));
+  std::vector<VariantCheck> out;
+  for (size_t i = 0; i < draft.variants.size(); ++i) {
+    const DraftVariant& dv = draft.variants[i];
+    Result<store::ChannelRow> channel = store_.desk().GetChannel(dv.channel_id);
+    if (!channel.ok()) {
+      return Status::InvalidArgument("/variants/" + std::to_string(i) + "/channel_id: no channel " +
+                                     std::to_string(dv.channel_id));
+    }
+    VariantCheck c;
+    c.channel_id = dv.channel_id;
+    c.channel_name = channel->name;
+    c.channel_kind = channel->kind;
+    desk::OutboundMessage msg;
+    msg.is_public = true;
+    msg.text = dv.text.empty() ? draft.body : dv.text;
+    if (!draft.link.empty() && msg.text.find(draft.link) == std::string::npos) {
+      msg.text += (msg.text.empty() ? "" : "\n") + draft.link;
+    }
+    msg.subject = draft.title;
+    Result<Rendered> rendered = channels_.render(dv.channel_id, msg);
+    if (!rendered.ok()) {
+      if (rendered.error().code() != StatusCode::kInvalidArgument) return rendered.error();
+      c.error = rendered.error().message();
+      c.verdict.action = guard::Action::kBlock;
+    } else {
+      c.wire_text = std::move(rendered->wire_text);
+      c.estimate = std::move(rendered->estimate);
+      LP_ASSIGN_OR_RETURN(c.verdict, check_(c.wire_text, PostCheckOptions(channel->kind, de)));
+    }
+    if (variants != nullptr) {
+      PostVariant v;
+      v.channel_id = dv.channel_id;
+      v.channel_name = channel->name;
+      v.channel_kind = channel->kind;
+      v.text = dv.text;
+      v.wire_text = c.wire_text;
+      v.verdict = c.error.empty() ? VerdictRecord(c.verdict)
+                                  : "{\"action\":\"block\",\"error\":" + JsonString(c.error) + "}";
+      v.action = std::string(guard::ActionName(c.verdict.action));
+      v.idempotency_key = "post-" + RandomKey();
+      variants->push_back(std::move(v));
+    }
+    out.push_back(std::move(c));
+  }
+  return out;
+}
+
+Result<std::vector<VariantCheck>> Publisher::Check(const store::User& author,
+                                                   const PostDraft& draft) {
+  return CheckVariants(author, draft, nullptr);
+}
+
+Result<Post> Publisher::Create(const store::User& author, const PostDraft& draft) {
+  Post p;
+  LP_RETURN_IF_ERROR(CheckVariants(author, draft, &p.variants).status());
+  p.title = draft.title;
+  p.body = draft.body;
+  p.link = draft.link;
+  p.team_id = draft.team_id;
+  p.flags = draft.flags;
+  p.author_id = author.id;
+  p.state = PostState::kDraft;
+  p.created_at = clock_.NowMillis();
+  LP_ASSIGN_OR_RETURN(Post stored, ps_.CreatePost(std::move(p)));
+  Audit("user:" + author.username, "publish.post_created", stored.id, "{}");
+  Emit("publish.post", PostEvent(stored));
+  return stored;
+}
+
+Result<Post> Publisher::Get(int64_t post_id) { return ps_.GetPost(post_id); }
+
+Result<Post> Publisher::Load(int64_t post_id, int64_t expected_version) {
+  LP_ASSIGN_OR_RETURN(Post p, ps_.GetPost(post_id));
+  if (expected_version >= 0 && expected_version != p.version) {
+    return Status::FailedPrecondition("post " + std::to_string(post_id) +
+                                      " changed meanwhile (version " + std::to_string(p.version) +
+                                      "); reload it");
+  }
+  return p;
+}
+
+Result<SubmitOutcome> Publisher::Update(int64_t post_id, const store::User& editor,
+                                        const PostDraft& draft, int64_t expected_version) {
+  const bool de = German(editor);
+  LP_ASSIGN_OR_RETURN(Post p, Load(post_id, expected_version));
+  if (p.state == PostState::kSending || p.state == PostState::kSent ||
+      p.state == PostState::kCancelled) {
+    return Status::FailedPrecondition(
+        std::string(de ? "Dieser Beitrag kann nicht mehr bearbeitet werden ("
+                       : "This post can no longer be edited (") +
+        std::string(PostStateName(p.state)) + ")");
+  }
+  const PostState before = p.state;
+  std::vector<PostVariant> variants;
+  LP_RETURN_IF_ERROR(CheckVariants(editor, draft, &variants).status());
+  // A pending approval of the old text must not approve the new one.
+  if (before == PostState::kSubmitted && p.approval_id != 0) {
+    LP_RETURN_IF_ERROR(store_.desk().SetApprovalState(
+        p.approval_id, store::ApprovalState::kSuperseded, clock_.NowMillis()));
+  }
+  p.title = draft.title;
+  p.body = draft.body;
+  p.link = draft.link;
+  p.team_id = draft.team_id;
+  p.flags = draft.flags;
+  p.variants = std::move(variants);
+  p.state = PostState::kDraft;
+  p.cooldown_until = 0;
+  p.cooldown_confirmed = false;
+  p.shareable = false;
+  p.reason = before == PostState::kDraft || before == PostState::kFailed
+                 ? p.reason
+                 : (de ? "bearbeitet" : "edited");
+  p.updated_at = clock_.NowMillis();
+  LP_ASSIGN_OR_RETURN(p, ps_.UpdatePost(p));
+  Audit("user:" + editor.username, "publish.post_edited", p.id,
+        "{\"was\":" + JsonString(PostStateName(before)) + "}");
+  Emit("publish.post", PostEvent(p));
+  if (before == PostState::kSubmitted || before == PostState::kApproved ||
+      before == PostState::kScheduled || before == PostState::kHeld) {
+    return Submit(p.id, editor, p.version);
+  }
+  SubmitOutcome out;
+  out.post = std::move(p);
+  out.decision = SubmitDecision::kDraft;
+  return out;
+}
+
+// --- workflow -------------------------------------------------------------------------
+
+Status Publisher::NotifyApprovers(const Post& post, const store::Approval& approval) {
+  LP_ASSIGN_OR_RETURN(std::vector<store::User> users, store_.ListUsers());
+  std::vector<store::Notification> list;
+  std::string detail = "{\"post_id\":" + std::to_string(post.id) +
+                       ",\"approval_id\":" + std::to_string(approval.id) + ",\"title\":";
+  AppendJsonString(detail, post.title);
+  detail += "}";
+  for (const store::User& u : users) {
+    if (u.disabled || u.id == post.author_id) continue;
+    bool approver = false;
+    for (const std::string& r : u.roles) approver |= Contains(options_.approver_roles, r);
+    if (!approver) continue;
+    store::Notification n;
+    n.user_id = u.id;
+    n.kind = "approval_requested";
+    n.subject = "approval:" + std::to_string(approval.id);
+    n.detail = detail;
+    n.created_at = clock_.NowMillis();
+    list.push_back(std::move(n));
+  }
+  return ps_.AddNotifications(list);
+}
+
+Result<SubmitOutcome> Publisher::Submit(int64_t post_id, const store::User& user,
+                                        int64_t expected_version) {
+  const bool de = German(user);
+  LP_ASSIGN_OR_RETURN(Post p, Load(post_id, expected_version));
+  if (p.state != PostState::kDraft && p.state != PostState::kFailed) {
+    return Status::FailedPrecondition((de ? "Nur Entwürfe können eingereicht werden (Zustand: "
+                                          : "Only drafts can be submitted (state: ") +
+                                      std::string(PostStateName(p.state)) + ")");
+  }
+  PostDraft draft;
+  draft.title = p.title;
+  draft.body = p.body;
+  draft.link = p.link;
+  draft.team_id = p.team_id;
+  draft.flags = p.flags;
+  for (const PostVariant& v : p.variants) draft.variants.push_back({v.channel_id, v.text});
+  LP_ASSIGN_OR_RETURN(store::User author, store_.GetUser(p.author_id));
+  SubmitOutcome out;
+  std::vector<PostVariant> variants;
+  LP_ASSIGN_OR_RETURN(out.checks, CheckVariants(author, draft, &variants));
+  // Findings stored with the variants as they are now.
+  for (size_t i = 0; i < variants.size() && i < p.variants.size(); ++i) {
+    variants[i].idempotency_key = p.variants[i].idempotency_key;
+  }
+  p.variants = std::move(variants);
+
+  guard::Action worst = guard::Action::kAllow;
+  bool risky = false;
+  for (const VariantCheck& c : out.checks) {
+    worst = std::max(worst, c.verdict.action);
+    if (c.verdict.action == guard::Action::kHold) {
+      out.approval_reasons.push_back("verdict hold on " + c.channel_name);
+    }
+    if (Contains(options_.approval_channels, c.channel_name) ||
+        Contains(options_.approval_channels, c.channel_kind)) {
+      out.approval_reasons.push_back("channel " + c.channel_name);
+    }
+    for (const guard::Finding& f : c.verdict.findings) {
+      risky |= Contains(options_.cooldown_categories, f.category);
+      for (const std::string& t : options_.approval_topics) {
+        if (t == f.rule || t == f.category || t == f.clause ||
+            (f.rule.size() > t.size() && f.rule.compare(0, t.size(), t) == 0 &&
+             f.rule[t.size()] == '.')) {
+          out.approval_reasons.push_back("topic " + t + " (" + f.rule + ")");
+          break;
+        }
+      }
+    }
+  }
+  for (const std::string& r : author.roles) {
+    if (Contains(options_.approval_roles, r)) out.approval_reasons.push_back("author role " + r);
+  }
+  if (risky && !Contains(p.flags, "risky")) p.flags.push_back("risky");
+  const std::string actor = "user:" + user.username;
+  p.updated_at = clock_.NowMillis();
+  if (worst == guard::Action::kBlock) {
+    out.decision = SubmitDecision::kBlocked;
+    out.message = de ? "Der Beitrag verstößt gegen die Richtlinie oder passt nicht in einen Kanal "
+                       "und wird nicht eingereicht."
+                     : "The post breaks the guideline or does not fit a channel and is not "
+                       "submitted.";
+    p.state = PostState::kDraft;
+    p.reason = de ? "blockiert" : "blocked";
+    LP_ASSIGN_OR_RETURN(out.post, ps_.UpdatePost(p));
+    Audit(actor, "publish.post_refused", p.id, "{\"action\":\"block\"}");
+    return out;
+  }
+  p.reason.clear();
+  if (!out.approval_reasons.empty()) {
+    const Millis now = clock_.NowMillis();
+    store::Approval a;
+    a.kind = "post";
+    a.post_id = p.id;
+    a.channel_id = p.variants.empty() ? 0 : p.variants.front().channel_id;
+    a.requested_by = p.author_id;
+    a.text = p.body;
+    a.wire_text = ApprovalText(p);
+    a.payload = "post_version=" + std::to_string(p.version + 1);
+    std::string verdicts = "{\"action\":";
+    AppendJsonString(verdicts, guard::ActionName(worst));
+    verdicts += ",\"reasons\":[";
+    for (size_t i = 0; i < out.approval_reasons.size(); ++i) {
+      if (i) verdicts += ",";
+      AppendJsonString(verdicts, out.approval_reasons[i]);
+    }
+    verdicts += "],\"variants\":[";
+    for (size_t i = 0; i < p.variants.size(); ++i) {
+      if (i) verdicts += ",";
+      verdicts += "{\"channel_id\":" + std::to_string(p.variants[i].channel_id) +
+                  ",\"verdict\":" + p.variants[i].verdict + "}";
+    }
+    verdicts += "]}";
+    a.verdict = std::move(verdicts);
+    a.language = German(author) ? "de" : "en";
+    a.idempotency_key = "post-approval-" + RandomKey();
+    a.steps = std::max(1, options_.approval_steps);
+    a.created_at = now;
+    a.expires_at = options_.approval_expire_ms > 0 ? now + options_.approval_expire_ms : 0;
+    LP_ASSIGN_OR_RETURN(out.approval, store_.desk().CreateApproval(std::move(a)));
+    p.state = PostState::kSubmitted;
+    p.approval_id = out.approval.id;
+    LP_ASSIGN_OR_RETURN(out.post, ps_.UpdatePost(p));
+    out.decision = SubmitDecision::kSubmitted;
+    out.message = de ? "Der Beitrag wartet auf Freigabe; gesendet wird genau dieser Text."
+                     : "The post waits for approval; exactly this text is sent.";
+    Status n = NotifyApprovers(out.post, out.approval);
+    (void)n;  // notifications are a convenience; the approval queue is the record
+    Audit(actor, "publish.approval_requested", p.id,
+          Summary(out.checks.empty() ? guard::Verdict{} : out.checks[0].verdict));
+    Emit("publish.approval", "{\"post_id\":" + std::to_string(p.id) +
+                                 ",\"approval_id\":" + std::to_string(out.approval.id) + "}");
+    Emit("desk.approval", "{\"approval_id\":" + std::to_string(out.approval.id) +
+                              ",\"post_id\":" + std::to_string(p.id) + "}");
+    Emit("publish.post", PostEvent(out.post));
+    return out;
+  }
+  p.approval_id = 0;
+  if (p.scheduled_at != 0) {
+    p.state = PostState::kScheduled;
+    LP_RETURN_IF_ERROR(ApplyCooldown(&p));
+    out.decision = SubmitDecision::kScheduled;
+  } else {
+    p.state = PostState::kApproved;
+    out.decision = SubmitDecision::kApproved;
+  }
+  LP_ASSIGN_OR_RETURN(out.post, ps_.UpdatePost(p));
+  out.message = de ? "Der Beitrag ist freigegeben." : "The post is approved.";
+  Audit(actor, "publish.post_approved", p.id, "{\"approval\":\"not needed\"}");
+  Emit("publish.post", PostEvent(out.post));
+  return out;
+}
+
+Status Publisher::ApplyCooldown(Post* p) {
+  p->cooldown_until = 0;
+  p->cooldown_confirmed = false;
+  if (options_.cooldown_ms <= 0 || p->scheduled_at == 0) return Status::Ok();
+  if (!Contains(p->flags, "emotional") && !Contains(p->flags, "risky")) return Status::Ok();
+  WorkingHours hours;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    hours = hours_;
+  }
+  if (!hours) return Status::Ok();
+  const Millis at = std::max(p->scheduled_at, clock_.NowMillis());
+  LP_ASSIGN_OR_RETURN(bool open, hours(p->team_id, at));
+  if (open) return Status::Ok();
+  p->cooldown_until = at + options_.cooldown_ms;
+  return Status::Ok();
+}
+
+Result<Post> Publisher::Schedule(int64_t post_id, const store::User& user, std::string_view when,
+                                 int64_t expected_version) {
+  const bool de = German(user);
+  LP_ASSIGN_OR_RETURN(Millis at, ParseWhen(when));
+  LP_ASSIGN_OR_RETURN(Post p, Load(post_id, expected_version));
+  const Millis now = clock_.NowMillis();
+  if (at < now - 60'000) {
+    return Status::InvalidArgument(de ? "/scheduled_at liegt in der Vergangenheit."
+                                      : "/scheduled_at lies in the past.");
+  }
+  p.scheduled_at = std::max(at, now);
+  switch (p.state) {
+    case PostState::kDraft:
+    case PostState::kSubmitted:
+    case PostState::kFailed:
+      break;  // planned; scheduled once approved
+    case PostState::kApproved:
+    case PostState::kScheduled:
+      p.state = PostState::kScheduled;
+      LP_RETURN_IF_ERROR(ApplyCooldown(&p));
+      break;
+    case PostState::kHeld: {
+      // Only when every variant passes again as it was approved.
+      for (const PostVariant& v : p.variants) {
+        LP_ASSIGN_OR_RETURN(guard::Verdict verdict,
+                            check_(v.wire_text, PostCheckOptions(v.channel_kind, de)));
+        if (verdict.action > ActionOf(v.action)) {
+          return Status::FailedPrecondition(
+              de ? "Die Richtlinie ist strenger geworden; bitte den Beitrag bearbeiten."
+                 : "The guideline became stricter; edit the post.");
+        }
+      }
+      p.state = PostState::kScheduled;
+      p.reason.clear();
+      LP_RETURN_IF_ERROR(ApplyCooldown(&p));
+      break;
+    }
+    default:
+      return Status::FailedPrecondition(
+          (de ? "Nicht planbar im Zustand " : "Cannot schedule in state ") +
+          std::string(PostStateName(p.state)));
+  }
+  p.updated_at = now;
+  LP_ASSIGN_OR_RETURN(p, ps_.UpdatePost(p));
+  std::string detail = "{\"scheduled_at\":" + std::to_string(p.scheduled_at) +
+                       ",\"cooldown_until\":" + std::to_string(p.cooldown_until) + "}";
+  Audit("user:" + user.username, "publish.post_scheduled", p.id, detail);
+  Emit("publish.post", PostEvent(p));
+  if (p.cooldown_until != 0) {
+    Emit("publish.cooldown", "{\"post_id\":" + std::to_string(p.id) +
+                                 ",\"cooldown_until\":" + std::to_string(p.cooldown_until) + "}");
+  }
+  return p;
+}
+
+Result<Post> Publisher::Unschedule(int64_t post_id, const store::User& user,
+                                   int64_t expected_version) {
+  LP_ASSIGN_OR_RETURN(Post p, Load(post_id, expected_version));
+  if (p.state == PostState::kSending || p.state == PostState::kSent ||
+      p.state == PostState::kCancelled) {
+    return Status::FailedPrecondition("cannot unschedule a post in state " +
+                                      std::string(PostStateName(p.state)));
+  }
+  p.scheduled_at = 0;
+  p.cooldown_until = 0;
+  p.cooldown_confirmed = false;
+  if (p.state == PostState::kScheduled) p.state = PostState::kApproved;
+  p.updated_at = clock_.NowMillis();
+  LP_ASSIGN_OR_RETURN(p, ps_.UpdatePost(p));
+  Audit("user:" + user.username, "publish.post_unscheduled", p.id, "{}");
+  Emit("publish.post", PostEvent(p));
+  return p;
+}
+
+Result<Post> Publisher::Cancel(int64_t post_id, const store::User& user, int64_t expected_version) {
+  LP_ASSIGN_OR_RETURN(Post p, Load(post_id, expected_version));
+  if (p.state == PostState::kSending || p.state == PostState::kSent ||
+      p.state == PostState::kCancelled) {
+    return Status::FailedPrecondition("cannot cancel a post in state " +
+                                      std::string(PostStateName(p.state)));
+  }
+  if (p.state == PostState::kSubmitted && p.approval_id != 0) {
+    LP_RETURN_IF_ERROR(store_.desk().SetApprovalState(
+        p.approval_id, store::ApprovalState::kSuperseded, clock_.NowMillis()));
+  }
+  p.state = PostState::kCancelled;
+  p.updated_at = clock_.NowMillis();
+  LP_ASSIGN_OR_RETURN(p, ps_.UpdatePost(p));
+  Audit("user:" + user.username, "publish.post_cancelled", p.id, "{}");
+  Emit("publish.post", PostEvent(p));
+  return p;
+}
+
+Result<Post> Publisher::ConfirmCooldown(int64_t post_id, const store::User& user) {
+  LP_ASSIGN_OR_RETURN(Post p, ps_.GetPost(post_id));
+  if (p.cooldown_until == 0 || p.state != PostState::kScheduled) {
+    return Status::FailedPrecondition(German(user) ? "Für diesen Beitrag läuft keine Abkühlzeit."
+                                                   : "This post has no cool-down.");
+  }
+  if (p.cooldown_confirmed) return p;
+  p.cooldown_confirmed = true;
+  p.updated_at = clock_.NowMillis();
+  LP_ASSIGN_OR_RETURN(p, ps_.UpdatePost(p));
+  Audit("user:" + user.username, "publish.cooldown_confirmed", p.id, "{}");
+  Emit("publish.post", PostEvent(p));
+  return p;
+}
+
+Result<Post> Publisher::SetShareable(int64_t post_id, const store::User& user, bool shareable) {
+  LP_ASSIGN_OR_RETURN(Post p, ps_.GetPost(post_id));
+  if (shareable && p.state != PostState::kApproved && p.state != PostState::kScheduled &&
+      p.state != PostState::kSending && p.state != PostState::kSent) {
+    return Status::FailedPrecondition(German(user)
+                                          ? "Nur freigegebene Beiträge können geteilt werden."
+                                          : "Only approved posts can be shared.");
+  }
+  if (p.shareable == shareable) return p;
+  p.shareable = shareable;
+  p.updated_at = clock_.NowMillis();
+  LP_ASSIGN_OR_RETURN(p, ps_.UpdatePost(p));
+  Audit("user:" + user.username, shareable ? "publish.shareable" : "publish.not_shareable", p.id,
+        "{}");
+  Emit("publish.post", PostEvent(p));
+  return p;
+}
+
+// --- calendar ------------------------------------------------------------------------
+
+Result<std::vector<Post>> Publisher::Calendar(Millis from, Millis to, int64_t channel_id) {
+  if (to <= from) return Status::InvalidArgument("calendar: 'to' must lie after 'from'");
+  if (to - from > 62 * kDayMs) {
+    return Status::OutOfRange("calendar: at most 62 days at once");
+  }
+  store::PostQuery q;
+  q.from = from;
+  q.to = to;
+  q.channel_id = channel_id;
+  q.limit = 1000;
+  return ps_.ListPosts(q);
+}
+
+Result<std::vector<Post>> Publisher::Queue(int64_t channel_id) {
+  store::PostQuery q;
+  q.channel_id = channel_id;
+  q.states = {PostState::kScheduled, PostState::kSending, PostState::kHeld};
+  q.limit = 1000;
+  LP_ASSIGN_OR_RETURN(std::vector<Post> posts, ps_.ListPosts(q));
+  std::sort(posts.begin(), posts.end(), [](const Post& a, const Post& b) {
+    return a.scheduled_at != b.scheduled_at ? a.scheduled_at < b.scheduled_at : a.id < b.id;
+  });
+  return posts;
+}
+
+// --- advocacy --------------------------------------------------------------------------
+
+Result<std::vector<Post>> Publisher::Shareable() {
+  store::PostQuery q;
+  q.shareable_only = true;
+  q.states = {PostState::kApproved, PostState::kScheduled, PostState::kSending, PostState::kSent};
+  q.limit = 200;
+  return ps_.ListPosts(q);
+}
+
+Result<ShareOutcome> Publisher::Share(int64_t post_id, const store::User& advocate,
+                                      const ShareRequest& req) {
+  const bool de = German(advocate);
+  LP_ASSIGN_OR_RETURN(Post p, ps_.GetPost(post_id));
+  if (!p.shareable || (p.state != PostState::kApproved && p.state != PostState::kScheduled &&
+                       p.state != PostState::kSending && p.state != PostState::kSent)) {
+    return Status::FailedPrecondition(de ? "Dieser Beitrag ist nicht zum Teilen freigegeben."
+                                         : "This post is not released for sharing.");
+  }
+  if (req.own_words.size() > options_.max_text_bytes ||
+      utf8::FirstInvalid(req.own_words) != std::string_view::npos) {
+    return Status::InvalidArgument("/own_words: too long or not UTF-8");
+  }
+  if (req.network.empty() || req.network.size() > 40) {
+    return Status::InvalidArgument("/network: the network where it is shared (linkedin, x, ...)");
+  }
+  ShareOutcome out;
+  std::string text = req.own_words;
+  auto has_marker = [&](const std::string& t) {
+    const std::string lower = Lower(t);
+    for (const std::string& m : options_.disclosure_markers) {
+      if (lower.find(Lower(m)) != std::string::npos) return true;
+    }
+    return false;
+  };
+  const std::string& disclosure = de ? options_.disclosure_de : options_.disclosure_en;
+  if (req.add_disclosure && !has_marker(text)) {
+    text = disclosure + (text.empty() ? "" : " " + text);
+  }
+  if (!text.empty()) text += "\n\n";
+  text += p.body;
+  if (!p.link.empty() && text.find(p.link) == std::string::npos) text += "\n" + p.link;
+  out.text = text;
+  LP_ASSIGN_OR_RETURN(out.verdict, check_(out.text, PostCheckOptions(req.network, de)));
+  // R06: in advocacy a missing disclosure of the affiliation blocks.
+  out.disclosed = has_marker(out.text);
+  if (!out.disclosed) {
+    guard::Finding f;
+    f.rule = "R06.disclosure";
+    f.detector = "publish";
+    f.category = "promise";
+    f.type = "affiliation";
+    f.severity = guard::Severity::kHigh;
+    f.action = guard::Action::kBlock;
+    f.clause = "R06";
+    f.message = de ? "Beim Teilen als Mitarbeiterin oder Mitarbeiter muss die Verbindung zum "
+                     "Unternehmen im Beitrag selbst stehen."
+                   : "When sharing as an employee, the affiliation with the company must be "
+                     "stated in the post itself.";
+    f.fix = (de ? "Ergänzen Sie zum Beispiel: " : "Add for example: ") + disclosure;
+    out.verdict.findings.insert(out.verdict.findings.begin(), std::move(f));
+    out.verdict.action = guard::Action::kBlock;
+  }
+  out.allowed = out.verdict.action < guard::Action::kHold;
+  out.message = out.allowed ? (de ? "Geprüft: Diesen Text können Sie auf Ihrem eigenen Konto "
+                                    "veröffentlichen."
+                                  : "Checked: you may post this text on your own account.")
+                            : (de ? "So darf der Text nicht geteilt werden; siehe Hinweise."
+                                  : "This text may not be shared as it is; see the findings.");
+  if (!out.allowed || req.preview) return out;
+  store::PostShare share;
+  share.post_id = p.id;
+  share.user_id = advocate.id;
+  share.network = req.network;
+  share.text = out.text;
+  share.verdict = VerdictRecord(out.verdict);
+  share.created_at = clock_.NowMillis();
+  LP_ASSIGN_OR_RETURN(out.share, ps_.AddShare(std::move(share)));
+  Audit("user:" + advocate.username, "publish.shared", p.id,
+        "{\"network\":" + JsonString(req.network) + "}");
+  Emit("publish.share", "{\"post_id\":" + std::to_string(p.id) +
+                            ",\"share_id\":" + std::to_string(out.share.id) + "}");
+  return out;
+}
+
+// --- send queue --------------------------------------------------------------------------
+
+Result<size_t> Publisher::RunQueue(int32_t limit) {
+  const Millis now = clock_.NowMillis();
+  LP_ASSIGN_OR_RETURN(std::vector<PostVariant> due,
+                      ps_.ClaimDueVariants(options_.instance_id, now, options_.lease_ms, limit));
+  size_t sent = 0;
+  std::set<int64_t> held;
+  for (const PostVariant& v : due) {
+    if (held.count(v.post_id)) continue;
+    Status s = SendVariant(v);
+    if (s.ok()) {
+      ++sent;
+    } else if (s.code() == StatusCode::kFailedPrecondition) {
+      held.insert(v.post_id);  // the post was held: its other variants wait too
+    }
+  }
+  return sent;
+}
+
+Status Publisher::SendVariant(const PostVariant& v) {
+  const Millis now = clock_.NowMillis();
+  LP_ASSIGN_OR_RETURN(Post p, ps_.GetPost(v.post_id));
+  if (p.state == PostState::kHeld || p.state == PostState::kCancelled) {
+    // Changed after the claim: give the claim back without sending.
+    return ps_.FailVariant(v.id, "post is " + std::string(PostStateName(p.state)), now, now);
+  }
+  // The guideline may have changed since the variant was approved: check
+  // exactly the wire text again; a stricter verdict stops the post.
+  LP_ASSIGN_OR_RETURN(store::User author, store_.GetUser(p.author_id));
+  const bool de = German(author);
+  Result<guard::Verdict> verdict = check_(v.wire_text, PostCheckOptions(v.channel_kind, de));
+  if (!verdict.ok()) {
+    // The guard could not run: not sent unchecked; try again later.
+    return ps_.FailVariant(v.id, verdict.error().message(), now + options_.retry_base_ms, now);
+  }
+  if (verdict->action > ActionOf(v.action)) {
+    const std::string reason =
+        (de ? "Die Richtlinie ist strenger geworden (" : "The guideline became stricter (") +
+        std::string(guard::ActionName(verdict->action)) + (de ? " statt " : " instead of ") +
+        v.action + ") on " + v.channel_name;
+    LP_RETURN_IF_ERROR(ps_.HoldPost(p.id, reason, now).status());
+    Audit("system", "publish.post_held", p.id, Summary(*verdict, reason));
+    Emit("publish.post", "{\"post_id\":" + std::to_string(p.id) + ",\"state\":\"held\"}");
+    return Status::FailedPrecondition(reason);
+  }
+  desk::OutboundMessage wire;
+  wire.idempotency_key = v.idempotency_key;
+  wire.text = v.wire_text;
+  wire.subject = p.title;
+  wire.is_public = true;
+  Millis retry_after = 0;
+  Result<desk::SendReceipt> receipt = channels_.send(v.channel_id, wire, &retry_after);
+  if (!receipt.ok()) {
+    const Status& why = receipt.error();
+    const Millis since = now - std::max(p.scheduled_at, v.created_at);
+    Millis retry_at = 0;
+    if (Transient(why) && since < options_.give_up_after_ms) {
+      Millis backoff = options_.retry_base_ms;
+      for (int i = 1; i < v.attempts && backoff < options_.retry_max_ms; ++i) backoff *= 2;
+      backoff = std::min(backoff, options_.retry_max_ms);
+      retry_at = now + std::max(backoff, retry_after);
+    }
+    LP_RETURN_IF_ERROR(ps_.FailVariant(v.id, why.message(), retry_at, now));
+    if (retry_at == 0) {
+      Audit("system", "publish.send_failed", p.id,
+            "{\"channel_id\":" + std::to_string(v.channel_id) +
+                ",\"error\":" + JsonString(why.message()) + "}");
+      Emit("publish.send_failed", "{\"post_id\":" + std::to_string(p.id) +
+                                      ",\"variant_id\":" + std::to_string(v.id) + "}");
+    }
+    return why;
+  }
+  store::ArchiveSealer seal;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    seal = archive_;
+  }
+  LP_RETURN_IF_ERROR(ps_.CompleteVariant(v.id, receipt->external_id, now, seal));
+  Audit("system", "publish.sent", p.id,
+        "{\"channel_id\":" + std::to_string(v.channel_id) +
+            ",\"external_id\":" + JsonString(receipt->external_id) + "}");
+  Emit("publish.sent",
+       "{\"post_id\":" + std::to_string(p.id) + ",\"variant_id\":" + std::to_string(v.id) + "}");
+  return Status::Ok();
+}
+
+// --- approvals ---------------------------------------------------------------------------
+
+Result<guard::Verdict> Publisher::RecheckApproval(const store::Approval& a) {
+  LP_ASSIGN_OR_RETURN(Post p, ps_.GetPost(a.post_id));
+  guard::Verdict worst;
+  const bool de = a.language != "en";
+  for (const PostVariant& v : p.variants) {
+    LP_ASSIGN_OR_RETURN(guard::Verdict verdict,
+                        check_(v.wire_text, PostCheckOptions(v.channel_kind, de)));
+    if (verdict.action >= worst.action) {
+      std::vector<guard::Finding> keep = std::move(worst.findings);
+      worst = std::move(verdict);
+      worst.findings.insert(worst.findings.begin(), keep.begin(), keep.end());
+    }
+  }
+  return worst;
+}
+
+Status Publisher::ApprovalChanged(const store::Approval& a) {
+  Result<Post> loaded = ps_.GetPost(a.post_id);
+  if (!loaded.ok()) {
+    // The post is gone (deleted with its approvals): nothing to hand on.
+    return loaded.error().code() == StatusCode::kNotFound ? Status::Ok() : loaded.error();
+  }
+  Post p = std::move(*loaded);
+  // Only the post's current approval moves it; an older one was superseded
+  // by an edit.
+  if (p.approval_id != a.id || p.state != PostState::kSubmitted) return Status::Ok();
+  const Millis now = clock_.NowMillis();
+  switch (a.state) {
+    case store::ApprovalState::kApproved:
+      if (ApprovalText(p) != a.wire_text) {
+        // Never send what was not approved.
+        p.state = PostState::kDraft;
+        p.reason = "approved text differs from the post";
+        break;
+      }
+      p.reason.clear();
+      if (p.scheduled_at != 0) {
+        p.state = PostState::kScheduled;
+        if (p.scheduled_at < now) p.scheduled_at = now;
+        LP_RETURN_IF_ERROR(ApplyCooldown(&p));
+      } else {
+        p.state = PostState::kApproved;
+      }
+      break;
+    case store::ApprovalState::kRejected:
+      p.state = PostState::kDraft;
+      p.reason = "rejected";
+      break;
+    case store::ApprovalState::kChangesRequested:
+      p.state = PostState::kDraft;
+      p.reason = "changes requested";
+      break;
+    case store::ApprovalState::kExpired:
+      p.state = PostState::kDraft;
+      p.reason = "approval expired";
+      break;
+    case store::ApprovalState::kBlocked:
+      p.state = PostState::kDraft;
+      p.reason = "blocked by the guideline when approved";
+      break;
+    default:
+      return Status::Ok();
+  }
+  p.updated_at = now;
+  LP_ASSIGN_OR_RETURN(p, ps_.UpdatePost(p));
+  Audit("system", "publish.approval_result", p.id,
+        "{\"approval_id\":" + std::to_string(a.id) +
+            ",\"state\":" + JsonString(PostStateName(p.state)) + "}");
+  Emit("publish.post", PostEvent(p));
+  return Status::Ok();
+}
+
+}  // namespace leitplanke::publish

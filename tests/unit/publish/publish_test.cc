@@ -1,0 +1,541 @@
+// The publish pillar over a real (SQLite) store and a real desk (its
+// approvals queue and connectors), with a fake channel and a guard whose
+// verdicts the test controls: variants rendered and checked, approval rules,
+// the desk's four-eyes decisions moving posts, scheduling in the company's
+// time zone, the send queue (retries, a stricter guideline, exactly once),
+// cool-down and advocacy shares.
+#include <map>
+
+#include <gtest/gtest.h>
+
+#include "leitplanke/desk/desk.h"
+#include "leitplanke/guard/policy.h"
+#include "leitplanke/publish/publisher.h"
+
+#include "../store/test_support.h"
+
+namespace leitplanke::publish {
+namespace {
+
+using store::Post;
+using store::PostState;
+using store::VariantState;
+
+constexpr Millis kMin = 60'000;
+// 2026-01-12 (a Monday) 08:00 UTC = 09:00 in Berlin.
+constexpr Millis kMonday0800Utc = 1768204800000;
+
+struct FakeWire {
+  std::vector<desk::OutboundMessage> sent;
+  std::map<std::string, std::string> by_key;
+  std::vector<Status> fail_next;
+};
+
+class FakeChannel final : public desk::Channel {
+ public:
+  FakeChannel(FakeWire* wire, std::string name) : wire_(wire), name_(std::move(name)) {}
+  std::string_view kind() const override { return "fake"; }
+  Result<std::string> Render(const desk::OutboundMessage& m) const override {
+    if (m.text.size() > 280) return Status::InvalidArgument("over 280 characters");
+    return m.text + " #" + name_;
+  }
+  Result<desk::PollResult> Poll(std::string_view) override { return desk::PollResult{}; }
+  Result<desk::SendReceipt> Send(const desk::OutboundMessage& m) override {
+    if (!wire_->fail_next.empty()) {
+      Status s = wire_->fail_next.front();
+      wire_->fail_next.erase(wire_->fail_next.begin());
+      return s;
+    }
+    auto it = wire_->by_key.find(m.idempotency_key);
+    if (it != wire_->by_key.end()) return desk::SendReceipt{it->second};
+    wire_->sent.push_back(m);
+    std::string id = name_ + "-" + std::to_string(wire_->sent.size());
+    wire_->by_key[m.idempotency_key] = id;
+    return desk::SendReceipt{id};
+  }
+
+ private:
+  FakeWire* wire_;
+  std::string name_;
+};
+
+guard::Finding MakeFinding(std::string rule, std::string category, guard::Action action) {
+  guard::Finding f;
+  f.rule = std::move(rule);
+  f.category = std::move(category);
+  f.clause = f.rule.substr(0, 3);
+  f.action = action;
+  f.message = "finding " + f.rule;
+  return f;
+}
+
+class PublishTest : public ::testing::Test {
+ protected:
+  void SetUp() override { Build({}); }
+
+  void Build(PublishOptions options) {
+    publisher_.reset();
+    desk_.reset();
+    store_.reset();
+    auto st = store::OpenStore(dir_.File("publish" + std::to_string(++opened_) + ".db"));
+    ASSERT_TRUE(st.ok()) << st.error();
+    store_ = std::move(*st);
+    clock_.Set(kMonday0800Utc);
+    GuardCheck check = [this](std::string_view text, const guard::CheckOptions& o) {
+      return Check(text, o);
+    };
+    desk_ = std::make_unique<desk::Desk>(*store_, clock_, check,
+                                         desk::DeskOptions{.instance_id = "test"});
+    desk_->RegisterChannelKind(
+        "fake", [this](const desk::ChannelConfig& c) -> Result<std::unique_ptr<desk::Channel>> {
+          return std::unique_ptr<desk::Channel>(std::make_unique<FakeChannel>(&wire_, c.name));
+        });
+    desk_->SetSecretReader([](std::string_view) -> Result<std::map<std::string, std::string>> {
+      return std::map<std::string, std::string>{};
+    });
+    for (const char* name : {"company-x", "company-li"}) {
+      store::ChannelRow ch;
+      ch.name = name;
+      ch.kind = "fake";
+      auto made = store_->desk().CreateChannel(ch);
+      ASSERT_TRUE(made.ok()) << made.error();
+      channels_.push_back(made->id);
+    }
+    paula_ = MakeUser("paula", {"publisher"});
+    anna_ = MakeUser("anna", {"approver"});
+    carl_ = MakeUser("carl", {"compliance"});
+    mara_ = MakeUser("mara", {"advocate"});
+    options.instance_id = "test";
+    options.retry_base_ms = 1000;
+    options.give_up_after_ms = 10 * kMin;
+    ChannelPort port;
+    port.render = [this](int64_t channel, const desk::OutboundMessage& m) -> Result<Rendered> {
+      LP_ASSIGN_OR_RETURN(desk::RenderedMessage r, desk_->RenderFor(channel, m));
+      return Rendered{std::move(r.wire_text), std::move(r.estimate)};
+    };
+    port.send = [this](int64_t channel, const desk::OutboundMessage& m, Millis* retry) {
+      return desk_->SendNow(channel, m, retry);
+    };
+    publisher_ = std::make_unique<Publisher>(*store_, clock_, check, port, options);
+    ASSERT_TRUE(publisher_->Start().ok());
+    publisher_->SetEventSink([this](std::string_view type, const std::string& json) {
+      events_.emplace_back(type, json);
+    });
+    publisher_->SetArchiveSealer([](store::ArchiveEntry* e) {
+      e->content_hash = "c" + std::to_string(e->seq);
+      e->hash = "h" + std::to_string(e->seq);
+    });
+    Publisher* p = publisher_.get();
+    desk_->RegisterApprovalSubject(
+        "post", {[p](const store::Approval& a) { return p->RecheckApproval(a); },
+                 [p](const store::Approval& a) { return p->ApprovalChanged(a); }});
+  }
+
+  // Markers in the text decide the verdict; `stricter_` words hold.
+  Result<guard::Verdict> Check(std::string_view text, const guard::CheckOptions&) {
+    ++checks_;
+    guard::Verdict v;
+    v.policy_id = "test";
+    v.policy_version = "1";
+    auto add = [&](guard::Finding f) {
+      v.action = std::max(v.action, f.action);
+      v.findings.push_back(std::move(f));
+    };
+    const std::string t(text);
+    if (t.find("[block]") != std::string::npos)
+      add(MakeFinding("R01.pii", "pii", guard::Action::kBlock));
+    if (t.find("[hold]") != std::string::npos)
+      add(MakeFinding("R05.crisis", "crisis", guard::Action::kHold));
+    if (t.find("[rude]") != std::string::npos)
+      add(MakeFinding("R07.insult", "offensive", guard::Action::kWarn));
+    if (t.find("[money]") != std::string::npos)
+      add(MakeFinding("R10.forecast", "financial", guard::Action::kWarn));
+    for (const auto& [word, action] : stricter_) {
+      if (t.find(word) != std::string::npos) add(MakeFinding("R03.new", "confidential", action));
+    }
+    return v;
+  }
+
+  store::User MakeUser(const std::string& name, std::vector<std::string> roles) {
+    store::User u;
+    u.username = name;
+    u.display_name = name;
+    u.roles = std::move(roles);
+    u.locale = "en";
+    auto made = store_->CreateUser(u);
+    EXPECT_TRUE(made.ok()) << made.error();
+    return made.ok() ? *made : u;
+  }
+
+  PostDraft Draft(const std::string& body, std::string li_text = "") {
+    PostDraft d;
+    d.title = "Launch";
+    d.body = body;
+    d.variants = {{channels_[0], ""}, {channels_[1], std::move(li_text)}};
+    return d;
+  }
+
+  Post Approved(const std::string& body) {
+    auto p = publisher_->Create(paula_, Draft(body));
+    EXPECT_TRUE(p.ok()) << p.error();
+    auto s = publisher_->Submit(p->id, paula_, p->version);
+    EXPECT_TRUE(s.ok()) << s.error();
+    EXPECT_EQ(s->decision, SubmitDecision::kApproved);
+    return s->post;
+  }
+
+  Post Reload(int64_t id) {
+    auto p = publisher_->Get(id);
+    EXPECT_TRUE(p.ok()) << p.error();
+    return p.ok() ? *p : Post{};
+  }
+
+  store::testing::TempDir dir_;
+  int opened_ = 0;
+  FakeClock clock_;
+  FakeWire wire_;
+  std::map<std::string, guard::Action> stricter_;
+  int checks_ = 0;
+  std::vector<std::pair<std::string, std::string>> events_;
+  std::unique_ptr<store::Store> store_;
+  std::unique_ptr<desk::Desk> desk_;
+  std::unique_ptr<Publisher> publisher_;
+  std::vector<int64_t> channels_;
+  store::User paula_, anna_, carl_, mara_;
+};
+
+TEST_F(PublishTest, VariantsAreRenderedAndCheckedOnTheirWireText) {
+  auto live = publisher_->Check(paula_, Draft("New tariff [rude]", "Own words for LinkedIn"));
+  ASSERT_TRUE(live.ok()) << live.error();
+  ASSERT_EQ(live->size(), 2u);
+  EXPECT_EQ((*live)[0].wire_text, "New tariff [rude] #company-x");
+  EXPECT_EQ((*live)[0].verdict.action, guard::Action::kWarn);
+  EXPECT_EQ((*live)[1].wire_text, "Own words for LinkedIn #company-li");
+  EXPECT_EQ((*live)[1].verdict.action, guard::Action::kAllow);
+  EXPECT_GT((*live)[0].estimate.length, 0);
+  EXPECT_TRUE(publisher_->Calendar(0, 1, 0)->empty());  // nothing stored
+
+  auto post = publisher_->Create(paula_, Draft("New tariff [rude]", "Own words for LinkedIn"));
+  ASSERT_TRUE(post.ok()) << post.error();
+  EXPECT_EQ(post->state, PostState::kDraft);
+  ASSERT_EQ(post->variants.size(), 2u);
+  EXPECT_EQ(post->variants[0].action, "warn");
+  EXPECT_NE(post->variants[0].verdict.find("\"rule\":\"R07.insult\""), std::string::npos)
+      << post->variants[0].verdict;
+  EXPECT_EQ(post->variants[1].text, "Own words for LinkedIn");
+
+  // A text the channel cannot carry is reported per variant.
+  auto too_long = publisher_->Check(paula_, Draft(std::string(300, 'a')));
+  ASSERT_TRUE(too_long.ok());
+  EXPECT_EQ((*too_long)[0].error, "over 280 characters");
+  EXPECT_EQ((*too_long)[0].verdict.action, guard::Action::kBlock);
+
+  PostDraft bad = Draft("x");
+  bad.variants.push_back({channels_[0], ""});
+  EXPECT_EQ(publisher_->Create(paula_, bad).status().code(), StatusCode::kInvalidArgument);
+  bad = Draft("x");
+  bad.title.clear();
+  EXPECT_EQ(publisher_->Create(paula_, bad).status().code(), StatusCode::kInvalidArgument);
+}
+
+TEST_F(PublishTest, ScheduledInBerlinTimeSentOnceAndArchived) {
+  Post p = Approved("Our new tariff");
+  EXPECT_EQ(p.state, PostState::kApproved);
+  // 2026-01-12 10:30 in Berlin (winter, UTC+1) is 09:30 UTC.
+  auto scheduled = publisher_->Schedule(p.id, paula_, "2026-01-12T10:30", p.version);
+  ASSERT_TRUE(scheduled.ok()) << scheduled.error();
+  EXPECT_EQ(scheduled->state, PostState::kScheduled);
+  EXPECT_EQ(scheduled->scheduled_at, kMonday0800Utc + 90 * kMin);
+  EXPECT_EQ(publisher_->LocalTime(scheduled->scheduled_at), "2026-01-12T10:30:00+01:00");
+
+  EXPECT_EQ(*publisher_->RunQueue(), 0u);
+  clock_.Advance(89 * kMin);
+  EXPECT_EQ(*publisher_->RunQueue(), 0u);
+  clock_.Advance(kMin);
+  EXPECT_EQ(*publisher_->RunQueue(), 2u);
+  ASSERT_EQ(wire_.sent.size(), 2u);
+  EXPECT_EQ(wire_.sent[0].text, "Our new tariff #company-x");
+  EXPECT_FALSE(wire_.sent[0].idempotency_key.empty());
+  Post sent = Reload(p.id);
+  EXPECT_EQ(sent.state, PostState::kSent);
+  EXPECT_EQ(sent.variants[0].state, VariantState::kSent);
+  EXPECT_EQ(sent.variants[0].external_id, "company-x-1");
+  clock_.Advance(60 * kMin);
+  EXPECT_EQ(*publisher_->RunQueue(), 0u);
+  EXPECT_EQ(wire_.sent.size(), 2u);
+
+  auto archive = store_->desk().ListArchive(1, 10);
+  ASSERT_TRUE(archive.ok());
+  ASSERT_EQ(archive->size(), 2u);
+  EXPECT_EQ((*archive)[0].kind, "post");
+  EXPECT_EQ((*archive)[0].wire_text, "Our new tariff #company-x");
+  EXPECT_EQ(publisher_->Schedule(p.id, paula_, "now", -1).status().code(),
+            StatusCode::kFailedPrecondition);
+}
+
+TEST_F(PublishTest, ParsesTimesInTheCompanyZone) {
+  // Summer time: UTC+2.
+  EXPECT_EQ(*publisher_->ParseWhen("2026-07-01T12:00"), 1782900000000);
+  EXPECT_EQ(*publisher_->ParseWhen("2026-07-01T10:00:00Z"), 1782900000000);
+  EXPECT_EQ(*publisher_->ParseWhen("2026-07-01T11:00:00+01:00"), 1782900000000);
+  EXPECT_EQ(*publisher_->ParseWhen("now"), clock_.NowMillis());
+  EXPECT_FALSE(publisher_->ParseWhen("2026-02-30T10:00").ok());
+  EXPECT_FALSE(publisher_->ParseWhen("tomorrow").ok());
+  EXPECT_FALSE(publisher_->ParseWhen("2026-07-01T10:00+1").ok());
+  Post p = Approved("x");
+  EXPECT_EQ(publisher_->Schedule(p.id, paula_, "2020-01-01T10:00", -1).status().code(),
+            StatusCode::kInvalidArgument);
+}
+
+TEST_F(PublishTest, BlockRefusesSubmission) {
+  auto p = publisher_->Create(paula_, Draft("call me [block]"));
+  ASSERT_TRUE(p.ok());
+  auto s = publisher_->Submit(p->id, paula_, p->version);
+  ASSERT_TRUE(s.ok()) << s.error();
+  EXPECT_EQ(s->decision, SubmitDecision::kBlocked);
+  EXPECT_EQ(s->post.state, PostState::kDraft);
+  EXPECT_EQ(publisher_->Submit(p->id, paula_, p->version).status().code(),
+            StatusCode::kFailedPrecondition);  // stale version
+}
+
+TEST_F(PublishTest, HoldGoesThroughTheDesksFourEyesAndEditsGoBack) {
+  // The server hands the same [approvals] settings to both.
+  Build({.approval_steps = 2, .approval_expire_ms = 3'600'000});
+  desk_->SetApprovalPolicy({{{"approver", "admin"}, {"compliance"}}, 3'600'000});
+  auto p = publisher_->Create(paula_, Draft("Outage update [hold]"));
+  ASSERT_TRUE(p.ok());
+  ASSERT_TRUE(publisher_->Schedule(p->id, paula_, "2026-01-12T12:00", p->version).ok());
+  auto s = publisher_->Submit(p->id, paula_, -1);
+  ASSERT_TRUE(s.ok()) << s.error();
+  EXPECT_EQ(s->decision, SubmitDecision::kSubmitted);
+  EXPECT_EQ(s->post.state, PostState::kSubmitted);
+  EXPECT_EQ(s->approval.kind, "post");
+  EXPECT_EQ(s->approval.post_id, p->id);
+  EXPECT_EQ(s->approval.steps, 2);
+  EXPECT_NE(s->approval.wire_text.find("Outage update [hold] #company-x"), std::string::npos);
+  const int64_t approval = s->approval.id;
+
+  // Approvers hear of it: a notification each (not the author).
+  EXPECT_EQ(store_->publish().ListNotifications(anna_.id, true, 10)->size(), 1u);
+  EXPECT_EQ(store_->publish().ListNotifications(carl_.id, true, 10)->size(), 1u);
+  EXPECT_EQ(store_->publish().ListNotifications(paula_.id, true, 10)->size(), 0u);
+  bool announced = false;
+  for (const auto& [type, json] : events_) announced |= type == "desk.approval";
+  EXPECT_TRUE(announced);
+
+  // The desk's rules: never one's own post, roles per step, one step each.
+  EXPECT_EQ(
+      desk_->DecideApproval(approval, paula_, desk::ApprovalVerb::kApprove, "").status().code(),
+      StatusCode::kPermissionDenied);
+  EXPECT_EQ(
+      desk_->DecideApproval(approval, carl_, desk::ApprovalVerb::kApprove, "").status().code(),
+      StatusCode::kPermissionDenied);
+  ASSERT_TRUE(desk_->DecideApproval(approval, anna_, desk::ApprovalVerb::kApprove, "ok").ok());
+  EXPECT_EQ(Reload(p->id).state, PostState::kSubmitted);
+  auto done = desk_->DecideApproval(approval, carl_, desk::ApprovalVerb::kApprove, "");
+  ASSERT_TRUE(done.ok()) << done.error();
+  EXPECT_EQ(done->state, store::ApprovalState::kApproved);
+  Post approved = Reload(p->id);
+  EXPECT_EQ(approved.state, PostState::kScheduled);  // it had a time
+
+  // What is approved is what is sent: an edit goes back to the queue.
+  PostDraft edit = Draft("Outage update, corrected [hold]");
+  auto again = publisher_->Update(p->id, paula_, edit, approved.version);
+  ASSERT_TRUE(again.ok()) << again.error();
+  EXPECT_EQ(again->decision, SubmitDecision::kSubmitted);
+  EXPECT_NE(again->approval.id, approval);
+  EXPECT_EQ(again->post.scheduled_at, approved.scheduled_at);
+  clock_.Advance(5 * 60 * kMin);
+  EXPECT_EQ(*publisher_->RunQueue(), 0u);  // not approved: nothing leaves
+
+  // Request changes and reject send it back to the author as a draft.
+  auto changes = desk_->DecideApproval(again->approval.id, anna_,
+                                       desk::ApprovalVerb::kRequestChanges, "tone down");
+  ASSERT_TRUE(changes.ok()) << changes.error();
+  Post back = Reload(p->id);
+  EXPECT_EQ(back.state, PostState::kDraft);
+  EXPECT_EQ(back.reason, "changes requested");
+
+  // Expiry, through the desk's sweep.
+  auto third = publisher_->Submit(p->id, paula_, back.version);
+  ASSERT_TRUE(third.ok());
+  clock_.Advance(2 * 3'600'000);
+  ASSERT_TRUE(desk_->SweepApprovals().ok());
+  EXPECT_EQ(Reload(p->id).reason, "approval expired");
+  EXPECT_EQ(Reload(p->id).state, PostState::kDraft);
+}
+
+TEST_F(PublishTest, ApprovalRulesByRoleChannelAndTopic) {
+  Build({.approval_roles = {"publisher"}});
+  auto p = publisher_->Create(paula_, Draft("plain"));
+  auto s = publisher_->Submit(p->id, paula_, p->version);
+  ASSERT_TRUE(s.ok());
+  EXPECT_EQ(s->decision, SubmitDecision::kSubmitted);
+  EXPECT_EQ(s->approval_reasons, (std::vector<std::string>{"author role publisher"}));
+
+  Build({.approval_channels = {"company-li"}});
+  p = publisher_->Create(paula_, Draft("plain"));
+  s = publisher_->Submit(p->id, paula_, p->version);
+  EXPECT_EQ(s->decision, SubmitDecision::kSubmitted);
+  EXPECT_EQ(s->approval_reasons, (std::vector<std::string>{"channel company-li"}));
+
+  Build({.approval_topics = {"R10"}});
+  p = publisher_->Create(paula_, Draft("plain"));
+  s = publisher_->Submit(p->id, paula_, p->version);
+  EXPECT_EQ(s->decision, SubmitDecision::kApproved);
+  p = publisher_->Create(paula_, Draft("profits will double [money]"));
+  s = publisher_->Submit(p->id, paula_, p->version);
+  EXPECT_EQ(s->decision, SubmitDecision::kSubmitted);
+  ASSERT_FALSE(s->approval_reasons.empty());
+  EXPECT_EQ(s->approval_reasons[0], "topic R10 (R10.forecast)");
+}
+
+TEST_F(PublishTest, StricterGuidelineHoldsThePostBeforeSending) {
+  Post p = Approved("Project Falcon ships");
+  ASSERT_TRUE(publisher_->Schedule(p.id, paula_, "now", -1).ok());
+  stricter_["Falcon"] = guard::Action::kHold;  // a code name became confidential
+  EXPECT_EQ(*publisher_->RunQueue(), 0u);
+  EXPECT_TRUE(wire_.sent.empty());
+  Post held = Reload(p.id);
+  EXPECT_EQ(held.state, PostState::kHeld);
+  EXPECT_NE(held.reason.find("stricter"), std::string::npos) << held.reason;
+  EXPECT_EQ(publisher_->Schedule(p.id, paula_, "now", -1).status().code(),
+            StatusCode::kFailedPrecondition);
+  stricter_.clear();
+  ASSERT_TRUE(publisher_->Schedule(p.id, paula_, "now", -1).ok());
+  EXPECT_EQ(*publisher_->RunQueue(), 2u);
+  EXPECT_EQ(Reload(p.id).state, PostState::kSent);
+}
+
+TEST_F(PublishTest, RetriesWhileTheChannelIsDownThenFailsWithTheReason) {
+  Post p = Approved("Hello");
+  ASSERT_TRUE(publisher_->Schedule(p.id, paula_, "now", -1).ok());
+  wire_.fail_next = {Status::Unavailable("network down")};
+  EXPECT_EQ(*publisher_->RunQueue(), 1u);  // one variant failed, the other went out
+  Post mid = Reload(p.id);
+  EXPECT_EQ(mid.state, PostState::kSending);
+  const store::PostVariant& failed = mid.variants[0];
+  EXPECT_EQ(failed.state, VariantState::kPending);
+  EXPECT_EQ(failed.last_error, "network down");
+  EXPECT_EQ(failed.next_attempt_at, clock_.NowMillis() + 1000);
+  clock_.Advance(1000);
+  wire_.fail_next = {Status::Unavailable("network down")};
+  EXPECT_EQ(*publisher_->RunQueue(), 0u);  // second failure: 2 s back-off
+  EXPECT_EQ(Reload(p.id).variants[0].next_attempt_at, clock_.NowMillis() + 2000);
+  // The channel stays down past the give-up time: failed, never dropped.
+  wire_.fail_next.assign(50, Status::Unavailable("still down"));
+  for (int i = 0; i < 40 && Reload(p.id).state == PostState::kSending; ++i) {
+    clock_.Advance(kMin);
+    (void)publisher_->RunQueue();
+  }
+  Post done = Reload(p.id);
+  EXPECT_EQ(done.state, PostState::kFailed);
+  EXPECT_EQ(done.reason, "still down");
+  EXPECT_EQ(done.variants[0].state, VariantState::kFailed);
+  EXPECT_EQ(done.variants[1].state, VariantState::kSent);
+
+  // A permanent error fails at once.
+  Post q = Approved("Second");
+  ASSERT_TRUE(publisher_->Schedule(q.id, paula_, "now", -1).ok());
+  wire_.fail_next = {Status::PermissionDenied("token revoked")};
+  (void)publisher_->RunQueue();
+  EXPECT_EQ(Reload(q.id).variants[0].state, VariantState::kFailed);
+  EXPECT_EQ(Reload(q.id).state, PostState::kFailed);
+}
+
+TEST_F(PublishTest, CooldownOutsideWorkingHoursNeedsConfirmation) {
+  Build({.cooldown_ms = 60 * kMin});
+  publisher_->SetWorkingHours([](int64_t, Millis at) -> Result<bool> {
+    return at >= kMonday0800Utc && at < kMonday0800Utc + 9 * 60 * kMin;
+  });
+  // Inside working hours: no cool-down, even when flagged.
+  PostDraft d = Draft("We are sorry [rude]");
+  auto p = publisher_->Create(paula_, d);
+  auto s = publisher_->Submit(p->id, paula_, p->version);
+  ASSERT_EQ(s->decision, SubmitDecision::kApproved);
+  EXPECT_EQ(s->post.flags, (std::vector<std::string>{"risky"}));
+  auto now = publisher_->Schedule(p->id, paula_, "now", -1);
+  ASSERT_TRUE(now.ok());
+  EXPECT_EQ(now->cooldown_until, 0);
+
+  // At 22:00 Berlin: an hour's cool-down and a confirmation.
+  auto q = publisher_->Create(paula_, d);
+  ASSERT_TRUE(publisher_->Submit(q->id, paula_, q->version).ok());
+  auto late = publisher_->Schedule(q->id, paula_, "2026-01-12T22:00", -1);
+  ASSERT_TRUE(late.ok()) << late.error();
+  EXPECT_EQ(late->cooldown_until, late->scheduled_at + 60 * kMin);
+  EXPECT_FALSE(late->cooldown_confirmed);
+  clock_.Set(late->scheduled_at + 61 * kMin);
+  (void)publisher_->RunQueue();
+  EXPECT_EQ(Reload(q->id).state, PostState::kScheduled);  // waits for "still send?"
+  auto confirmed = publisher_->ConfirmCooldown(q->id, paula_);
+  ASSERT_TRUE(confirmed.ok()) << confirmed.error();
+  EXPECT_EQ(*publisher_->RunQueue(), 2u);
+  EXPECT_EQ(Reload(q->id).state, PostState::kSent);
+  EXPECT_EQ(publisher_->ConfirmCooldown(q->id, paula_).status().code(),
+            StatusCode::kFailedPrecondition);
+}
+
+TEST_F(PublishTest, AdvocacySharesDiscloseTheAffiliation) {
+  auto draft = publisher_->Create(paula_, Draft("Our new tariff"));
+  EXPECT_EQ(publisher_->SetShareable(draft->id, paula_, true).status().code(),
+            StatusCode::kFailedPrecondition);
+  Post p = Approved("Our new tariff");
+  p.link = "";
+  ASSERT_TRUE(publisher_->SetShareable(p.id, paula_, true).ok());
+  auto list = publisher_->Shareable();
+  ASSERT_EQ(list->size(), 1u);
+  EXPECT_EQ((*list)[0].id, p.id);
+
+  // Without disclosure: R06 blocks, nothing recorded.
+  auto plain = publisher_->Share(p.id, mara_, {"Best tariff ever, switch now!", "linkedin"});
+  ASSERT_TRUE(plain.ok()) << plain.error();
+  EXPECT_FALSE(plain->allowed);
+  EXPECT_FALSE(plain->disclosed);
+  ASSERT_FALSE(plain->verdict.findings.empty());
+  EXPECT_EQ(plain->verdict.findings[0].rule, "R06.disclosure");
+  EXPECT_EQ(plain->verdict.findings[0].clause, "R06");
+  EXPECT_EQ(plain->verdict.action, guard::Action::kBlock);
+  EXPECT_TRUE(store_->publish().ListShares(p.id, 0, 10)->empty());
+
+  // Own words that disclose it: allowed, the checked text returned, recorded.
+  auto ok = publisher_->Share(p.id, mara_,
+                              {"I work at Beispiel AG and I like it.", "linkedin", false, false});
+  ASSERT_TRUE(ok.ok());
+  EXPECT_TRUE(ok->allowed);
+  EXPECT_EQ(ok->text, "I work at Beispiel AG and I like it.\n\nOur new tariff");
+  EXPECT_NE(ok->share.id, 0);
+  // The hint added on request; a preview records nothing; the guard still rules.
+  auto added = publisher_->Share(p.id, mara_, {"Great!", "x", true, true});
+  EXPECT_TRUE(added->allowed);
+  EXPECT_EQ(added->text.rfind("I work at Beispiel AG. Great!", 0), 0u) << added->text;
+  auto rude = publisher_->Share(p.id, mara_, {"I work at Beispiel AG [block]", "x"});
+  EXPECT_FALSE(rude->allowed);
+  EXPECT_EQ(store_->publish().ListShares(p.id, 0, 10)->size(), 1u);
+  ASSERT_TRUE(publisher_->SetShareable(p.id, paula_, false).ok());
+  EXPECT_EQ(publisher_->Share(p.id, mara_, {"I work at Beispiel AG", "x"}).status().code(),
+            StatusCode::kFailedPrecondition);
+}
+
+TEST_F(PublishTest, CalendarAndChannelQueue) {
+  Post a = Approved("a");
+  Post b = Approved("b");
+  ASSERT_TRUE(publisher_->Schedule(a.id, paula_, "2026-01-14T09:00", -1).ok());
+  ASSERT_TRUE(publisher_->Schedule(b.id, paula_, "2026-01-13T09:00", -1).ok());
+  auto week = publisher_->Calendar(*publisher_->ParseWhen("2026-01-12T00:00"),
+                                   *publisher_->ParseWhen("2026-01-19T00:00"), 0);
+  ASSERT_TRUE(week.ok()) << week.error();
+  ASSERT_EQ(week->size(), 2u);
+  EXPECT_EQ((*week)[0].id, b.id);
+  auto queue = publisher_->Queue(channels_[1]);
+  ASSERT_EQ(queue->size(), 2u);
+  EXPECT_EQ((*queue)[0].id, b.id);
+  EXPECT_EQ(publisher_->Calendar(10, 5, 0).status().code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(publisher_->Calendar(0, 100LL * 86'400'000, 0).status().code(),
+            StatusCode::kOutOfRange);
+  ASSERT_TRUE(publisher_->Cancel(a.id, paula_, -1).ok());
+  EXPECT_EQ(publisher_->Queue(channels_[1])->size(), 1u);
+}
+
+}  // namespace
+}  // namespace leitplanke::publish

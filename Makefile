@@ -5,7 +5,7 @@ PRESET ?= release
 BUILD := build/$(PRESET)
 JOBS ?= $(shell nproc)
 
-.PHONY: deps configure build run demo test test-debug bench fuzz format clean
+.PHONY: deps configure build run demo test test-debug bench fuzz format clean screenshots
 
 deps:
 	@./scripts/install-deps
@@ -30,6 +30,12 @@ test-debug:
 
 bench: build
 	@./scripts/run-bench $(BUILD)
+
+# PNGs of the web app's main pages (1280×800) for the README, from a fresh
+# server with the demo inbox: docs/screenshots/*.png
+screenshots: configure
+	@cmake --build $(BUILD) --target leitplanke -j $(JOBS)
+	@node scripts/screenshots.mjs $(BUILD)/src/cli/leitplanke docs/screenshots
 
 format:
 	@git ls-files '*.h' '*.cc' | xargs clang-format -i

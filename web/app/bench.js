@@ -180,7 +180,10 @@ export class BenchPage {
     this.badge.className = `badge verdict-badge act-${r.action}`;
     this.badge.textContent = t(`action.${r.action}`);
     this.timing.textContent = t('bench.elapsed', { us: r.elapsed_us });
-    this.policyLine.textContent = t('bench.policy_used', { policy: r.policy || '', revision: r.policy_revision || '' });
+    // The pack's own id and version string, and which stored version the
+    // list chose (the server names the revision only for the active one).
+    const chosen = this.policy.selectedOptions[0]?.textContent || '';
+    this.policyLine.textContent = t('bench.policy_used', { policy: r.policy?.id || '', version: r.policy?.version || '', chosen });
   }
 
   // Every text against both versions, one request at a time (the server

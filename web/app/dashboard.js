@@ -11,6 +11,7 @@ import { h, replace, announce } from './dom.js';
 import { t, fmtNumber, fmtDate, locale } from './i18n.js';
 
 const DAY = 86400000;
+const CHART_HEIGHT = 190;
 // Series colours with at least 4.5:1 contrast on white.
 const COLOURS = ['#0b5cad', '#b3261e', '#1a6b34', '#6b3fa0', '#8a5300', '#005f73', '#8e2157', '#4f5863'];
 
@@ -196,12 +197,12 @@ export class DashboardPage {
 
   plot(box, opts, data) {
     const width = Math.max(280, box.clientWidth || 560);
-    const plot = new this.uPlot({ width, height: 220, ...opts }, data, box);
+    const plot = new this.uPlot({ width, height: CHART_HEIGHT, ...opts }, data, box);
     this.charts.push({ plot, box });
   }
 
   resize() {
-    for (const c of this.charts) c.plot.setSize({ width: Math.max(280, c.box.clientWidth), height: 220 });
+    for (const c of this.charts) c.plot.setSize({ width: Math.max(280, c.box.clientWidth), height: CHART_HEIGHT });
   }
 
   // A histogram of durations as bars over the buckets.
@@ -252,7 +253,7 @@ export class DashboardPage {
       plotBox,
       {
         scales: { x: { time: false, range: [-0.5, 1.5] }, y: { range: [0, 100] } },
-        axes: [{ splits: () => [0, 1], values: (u, s) => s.map((i) => labels[i] ?? '') }, { values: (u, s) => s.map((v) => `${fmtNumber(v)} %`) }],
+        axes: [{ splits: () => [0, 1], values: (u, s) => s.map((i) => labels[i] ?? '') }, { size: 60, values: (u, s) => s.map((v) => `${fmtNumber(v)} %`) }],
         legend: { show: false },
         cursor: { show: false },
         series: [{}, { label: t('dash.within'), stroke: COLOURS[2], fill: 'rgba(26, 107, 52, 0.35)', paths: this.uPlot.paths.bars({ size: [0.5, 120] }), points: { show: false } }],

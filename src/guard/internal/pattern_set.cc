@@ -23,8 +23,7 @@ unsigned HsFlags(uint32_t f, bool literal) {
 }
 
 struct ScanState {
-  const std::vector<OwnedPattern>* patterns;
-  const std::vector<uint32_t>* ids;
+  const PatternSet::MatchInfo* match;  // by Hyperscan id, of the database scanned
   std::vector<std::vector<Candidate>>* out;
   View view;
 };
@@ -32,14 +31,12 @@ struct ScanState {
 int OnMatch(unsigned int id, unsigned long long from, unsigned long long to, unsigned int,
             void* ctx) {
   auto* st = static_cast<ScanState*>(ctx);
-  const OwnedPattern& p = (*st->patterns)[(*st->ids)[id]];
-  uint32_t f = static_cast<uint32_t>(from);
-  if (p.spec.flags & kPatLiteral) {
-    f = static_cast<uint32_t>(to - p.spec.expression.size());
-  } else if (!(p.spec.flags & kPatSom)) {
-    f = 0;
-  }
-  (*st->out)[p.owner].push_back(Candidate{p.spec.id, f, static_cast<uint32_t>(to), st->view});
+  const PatternSet::MatchInfo& m = st->match[id];
+  const uint32_t end = static_cast<uint32_t>(to);
+  const uint32_t f = m.from_len == PatternSet::kFromSom    ? static_cast<uint32_t>(from)
+                     : m.from_len == PatternSet::kFromZero ? 0
+                                                           : end - m.from_len;
+  (*st->out)[m.owner].push_back(Candidate{m.id, f, end, st->view});
   return 0;
 }
 
@@ -101,6 +98,13 @@ Result<std::unique_ptr<PatternSet>> PatternSet::Compile(
         flags.push_back(HsFlags(p.spec.flags, lit == 1));
         ids.push_back(static_cast<unsigned>(d.ids.size()));
         d.ids.push_back(i);
+        // As before: a literal's start is its end minus its length; a regex
+        // has one only with kPatSom.
+        const uint32_t from_len = (p.spec.flags & kPatLiteral)
+                                      ? static_cast<uint32_t>(p.spec.expression.size())
+                                  : (p.spec.flags & kPatSom) ? kFromSom
+                                                             : kFromZero;
+        d.match.push_back({p.owner, p.spec.id, from_len});
       }
       if (exprs.empty()) continue;
       std::string key;
@@ -186,7 +190,7 @@ Status PatternSet::Scan(View view, std::string_view text, PatternScratch& scratc
   for (int lit = 1; lit >= 0; --lit) {
     const Db& d = db(view, lit == 1);
     if (!d.db) continue;
-    ScanState st{&patterns_, &d.ids, out, view};
+    ScanState st{d.match.data(), out, view};
     hs_error_t rc = hs_scan(d.db, text.data(), static_cast<unsigned>(text.size()), 0,
                             scratch.scratch_, OnMatch, &st);
     if (rc != HS_SUCCESS) return Status::Internal("hs_scan failed with code " + std::to_string(rc));

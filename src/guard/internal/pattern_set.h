@@ -34,6 +34,17 @@ class PatternScratch;
 
 class PatternSet {
  public:
+  // What a match callback needs of one pattern, by Hyperscan id: 12 bytes
+  // instead of a walk through OwnedPattern (a string and a spec apiece), so
+  // the table of a large lexicon stays in cache during the scan.
+  struct MatchInfo {
+    uint32_t owner;
+    uint32_t id;        // the detector-local id
+    uint32_t from_len;  // kFromSom, kFromZero, or the literal's length
+  };
+  static constexpr uint32_t kFromSom = UINT32_MAX;       // report Hyperscan's `from`
+  static constexpr uint32_t kFromZero = UINT32_MAX - 1;  // no start of match: report 0
+
   // Errors: kInvalidArgument naming the owner index and pattern of the first
   // pattern Hyperscan rejects, via `describe_owner(owner)` in the message.
   // With `cache`, each database is first looked up by a hash of its
@@ -66,7 +77,8 @@ class PatternSet {
   PatternSet() = default;
   struct Db {
     hs_database* db = nullptr;
-    std::vector<uint32_t> ids;  // hyperscan id -> index into patterns_
+    std::vector<uint32_t> ids;     // hyperscan id -> index into patterns_
+    std::vector<MatchInfo> match;  // hyperscan id -> what OnMatch reports
   };
   Db& db(View v, bool literal) { return dbs_[static_cast<int>(v) * 2 + (literal ? 1 : 0)]; }
   const Db& db(View v, bool literal) const {

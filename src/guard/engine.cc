@@ -531,9 +531,14 @@ Result<Verdict> Checker::Check(std::string_view text, const CheckOptions& option
   }
   if (!pol.degraded_.empty()) v.action = std::max(v.action, pol.options_.degraded_action);
 
-  std::stable_sort(v.findings.begin(), v.findings.end(), [](const Finding& a, const Finding& b) {
+  // Usually none or one finding, or already in order: std::stable_sort would
+  // still allocate a buffer and move a finding through it.
+  auto by_span = [](const Finding& a, const Finding& b) {
     return a.start != b.start ? a.start < b.start : a.end > b.end;
-  });
+  };
+  if (!std::is_sorted(v.findings.begin(), v.findings.end(), by_span)) {
+    std::stable_sort(v.findings.begin(), v.findings.end(), by_span);
+  }
 
   // Redacted text: overlapping spans merge; the first label wins.
   std::sort(redactions.begin(), redactions.end(),

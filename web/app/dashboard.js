@@ -12,6 +12,7 @@ import { t, fmtNumber, fmtDate, locale } from './i18n.js';
 
 const DAY = 86400000;
 const CHART_HEIGHT = 190;
+const SMALL_FONT = '11px system-ui, sans-serif';
 // Series colours with at least 4.5:1 contrast on white.
 const COLOURS = ['#0b5cad', '#b3261e', '#1a6b34', '#6b3fa0', '#8a5300', '#005f73', '#8e2157', '#4f5863'];
 
@@ -32,7 +33,7 @@ function durationLabel(ms, above) {
   if (ms >= DAY && ms % DAY === 0) s = t('dash.days', { n: ms / DAY });
   else if (ms >= 3600000) s = t('dash.hours', { n: ms / 3600000 });
   else s = t('dash.minutes', { n: Math.round(ms / 60000) });
-  return `${above ? '>' : '≤'} ${s}`;
+  return `${above ? '>' : '≤'}${s}`;
 }
 
 function durationText(ms) {
@@ -44,6 +45,13 @@ function durationText(ms) {
 
 function percent(v) {
   return v === null || v === undefined ? '–' : fmtNumber(v, { style: 'percent', maximumFractionDigits: 0 });
+}
+
+// uPlot's date formatting in the UI language: day and month, the hour where
+// uPlot's template has one.
+function axisDate(tpl) {
+  const f = new Intl.DateTimeFormat(locale(), { month: 'short', day: 'numeric', hour: tpl.includes('{h') ? 'numeric' : undefined });
+  return (d) => f.format(d);
 }
 
 function isoDay(ms) {
@@ -226,7 +234,7 @@ export class DashboardPage {
       {
         scales: { x: { time: false, range: [-0.5, Math.max(0.5, labels.length - 0.5)] }, y: { range: (u, min, max) => [0, Math.max(1, max)] } },
         axes: [
-          { splits: () => xs, values: (u, splits) => splits.map((i) => labels[i] ?? ''), size: 40 },
+          { splits: () => xs, values: (u, splits) => splits.map((i) => labels[i] ?? ''), size: 40, font: SMALL_FONT, gap: 4 },
           { values: (u, splits) => splits.map((v) => (Number.isInteger(v) ? fmtNumber(v) : '')) },
         ],
         legend: { show: false },
@@ -286,13 +294,14 @@ export class DashboardPage {
     );
     this.grid.append(fig);
     const xs = hours.length ? hours.map((ms) => ms / 1000) : [Date.now() / 1000];
+    const period = [Date.parse(r.from) / 1000, Date.parse(r.to) / 1000];
     this.plot(
       plotBox,
       {
-        scales: { y: { range: (u, min, max) => [0, Math.max(1, max)] } },
-        series: [{}, ...channels.map((ch, i) => ({ label: name(ch), stroke: COLOURS[i % COLOURS.length], width: 2, points: { show: true, size: 4 } }))],
+        scales: { x: { time: true, range: () => period }, y: { range: (u, min, max) => [0, Math.max(1, max)] } },
+        series: [{ label: t('dash.hour') }, ...channels.map((ch, i) => ({ label: name(ch), stroke: COLOURS[i % COLOURS.length], width: 2, points: { show: true, size: 4 } }))],
         axes: [{}, { values: (u, s) => s.map((v) => (Number.isInteger(v) ? fmtNumber(v) : '')) }],
-        fmtDate: (tpl) => (d) => new Intl.DateTimeFormat(locale(), { month: 'short', day: 'numeric', hour: tpl.includes('{h') ? 'numeric' : undefined }).format(d),
+        fmtDate: axisDate,
       },
       [xs, ...(series.length ? series : [])],
     );
@@ -320,11 +329,12 @@ export class DashboardPage {
       {
         scales: { y: { range: (u, min, max) => [0, Math.max(1, max)] } },
         series: [
-          {},
+          { label: t('dash.day') },
           { label: t('dash.replies'), stroke: COLOURS[7], width: 1, dash: [6, 4], points: { show: false } },
           ...cats.map((c, i) => ({ label: c, stroke: COLOURS[i % (COLOURS.length - 1)], width: 2, points: { show: true, size: 4 } })),
         ],
         axes: [{}, { values: (u, s) => s.map((x) => (Number.isInteger(x) ? fmtNumber(x) : '')) }],
+        fmtDate: axisDate,
       },
       [xs, replies, ...series],
     );

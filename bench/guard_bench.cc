@@ -699,8 +699,10 @@ void RunBreakdown(const Args& args, const Corpus& corpus, const std::vector<Buil
       ctx.channel = args.channel;
       for (size_t ri = 0; ri < rules.size(); ++ri) {
         a = Ticks();
-        std::sort(cands[ri].begin(), cands[ri].end(),
-                  [](const Candidate& x, const Candidate& y) { return x.to < y.to; });
+        auto by_end = [](const Candidate& x, const Candidate& y) { return x.to < y.to; };
+        if (!std::is_sorted(cands[ri].begin(), cands[ri].end(), by_end)) {  // as the engine
+          std::sort(cands[ri].begin(), cands[ri].end(), by_end);
+        }
         t_sort += since(a);
         ctx.candidates = cands[ri];
         if (cands[ri].empty() && rules[ri].instance->NeedsCandidates()) continue;  // as the engine

@@ -149,6 +149,29 @@ Result<Millis> ParseSlaDue(std::string_view s) {
   return minutes * 60'000;
 }
 
+// Whether the response target that runs (first or next response, not
+// paused) is due at or before `due_before`, through the team's calendar and
+// the pauses: the exact answer for the rows the store found by wall time.
+Result<bool> ResponseDueBy(desk::Desk& dk, int64_t conversation, Millis due_before) {
+  LP_ASSIGN_OR_RETURN(std::string sla, dk.SlaStatusJson(conversation));
+  if (sla.empty()) return false;
+  const json j = json::parse(sla, nullptr, /*allow_exceptions=*/false);
+  if (j.is_discarded() || !j.is_object()) {
+    return Status::Internal("the SLA status of conversation " + std::to_string(conversation) +
+                            " is not JSON");
+  }
+  for (const char* target : {"first_response", "next_response"}) {
+    const auto t = j.find(target);
+    if (t == j.end() || !t->is_object()) continue;
+    if (!t->value("active", false) || t->value("paused", false)) continue;
+    const auto due = t->find("due_at");
+    if (due != t->end() && due->is_number_integer() && due->get<Millis>() <= due_before) {
+      return true;
+    }
+  }
+  return false;
+}
+
 std::string_view DirectionName(store::MessageDirection d) {
   switch (d) {
     case store::MessageDirection::kInbound:
@@ -538,7 +561,7 @@ Status AddDeskRoutes(AppContext& ctx, http::Router& router) {
   LP_RETURN_IF_ERROR(router.Handle(
       "GET", "/api/v1/desk/conversations",
       JsonHandler(200,
-                  [&ctx, &ds](Request& req) -> Result<json> {
+                  [&ctx, &ds, &dk](Request& req) -> Result<json> {
                     store::InboxQuery q;
                     auto num = [&](const char* name, int64_t* out) -> Status {
                       if (auto v = req.Query(name)) {
@@ -598,19 +621,29 @@ Status AddDeskRoutes(AppContext& ctx, http::Router& router) {
                       }
                     }
                     LP_ASSIGN_OR_RETURN(std::vector<store::InboxRow> rows, ds.ListInbox(q));
+                    // The next page starts after the last row the store read,
+                    // also when the SLA check below drops rows of this one.
+                    std::string next;
+                    if (static_cast<int32_t>(rows.size()) == q.limit) {
+                      const auto& last = rows.back().conversation;
+                      next = std::to_string(last.last_message_at) + ":" + std::to_string(last.id);
+                    }
                     json list = json::array();
                     for (const auto& r : rows) {
+                      if (q.response_due_before != 0) {
+                        // The store compared wall time (a superset); the SLA
+                        // clock knows business hours and pauses.
+                        LP_ASSIGN_OR_RETURN(
+                            bool due, ResponseDueBy(dk, r.conversation.id, q.response_due_before));
+                        if (!due) continue;
+                      }
                       json c = ConversationJson(r.conversation);
                       c["contact_name"] = r.contact_name;
                       c["channel_kind"] = r.channel_kind;
                       list.push_back(std::move(c));
                     }
                     json out = {{"conversations", std::move(list)}};
-                    if (static_cast<int32_t>(rows.size()) == q.limit) {
-                      const auto& last = rows.back().conversation;
-                      out["next"] =
-                          std::to_string(last.last_message_at) + ":" + std::to_string(last.id);
-                    }
+                    if (!next.empty()) out["next"] = std::move(next);
                     return out;
                   }),
       Blocking("desk:read",

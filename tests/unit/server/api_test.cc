@@ -1367,6 +1367,13 @@ TEST_F(ApiTest, DeskInboxFiltersApprovalPagesAndTheVerdictReport) {
   EXPECT_EQ(list("?sla_due=61&priority=urgent").size(), 1u);
   EXPECT_EQ(agent.Call("GET", "/api/v1/desk/conversations?sla_due=0").status, 400);
   EXPECT_EQ(agent.Call("GET", "/api/v1/desk/conversations?sla_due=later").status, 400);
+  // With business hours of one minute a week the hour of first response
+  // lies many weeks ahead: the SLA clock, not the wall time, decides.
+  r = admin.Call("PUT", "/api/v1/desk/teams/" + std::to_string(team) + "/settings",
+                 json{{"sla_first_response_min", 60}, {"calendar", "UTC;;mon 00:00-00:01"}}.dump());
+  ASSERT_EQ(r.status, 204) << r.body;
+  EXPECT_EQ(list("?sla_due=61").size(), 0u);
+  EXPECT_EQ(list("?sla_due=10080").size(), 0u);
 
   // A held reply in each conversation: three approvals, two per page.
   for (const json& c : all) {

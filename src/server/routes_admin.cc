@@ -210,10 +210,17 @@ Status AddAdminRoutes(AppContext& ctx, http::Router& router) {
                                   http::GetOptionalString(body, "/display_name"));
         LP_HTTP_ASSIGN_OR_RESPOND(std::optional<std::string> email,
                                   http::GetOptionalString(body, "/email"));
+        LP_HTTP_ASSIGN_OR_RESPOND(std::optional<bool> one_time,
+                                  http::GetOptionalBool(body, "/must_change_password"));
         Result<store::User> u =
             ctx.accounts->CreateUser(ActorOf(req), username, display.value_or(username),
                                      email.value_or(""), roles, password);
         if (!u.ok()) return StatusResponse(u.status());
+        if (one_time.value_or(false)) {
+          // A one-time password: the user must choose their own at the first sign-in.
+          u->must_change_password = true;
+          if (Status s = ctx.store->UpdateUser(*u); !s.ok()) return StatusResponse(s);
+        }
         return JsonResponse(201, UserJson(*u));
       },
       Blocking("users:write", "Create a user", "users")));

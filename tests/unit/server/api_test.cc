@@ -489,6 +489,35 @@ TEST_F(ApiTest, AuditLogFiltersByActorActionAndTimeAndPagesBothWays) {
   }
 }
 
+TEST_F(ApiTest, AUserCreatedWithAOneTimePasswordMustChangeIt) {
+  Start();
+  Session admin = Admin();
+  for (bool one_time : {true, false}) {
+    const std::string name = one_time ? "ida" : "ole";
+    HttpReply r = admin.Call("POST", "/api/v1/users",
+                             json{{"username", name},
+                                  {"password", "a long enough password 1"},
+                                  {"roles", {"agent"}},
+                                  {"must_change_password", one_time}}
+                                 .dump());
+    ASSERT_EQ(r.status, 201) << r.body;
+    EXPECT_EQ(json::parse(r.body)["must_change_password"], one_time);
+    r = Send(port_, "POST", "/api/v1/auth/login",
+             json{{"username", name}, {"password", "a long enough password 1"}}.dump());
+    ASSERT_EQ(r.status, 200) << r.body;
+    EXPECT_EQ(json::parse(r.body)["must_change_password"], one_time) << name;
+  }
+  EXPECT_EQ(admin
+                .Call("POST", "/api/v1/users",
+                      json{{"username", "uwe"},
+                           {"password", "a long enough password 1"},
+                           {"roles", {"agent"}},
+                           {"must_change_password", "yes"}}
+                          .dump())
+                .status,
+            400);
+}
+
 TEST_F(ApiTest, PolicyPacksUploadActivateAndRollBack) {
   Start();
   Session admin = Admin();

@@ -105,8 +105,8 @@ export class Desk {
       sel('filter-channel', t('filter.channel'), [['', t('filter.any')], ...[...this.channels.values()].map((c) => [c.id, c.name])], f.channel),
       this.teams.length ? sel('filter-team', t('filter.team'), [['', t('filter.any')], ...this.teams.map((tm) => [tm.id, tm.name])], f.team) : null,
       sel('filter-priority', t('filter.priority'), [['', t('filter.any')], ['urgent', t('priority.2')], ['high,urgent', t('filter.prio_high_urgent')], ['high', t('priority.1')], ['normal', t('priority.0')]], f.priority),
-      // "Response due": by the team's first/next-response target, counted
-      // from the oldest unanswered message (GET …/conversations?sla_due=).
+      // "Response due": the running first/next-response target's due time
+      // by the SLA clock (GET …/conversations?sla_due=overdue|<minutes>).
       sel('filter-sla_due', t('filter.sla_due'), [['', t('filter.any')], ['overdue', t('filter.overdue')], ...SLA_DUE_MINUTES.map((n) => [String(n), t('filter.due_within', { n })])], f.sla_due),
     );
   }

@@ -1,5 +1,6 @@
 // Sign-in steps: username and password, the second factor (TOTP or recovery
-// code), the forced password change of the first run, and 2FA enrolment.
+// code), the forced password change of the first run, and 2FA enrolment
+// (the key as a QR code drawn by the server, and as text).
 import { post } from './api.js';
 import { h, replace } from './dom.js';
 import { t } from './i18n.js';
@@ -120,6 +121,14 @@ export async function renderTotpEnrolment(root, { onDone, onCancel }) {
     'form',
     { id: 'totp-form', novalidate: true },
     h('p', {}, t('totp.help')),
+    enrolment.qr_svg
+      ? h(
+          'figure',
+          { class: 'totp-qr' },
+          h('img', { id: 'totp-qr', src: `data:image/svg+xml;charset=utf-8,${encodeURIComponent(enrolment.qr_svg)}`, alt: t('totp.qr_alt'), width: 220, height: 220 }),
+          h('figcaption', { class: 'hint' }, t('totp.qr_help')),
+        )
+      : null,
     h('p', {}, t('totp.secret')),
     h('p', { class: 'secret', id: 'totp-secret', dataset: { secret: enrolment.secret } }, grouped),
     h('details', {}, h('summary', {}, t('totp.uri')), h('p', { class: 'uri' }, enrolment.otpauth_uri)),

@@ -11,6 +11,7 @@ import { ChannelsPage } from './channels.js';
 import { SelfCheckPage } from './selfcheck.js';
 import { BenchPage } from './bench.js';
 import { DashboardPage } from './dashboard.js';
+import { AdminPage, canAdmin, isAdminRoute } from './admin.js';
 import { connectEvents, closeEvents, on, isLive } from './events.js';
 
 const root = document.getElementById('app');
@@ -96,6 +97,7 @@ function routeOf(hash) {
   if (/^#\/self-check$/.test(hash) && can('check')) return 'selfcheck';
   if (/^#\/bench$/.test(hash) && canBench()) return 'bench';
   if (/^#\/dashboard$/.test(hash) && can('desk:reports')) return 'dashboard';
+  if (isAdminRoute(hash, session.me)) return 'admin';
   // Without the desk (e.g. the role advocate) the self-check is the start page.
   return can('desk:read') || !can('check') ? 'inbox' : 'selfcheck';
 }
@@ -173,6 +175,7 @@ function nav() {
     can('check') ? link('selfcheck', '#/self-check', t('nav.selfcheck')) : null,
     canBench() ? link('bench', '#/bench', t('nav.bench')) : null,
     can('desk:reports') ? link('dashboard', '#/dashboard', t('nav.dashboard')) : null,
+    canAdmin(session.me) ? link('admin', '#/admin', t('nav.admin')) : null,
   );
 }
 
@@ -206,6 +209,7 @@ const PAGES = {
   selfcheck: { title: 'nav.selfcheck', cls: 'admin', skip: '#selfcheck-text', make: (main) => new SelfCheckPage(main, session.me) },
   bench: { title: 'nav.bench', cls: 'admin', skip: '#bench-text', make: (main) => new BenchPage(main, session.me) },
   dashboard: { title: 'nav.dashboard', cls: 'admin', skip: '#dash-title', make: (main) => new DashboardPage(main, session.me) },
+  admin: { title: 'nav.admin', cls: 'admin', skip: '#main', make: (main) => new AdminPage(main, session.me) },
 };
 
 // Draws the header and the page for the current address; `focus` moves the
@@ -323,6 +327,7 @@ function showAccount() {
     h('p', {}, me.totp_enabled ? t('account.twofa_on') : t('account.twofa_off')),
     h('section', {}, h('h3', {}, t('account.password')), pw),
     me.totp_enabled ? recovery : null,
+    h('p', {}, h('a', { href: '#/admin/tokens', id: 'account-tokens', onclick: () => d.close() }, t('account.tokens'))),
     err,
     h('form', { method: 'dialog' }, h('button', { type: 'submit', class: 'primary' }, t('close'))),
   );

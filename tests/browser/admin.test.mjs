@@ -1,0 +1,461 @@
+// Browser test of the administration pages (web/app/admin*.js and the
+// channel form of channels.js): starts the real server on a free port with a
+// fresh data folder, drives Debian's Chromium through playwright-core and
+// checks, as the first administrator: the QR code during 2FA enrolment; a
+// new user (one-time password shown once and working), roles, disabling; a
+// team with a lead; an API token whose secret is shown once, works and is
+// revoked; a broken policy pack refused with the line of the error, two
+// valid versions uploaded, one activated and rolled back; a channel created
+// with a credential that is never shown again; the audit log filtered and
+// its chain verified; keyboard use, tablet width and the German texts.
+//
+//   node tests/browser/admin.test.mjs path/to/leitplanke
+//
+// Needs /usr/bin/chromium and node_modules/playwright-core (both installed
+// by scripts/install-deps); fails, never skips, when either is missing.
+import { spawn } from 'node:child_process';
+import { createHmac } from 'node:crypto';
+import { existsSync, mkdtempSync, rmSync, mkdirSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const HERE = dirname(fileURLToPath(import.meta.url));
+const ROOT = resolve(HERE, '..', '..');
+const CHROMIUM = '/usr/bin/chromium';
+const WAIT = 15000;
+
+const binary = resolve(process.argv[2] || join(ROOT, 'build/release/src/cli/leitplanke'));
+let passed = 0;
+let failed = 0;
+
+function fail(msg) {
+  console.error(`FAIL: ${msg}`);
+  console.log(`0 passed, 1 failed`);
+  process.exit(1);
+}
+
+if (!existsSync(binary)) fail(`server binary ${binary} not found (build the leitplanke target)`);
+if (!existsSync(CHROMIUM)) fail(`${CHROMIUM} not found: run scripts/install-deps (Debian package chromium)`);
+let chromium;
+try {
+  ({ chromium } = await import('playwright-core'));
+} catch (e) {
+  fail(`playwright-core is not installed (${e.message}): run scripts/install-deps (npm ci in ${ROOT})`);
+}
+
+function assert(cond, msg) {
+  if (!cond) throw new Error(`assertion failed: ${msg}`);
+}
+
+async function step(name, fn) {
+  const t0 = Date.now();
+  try {
+    await fn();
+    passed++;
+    console.log(`ok ${passed + failed} - ${name} (${Date.now() - t0} ms)`);
+  } catch (e) {
+    failed++;
+    console.log(`not ok ${passed + failed} - ${name}: ${e.message}`);
+    throw e;
+  }
+}
+
+function freePort() {
+  return new Promise((res, rej) => {
+    const s = createServer();
+    s.unref();
+    s.on('error', rej);
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address();
+      s.close(() => res(port));
+    });
+  });
+}
+
+// RFC 6238 TOTP (SHA-1, 6 digits, 30 s) from a base32 secret.
+function totp(secret, at = Date.now()) {
+  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
+  let bits = '';
+  for (const c of secret.replace(/=+$/, '').toUpperCase()) bits += alphabet.indexOf(c).toString(2).padStart(5, '0');
+  const key = Buffer.from(bits.match(/.{8}/g).map((b) => parseInt(b, 2)));
+  const counter = Buffer.alloc(8);
+  counter.writeBigUInt64BE(BigInt(Math.floor(at / 1000 / 30)));
+  const mac = createHmac('sha1', key).update(counter).digest();
+  const off = mac[mac.length - 1] & 15;
+  return String((mac.readUInt32BE(off) & 0x7fffffff) % 1000000).padStart(6, '0');
+}
+
+// Starts the server; resolves with the one-time admin password once it serves.
+function startServer(port, data) {
+  const proc = spawn(binary, ['serve', '--data', data, '--listen', `127.0.0.1:${port}`], {
+    env: { ...process.env, LEITPLANKE_DESK_DEMO: '1' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  const ready = new Promise((res, rej) => {
+    const timer = setTimeout(() => rej(new Error(`server did not start in 30 s:\n${out}`)), 30000);
+    const onData = (chunk) => {
+      out += chunk;
+      const pw = /password:\s+(\S+)/.exec(out);
+      if (pw && /serving on/.test(out)) {
+        clearTimeout(timer);
+        res(pw[1]);
+      }
+    };
+    proc.stdout.on('data', onData);
+    proc.stderr.on('data', (c) => (out += c));
+    proc.on('exit', (code) => {
+      clearTimeout(timer);
+      rej(new Error(`server exited with ${code}:\n${out}`));
+    });
+  });
+  return { proc, ready, log: () => out };
+}
+
+// The API from the page, with its session and CSRF token.
+function pageApi(pg, method, path, body) {
+  return pg.evaluate(
+    async ([m, p, b]) => {
+      const r = await fetch(p, {
+        method: m,
+        headers: { 'Content-Type': 'application/json', 'X-CSRF-Token': sessionStorage.getItem('lp.csrf') || '' },
+        body: b === null ? undefined : JSON.stringify(b),
+      });
+      return { status: r.status, body: await r.text() };
+    },
+    [method, path, body ?? null],
+  );
+}
+
+// Everything a person could read or copy out of the page: the text, the
+// attributes and the values of the inputs.
+function pageText(pg) {
+  return pg.evaluate(() => {
+    const values = [...document.querySelectorAll('input, textarea')].map((i) => i.value).join('\n');
+    return `${document.documentElement.outerHTML}\n${values}`;
+  });
+}
+
+const started = Date.now();
+const port = await freePort();
+const base = `http://127.0.0.1:${port}`;
+const data = mkdtempSync(join(tmpdir(), 'lp-admin-'));
+const server = startServer(port, data);
+let browser;
+let page;
+const pageErrors = [];
+
+// Confirms the next confirmation dialog the page opens.
+async function confirm() {
+  await page.waitForSelector('dialog.confirm[open]');
+  await page.click('#confirm-ok');
+  await page.waitForSelector('dialog.confirm', { state: 'detached' });
+}
+
+try {
+  const oneTime = await server.ready;
+  browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
+  const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, locale: 'en-US' });
+  page = await context.newPage();
+  page.setDefaultTimeout(WAIT);
+  page.on('dialog', (d) => {
+    pageErrors.push(`unexpected browser dialog: ${d.message()}`);
+    d.dismiss().catch(() => {});
+  });
+  page.on('pageerror', (e) => pageErrors.push(e.message));
+  page.on('console', (m) => {
+    // 401 is the expected answer to "who am I?" when signed out
+    if (m.type() === 'error' && !/status of 401/.test(m.text())) pageErrors.push(m.text());
+  });
+
+  await step('2FA enrolment shows the key as a QR code image', async () => {
+    await page.goto(`${base}/`);
+    await page.fill('#username', 'admin');
+    await page.fill('#password', oneTime);
+    await page.click('#login-form button[type=submit]');
+    await page.waitForSelector('#password-form');
+    await page.fill('#new-password', 'correct horse battery staple 42');
+    await page.fill('#new-password2', 'correct horse battery staple 42');
+    await page.click('#password-form button[type=submit]');
+    const img = await page.waitForSelector('#totp-qr');
+    const info = await img.evaluate(async (el) => {
+      if (!el.complete) await new Promise((r) => el.addEventListener('load', r, { once: true }));
+      return { src: el.getAttribute('src'), alt: el.alt, w: el.naturalWidth, h: el.naturalHeight, visible: el.getBoundingClientRect().width > 100 };
+    });
+    assert(info.src.startsWith('data:image/svg+xml'), `QR code is an SVG data image (${info.src.slice(0, 40)})`);
+    assert(info.w > 0 && info.w === info.h, `the image decodes as a square (${info.w}×${info.h})`);
+    assert(info.visible && info.alt.length > 10, 'the QR code is shown with a text alternative');
+    const svg = decodeURIComponent(info.src.slice(info.src.indexOf(',') + 1));
+    assert(/^<svg [^>]*viewBox="0 0 (\d+) \1"/.test(svg), 'square viewBox');
+    const secret = await page.getAttribute('#totp-secret', 'data-secret');
+    assert(secret && secret.length >= 16, 'the key is also shown as text');
+    await page.fill('#totp-code', totp(secret));
+    await page.click('#totp-form button[type=submit]');
+    await page.waitForSelector('#recovery-codes li');
+    await page.click('#recovery-done');
+    await page.waitForSelector('#nav-admin');
+    // the texts checked below are the English ones (the account's language is German)
+    await page.selectOption('#lang', 'en');
+    await page.waitForFunction(() => document.getElementById('nav-admin')?.textContent === 'Administration' && document.documentElement.lang === 'en');
+  });
+
+  let miraPassword = '';
+  await step('users: create a user, its one-time password is shown once and works', async () => {
+    await page.click('#nav-admin');
+    await page.waitForSelector('#users-table');
+    assert((await page.getAttribute('#admin-tab-users', 'aria-current')) === 'page', 'users is the first admin page');
+    assert(await page.evaluate(() => document.activeElement && document.activeElement.id === 'users-title'), 'focus on the heading');
+    const admin = page.locator('#users-table tr[data-username="admin"]');
+    assert((await admin.locator('.twofa').innerText()).trim() === 'On', 'the admin has 2FA on');
+    await page.fill('#new-username', 'mira');
+    await page.fill('#new-display', 'Mira <b>Muster</b>');
+    await page.uncheck('#user-create input[name="new-role"][value="agent"]');
+    await page.check('#user-create input[name="new-role"][value="approver"]');
+    await page.click('#user-create button[type=submit]');
+    await page.waitForSelector('#user-password .secret-value');
+    miraPassword = await page.innerText('#user-password .secret-value');
+    assert(/^[A-Za-z0-9]{4}(-[A-Za-z0-9]{4}){4}$/.test(miraPassword), `one-time password shape (${miraPassword})`);
+    const row = page.locator('#users-table tr[data-username="mira"]');
+    await row.waitFor();
+    assert((await row.locator('.badge.role').allInnerTexts()).join() === 'Approver', 'role approver');
+    assert((await row.locator('.state').innerText()).includes('Must change password'), 'must change the password');
+    assert((await row.innerText()).includes('Mira <b>Muster</b>'), 'markup in a display name is shown as text');
+    const login = await fetch(`${base}/api/v1/auth/login`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ username: 'mira', password: miraPassword }),
+    });
+    const lj = await login.json();
+    assert(login.status === 200 && lj.must_change_password === true, `the one-time password signs in (${login.status})`);
+    await page.click('#user-password .secret-close');
+    await page.waitForSelector('#user-password', { state: 'detached' });
+    await page.click('#admin-tab-teams');
+    await page.click('#admin-tab-users');
+    await page.waitForSelector('#users-table tr[data-username="mira"]');
+    assert(!(await pageText(page)).includes(miraPassword), 'the one-time password is not shown again');
+  });
+
+  await step('users: change roles and disable', async () => {
+    const row = () => page.locator('#users-table tr[data-username="mira"]');
+    await row().locator('.edit-roles').click();
+    await page.waitForSelector('#roles-dialog[open]');
+    await page.check('#roles-form input[value="publisher"]');
+    await page.click('#roles-form button[type=submit]');
+    await page.waitForSelector('#roles-dialog', { state: 'detached' });
+    await page.waitForFunction(() => document.querySelectorAll('#users-table tr[data-username="mira"] .badge.role').length === 2);
+    await row().locator('.toggle-disabled').click();
+    await confirm();
+    await page.waitForSelector('#users-table tr[data-username="mira"] .badge.state-disabled');
+    const r = await pageApi(page, 'GET', '/api/v1/users');
+    const mira = JSON.parse(r.body).users.find((u) => u.username === 'mira');
+    assert(mira.disabled && mira.roles.sort().join() === 'approver,publisher', `stored: ${JSON.stringify(mira)}`);
+  });
+
+  await step('teams: create a team and add a lead, by keyboard', async () => {
+    // the sub-navigation works with the keyboard
+    await page.focus('#admin-tab-teams');
+    await page.keyboard.press('Enter');
+    await page.waitForSelector('#team-create');
+    await page.waitForFunction(() => document.activeElement && document.activeElement.id === 'teams-title');
+    await page.fill('#new-team', 'Social Media');
+    await page.keyboard.press('Enter');
+    await page.waitForSelector('#teams-table tr[data-name="Social Media"]');
+    await page.waitForSelector('#members-title');
+    assert((await page.innerText('#members-title')).includes('Social Media'), 'the new team is open');
+    await page.selectOption('#member-user', { label: 'mira' });
+    await page.check('#member-lead');
+    await page.click('#member-add button[type=submit]');
+    await page.waitForSelector('#member-list li[data-user="mira"] .badge.lead');
+  });
+
+  let token = '';
+  await step('API tokens: the secret is shown once, works, and is revoked', async () => {
+    await page.click('#admin-tab-tokens');
+    await page.fill('#token-name', 'ci check');
+    assert(await page.isChecked('#token-create input[value="check"]'), 'scope check preselected');
+    await page.selectOption('#token-expiry', '30');
+    await page.click('#token-create button[type=submit]');
+    await page.waitForSelector('#token-secret .secret-value');
+    token = await page.innerText('#token-secret .secret-value');
+    assert(token.length > 20, 'token shown');
+    await page.waitForSelector('#tokens-table tr[data-name="ci check"][data-state="active"]');
+    const use = await fetch(`${base}/api/v1/check`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${token}` },
+      body: JSON.stringify({ text: 'Hallo' }),
+    });
+    assert(use.status === 200, `the token works (${use.status})`);
+    const list = await pageApi(page, 'GET', '/api/v1/auth/tokens');
+    assert(!list.body.includes(token), 'the API never returns the secret again');
+    await page.reload();
+    await page.waitForSelector('#tokens-table tr[data-name="ci check"]');
+    assert(!(await pageText(page)).includes(token), 'after a reload the secret is gone');
+    await page.click('#tokens-table tr[data-name="ci check"] .revoke');
+    await confirm();
+    await page.waitForSelector('#tokens-table tr[data-name="ci check"][data-state="revoked"]');
+    const again = await fetch(`${base}/api/v1/check`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${token}` },
+      body: JSON.stringify({ text: 'Hallo' }),
+    });
+    assert(again.status === 401, `a revoked token is refused (${again.status})`);
+  });
+
+  await step('policy packs: a broken pack shows the lint error with its line', async () => {
+    await page.click('#admin-tab-policies');
+    await page.waitForSelector('#policy-active-version');
+    assert((await page.getAttribute('#policy-active-version', 'data-version')) === '0', 'the built-in pack is active');
+    await page.setInputFiles('#policy-file', { name: 'pack.toml', mimeType: 'text/plain', buffer: Buffer.from('[policy]\nid = "broken"\n[[rule]\nid = "x"\n') });
+    await page.waitForSelector('#policy-files li[data-path="pack.toml"]');
+    await page.click('#policy-upload');
+    const problem = page.locator('#policy-problems .problem').first();
+    await problem.waitFor();
+    assert((await problem.getAttribute('data-file')) === 'pack.toml', 'the problem names the file');
+    assert((await problem.getAttribute('data-line')) === '3', `the problem names line 3 (${await problem.getAttribute('data-line')})`);
+    assert(Number(await problem.getAttribute('data-column')) > 0, 'and a column');
+    assert(/pack\.toml, line 3, column \d+/.test(await problem.innerText()), `shown: ${await problem.innerText()}`);
+    const stored = JSON.parse((await pageApi(page, 'GET', '/api/v1/policies')).body);
+    assert(stored.versions.length === 0, 'nothing was stored');
+  });
+
+  await step('policy packs: upload two valid versions, activate, roll back', async () => {
+    const folder = join(ROOT, 'policies', 'default');
+    for (const [n, comment] of [
+      [1, 'as shipped'],
+      [2, 'second upload'],
+    ]) {
+      await page.setInputFiles('#policy-folder', folder);
+      await page.waitForSelector('#policy-files li[data-path="company/terms.txt"]');
+      await page.fill('#policy-comment', comment);
+      await page.click('#policy-upload');
+      await page.waitForSelector('#policy-uploaded');
+      await page.waitForSelector(`#policy-v${n}[data-active="0"]`);
+      assert((await page.innerText(`#policy-v${n} .comment`)) === comment, 'comment stored');
+    }
+    await page.click('#policy-v2 .activate');
+    await confirm();
+    await page.waitForSelector('#policy-v2[data-active="1"]');
+    await page.waitForSelector('#policy-active-version[data-version="2"]');
+    await page.click('#policy-rollback');
+    await confirm();
+    await page.waitForSelector('#policy-v1[data-active="1"]');
+    await page.waitForSelector('#policy-active-version[data-version="1"]');
+    const check = JSON.parse((await pageApi(page, 'POST', '/api/v1/check', { text: 'Hallo' })).body);
+    assert(check.policy_revision === 1, `checks use version 1 (${check.policy_revision})`);
+  });
+
+  const credential = 'tok-Very-Secret-7f3a91';
+  await step('channels: create a channel; its credential is never shown again', async () => {
+    await page.click('#nav-channels');
+    await page.waitForSelector('#channel-create');
+    await page.fill('#channel-name', 'social-masto');
+    await page.selectOption('#channel-kind', 'mastodon');
+    await page.fill('#new-setting-base_url', 'http://127.0.0.1:9');
+    await page.fill('#new-secret-access_token', credential);
+    assert((await page.getAttribute('#new-secret-access_token', 'type')) === 'password', 'typed into a password field');
+    await page.click('#channel-create button[type=submit]');
+    const card = page.locator('.channel-card[data-name="social-masto"]');
+    await card.waitFor();
+    assert((await card.locator('.stored-secrets').innerText()).includes('access_token'), 'the card names the stored credential');
+    const left = await page.locator('#channel-create input').evaluateAll((els) => els.map((e) => e.value).join(''));
+    assert(left === '', `the form forgot what was typed (${left})`);
+    assert(!(await pageText(page)).includes(credential), 'the credential is not on the page');
+    await page.reload();
+    await card.waitFor();
+    assert(!(await pageText(page)).includes(credential), 'nor after a reload');
+    for (const path of ['/api/v1/desk/channels', '/api/v1/vault/secrets']) {
+      const r = await pageApi(page, 'GET', path);
+      assert(r.status === 200 && !r.body.includes(credential), `${path} does not return it`);
+    }
+  });
+
+  await step('audit log: filter by actor, action and time; verify the chain', async () => {
+    await page.click('#nav-admin');
+    await page.click('#admin-tab-audit');
+    await page.waitForSelector('#audit-table');
+    const all = await page.locator('#audit-table .audit-row').count();
+    assert(all > 5, `entries shown (${all})`);
+    const seqs = await page.locator('#audit-table .audit-row').evaluateAll((rows) => rows.map((r) => Number(r.dataset.seq)));
+    assert(seqs.every((s, i) => i === 0 || s < seqs[i - 1]), 'newest first');
+    await page.fill('#audit-actor', 'user:admin');
+    await page.fill('#audit-action', 'team_create');
+    await page.click('#audit-filters button[type=submit]');
+    await page.waitForFunction(() => document.querySelectorAll('#audit-table .audit-row').length === 1);
+    const row = page.locator('#audit-table .audit-row');
+    assert((await row.getAttribute('data-action')) === 'team_create' && (await row.locator('.target').innerText()) === 'Social Media', 'the team creation');
+    // a time range in the future matches nothing
+    const later = new Date(Date.now() + 2 * 86400000);
+    const local = new Date(later.getTime() - later.getTimezoneOffset() * 60000).toISOString().slice(0, 16);
+    await page.fill('#audit-since', local);
+    await page.click('#audit-filters button[type=submit]');
+    await page.waitForSelector('#audit-list .placeholder');
+    await page.click('#audit-filters button[type=reset]');
+    await page.waitForFunction((n) => document.querySelectorAll('#audit-table .audit-row').length >= n, all);
+    await page.fill('#audit-action', 'policy_');
+    await page.selectOption('#audit-order', 'asc');
+    await page.click('#audit-filters button[type=submit]');
+    await page.waitForFunction(() => document.querySelectorAll('#audit-table .audit-row').length === 4);
+    const actions = await page.locator('#audit-table .audit-row').evaluateAll((rows) => rows.map((r) => r.dataset.action));
+    assert(actions.join() === 'policy_upload,policy_upload,policy_activate,policy_rollback', `oldest first: ${actions}`);
+    await page.click('#audit-verify');
+    await page.waitForSelector('#audit-verify-box');
+    assert((await page.getAttribute('#audit-verify-box', 'data-ok')) === '1', 'the chain is intact');
+    assert(/Chain intact: \d+ entries checked/.test(await page.innerText('#audit-verify-box')), await page.innerText('#audit-verify-box'));
+  });
+
+  await step('tablet width and German', async () => {
+    await page.setViewportSize({ width: 820, height: 1180 });
+    await page.click('#admin-tab-users');
+    await page.waitForSelector('#users-table');
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    assert(overflow <= 1, `no sideways scrolling of the page at tablet width (${overflow} px)`);
+    assert(await page.isVisible('#user-create button[type=submit]'), 'the form is there');
+    await page.selectOption('#lang', 'de');
+    await page.waitForFunction(() => document.getElementById('admin-tab-users')?.textContent === 'Benutzer');
+    assert((await page.innerText('#admin-tab-audit')) === 'Audit-Log', 'German sub-navigation');
+    await page.setViewportSize({ width: 1280, height: 800 });
+    assert(pageErrors.length === 0, `no script errors: ${pageErrors.join(' | ')}`);
+  });
+} catch (e) {
+  if (page) {
+    const dir = join(ROOT, 'build', 'browser-test');
+    try {
+      mkdirSync(dir, { recursive: true });
+      await page.screenshot({ path: join(dir, 'admin-failure.png'), fullPage: true });
+      console.error(`screenshot: ${join(dir, 'admin-failure.png')}`);
+    } catch {
+      // best effort
+    }
+  }
+  if (passed + failed === 0 || !/assertion failed|Timeout|waiting/.test(String(e.message))) failed = Math.max(failed, 1);
+  console.error(String(e.stack || e));
+  console.error(`page errors: ${pageErrors.join(' | ') || 'none'}`);
+  console.error(`server output (tail):\n${server.log().slice(-3000)}`);
+} finally {
+  if (browser) await browser.close().catch(() => {});
+  server.proc.kill('SIGTERM');
+  await new Promise((res) => {
+    const t = setTimeout(() => {
+      server.proc.kill('SIGKILL');
+      res();
+    }, 5000);
+    server.proc.once('exit', () => {
+      clearTimeout(t);
+      res();
+    });
+    if (server.proc.exitCode !== null) {
+      clearTimeout(t);
+      res();
+    }
+  });
+  rmSync(data, { recursive: true, force: true });
+}
+
+console.log(`browser admin test: ${((Date.now() - started) / 1000).toFixed(1)} s`);
+console.log(`${passed} passed, ${failed} failed`);
+process.exit(failed || passed === 0 ? 1 : 0);

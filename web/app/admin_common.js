@@ -1,0 +1,143 @@
+// Shared pieces of the administration pages: error boxes, forms that disable
+// themselves while the request runs, a confirmation dialog, the box that
+// shows a secret exactly once, and generated one-time passwords.
+import { h } from './dom.js';
+import { t } from './i18n.js';
+
+export const ROLES = ['admin', 'compliance', 'approver', 'publisher', 'agent', 'advocate'];
+
+export function errorBox(id) {
+  return h('p', { class: 'error', role: 'alert', id, hidden: true });
+}
+
+// Shows the server's message; a JSON pointer (e.g. "/name") is named too.
+export function showError(box, e) {
+  box.hidden = false;
+  box.textContent = e && e.pointer ? `${e.message} (${e.pointer})` : String((e && e.message) || e);
+}
+
+// Runs `fn` on submit with the form's buttons disabled; errors go to `box`.
+export function onSubmit(form, box, fn) {
+  form.addEventListener('submit', async (ev) => {
+    ev.preventDefault();
+    box.hidden = true;
+    const buttons = [...form.querySelectorAll('button')];
+    buttons.forEach((b) => (b.disabled = true));
+    try {
+      await fn(ev);
+    } catch (e) {
+      showError(box, e);
+    } finally {
+      buttons.forEach((b) => (b.disabled = false));
+    }
+  });
+}
+
+export function field(id, label, input, hint) {
+  return h(
+    'div',
+    { class: 'field' },
+    h('label', { for: id }, label),
+    input,
+    hint ? h('p', { class: 'hint', id: `${id}-hint` }, hint) : null,
+  );
+}
+
+// A group of checkboxes with a legend; `checked(value)` says which are on.
+export function checkboxes(name, legend, values, label, checked = () => false) {
+  return h(
+    'fieldset',
+    { class: 'checks', id: `${name}-set` },
+    h('legend', {}, legend),
+    values.map((v) =>
+      h('label', { class: 'check' }, h('input', { type: 'checkbox', name, value: v, checked: checked(v) }), ' ', label(v)),
+    ),
+  );
+}
+
+export function checkedValues(root, name) {
+  return [...root.querySelectorAll(`input[name="${name}"]:checked`)].map((i) => i.value);
+}
+
+// A modal question with OK and Cancel; resolves true on OK. Esc cancels.
+export function confirmDialog(question, okLabel) {
+  return new Promise((resolve) => {
+    const d = h(
+      'dialog',
+      { class: 'confirm', 'aria-labelledby': 'confirm-text' },
+      h('p', { id: 'confirm-text' }, question),
+      h(
+        'form',
+        { method: 'dialog', class: 'row' },
+        h('button', { type: 'submit', class: 'primary', value: 'ok', id: 'confirm-ok' }, okLabel || t('admin.confirm')),
+        h('button', { type: 'submit', class: 'secondary', value: 'cancel', id: 'confirm-cancel' }, t('cancel')),
+      ),
+    );
+    d.addEventListener('close', () => {
+      resolve(d.returnValue === 'ok');
+      d.remove();
+    });
+    document.body.append(d);
+    d.showModal();
+  });
+}
+
+// Shows a secret (password, token) once with a copy button; nothing keeps it
+// after the box is closed.
+export function secretOnce(id, title, value, help) {
+  const box = h(
+    'section',
+    { class: 'secret-once', id, 'aria-labelledby': `${id}-title`, tabindex: '-1' },
+    h('h3', { id: `${id}-title` }, title),
+    h('p', { class: 'hint' }, help || t('admin.shown_once')),
+    h('p', { class: 'secret', 'data-secret': value }, h('code', { class: 'secret-value' }, value)),
+    h(
+      'div',
+      { class: 'row' },
+      h(
+        'button',
+        {
+          type: 'button',
+          class: 'secondary small',
+          onclick: async (ev) => {
+            try {
+              await navigator.clipboard.writeText(value);
+              ev.target.textContent = t('admin.copied');
+            } catch {
+              ev.target.textContent = t('admin.copy_failed');
+            }
+          },
+        },
+        t('admin.copy'),
+      ),
+      h('button', { type: 'button', class: 'secondary small secret-close', onclick: () => box.remove() }, t('admin.secret_done')),
+    ),
+  );
+  return box;
+}
+
+// A one-time password from the browser's CSPRNG: 20 characters in groups of
+// four, without look-alike characters.
+export function oneTimePassword() {
+  const alphabet = 'abcdefghjkmnpqrstuvwxyzACDEFGHJKLMNPQRTUVWXY34679';
+  const out = [];
+  const bytes = new Uint8Array(64);
+  while (out.length < 20) {
+    crypto.getRandomValues(bytes);
+    for (const b of bytes) {
+      // rejection sampling keeps the choice uniform
+      if (b < 256 - (256 % alphabet.length) && out.length < 20) out.push(alphabet[b % alphabet.length]);
+    }
+  }
+  return out.join('').replace(/(.{4})(?!$)/g, '$1-');
+}
+
+export function table(caption, heads, rows, id) {
+  return h(
+    'table',
+    { class: 'admin-table', id },
+    h('caption', { class: 'visually-hidden' }, caption),
+    h('thead', {}, h('tr', {}, heads.map((x) => h('th', { scope: 'col' }, x)))),
+    h('tbody', {}, rows),
+  );
+}

@@ -1,0 +1,209 @@
+// Teams (permission teams:read; changes need teams:write): every team, its
+// members with the lead flag; create and delete a team, add and remove
+// members, make a member lead.
+import { get, post, api } from './api.js';
+import { h, replace, announce } from './dom.js';
+import { t, fmtDate } from './i18n.js';
+import { errorBox, showError, onSubmit, field, confirmDialog, table } from './admin_common.js';
+
+export class TeamsPage {
+  constructor(root, me) {
+    this.me = me;
+    this.canWrite = me.permissions.includes('teams:write');
+    this.users = new Map();
+    this.err = errorBox('teams-error');
+    this.list = h('div', { id: 'teams-list' });
+    this.members = h('div', { id: 'team-members', 'aria-live': 'polite' });
+    replace(
+      root,
+      h(
+        'section',
+        { class: 'admin-page', 'aria-labelledby': 'teams-title' },
+        h('div', { class: 'row' }, h('h1', { id: 'teams-title' }, t('admin.teams')), h('button', { type: 'button', class: 'secondary small', onclick: () => this.load() }, t('channels.reload'))),
+        h('p', { class: 'hint' }, t('teams.help')),
+        this.err,
+        h('div', { class: 'admin-split' }, h('div', {}, this.list, this.canWrite ? this.createForm() : null), this.members),
+      ),
+    );
+    this.init();
+  }
+
+  destroy() {
+    this.closed = true;
+  }
+
+  onKey() {}
+
+  async init() {
+    if (this.me.permissions.includes('users:read')) {
+      try {
+        for (const u of (await get('/api/v1/users')).users || []) this.users.set(u.id, u);
+      } catch {
+        // members are shown by id
+      }
+    }
+    await this.load();
+  }
+
+  userName(id) {
+    const u = this.users.get(id);
+    return u ? u.username : `#${id}`;
+  }
+
+  async load() {
+    let r;
+    try {
+      r = await get('/api/v1/teams');
+    } catch (e) {
+      showError(this.err, e);
+      return;
+    }
+    if (this.closed) return;
+    this.err.hidden = true;
+    const teams = r.teams || [];
+    replace(
+      this.list,
+      teams.length
+        ? table(
+            t('admin.teams'),
+            [t('teams.name'), t('admin.created_at'), t('users.actions')],
+            teams.map((tm) => {
+              const nameId = `team-${tm.id}-name`;
+              return h(
+                'tr',
+                { id: `team-${tm.id}`, dataset: { name: tm.name } },
+                h('th', { scope: 'row', id: nameId }, tm.name),
+                h('td', {}, fmtDate(tm.created_at)),
+                h(
+                  'td',
+                  { class: 'row' },
+                  h('button', { type: 'button', class: 'secondary small show-members', 'aria-describedby': nameId, onclick: () => this.showMembers(tm) }, t('teams.members')),
+                  this.canWrite
+                    ? h('button', { type: 'button', class: 'secondary small danger delete-team', 'aria-describedby': nameId, onclick: () => this.deleteTeam(tm) }, t('teams.delete'))
+                    : null,
+                ),
+              );
+            }),
+            'teams-table',
+          )
+        : h('p', { class: 'placeholder' }, t('teams.empty')),
+    );
+    if (this.team && !teams.some((tm) => tm.id === this.team.id)) {
+      this.team = null;
+      replace(this.members);
+    }
+  }
+
+  async deleteTeam(tm) {
+    if (!(await confirmDialog(t('teams.confirm_delete', { name: tm.name }), t('teams.delete')))) return;
+    try {
+      await api('DELETE', `/api/v1/teams/${tm.id}`);
+      announce(t('teams.deleted', { name: tm.name }));
+    } catch (e) {
+      showError(this.err, e);
+    }
+    await this.load();
+  }
+
+  async showMembers(tm, focus = true) {
+    this.team = tm;
+    let r;
+    try {
+      r = await get(`/api/v1/teams/${tm.id}/members`);
+    } catch (e) {
+      showError(this.err, e);
+      return;
+    }
+    if (this.closed) return;
+    const members = r.members || [];
+    const box = errorBox('member-error');
+    const heading = h('h2', { id: 'members-title', tabindex: '-1' }, t('teams.members_of', { name: tm.name }));
+    const rows = members.map((m) => {
+      const nameId = `member-${m.user_id}-name`;
+      return h(
+        'li',
+        { class: 'member', dataset: { user: this.userName(m.user_id) } },
+        h('span', { id: nameId }, this.userName(m.user_id)),
+        m.lead ? h('span', { class: 'badge lead' }, t('teams.lead')) : null,
+        this.canWrite
+          ? h(
+              'span',
+              { class: 'row' },
+              h('button', { type: 'button', class: 'secondary small', 'aria-describedby': nameId, onclick: () => this.setMember(tm, m.user_id, !m.lead, box) }, t(m.lead ? 'teams.unlead' : 'teams.make_lead')),
+              h('button', { type: 'button', class: 'secondary small danger', 'aria-describedby': nameId, onclick: () => this.removeMember(tm, m.user_id, box) }, t('teams.remove')),
+            )
+          : null,
+      );
+    });
+    let add = null;
+    if (this.canWrite) {
+      const candidates = [...this.users.values()].filter((u) => !members.some((m) => m.user_id === u.id));
+      add = h(
+        'form',
+        { id: 'member-add', class: 'row' },
+        h('label', { for: 'member-user' }, t('teams.add_member')),
+        h('select', { id: 'member-user', required: true }, candidates.map((u) => h('option', { value: u.id }, u.username))),
+        h('label', { class: 'check' }, h('input', { type: 'checkbox', id: 'member-lead' }), ' ', t('teams.lead')),
+        h('button', { type: 'submit', class: 'secondary', disabled: candidates.length === 0 }, t('teams.add')),
+      );
+      onSubmit(add, box, async () => {
+        const id = Number(add.querySelector('#member-user').value);
+        await this.setMember(tm, id, add.querySelector('#member-lead').checked, box);
+      });
+    }
+    replace(
+      this.members,
+      h(
+        'section',
+        { class: 'card', 'aria-labelledby': 'members-title' },
+        heading,
+        rows.length ? h('ul', { class: 'member-list', id: 'member-list' }, rows) : h('p', { class: 'placeholder' }, t('teams.no_members')),
+        add,
+        box,
+      ),
+    );
+    if (focus) heading.focus();
+  }
+
+  async setMember(tm, userId, lead, box) {
+    try {
+      await api('PUT', `/api/v1/teams/${tm.id}/members/${userId}`, { lead });
+      announce(t('teams.member_saved', { name: this.userName(userId), team: tm.name }));
+      await this.showMembers(tm, false);
+    } catch (e) {
+      showError(box, e);
+    }
+  }
+
+  async removeMember(tm, userId, box) {
+    try {
+      await api('DELETE', `/api/v1/teams/${tm.id}/members/${userId}`);
+      announce(t('teams.member_removed', { name: this.userName(userId), team: tm.name }));
+      await this.showMembers(tm, false);
+    } catch (e) {
+      showError(box, e);
+    }
+  }
+
+  createForm() {
+    const box = errorBox('team-create-error');
+    const form = h(
+      'form',
+      { id: 'team-create', class: 'card admin-form', 'aria-labelledby': 'team-create-title' },
+      h('h2', { id: 'team-create-title' }, t('teams.create')),
+      field('new-team', t('teams.name'), h('input', { id: 'new-team', required: true, maxlength: 100, autocomplete: 'off' })),
+      box,
+      h('button', { type: 'submit', class: 'primary' }, t('teams.create_submit')),
+    );
+    onSubmit(form, box, async () => {
+      const name = form.querySelector('#new-team').value.trim();
+      if (!name) throw new Error(t('teams.name_missing'));
+      const tm = await post('/api/v1/teams', { name });
+      form.reset();
+      announce(t('teams.created', { name }));
+      await this.load();
+      await this.showMembers(tm);
+    });
+    return form;
+  }
+}

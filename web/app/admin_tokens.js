@@ -1,0 +1,137 @@
+// The own API tokens (permission account, every role): name, prefix,
+// scopes, expiry, last use; create one with scopes (at most the own
+// permissions) and an expiry — its secret is shown once — and revoke.
+import { get, post, api } from './api.js';
+import { h, replace, announce } from './dom.js';
+import { t, fmtDate } from './i18n.js';
+import { errorBox, showError, onSubmit, field, checkboxes, checkedValues, confirmDialog, secretOnce, table } from './admin_common.js';
+
+const EXPIRY_DAYS = [7, 30, 90, 365, 0];
+
+export class TokensPage {
+  constructor(root, me) {
+    this.me = me;
+    this.err = errorBox('tokens-error');
+    this.list = h('div', { id: 'tokens-list' });
+    this.secretSlot = h('div', { id: 'token-secret-slot', 'aria-live': 'polite' });
+    replace(
+      root,
+      h(
+        'section',
+        { class: 'admin-page', 'aria-labelledby': 'tokens-title' },
+        h('div', { class: 'row' }, h('h1', { id: 'tokens-title' }, t('admin.tokens')), h('button', { type: 'button', class: 'secondary small', onclick: () => this.load() }, t('channels.reload'))),
+        h('p', { class: 'hint' }, t('tokens.help')),
+        this.err,
+        this.secretSlot,
+        this.list,
+        this.createForm(),
+      ),
+    );
+    this.load();
+  }
+
+  destroy() {
+    this.closed = true;
+  }
+
+  onKey() {}
+
+  async load() {
+    let r;
+    try {
+      r = await get('/api/v1/auth/tokens');
+    } catch (e) {
+      showError(this.err, e);
+      return;
+    }
+    if (this.closed) return;
+    this.err.hidden = true;
+    const tokens = r.tokens || [];
+    replace(
+      this.list,
+      tokens.length
+        ? table(
+            t('admin.tokens'),
+            [t('tokens.name'), t('tokens.prefix'), t('tokens.scopes'), t('tokens.expires'), t('tokens.last_used'), t('users.state'), t('users.actions')],
+            tokens.map((tk) => this.row(tk)),
+            'tokens-table',
+          )
+        : h('p', { class: 'placeholder' }, t('tokens.empty')),
+    );
+  }
+
+  row(tk) {
+    const nameId = `token-${tk.id}-name`;
+    const expired = tk.expires_at && new Date(tk.expires_at).getTime() < Date.now();
+    const state = tk.revoked ? 'revoked' : expired ? 'expired' : 'active';
+    return h(
+      'tr',
+      { id: `token-${tk.id}`, dataset: { name: tk.name, state } },
+      h('th', { scope: 'row', id: nameId }, tk.name),
+      h('td', {}, h('code', {}, `${tk.prefix}…`)),
+      h('td', { class: 'scopes' }, (tk.scopes || []).map((s) => h('span', { class: 'badge' }, s))),
+      h('td', {}, tk.expires_at ? fmtDate(tk.expires_at) : t('tokens.never')),
+      h('td', {}, tk.last_used_at ? fmtDate(tk.last_used_at) : t('tokens.unused')),
+      h('td', {}, h('span', { class: `badge token-${state}` }, t(`tokens.state_${state}`))),
+      h(
+        'td',
+        {},
+        tk.revoked
+          ? null
+          : h('button', { type: 'button', class: 'secondary small danger revoke', 'aria-describedby': nameId, onclick: () => this.revoke(tk) }, t('tokens.revoke')),
+      ),
+    );
+  }
+
+  async revoke(tk) {
+    if (!(await confirmDialog(t('tokens.confirm_revoke', { name: tk.name }), t('tokens.revoke')))) return;
+    try {
+      await api('DELETE', `/api/v1/auth/tokens/${tk.id}`);
+      announce(t('tokens.revoked', { name: tk.name }));
+    } catch (e) {
+      showError(this.err, e);
+    }
+    await this.load();
+  }
+
+  createForm() {
+    const box = errorBox('token-create-error');
+    const scopes = (this.me.permissions || []).slice().sort();
+    const form = h(
+      'form',
+      { id: 'token-create', class: 'card admin-form', 'aria-labelledby': 'token-create-title' },
+      h('h2', { id: 'token-create-title' }, t('tokens.create')),
+      h(
+        'div',
+        { class: 'form-grid' },
+        field('token-name', t('tokens.name'), h('input', { id: 'token-name', required: true, maxlength: 100, autocomplete: 'off' })),
+        field(
+          'token-expiry',
+          t('tokens.expiry'),
+          h('select', { id: 'token-expiry' }, EXPIRY_DAYS.map((d) => h('option', { value: d, selected: d === 90 }, d ? t('tokens.days', { n: d }) : t('tokens.never')))),
+        ),
+      ),
+      checkboxes('token-scope', t('tokens.scopes'), scopes, (s) => s, (s) => s === 'check'),
+      h('p', { class: 'hint' }, t('tokens.scopes_help')),
+      box,
+      h('button', { type: 'submit', class: 'primary' }, t('tokens.create_submit')),
+    );
+    onSubmit(form, box, async () => {
+      const name = form.querySelector('#token-name').value.trim();
+      const chosen = checkedValues(form, 'token-scope');
+      if (!name) throw new Error(t('tokens.name_missing'));
+      if (!chosen.length) throw new Error(t('tokens.scopes_missing'));
+      const body = { name, scopes: chosen };
+      const days = Number(form.querySelector('#token-expiry').value);
+      if (days) body.expires_in_days = days;
+      const r = await post('/api/v1/auth/tokens', body);
+      form.reset();
+      const secret = secretOnce('token-secret', t('tokens.secret_title', { name }), r.token, t('tokens.secret_once'));
+      replace(this.secretSlot, secret);
+      secret.focus();
+      announce(t('tokens.created', { name }));
+      await this.load();
+    });
+    return form;
+  }
+}

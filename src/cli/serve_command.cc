@@ -14,6 +14,7 @@
 #include "server/app.h"
 #include "server/desk_setup.h"
 #include "server/desk_worker.h"
+#include "server/publish_setup.h"
 
 namespace leitplanke::cli {
 namespace {
@@ -115,6 +116,7 @@ int RunServe(const ServerFlags& flags, bool print_config) {
   {
     Housekeeper housekeeper(ctx);
     server::DeskWorker desk_worker(*ctx.desk, config->desk_tick_ms);
+    server::PublishWorker publish_worker(*ctx.publisher, config->publish_tick_ms);
     server.Wait();
   }
   std::cout << "Leitplanke stopped." << std::endl;

@@ -592,7 +592,14 @@ Status Publisher::NotifyApprovers(const Post& post, const store::Approval& appro
     n.created_at = clock_.NowMillis();
     list.push_back(std::move(n));
   }
-  return ps_.AddNotifications(list);
+  LP_RETURN_IF_ERROR(ps_.AddNotifications(list));
+  for (const store::Notification& n : list) {
+    Emit("publish.notification",
+         "{\"user_id\":" + std::to_string(n.user_id) +
+             ",\"kind\":\"approval_requested\",\"approval_id\":" + std::to_string(approval.id) +
+             ",\"post_id\":" + std::to_string(post.id) + "}");
+  }
+  return Status::Ok();
 }
 
 Result<SubmitOutcome> Publisher::Submit(int64_t post_id, const store::User& user,

@@ -13,6 +13,7 @@
 #include "server/desk_setup.h"
 #include "server/disk_cache.h"
 #include "server/openapi.h"
+#include "server/publish_setup.h"
 
 namespace leitplanke::server {
 namespace {
@@ -171,6 +172,7 @@ Result<std::unique_ptr<App>> App::Open(const ServerConfig& config, const Clock& 
     ctx->desk->SetApprovalPolicy(std::move(approvals));
   }
   ConnectDesk(*ctx);
+  LP_RETURN_IF_ERROR(ConnectPublish(*ctx, desk_options.instance_id));
   ctx->metrics->AddGaugeCallback(
       "leitplanke_audit_queue_depth", "Audit entries waiting to be written",
       [raw] { return static_cast<double>(raw->audit_batch->pending()); });
@@ -240,6 +242,7 @@ Result<http::Router> App::BuildRouter() {
   LP_RETURN_IF_ERROR(AddAccountRoutes(*ctx_, router));
   LP_RETURN_IF_ERROR(AddAdminRoutes(*ctx_, router));
   LP_RETURN_IF_ERROR(AddDeskRoutes(*ctx_, router));
+  LP_RETURN_IF_ERROR(AddPublishRoutes(*ctx_, router));
   LP_RETURN_IF_ERROR(AddWebchatRoutes(*ctx_, router));
   LP_RETURN_IF_ERROR(AddWebhookRoutes(*ctx_, router));
   LP_RETURN_IF_ERROR(AddStaticRoutes(*ctx_, router));

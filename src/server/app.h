@@ -18,6 +18,7 @@
 #include "leitplanke/base/result.h"
 
 #include "leitplanke/desk/desk.h"
+#include "leitplanke/publish/publisher.h"
 #include "leitplanke/store/store.h"
 #include "leitplanke/trust/accounts.h"
 #include "leitplanke/trust/audit.h"
@@ -47,7 +48,8 @@ struct AppContext {
   std::unique_ptr<trust::LoginThrottle> throttle;
   std::unique_ptr<trust::AccountService> accounts;
   std::unique_ptr<PolicyService> policies;
-  std::unique_ptr<desk::Desk> desk;  // the shared inbox; after store and policies
+  std::unique_ptr<desk::Desk> desk;               // the shared inbox; after store and policies
+  std::unique_ptr<publish::Publisher> publisher;  // posts; after the desk
   std::unique_ptr<http::MetricsRegistry> metrics;
   std::unique_ptr<http::EventHub> events;
   std::unique_ptr<BackgroundQueue> background;
@@ -108,6 +110,7 @@ Status AddGuardRoutes(AppContext& ctx, http::Router& router);
 Status AddAccountRoutes(AppContext& ctx, http::Router& router);
 Status AddAdminRoutes(AppContext& ctx, http::Router& router);
 Status AddDeskRoutes(AppContext& ctx, http::Router& router);
+Status AddPublishRoutes(AppContext& ctx, http::Router& router);
 Status AddWebchatRoutes(AppContext& ctx, http::Router& router);
 Status AddWebhookRoutes(AppContext& ctx, http::Router& router);
 Status AddStaticRoutes(AppContext& ctx, http::Router& router);

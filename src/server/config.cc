@@ -46,6 +46,15 @@ const Key kKeys[] = {
     {"desk", "per_agent_agreement", &ServerConfig::desk_per_agent_agreement},
     {"approvals", "steps", &ServerConfig::approvals_steps},
     {"approvals", "expire_hours", &ServerConfig::approvals_expire_hours},
+    {"publish", "time_zone", &ServerConfig::publish_time_zone},
+    {"publish", "approval_roles", &ServerConfig::publish_approval_roles},
+    {"publish", "approval_channels", &ServerConfig::publish_approval_channels},
+    {"publish", "approval_topics", &ServerConfig::publish_approval_topics},
+    {"publish", "cooldown_minutes", &ServerConfig::publish_cooldown_minutes},
+    {"publish", "working_hours", &ServerConfig::publish_working_hours},
+    {"publish", "disclosure_de", &ServerConfig::publish_disclosure_de},
+    {"publish", "disclosure_en", &ServerConfig::publish_disclosure_en},
+    {"publish", "tick_ms", &ServerConfig::publish_tick_ms},
 };
 
 std::string EnvName(const Key& k) {
@@ -193,6 +202,12 @@ Status Validate(const ServerConfig& c) {
   }
   if (c.approvals_expire_hours < 0) {
     return Status::InvalidArgument("[approvals] expire_hours must not be negative");
+  }
+  if (c.publish_cooldown_minutes < 0) {
+    return Status::InvalidArgument("[publish] cooldown_minutes must not be negative");
+  }
+  if (c.publish_tick_ms < 10) {
+    return Status::InvalidArgument("[publish] tick_ms must be at least 10");
   }
   if (c.desk_outbox_lease_ms < 5000) {
     return Status::InvalidArgument("[desk] outbox_lease_ms must be at least 5000, not " +

@@ -69,6 +69,24 @@ struct ServerConfig {
   std::vector<std::string> approvals_steps = {"approver|compliance|admin"};
   int approvals_expire_hours = 72;
 
+  // [publish] (docs/PUBLISH.md)
+  std::string publish_time_zone = "Europe/Berlin";  // schedule times are local to it
+  // Posts need approval besides a "hold" verdict when the author has one of
+  // these roles, a variant is on one of these channels (name or kind), or a
+  // finding matches one of these topics (rule id, id prefix, clause, category).
+  std::vector<std::string> publish_approval_roles;
+  std::vector<std::string> publish_approval_channels;
+  std::vector<std::string> publish_approval_topics;
+  // Emotional or risky posts outside working hours wait this long and need a
+  // "still send?" confirmation; 0 = off.
+  int publish_cooldown_minutes = 60;
+  // Working hours for posts without a team calendar (desk calendar syntax).
+  std::string publish_working_hours = "Europe/Berlin;;mon-fri 08:00-18:00";
+  // Advocacy (R06): proposed disclosure of the affiliation.
+  std::string publish_disclosure_de = "Ich arbeite bei Beispiel AG.";
+  std::string publish_disclosure_en = "I work at Beispiel AG.";
+  int publish_tick_ms = 1000;  // how often the send queue looks for due posts
+
   // Derived helpers.
   std::string DatabaseUrl() const;
   std::string MasterKeyPath() const;

@@ -15,6 +15,26 @@ json Obj(json properties, std::vector<std::string> required) {
   return {{"type", "object"}, {"properties", std::move(properties)}, {"required", required}};
 }
 
+json Int() { return {{"type", "integer"}}; }
+
+// A post as the editor sends it (PUT also names the version it saw).
+json PostBody(bool with_version) {
+  json props = {{"title", Str()},
+                {"body", Str()},
+                {"link", Str()},
+                {"team_id", Int()},
+                {"flags", {{"type", "array"}, {"items", {{"enum", {"emotional", "risky"}}}}}},
+                {"variants",
+                 {{"type", "array"},
+                  {"items", Obj({{"channel_id", Int()}, {"text", Str()}}, {"channel_id"})}}}};
+  std::vector<std::string> required = {"title", "variants"};
+  if (with_version) {
+    props["version"] = Int();
+    required.push_back("version");
+  }
+  return Obj(std::move(props), std::move(required));
+}
+
 json PackUpload() {
   return Obj({{"files",
                {{"type", "object"},
@@ -63,6 +83,27 @@ std::map<std::string, json> Bodies() {
       {"PUT /api/v1/vault/secrets/{name}", Obj({{"value", Str()}}, {"value"})},
       {"POST /api/v1/policies/{name}/validate", PackUpload()},
       {"POST /api/v1/policies/{name}/versions", PackUpload()},
+      {"POST /api/v1/posts", PostBody(false)},
+      {"POST /api/v1/posts/check", PostBody(false)},
+      {"PUT /api/v1/posts/{id}", PostBody(true)},
+      {"POST /api/v1/posts/{id}/submit", Obj({{"version", Int()}}, {})},
+      {"POST /api/v1/posts/{id}/schedule",
+       Obj({{"scheduled_at",
+             {{"type", "string"},
+              {"description",
+               "2026-12-01T09:30 (company time zone), an RFC 3339 time, or \"now\""}}},
+            {"version", Int()}},
+           {"scheduled_at"})},
+      {"POST /api/v1/posts/{id}/unschedule", Obj({{"version", Int()}}, {})},
+      {"POST /api/v1/posts/{id}/cancel", Obj({{"version", Int()}}, {})},
+      {"PUT /api/v1/posts/{id}/shareable",
+       Obj({{"shareable", {{"type", "boolean"}}}}, {"shareable"})},
+      {"POST /api/v1/advocacy/posts/{id}/share",
+       Obj({{"own_words", Str()},
+            {"network", {{"type", "string"}, {"examples", {"linkedin", "x", "instagram"}}}},
+            {"add_disclosure", {{"type", "boolean"}}},
+            {"preview", {{"type", "boolean"}}}},
+           {"network"})},
   };
 }
 

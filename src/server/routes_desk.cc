@@ -348,6 +348,7 @@ json ApprovalJson(const store::Approval& a) {
   return {{"id", a.id},
           {"kind", a.kind},
           {"conversation_id", a.conversation_id},
+          {"post_id", a.post_id},  // kind "post": the post (GET /api/v1/posts/{id})
           {"channel_id", a.channel_id},
           {"requested_by", a.requested_by_name},
           {"text", a.text},

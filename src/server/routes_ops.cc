@@ -45,6 +45,8 @@ Status AddOperationsRoutes(AppContext& ctx, http::Router& router) {
                                           topics.push_back("user:" + std::to_string(p->user.id));
                                           if (p->permissions.Has(trust::Permission::kDeskRead))
                                             topics.push_back("desk");
+                                          if (p->permissions.Has(trust::Permission::kPostsRead))
+                                            topics.push_back("publish");
                                         }
                                         return http::SseReply::Subscribe(*ctx.events,
                                                                          std::move(topics));

@@ -15,7 +15,7 @@ constexpr std::array<std::pair<Role, std::string_view>, 6> kRoles = {{
     {Role::kAdvocate, "advocate"},
 }};
 
-constexpr std::array<std::pair<Permission, std::string_view>, 15> kPermissions = {{
+constexpr std::array<std::pair<Permission, std::string_view>, 18> kPermissions = {{
     {Permission::kCheck, "check"},
     {Permission::kPolicyRead, "policy:read"},
     {Permission::kPolicyWrite, "policy:write"},
@@ -31,6 +31,9 @@ constexpr std::array<std::pair<Permission, std::string_view>, 15> kPermissions =
     {Permission::kDeskAdmin, "desk:admin"},
     {Permission::kDeskReports, "desk:reports"},
     {Permission::kApprovals, "approvals"},
+    {Permission::kPostsRead, "posts:read"},
+    {Permission::kPostsWrite, "posts:write"},
+    {Permission::kAdvocacy, "advocacy"},
 }};
 
 PermissionSet Of(std::initializer_list<Permission> ps) {
@@ -140,16 +143,16 @@ PermissionSet RolePermissions(Role role) {
       return PermissionSet::All();
     case Role::kCompliance:
       return Of({P::kCheck, P::kPolicyRead, P::kPolicyWrite, P::kAuditRead, P::kUsersRead,
-                 P::kTeamsRead, P::kDeskRead, P::kDeskReports, P::kApprovals});
+                 P::kTeamsRead, P::kDeskRead, P::kDeskReports, P::kApprovals, P::kPostsRead});
     case Role::kApprover:
-      return Of(
-          {P::kCheck, P::kPolicyRead, P::kTeamsRead, P::kDeskRead, P::kDeskReports, P::kApprovals});
+      return Of({P::kCheck, P::kPolicyRead, P::kTeamsRead, P::kDeskRead, P::kDeskReports,
+                 P::kApprovals, P::kPostsRead});
     case Role::kPublisher:
-      return Of({P::kCheck, P::kPolicyRead});
+      return Of({P::kCheck, P::kPolicyRead, P::kPostsRead, P::kPostsWrite, P::kAdvocacy});
     case Role::kAgent:
       return Of({P::kCheck, P::kPolicyRead, P::kDeskRead, P::kDeskReply});
     case Role::kAdvocate:
-      return Of({P::kCheck});
+      return Of({P::kCheck, P::kAdvocacy});
   }
   return PermissionSet();
 }

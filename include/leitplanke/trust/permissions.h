@@ -39,6 +39,9 @@ enum class Permission {
   kDeskAdmin,    // "desk:admin": channels, routing and SLA settings, dead letters
   kDeskReports,  // "desk:reports": team-level desk reports
   kApprovals,    // "approvals": decide on held replies and posts (four-eyes)
+  kPostsRead,    // "posts:read": posts, the calendar and the channel queues
+  kPostsWrite,   // "posts:write": draft, submit, schedule, cancel posts; mark them shareable
+  kAdvocacy,     // "advocacy": list shareable posts and share them with one's own words
 };
 
 std::string_view PermissionName(Permission p);
@@ -66,10 +69,11 @@ class PermissionSet {
 };
 
 // admin: everything; compliance: check, policy read/write, audit read, users
-// read, teams read, desk read and reports, approvals; approver: check, policy
-// read, teams read, desk read and reports, approvals; publisher: check, policy read; agent:
-// check, policy read, desk read and reply; advocate: check. Every role has
-// kOwnAccount.
+// read, teams read, desk read and reports, approvals, posts read; approver:
+// check, policy read, teams read, desk read and reports, approvals, posts
+// read; publisher: check, policy read, posts read/write, advocacy; agent:
+// check, policy read, desk read and reply; advocate: check, advocacy. Every
+// role has kOwnAccount.
 PermissionSet RolePermissions(Role role);
 PermissionSet PermissionsOf(const std::vector<Role>& roles);
 bool HasPermission(const std::vector<Role>& roles, Permission p);

@@ -46,13 +46,14 @@ TEST(PermissionsTest, RoleTable) {
       {Role::kAdmin, std::set<P>(AllPermissions().begin(), AllPermissions().end())},
       {Role::kCompliance,
        {P::kCheck, P::kPolicyRead, P::kPolicyWrite, P::kAuditRead, P::kUsersRead, P::kTeamsRead,
-        P::kDeskRead, P::kDeskReports, P::kApprovals, P::kOwnAccount}},
+        P::kDeskRead, P::kDeskReports, P::kApprovals, P::kPostsRead, P::kOwnAccount}},
       {Role::kApprover,
        {P::kCheck, P::kPolicyRead, P::kTeamsRead, P::kDeskRead, P::kDeskReports, P::kApprovals,
-        P::kOwnAccount}},
-      {Role::kPublisher, {P::kCheck, P::kPolicyRead, P::kOwnAccount}},
+        P::kPostsRead, P::kOwnAccount}},
+      {Role::kPublisher,
+       {P::kCheck, P::kPolicyRead, P::kPostsRead, P::kPostsWrite, P::kAdvocacy, P::kOwnAccount}},
       {Role::kAgent, {P::kCheck, P::kPolicyRead, P::kDeskRead, P::kDeskReply, P::kOwnAccount}},
-      {Role::kAdvocate, {P::kCheck, P::kOwnAccount}},
+      {Role::kAdvocate, {P::kCheck, P::kAdvocacy, P::kOwnAccount}},
   };
   for (Role r : AllRoles()) {
     for (Permission p : AllPermissions()) {

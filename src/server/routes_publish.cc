@@ -1,0 +1,523 @@
+// Publish routes: posts and their variants, the live check per variant,
+// submit / schedule / cancel / cool-down, the calendar and channel queues,
+// advocacy shares, the user's notifications. The rules live in
+// publish::Publisher; this file maps JSON to calls (docs/PUBLISH.md).
+#include <charconv>
+
+#include <nlohmann/json.hpp>
+
+#include "http/json_body.h"
+#include "server/app.h"
+#include "server/route_util.h"
+#include "server/verdict_json.h"
+
+namespace leitplanke::server {
+namespace {
+
+using http::Request;
+using http::Response;
+using http::RouteKind;
+using nlohmann::json;
+using publish::Publisher;
+using store::Post;
+
+http::RouteOptions Blocking(std::string permission, std::string summary) {
+  return {.kind = RouteKind::kBlocking,
+          .permission = std::move(permission),
+          .summary = std::move(summary),
+          .tag = "publish"};
+}
+
+const store::User& Me(const Request& req) { return PrincipalOf(req)->user; }
+
+json ParseOrString(const std::string& text) {
+  if (text.empty()) return json::object();
+  json j = json::parse(text, nullptr, false);
+  return j.is_discarded() ? json(text) : j;
+}
+
+json EstimateJson(const desk::SendEstimate& e) {
+  json j = {{"length", e.length}, {"limit", e.limit}, {"unit", e.unit}};
+  if (e.cost > 0) {
+    j["cost"] = e.cost;
+    j["currency"] = e.currency;
+  }
+  if (!e.warning.empty()) j["warning"] = e.warning;
+  return j;
+}
+
+json PostJson(const Publisher& pub, const Post& p) {
+  json variants = json::array();
+  for (const store::PostVariant& v : p.variants) {
+    variants.push_back({{"id", v.id},
+                        {"channel_id", v.channel_id},
+                        {"channel", v.channel_name},
+                        {"channel_kind", v.channel_kind},
+                        {"text", v.text},
+                        {"wire_text", v.wire_text},
+                        {"action", v.action},
+                        {"verdict", ParseOrString(v.verdict)},
+                        {"state", publish::VariantStateName(v.state)},
+                        {"attempts", v.attempts},
+                        {"next_attempt_at", IsoTime(v.next_attempt_at)},
+                        {"last_error", v.last_error},
+                        {"external_id", v.external_id},
+                        {"sent_at", IsoTime(v.sent_at)}});
+  }
+  return {{"id", p.id},
+          {"title", p.title},
+          {"body", p.body},
+          {"link", p.link},
+          {"author", p.author_name},
+          {"team_id", p.team_id},
+          {"state", publish::PostStateName(p.state)},
+          {"version", p.version},
+          {"scheduled_at", IsoTime(p.scheduled_at)},
+          {"scheduled_local", p.scheduled_at ? pub.LocalTime(p.scheduled_at) : ""},
+          {"shareable", p.shareable},
+          {"flags", p.flags},
+          {"cooldown_until", IsoTime(p.cooldown_until)},
+          {"cooldown_confirmed", p.cooldown_confirmed},
+          {"needs_confirmation", p.cooldown_until != 0 && !p.cooldown_confirmed},
+          {"reason", p.reason},
+          {"approval_id", p.approval_id},
+          {"created_at", IsoTime(p.created_at)},
+          {"updated_at", IsoTime(p.updated_at)},
+          {"sent_at", IsoTime(p.sent_at)},
+          {"variants", std::move(variants)}};
+}
+
+json ChecksJson(const std::vector<publish::VariantCheck>& checks) {
+  json out = json::array();
+  for (const publish::VariantCheck& c : checks) {
+    json j = {{"channel_id", c.channel_id},
+              {"channel", c.channel_name},
+              {"channel_kind", c.channel_kind},
+              {"wire_text", c.wire_text},
+              {"estimate", EstimateJson(c.estimate)}};
+    if (!c.error.empty()) {
+      j["error"] = c.error;
+      j["verdict"] = {{"action", "block"}, {"findings", json::array()}};
+    } else {
+      j["verdict"] = ParseOrString(VerdictToJson(c.verdict, "", false));
+    }
+    out.push_back(std::move(j));
+  }
+  return out;
+}
+
+json OutcomeJson(const Publisher& pub, const publish::SubmitOutcome& o) {
+  json j = {{"decision", publish::SubmitDecisionName(o.decision)},
+            {"post", PostJson(pub, o.post)},
+            {"checks", ChecksJson(o.checks)},
+            {"approval_reasons", o.approval_reasons},
+            {"message", o.message}};
+  if (o.decision == publish::SubmitDecision::kSubmitted) j["approval_id"] = o.approval.id;
+  return j;
+}
+
+// Field readers over a parsed body; errors name the JSON pointer.
+Result<std::string> Str(const json& b, const std::string& ptr, bool required) {
+  const json::json_pointer p(ptr);
+  if (!b.contains(p) || b.at(p).is_null()) {
+    if (required) return Status::InvalidArgument(ptr + " is required");
+    return std::string();
+  }
+  if (!b.at(p).is_string()) return Status::InvalidArgument(ptr + " must be a string");
+  return b.at(p).get<std::string>();
+}
+
+Result<int64_t> Int(const json& b, const std::string& ptr, int64_t fallback) {
+  const json::json_pointer p(ptr);
+  if (!b.contains(p) || b.at(p).is_null()) return fallback;
+  if (!b.at(p).is_number_integer()) return Status::InvalidArgument(ptr + " must be an integer");
+  return b.at(p).get<int64_t>();
+}
+
+Result<bool> Bool(const json& b, const std::string& ptr, bool fallback) {
+  const json::json_pointer p(ptr);
+  if (!b.contains(p) || b.at(p).is_null()) return fallback;
+  if (!b.at(p).is_boolean()) return Status::InvalidArgument(ptr + " must be true or false");
+  return b.at(p).get<bool>();
+}
+
+Result<publish::PostDraft> DraftFrom(const json& b) {
+  if (!b.is_object()) return Status::InvalidArgument("the body must be a JSON object");
+  publish::PostDraft d;
+  LP_ASSIGN_OR_RETURN(d.title, Str(b, "/title", true));
+  LP_ASSIGN_OR_RETURN(d.body, Str(b, "/body", false));
+  LP_ASSIGN_OR_RETURN(d.link, Str(b, "/link", false));
+  LP_ASSIGN_OR_RETURN(d.team_id, Int(b, "/team_id", 0));
+  if (b.contains("flags")) {
+    if (!b["flags"].is_array()) return Status::InvalidArgument("/flags must be an array");
+    for (size_t i = 0; i < b["flags"].size(); ++i) {
+      LP_ASSIGN_OR_RETURN(std::string f, Str(b, "/flags/" + std::to_string(i), true));
+      d.flags.push_back(std::move(f));
+    }
+  }
+  if (!b.contains("variants") || !b["variants"].is_array()) {
+    return Status::InvalidArgument("/variants must be an array of {channel_id, text}");
+  }
+  for (size_t i = 0; i < b["variants"].size(); ++i) {
+    const std::string at = "/variants/" + std::to_string(i);
+    publish::DraftVariant v;
+    LP_ASSIGN_OR_RETURN(v.channel_id, Int(b, at + "/channel_id", 0));
+    if (v.channel_id <= 0) return Status::InvalidArgument(at + "/channel_id is required");
+    LP_ASSIGN_OR_RETURN(v.text, Str(b, at + "/text", false));
+    d.variants.push_back(std::move(v));
+  }
+  return d;
+}
+
+// A handler over a JSON body (an empty body reads as {}).
+template <class F>
+http::Handler BodyHandler(int ok_status, F body) {
+  return [ok_status, body](Request& req) -> Response {
+    json doc = json::object();
+    if (!req.body.empty()) {
+      LP_HTTP_ASSIGN_OR_RESPOND(json parsed, http::ParseJsonBody(req));
+      doc = std::move(parsed);
+    }
+    if (!doc.is_object()) {
+      return StatusResponse(Status::InvalidArgument("the body must be a JSON object"));
+    }
+    Result<json> r = body(req, doc);
+    if (!r.ok()) return StatusResponse(r.status());
+    return JsonResponse(ok_status, *r);
+  };
+}
+
+template <class F>
+http::Handler QueryHandler(F body) {
+  return [body](Request& req) -> Response {
+    Result<json> r = body(req);
+    if (!r.ok()) return StatusResponse(r.status());
+    return JsonResponse(200, *r);
+  };
+}
+
+Result<int64_t> QueryInt(const Request& req, std::string_view name, int64_t fallback) {
+  std::optional<std::string_view> v = req.Query(name);
+  if (!v || v->empty()) return fallback;
+  int64_t out = 0;
+  auto [p, ec] = std::from_chars(v->data(), v->data() + v->size(), out);
+  if (ec != std::errc() || p != v->data() + v->size()) {
+    return Status::InvalidArgument(std::string(name) + " must be an integer");
+  }
+  return out;
+}
+
+// A calendar bound: a local date ("2026-12-01" = its midnight in the
+// company's time zone), a local or RFC 3339 time.
+Result<Millis> When(const Publisher& pub, const Request& req, std::string_view name) {
+  std::optional<std::string_view> v = req.Query(name);
+  if (!v || v->empty()) return Status::InvalidArgument(std::string(name) + " is required");
+  std::string text(*v);
+  if (text.size() == 10) text += "T00:00";
+  Result<Millis> at = pub.ParseWhen(text);
+  if (!at.ok()) return at.status().WithContext(std::string(name));
+  return at;
+}
+
+}  // namespace
+
+Status AddPublishRoutes(AppContext& ctx, http::Router& router) {
+  Publisher& pub = *ctx.publisher;
+  store::Store& st = *ctx.store;
+
+  // --- posts ------------------------------------------------------------------------
+  LP_RETURN_IF_ERROR(
+      router.Handle("GET", "/api/v1/posts", QueryHandler([&pub, &st](Request& req) -> Result<json> {
+                      store::PostQuery q;
+                      if (auto s = req.Query("state"); s && !s->empty()) {
+                        LP_ASSIGN_OR_RETURN(store::PostState state, publish::ParsePostState(*s));
+                        q.states = {state};
+                      }
+                      LP_ASSIGN_OR_RETURN(q.channel_id, QueryInt(req, "channel_id", 0));
+                      LP_ASSIGN_OR_RETURN(q.before_id, QueryInt(req, "before_id", 0));
+                      LP_ASSIGN_OR_RETURN(int64_t limit, QueryInt(req, "limit", 50));
+                      q.limit = static_cast<int32_t>(std::clamp<int64_t>(limit, 1, 200));
+                      if (req.Query("mine").value_or("") == "1") q.author_id = Me(req).id;
+                      LP_ASSIGN_OR_RETURN(std::vector<Post> posts, st.publish().ListPosts(q));
+                      json out = json::array();
+                      for (const Post& p : posts) out.push_back(PostJson(pub, p));
+                      return json{{"posts", std::move(out)}};
+                    }),
+                    Blocking("posts:read", "Posts, newest first (filter by state, channel, own)")));
+
+  LP_RETURN_IF_ERROR(router.Handle(
+      "GET", "/api/v1/posts/channels", QueryHandler([&st](Request&) -> Result<json> {
+        LP_ASSIGN_OR_RETURN(std::vector<store::ChannelRow> channels, st.desk().ListChannels());
+        json out = json::array();
+        for (const store::ChannelRow& c : channels) {
+          out.push_back({{"id", c.id},
+                         {"name", c.name},
+                         {"kind", c.kind},
+                         {"paused", c.paused},
+                         {"healthy", store::ChannelHealthy(c)}});
+        }
+        return json{{"channels", std::move(out)}};
+      }),
+      Blocking("posts:read", "Channel accounts a post can have a variant on")));
+
+  LP_RETURN_IF_ERROR(router.Handle(
+      "POST", "/api/v1/posts/check",
+      BodyHandler(200,
+                  [&pub](Request& req, const json& body) -> Result<json> {
+                    LP_ASSIGN_OR_RETURN(publish::PostDraft d, DraftFrom(body));
+                    LP_ASSIGN_OR_RETURN(std::vector<publish::VariantCheck> checks,
+                                        pub.Check(Me(req), d));
+                    return json{{"checks", ChecksJson(checks)}};
+                  }),
+      Blocking("posts:write",
+               "Live check: every variant rendered to its wire text and checked; nothing "
+               "stored")));
+
+  LP_RETURN_IF_ERROR(
+      router.Handle("POST", "/api/v1/posts",
+                    BodyHandler(201,
+                                [&pub](Request& req, const json& body) -> Result<json> {
+                                  LP_ASSIGN_OR_RETURN(publish::PostDraft d, DraftFrom(body));
+                                  LP_ASSIGN_OR_RETURN(Post p, pub.Create(Me(req), d));
+                                  return PostJson(pub, p);
+                                }),
+                    Blocking("posts:write", "Create a draft post with one variant per channel")));
+
+  LP_RETURN_IF_ERROR(
+      router.Handle("GET", "/api/v1/posts/{id}", QueryHandler([&pub](Request& req) -> Result<json> {
+                      LP_ASSIGN_OR_RETURN(int64_t id, PathId(req, "id"));
+                      LP_ASSIGN_OR_RETURN(Post p, pub.Get(id));
+                      return PostJson(pub, p);
+                    }),
+                    Blocking("posts:read", "One post with its variants, wire texts and findings")));
+
+  LP_RETURN_IF_ERROR(router.Handle(
+      "PUT", "/api/v1/posts/{id}",
+      BodyHandler(200,
+                  [&pub](Request& req, const json& body) -> Result<json> {
+                    LP_ASSIGN_OR_RETURN(int64_t id, PathId(req, "id"));
+                    LP_ASSIGN_OR_RETURN(int64_t version, Int(body, "/version", -2));
+                    if (version == -2) return Status::InvalidArgument("/version is required");
+                    LP_ASSIGN_OR_RETURN(publish::PostDraft d, DraftFrom(body));
+                    LP_ASSIGN_OR_RETURN(publish::SubmitOutcome o,
+                                        pub.Update(id, Me(req), d, version));
+                    return OutcomeJson(pub, o);
+                  }),
+      Blocking("posts:write",
+               "Edit a post (the version seen); a submitted, approved or scheduled post goes "
+               "back to approval")));
+
+  LP_RETURN_IF_ERROR(router.Handle(
+      "POST", "/api/v1/posts/{id}/submit",
+      BodyHandler(200,
+                  [&pub](Request& req, const json& body) -> Result<json> {
+                    LP_ASSIGN_OR_RETURN(int64_t id, PathId(req, "id"));
+                    LP_ASSIGN_OR_RETURN(int64_t version, Int(body, "/version", -1));
+                    LP_ASSIGN_OR_RETURN(publish::SubmitOutcome o, pub.Submit(id, Me(req), version));
+                    return OutcomeJson(pub, o);
+                  }),
+      Blocking("posts:write",
+               "Submit: checked again; blocked, approved at once, or waiting for approval")));
+
+  LP_RETURN_IF_ERROR(router.Handle(
+      "POST", "/api/v1/posts/{id}/schedule",
+      BodyHandler(200,
+                  [&pub](Request& req, const json& body) -> Result<json> {
+                    LP_ASSIGN_OR_RETURN(int64_t id, PathId(req, "id"));
+                    LP_ASSIGN_OR_RETURN(std::string when, Str(body, "/scheduled_at", true));
+                    LP_ASSIGN_OR_RETURN(int64_t version, Int(body, "/version", -1));
+                    LP_ASSIGN_OR_RETURN(Post p, pub.Schedule(id, Me(req), when, version));
+                    return PostJson(pub, p);
+                  }),
+      Blocking("posts:write",
+               "Schedule at a local time of the company's time zone, an RFC 3339 time or now")));
+
+  LP_RETURN_IF_ERROR(
+      router.Handle("POST", "/api/v1/posts/{id}/unschedule",
+                    BodyHandler(200,
+                                [&pub](Request& req, const json& body) -> Result<json> {
+                                  LP_ASSIGN_OR_RETURN(int64_t id, PathId(req, "id"));
+                                  LP_ASSIGN_OR_RETURN(int64_t version, Int(body, "/version", -1));
+                                  LP_ASSIGN_OR_RETURN(Post p, pub.Unschedule(id, Me(req), version));
+                                  return PostJson(pub, p);
+                                }),
+                    Blocking("posts:write", "Take a post off the schedule (it stays approved)")));
+
+  LP_RETURN_IF_ERROR(
+      router.Handle("POST", "/api/v1/posts/{id}/cancel",
+                    BodyHandler(200,
+                                [&pub](Request& req, const json& body) -> Result<json> {
+                                  LP_ASSIGN_OR_RETURN(int64_t id, PathId(req, "id"));
+                                  LP_ASSIGN_OR_RETURN(int64_t version, Int(body, "/version", -1));
+                                  LP_ASSIGN_OR_RETURN(Post p, pub.Cancel(id, Me(req), version));
+                                  return PostJson(pub, p);
+                                }),
+                    Blocking("posts:write", "Cancel a post that has not been sent")));
+
+  LP_RETURN_IF_ERROR(router.Handle(
+      "POST", "/api/v1/posts/{id}/cooldown/confirm",
+      BodyHandler(200,
+                  [&pub](Request& req, const json&) -> Result<json> {
+                    LP_ASSIGN_OR_RETURN(int64_t id, PathId(req, "id"));
+                    LP_ASSIGN_OR_RETURN(Post p, pub.ConfirmCooldown(id, Me(req)));
+                    return PostJson(pub, p);
+                  }),
+      Blocking("posts:write",
+               "\"Still want to send?\" — yes: the post leaves when its cool-down is over")));
+
+  LP_RETURN_IF_ERROR(router.Handle(
+      "PUT", "/api/v1/posts/{id}/shareable",
+      BodyHandler(200,
+                  [&pub](Request& req, const json& body) -> Result<json> {
+                    LP_ASSIGN_OR_RETURN(int64_t id, PathId(req, "id"));
+                    const json::json_pointer ptr("/shareable");
+                    if (!body.contains(ptr) || !body.at(ptr).is_boolean()) {
+                      return Status::InvalidArgument("/shareable must be true or false");
+                    }
+                    LP_ASSIGN_OR_RETURN(Post p,
+                                        pub.SetShareable(id, Me(req), body.at(ptr).get<bool>()));
+                    return PostJson(pub, p);
+                  }),
+      Blocking("posts:write", "Release an approved post for employee advocacy (or withdraw it)")));
+
+  // --- calendar -------------------------------------------------------------------------
+  LP_RETURN_IF_ERROR(router.Handle(
+      "GET", "/api/v1/calendar", QueryHandler([&pub](Request& req) -> Result<json> {
+        LP_ASSIGN_OR_RETURN(Millis from, When(pub, req, "from"));
+        LP_ASSIGN_OR_RETURN(Millis to, When(pub, req, "to"));
+        LP_ASSIGN_OR_RETURN(int64_t channel, QueryInt(req, "channel_id", 0));
+        LP_ASSIGN_OR_RETURN(std::vector<Post> posts, pub.Calendar(from, to, channel));
+        json out = json::array();
+        for (const Post& p : posts) out.push_back(PostJson(pub, p));
+        return json{{"from", IsoTime(from)},
+                    {"to", IsoTime(to)},
+                    {"time_zone", pub.options().time_zone},
+                    {"posts", std::move(out)}};
+      }),
+      Blocking("posts:read",
+               "Posts scheduled (or sent) between two dates, for a week or month view")));
+
+  LP_RETURN_IF_ERROR(router.Handle(
+      "GET", "/api/v1/calendar/queues", QueryHandler([&pub, &st](Request& req) -> Result<json> {
+        LP_ASSIGN_OR_RETURN(int64_t only, QueryInt(req, "channel_id", 0));
+        LP_ASSIGN_OR_RETURN(std::vector<store::ChannelRow> channels, st.desk().ListChannels());
+        json out = json::array();
+        for (const store::ChannelRow& c : channels) {
+          if (only != 0 && c.id != only) continue;
+          LP_ASSIGN_OR_RETURN(std::vector<Post> posts, pub.Queue(c.id));
+          json list = json::array();
+          for (const Post& p : posts) list.push_back(PostJson(pub, p));
+          out.push_back({{"channel_id", c.id},
+                         {"channel", c.name},
+                         {"kind", c.kind},
+                         {"paused", c.paused},
+                         {"posts", std::move(list)}});
+        }
+        return json{{"queues", std::move(out)}};
+      }),
+      Blocking("posts:read", "The send queue of each channel: scheduled, sending and held posts")));
+
+  // --- advocacy -------------------------------------------------------------------------
+  LP_RETURN_IF_ERROR(router.Handle(
+      "GET", "/api/v1/advocacy/posts", QueryHandler([&pub](Request&) -> Result<json> {
+        LP_ASSIGN_OR_RETURN(std::vector<Post> posts, pub.Shareable());
+        json out = json::array();
+        for (const Post& p : posts) {
+          out.push_back({{"id", p.id},
+                         {"title", p.title},
+                         {"body", p.body},
+                         {"link", p.link},
+                         {"state", publish::PostStateName(p.state)},
+                         {"sent_at", IsoTime(p.sent_at)}});
+        }
+        return json{{"posts", std::move(out)}};
+      }),
+      Blocking("advocacy", "Approved posts released for sharing on one's own accounts")));
+
+  LP_RETURN_IF_ERROR(router.Handle(
+      "POST", "/api/v1/advocacy/posts/{id}/share",
+      [&pub](Request& req) -> Response {
+        Result<int64_t> id = PathId(req, "id");
+        if (!id.ok()) return StatusResponse(id.status());
+        LP_HTTP_ASSIGN_OR_RESPOND(json body, http::ParseJsonBody(req));
+        publish::ShareRequest r;
+        Result<std::string> words = Str(body, "/own_words", false);
+        Result<std::string> network = Str(body, "/network", true);
+        Result<bool> add = Bool(body, "/add_disclosure", false);
+        Result<bool> preview = Bool(body, "/preview", false);
+        for (const Status& s : {words.status(), network.status(), add.status(), preview.status()}) {
+          if (!s.ok()) return StatusResponse(s);
+        }
+        r.own_words = *words;
+        r.network = *network;
+        r.add_disclosure = *add;
+        r.preview = *preview;
+        Result<publish::ShareOutcome> out = pub.Share(*id, Me(req), r);
+        if (!out.ok()) return StatusResponse(out.status());
+        json j = {{"allowed", out->allowed},
+                  {"text", out->text},
+                  {"disclosed", out->disclosed},
+                  {"verdict", ParseOrString(VerdictToJson(out->verdict, "", false))},
+                  {"message", out->message}};
+        if (out->share.id != 0) {
+          j["share"] = {{"id", out->share.id},
+                        {"network", out->share.network},
+                        {"created_at", IsoTime(out->share.created_at)}};
+        }
+        // A refused share is an answer, not an error: the findings say why.
+        return JsonResponse(out->allowed ? (out->share.id != 0 ? 201 : 200) : 422, j);
+      },
+      Blocking("advocacy",
+               "Check one's own words plus the post (R06: disclose the affiliation) and record "
+               "the share; returns the text to post on one's own account")));
+
+  LP_RETURN_IF_ERROR(router.Handle(
+      "GET", "/api/v1/advocacy/shares", QueryHandler([&st](Request& req) -> Result<json> {
+        LP_ASSIGN_OR_RETURN(int64_t post, QueryInt(req, "post_id", 0));
+        LP_ASSIGN_OR_RETURN(std::vector<store::PostShare> shares,
+                            st.publish().ListShares(post, Me(req).id, 200));
+        json out = json::array();
+        for (const store::PostShare& s : shares) {
+          out.push_back({{"id", s.id},
+                         {"post_id", s.post_id},
+                         {"network", s.network},
+                         {"text", s.text},
+                         {"created_at", IsoTime(s.created_at)}});
+        }
+        return json{{"shares", std::move(out)}};
+      }),
+      Blocking("advocacy", "One's own recorded shares")));
+
+  // --- notifications --------------------------------------------------------------------
+  LP_RETURN_IF_ERROR(router.Handle(
+      "GET", "/api/v1/notifications", QueryHandler([&st](Request& req) -> Result<json> {
+        const bool unread = req.Query("unread").value_or("") == "1";
+        LP_ASSIGN_OR_RETURN(std::vector<store::Notification> list,
+                            st.publish().ListNotifications(Me(req).id, unread, 100));
+        json out = json::array();
+        for (const store::Notification& n : list) {
+          out.push_back({{"id", n.id},
+                         {"kind", n.kind},
+                         {"subject", n.subject},
+                         {"detail", ParseOrString(n.detail)},
+                         {"created_at", IsoTime(n.created_at)},
+                         {"read_at", IsoTime(n.read_at)}});
+        }
+        return json{{"notifications", std::move(out)}};
+      }),
+      Blocking("account", "One's own notifications (e.g. an approval waiting), newest first")));
+
+  LP_RETURN_IF_ERROR(
+      router.Handle("POST", "/api/v1/notifications/{id}/read",
+                    BodyHandler(200,
+                                [&st, &ctx](Request& req, const json&) -> Result<json> {
+                                  LP_ASSIGN_OR_RETURN(int64_t id, PathId(req, "id"));
+                                  LP_RETURN_IF_ERROR(st.publish().MarkNotificationRead(
+                                      id, Me(req).id, ctx.clock->NowMillis()));
+                                  return json{{"id", id}, {"read", true}};
+                                }),
+                    Blocking("account", "Mark one's own notification read")));
+  return Status::Ok();
+}
+
+}  // namespace leitplanke::server

@@ -1,0 +1,255 @@
+// The publish API end to end: a real App and Server on an ephemeral port with
+// a temporary SQLite database and the default guideline, driven over sockets
+// by a publisher, an approver and an advocate.
+#include <filesystem>
+#include <sstream>
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+#include <unistd.h>
+
+#include "http/server.h"
+#include "server/app.h"
+#include "test_client.h"
+
+namespace leitplanke::server {
+namespace {
+
+using nlohmann::json;
+using testing::HttpReply;
+using testing::Send;
+using testing::Session;
+
+class PublishApiTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = (std::filesystem::temp_directory_path() /
+            ("lp_publish_api_" + std::to_string(::getpid()) + "_" +
+             ::testing::UnitTest::GetInstance()->current_test_info()->name()))
+               .string();
+    std::filesystem::remove_all(dir_);
+    config_.data_dir = dir_;
+    config_.listen = "127.0.0.1:0";
+    config_.io_threads = 2;
+    config_.worker_threads = 2;
+    config_.access_log = false;
+    config_.require_2fa_roles = {};
+    // Hermetic: no cool-down that depends on today's working hours (the
+    // publish unit test covers it with a fake clock).
+    config_.publish_cooldown_minutes = 0;
+    std::ostringstream first_run;
+    auto app = App::Open(config_, SystemClock::Default(), &first_run);
+    ASSERT_TRUE(app.ok()) << app.status();
+    app_ = std::move(*app);
+    const std::string out = first_run.str();
+    size_t p = out.find("password:  ");
+    ASSERT_NE(p, std::string::npos) << out;
+    const std::string password = out.substr(p + 11, out.find(' ', p + 11) - p - 11);
+    auto router = app_->BuildRouter();
+    ASSERT_TRUE(router.ok()) << router.status();
+    auto options = app_->ServerOptionsFromConfig();
+    ASSERT_TRUE(options.ok());
+    server_ = std::make_unique<http::Server>(*options, std::move(*router));
+    ASSERT_TRUE(server_->Start().ok());
+    port_ = server_->port();
+
+    admin_ = Login("admin", password);
+    HttpReply r = admin_.Call(
+        "POST", "/api/v1/auth/password",
+        json{{"old_password", password}, {"new_password", "correct horse battery staple"}}.dump());
+    ASSERT_EQ(r.status, 204) << r.body;
+    store::ChannelRow ch;
+    ch.name = "company-demo";
+    ch.kind = "demo";
+    auto made = app_->context().store->desk().CreateChannel(ch);
+    ASSERT_TRUE(made.ok()) << made.error();
+    channel_ = made->id;
+  }
+
+  void TearDown() override {
+    if (server_) server_->Stop();
+    server_.reset();
+    app_.reset();
+    std::filesystem::remove_all(dir_);
+  }
+
+  Session Login(const std::string& user, const std::string& password) {
+    HttpReply r = Send(port_, "POST", "/api/v1/auth/login",
+                       json{{"username", user}, {"password", password}}.dump());
+    EXPECT_EQ(r.status, 200) << r.body;
+    Session s;
+    s.port = port_;
+    for (const std::string& c : r.set_cookies) {
+      if (c.starts_with("lp_session=")) s.cookie = c.substr(0, c.find(';'));
+    }
+    s.csrf = json::parse(r.body).value("csrf_token", "");
+    return s;
+  }
+
+  Session User(const std::string& name, const std::string& role) {
+    HttpReply r = admin_.Call(
+        "POST", "/api/v1/users",
+        json{{"username", name}, {"password", "a long enough password 1"}, {"roles", {role}}}
+            .dump());
+    EXPECT_EQ(r.status, 201) << r.body;
+    return Login(name, "a long enough password 1");
+  }
+
+  json Body(const HttpReply& r) {
+    json j = json::parse(r.body, nullptr, false);
+    EXPECT_FALSE(j.is_discarded()) << r.body;
+    return j;
+  }
+
+  std::string dir_;
+  ServerConfig config_;
+  std::unique_ptr<App> app_;
+  std::unique_ptr<http::Server> server_;
+  uint16_t port_ = 0;
+  Session admin_;
+  int64_t channel_ = 0;
+};
+
+TEST_F(PublishApiTest, PostFromDraftThroughApprovalToTheArchive) {
+  Session paula = User("paula", "publisher");
+  Session anna = User("anna", "approver");
+  Session mara = User("mara", "advocate");
+
+  json draft = {{"title", "Tarifstart"},
+                {"body", "Unser neuer Tarif startet heute."},
+                {"variants", {{{"channel_id", channel_}}}}};
+  // Live check per variant: nothing stored.
+  HttpReply r = paula.Call("POST", "/api/v1/posts/check", draft.dump());
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(Body(r)["checks"][0]["wire_text"], "Unser neuer Tarif startet heute.");
+  EXPECT_EQ(Body(r)["checks"][0]["verdict"]["action"], "allow");
+
+  // Roles: an advocate neither drafts nor reads posts; an approver reads them.
+  EXPECT_EQ(mara.Call("POST", "/api/v1/posts", draft.dump()).status, 403);
+  EXPECT_EQ(mara.Call("GET", "/api/v1/posts").status, 403);
+  EXPECT_EQ(anna.Call("POST", "/api/v1/posts", draft.dump()).status, 403);
+
+  r = paula.Call("POST", "/api/v1/posts", draft.dump());
+  ASSERT_EQ(r.status, 201) << r.body;
+  json post = Body(r);
+  const std::string id = std::to_string(post["id"].get<int64_t>());
+  EXPECT_EQ(post["state"], "draft");
+  EXPECT_EQ(post["variants"][0]["channel"], "company-demo");
+
+  // A text the guideline holds (a crisis topic) needs a second person.
+  json edit = draft;
+  edit["body"] = "Nach dem Brand im Werk: Es gab Verletzte, wir informieren weiter.";
+  edit["version"] = post["version"];
+  r = paula.Call("PUT", "/api/v1/posts/" + id, edit.dump());
+  ASSERT_EQ(r.status, 200) << r.body;
+  r = paula.Call("POST", "/api/v1/posts/" + id + "/schedule", json{{"scheduled_at", "now"}}.dump());
+  ASSERT_EQ(r.status, 200) << r.body;
+  r = paula.Call("POST", "/api/v1/posts/" + id + "/submit", json::object().dump());
+  ASSERT_EQ(r.status, 200) << r.body;
+  json outcome = Body(r);
+  if (outcome["decision"] == "submitted") {
+    const std::string approval = std::to_string(outcome["approval_id"].get<int64_t>());
+    // The approver sees it in the desk's queue and has a notification.
+    r = anna.Call("GET", "/api/v1/notifications?unread=1");
+    ASSERT_EQ(r.status, 200) << r.body;
+    ASSERT_EQ(Body(r)["notifications"].size(), 1u);
+    EXPECT_EQ(Body(r)["notifications"][0]["subject"], "approval:" + approval);
+    r = anna.Call("GET", "/api/v1/approvals/" + approval);
+    ASSERT_EQ(r.status, 200) << r.body;
+    EXPECT_EQ(Body(r)["kind"], "post");
+    r = anna.Call("POST", "/api/v1/approvals/" + approval + "/decision",
+                  json{{"decision", "approve"}}.dump());
+    ASSERT_EQ(r.status, 200) << r.body;
+  } else {
+    ASSERT_EQ(outcome["decision"], "scheduled") << outcome.dump();
+  }
+  r = paula.Call("GET", "/api/v1/posts/" + id);
+  ASSERT_EQ(r.status, 200);
+  EXPECT_EQ(Body(r)["state"], "scheduled") << r.body;
+
+  // The per-channel queue and the calendar show it.
+  r = paula.Call("GET", "/api/v1/calendar/queues?channel_id=" + std::to_string(channel_));
+  ASSERT_EQ(r.status, 200) << r.body;
+  ASSERT_EQ(Body(r)["queues"][0]["posts"].size(), 1u);
+
+  // The worker sends it; it is in the archive.
+  auto sent = app_->context().publisher->RunQueue();
+  ASSERT_TRUE(sent.ok()) << sent.error();
+  EXPECT_EQ(*sent, 1u);
+  r = paula.Call("GET", "/api/v1/posts/" + id);
+  EXPECT_EQ(Body(r)["state"], "sent") << r.body;
+  EXPECT_EQ(Body(r)["variants"][0]["state"], "sent");
+  auto archive = app_->context().store->desk().ListArchive(1, 10);
+  ASSERT_TRUE(archive.ok());
+  ASSERT_EQ(archive->size(), 1u);
+  EXPECT_EQ((*archive)[0].kind, "post");
+
+  std::string today = Body(r)["sent_at"].get<std::string>().substr(0, 10);
+  r = paula.Call("GET", "/api/v1/calendar?from=" + today + "&to=2099-01-01");
+  EXPECT_EQ(r.status, 400) << r.body;  // more than 62 days: out of range
+  r = anna.Call("GET", "/api/v1/calendar?from=2020-01-01&to=2020-01-08");
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(Body(r)["time_zone"], "Europe/Berlin");
+  EXPECT_TRUE(Body(r)["posts"].empty());
+  EXPECT_EQ(paula.Call("GET", "/api/v1/calendar?from=yesterday&to=2020-01-08").status, 400);
+
+  // Advocacy: an approved post released for sharing; an advocate's share
+  // must disclose the affiliation (R06).
+  r = paula.Call("POST", "/api/v1/posts", draft.dump());
+  ASSERT_EQ(r.status, 201) << r.body;
+  const std::string id2 = std::to_string(Body(r)["id"].get<int64_t>());
+  EXPECT_EQ(
+      paula.Call("PUT", "/api/v1/posts/" + id2 + "/shareable", json{{"shareable", true}}.dump())
+          .status,
+      409);  // a draft is not released
+  r = paula.Call("POST", "/api/v1/posts/" + id2 + "/submit", json::object().dump());
+  ASSERT_EQ(r.status, 200) << r.body;
+  ASSERT_EQ(Body(r)["decision"], "approved") << r.body;
+  r = paula.Call("PUT", "/api/v1/posts/" + id2 + "/shareable", json{{"shareable", true}}.dump());
+  ASSERT_EQ(r.status, 200) << r.body;
+  r = mara.Call("GET", "/api/v1/advocacy/posts");
+  ASSERT_EQ(r.status, 200) << r.body;
+  ASSERT_EQ(Body(r)["posts"].size(), 1u);
+  r = mara.Call("POST", "/api/v1/advocacy/posts/" + id2 + "/share",
+                json{{"own_words", "Wichtig für alle Kunden."}, {"network", "linkedin"}}.dump());
+  ASSERT_EQ(r.status, 422) << r.body;
+  EXPECT_FALSE(Body(r)["allowed"].get<bool>());
+  EXPECT_EQ(Body(r)["verdict"]["findings"][0]["rule"], "R06.disclosure") << r.body;
+  r = mara.Call("POST", "/api/v1/advocacy/posts/" + id2 + "/share",
+                json{{"own_words", "Wichtig für alle Kunden."},
+                     {"network", "linkedin"},
+                     {"add_disclosure", true}}
+                    .dump());
+  ASSERT_EQ(r.status, 201) << r.body;
+  EXPECT_EQ(Body(r)["text"].get<std::string>().rfind("Ich arbeite bei Beispiel AG.", 0), 0u);
+  r = mara.Call("GET", "/api/v1/advocacy/shares");
+  ASSERT_EQ(r.status, 200);
+  EXPECT_EQ(Body(r)["shares"].size(), 1u);
+}
+
+TEST_F(PublishApiTest, BadInputNamesTheField) {
+  Session paula = User("paula", "publisher");
+  HttpReply r = paula.Call("POST", "/api/v1/posts", json{{"title", "x"}}.dump());
+  EXPECT_EQ(r.status, 400);
+  EXPECT_NE(r.body.find("/variants"), std::string::npos) << r.body;
+  r = paula.Call("POST", "/api/v1/posts",
+                 json{{"title", "x"}, {"body", "y"}, {"variants", {{{"channel_id", 999}}}}}.dump());
+  EXPECT_EQ(r.status, 400);
+  EXPECT_NE(r.body.find("/variants/0/channel_id"), std::string::npos) << r.body;
+  r = paula.Call("POST", "/api/v1/posts", "{\"title\": ");
+  EXPECT_EQ(r.status, 400);
+  json draft = {{"title", "t"}, {"body", "b"}, {"variants", {{{"channel_id", channel_}}}}};
+  r = paula.Call("POST", "/api/v1/posts", draft.dump());
+  ASSERT_EQ(r.status, 201);
+  const std::string id = std::to_string(Body(r)["id"].get<int64_t>());
+  r = paula.Call("POST", "/api/v1/posts/" + id + "/schedule",
+                 json{{"scheduled_at", "2026-02-30T10:00"}}.dump());
+  EXPECT_EQ(r.status, 400) << r.body;
+  draft["version"] = 99;
+  r = paula.Call("PUT", "/api/v1/posts/" + id, draft.dump());
+  EXPECT_EQ(r.status, 409) << r.body;  // stale version
+  EXPECT_EQ(paula.Call("GET", "/api/v1/posts/12345").status, 404);
+}
+
+}  // namespace
+}  // namespace leitplanke::server

@@ -3,8 +3,10 @@
 // suites: SQLite always, PostgreSQL when LP_TEST_POSTGRES_URL is set
 // (scripts/with-postgres), each test on a database of its own.
 #include <memory>
+#include <mutex>
 #include <set>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include <gtest/gtest.h>
@@ -21,6 +23,14 @@ using testing::TempDir;
 
 constexpr Millis kT0 = 1767225600000;  // 2026-01-01T00:00:00Z
 constexpr Millis kMin = 60'000;
+
+// prefix + i, appended step by step (GCC 12 warns falsely about
+// "literal" + std::string at -O3).
+std::string Name(const char* prefix, int64_t i) {
+  std::string out(prefix);
+  out += std::to_string(i);
+  return out;
+}
 
 class PublishStoreContractTest : public ::testing::TestWithParam<std::string> {
  protected:
@@ -407,6 +417,27 @@ TEST_P(PublishStoreContractTest, ApprovalsOfPostsBesideReplies) {
   EXPECT_EQ(copy->post_id, p.id);
   EXPECT_EQ(copy->conversation_id, 0);
   EXPECT_EQ(target->publish().GetPost(p.id)->state, PostState::kSent);
+}
+
+TEST_P(PublishStoreContractTest, ConcurrentClaimersNeverShareAVariant) {
+  for (int i = 0; i < 20; ++i) Schedule(NewPost(Name("p", i)), kT0);
+  std::mutex mu;
+  std::multiset<int64_t> claimed;
+  std::vector<std::thread> workers;
+  for (int w = 0; w < 4; ++w) {
+    workers.emplace_back([&, w] {
+      for (;;) {
+        auto got = ps().ClaimDueVariants(Name("w", w), kT0, 600'000, 3);
+        ASSERT_TRUE(got.ok()) << got.error();
+        if (got->empty()) return;
+        std::lock_guard<std::mutex> lock(mu);
+        for (const PostVariant& v : *got) claimed.insert(v.id);
+      }
+    });
+  }
+  for (std::thread& t : workers) t.join();
+  EXPECT_EQ(claimed.size(), 40u);
+  EXPECT_EQ(std::set<int64_t>(claimed.begin(), claimed.end()).size(), 40u);
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, PublishStoreContractTest,

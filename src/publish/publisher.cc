@@ -491,6 +491,12 @@ Result<std::vector<VariantCheck>> Publisher::CheckVariants(const store::User& au
 
 Result<std::vector<VariantCheck>> Publisher::Check(const store::User& author,
                                                    const PostDraft& draft) {
+  // The editor checks while typing: a title may still be missing.
+  if (draft.title.empty()) {
+    PostDraft titled = draft;
+    titled.title = "-";
+    return CheckVariants(author, titled, nullptr);
+  }
   return CheckVariants(author, draft, nullptr);
 }
 
@@ -533,6 +539,14 @@ Result<SubmitOutcome> Publisher::Update(int64_t post_id, const store::User& edit
         std::string(de ? "Dieser Beitrag kann nicht mehr bearbeitet werden ("
                        : "This post can no longer be edited (") +
         std::string(PostStateName(p.state)) + ")");
+  }
+  for (const PostVariant& v : p.variants) {
+    if (v.state == VariantState::kSent) {
+      // The archive holds what went out; a changed text is a new post.
+      return Status::FailedPrecondition(
+          de ? "Eine Variante wurde schon gesendet; bitte einen neuen Beitrag anlegen."
+             : "A variant was already sent; create a new post instead.");
+    }
   }
   const PostState before = p.state;
   std::vector<PostVariant> variants;

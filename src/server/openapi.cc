@@ -18,7 +18,7 @@ json Obj(json properties, std::vector<std::string> required) {
 json Int() { return {{"type", "integer"}}; }
 
 // A post as the editor sends it (PUT also names the version it saw).
-json PostBody(bool with_version) {
+json PostBody(bool with_version, bool title_required = true) {
   json props = {{"title", Str()},
                 {"body", Str()},
                 {"link", Str()},
@@ -27,7 +27,8 @@ json PostBody(bool with_version) {
                 {"variants",
                  {{"type", "array"},
                   {"items", Obj({{"channel_id", Int()}, {"text", Str()}}, {"channel_id"})}}}};
-  std::vector<std::string> required = {"title", "variants"};
+  std::vector<std::string> required = {"variants"};
+  if (title_required) required.insert(required.begin(), "title");
   if (with_version) {
     props["version"] = Int();
     required.push_back("version");
@@ -84,7 +85,7 @@ std::map<std::string, json> Bodies() {
       {"POST /api/v1/policies/{name}/validate", PackUpload()},
       {"POST /api/v1/policies/{name}/versions", PackUpload()},
       {"POST /api/v1/posts", PostBody(false)},
-      {"POST /api/v1/posts/check", PostBody(false)},
+      {"POST /api/v1/posts/check", PostBody(false, /*title_required=*/false)},
       {"PUT /api/v1/posts/{id}", PostBody(true)},
       {"POST /api/v1/posts/{id}/submit", Obj({{"version", Int()}}, {})},
       {"POST /api/v1/posts/{id}/schedule",

@@ -141,10 +141,10 @@ Result<bool> Bool(const json& b, const std::string& ptr, bool fallback) {
   return b.at(p).get<bool>();
 }
 
-Result<publish::PostDraft> DraftFrom(const json& b) {
+Result<publish::PostDraft> DraftFrom(const json& b, bool require_title = true) {
   if (!b.is_object()) return Status::InvalidArgument("the body must be a JSON object");
   publish::PostDraft d;
-  LP_ASSIGN_OR_RETURN(d.title, Str(b, "/title", true));
+  LP_ASSIGN_OR_RETURN(d.title, Str(b, "/title", require_title));
   LP_ASSIGN_OR_RETURN(d.body, Str(b, "/body", false));
   LP_ASSIGN_OR_RETURN(d.link, Str(b, "/link", false));
   LP_ASSIGN_OR_RETURN(d.team_id, Int(b, "/team_id", 0));
@@ -264,7 +264,7 @@ Status AddPublishRoutes(AppContext& ctx, http::Router& router) {
       "POST", "/api/v1/posts/check",
       BodyHandler(200,
                   [&pub](Request& req, const json& body) -> Result<json> {
-                    LP_ASSIGN_OR_RETURN(publish::PostDraft d, DraftFrom(body));
+                    LP_ASSIGN_OR_RETURN(publish::PostDraft d, DraftFrom(body, false));
                     LP_ASSIGN_OR_RETURN(std::vector<publish::VariantCheck> checks,
                                         pub.Check(Me(req), d));
                     return json{{"checks", ChecksJson(checks)}};

@@ -236,6 +236,7 @@ TEST_F(PublishTest, VariantsAreRenderedAndCheckedOnTheirWireText) {
   bad = Draft("x");
   bad.title.clear();
   EXPECT_EQ(publisher_->Create(paula_, bad).status().code(), StatusCode::kInvalidArgument);
+  EXPECT_TRUE(publisher_->Check(paula_, bad).ok());  // live check while the title is missing
 }
 
 TEST_F(PublishTest, ScheduledInBerlinTimeSentOnceAndArchived) {
@@ -433,6 +434,9 @@ TEST_F(PublishTest, RetriesWhileTheChannelIsDownThenFailsWithTheReason) {
   EXPECT_EQ(done.reason, "still down");
   EXPECT_EQ(done.variants[0].state, VariantState::kFailed);
   EXPECT_EQ(done.variants[1].state, VariantState::kSent);
+  // What went out stays as it was: no edit once a variant is sent.
+  EXPECT_EQ(publisher_->Update(p.id, paula_, Draft("Hello again"), -1).status().code(),
+            StatusCode::kFailedPrecondition);
 
   // A permanent error fails at once.
   Post q = Approved("Second");

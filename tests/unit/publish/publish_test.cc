@@ -408,6 +408,29 @@ TEST_F(PublishTest, StricterGuidelineHoldsThePostBeforeSending) {
   EXPECT_EQ(Reload(p.id).state, PostState::kSent);
 }
 
+TEST_F(PublishTest, ASenderThatDiedMidSendIsReplacedAndTheKeyKeepsItOnce) {
+  Post p = Approved("Once only");
+  ASSERT_TRUE(publisher_->Schedule(p.id, paula_, "now", -1).ok());
+  // Another instance claims the variants, hands one to the network and dies
+  // before recording it.
+  auto claimed = store_->publish().ClaimDueVariants("dead", clock_.NowMillis(), 60'000, 10);
+  ASSERT_TRUE(claimed.ok());
+  ASSERT_EQ(claimed->size(), 2u);
+  desk::OutboundMessage wire;
+  wire.idempotency_key = (*claimed)[0].idempotency_key;
+  wire.text = (*claimed)[0].wire_text;
+  ASSERT_TRUE(desk_->SendNow((*claimed)[0].channel_id, wire, nullptr).ok());
+  EXPECT_EQ(*publisher_->RunQueue(), 0u);  // still leased
+  clock_.Advance(60'000);
+  EXPECT_EQ(*publisher_->RunQueue(), 2u);
+  // The network saw each variant once: the resend carried the same key.
+  EXPECT_EQ(wire_.sent.size(), 2u);
+  Post sent = Reload(p.id);
+  EXPECT_EQ(sent.state, PostState::kSent);
+  EXPECT_EQ(sent.variants[0].attempts, 2);
+  EXPECT_EQ(store_->desk().ListArchive(1, 10)->size(), 2u);
+}
+
 TEST_F(PublishTest, RetriesWhileTheChannelIsDownThenFailsWithTheReason) {
   Post p = Approved("Hello");
   ASSERT_TRUE(publisher_->Schedule(p.id, paula_, "now", -1).ok());

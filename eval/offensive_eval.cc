@@ -142,8 +142,21 @@ Result<OffensiveReport> ComputeOffensiveEval(const std::string& eval_dir,
   LP_ASSIGN_OR_RETURN(std::vector<off::Example> dav, eval::LoadLabelledJsonl(dir + kDavidson));
   std::vector<off::Example> all = ge18;
   all.insert(all.end(), dav.begin(), dav.end());
+  // The shipped training options: the command's defaults, with the lexicon
+  // of the default pack as lexicon-hit features.
+  off::TrainOptions options;
+  {
+    LP_ASSIGN_OR_RETURN(guard::PolicySpec pack, guard::LoadEmbeddedPolicy("default"));
+    std::vector<off::LexTerm> terms;
+    for (const char* f : {"lexicon/offensive_de.tsv", "lexicon/offensive_en.tsv"}) {
+      LP_ASSIGN_OR_RETURN(std::string content, pack.file_reader(f));
+      LP_ASSIGN_OR_RETURN(std::vector<off::LexTerm> t, off::ParseLexiconTerms(content, f));
+      terms.insert(terms.end(), t.begin(), t.end());
+    }
+    options.features.lexicon = std::make_shared<const off::LexiconFeatures>(std::move(terms));
+  }
   off::TrainReport tr;
-  LP_ASSIGN_OR_RETURN(off::Model cv_model, off::Train(all, off::TrainOptions(), "", &tr));
+  LP_ASSIGN_OR_RETURN(off::Model cv_model, off::Train(all, options, "", &tr));
   (void)cv_model;
   rep.thresholds_markdown = tr.Markdown();
   off::Metrics cv_ge, cv_dav;

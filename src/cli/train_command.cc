@@ -14,6 +14,8 @@
 
 #include <CLI/CLI.hpp>
 
+#include "leitplanke/guard/policy.h"
+
 #include "cli/commands.h"
 #include "eval/labelled_jsonl.h"
 #include "guard/detectors/offensive/train.h"
@@ -34,9 +36,12 @@ struct TrainArgs {
   bool no_length_norm = false;
   bool no_neutral_identity = false;
   bool no_balance = false;
+  std::vector<std::string> lexicon;
+  bool no_lexicon_features = false;
   int hash_bits = static_cast<int>(off::DefaultFeatures().hash_bits);
   int char_min = off::DefaultFeatures().char_min;
   int char_max = off::DefaultFeatures().char_max;
+  int char_min_word = off::DefaultFeatures().char_min_word;
 };
 
 std::string BaseName(const std::string& p) {
@@ -65,10 +70,54 @@ int RunTrainOffensive(TrainArgs& a) {
   o.features.hash_bits = static_cast<uint32_t>(a.hash_bits);
   o.features.char_min = static_cast<uint8_t>(a.char_min);
   o.features.char_max = static_cast<uint8_t>(a.char_max);
+  o.features.char_min_word = static_cast<uint8_t>(a.char_min_word);
   o.features.word_bigrams = !a.no_bigrams;
   o.features.length_norm = !a.no_length_norm;
   o.features.neutral_identity = !a.no_neutral_identity;
   o.balance_classes = !a.no_balance;
+  // Lexicon-hit features: our own lists, by default those of the embedded
+  // default pack (the files the detector's lexicon half reads).
+  std::vector<std::string> lexicon_names;
+  if (!a.no_lexicon_features) {
+    std::vector<off::LexTerm> terms;
+    auto add = [&](const std::string& name, Result<std::string> content) -> bool {
+      if (!content.ok()) {
+        std::cerr << "train offensive: lexicon '" << name << "': " << content.status().message()
+                  << "\n";
+        return false;
+      }
+      Result<std::vector<off::LexTerm>> t = off::ParseLexiconTerms(*content, name);
+      if (!t.ok()) {
+        std::cerr << "train offensive: " << t.status().message() << "\n";
+        return false;
+      }
+      terms.insert(terms.end(), t->begin(), t->end());
+      lexicon_names.push_back(BaseName(name) + " (" + std::to_string(t->size()) + " terms)");
+      return true;
+    };
+    if (a.lexicon.empty()) {
+      Result<guard::PolicySpec> pack = guard::LoadEmbeddedPolicy("default");
+      if (!pack.ok()) {
+        std::cerr << "train offensive: " << pack.status().message() << "\n";
+        return kExitSoftware;
+      }
+      for (const char* f : {"lexicon/offensive_de.tsv", "lexicon/offensive_en.tsv"}) {
+        if (!add(f, pack->file_reader(f))) return kExitDataErr;
+      }
+    } else {
+      for (const std::string& f : a.lexicon) {
+        std::ifstream in(f, std::ios::binary);
+        if (!in) {
+          std::cerr << "train offensive: cannot read lexicon '" << f << "'\n";
+          return kExitNoInput;
+        }
+        std::stringstream buf;
+        buf << in.rdbuf();
+        if (!add(f, buf.str())) return kExitDataErr;
+      }
+    }
+    o.features.lexicon = std::make_shared<const off::LexiconFeatures>(std::move(terms));
+  }
 
   std::vector<off::Example> examples;
   std::ostringstream meta;
@@ -88,11 +137,15 @@ int RunTrainOffensive(TrainArgs& a) {
   }
   meta << "\nseed " << o.seed << ", epochs " << o.epochs << ", learning_rate " << o.learning_rate
        << ", l2 " << o.l2 << ", hash_bits " << o.features.hash_bits << ", char n-grams "
-       << int(o.features.char_min) << "-" << int(o.features.char_max) << ", word_bigrams "
-       << o.features.word_bigrams << ", length_norm " << o.features.length_norm
-       << ", neutral_identity " << o.features.neutral_identity << ", balance_classes "
-       << o.balance_classes << ", folds " << o.folds << ", warn_recall " << o.warn_recall
-       << ", block_precision " << o.block_precision;
+       << int(o.features.char_min) << "-" << int(o.features.char_max) << " of words of "
+       << int(o.features.char_min_word) << "+ bytes, word_bigrams " << o.features.word_bigrams
+       << ", length_norm " << o.features.length_norm << ", neutral_identity "
+       << o.features.neutral_identity << ", nb_alpha " << o.nb_alpha << ", nb_mix " << o.nb_mix
+       << ", lexicon features";
+  if (lexicon_names.empty()) meta << " off";
+  for (const std::string& n : lexicon_names) meta << " " << n;
+  meta << ", balance_classes " << o.balance_classes << ", folds " << o.folds << ", warn_recall "
+       << o.warn_recall << ", block_precision " << o.block_precision;
   off::TrainReport report;
   Result<off::Model> model = off::Train(examples, o, meta.str(), &report);
   if (!model.ok()) {
@@ -147,12 +200,27 @@ void AddTrainCommand(CLI::App& app, int& exit_code) {
       ->capture_default_str();
   off_cmd->add_option("--char-max", args->char_max, "Longest character n-gram (0: none)")
       ->capture_default_str();
+  off_cmd
+      ->add_option("--char-min-word", args->char_min_word,
+                   "Character n-grams only of words of at least this many bytes (0: all)")
+      ->capture_default_str()
+      ->check(CLI::Range(0, 64));
   off_cmd->add_flag("--no-bigrams", args->no_bigrams, "No word bigram features");
   off_cmd->add_flag("--no-length-norm", args->no_length_norm,
                     "Do not divide the logit by sqrt(#features)");
   off_cmd->add_flag("--no-neutral-identity", args->no_neutral_identity,
                     "Let identity terms (Muslim, schwul, ...) carry weight (not recommended)");
   off_cmd->add_flag("--no-balance", args->no_balance, "Do not weight classes to equal mass");
+  off_cmd->add_option("--lexicon", args->lexicon,
+                      "Lexicon TSV for the lexicon-hit features (repeatable; default: the "
+                      "default pack's offensive_de.tsv and offensive_en.tsv)");
+  off_cmd->add_flag("--no-lexicon-features", args->no_lexicon_features, "No lexicon-hit features");
+  off_cmd->add_option("--nb-alpha", args->opt.nb_alpha, "NB log-count-ratio scaling (0: off)")
+      ->capture_default_str()
+      ->check(CLI::Range(0.0, 100.0));
+  off_cmd->add_option("--nb-mix", args->opt.nb_mix, "Feature scale = mix * |NB ratio| + (1 - mix)")
+      ->capture_default_str()
+      ->check(CLI::Range(0.0, 1.0));
   off_cmd->add_option("--folds", args->opt.folds, "Cross-validation folds for calibration")
       ->capture_default_str()
       ->check(CLI::Range(2, 20));

@@ -87,7 +87,7 @@ constexpr std::string_view kEnglishWords[] = {
 
 // Words of up to 8 bytes packed into an integer: language guessing then
 // costs one probe of a small open-addressing table per short token.
-uint64_t Pack(std::string_view w) {
+constexpr uint64_t Pack(std::string_view w) {
   uint64_t k = 0;
   for (char c : w) k = (k << 8) | static_cast<unsigned char>(c);
   return k;
@@ -119,11 +119,11 @@ uint64_t PackShort(const char* p, size_t n) {
 // language(s) a word belongs to (bit 0 German, bit 1 English).
 class FunctionWords {
  public:
-  FunctionWords() {
+  constexpr FunctionWords() {
     for (std::string_view w : kGermanWords) Insert(Pack(w), 1);
     for (std::string_view w : kEnglishWords) Insert(Pack(w), 2);
   }
-  uint8_t Lookup(uint64_t k) const {
+  constexpr uint8_t Lookup(uint64_t k) const {
     for (uint32_t i = Slot(k);; i = (i + 1) & (kSize - 1)) {
       if (keys_[i] == k) return langs_[i];
       if (keys_[i] == 0) return 0;
@@ -132,10 +132,10 @@ class FunctionWords {
 
  private:
   static constexpr uint32_t kSize = 512;  // power of two, under 1/4 full
-  static uint32_t Slot(uint64_t k) {
+  static constexpr uint32_t Slot(uint64_t k) {
     return static_cast<uint32_t>((k * 0x9e3779b97f4a7c15ull) >> 55) & (kSize - 1);
   }
-  void Insert(uint64_t k, uint8_t lang) {
+  constexpr void Insert(uint64_t k, uint8_t lang) {
     uint32_t i = Slot(k);
     while (keys_[i] != 0 && keys_[i] != k) i = (i + 1) & (kSize - 1);
     keys_[i] = k;
@@ -145,11 +145,11 @@ class FunctionWords {
   std::array<uint8_t, kSize> langs_{};
 };
 
+// Built at compile time: no initialisation guard on the per-word path.
+constexpr FunctionWords kFunctionWords;
+
 // Bit 0: a German function word, bit 1: an English one.
-uint8_t FunctionWordLangs(uint64_t packed) {
-  static const FunctionWords kWords;
-  return kWords.Lookup(packed);
-}
+inline uint8_t FunctionWordLangs(uint64_t packed) { return kFunctionWords.Lookup(packed); }
 
 class Tokenizer {
  public:
@@ -205,11 +205,18 @@ class Tokenizer {
           char* const b = buf_;
           const size_t size = s_.size();
           char f = kAsciiFold[c];
+          // The last two folded bytes of the word stay in registers (0 = none;
+          // no folded byte is 0): reading them back from the buffer would put
+          // a store-to-load round trip on every byte's dependency chain.
+          char p1 = len >= 1 ? b[n - 1] : 0;
+          char p2 = len >= 2 ? b[n - 2] : 0;
           do {
-            const bool squeeze = f > '9' && len >= 2 && b[n - 1] == f && b[n - 2] == f;
+            const bool squeeze = f > '9' && p1 == f && p2 == f;
             if (!squeeze && len < kMaxTokenChars) {
               b[n++] = f;
               ++len;
+              p2 = p1;
+              p1 = f;
             }
             ++pos;
           } while (pos < size && (f = kAsciiFold[static_cast<unsigned char>(s_[pos])]) != 0);
@@ -356,13 +363,13 @@ class Tokenizer {
 // begin. Written for Leitplanke; extend with care (every entry makes the
 // model blind to that word).
 constexpr std::string_view kIdentityWords[] = {
-    "islam",         "jude",   "juden",  "judentum", "christ",     "christen",
-    "christin",      "trans",  "roma",   "sinti",    "pole",       "polen",
-    "polin",         "syrer",  "syrien", "frau",     "frauen",     "behinderung",
-    "behinderungen", "jew",    "jews",   "judaism",  "gay",        "gays",
-    "black",         "blacks", "white",  "whites",   "arab",       "arabs",
-    "arabic",        "women",  "woman",  "disabled", "disability", "disabilities",
-    "wheelchair",    "native", "natives"};
+    "islam",         "jude",   "juden",   "judentum", "christ",     "christen",
+    "christin",      "trans",  "roma",    "sinti",    "pole",       "polen",
+    "polin",         "syrer",  "syrien",  "frau",     "frauen",     "behinderung",
+    "behinderungen", "jew",    "jews",    "judaism",  "gay",        "gays",
+    "black",         "blacks", "white",   "whites",   "arab",       "arabs",
+    "arabic",        "women",  "woman",   "disabled", "disability", "disabilities",
+    "wheelchair",    "native", "natives", "asia",     "asien"};
 constexpr std::string_view kIdentityStems[] = {
     "muslim",      "moslem",       "islamisch", "islamic",     "juedi",    "christlich",
     "christentum", "christian",    "schwul",    "lesb",        "homosex",  "bisex",
@@ -371,7 +378,7 @@ constexpr std::string_view kIdentityStems[] = {
     "auslaender",  "asylbewerber", "araber",    "arabisch",    "schwarze", "polnisch",
     "syrisch",     "immigra",      "refugee",   "asian",       "mexican",  "latino",
     "latina",      "hispanic",     "female",    "rollstuhl",   "moschee",  "mosque",
-    "synagog",     "religio"};
+    "synagog",     "religio",      "asiat",     "america",     "amerika"};
 
 // IsIdentityTerm's filter hashes the first three bytes of every entry.
 constexpr bool AllAtLeastThreeBytes() {
@@ -415,6 +422,7 @@ uint32_t HashBytes(uint32_t seed, std::string_view s) {
 }
 
 constexpr uint32_t kSeedWord = 2166136261u;
+constexpr uint32_t kSeedLex = 0x2545f491u;
 constexpr uint32_t kSeedBigram = 0x9e3779b9u;
 constexpr uint32_t kSeedBias = 0x165667b1u;
 
@@ -459,6 +467,58 @@ bool IsIdentityTerm(std::string_view w) {
   return false;
 }
 
+LexiconFeatures::LexiconFeatures(std::vector<LexTerm> terms) : by_key_(size_t{1} << kKeyBits) {
+  for (LexTerm& t : terms) {
+    if (t.term.size() < 3 || t.term.size() > kMaxTokenChars || t.level > 3) continue;
+    const uint32_t k = Key(t.term.data());
+    anchors_[k >> 6] |= uint64_t{1} << (k & 63);
+    by_key_[k].push_back(static_cast<uint16_t>(terms_.size()));
+    terms_.push_back(std::move(t));
+    if (terms_.size() == 65535) break;
+  }
+}
+
+uint32_t LexiconFeatures::Key(const char* p) {
+  const uint32_t v = static_cast<uint32_t>(static_cast<unsigned char>(p[0])) << 16 |
+                     static_cast<uint32_t>(static_cast<unsigned char>(p[1])) << 8 |
+                     static_cast<unsigned char>(p[2]);
+  return (v * 0x9e3779b1u) >> (32 - kKeyBits);
+}
+
+uint8_t LexiconFeatures::Match(std::string_view w) const {
+  if (w.size() < 3) return 0;
+  uint8_t best = 0;
+  bool allowed = false;
+  for (size_t p = 0; p + 3 <= w.size(); ++p) {
+    const uint32_t k = Key(w.data() + p);
+    if ((anchors_[k >> 6] >> (k & 63) & 1) == 0) continue;
+    for (uint16_t ti : by_key_[k]) {
+      const LexTerm& t = terms_[ti];
+      const size_t n = t.term.size();
+      if (p + n > w.size() || w.compare(p, n, t.term) != 0) continue;
+      const bool at_start = p == 0, at_end = p + n == w.size();
+      const bool hit = t.mode == LexMode::kInfix || (t.mode == LexMode::kPrefix && at_start) ||
+                       (t.mode == LexMode::kSuffix && at_end) || (at_start && at_end);
+      if (!hit) continue;
+      if (t.level == 0) {
+        allowed = true;
+      } else {
+        best = std::max(best, t.level);
+      }
+    }
+  }
+  return allowed ? 0 : best;
+}
+
+std::string FoldLexTerm(std::string_view term) {
+  TokenBuffer tb;
+  Tokenize(term, &tb);
+  if (tb.tokens.size() != 1 || !tb.tokens[0].is_word) return "";
+  std::string_view w = tb.Text(tb.tokens[0]);
+  if (w.size() < 3 || w.size() > kMaxTokenChars) return "";
+  return std::string(w);
+}
+
 void Tokenize(std::string_view text, TokenBuffer* out, size_t max_tokens) {
   out->Clear();
   out->chars.resize(text.size() * Tokenizer::kMaxGrowth + 8);
@@ -475,48 +535,66 @@ TextLang GuessLang(const TokenBuffer& tokens) {
 
 namespace {
 
-// Calls emit(bucket, token, kind) for every feature of the text, in a fixed
-// order: the bias, then per token its word feature, the bigram ending at it
-// and its character n-grams. Both the stored form (ExtractFeatures, used by
-// training and explanations) and the scoring sum (SumFeatureWeights, the hot
-// path) come from here, so they cannot disagree.
-// The character n-grams of "<w>" (lengths lo..hi, all but the whole "<w>").
-// kLo/kHi > 0 fix the range at compile time (masks and loop unrolled for the
-// shipped configuration); 0 takes lo/hi at run time.
+// What one pass over a word yields besides its character n-grams.
+struct WordPass {
+  uint32_t hash = 0;     // HashBytes(kSeedWord, w)
+  uint64_t anchors = 0;  // non-zero: a lexicon term may start in the word
+  size_t grams = 0;      // character n-grams emitted
+};
+
+// One pass over the bytes of a word: its character n-grams of "<w>"
+// (lengths lo..hi, all but the whole "<w>"), its word hash and the lexicon's
+// anchor filter. The last eight bytes roll through a 64-bit key, so an
+// n-gram (n <= 8) is the key's low n bytes and costs one multiplication, and
+// the three-byte window of the lexicon filter is the key's low three bytes.
+// kLo/kHi > 0 fix the range at compile time (the shipped configuration);
+// 0 takes lo/hi at run time; hi == 0: no n-grams.
 template <uint32_t kLo, uint32_t kHi, typename Emit>
-inline size_t CharGrams(std::string_view w, uint32_t lo, uint32_t hi, uint32_t bits, uint16_t ti,
-                        uint8_t kind, Emit& emit) {
+inline WordPass ScanWord(std::string_view w, uint32_t lo, uint32_t hi, uint32_t bits, uint16_t ti,
+                         uint8_t kind, const LexiconFeatures* lex, Emit& emit) {
   if constexpr (kLo > 0) {
     lo = kLo;
     hi = kHi;
   }
   const size_t len = w.size() + 2;
   const unsigned char* p = reinterpret_cast<const unsigned char*>(w.data());
-  size_t count = 0;
+  WordPass r;
+  uint32_t h = kSeedWord;
   uint64_t key = '<';
   // After `have` bytes of "<w>" are in the key, the n-grams ending there.
   auto grams = [&](size_t have) {
     for (uint32_t m = lo; m <= hi; ++m) {
       if (m <= have && m != len) {
         emit(CharBucket(key, m, bits), ti, kind);
-        ++count;
+        ++r.grams;
       }
     }
   };
   for (size_t i = 0; i < w.size(); ++i) {
+    h = (h ^ p[i]) * 16777619u;
     key = (key << 8) | p[i];
-    grams(i + 2);
+    if (lex != nullptr) r.anchors |= lex->AnchorBit(static_cast<uint32_t>(key) & 0xffffffu);
+    if (hi != 0) grams(i + 2);
   }
-  key = (key << 8) | '>';
-  grams(len);
-  return count;
+  r.hash = h;
+  if (hi != 0) {
+    key = (key << 8) | '>';
+    grams(len);
+  }
+  return r;
 }
 
+// Calls emit(bucket, token, kind) for every feature of the text, in a fixed
+// order: the bias, then per token its character n-grams, its word feature,
+// the bigram ending at it and its lexicon-hit feature. Both the stored form
+// (ExtractFeatures, used by training and explanations) and the scoring sum
+// (SumFeatureWeights, the hot path) come from here, so they cannot disagree.
 template <typename Emit>
 size_t VisitFeatures(const TokenBuffer& tb, TextLang lang, const FeatureConfig& cfg, Emit&& emit) {
   const uint32_t bits = cfg.hash_bits;
   const uint32_t char_min = cfg.char_min;
   const uint32_t char_max = cfg.char_max;
+  const LexiconFeatures* const lex = cfg.lexicon.get();
   size_t count = 1;
   emit(Bucket(kSeedBias + static_cast<uint32_t>(lang), bits), uint16_t{0}, uint8_t{3});
   const size_t n = tb.tokens.size();
@@ -530,7 +608,19 @@ size_t VisitFeatures(const TokenBuffer& tb, TextLang lang, const FeatureConfig& 
     // kNeutral: they count for the text's length but carry no weight. So do
     // the bigrams on either side of it.
     const bool neutral = cfg.neutral_identity && t.is_word && IsIdentityTerm(w);
-    const uint32_t wh = HashBytes(kSeedWord, w);
+    const uint8_t kind = neutral ? kNeutral : uint8_t{2};
+    WordPass wp;
+    if (!t.is_word) {
+      wp.hash = HashBytes(kSeedWord, w);  // "@user", "<url>", an emoji: no n-grams
+    } else if (w.size() < cfg.char_min_word) {
+      wp = ScanWord<0, 0>(w, 1, 0, bits, ti, kind, lex, emit);  // hash and lexicon filter only
+    } else if (char_min == 4 && char_max == 5) {
+      wp = ScanWord<4, 5>(w, 4, 5, bits, ti, kind, lex, emit);  // the shipped model
+    } else {
+      wp = ScanWord<0, 0>(w, char_min, char_max, bits, ti, kind, lex, emit);
+    }
+    count += wp.grams;
+    const uint32_t wh = wp.hash;
     emit(Bucket(wh, bits), ti, neutral ? kNeutral : uint8_t{0});
     ++count;
     if (cfg.word_bigrams && i > 0) {
@@ -540,16 +630,12 @@ size_t VisitFeatures(const TokenBuffer& tb, TextLang lang, const FeatureConfig& 
     }
     prev_hash = wh;
     prev_neutral = neutral;
-    if (!t.is_word || char_max == 0) continue;
-    // Character n-grams of "<w>". The last eight bytes roll through a 64-bit
-    // key, so an n-gram (n <= 8) is the key's low n bytes and costs one
-    // multiplication, not n hashing steps: this loop runs for every byte of
-    // every text.
-    const uint8_t kind = neutral ? kNeutral : uint8_t{2};
-    if (char_min == 4 && char_max == 5) {
-      count += CharGrams<4, 5>(w, 4, 5, bits, ti, kind, emit);  // the shipped model
-    } else {
-      count += CharGrams<0, 0>(w, char_min, char_max, bits, ti, kind, emit);
+    if (wp.anchors != 0 && !neutral) {
+      const uint8_t level = lex->Match(w);
+      if (level != 0) {
+        emit(Bucket(kSeedLex + level, bits), ti, uint8_t{0});
+        ++count;
+      }
     }
   }
   return count;

@@ -17,7 +17,9 @@
 // Thread-safety: pure functions; all output goes to caller-owned buffers.
 #pragma once
 
+#include <array>
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -61,10 +63,57 @@ void Tokenize(std::string_view text, TokenBuffer* out, size_t max_tokens = 4096)
 // Tokenize(); kUnknown when neither has evidence or both tie.
 TextLang GuessLang(const TokenBuffer& tokens);
 
+// Lexicon-hit features: single-word terms of our own lexicon
+// (policies/default/lexicon/offensive_*.tsv), folded like the text. A word
+// that matches a term (whole word, prefix, suffix or anywhere, as the term's
+// mode says) and no `allow` term gets one extra feature per level, shared by
+// all words of that level, so the model learns "a listed insult" once and
+// applies it to listed words the training data never showed.
+enum class LexMode : uint8_t { kWord = 0, kPrefix = 1, kSuffix = 2, kInfix = 3 };
+struct LexTerm {
+  std::string term;   // folded, at least 3 bytes, at most 64
+  uint8_t level = 0;  // 0 allow, 1 profanity, 2 insult, 3 slur
+  LexMode mode = LexMode::kWord;
+};
+
+class LexiconFeatures {
+ public:
+  explicit LexiconFeatures(std::vector<LexTerm> terms);
+  // Highest level of a term matching the folded word, 0 for none or when
+  // an allow term matches. Cost: one bit test per byte of the word, plus a
+  // comparison for the rare positions whose first three bytes begin a term.
+  uint8_t Match(std::string_view word) const;
+  const std::vector<LexTerm>& terms() const { return terms_; }
+  // Non-zero if a term may begin with the three bytes in the low 24 bits of
+  // `three` (first byte highest): the filter Match() applies per position.
+  uint64_t AnchorBit(uint32_t three) const {
+    const uint32_t k = (three * 0x9e3779b1u) >> (32 - kKeyBits);
+    return anchors_[k >> 6] & (uint64_t{1} << (k & 63));
+  }
+
+ private:
+  static uint32_t Key(const char* p);
+  std::vector<LexTerm> terms_;
+  static constexpr uint32_t kKeyBits = 14;
+  // 16384-bit (2 KB) filter of the terms' first three bytes: a few hundred
+  // terms fill about 1 %, so Match() runs for few words.
+  std::array<uint64_t, (size_t{1} << kKeyBits) / 64> anchors_{};
+  std::vector<std::vector<uint16_t>> by_key_;  // term indices per key
+};
+
+// Folds a lexicon term with the classifier's rules; empty if it is not a
+// single word of 3..64 folded bytes (such terms are left to the lexicon
+// half of the detector).
+std::string FoldLexTerm(std::string_view term);
+
 struct FeatureConfig {
   uint32_t hash_bits = 20;  // 2^hash_bits weights
   uint8_t char_min = 3;     // character n-grams of "<word>", lengths char_min..char_max
   uint8_t char_max = 5;     // 0 disables character n-grams
+  // Character n-grams only of words with at least this many folded bytes
+  // (0: all). A short word's n-grams say little its word feature does not,
+  // but reach into longer words that begin alike ("ass" → "assist").
+  uint8_t char_min_word = 0;
   bool word_bigrams = true;
   // Divide the logit by sqrt(number of features), so long texts do not pile
   // up evidence just by being long.
@@ -73,6 +122,8 @@ struct FeatureConfig {
   // features.cc) no features at all, so the model cannot learn that naming a
   // group is offensive and must judge the words around it.
   bool neutral_identity = false;
+  // Lexicon-hit features (null: none). Shared and immutable.
+  std::shared_ptr<const LexiconFeatures> lexicon;
 };
 
 // True if the folded token names an identity group (see neutral_identity).

@@ -17,8 +17,11 @@ namespace {
 constexpr char kMagic[8] = {'L', 'P', 'O', 'F', 'F', 'N', 'S', '1'};
 // Format 2: character n-grams hashed by multiply-shift of the packed bytes
 // (features.cc). A format-1 file would load but score with the wrong
-// buckets, so it is rejected.
-constexpr uint32_t kFormat = 2;
+// buckets, so it is rejected. Format 3 adds the lexicon-hit terms after the
+// metadata (flags bit 2); format-2 files (no lexicon) still load.
+constexpr uint32_t kFormat = 3;
+constexpr uint32_t kOldestFormat = 2;
+constexpr uint32_t kMaxLexTerms = 65535;
 constexpr uint32_t kMinBits = 10;
 constexpr uint32_t kMaxBits = 24;
 constexpr uint32_t kMaxMeta = 1 << 16;
@@ -98,14 +101,15 @@ Result<Model> Model::Parse(std::string_view bytes, std::string_view name) {
       !r.Get(&flags) || !r.Get(&m.scale_)) {
     return corrupt("truncated header");
   }
-  if (format != kFormat) {
+  if (format < kOldestFormat || format > kFormat) {
     return corrupt("unsupported format version " + std::to_string(format) + " (expected " +
-                   std::to_string(kFormat) + ")");
+                   std::to_string(kOldestFormat) + " to " + std::to_string(kFormat) + ")");
   }
   if (bits < kMinBits || bits > kMaxBits) {
     return corrupt("hash_bits " + std::to_string(bits) + " outside [10, 24]");
   }
-  if (cmax > 8 || (cmax != 0 && (cmin == 0 || cmin > cmax)) || bigrams > 1 || flags > 3) {
+  if (cmax > 8 || (cmax != 0 && (cmin == 0 || cmin > cmax)) || bigrams > 1 || flags > 7 ||
+      (format == 2 && flags > 3)) {
     return corrupt("bad feature configuration");
   }
   if (!std::isfinite(m.scale_) || m.scale_ <= 0) return corrupt("bad weight scale");
@@ -121,6 +125,27 @@ Result<Model> Model::Parse(std::string_view bytes, std::string_view name) {
   if (!r.Get(&meta_len) || meta_len > kMaxMeta || !r.Bytes(meta_len, &meta)) {
     return corrupt("truncated or oversized metadata");
   }
+  std::vector<LexTerm> lex;
+  uint8_t min_word = 0;
+  if (format >= 3) {
+    if (!r.Get(&min_word)) return corrupt("truncated header");
+    if (min_word > 64) return corrupt("bad feature configuration");
+    uint32_t count = 0;
+    if (!r.Get(&count)) return corrupt("truncated lexicon terms");
+    if (count > kMaxLexTerms) return corrupt("too many lexicon terms");
+    if (count > 0 && (flags & 4) == 0) return corrupt("lexicon terms without the lexicon flag");
+    for (uint32_t i = 0; i < count; ++i) {
+      uint8_t level = 0, mode = 0, len = 0;
+      std::string_view term;
+      if (!r.Get(&level) || !r.Get(&mode) || !r.Get(&len) || !r.Bytes(len, &term)) {
+        return corrupt("truncated lexicon terms");
+      }
+      if (level > 3 || mode > 3 || len < 3 || len > 64) {
+        return corrupt("bad lexicon term " + std::to_string(i));
+      }
+      lex.push_back({std::string(term), level, static_cast<LexMode>(mode)});
+    }
+  }
   const size_t nw = size_t{1} << bits;
   std::string_view w;
   if (!r.Bytes(nw * 2, &w)) {
@@ -132,9 +157,13 @@ Result<Model> Model::Parse(std::string_view bytes, std::string_view name) {
   m.config_.hash_bits = bits;
   m.config_.char_min = cmin;
   m.config_.char_max = cmax;
+  m.config_.char_min_word = min_word;
   m.config_.word_bigrams = bigrams != 0;
   m.config_.length_norm = (flags & 1) != 0;
   m.config_.neutral_identity = (flags & 2) != 0;
+  if ((flags & 4) != 0) {
+    m.config_.lexicon = std::make_shared<const LexiconFeatures>(std::move(lex));
+  }
   m.meta_ = std::string(meta);
   m.weights_.resize(nw);
   std::memcpy(m.weights_.data(), w.data(), nw * 2);
@@ -148,14 +177,24 @@ std::string Model::Serialize() const {
   Put(&out, config_.char_min);
   Put(&out, config_.char_max);
   Put(&out, static_cast<uint8_t>(config_.word_bigrams ? 1 : 0));
-  Put(&out,
-      static_cast<uint8_t>((config_.length_norm ? 1 : 0) | (config_.neutral_identity ? 2 : 0)));
+  Put(&out, static_cast<uint8_t>((config_.length_norm ? 1 : 0) |
+                                 (config_.neutral_identity ? 2 : 0) | (config_.lexicon ? 4 : 0)));
   Put(&out, scale_);
   for (const Thresholds& t : thresholds_) {
     for (float v : t) Put(&out, v);
   }
   Put(&out, static_cast<uint32_t>(meta_.size()));
   out.append(meta_);
+  Put(&out, config_.char_min_word);
+  const std::vector<LexTerm> none;
+  const std::vector<LexTerm>& lex = config_.lexicon ? config_.lexicon->terms() : none;
+  Put(&out, static_cast<uint32_t>(lex.size()));
+  for (const LexTerm& t : lex) {
+    Put(&out, t.level);
+    Put(&out, static_cast<uint8_t>(t.mode));
+    Put(&out, static_cast<uint8_t>(t.term.size()));
+    out.append(t.term);
+  }
   out.append(reinterpret_cast<const char*>(weights_.data()), weights_.size() * 2);
   Put(&out, Fnv1a(out));
   return out;

@@ -3,11 +3,12 @@
 // thresholds per language.
 //
 // File format (little-endian), see README.md:
-//   "LPOFFNS1" | u32 format=2 | u32 hash_bits | u8 char_min | u8 char_max |
+//   "LPOFFNS1" | u32 format=3 | u32 hash_bits | u8 char_min | u8 char_max |
 //   u8 word_bigrams | u8 flags (bit 0: length_norm,
-//   bit 1: neutral_identity) | f32 scale | f32 thresholds[3 langs][3 levels] |
-//   u32 meta_len | meta (UTF-8 text, training provenance) |
-//   i16 weights[2^hash_bits] | u32 FNV-1a checksum of all preceding bytes.
+//   bit 1: neutral_identity, bit 2: lexicon features) | f32 scale | f32 thresholds[3 langs][3
+//   levels] | u32 meta_len | meta (UTF-8 text, training provenance) | u8 char_min_word | u32
+//   lex_count | lex_count x (u8 level | u8 mode | u8 len | term bytes) | i16 weights[2^hash_bits] |
+//   u32 FNV-1a checksum of all preceding bytes.
 //
 // Thread-safety: a Model is immutable after Parse(); Score()/Explain() are
 // const and use only caller-provided buffers.

@@ -61,22 +61,51 @@ Encoded Encode(const std::vector<Example>& ex, const FeatureConfig& cfg) {
   return e;
 }
 
-std::vector<float> Fit(const std::vector<Example>& ex, const Encoded& enc,
-                       const std::vector<uint32_t>& idx, const TrainOptions& o) {
+// NB log-count ratios (Wang & Manning 2012, "NBSVM"): per bucket, the log of
+// its smoothed share among the offensive examples over its share among the
+// others (presence per example, class-weighted like the loss). Features are
+// scaled by them in training; the stored weight is w * r, so scoring costs
+// nothing extra.
+std::vector<float> NbRatios(const std::vector<Example>& ex, const Encoded& enc,
+                            const std::vector<uint32_t>& idx, const TrainOptions& o,
+                            const double (&cw)[kNumLangs][2]) {
+  const size_t nw = size_t{1} << o.features.hash_bits;
+  std::vector<double> p(nw, 0.0), q(nw, 0.0);
+  std::vector<uint32_t> seen(nw, 0);
+  uint32_t stamp = 0;
+  double sp = 0, sq = 0;
+  for (uint32_t i : idx) {
+    ++stamp;
+    const double wgt = cw[static_cast<int>(ex[i].lang)][ex[i].label];
+    std::vector<double>& t = ex[i].label == 1 ? p : q;
+    for (uint32_t k = enc.offsets[i]; k < enc.offsets[i + 1]; ++k) {
+      const uint32_t b = enc.buckets[k];
+      if (seen[b] == stamp) continue;
+      seen[b] = stamp;
+      t[b] += wgt;
+      (ex[i].label == 1 ? sp : sq) += wgt;
+    }
+  }
+  const double a = o.nb_alpha;
+  const double np = sp + a * static_cast<double>(nw), nq = sq + a * static_cast<double>(nw);
+  std::vector<float> r(nw);
+  for (size_t b = 0; b < nw; ++b) {
+    const double v = std::log(((p[b] + a) / np) / ((q[b] + a) / nq));
+    // The magnitude only (the sign is for the regression to learn), mixed
+    // with 1 so that frequent features that tell the classes apart poorly
+    // keep part of their say.
+    r[b] = static_cast<float>(o.nb_mix * std::fabs(v) + (1.0 - o.nb_mix));
+  }
+  return r;
+}
+
+std::vector<float> FitScaled(const std::vector<Example>& ex, const Encoded& enc,
+                             const std::vector<uint32_t>& idx, const TrainOptions& o,
+                             const double (&cw)[kNumLangs][2], const std::vector<float>& scale) {
   const size_t nw = size_t{1} << o.features.hash_bits;
   std::vector<float> w(nw, 0.0f);
   std::vector<float> g2(nw, 0.0f);
-  // Class weights: each (language, class) cell gets the same total mass
-  // within its language, so the model is not dominated by the majority.
-  double count[kNumLangs][2] = {};
-  for (uint32_t i : idx) count[static_cast<int>(ex[i].lang)][ex[i].label] += 1;
-  double cw[kNumLangs][2];
-  for (int l = 0; l < kNumLangs; ++l) {
-    for (int c = 0; c < 2; ++c) {
-      double tot = count[l][0] + count[l][1];
-      cw[l][c] = (!o.balance_classes || count[l][c] == 0) ? 1.0 : tot / (2.0 * count[l][c]);
-    }
-  }
+  const bool scaled = !scale.empty();
   SplitMix64 rng(o.seed);
   std::vector<uint32_t> order = idx;
   for (int epoch = 0; epoch < o.epochs; ++epoch) {
@@ -88,18 +117,43 @@ std::vector<float> Fit(const std::vector<Example>& ex, const Encoded& enc,
                              ? 1.0f / std::sqrt(static_cast<float>(enc.length[i]))
                              : 1.0f;
       float z = 0;
-      for (const uint32_t* p = b; p != e; ++p) z += w[*p];
+      if (scaled) {
+        for (const uint32_t* p = b; p != e; ++p) z += w[*p] * scale[*p];
+      } else {
+        for (const uint32_t* p = b; p != e; ++p) z += w[*p];
+      }
       float prob = 1.0f / (1.0f + std::exp(-z * norm));
       float g = (prob - static_cast<float>(ex[i].label)) * norm *
                 static_cast<float>(cw[static_cast<int>(ex[i].lang)][ex[i].label]);
       for (const uint32_t* p = b; p != e; ++p) {
-        float gi = g + o.l2 * w[*p];
+        float gi = (scaled ? g * scale[*p] : g) + o.l2 * w[*p];
         g2[*p] += gi * gi;
         w[*p] -= o.learning_rate * gi / (std::sqrt(g2[*p]) + 1e-6f);
       }
     }
   }
+  if (scaled) {
+    for (size_t k = 0; k < nw; ++k) w[k] *= scale[k];
+  }
   return w;
+}
+
+std::vector<float> Fit(const std::vector<Example>& ex, const Encoded& enc,
+                       const std::vector<uint32_t>& idx, const TrainOptions& o) {
+  // Class weights: each (language, class) cell gets the same total mass
+  // within its language, so the model is not dominated by the majority.
+  double count[kNumLangs][2] = {};
+  for (uint32_t i : idx) count[static_cast<int>(ex[i].lang)][ex[i].label] += 1;
+  double cw[kNumLangs][2];
+  for (int l = 0; l < kNumLangs; ++l) {
+    for (int c = 0; c < 2; ++c) {
+      double tot = count[l][0] + count[l][1];
+      cw[l][c] = (!o.balance_classes || count[l][c] == 0) ? 1.0 : tot / (2.0 * count[l][c]);
+    }
+  }
+  std::vector<float> scale;
+  if (o.nb_alpha > 0) scale = NbRatios(ex, enc, idx, o, cw);
+  return FitScaled(ex, enc, idx, o, cw, scale);
 }
 
 float ScoreEncoded(const std::vector<float>& w, const Encoded& enc, uint32_t i, bool length_norm) {
@@ -189,6 +243,61 @@ std::string Pct(double v) {
 }
 
 }  // namespace
+
+Result<std::vector<LexTerm>> ParseLexiconTerms(std::string_view content, std::string_view name) {
+  std::vector<LexTerm> out;
+  size_t line_no = 0;
+  size_t pos = 0;
+  while (pos < content.size()) {
+    size_t end = content.find('\n', pos);
+    if (end == std::string_view::npos) end = content.size();
+    std::string_view line = content.substr(pos, end - pos);
+    pos = end + 1;
+    ++line_no;
+    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+    if (line.empty() || line[0] == '#') continue;
+    std::string_view cols[3];
+    size_t c = 0, start = 0;
+    for (; c < 3; ++c) {
+      const size_t tab = line.find('\t', start);
+      cols[c] = line.substr(start, tab == std::string_view::npos ? line.npos : tab - start);
+      if (tab == std::string_view::npos) break;
+      start = tab + 1;
+    }
+    auto bad = [&](const std::string& why) {
+      return Status::InvalidArgument(std::string(name) + ":" + std::to_string(line_no) + ": " +
+                                     why);
+    };
+    if (c < 2) return bad("expected term<TAB>level<TAB>match");
+    LexTerm t;
+    if (cols[1] == "allow") {
+      t.level = 0;
+    } else if (cols[1] == "profanity") {
+      t.level = 1;
+    } else if (cols[1] == "insult") {
+      t.level = 2;
+    } else if (cols[1] == "slur") {
+      t.level = 3;
+    } else {
+      return bad("unknown level '" + std::string(cols[1]) + "'");
+    }
+    if (cols[2] == "word") {
+      t.mode = LexMode::kWord;
+    } else if (cols[2] == "prefix") {
+      t.mode = LexMode::kPrefix;
+    } else if (cols[2] == "suffix") {
+      t.mode = LexMode::kSuffix;
+    } else if (cols[2] == "infix") {
+      t.mode = LexMode::kInfix;
+    } else {
+      return bad("unknown match mode '" + std::string(cols[2]) + "'");
+    }
+    t.term = FoldLexTerm(cols[0]);
+    if (t.term.empty()) continue;  // phrases and very short terms: lexicon half only
+    out.push_back(std::move(t));
+  }
+  return out;
+}
 
 double Metrics::Precision() const { return tp + fp == 0 ? 0 : double(tp) / double(tp + fp); }
 double Metrics::Recall() const { return tp + fn == 0 ? 0 : double(tp) / double(tp + fn); }

@@ -22,6 +22,7 @@ inline FeatureConfig DefaultFeatures() {
   f.hash_bits = 18;
   f.char_min = 4;
   f.char_max = 5;
+  f.char_min_word = 4;
   f.word_bigrams = true;
   f.length_norm = true;
   f.neutral_identity = true;
@@ -45,12 +46,16 @@ struct Example {
 // (GermEval 2018 + Davidson et al.); see docs/MODEL_CARD_offensive.md.
 struct TrainOptions {
   FeatureConfig features = DefaultFeatures();
-  int epochs = 6;
-  float learning_rate = 0.2f;  // AdaGrad base rate
+  int epochs = 8;
+  float learning_rate = 0.1f;  // AdaGrad base rate
   float l2 = 1e-6f;            // weight decay per update of a touched weight
   uint64_t seed = 2018;
-  bool balance_classes = true;    // weight classes to equal mass per language
-  int folds = 5;                  // cross-validation folds for calibration (>= 2)
+  bool balance_classes = true;  // weight classes to equal mass per language
+  int folds = 5;                // cross-validation folds for calibration (>= 2)
+  // > 0: features scaled by their NB log-count ratio (smoothing alpha);
+  // 0: plain logistic regression.
+  float nb_alpha = 1.0f;
+  float nb_mix = 1.0f;            // feature scale = mix * |ratio| + (1 - mix)
   float warn_recall = 0.90f;      // warn: highest score <= hold whose recall reaches this
   float block_precision = 0.90f;  // block: lowest score with this precision
 };
@@ -81,6 +86,11 @@ struct TrainReport {
   std::array<Thresholds, kNumLangs> thresholds{};  // as stored in the model
   std::string Markdown() const;
 };
+
+// Reads the single-word terms of a lexicon file in the detector's TSV format
+// (term<TAB>slur|insult|profanity|allow<TAB>word|prefix|suffix|infix[<TAB>note])
+// for the lexicon-hit features; phrases are skipped. Errors name file and line.
+Result<std::vector<LexTerm>> ParseLexiconTerms(std::string_view content, std::string_view name);
 
 // Trains float weights on `examples[idx]` (all when idx is empty).
 std::vector<float> TrainWeights(const std::vector<Example>& examples,

@@ -26,15 +26,16 @@ TEST(OffensiveQualityTest, ReachesMeasuredQuality) {
     return row != nullptr ? *row : OffensiveRow{};
   };
   std::cout << OffensiveMarkdown(*r);
-  EXPECT_GE(get("germeval2018_cv.macro_f").classifier, 0.74);
-  EXPECT_GE(get("davidson_cv.macro_f1").classifier, 0.88);
+  EXPECT_GE(get("germeval2018_cv.macro_f").classifier, 0.755);
+  EXPECT_GE(get("davidson_cv.macro_f1").classifier, 0.90);
+  EXPECT_GE(get("olid.macro_f1").classifier, 0.60);
   EXPECT_GE(get("olid.macro_f1").detector, 0.62);
-  EXPECT_GE(get("germeval2019.macro_f").detector, 0.65);
-  EXPECT_GE(get("germeval2021.macro_f1").detector, 0.56);
+  EXPECT_GE(get("germeval2019.macro_f").detector, 0.67);
+  EXPECT_GE(get("germeval2021.macro_f1").detector, 0.55);
   EXPECT_LE(get("ibm_agent.false_alarm").detector, 0.01);
-  EXPECT_LE(get("db_twitter.false_alarm").detector, 0.13);
+  EXPECT_LE(get("db_twitter.false_alarm").detector, 0.09);
   EXPECT_EQ(get("identity.false_alarm").lexicon, 0.0);
-  EXPECT_LE(get("identity.false_alarm").detector, 0.10);
+  EXPECT_LE(get("identity.false_alarm").detector, 0.07);
 }
 
 }  // namespace

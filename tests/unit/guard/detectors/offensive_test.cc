@@ -249,6 +249,10 @@ TEST_F(CorruptModelTest, EmbeddedModelParses) {
   auto m = off::Model::Parse(Embedded(), "embedded");
   ASSERT_TRUE(m.ok()) << m.status();
   EXPECT_NE(m->meta().find("germeval2018"), std::string::npos);
+  // Trained with the lexicon-hit features of the default pack's lists.
+  ASSERT_NE(m->config().lexicon, nullptr);
+  EXPECT_GT(m->config().lexicon->terms().size(), 100u);
+  EXPECT_EQ(m->config().lexicon->Match("arschloch"), 2);
   EXPECT_TRUE(CreateWith(Embedded()).ok());
 }
 
@@ -296,6 +300,74 @@ TEST(OffensiveModelTest, SerializeRoundTrip) {
   EXPECT_FLOAT_EQ(back->thresholds(off::TextLang::kDe)[off::kHold], 0.5f);
 }
 
+std::string LexModel(const std::vector<off::LexTerm>& terms) {
+  off::FeatureConfig cfg;
+  cfg.hash_bits = 10;
+  cfg.lexicon = std::make_shared<const off::LexiconFeatures>(terms);
+  std::array<off::Thresholds, off::kNumLangs> th{};
+  for (auto& t : th) t = {0.3f, 0.5f, 0.8f};
+  return off::Model::FromWeights(cfg, std::vector<float>(1024, 0.5f), th, "m").Serialize();
+}
+
+TEST(OffensiveModelTest, LexiconTermsRoundTripAndDamageIsNamed) {
+  const std::string bytes = LexModel({{"idiot", 2, off::LexMode::kPrefix},
+                                      {"mist", 1, off::LexMode::kWord},
+                                      {"dummkopf", 2, off::LexMode::kSuffix}});
+  auto back = off::Model::Parse(bytes, "rt");
+  ASSERT_TRUE(back.ok()) << back.status();
+  EXPECT_EQ(back->Serialize(), bytes);
+  ASSERT_NE(back->config().lexicon, nullptr);
+  ASSERT_EQ(back->config().lexicon->terms().size(), 3u);
+  EXPECT_EQ(back->config().lexicon->Match("idioten"), 2);
+  // A term's length byte that runs past the end of the section, and a bad
+  // level, are named (the checksum is recomputed so that the parser sees them).
+  auto reseal = [](std::string b) {
+    b.resize(b.size() - 4);
+    uint32_t h = 2166136261u;
+    for (char c : b) h = (h ^ static_cast<unsigned char>(c)) * 16777619u;
+    b.append(reinterpret_cast<const char*>(&h), 4);
+    return b;
+  };
+  const size_t at = bytes.find("idiot");
+  ASSERT_NE(at, std::string::npos);
+  std::string bad_level = bytes;
+  bad_level[at - 3] = 9;  // level of the first term
+  auto s1 = off::Model::Parse(reseal(bad_level), "m1");
+  ASSERT_FALSE(s1.ok());
+  EXPECT_NE(s1.status().message().find("bad lexicon term 0"), std::string::npos) << s1.status();
+  std::string bad_len = bytes;
+  bad_len[at - 1] = 2;  // shorter than any term may be
+  auto s2 = off::Model::Parse(reseal(bad_len), "m2");
+  ASSERT_FALSE(s2.ok());
+  EXPECT_NE(s2.status().message().find("m2"), std::string::npos) << s2.status();
+}
+
+TEST(OffensiveFeaturesTest, LexiconTermsMatchByMode) {
+  off::LexiconFeatures lex({{"idiot", 2, off::LexMode::kPrefix},
+                            {"mist", 1, off::LexMode::kWord},
+                            {"kopf", 2, off::LexMode::kSuffix},
+                            {"arsch", 2, off::LexMode::kInfix},
+                            {"neger", 3, off::LexMode::kInfix},
+                            {"dummkopf", 3, off::LexMode::kWord},
+                            {"kopfsalat", 0, off::LexMode::kWord},
+                            {"ab", 2, off::LexMode::kWord}});  // too short: dropped
+  EXPECT_EQ(lex.terms().size(), 7u);
+  EXPECT_EQ(lex.Match("idioten"), 2);
+  EXPECT_EQ(lex.Match("vollidiot"), 0);  // prefix only
+  EXPECT_EQ(lex.Match("mist"), 1);
+  EXPECT_EQ(lex.Match("mistkerl"), 0);  // whole word only
+  EXPECT_EQ(lex.Match("holzkopf"), 2);
+  EXPECT_EQ(lex.Match("kopfweh"), 0);  // suffix only
+  EXPECT_EQ(lex.Match("riesenarschloch"), 2);
+  EXPECT_EQ(lex.Match("dummkopf"), 3);   // the highest level of all matches
+  EXPECT_EQ(lex.Match("kopfsalat"), 0);  // allow wins
+  EXPECT_EQ(lex.Match("ab"), 0);
+  EXPECT_EQ(lex.Match(""), 0);
+  EXPECT_EQ(off::FoldLexTerm("Kümmeltürke"), "kuemmeltuerke");
+  EXPECT_EQ(off::FoldLexTerm("fick dich"), "");  // phrases are the lexicon half's job
+  EXPECT_EQ(off::FoldLexTerm("ab"), "");
+}
+
 TEST(OffensiveFeaturesTest, TokensKeepRawSpansAndFold) {
   off::TokenBuffer tb;
   std::string text = "@kunde_1 Du BLÖDER Typ!!! 😡 https://x.de/a #Frechheit don't";
@@ -325,6 +397,8 @@ TEST(OffensiveFeaturesTest, ScoringSumEqualsTheStoredFeatures) {
   // the weights of the features ExtractFeatures stores (training, Explain).
   off::FeatureConfig cfg = off::DefaultFeatures();
   cfg.hash_bits = 12;
+  cfg.lexicon = std::make_shared<const off::LexiconFeatures>(std::vector<off::LexTerm>{
+      {"idiot", 2, off::LexMode::kPrefix}, {"mist", 1, off::LexMode::kWord}});
   std::vector<int16_t> weights(size_t{1} << cfg.hash_bits);
   uint32_t x = 12345;
   for (int16_t& w : weights) {
@@ -533,6 +607,48 @@ TEST(OffensiveTrainTest, SmallTrainingIsDeterministicAndLearns) {
 
   std::vector<off::Example> one_class(ex.begin(), ex.begin() + 6);
   EXPECT_FALSE(off::Train(one_class, o, "", nullptr).ok());
+}
+
+TEST(OffensiveTrainTest, LexiconFeatureCarriesToListedWordsTheDataNeverShowed) {
+  // "trottel" is listed but never in the training data: only the shared
+  // lexicon-hit feature, learnt from "idiot" and "depp", can raise its score.
+  std::vector<off::Example> ex;
+  const char* bad[] = {"du idiot",     "so ein depp",       "idiot und depp",
+                       "der idiot da", "was fuer ein depp", "depp"};
+  const char* good[] = {"du kunde",     "so ein tag",       "kunde und tag",
+                        "der kunde da", "was fuer ein tag", "tag"};
+  for (int r = 0; r < 5; ++r) {
+    for (const char* t : bad) ex.push_back({t, 1, off::TextLang::kDe});
+    for (const char* t : good) ex.push_back({t, 0, off::TextLang::kDe});
+  }
+  Result<std::vector<off::LexTerm>> terms = off::ParseLexiconTerms(
+      "# own test list\nidiot\tinsult\tword\ndepp\tinsult\tword\ntrottel\tinsult\tword\n"
+      "du trottel\tinsult\tword\n",
+      "test.tsv");
+  ASSERT_TRUE(terms.ok()) << terms.status();
+  EXPECT_EQ(terms->size(), 3u);  // the phrase is skipped
+  off::TrainOptions o;
+  o.features.hash_bits = 14;
+  o.folds = 3;
+  auto plain = off::Train(ex, o, "", nullptr);
+  o.features.lexicon = std::make_shared<const off::LexiconFeatures>(*terms);
+  auto with_lex = off::Train(ex, o, "", nullptr);
+  ASSERT_TRUE(plain.ok() && with_lex.ok());
+  off::ScoreScratch sc;
+  auto lift = [&](const off::Model& m) {
+    return m.Score("so ein trottel", &sc).score - m.Score("so ein tisch", &sc).score;
+  };
+  EXPECT_GT(lift(*with_lex), lift(*plain) + 0.05) << lift(*with_lex) << " vs " << lift(*plain);
+}
+
+TEST(OffensiveTrainTest, LexiconParseErrorsNameFileAndLine) {
+  auto bad_level = off::ParseLexiconTerms("idiot\tinsult\tword\nx\tbad\tword\n", "l.tsv");
+  ASSERT_FALSE(bad_level.ok());
+  EXPECT_NE(bad_level.status().message().find("l.tsv:2"), std::string::npos);
+  auto bad_mode = off::ParseLexiconTerms("idiot\tinsult\teverywhere\n", "m.tsv");
+  ASSERT_FALSE(bad_mode.ok());
+  EXPECT_NE(bad_mode.status().message().find("m.tsv:1"), std::string::npos);
+  EXPECT_FALSE(off::ParseLexiconTerms("only-one-column\n", "c.tsv").ok());
 }
 
 TEST(OffensiveTrainTest, LoaderReadsKnownFormatsAndNamesBadLines) {

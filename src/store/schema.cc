@@ -519,6 +519,27 @@ ALTER TABLE approvals ALTER COLUMN conversation_id DROP NOT NULL;
 ALTER TABLE approvals ADD COLUMN post_id BIGINT REFERENCES posts(id) ON DELETE CASCADE;
 CREATE INDEX approvals_post ON approvals(post_id, state);
 )sql"},
+    // The media library (licence and consent notes, R09) and the media of
+    // each post variant, in order.
+    {5, R"sql(
+CREATE TABLE assets (
+  id {id},
+  name TEXT NOT NULL,
+  mime_type TEXT NOT NULL,
+  url TEXT NOT NULL,
+  licence TEXT NOT NULL,
+  consent TEXT NOT NULL,
+  created_by BIGINT NOT NULL REFERENCES users(id),
+  created_at BIGINT NOT NULL
+);
+CREATE TABLE post_variant_assets (
+  variant_id BIGINT NOT NULL REFERENCES post_variants(id) ON DELETE CASCADE,
+  ord BIGINT NOT NULL,
+  asset_id BIGINT NOT NULL REFERENCES assets(id),
+  PRIMARY KEY (variant_id, ord)
+);
+CREATE INDEX post_variant_assets_asset ON post_variant_assets(asset_id);
+)sql"},
 };
 
 std::string ForDialect(std::string_view ddl, sql::Dialect dialect) {
@@ -864,6 +885,17 @@ const std::vector<TableSpec>& Tables() {
        {{"channel_id", T::kInt}, {"state", T::kText}, {"updated_at", T::kInt}},
        {"channel_id"},
        ""},
+      {"assets",
+       {{"id", T::kInt},
+        {"name", T::kText},
+        {"mime_type", T::kText},
+        {"url", T::kText},
+        {"licence", T::kText},
+        {"consent", T::kText},
+        {"created_by", T::kInt},
+        {"created_at", T::kInt}},
+       {"id"},
+       "id"},
       {"posts",
        {{"id", T::kInt},
         {"title", T::kText},
@@ -906,6 +938,10 @@ const std::vector<TableSpec>& Tables() {
         {"updated_at", T::kInt}},
        {"id"},
        "id"},
+      {"post_variant_assets",
+       {{"variant_id", T::kInt}, {"ord", T::kInt}, {"asset_id", T::kInt}},
+       {"variant_id", "ord"},
+       ""},
       {"post_shares",
        {{"id", T::kInt},
         {"post_id", T::kInt},

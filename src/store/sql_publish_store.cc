@@ -159,6 +159,31 @@ Status SqlPublishStore::LoadVariants(sql::Connection& conn, std::vector<Post>& p
                                    {Int(p.id)}));
     p.variants.clear();
     for (const Row& r : rs.rows) p.variants.push_back(VariantFromRow(r));
+    for (PostVariant& v : p.variants) {
+      LP_ASSIGN_OR_RETURN(sql::ResultSet links,
+                          conn.Query("SELECT asset_id FROM post_variant_assets WHERE variant_id = "
+                                     "$1 ORDER BY ord",
+                                     {Int(v.id)}));
+      for (const Row& l : links.rows) v.asset_ids.push_back(l.Int(0));
+    }
+  }
+  return Status::Ok();
+}
+
+Status SqlPublishStore::PutVariantAssets(sql::Connection& conn, int64_t variant_id,
+                                         const std::vector<int64_t>& asset_ids) const {
+  LP_RETURN_IF_ERROR(
+      conn.Query("DELETE FROM post_variant_assets WHERE variant_id = $1", {Int(variant_id)})
+          .status());
+  for (size_t i = 0; i < asset_ids.size(); ++i) {
+    LP_ASSIGN_OR_RETURN(sql::ResultSet a,
+                        conn.Query("SELECT id FROM assets WHERE id = $1", {Int(asset_ids[i])}));
+    if (a.rows.empty()) return Status::InvalidArgument("no asset with id " + Id(asset_ids[i]));
+    LP_RETURN_IF_ERROR(
+        conn.Query("INSERT INTO post_variant_assets (variant_id, ord, asset_id) "
+                   "VALUES ($1, $2, $3)",
+                   {Int(variant_id), Int(static_cast<int64_t>(i)), Int(asset_ids[i])})
+            .status());
   }
   return Status::Ok();
 }
@@ -174,15 +199,16 @@ Status SqlPublishStore::InsertVariant(sql::Connection& conn, int64_t post_id, co
   if (!used.rows.empty()) {
     return Status::AlreadyExists("idempotency key '" + v.idempotency_key + "' is already used");
   }
-  return conn
-      .Query(
+  LP_ASSIGN_OR_RETURN(
+      sql::ResultSet rs,
+      conn.Query(
           "INSERT INTO post_variants (post_id, channel_id, text, wire_text, verdict, action, "
           "state, idempotency_key, attempts, next_attempt_at, claimed_by, claimed_until, "
           "last_error, external_id, sent_at, created_at, updated_at) VALUES ($1, $2, $3, $4, "
-          "$5, $6, 0, $7, 0, 0, '', 0, '', '', 0, $8, $8)",
+          "$5, $6, 0, $7, 0, 0, '', 0, '', '', 0, $8, $8) RETURNING id",
           {Int(post_id), Int(v.channel_id), Text(v.text), Text(v.wire_text), Text(v.verdict),
-           Text(v.action), Text(v.idempotency_key), Int(now)})
-      .status();
+           Text(v.action), Text(v.idempotency_key), Int(now)}));
+  return PutVariantAssets(conn, rs.rows.at(0).Int(0), v.asset_ids);
 }
 
 Result<Post> SqlPublishStore::CreatePost(Post p) {
@@ -248,6 +274,7 @@ Result<Post> SqlPublishStore::UpdatePost(const Post& p) {
                                     {Int(old.id), Text(v.text), Text(v.wire_text), Text(v.verdict),
                                      Text(v.action), Int(now)})
                              .status());
+      LP_RETURN_IF_ERROR(PutVariantAssets(conn, old.id, v.asset_ids));
       wanted.erase(it);
     }
     for (const auto& [channel, v] : wanted) {
@@ -313,6 +340,61 @@ Result<std::vector<Post>> SqlPublishStore::ListPosts(const PostQuery& q) {
         out.reserve(rs.rows.size());
         for (const Row& r : rs.rows) out.push_back(PostFromRow(r));
         LP_RETURN_IF_ERROR(LoadVariants(conn, out));
+        return out;
+      });
+}
+
+// --- media library --------------------------------------------------------------------
+
+namespace {
+
+constexpr const char* kAssetSelect =
+    "SELECT a.id, a.name, a.mime_type, a.url, a.licence, a.consent, a.created_by, u.username, "
+    "a.created_at FROM assets a JOIN users u ON u.id = a.created_by";
+
+Asset AssetFromRow(const Row& r) {
+  return {r.Int(0),  r.Text(1), r.Text(2), r.Text(3), r.Text(4),
+          r.Text(5), r.Int(6),  r.Text(7), r.Int(8)};
+}
+
+}  // namespace
+
+Result<Asset> SqlPublishStore::CreateAsset(Asset a) {
+  if (a.name.empty()) return Status::InvalidArgument("an asset needs a name");
+  if (a.url.empty()) return Status::InvalidArgument("an asset needs a URL");
+  if (a.created_at == 0) a.created_at = NowMillis();
+  return store_.TxValue<Asset>(true, [&](sql::Connection& conn) -> Result<Asset> {
+    LP_ASSIGN_OR_RETURN(
+        sql::ResultSet rs,
+        conn.Query("INSERT INTO assets (name, mime_type, url, licence, consent, created_by, "
+                   "created_at) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
+                   {Text(a.name), Text(a.mime_type), Text(a.url), Text(a.licence), Text(a.consent),
+                    Int(a.created_by), Int(a.created_at)}));
+    LP_ASSIGN_OR_RETURN(
+        sql::ResultSet got,
+        conn.Query(std::string(kAssetSelect) + " WHERE a.id = $1", {Int(rs.rows.at(0).Int(0))}));
+    return AssetFromRow(got.rows.at(0));
+  });
+}
+
+Result<Asset> SqlPublishStore::GetAsset(int64_t id) {
+  return store_.TxValue<Asset>(false, [&](sql::Connection& conn) -> Result<Asset> {
+    LP_ASSIGN_OR_RETURN(sql::ResultSet rs,
+                        conn.Query(std::string(kAssetSelect) + " WHERE a.id = $1", {Int(id)}));
+    if (rs.rows.empty()) return Status::NotFound("no asset with id " + Id(id));
+    return AssetFromRow(rs.rows[0]);
+  });
+}
+
+Result<std::vector<Asset>> SqlPublishStore::ListAssets(int32_t limit) {
+  limit = std::clamp(limit, 0, kMaxList);
+  return store_.TxValue<std::vector<Asset>>(
+      false, [&](sql::Connection& conn) -> Result<std::vector<Asset>> {
+        LP_ASSIGN_OR_RETURN(
+            sql::ResultSet rs,
+            conn.Query(std::string(kAssetSelect) + " ORDER BY a.id DESC LIMIT $1", {Int(limit)}));
+        std::vector<Asset> out;
+        for (const Row& r : rs.rows) out.push_back(AssetFromRow(r));
         return out;
       });
 }

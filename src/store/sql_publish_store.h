@@ -24,6 +24,10 @@ class SqlPublishStore final : public PublishStore {
   Result<Post> UpdatePost(const Post& post) override;
   Result<std::vector<Post>> ListPosts(const PostQuery& query) override;
 
+  Result<Asset> CreateAsset(Asset asset) override;
+  Result<Asset> GetAsset(int64_t id) override;
+  Result<std::vector<Asset>> ListAssets(int32_t limit) override;
+
   Result<std::vector<PostVariant>> ClaimDueVariants(std::string_view claimer, Millis now,
                                                     Millis lease_ms, int32_t limit) override;
   Status CompleteVariant(int64_t variant_id, std::string_view external_id, Millis at,
@@ -46,6 +50,9 @@ class SqlPublishStore final : public PublishStore {
   Status LoadVariants(sql::Connection& conn, std::vector<Post>& posts) const;
   Status InsertVariant(sql::Connection& conn, int64_t post_id, const PostVariant& v,
                        Millis now) const;
+  // Replaces the variant's media links.
+  Status PutVariantAssets(sql::Connection& conn, int64_t variant_id,
+                          const std::vector<int64_t>& asset_ids) const;
   // After a variant finished: the post is sent (or failed) once none is
   // pending or sending.
   Status SettlePost(sql::Connection& conn, int64_t post_id, Millis at) const;

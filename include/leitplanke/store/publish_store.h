@@ -62,6 +62,21 @@ struct PostVariant {
   Millis sent_at = 0;
   Millis created_at = 0;
   Millis updated_at = 0;
+  std::vector<int64_t> asset_ids;  // media from the library, in order
+};
+
+// A picture or video in the media library (R09: own or licensed, consent of
+// the people shown). The file lives at `url`; the library keeps the notes.
+struct Asset {
+  int64_t id = 0;
+  std::string name;
+  std::string mime_type;
+  std::string url;
+  std::string licence;  // "own photo", "stock, licence 4711 until 2027", "" = unknown
+  std::string consent;  // "not_needed", "given", "missing"
+  int64_t created_by = 0;
+  std::string created_by_name;  // filled by the store
+  Millis created_at = 0;
 };
 
 struct Post {
@@ -142,6 +157,14 @@ class PublishStore {
   virtual Result<Post> UpdatePost(const Post& post) = 0;
   // Newest first by scheduled time (unscheduled: by id), with variants.
   virtual Result<std::vector<Post>> ListPosts(const PostQuery& query) = 0;
+
+  // --- media library -----------------------------------------------------------------
+  // InvalidArgument without a name or URL. Variants name assets by id
+  // (CreatePost/UpdatePost: InvalidArgument for an unknown one).
+  virtual Result<Asset> CreateAsset(Asset asset) = 0;
+  virtual Result<Asset> GetAsset(int64_t id) = 0;  // NotFound
+  // Newest first.
+  virtual Result<std::vector<Asset>> ListAssets(int32_t limit) = 0;
 
   // --- send queue --------------------------------------------------------------
   // Claims up to `limit` variants that are due for `claimer` until now +

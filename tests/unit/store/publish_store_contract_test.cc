@@ -117,7 +117,7 @@ class PublishStoreContractTest : public ::testing::TestWithParam<std::string> {
 };
 
 TEST_P(PublishStoreContractTest, CreateGetAndVersionedUpdate) {
-  EXPECT_EQ(store_->schema_version(), 4);
+  EXPECT_GE(store_->schema_version(), 5);
   Post p = NewPost("launch");
   ASSERT_NE(p.id, 0);
   EXPECT_EQ(p.version, 1);
@@ -417,6 +417,49 @@ TEST_P(PublishStoreContractTest, ApprovalsOfPostsBesideReplies) {
   EXPECT_EQ(copy->post_id, p.id);
   EXPECT_EQ(copy->conversation_id, 0);
   EXPECT_EQ(target->publish().GetPost(p.id)->state, PostState::kSent);
+}
+
+TEST_P(PublishStoreContractTest, MediaLibraryAndVariantMedia) {
+  Asset a;
+  a.name = "team.jpg";
+  a.mime_type = "image/jpeg";
+  a.url = "https://media.beispiel.de/team.jpg";
+  a.licence = "own photo";
+  a.consent = "given";
+  a.created_by = author_;
+  auto photo = ps().CreateAsset(a);
+  ASSERT_TRUE(photo.ok()) << photo.error();
+  EXPECT_EQ(photo->created_by_name, "paula");
+  a.name = "chart.png";
+  a.licence = "";
+  auto chart = ps().CreateAsset(a);
+  ASSERT_TRUE(chart.ok());
+  a.url = "";
+  EXPECT_EQ(ps().CreateAsset(a).error().code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(ps().GetAsset(chart->id)->licence, "");
+  EXPECT_EQ(ps().GetAsset(9999).error().code(), StatusCode::kNotFound);
+  auto all = ps().ListAssets(10);
+  ASSERT_EQ(all->size(), 2u);
+  EXPECT_EQ((*all)[0].id, chart->id);  // newest first
+
+  Post p;
+  p.title = "with media";
+  p.author_id = author_;
+  p.variants = {Variant(channels_[0], "m-0", "w")};
+  p.variants[0].asset_ids = {chart->id, photo->id};
+  auto created = ps().CreatePost(p);
+  ASSERT_TRUE(created.ok()) << created.error();
+  EXPECT_EQ(created->variants[0].asset_ids, (std::vector<int64_t>{chart->id, photo->id}));
+  Post edit = *created;
+  edit.variants[0].asset_ids = {photo->id};
+  auto updated = ps().UpdatePost(edit);
+  ASSERT_TRUE(updated.ok()) << updated.error();
+  EXPECT_EQ(updated->variants[0].asset_ids, (std::vector<int64_t>{photo->id}));
+  edit = *updated;
+  edit.variants[0].asset_ids = {424242};
+  EXPECT_EQ(ps().UpdatePost(edit).error().code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(ps().GetPost(p.id == 0 ? created->id : p.id)->variants[0].asset_ids,
+            (std::vector<int64_t>{photo->id}));  // the failed update changed nothing
 }
 
 TEST_P(PublishStoreContractTest, ConcurrentClaimersNeverShareAVariant) {

@@ -256,6 +256,29 @@ TEST_F(CorruptModelTest, EmbeddedModelParses) {
   EXPECT_TRUE(CreateWith(Embedded()).ok());
 }
 
+TEST_F(CorruptModelTest, EmbeddedLexiconTermsMatchTheShippedLists) {
+  // The model carries its own copy of the single-word lexicon terms; after an
+  // edit of the lists the model must be retrained (models/offensive/README.md).
+  auto m = off::Model::Parse(Embedded(), "embedded");
+  ASSERT_TRUE(m.ok()) << m.status();
+  ASSERT_NE(m->config().lexicon, nullptr);
+  std::vector<off::LexTerm> lists;
+  for (const char* f : {"offensive_de.tsv", "offensive_en.tsv"}) {
+    Result<std::string> c = ReadPath(SourceDir() + "/policies/default/lexicon/" + f);
+    ASSERT_TRUE(c.ok()) << c.status();
+    Result<std::vector<off::LexTerm>> t = off::ParseLexiconTerms(*c, f);
+    ASSERT_TRUE(t.ok()) << t.status();
+    lists.insert(lists.end(), t->begin(), t->end());
+  }
+  const std::vector<off::LexTerm>& in_model = m->config().lexicon->terms();
+  ASSERT_EQ(in_model.size(), lists.size()) << "retrain: leitplanke train offensive";
+  for (size_t i = 0; i < lists.size(); ++i) {
+    EXPECT_EQ(in_model[i].term, lists[i].term) << i;
+    EXPECT_EQ(in_model[i].level, lists[i].level) << lists[i].term;
+    EXPECT_EQ(in_model[i].mode, lists[i].mode) << lists[i].term;
+  }
+}
+
 TEST_F(CorruptModelTest, EveryKindOfDamageIsNamed) {
   std::string good = Embedded();
   struct Case {

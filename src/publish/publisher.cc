@@ -460,6 +460,19 @@ Result<std::vector<VariantCheck>> Publisher::CheckVariants(const store::User& au
     if (!draft.link.empty() && msg.text.find(draft.link) == std::string::npos) {
       msg.text += (msg.text.empty() ? "" : "\n") + draft.link;
     }
+    for (size_t j = 0; j < dv.asset_ids.size(); ++j) {
+      Result<store::Asset> asset = ps_.GetAsset(dv.asset_ids[j]);
+      if (!asset.ok()) {
+        return Status::InvalidArgument("/variants/" + std::to_string(i) + "/asset_ids/" +
+                                       std::to_string(j) + ": no asset " +
+                                       std::to_string(dv.asset_ids[j]));
+      }
+      // Media leave as links: the guard, the approval and the archive see them.
+      if (msg.text.find(asset->url) == std::string::npos) {
+        msg.text += (msg.text.empty() ? "" : "\n") + asset->url;
+      }
+      c.assets.push_back(std::move(*asset));
+    }
     msg.subject = draft.title;
     Result<Rendered> rendered = channels_.render(dv.channel_id, msg);
     if (!rendered.ok()) {
@@ -470,6 +483,36 @@ Result<std::vector<VariantCheck>> Publisher::CheckVariants(const store::User& au
       c.wire_text = std::move(rendered->wire_text);
       c.estimate = std::move(rendered->estimate);
       LP_ASSIGN_OR_RETURN(c.verdict, check_(c.wire_text, PostCheckOptions(channel->kind, de)));
+    }
+    // R09: media own or licensed, people shown consented.
+    for (const store::Asset& a : c.assets) {
+      const bool no_licence = a.licence.empty();
+      const bool no_consent = a.consent == "missing";
+      if (!no_licence && !no_consent) continue;
+      guard::Finding f;
+      f.rule = no_licence ? "R09.licence" : "R09.consent";
+      f.detector = "publish";
+      f.category = "channel";
+      f.type = "media";
+      f.severity = guard::Severity::kMedium;
+      f.action = guard::Action::kHold;
+      f.clause = "R09";
+      f.excerpt = a.name;
+      const size_t at = c.wire_text.find(a.url);
+      if (at != std::string::npos) {
+        f.start = at;
+        f.end = at + a.url.size();
+      }
+      f.message = no_licence ? (de ? "Für das Medium \"" + a.name + "\" fehlt die Lizenzangabe."
+                                   : "The medium \"" + a.name + "\" has no licence note.")
+                             : (de ? "Für das Medium \"" + a.name +
+                                         "\" fehlt die Einwilligung der gezeigten Personen."
+                                   : "The people shown in \"" + a.name + "\" have not consented.");
+      f.fix = de ? "Lizenz bzw. Einwilligung in der Mediathek nachtragen oder ein anderes Medium "
+                   "wählen."
+                 : "Add the licence or consent in the media library or choose another medium.";
+      c.verdict.action = std::max(c.verdict.action, guard::Action::kHold);
+      c.verdict.findings.push_back(std::move(f));
     }
     if (variants != nullptr) {
       PostVariant v;
@@ -482,6 +525,7 @@ Result<std::vector<VariantCheck>> Publisher::CheckVariants(const store::User& au
                                   : "{\"action\":\"block\",\"error\":" + JsonString(c.error) + "}";
       v.action = std::string(guard::ActionName(c.verdict.action));
       v.idempotency_key = "post-" + RandomKey();
+      v.asset_ids = dv.asset_ids;
       variants->push_back(std::move(v));
     }
     out.push_back(std::move(c));
@@ -631,7 +675,9 @@ Result<SubmitOutcome> Publisher::Submit(int64_t post_id, const store::User& user
   draft.link = p.link;
   draft.team_id = p.team_id;
   draft.flags = p.flags;
-  for (const PostVariant& v : p.variants) draft.variants.push_back({v.channel_id, v.text});
+  for (const PostVariant& v : p.variants) {
+    draft.variants.push_back({v.channel_id, v.text, v.asset_ids});
+  }
   LP_ASSIGN_OR_RETURN(store::User author, store_.GetUser(p.author_id));
   SubmitOutcome out;
   std::vector<PostVariant> variants;
@@ -891,6 +937,44 @@ Result<Post> Publisher::SetShareable(int64_t post_id, const store::User& user, b
   Emit("publish.post", PostEvent(p));
   return p;
 }
+
+// --- media library -----------------------------------------------------------------------
+
+Result<store::Asset> Publisher::AddAsset(const store::User& user, store::Asset asset) {
+  if (asset.name.empty() || asset.name.size() > 200 ||
+      utf8::FirstInvalid(asset.name) != std::string_view::npos) {
+    return Status::InvalidArgument("/name: 1 to 200 bytes of UTF-8");
+  }
+  if (asset.url.rfind("https://", 0) != 0 && asset.url.rfind("http://", 0) != 0) {
+    return Status::InvalidArgument("/url: an http or https URL where the file lives");
+  }
+  if (asset.url.find_first_of(" \t\r\n") != std::string::npos || asset.url.size() > 2000) {
+    return Status::InvalidArgument("/url: no spaces, at most 2000 bytes");
+  }
+  if (asset.consent.empty()) asset.consent = "missing";
+  if (asset.consent != "not_needed" && asset.consent != "given" && asset.consent != "missing") {
+    return Status::InvalidArgument("/consent: not_needed, given or missing");
+  }
+  if (asset.licence.size() > 2000 || utf8::FirstInvalid(asset.licence) != std::string_view::npos) {
+    return Status::InvalidArgument("/licence: at most 2000 bytes of UTF-8");
+  }
+  asset.created_by = user.id;
+  asset.created_at = clock_.NowMillis();
+  LP_ASSIGN_OR_RETURN(store::Asset stored, ps_.CreateAsset(std::move(asset)));
+  AuditSink sink;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    sink = audit_;
+  }
+  if (sink) {
+    sink("user:" + user.username, "publish.asset_added", "asset:" + std::to_string(stored.id),
+         "{\"licence\":" + JsonString(stored.licence) +
+             ",\"consent\":" + JsonString(stored.consent) + "}");
+  }
+  return stored;
+}
+
+Result<std::vector<store::Asset>> Publisher::Assets() { return ps_.ListAssets(500); }
 
 // --- calendar ------------------------------------------------------------------------
 

@@ -26,7 +26,10 @@ json PostBody(bool with_version, bool title_required = true) {
                 {"flags", {{"type", "array"}, {"items", {{"enum", {"emotional", "risky"}}}}}},
                 {"variants",
                  {{"type", "array"},
-                  {"items", Obj({{"channel_id", Int()}, {"text", Str()}}, {"channel_id"})}}}};
+                  {"items", Obj({{"channel_id", Int()},
+                                 {"text", Str()},
+                                 {"asset_ids", {{"type", "array"}, {"items", Int()}}}},
+                                {"channel_id"})}}}};
   std::vector<std::string> required = {"variants"};
   if (title_required) required.insert(required.begin(), "title");
   if (with_version) {
@@ -99,6 +102,13 @@ std::map<std::string, json> Bodies() {
       {"POST /api/v1/posts/{id}/cancel", Obj({{"version", Int()}}, {})},
       {"PUT /api/v1/posts/{id}/shareable",
        Obj({{"shareable", {{"type", "boolean"}}}}, {"shareable"})},
+      {"POST /api/v1/assets",
+       Obj({{"name", Str()},
+            {"url", {{"type", "string"}, {"description", "http(s) URL where the file lives"}}},
+            {"mime_type", Str()},
+            {"licence", Str()},
+            {"consent", {{"type", "string"}, {"enum", {"not_needed", "given", "missing"}}}}},
+           {"name", "url"})},
       {"POST /api/v1/advocacy/posts/{id}/share",
        Obj({{"own_words", Str()},
             {"network", {{"type", "string"}, {"examples", {"linkedin", "x", "instagram"}}}},

@@ -62,7 +62,8 @@ json PostJson(const Publisher& pub, const Post& p) {
                         {"next_attempt_at", IsoTime(v.next_attempt_at)},
                         {"last_error", v.last_error},
                         {"external_id", v.external_id},
-                        {"sent_at", IsoTime(v.sent_at)}});
+                        {"sent_at", IsoTime(v.sent_at)},
+                        {"asset_ids", v.asset_ids}});
   }
   return {{"id", p.id},
           {"title", p.title},
@@ -87,6 +88,17 @@ json PostJson(const Publisher& pub, const Post& p) {
           {"variants", std::move(variants)}};
 }
 
+json AssetJson(const store::Asset& a) {
+  return {{"id", a.id},
+          {"name", a.name},
+          {"mime_type", a.mime_type},
+          {"url", a.url},
+          {"licence", a.licence},
+          {"consent", a.consent},
+          {"created_by", a.created_by_name},
+          {"created_at", IsoTime(a.created_at)}};
+}
+
 json ChecksJson(const std::vector<publish::VariantCheck>& checks) {
   json out = json::array();
   for (const publish::VariantCheck& c : checks) {
@@ -95,6 +107,9 @@ json ChecksJson(const std::vector<publish::VariantCheck>& checks) {
               {"channel_kind", c.channel_kind},
               {"wire_text", c.wire_text},
               {"estimate", EstimateJson(c.estimate)}};
+    json assets = json::array();
+    for (const store::Asset& a : c.assets) assets.push_back(AssetJson(a));
+    j["assets"] = std::move(assets);
     if (!c.error.empty()) {
       j["error"] = c.error;
       j["verdict"] = {{"action", "block"}, {"findings", json::array()}};
@@ -164,6 +179,20 @@ Result<publish::PostDraft> DraftFrom(const json& b, bool require_title = true) {
     LP_ASSIGN_OR_RETURN(v.channel_id, Int(b, at + "/channel_id", 0));
     if (v.channel_id <= 0) return Status::InvalidArgument(at + "/channel_id is required");
     LP_ASSIGN_OR_RETURN(v.text, Str(b, at + "/text", false));
+    const json::json_pointer assets(at + "/asset_ids");
+    if (b.contains(assets) && !b.at(assets).is_null()) {
+      if (!b.at(assets).is_array()) {
+        return Status::InvalidArgument(at + "/asset_ids must be an array of asset ids");
+      }
+      for (size_t j = 0; j < b.at(assets).size(); ++j) {
+        LP_ASSIGN_OR_RETURN(int64_t asset, Int(b, at + "/asset_ids/" + std::to_string(j), 0));
+        if (asset <= 0) {
+          return Status::InvalidArgument(at + "/asset_ids/" + std::to_string(j) +
+                                         " must be an asset id");
+        }
+        v.asset_ids.push_back(asset);
+      }
+    }
     d.variants.push_back(std::move(v));
   }
   return d;
@@ -379,6 +408,33 @@ Status AddPublishRoutes(AppContext& ctx, http::Router& router) {
                     return PostJson(pub, p);
                   }),
       Blocking("posts:write", "Release an approved post for employee advocacy (or withdraw it)")));
+
+  // --- media library --------------------------------------------------------------------
+  LP_RETURN_IF_ERROR(
+      router.Handle("GET", "/api/v1/assets", QueryHandler([&pub](Request&) -> Result<json> {
+                      LP_ASSIGN_OR_RETURN(std::vector<store::Asset> assets, pub.Assets());
+                      json out = json::array();
+                      for (const store::Asset& a : assets) out.push_back(AssetJson(a));
+                      return json{{"assets", std::move(out)}};
+                    }),
+                    Blocking("posts:read", "The media library with licence and consent notes")));
+
+  LP_RETURN_IF_ERROR(router.Handle(
+      "POST", "/api/v1/assets",
+      BodyHandler(201,
+                  [&pub](Request& req, const json& body) -> Result<json> {
+                    store::Asset a;
+                    LP_ASSIGN_OR_RETURN(a.name, Str(body, "/name", true));
+                    LP_ASSIGN_OR_RETURN(a.url, Str(body, "/url", true));
+                    LP_ASSIGN_OR_RETURN(a.mime_type, Str(body, "/mime_type", false));
+                    LP_ASSIGN_OR_RETURN(a.licence, Str(body, "/licence", false));
+                    LP_ASSIGN_OR_RETURN(a.consent, Str(body, "/consent", false));
+                    LP_ASSIGN_OR_RETURN(store::Asset stored, pub.AddAsset(Me(req), std::move(a)));
+                    return AssetJson(stored);
+                  }),
+      Blocking("posts:write",
+               "Add a medium (its URL, licence note and consent of the people shown) to the "
+               "library")));
 
   // --- calendar -------------------------------------------------------------------------
   LP_RETURN_IF_ERROR(router.Handle(

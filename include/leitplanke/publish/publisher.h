@@ -110,7 +110,8 @@ struct PublishOptions {
 
 struct DraftVariant {
   int64_t channel_id = 0;
-  std::string text;  // "" = the post's body
+  std::string text;                // "" = the post's body
+  std::vector<int64_t> asset_ids;  // media from the library, in order
 };
 
 // What the editor sends.
@@ -130,8 +131,9 @@ struct VariantCheck {
   std::string channel_kind;
   std::string wire_text;
   desk::SendEstimate estimate;
-  guard::Verdict verdict;
-  std::string error;  // the channel cannot send it at all (then verdict is empty)
+  guard::Verdict verdict;  // the guard's, plus R09 findings on the media
+  std::string error;       // the channel cannot send it at all (then verdict is empty)
+  std::vector<store::Asset> assets;
 };
 
 enum class SubmitDecision {
@@ -217,6 +219,15 @@ class Publisher {
   Result<store::Post> ConfirmCooldown(int64_t post_id, const store::User& user);
   // Publishers mark approved (or sent) posts as shareable for advocates.
   Result<store::Post> SetShareable(int64_t post_id, const store::User& user, bool shareable);
+
+  // --- media library -----------------------------------------------------------------------
+  // Media are referenced, not uploaded: the file lives at `url` (http or
+  // https). `consent` is "not_needed", "given" or "missing". A variant's
+  // media go out as links appended to its text (connectors send text), so
+  // the guard, the approval and the archive see them; a medium without a
+  // licence note or with consent missing holds the post for approval (R09).
+  Result<store::Asset> AddAsset(const store::User& user, store::Asset asset);
+  Result<std::vector<store::Asset>> Assets();
 
   // --- calendar --------------------------------------------------------------------------
   Result<std::vector<store::Post>> Calendar(Millis from, Millis to, int64_t channel_id);

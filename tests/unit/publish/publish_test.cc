@@ -544,6 +544,50 @@ TEST_F(PublishTest, AdvocacySharesDiscloseTheAffiliation) {
             StatusCode::kFailedPrecondition);
 }
 
+TEST_F(PublishTest, MediaGoAsLinksAndWithoutLicenceOrConsentNeedApproval) {
+  store::Asset photo;
+  photo.name = "team.jpg";
+  photo.url = "https://media.beispiel.de/team.jpg";
+  photo.licence = "own photo";
+  photo.consent = "given";
+  auto own = publisher_->AddAsset(paula_, photo);
+  ASSERT_TRUE(own.ok()) << own.error();
+  photo.name = "found.jpg";
+  photo.url = "https://example.org/found.jpg";
+  photo.licence = "";
+  auto found = publisher_->AddAsset(paula_, photo);
+  ASSERT_TRUE(found.ok());
+  photo.url = "ftp://x";
+  EXPECT_EQ(publisher_->AddAsset(paula_, photo).status().code(), StatusCode::kInvalidArgument);
+  photo.url = "https://x/y.jpg";
+  photo.consent = "maybe";
+  EXPECT_EQ(publisher_->AddAsset(paula_, photo).status().code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(publisher_->Assets()->size(), 2u);
+
+  PostDraft d = Draft("Our team");
+  d.variants[0].asset_ids = {own->id};
+  auto p = publisher_->Create(paula_, d);
+  ASSERT_TRUE(p.ok()) << p.error();
+  EXPECT_EQ(p->variants[0].wire_text, "Our team\nhttps://media.beispiel.de/team.jpg #company-x");
+  EXPECT_EQ(p->variants[0].asset_ids, (std::vector<int64_t>{own->id}));
+  auto s = publisher_->Submit(p->id, paula_, p->version);
+  ASSERT_TRUE(s.ok());
+  EXPECT_EQ(s->decision, SubmitDecision::kApproved);
+
+  d.variants[1].asset_ids = {found->id};
+  auto q = publisher_->Create(paula_, d);
+  ASSERT_TRUE(q.ok());
+  EXPECT_EQ(q->variants[1].action, "hold");
+  EXPECT_NE(q->variants[1].verdict.find("R09.licence"), std::string::npos);
+  s = publisher_->Submit(q->id, paula_, q->version);
+  ASSERT_TRUE(s.ok());
+  EXPECT_EQ(s->decision, SubmitDecision::kSubmitted);
+  EXPECT_NE(s->approval.wire_text.find("https://example.org/found.jpg"), std::string::npos);
+
+  d.variants[0].asset_ids = {424242};
+  EXPECT_EQ(publisher_->Create(paula_, d).status().code(), StatusCode::kInvalidArgument);
+}
+
 TEST_F(PublishTest, CalendarAndChannelQueue) {
   Post a = Approved("a");
   Post b = Approved("b");

@@ -251,5 +251,41 @@ TEST_F(PublishApiTest, BadInputNamesTheField) {
   EXPECT_EQ(paula.Call("GET", "/api/v1/posts/12345").status, 404);
 }
 
+TEST_F(PublishApiTest, MediaLibraryAndVariantMedia) {
+  Session paula = User("paula", "publisher");
+  Session mara = User("mara", "advocate");
+  json asset = {{"name", "team.jpg"},
+                {"url", "https://media.beispiel.de/team.jpg"},
+                {"mime_type", "image/jpeg"},
+                {"licence", "own photo"},
+                {"consent", "given"}};
+  EXPECT_EQ(mara.Call("POST", "/api/v1/assets", asset.dump()).status, 403);
+  HttpReply r = paula.Call("POST", "/api/v1/assets", asset.dump());
+  ASSERT_EQ(r.status, 201) << r.body;
+  const int64_t id = Body(r)["id"];
+  asset["consent"] = "perhaps";
+  r = paula.Call("POST", "/api/v1/assets", asset.dump());
+  EXPECT_EQ(r.status, 400);
+  EXPECT_NE(r.body.find("/consent"), std::string::npos) << r.body;
+  r = paula.Call("GET", "/api/v1/assets");
+  ASSERT_EQ(r.status, 200);
+  EXPECT_EQ(Body(r)["assets"].size(), 1u);
+
+  json draft = {{"title", "Team"},
+                {"body", "Unser Team."},
+                {"variants", {{{"channel_id", channel_}, {"asset_ids", {id}}}}}};
+  r = paula.Call("POST", "/api/v1/posts/check", draft.dump());
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(Body(r)["checks"][0]["assets"][0]["licence"], "own photo");
+  EXPECT_EQ(Body(r)["checks"][0]["wire_text"], "Unser Team.\nhttps://media.beispiel.de/team.jpg");
+  r = paula.Call("POST", "/api/v1/posts", draft.dump());
+  ASSERT_EQ(r.status, 201) << r.body;
+  EXPECT_EQ(Body(r)["variants"][0]["asset_ids"], json::array({id}));
+  draft["variants"][0]["asset_ids"] = {"x"};
+  r = paula.Call("POST", "/api/v1/posts", draft.dump());
+  EXPECT_EQ(r.status, 400);
+  EXPECT_NE(r.body.find("/variants/0/asset_ids/0"), std::string::npos) << r.body;
+}
+
 }  // namespace
 }  // namespace leitplanke::server

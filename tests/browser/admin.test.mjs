@@ -7,7 +7,9 @@
 // revoked; a broken policy pack refused with the line of the error, two
 // valid versions uploaded, one activated and rolled back; a channel created
 // with a credential that is never shown again; the audit log filtered and
-// its chain verified; keyboard use, tablet width and the German texts.
+// its chain verified; an agent without the Administration entry who reaches
+// the own tokens from the account dialog and reads the pack versions only;
+// keyboard use, tablet width and the German texts.
 //
 //   node tests/browser/admin.test.mjs path/to/leitplanke
 //
@@ -406,6 +408,37 @@ try {
     await page.waitForSelector('#audit-verify-box');
     assert((await page.getAttribute('#audit-verify-box', 'data-ok')) === '1', 'the chain is intact');
     assert(/Chain intact: \d+ entries checked/.test(await page.innerText('#audit-verify-box')), await page.innerText('#audit-verify-box'));
+  });
+
+  await step('an agent has no administration entry but reaches the own tokens', async () => {
+    const r = await pageApi(page, 'POST', '/api/v1/users', { username: 'kai', password: 'a long enough password 1', roles: ['agent'] });
+    assert(r.status === 201, `agent created (${r.status} ${r.body})`);
+    const ctx2 = await browser.newContext({ viewport: { width: 1280, height: 800 }, locale: 'en-US' });
+    const p2 = await ctx2.newPage();
+    p2.setDefaultTimeout(WAIT);
+    p2.on('pageerror', (e) => pageErrors.push(`agent: ${e.message}`));
+    try {
+      await p2.goto(`${base}/app#/admin/users`);
+      await p2.fill('#username', 'kai');
+      await p2.fill('#password', 'a long enough password 1');
+      await p2.click('#login-form button[type=submit]');
+      await p2.waitForSelector('#nav-inbox');
+      assert((await p2.locator('#nav-admin').count()) === 0, 'no Administration entry');
+      assert((await p2.locator('#users-table').count()) === 0, '#/admin/users is not opened for an agent');
+      await p2.click('#account-button');
+      await p2.click('#account-tokens');
+      await p2.waitForSelector('#token-create');
+      const tabs = await p2.locator('.subnav a').evaluateAll((els) => els.map((e) => e.id));
+      // policy:read lets an agent read the pack versions; nothing else of the administration
+      assert(tabs.join() === 'admin-tab-policies,admin-tab-tokens', `the agent's admin pages: ${tabs}`);
+      const scopes = await p2.locator('#token-create input[name="token-scope"]').evaluateAll((els) => els.map((e) => e.value));
+      assert(scopes.includes('desk:reply') && !scopes.includes('users:write'), `scopes within the agent's permissions: ${scopes}`);
+      await p2.click('#admin-tab-policies');
+      await p2.waitForSelector('#policy-v1');
+      assert((await p2.locator('#policy-upload-form, #policy-rollback, .activate').count()) === 0, 'read only');
+    } finally {
+      await ctx2.close();
+    }
   });
 
   await step('tablet width and German', async () => {

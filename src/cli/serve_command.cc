@@ -116,7 +116,11 @@ int RunServe(const ServerFlags& flags, bool print_config) {
   {
     Housekeeper housekeeper(ctx);
     server::DeskWorker desk_worker(*ctx.desk, config->desk_tick_ms);
-    server::PublishWorker publish_worker(*ctx.publisher, config->publish_tick_ms);
+    server::PublishWorker publish_worker(
+        *ctx.publisher, config->publish_tick_ms,
+        {.posts_days = config->retention_posts_days,
+         .notifications_days = config->retention_notifications_days,
+         .archive_days = config->retention_archive_days});
     server.Wait();
   }
   std::cout << "Leitplanke stopped." << std::endl;

@@ -1175,6 +1175,36 @@ Status Publisher::SendVariant(const PostVariant& v) {
   return Status::Ok();
 }
 
+// --- retention ---------------------------------------------------------------------------
+
+Result<Publisher::Purged> Publisher::ApplyRetention(const Retention& r) {
+  const Millis now = clock_.NowMillis();
+  auto before = [&](int days) { return now - static_cast<Millis>(days) * kDayMs; };
+  Purged out;
+  if (r.posts_days > 0) {
+    LP_ASSIGN_OR_RETURN(out.posts, ps_.PurgePosts(before(r.posts_days)));
+  }
+  if (r.notifications_days > 0) {
+    LP_ASSIGN_OR_RETURN(out.notifications, ps_.PurgeNotifications(before(r.notifications_days)));
+  }
+  if (r.archive_days > 0) {
+    LP_ASSIGN_OR_RETURN(out.archive_entries,
+                        store_.desk().PurgeArchive(before(r.archive_days), now));
+  }
+  AuditSink sink;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    sink = audit_;
+  }
+  if (sink && (out.posts || out.notifications || out.archive_entries)) {
+    sink("system", "retention.purge", "retention",
+         "{\"posts\":" + std::to_string(out.posts) +
+             ",\"notifications\":" + std::to_string(out.notifications) +
+             ",\"archive_entries\":" + std::to_string(out.archive_entries) + "}");
+  }
+  return out;
+}
+
 // --- approvals ---------------------------------------------------------------------------
 
 Result<guard::Verdict> Publisher::RecheckApproval(const store::Approval& a) {

@@ -55,6 +55,9 @@ const Key kKeys[] = {
     {"publish", "disclosure_de", &ServerConfig::publish_disclosure_de},
     {"publish", "disclosure_en", &ServerConfig::publish_disclosure_en},
     {"publish", "tick_ms", &ServerConfig::publish_tick_ms},
+    {"retention", "posts_days", &ServerConfig::retention_posts_days},
+    {"retention", "notifications_days", &ServerConfig::retention_notifications_days},
+    {"retention", "archive_days", &ServerConfig::retention_archive_days},
 };
 
 std::string EnvName(const Key& k) {
@@ -205,6 +208,10 @@ Status Validate(const ServerConfig& c) {
   }
   if (c.publish_cooldown_minutes < 0) {
     return Status::InvalidArgument("[publish] cooldown_minutes must not be negative");
+  }
+  if (c.retention_posts_days < 0 || c.retention_notifications_days < 0 ||
+      c.retention_archive_days < 0) {
+    return Status::InvalidArgument("[retention] days must not be negative (0 = keep forever)");
   }
   if (c.publish_tick_ms < 10) {
     return Status::InvalidArgument("[publish] tick_ms must be at least 10");

@@ -87,6 +87,11 @@ struct ServerConfig {
   std::string publish_disclosure_en = "I work at Beispiel AG.";
   int publish_tick_ms = 1000;  // how often the send queue looks for due posts
 
+  // [retention] days to keep each kind of data; 0 = forever. Checked hourly.
+  int retention_posts_days = 0;  // finished posts with their shares
+  int retention_notifications_days = 90;
+  int retention_archive_days = 0;  // content of sent messages and posts; hashes stay
+
   // Derived helpers.
   std::string DatabaseUrl() const;
   std::string MasterKeyPath() const;

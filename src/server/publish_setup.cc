@@ -96,8 +96,12 @@ Status ConnectPublish(AppContext& ctx, std::string instance_id) {
   return Status::Ok();
 }
 
-PublishWorker::PublishWorker(publish::Publisher& publisher, int tick_ms)
-    : publisher_(publisher), tick_ms_(tick_ms), thread_([this] { Loop(); }) {}
+PublishWorker::PublishWorker(publish::Publisher& publisher, int tick_ms,
+                             publish::Publisher::Retention retention)
+    : publisher_(publisher),
+      tick_ms_(tick_ms),
+      retention_(retention),
+      thread_([this] { Loop(); }) {}
 
 PublishWorker::~PublishWorker() {
   {
@@ -110,8 +114,20 @@ PublishWorker::~PublishWorker() {
 
 void PublishWorker::Loop() {
   std::unique_lock lock(mu_);
+  bool retention_due = true;  // at start, then hourly
+  auto last_retention = std::chrono::steady_clock::now();
   for (;;) {
     lock.unlock();
+    if (retention_due ||
+        std::chrono::steady_clock::now() - last_retention > std::chrono::hours(1)) {
+      retention_due = false;
+      last_retention = std::chrono::steady_clock::now();
+      Result<publish::Publisher::Purged> purged = publisher_.ApplyRetention(retention_);
+      if (!purged.ok()) {
+        http::LogWithFields(http::LogLevel::kWarn, "retention: purge failed",
+                            {{"error", purged.status().ToString()}});
+      }
+    }
     // Drain due work in batches; errors are logged once per round.
     for (int i = 0; i < 20; ++i) {
       Result<size_t> sent = publisher_.RunQueue(50);

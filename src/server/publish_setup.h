@@ -28,7 +28,9 @@ Status ConnectPublish(AppContext& ctx, std::string instance_id);
 // the destructor.
 class PublishWorker {
  public:
-  explicit PublishWorker(publish::Publisher& publisher, int tick_ms = 1000);
+  // `retention`: applied at start and then hourly.
+  explicit PublishWorker(publish::Publisher& publisher, int tick_ms = 1000,
+                         publish::Publisher::Retention retention = {});
   ~PublishWorker();
   PublishWorker(const PublishWorker&) = delete;
   PublishWorker& operator=(const PublishWorker&) = delete;
@@ -38,6 +40,7 @@ class PublishWorker {
 
   publish::Publisher& publisher_;
   const int tick_ms_;
+  const publish::Publisher::Retention retention_;
   std::mutex mu_;
   std::condition_variable cv_;
   bool stop_ = false;

@@ -687,4 +687,26 @@ Status SqlPublishStore::MarkNotificationRead(int64_t id, int64_t user_id, Millis
   });
 }
 
+// --- retention ----------------------------------------------------------------------------
+
+Result<int64_t> SqlPublishStore::PurgePosts(Millis before) {
+  return store_.TxValue<int64_t>(true, [&](sql::Connection& conn) -> Result<int64_t> {
+    // Approvals reference posts with ON DELETE CASCADE; decisions follow them.
+    LP_ASSIGN_OR_RETURN(
+        sql::ResultSet rs,
+        conn.Query("DELETE FROM posts WHERE state IN (6, 7, 8) AND updated_at < $1 RETURNING id",
+                   {Int(before)}));
+    return static_cast<int64_t>(rs.rows.size());
+  });
+}
+
+Result<int64_t> SqlPublishStore::PurgeNotifications(Millis before) {
+  return store_.TxValue<int64_t>(true, [&](sql::Connection& conn) -> Result<int64_t> {
+    LP_ASSIGN_OR_RETURN(
+        sql::ResultSet rs,
+        conn.Query("DELETE FROM notifications WHERE created_at < $1 RETURNING id", {Int(before)}));
+    return static_cast<int64_t>(rs.rows.size());
+  });
+}
+
 }  // namespace leitplanke::store

@@ -45,6 +45,9 @@ class SqlPublishStore final : public PublishStore {
                                                       int32_t limit) override;
   Status MarkNotificationRead(int64_t id, int64_t user_id, Millis at) override;
 
+  Result<int64_t> PurgePosts(Millis before) override;
+  Result<int64_t> PurgeNotifications(Millis before) override;
+
  private:
   Result<Post> SelectPost(sql::Connection& conn, int64_t id, bool lock) const;
   Status LoadVariants(sql::Connection& conn, std::vector<Post>& posts) const;

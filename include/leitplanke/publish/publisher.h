@@ -243,6 +243,21 @@ class Publisher {
   // Sends due variants (at most `limit`); returns how many were sent.
   Result<size_t> RunQueue(int32_t limit = 50);
 
+  // --- retention ---------------------------------------------------------------------------
+  // Days to keep each kind of data; 0 = keep forever.
+  struct Retention {
+    int posts_days = 0;          // finished posts (sent, failed, cancelled) with their shares
+    int notifications_days = 0;  // notifications, read or not
+    int archive_days = 0;        // content of archive entries (hashes stay: the chain verifies)
+  };
+  struct Purged {
+    int64_t posts = 0;
+    int64_t notifications = 0;
+    int64_t archive_entries = 0;
+  };
+  // Purges what is older than its retention (each purge in the audit log).
+  Result<Purged> ApplyRetention(const Retention& retention);
+
   // --- approvals (registered with the desk as the subject of kind "post") -----------------
   Result<guard::Verdict> RecheckApproval(const store::Approval& approval);
   Status ApprovalChanged(const store::Approval& approval);

@@ -203,6 +203,15 @@ class PublishStore {
                                                               int32_t limit) = 0;
   // Marks the user's notification read; NotFound when it is not theirs.
   virtual Status MarkNotificationRead(int64_t id, int64_t user_id, Millis at) = 0;
+
+  // --- retention ----------------------------------------------------------------------
+  // Deletes posts that are finished (sent, failed, cancelled) and last
+  // changed before `before`, with their variants, media links, shares and
+  // approvals (the archive keeps what was sent and its approval chain).
+  // Returns how many posts were deleted.
+  virtual Result<int64_t> PurgePosts(Millis before) = 0;
+  // Deletes notifications created before `before`; returns how many.
+  virtual Result<int64_t> PurgeNotifications(Millis before) = 0;
 };
 
 }  // namespace leitplanke::store

@@ -588,6 +588,36 @@ TEST_F(PublishTest, MediaGoAsLinksAndWithoutLicenceOrConsentNeedApproval) {
   EXPECT_EQ(publisher_->Create(paula_, d).status().code(), StatusCode::kInvalidArgument);
 }
 
+TEST_F(PublishTest, RetentionPurgesFinishedPostsNotificationsAndArchiveContent) {
+  Post p = Approved("Gone later");
+  ASSERT_TRUE(publisher_->Schedule(p.id, paula_, "now", -1).ok());
+  ASSERT_EQ(*publisher_->RunQueue(), 2u);
+  Post draft = Reload(publisher_->Create(paula_, Draft("stays"))->id);
+  ASSERT_TRUE(store_->publish()
+                  .AddNotifications({{0, anna_.id, "x", "post:1", "{}", clock_.NowMillis(), 0}})
+                  .ok());
+  clock_.Advance(10LL * 86'400'000);
+  auto none =
+      publisher_->ApplyRetention({.posts_days = 30, .notifications_days = 30, .archive_days = 30});
+  ASSERT_TRUE(none.ok());
+  EXPECT_EQ(none->posts + none->notifications + none->archive_entries, 0);
+  auto purged =
+      publisher_->ApplyRetention({.posts_days = 7, .notifications_days = 7, .archive_days = 7});
+  ASSERT_TRUE(purged.ok()) << purged.error();
+  EXPECT_EQ(purged->posts, 1);
+  EXPECT_EQ(purged->notifications, 1);
+  EXPECT_EQ(purged->archive_entries, 2);
+  EXPECT_EQ(publisher_->Get(p.id).status().code(), StatusCode::kNotFound);
+  EXPECT_TRUE(publisher_->Get(draft.id).ok());
+  auto archive = store_->desk().ListArchive(1, 10);
+  ASSERT_EQ(archive->size(), 2u);  // entries and hashes stay, content goes
+  EXPECT_EQ((*archive)[0].wire_text, "");
+  EXPECT_NE((*archive)[0].purged_at, 0);
+  EXPECT_FALSE((*archive)[0].content_hash.empty());
+  // 0 keeps forever.
+  EXPECT_EQ(publisher_->ApplyRetention({})->posts, 0);
+}
+
 TEST_F(PublishTest, CalendarAndChannelQueue) {
   Post a = Approved("a");
   Post b = Approved("b");

@@ -249,6 +249,14 @@ TEST_P(PublishStoreContractTest, AllSentMakesThePostSent) {
   EXPECT_EQ(sent->state, PostState::kSent);
   EXPECT_EQ(sent->sent_at, kT0 + 5);
   EXPECT_EQ(ps().FailVariant(424242, "x", 0, kT0).code(), StatusCode::kNotFound);
+
+  // Retention: finished posts changed before the limit go; drafts stay.
+  Post draft = NewPost("draft", 1);
+  EXPECT_EQ(*ps().PurgePosts(sent->updated_at), 0);
+  EXPECT_EQ(*ps().PurgePosts(sent->updated_at + 1), 1);
+  EXPECT_EQ(ps().GetPost(p.id).error().code(), StatusCode::kNotFound);
+  EXPECT_TRUE(ps().GetPost(draft.id).ok());
+  EXPECT_EQ(*ps().PurgePosts(kT0 + 365LL * 86'400'000), 0);
 }
 
 TEST_P(PublishStoreContractTest, CooldownWaitsForTimeAndConfirmation) {
@@ -337,6 +345,7 @@ TEST_P(PublishStoreContractTest, SharesAndNotifications) {
   n.kind = "approval_requested";
   n.subject = "approval:1";
   n.detail = "{}";
+  n.created_at = kT0;
   ASSERT_TRUE(ps().AddNotifications({n, n}).ok());
   auto unread = ps().ListNotifications(author_, true, 10);
   ASSERT_EQ(unread->size(), 2u);
@@ -345,6 +354,10 @@ TEST_P(PublishStoreContractTest, SharesAndNotifications) {
   EXPECT_EQ(ps().ListNotifications(author_, false, 10)->size(), 2u);
   EXPECT_EQ(ps().MarkNotificationRead((*unread)[0].id, author_ + 1, kT0).code(),
             StatusCode::kNotFound);
+  const Millis created = (*unread)[0].created_at;
+  EXPECT_EQ(*ps().PurgeNotifications(created), 0);
+  EXPECT_EQ(*ps().PurgeNotifications(created + 1), 2);
+  EXPECT_TRUE(ps().ListNotifications(author_, false, 10)->empty());
 }
 
 TEST_P(PublishStoreContractTest, ApprovalsOfPostsBesideReplies) {

@@ -1,0 +1,330 @@
+// Browser test of the Publish pages (web/app: posts.js, post_editor.js,
+// calendar.js, advocacy.js, notifications.js): starts the real server with a
+// fresh data folder and drives Debian's Chromium through playwright-core.
+// A publisher drafts a post with variants on two channels, sees an IBAN
+// underlined and explained in one variant, fixes it, sees the remaining
+// length change and submits; an approver (told by a notification) approves
+// it; the publisher schedules it and finds it in the week and month calendar
+// and in the channel's queue; a second post needs no approval and is
+// released for sharing; an advocate shares it with own words, sees the R06
+// disclosure finding until the disclosure is there and gets the text to copy.
+//
+//   node tests/browser/publish.test.mjs path/to/leitplanke
+//
+// Needs /usr/bin/chromium and node_modules/playwright-core (both installed by
+// scripts/install-deps); fails, never skips, when either is missing.
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { ROOT, prerequisites, startServer, launch, watchPage, signInFirstAdmin, pageApi } from './harness.mjs';
+
+const WAIT = 20000;
+const IBAN = 'DE89 3704 0044 0532 0130 00';
+const { binary, chromium } = await prerequisites(process.argv[2]);
+
+let passed = 0;
+let failed = 0;
+function assert(cond, msg) {
+  if (!cond) throw new Error(`assertion failed: ${msg}`);
+}
+async function step(name, fn) {
+  const t0 = Date.now();
+  try {
+    await fn();
+    passed++;
+    console.log(`ok ${passed + failed} - ${name} (${Date.now() - t0} ms)`);
+  } catch (e) {
+    failed++;
+    console.log(`not ok ${passed + failed} - ${name}: ${e.message}`);
+    throw e;
+  }
+}
+
+// The calendar day in the company's time zone, n days from now.
+function zonedDay(tz, plusDays) {
+  const d = new Date(Date.now() + plusDays * 86400000);
+  const parts = new Intl.DateTimeFormat('en-CA', { timeZone: tz, year: 'numeric', month: '2-digit', day: '2-digit' }).formatToParts(d);
+  const get = (type) => parts.find((p) => p.type === type).value;
+  return `${get('year')}-${get('month')}-${get('day')}`;
+}
+
+const started = Date.now();
+const server = await startServer(binary);
+const errors = [];
+const contexts = [];
+let browser;
+let page;
+let current;
+try {
+  const oneTime = await server.ready;
+  browser = await launch(chromium);
+  const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, locale: 'de-DE' });
+  page = await context.newPage();
+  current = page;
+  page.setDefaultTimeout(WAIT);
+  await watchPage(page, errors);
+  // LP_PUBLISH_SHOTS=dir: pictures of the pages along the way (for looking at them)
+  const shot = async (p, name) => {
+    if (process.env.LP_PUBLISH_SHOTS) await p.screenshot({ path: join(process.env.LP_PUBLISH_SHOTS, `${name}.png`), fullPage: true });
+  };
+
+  // A user created by the admin signs in for the first time in a browser of
+  // their own (own password chosen); returns the page.
+  const signIn = async (username, roles, locale) => {
+    const pw = `first-sign-in-pw-${contexts.length + 1}`;
+    const made = await pageApi(page, 'POST', '/api/v1/users', { username, password: pw, roles, display_name: username });
+    assert(made.status === 201, `${username}: ${made.status} ${JSON.stringify(made.body)}`);
+    const lang = await pageApi(page, 'PATCH', `/api/v1/users/${made.body.id}`, { locale: locale.slice(0, 2) });
+    assert(lang.status === 200, `${username}'s language: ${lang.status} ${JSON.stringify(lang.body)}`);
+    const ctx = await browser.newContext({ viewport: { width: 1280, height: 800 }, locale });
+    contexts.push(ctx);
+    const p = await ctx.newPage();
+    p.setDefaultTimeout(WAIT);
+    await watchPage(p, errors);
+    await p.goto(`${server.base}/app`);
+    await p.fill('#username', username);
+    await p.fill('#password', pw);
+    await p.click('#login-form button[type=submit]');
+    const next = await p.waitForSelector('#password-form, #logout');
+    if ((await next.getAttribute('id')) === 'password-form') {
+      await p.fill('#new-password', `own-password-2026-${contexts.length}`);
+      await p.fill('#new-password2', `own-password-2026-${contexts.length}`);
+      await p.click('#password-form button[type=submit]');
+    }
+    await p.waitForSelector('#logout');
+    return p;
+  };
+
+  let xch;
+  let demo;
+  let paul;
+  let vera;
+  let mara;
+  let zone;
+  await step('admin creates two channel accounts and three colleagues', async () => {
+    await signInFirstAdmin(page, server.base, oneTime);
+    // an X account (280 weighted characters, a price per post) that never
+    // reaches a network: nothing is sent before the test ends
+    const m = await pageApi(page, 'POST', '/api/v1/desk/channels', {
+      name: 'social-x',
+      kind: 'x',
+      settings: { account_id: '12345', mode: 'polling', api_url: 'http://127.0.0.1:9', poll_interval_ms: '86400000' },
+      secrets: { oauth2_access_token: 'tok-test-1' },
+    });
+    assert(m.status === 201, `X channel: ${m.status} ${JSON.stringify(m.body)}`);
+    const list = (await pageApi(page, 'GET', '/api/v1/posts/channels')).body.channels;
+    xch = list.find((c) => c.name === 'social-x');
+    demo = list.find((c) => c.kind === 'demo') || list.find((c) => c.id !== xch.id);
+    assert(xch && demo, `two channels: ${JSON.stringify(list)}`);
+    zone = (await pageApi(page, 'GET', '/api/v1/calendar?from=2026-01-01&to=2026-01-02')).body.time_zone;
+    assert(zone, 'the company time zone');
+    paul = await signIn('paul', ['publisher'], 'en-US');
+    vera = await signIn('vera', ['approver'], 'de-DE');
+    mara = await signIn('mara', ['advocate'], 'de-DE');
+    assert(await paul.isVisible('#nav-posts'), 'posts linked for a publisher');
+    assert(await paul.isVisible('#nav-calendar'), 'calendar linked for a publisher');
+    assert((await mara.locator('#nav-posts').count()) === 0, 'no posts link for an advocate');
+    assert(await mara.isVisible('#nav-advocacy'), 'sharing linked for an advocate');
+  });
+
+  let postId;
+  let limit;
+  await step('publisher drafts a post: the IBAN in one variant is underlined and explained', async () => {
+    current = paul;
+    await paul.click('#nav-posts');
+    await paul.waitForSelector('#post-new');
+    await paul.click('#post-new');
+    await paul.waitForSelector('#post-title');
+    assert((await paul.textContent('#editor-title')) === 'New post', 'English editor');
+    await paul.fill('#post-title', 'Tariff launch');
+    await paul.fill('#post-body', 'Our new tariff is here.');
+    await paul.check(`#post-ch-${xch.id}`);
+    await paul.check(`#post-ch-${demo.id}`);
+    const est = `#variant-est-${xch.id}`;
+    await paul.waitForFunction((sel) => document.querySelector(sel)?.textContent.length > 0, est);
+    limit = Number(await paul.$eval(`#variant-est-${xch.id}`, (el) => el.dataset.remaining));
+    assert(limit > 0, `remaining length shown: ${await paul.textContent(est)}`);
+    // the base text is used where the variant's own text is empty
+    assert((await paul.textContent(`#variant-wire-${xch.id}`)).startsWith('Our new tariff is here.'), 'wire text from the base text');
+    await paul.locator(`#variant-text-${xch.id}`).focus();
+    await paul.keyboard.type(`New: pay the tariff to ${IBAN} today.`);
+    await paul.waitForSelector(`#variant-findings-${xch.id} li[data-rule="R01.pii"]`);
+    assert((await paul.textContent(`#variant-findings-${xch.id} li[data-rule="R01.pii"] .finding-message`)).length > 10, 'finding explained');
+    const marked = await paul.textContent(`#variant-${xch.id} .editor .mirror mark.act-block`);
+    assert(marked.includes('DE89'), `IBAN underlined in the variant: ${marked}`);
+    assert((await paul.getAttribute(`#variant-verdict-${xch.id}`, 'data-action')) === 'block', 'variant blocked');
+    assert((await paul.locator(`#variant-findings-${demo.id} li[data-rule="R01.pii"]`).count()) === 0, 'the other variant is clean');
+    const withIban = Number(await paul.$eval(est, (el) => el.dataset.remaining));
+    assert(withIban < limit, `remaining length went down: ${withIban} < ${limit}`);
+    // fixed: the IBAN goes, a code name that needs approval comes
+    await paul.fill(`#variant-text-${xch.id}`, 'New: the tariff for everyone. Projekt Falke starts soon.');
+    await paul.waitForFunction((id) => !document.querySelector(`#variant-findings-${id} li[data-rule="R01.pii"]`), xch.id);
+    await paul.waitForFunction(([sel, n]) => Number(document.querySelector(sel)?.dataset.remaining) !== n, [est, withIban]);
+    const after = Number(await paul.$eval(est, (el) => el.dataset.remaining));
+    // the shown wire text ends with the overlay's newline and zero-width space
+    const wire = (await paul.textContent(`#variant-wire-${xch.id}`)).replace(/\n\u200b$/, '');
+    await shot(paul, 'editor');
+    assert(after === 280 - Array.from(wire).length, `remaining ${after} = 280 - ${Array.from(wire).length}`);
+    assert(/cost \$\d/.test(await paul.textContent(est)), `cost shown: ${await paul.textContent(est)}`);
+    assert((await paul.locator(`#variant-${xch.id} .editor .mirror mark.act-block`).count()) === 0, 'no red underline left');
+    await paul.click('#post-save');
+    await paul.waitForFunction(() => /^#\/posts\/\d+$/.test(location.hash));
+    postId = Number((await paul.evaluate(() => location.hash)).split('/')[2]);
+    await paul.waitForSelector('#post-state [data-state="draft"]');
+    await paul.waitForSelector(`#posts-list li[data-id="${postId}"]`);
+  });
+
+  let approvalId;
+  await step('submitted, it waits for approval; the approver is notified', async () => {
+    await paul.click('#post-submit');
+    await paul.waitForSelector('#post-state [data-state="submitted"]');
+    const link = await paul.getAttribute('#post-approval', 'href');
+    assert(/^#\/approvals\/\d+$/.test(link), `approval linked: ${link}`);
+    approvalId = Number(link.split('/')[2]);
+    assert((await paul.textContent('#post-message')).includes('Waiting for approval'), await paul.textContent('#post-message'));
+    current = vera;
+    await vera.waitForFunction(() => document.getElementById('notif-count')?.textContent === '1' && !document.getElementById('notif-count').hidden);
+    await vera.click('#notif-button');
+    await vera.waitForSelector('#notif-list li.unread a');
+    assert((await vera.textContent('#notif-list li.unread a')).includes('Tariff launch'), 'the post named');
+    await vera.click('#notif-list li.unread a');
+    await vera.waitForFunction((id) => location.hash === `#/approvals/${id}`, approvalId);
+    await vera.waitForFunction(() => document.getElementById('notif-count')?.hidden);
+    await vera.waitForSelector('#approval-wire');
+    assert((await vera.textContent('#approval-wire')).includes('Projekt Falke'), 'the approver sees the wire text');
+    await vera.click('#approve');
+    await vera.waitForFunction(() => document.getElementById('approval-state')?.textContent === 'Freigegeben');
+    // the publisher's open editor follows (publish.post event)
+    current = paul;
+    await paul.waitForSelector('#post-state [data-state="approved"]');
+  });
+
+  const day = () => zonedDay(zone, 9);
+  await step('scheduled in the company time zone, it shows in the week and month calendar and the queue', async () => {
+    const when = `${day()}T10:30`;
+    await paul.fill('#post-when', when);
+    assert((await paul.textContent('#post-when-zone')).includes(zone), 'the time zone named');
+    await paul.click('#post-schedule');
+    await paul.waitForSelector('#post-state [data-state="scheduled"]');
+    const p = (await pageApi(paul, 'GET', `/api/v1/posts/${postId}`)).body;
+    assert(p.scheduled_local.startsWith(when), `stored as local ${when}: ${p.scheduled_local}`);
+    assert((await paul.textContent('#post-scheduled')).includes('10:30'), await paul.textContent('#post-scheduled'));
+    // by keyboard: g then k, the week view, then forward to the post's week
+    await paul.locator('#posts-title').focus();
+    await paul.keyboard.press('g');
+    await paul.keyboard.press('k');
+    await paul.waitForSelector('#cal-grid');
+    if ((await paul.getAttribute('#cal-week', 'aria-pressed')) !== 'true') await paul.keyboard.press('w');
+    await paul.waitForSelector('#cal-grid.cal-week');
+    const findPost = async (view) => {
+      for (let i = 0; i < 4; i++) {
+        if ((await paul.locator(`#cal-grid.cal-${view} td[data-day="${day()}"]`).count()) > 0) break;
+        const from = await paul.getAttribute('#cal-grid', 'data-from');
+        await paul.keyboard.press('ArrowRight');
+        await paul.waitForFunction((f) => document.querySelector('#cal-grid')?.dataset.from !== f, from);
+      }
+      await paul.waitForSelector(`#cal-grid.cal-${view} td[data-day="${day()}"] li.cal-post[data-id="${postId}"]`);
+      const text = await paul.textContent(`td[data-day="${day()}"] li.cal-post[data-id="${postId}"]`);
+      assert(text.includes('10:30') && text.includes('Tariff launch'), `entry: ${text}`);
+    };
+    await findPost('week');
+    // back and forth by keyboard
+    const from = await paul.getAttribute('#cal-grid', 'data-from');
+    await paul.keyboard.press('ArrowLeft');
+    await paul.waitForFunction((f) => document.querySelector('#cal-grid')?.dataset.from !== f, from);
+    assert((await paul.locator(`li.cal-post[data-id="${postId}"]`).count()) === 0, 'not in the week before');
+    await paul.keyboard.press('t');
+    await paul.keyboard.press('m');
+    await paul.waitForSelector('#cal-grid.cal-month');
+    await findPost('month');
+    await shot(paul, 'month');
+    const rows = await paul.locator('#cal-grid tbody tr').count();
+    assert(rows >= 4 && rows <= 6, `a month has 4 to 6 weeks: ${rows}`);
+    await paul.keyboard.press('q');
+    await paul.waitForSelector(`#queue-${xch.id} li[data-id="${postId}"]`);
+    await paul.waitForSelector('#cal-failed');
+    await shot(paul, 'queues');
+  });
+
+  let second;
+  await step('a post without approval reasons is approved at once and released for sharing', async () => {
+    await paul.click('#nav-posts');
+    await paul.click('#post-new');
+    await paul.waitForSelector('#post-title');
+    await paul.fill('#post-title', 'Service hours');
+    await paul.fill('#post-body', 'Our service is open longer from December.');
+    await paul.check(`#post-ch-${demo.id}`);
+    await paul.waitForSelector(`#variant-verdict-${demo.id}[data-action="allow"]`);
+    await paul.click('#post-submit');
+    await paul.waitForSelector('#post-state [data-state="approved"]');
+    assert((await paul.locator('#post-approval').count()) === 0, 'no approval needed');
+    second = Number((await paul.evaluate(() => location.hash)).split('/')[2]);
+    await paul.check('#post-shareable');
+    await paul.waitForFunction(() => document.getElementById('post-shareable')?.checked && document.getElementById('post-message').textContent.length > 0);
+    const p = (await pageApi(paul, 'GET', `/api/v1/posts/${second}`)).body;
+    assert(p.shareable === true, `shareable stored: ${JSON.stringify(p).slice(0, 200)}`);
+  });
+
+  await step('the advocate shares it: R06 asks for the disclosure, then the text to copy', async () => {
+    current = mara;
+    await mara.click('#nav-advocacy');
+    await mara.waitForSelector(`#adv-posts li[data-id="${second}"] button`);
+    assert((await mara.textContent('#adv-title')) === 'Teilen', 'German page');
+    await mara.click(`#adv-posts li[data-id="${second}"] button`);
+    await mara.waitForSelector('#adv-words');
+    await mara.selectOption('#adv-network', 'linkedin');
+    await mara.locator('#adv-words').focus();
+    await mara.keyboard.type('Endlich länger offen!');
+    await mara.waitForSelector('#adv-findings li[data-rule="R06.disclosure"]');
+    assert((await mara.textContent('#adv-findings li[data-rule="R06.disclosure"] .finding-message')).length > 10, 'R06 explained');
+    assert((await mara.getAttribute('#adv-verdict', 'data-action')) === 'block', 'blocked without disclosure');
+    assert(await mara.isDisabled('#adv-share'), 'cannot share yet');
+    await mara.keyboard.type(' Ich arbeite bei Beispiel AG.');
+    await mara.waitForFunction(() => !document.querySelector('#adv-findings li[data-rule="R06.disclosure"]'));
+    await mara.waitForSelector('#adv-share:not([disabled])');
+    await mara.click('#adv-share');
+    await mara.waitForSelector('#adv-result:not([hidden]) #adv-copy-text');
+    await shot(mara, 'share');
+    const text = await mara.inputValue('#adv-copy-text');
+    assert(text.startsWith('Endlich länger offen! Ich arbeite bei Beispiel AG.') && text.includes('Our service is open longer from December.'), `text to copy: ${text}`);
+    await mara.waitForSelector(`#adv-shares li[data-post-id="${second}"]`);
+    const shares = (await pageApi(mara, 'GET', '/api/v1/advocacy/shares')).body.shares;
+    assert(shares.length === 1 && shares[0].text === text, `one share recorded: ${JSON.stringify(shares)}`);
+  });
+
+  await step('tablet width: the editor and the calendar fit without sideways scrolling', async () => {
+    current = paul;
+    await paul.setViewportSize({ width: 800, height: 1100 });
+    await paul.evaluate((id) => (location.hash = `#/posts/${id}`), postId);
+    await paul.waitForSelector(`#variant-text-${xch.id}`);
+    const fits = () => paul.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth + 1);
+    assert(await fits(), 'editor fits');
+    await paul.evaluate(() => (location.hash = '#/calendar'));
+    await paul.keyboard.press('w');
+    await paul.waitForSelector('#cal-grid.cal-week');
+    assert(await fits(), 'calendar fits');
+    await shot(paul, 'tablet-week');
+    // a refused share preview is answered 422 with its findings, which the
+    // browser logs as a failed resource; everything else counts
+    const real = errors.filter((e) => !/status of 422/.test(e));
+    assert(real.length === 0, `no script errors or CSP violations: ${real.join(' | ')}`);
+  });
+} catch (e) {
+  try {
+    mkdirSync(join(ROOT, 'build/browser-test'), { recursive: true });
+    if (current) await current.screenshot({ path: join(ROOT, 'build/browser-test/publish-failure.png'), fullPage: true });
+  } catch {
+    // no screenshot
+  }
+  if (!failed) {
+    failed++;
+    console.log(`not ok - ${e.message}`);
+  }
+  console.log(server.log().split('\n').filter((l) => !l.includes('"msg":"request"') || /"status":[45]/.test(l)).slice(-30).join('\n'));
+  if (errors.length) console.log(errors.join('\n'));
+} finally {
+  for (const c of contexts) await c.close().catch(() => {});
+  if (browser) await browser.close();
+  await server.stop();
+}
+console.log(`${passed} passed, ${failed} failed (${((Date.now() - started) / 1000).toFixed(1)} s)`);
+process.exit(failed ? 1 : 0);

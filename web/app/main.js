@@ -12,6 +12,10 @@ import { SelfCheckPage } from './selfcheck.js';
 import { BenchPage } from './bench.js';
 import { DashboardPage } from './dashboard.js';
 import { AdminPage, canAdmin, isAdminRoute } from './admin.js';
+import { PostsPage } from './posts.js';
+import { CalendarPage } from './calendar.js';
+import { AdvocacyPage } from './advocacy.js';
+import { notificationButton, watchNotifications, stopNotifications } from './notifications.js';
 import { connectEvents, closeEvents, on, isLive } from './events.js';
 
 const root = document.getElementById('app');
@@ -82,6 +86,7 @@ async function enter(me, oneTimePassword) {
   }
   connectEvents();
   if (!offApproval) offApproval = on('desk.approval', () => schedulePendingCount());
+  watchNotifications();
   showPage(true);
 }
 
@@ -97,6 +102,9 @@ function routeOf(hash) {
   if (/^#\/self-check$/.test(hash) && can('check')) return 'selfcheck';
   if (/^#\/bench$/.test(hash) && canBench()) return 'bench';
   if (/^#\/dashboard$/.test(hash) && can('desk:reports')) return 'dashboard';
+  if (/^#\/posts(\/(\d+|new))?$/.test(hash) && can('posts:read')) return 'posts';
+  if (/^#\/calendar$/.test(hash) && can('posts:read')) return 'calendar';
+  if (/^#\/advocacy$/.test(hash) && can('advocacy')) return 'advocacy';
   if (isAdminRoute(hash, session.me)) return 'admin';
   // Without the desk (e.g. the role advocate) the self-check is the start page.
   return can('desk:read') || !can('check') ? 'inbox' : 'selfcheck';
@@ -118,6 +126,7 @@ export async function logout() {
   closeEvents();
   if (offApproval) offApproval();
   offApproval = null;
+  stopNotifications();
   clearTimeout(pendingTimer);
   showLogin();
 }
@@ -152,6 +161,7 @@ function header() {
     nav(),
     h('span', { class: 'spacer' }),
     h('span', { id: 'live', class: 'live' }, t(isLive() ? 'live.on' : 'live.off')),
+    notificationButton(),
     h('button', { type: 'button', class: 'link', onclick: showShortcuts, 'aria-keyshortcuts': '?' }, t('shortcuts.button')),
     h('button', { type: 'button', class: 'link', id: 'account-button', onclick: showAccount }, t('account.button')),
     h('label', { class: 'lang', for: 'lang' }, t('lang.label')),
@@ -172,6 +182,9 @@ function nav() {
       ? link('approvals', '#/approvals', t('nav.approvals'), [' ', h('span', { id: 'pending-badge', class: 'badge count-badge', hidden: true, 'aria-live': 'polite' })])
       : null,
     can('desk:admin') ? link('channels', '#/channels', t('nav.channels')) : null,
+    can('posts:read') ? link('posts', '#/posts', t('nav.posts')) : null,
+    can('posts:read') ? link('calendar', '#/calendar', t('nav.calendar')) : null,
+    can('advocacy') ? link('advocacy', '#/advocacy', t('nav.advocacy')) : null,
     can('check') ? link('selfcheck', '#/self-check', t('nav.selfcheck')) : null,
     canBench() ? link('bench', '#/bench', t('nav.bench')) : null,
     can('desk:reports') ? link('dashboard', '#/dashboard', t('nav.dashboard')) : null,
@@ -210,6 +223,9 @@ const PAGES = {
   bench: { title: 'nav.bench', cls: 'admin', skip: '#bench-text', make: (main) => new BenchPage(main, session.me) },
   dashboard: { title: 'nav.dashboard', cls: 'admin', skip: '#dash-title', make: (main) => new DashboardPage(main, session.me) },
   admin: { title: 'nav.admin', cls: 'admin', skip: '#main', make: (main) => new AdminPage(main, session.me) },
+  posts: { title: 'nav.posts', cls: 'desk posts', skip: '#posts-list', make: (main) => new PostsPage(main, session.me) },
+  calendar: { title: 'nav.calendar', cls: 'admin', skip: '#cal-title', make: (main) => new CalendarPage(main, session.me) },
+  advocacy: { title: 'nav.advocacy', cls: 'desk advocacy-page', skip: '#adv-title', make: (main) => new AdvocacyPage(main, session.me) },
 };
 
 // Draws the header and the page for the current address; `focus` moves the
@@ -248,6 +264,9 @@ const SHORTCUTS = [
   ['g s', 'shortcuts.selfcheck'],
   ['g b', 'shortcuts.bench'],
   ['g d', 'shortcuts.dashboard'],
+  ['g p', 'shortcuts.posts'],
+  ['g k', 'shortcuts.calendar'],
+  ['g v', 'shortcuts.advocacy'],
   ['?', 'shortcuts.help'],
 ];
 
@@ -336,7 +355,7 @@ function showAccount() {
 
 // "g" then a letter goes to a page (within 1.5 s).
 let goPending = 0;
-const GO = { i: '#/inbox', a: '#/approvals', c: '#/channels', s: '#/self-check', b: '#/bench', d: '#/dashboard' };
+const GO = { i: '#/inbox', a: '#/approvals', c: '#/channels', s: '#/self-check', b: '#/bench', d: '#/dashboard', p: '#/posts', k: '#/calendar', v: '#/advocacy' };
 
 document.addEventListener('keydown', (ev) => {
   if (!session.page || ev.defaultPrevented || ev.ctrlKey || ev.metaKey || ev.altKey) return;

@@ -467,15 +467,16 @@ bool IsIdentityTerm(std::string_view w) {
   return false;
 }
 
-LexiconFeatures::LexiconFeatures(std::vector<LexTerm> terms) : by_key_(size_t{1} << kKeyBits) {
+LexiconFeatures::LexiconFeatures(std::vector<LexTerm> terms) {
   for (LexTerm& t : terms) {
     if (t.term.size() < 3 || t.term.size() > kMaxTokenChars || t.level > 3) continue;
     const uint32_t k = Key(t.term.data());
     anchors_[k >> 6] |= uint64_t{1} << (k & 63);
-    by_key_[k].push_back(static_cast<uint16_t>(terms_.size()));
+    by_key_.push_back({k, static_cast<uint16_t>(terms_.size())});
     terms_.push_back(std::move(t));
     if (terms_.size() == 65535) break;
   }
+  std::sort(by_key_.begin(), by_key_.end());
 }
 
 uint32_t LexiconFeatures::Key(const char* p) {
@@ -492,8 +493,9 @@ uint8_t LexiconFeatures::Match(std::string_view w) const {
   for (size_t p = 0; p + 3 <= w.size(); ++p) {
     const uint32_t k = Key(w.data() + p);
     if ((anchors_[k >> 6] >> (k & 63) & 1) == 0) continue;
-    for (uint16_t ti : by_key_[k]) {
-      const LexTerm& t = terms_[ti];
+    for (auto it = std::lower_bound(by_key_.begin(), by_key_.end(), std::make_pair(k, uint16_t{0}));
+         it != by_key_.end() && it->first == k; ++it) {
+      const LexTerm& t = terms_[it->second];
       const size_t n = t.term.size();
       if (p + n > w.size() || w.compare(p, n, t.term) != 0) continue;
       const bool at_start = p == 0, at_end = p + n == w.size();

@@ -22,6 +22,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 namespace leitplanke::guard::detectors::offensive {
@@ -98,7 +99,7 @@ class LexiconFeatures {
   // 16384-bit (2 KB) filter of the terms' first three bytes: a few hundred
   // terms fill about 1 %, so Match() runs for few words.
   std::array<uint64_t, (size_t{1} << kKeyBits) / 64> anchors_{};
-  std::vector<std::vector<uint16_t>> by_key_;  // term indices per key
+  std::vector<std::pair<uint32_t, uint16_t>> by_key_;  // (key, term index), sorted
 };
 
 // Folds a lexicon term with the classifier's rules; empty if it is not a

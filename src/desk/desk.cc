@@ -182,6 +182,34 @@ guard::CheckOptions ReplyCheckOptions(bool is_public, const std::string& channel
   return opts;
 }
 
+// A reply to `conv` threaded to its newest inbound message (in_reply_to,
+// to_handle, last_inbound_at) with the chain of earlier messages, in the
+// conversation's audience; *last_inbound is that message or nullptr.
+OutboundMessage ThreadedReply(const store::Conversation& conv,
+                              const std::vector<store::Message>& messages,
+                              const store::Message** last_inbound) {
+  OutboundMessage msg;
+  msg.thread_key = conv.thread_key;
+  msg.subject = conv.subject;
+  msg.is_public = conv.is_public;
+  *last_inbound = nullptr;
+  for (const store::Message& m : messages) {
+    if (m.direction == MessageDirection::kInbound) *last_inbound = &m;
+    if (!m.external_id.empty() && m.direction != MessageDirection::kNote) {
+      msg.references.push_back(m.external_id);
+    }
+  }
+  if (msg.references.size() > 20) {
+    msg.references.erase(msg.references.begin(), msg.references.end() - 20);
+  }
+  if (*last_inbound != nullptr) {
+    msg.in_reply_to = (*last_inbound)->external_id;
+    msg.to_handle = (*last_inbound)->author;
+    msg.last_inbound_at = (*last_inbound)->sent_at;
+  }
+  return msg;
+}
+
 Result<OutboundMessage> DecodePayload(const store::OutboxItem& item) {
   Result<KeyValues> kv = DecodeKeyValues(item.payload);
   if (!kv.ok()) return kv.error().WithContext("outbox item " + std::to_string(item.id));
@@ -609,6 +637,16 @@ Result<size_t> Desk::PollChannels(bool force) {
 
 // --- outbound -----------------------------------------------------------------
 
+Result<bool> Desk::CanReplyPrivately(int64_t conversation_id) {
+  LP_ASSIGN_OR_RETURN(store::Conversation conv, desk_.GetConversation(conversation_id));
+  if (!conv.is_public) return true;
+  LP_ASSIGN_OR_RETURN(std::vector<store::Message> messages, desk_.ListMessages(conv.id));
+  const store::Message* last_inbound = nullptr;
+  OutboundMessage msg = ThreadedReply(conv, messages, &last_inbound);
+  LP_ASSIGN_OR_RETURN(std::shared_ptr<Connector> conn, GetConnector(conv.channel_id));
+  return conn->channel->CanReplyPrivately(msg);
+}
+
 Result<ReplyOutcome> Desk::Reply(const ReplyRequest& req) {
   const bool de = German(req.agent);
   if (req.text.empty()) {
@@ -647,27 +685,10 @@ Result<ReplyOutcome> Desk::Reply(const ReplyRequest& req) {
   if (req.expected_version >= 0 && req.expected_version != conv.version) return conflict();
 
   // Threading: answer the newest inbound message; e-mail wants the chain.
-  OutboundMessage msg;
-  msg.idempotency_key = req.idempotency_key.empty() ? "reply-" + RandomKey() : req.idempotency_key;
-  msg.thread_key = conv.thread_key;
-  msg.subject = conv.subject;
-  msg.is_public = conv.is_public;
-  msg.text = req.text;
   const store::Message* last_inbound = nullptr;
-  for (const store::Message& m : messages) {
-    if (m.direction == MessageDirection::kInbound) last_inbound = &m;
-    if (!m.external_id.empty() && m.direction != MessageDirection::kNote) {
-      msg.references.push_back(m.external_id);
-    }
-  }
-  if (msg.references.size() > 20) {
-    msg.references.erase(msg.references.begin(), msg.references.end() - 20);
-  }
-  if (last_inbound != nullptr) {
-    msg.in_reply_to = last_inbound->external_id;
-    msg.to_handle = last_inbound->author;
-    msg.last_inbound_at = last_inbound->sent_at;
-  }
+  OutboundMessage msg = ThreadedReply(conv, messages, &last_inbound);
+  msg.idempotency_key = req.idempotency_key.empty() ? "reply-" + RandomKey() : req.idempotency_key;
+  msg.text = req.text;
   if (msg.to_handle.empty()) {
     LP_ASSIGN_OR_RETURN(std::vector<store::ContactHandle> handles,
                         desk_.ListContactHandles(conv.contact_id));
@@ -677,6 +698,19 @@ Result<ReplyOutcome> Desk::Reply(const ReplyRequest& req) {
   }
 
   LP_ASSIGN_OR_RETURN(std::shared_ptr<Connector> conn, GetConnector(conv.channel_id));
+  if (req.private_reply && conv.is_public) {
+    // The move to a direct message: only where the connector can deliver
+    // it to the customer alone.
+    if (!conn->channel->CanReplyPrivately(msg)) {
+      return Status::InvalidArgument(
+          de ? "Der Kanal '" + channel.name + "' (Art " + channel.kind +
+                   ") kann nicht privat antworten; die Antwort wäre öffentlich."
+             : "channel '" + channel.name + "' (kind " + channel.kind +
+                   ") cannot reply privately; the reply would be public");
+    }
+    msg.is_public = false;
+  }
+  out.is_public = msg.is_public;
   Result<std::string> rendered = conn->channel->Render(msg);
   if (!rendered.ok()) {
     if (!req.preview || rendered.error().code() != StatusCode::kInvalidArgument) {
@@ -693,10 +727,12 @@ Result<ReplyOutcome> Desk::Reply(const ReplyRequest& req) {
   wire.text = out.wire_text;
   out.estimate = conn->channel->Estimate(wire);
 
-  const guard::CheckOptions opts = ReplyCheckOptions(conv.is_public, channel.kind, de);
+  // The audience is the reply's: a private reply to a public conversation
+  // is checked as private.
+  const guard::CheckOptions opts = ReplyCheckOptions(msg.is_public, channel.kind, de);
   LP_ASSIGN_OR_RETURN(out.verdict, check_(out.wire_text, opts));
 
-  if (conv.is_public) {
+  if (msg.is_public) {
     bool pii = HasCategory(out.verdict, "pii");
     if (!pii && last_inbound != nullptr) {
       Result<guard::Verdict> in = check_(last_inbound->body, opts);

@@ -195,6 +195,19 @@ class Channel {
 
   virtual RateLimit rate_limit() const { return {}; }
 
+  // Whether a public conversation can be answered privately: `msg` is the
+  // reply as the desk would send it in public (thread key, in_reply_to,
+  // to_handle of the customer). When true, Render/Send must accept the same
+  // message with is_public = false and deliver it only to that customer
+  // (Mastodon: a "direct" status mentioning the account; X: a direct
+  // message to the post's author; Meta: a private reply to a Facebook or
+  // Instagram comment). Channels whose conversations are private anyway
+  // (e-mail, the website widget) need not override it. Default: false.
+  virtual bool CanReplyPrivately(const OutboundMessage& msg) const {
+    (void)msg;
+    return false;
+  }
+
   // After Poll() or Send() failed with ResourceExhausted: how long the channel
   // asked to wait (Retry-After, X-RateLimit-Reset), in ms; 0 = unknown, the
   // outbox then uses its own back-off.

@@ -102,6 +102,12 @@ struct ReplyRequest {
   // stored, queued or audited. A text the channel cannot send at all (too
   // long) is kBlocked with the channel's reason instead of an error.
   bool preview = false;
+  // Answer a public conversation privately (the move to a direct message):
+  // rendered and sent with is_public = false, checked with audience private,
+  // stored as a private message. InvalidArgument naming the channel kind when
+  // its connector cannot reply privately (Channel::CanReplyPrivately). No
+  // effect on a private conversation.
+  bool private_reply = false;
 };
 
 enum class ReplyDecision {
@@ -155,7 +161,8 @@ struct ReplyOutcome {
   // The conversation is public and the customer's message or the reply
   // contains personal data: propose moving to a private channel (R01/R02).
   bool suggest_private = false;
-  std::string message;  // human-readable explanation in the agent's language
+  bool is_public = false;  // the audience of the reply (false for a private reply)
+  std::string message;     // human-readable explanation in the agent's language
 };
 
 // A team's business-hours setting (TeamDeskSettings::calendar), fields
@@ -248,6 +255,11 @@ class Desk {
 
   // --- outbound ------------------------------------------------------------
   Result<ReplyOutcome> Reply(const ReplyRequest& request);
+  // Whether a reply to the conversation can be private: true for a private
+  // conversation, else what its connector's CanReplyPrivately says about the
+  // reply to the newest inbound message. NotFound; errors creating the
+  // connector as they are.
+  Result<bool> CanReplyPrivately(int64_t conversation_id);
   // Sends due outbox items (at most `limit`); returns how many were sent.
   Result<size_t> RunOutbox(int32_t limit = 50);
 

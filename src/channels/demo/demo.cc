@@ -686,6 +686,12 @@ Result<desk::SendReceipt> DemoChannel::Send(const desk::OutboundMessage& msg) {
 
 desk::RateLimit DemoChannel::rate_limit() const { return {kSendsPerMinute, 60'000}; }
 
+bool DemoChannel::CanReplyPrivately(const desk::OutboundMessage& msg) const {
+  auto thread = state_->FindThread(msg.thread_key);
+  if (!thread) thread = state_->FindThreadOfMessage(msg.in_reply_to);
+  return thread && state_->conversations[thread->first].is_public;
+}
+
 const std::vector<SentReply>& DemoChannel::sent() const { return state_->sent; }
 
 const std::vector<Conversation>& DemoChannel::conversations() const {

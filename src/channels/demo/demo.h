@@ -121,6 +121,10 @@ class DemoChannel final : public desk::Channel {
   // with the next Poll(); a restart before that loses them.
   Result<desk::SendReceipt> Send(const desk::OutboundMessage& msg) override;
   desk::RateLimit rate_limit() const override;
+  // True for the scripted public conversations (they imitate Mastodon
+  // mentions, which a direct status can answer privately); Send records
+  // such a reply with is_public false.
+  bool CanReplyPrivately(const desk::OutboundMessage& msg) const override;
 
   // Every reply recorded by Send(), in order. For tests and the demo UI.
   const std::vector<SentReply>& sent() const;

@@ -224,6 +224,12 @@ class MastodonChannelImpl final : public MastodonChannel {
     return text;
   }
 
+  // A "direct" status reaches exactly the accounts it mentions, and Render
+  // mentions the customer: possible whenever the handle is an account.
+  bool CanReplyPrivately(const desk::OutboundMessage& msg) const override {
+    return !msg.to_handle.empty() && ParseHandle(msg.to_handle).ok();
+  }
+
   Result<desk::PollResult> Poll(std::string_view cursor) override {
     retry_after_ms_ = 0;
     rejected_.clear();

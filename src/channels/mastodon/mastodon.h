@@ -14,7 +14,9 @@
 //           agent's text unless it already starts with it; refused when
 //           longer than the instance's max_characters as Mastodon counts.
 //   Send    POST /api/v1/statuses with in_reply_to_id, visibility "direct"
-//           for a private answer and "unlisted" (setting
+//           for a private answer (also the private reply to a public
+//           mention: Render's mention makes the customer its only
+//           recipient; CanReplyPrivately) and "unlisted" (setting
 //           public_reply_visibility) for a public one, and the desk's
 //           idempotency key as Idempotency-Key header (the server keeps it
 //           for an hour and returns the first status for a repeated key).

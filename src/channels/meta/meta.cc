@@ -188,9 +188,18 @@ std::pair<size_t, const char*> LimitOf(const desk::OutboundMessage& msg) {
       return {kMessengerLimit, "a Messenger message"};
     case Thread::Kind::kInstagramDirect:
       return {kInstagramDirectLimit, "an Instagram direct message"};
-    default:
-      return {kCommentLimit, "a comment"};
+    case Thread::Kind::kFacebookPost:
+      return msg.is_public ? std::pair{kCommentLimit, "a comment"}
+                           : std::pair{kMessengerLimit, "a private reply (Messenger)"};
+    case Thread::Kind::kInstagramMedia:
+      return msg.is_public ? std::pair{kCommentLimit, "a comment"}
+                           : std::pair{kInstagramDirectLimit, "a private reply (Instagram direct)"};
   }
+  return {kCommentLimit, "a comment"};
+}
+
+bool IsCommentThread(const Thread& t) {
+  return t.kind == Thread::Kind::kFacebookPost || t.kind == Thread::Kind::kInstagramMedia;
 }
 
 class MetaChannelImpl final : public MetaChannel, public desk::WebhookReceiver {
@@ -220,6 +229,16 @@ class MetaChannelImpl final : public MetaChannel, public desk::WebhookReceiver {
     e.length = static_cast<int64_t>(CodePoints(wire.text));
     e.limit = static_cast<int64_t>(LimitOf(wire).first);
     return e;
+  }
+
+  // A private reply (Messenger for a Facebook comment or visitor post,
+  // Instagram direct for an Instagram comment) to the comment answered,
+  // within 7 days of it. Meta takes one per comment and refuses a second.
+  bool CanReplyPrivately(const desk::OutboundMessage& msg) const override {
+    Result<Thread> t = ParseThreadKey(msg.thread_key);
+    if (!t.ok() || !IsCommentThread(*t) || !IsGraphId(msg.in_reply_to)) return false;
+    return msg.last_inbound_at == 0 ||
+           clock_->NowMillis() - msg.last_inbound_at <= kHumanAgentWindowMs;
   }
 
   Result<desk::PollResult> Poll(std::string_view cursor) override {
@@ -274,6 +293,24 @@ class MetaChannelImpl final : public MetaChannel, public desk::WebhookReceiver {
                 "customer writes again");
         }
       }
+      what = "/" + settings_.page_id + "/messages";
+    } else if (!msg.is_public) {
+      // Private reply to a comment (or a visitor post): the Send API with the
+      // comment as recipient; Meta delivers it to the comment's author.
+      if (!IsGraphId(msg.in_reply_to)) {
+        return Status::InvalidArgument(
+            "a private reply needs the comment it answers (in_reply_to), got '" +
+            utf8::Sanitize(msg.in_reply_to.substr(0, 64)) + "'");
+      }
+      if (msg.last_inbound_at != 0 && now - msg.last_inbound_at > kHumanAgentWindowMs) {
+        return Status::FailedPrecondition("a private reply to a comment is possible until " +
+                                          FormatUtc(msg.last_inbound_at + kHumanAgentWindowMs) +
+                                          " (7 days after the comment); Meta accepts none later");
+      }
+      const bool post = thread.kind == Thread::Kind::kFacebookPost && msg.in_reply_to == thread.id;
+      body = {{"recipient", {{post ? "post_id" : "comment_id", msg.in_reply_to}}},
+              {"message", {{"text", msg.text}}},
+              {"messaging_type", "RESPONSE"}};
       what = "/" + settings_.page_id + "/messages";
     } else {
       if (msg.in_reply_to.empty()) {

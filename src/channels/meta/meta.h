@@ -28,6 +28,13 @@
 //           /{comment-id}/comments (Facebook) or /{comment-id}/replies
 //           (Instagram). Graph has no idempotency key: the desk's outbox
 //           lease is what prevents a second send of the same reply.
+//           A private reply to a comment thread (is_public false; Meta's
+//           "Private Replies"): POST /{page-id}/messages with recipient
+//           {"comment_id"} (or {"post_id"} for a visitor's post itself),
+//           delivered by Messenger or Instagram direct to the comment's
+//           author; one per comment, within 7 days of it (later:
+//           FailedPrecondition without a request). CanReplyPrivately says
+//           so for comment threads whose comment is younger than 7 days.
 //   Poll    nothing (Meta pushes by webhook).
 //
 // Settings: page_id (required), instagram_id (optional), graph_url

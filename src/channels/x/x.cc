@@ -454,14 +454,20 @@ class XChannelImpl final : public XChannel {
     std::string path;
     std::string endpoint;
     json body;
+    // A private answer to a public post goes to the post's author, whose id
+    // a lookup of the post gives (the desk knows only "@username").
+    std::string author_of;
     if (IsDm(msg)) {
       std::string participant;
       if (msg.thread_key.rfind("dm:", 0) == 0) {
         participant = msg.thread_key.substr(3);
       } else if (internal::IsId(msg.to_handle)) {
         participant = msg.to_handle;
+      } else if (internal::IsId(msg.in_reply_to)) {
+        participant = LookupAuthorCached(msg.in_reply_to);
+        if (participant.empty()) author_of = msg.in_reply_to;
       }
-      if (!internal::IsId(participant)) {
+      if (author_of.empty() && !internal::IsId(participant)) {
         return Status::InvalidArgument(
             "a direct message needs the user id (thread key dm:<id>), "
             "got thread key '" +
@@ -487,13 +493,19 @@ class XChannelImpl final : public XChannel {
     }
     desk::Millis now = clock_->NowMillis();
     double cost = EstimateCost(msg);
+    // The author lookup is a post read, counted when it is made.
+    double lookup = author_of.empty() ? 0.0 : s_.costs.read_usd;
     double budget = s_.costs.monthly_budget_usd;
     double spent = Spent(now);
-    if (budget > 0 && spent + cost > budget + 1e-9) {
+    if (budget > 0 && spent + cost + lookup > budget + 1e-9) {
       return Status::FailedPrecondition(
           "the X monthly budget (monthly_budget_usd " + Usd(budget) +
           ") would be exceeded: " + Usd(spent) + " spent this month, this message costs " +
-          UsdPrecise(cost) + "; raise the budget or wait until " + NextMonth(now));
+          UsdPrecise(cost + lookup) + "; raise the budget or wait until " + NextMonth(now));
+    }
+    if (!author_of.empty()) {
+      LP_ASSIGN_OR_RETURN(std::string participant, LookupAuthor(author_of, now));
+      path = "/2/dm_conversations/with/" + participant + "/messages";
     }
     std::string label = "POST " + path;
     LP_ASSIGN_OR_RETURN(HttpResponse resp,
@@ -510,6 +522,14 @@ class XChannelImpl final : public XChannel {
     }
     if (id.empty()) return Status::Internal(label + ": the answer names no id");
     return desk::SendReceipt{id};
+  }
+
+  // A direct message to the customer: in a dm: thread, or to the author of
+  // the post answered (Send looks the id up) or a handle that is a user id.
+  bool CanReplyPrivately(const desk::OutboundMessage& msg) const override {
+    if (msg.thread_key.rfind("dm:", 0) == 0) return true;
+    if (!msg.thread_key.empty() && msg.thread_key.rfind("tweet:", 0) != 0) return false;
+    return internal::IsId(msg.in_reply_to) || internal::IsId(msg.to_handle);
   }
 
   desk::RateLimit rate_limit() const override { return {kMaxPostsPer15Min, kPostWindowMs}; }
@@ -602,10 +622,44 @@ class XChannelImpl final : public XChannel {
   }
 
  private:
+  // A dm: thread, or a private answer to a public post (the move to a
+  // direct message).
   bool IsDm(const desk::OutboundMessage& msg) const {
     if (msg.thread_key.rfind("dm:", 0) == 0) return true;
-    if (msg.thread_key.rfind("tweet:", 0) == 0) return false;
     return !msg.is_public;
+  }
+
+  // The author id of a post looked up earlier ("" if not yet).
+  std::string LookupAuthorCached(const std::string& tweet_id) const {
+    std::lock_guard<std::mutex> lock(mu_);
+    auto it = author_of_.find(tweet_id);
+    return it == author_of_.end() ? std::string() : it->second;
+  }
+
+  // GET /2/tweets/:id with tweet.fields=author_id (a post read): who wrote
+  // the post a private answer goes to. The account's own post has no one
+  // to write to privately.
+  Result<std::string> LookupAuthor(const std::string& tweet_id, desk::Millis now) {
+    const std::string path = "/2/tweets/" + tweet_id;
+    const std::string label = "GET " + path;
+    LP_ASSIGN_OR_RETURN(HttpResponse resp,
+                        Call("GET", path, {{"tweet.fields", "author_id"}}, "", "tweet_lookup"));
+    json doc;
+    LP_RETURN_IF_ERROR(ObjectAnswer(resp, label, &doc));
+    AddSpend(now, s_.costs.read_usd);
+    const json* data = Find(doc, "data");
+    if (data == nullptr || !data->is_object()) return Malformed(label, "/data", " is missing");
+    Result<std::string> id = RequiredId(*data, "/data", "author_id");
+    if (!id.ok()) return id.status().WithContext(label);
+    const std::string& author = *id;
+    if (author == s_.account_id) {
+      return Status::InvalidArgument("post " + tweet_id +
+                                     " is the account's own: no one to write to privately");
+    }
+    std::lock_guard<std::mutex> lock(mu_);
+    if (author_of_.size() >= 10'000) author_of_.clear();
+    author_of_[tweet_id] = author;
+    return author;
   }
 
   double Spent(desk::Millis now) const {
@@ -942,6 +996,7 @@ class XChannelImpl final : public XChannel {
   desk::Millis retry_after_ms_ = 0;
   desk::Millis last_poll_at_ = 0;
   std::map<std::string, desk::Millis> blocked_until_;  // endpoint -> ms
+  std::map<std::string, std::string> author_of_;       // post id -> author id (guarded by mu_)
   // Read by accessors from other threads.
   mutable std::mutex mu_;
   TokenUpdate tokens_;      // guarded by mu_

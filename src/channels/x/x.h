@@ -26,7 +26,10 @@
 //           POST /2/dm_conversations/with/:participant_id/messages
 //           {"text"}, with OAuth 2.0 user context (bearer, refreshed on 401
 //           or expiry) or OAuth 1.0a (HMAC-SHA1 signed), whichever secrets
-//           are configured (OAuth 2.0 first).
+//           are configured (OAuth 2.0 first). A private answer to a public
+//           post (is_public false in a tweet: thread) is a DM to the post's
+//           author: GET /2/tweets/:id?tweet.fields=author_id (one post
+//           read, remembered in memory) gives the participant id.
 //
 // Costs: X charges per resource read and per post (more for a post with a
 // URL). The channel counts what it spends in the current UTC calendar month

@@ -29,8 +29,9 @@ struct FakeWire {
   Millis retry_after = 0;
   std::vector<InboundMessage> inbox;
   int polls = 0;
-  std::string state;     // what the connector reports as its state
-  std::string restored;  // what the desk handed to RestoreState
+  std::string state;             // what the connector reports as its state
+  std::string restored;          // what the desk handed to RestoreState
+  bool private_replies = false;  // CanReplyPrivately
 };
 
 // A pushing network: header x-sig "ok" signs, GET answers hub-like
@@ -115,6 +116,9 @@ class FakeChannel final : public Channel {
     return SendReceipt{id};
   }
   RateLimit rate_limit() const override { return wire_->limit; }
+  bool CanReplyPrivately(const OutboundMessage& m) const override {
+    return wire_->private_replies && m.is_public && !m.in_reply_to.empty();
+  }
   Millis retry_after_ms() const override { return wire_->retry_after; }
   WebhookReceiver* webhook() override { return &webhook_; }
   std::string state() const override { return wire_->state; }
@@ -538,6 +542,106 @@ TEST_F(DeskTest, GuardDecidesWhatLeaves) {
   // The reply is rendered for the channel first; the guard saw that text.
   EXPECT_EQ(clean.wire_text.rfind("@kunde@example.org ", 0), 0u) << clean.wire_text;
   EXPECT_EQ(*desk_->RunOutbox(), clean.decision == ReplyDecision::kQueued ? 1u : 0u);
+}
+
+// Issue 7: "move to DM" answers a public conversation privately.
+TEST_F(DeskTest, PrivateReplyToAPublicConversationIsCheckedAndSentAsPrivate) {
+  wire_.private_replies = true;
+  int64_t conv = ReceiveOne(In("p1", "Wo bleibt meine Erstattung?", "", true));
+  auto can = desk_->CanReplyPrivately(conv);
+  ASSERT_TRUE(can.ok()) << can.error();
+  EXPECT_TRUE(*can);
+  const std::string text = "Wir erstatten auf Ihre IBAN DE89 3704 0044 0532 0130 00.";
+  // In public the IBAN is refused (R01) ...
+  ReplyRequest pub;
+  pub.preview = true;
+  ReplyOutcome in_public = ReplyOk(conv, text, pub);
+  EXPECT_EQ(in_public.decision, ReplyDecision::kBlocked) << in_public.message;
+  EXPECT_TRUE(in_public.is_public);
+  EXPECT_TRUE(in_public.suggest_private);
+  // ... privately it may go: rendered without the public mention, checked
+  // with audience private, stored and sent as private.
+  ReplyRequest priv;
+  priv.private_reply = true;
+  ReplyOutcome out = ReplyOk(conv, text, priv);
+  ASSERT_EQ(out.decision, ReplyDecision::kQueued) << out.message;
+  EXPECT_FALSE(out.is_public);
+  EXPECT_FALSE(out.suggest_private);
+  EXPECT_EQ(out.wire_text, text);
+  auto msgs = store_->desk().ListMessages(conv);
+  ASSERT_TRUE(msgs.ok());
+  ASSERT_EQ(msgs->size(), 2u);
+  EXPECT_TRUE(msgs->at(0).is_public);
+  EXPECT_FALSE(msgs->at(1).is_public);
+  ASSERT_EQ(*desk_->RunOutbox(), 1u);
+  ASSERT_EQ(wire_.sent.size(), 1u);
+  EXPECT_FALSE(wire_.sent[0].is_public);
+  EXPECT_EQ(wire_.sent[0].text, text);
+  EXPECT_EQ(wire_.sent[0].in_reply_to, "p1");
+  EXPECT_EQ(wire_.sent[0].to_handle, "kunde@example.org");
+  // The conversation itself stays public.
+  auto c = store_->desk().GetConversation(conv);
+  ASSERT_TRUE(c.ok());
+  EXPECT_TRUE(c->is_public);
+}
+
+TEST_F(DeskTest, PrivateReplyIsRefusedWhereTheChannelCannotSendOne) {
+  int64_t conv = ReceiveOne(In("p1", "Wo bleibt meine Erstattung?", "", true));
+  auto can = desk_->CanReplyPrivately(conv);
+  ASSERT_TRUE(can.ok()) << can.error();
+  EXPECT_FALSE(*can);
+  auto c = store_->desk().GetConversation(conv);
+  ReplyRequest r;
+  r.conversation_id = conv;
+  r.agent = agent_;
+  r.text = "Wir erstatten auf Ihre IBAN DE89 3704 0044 0532 0130 00.";
+  r.expected_version = c->version;
+  r.private_reply = true;
+  for (bool preview : {true, false}) {
+    r.preview = preview;
+    auto out = desk_->Reply(r);
+    ASSERT_FALSE(out.ok());
+    EXPECT_EQ(out.error().code(), StatusCode::kInvalidArgument);
+    EXPECT_NE(out.error().message().find("fake"), std::string::npos) << out.error();
+  }
+  EXPECT_EQ(*desk_->RunOutbox(), 0u);
+  EXPECT_TRUE(wire_.sent.empty());
+  // A private conversation is private already: the flag changes nothing.
+  int64_t dm = ReceiveOne(In("d1", "Hallo, eine Frage zur Rechnung."));
+  auto can_dm = desk_->CanReplyPrivately(dm);
+  ASSERT_TRUE(can_dm.ok());
+  EXPECT_TRUE(*can_dm);
+  ReplyRequest priv;
+  priv.private_reply = true;
+  ReplyOutcome out = ReplyOk(dm, "Gern, worum geht es?", priv);
+  EXPECT_EQ(out.decision, ReplyDecision::kQueued) << out.message;
+  EXPECT_FALSE(out.is_public);
+}
+
+// Held private replies keep their audience through the approval.
+TEST_F(DeskTest, HeldPrivateReplyStaysPrivateWhenApproved) {
+  wire_.private_replies = true;
+  store::User anna = User("anna", "de");
+  anna.roles = {"approver"};
+  auto approver = store_->CreateUser(anna);
+  ASSERT_TRUE(approver.ok()) << approver.error();
+  int64_t conv = ReceiveOne(In("p1", "Was kommt als Nächstes?", "", true));
+  ReplyRequest priv;
+  priv.private_reply = true;
+  ReplyOutcome held = ReplyOk(conv, "Projekt Falke startet im März.", priv);
+  ASSERT_EQ(held.decision, ReplyDecision::kHeld) << held.message;
+  EXPECT_FALSE(held.is_public);
+  auto decided = desk_->DecideApproval(held.approval.id, *approver, ApprovalVerb::kApprove, "");
+  ASSERT_TRUE(decided.ok()) << decided.error();
+  EXPECT_EQ(decided->state, store::ApprovalState::kApproved);
+  ASSERT_EQ(*desk_->RunOutbox(), 1u);
+  ASSERT_EQ(wire_.sent.size(), 1u);
+  EXPECT_FALSE(wire_.sent[0].is_public);
+  EXPECT_EQ(wire_.sent[0].text, "Projekt Falke startet im März.");
+  auto msgs = store_->desk().ListMessages(conv);
+  ASSERT_TRUE(msgs.ok());
+  ASSERT_EQ(msgs->size(), 2u);
+  EXPECT_FALSE(msgs->at(1).is_public);
 }
 
 TEST_F(DeskTest, WarningsNeedConfirmationWithAReason) {

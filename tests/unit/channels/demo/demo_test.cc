@@ -404,6 +404,33 @@ TEST(DemoChannel, ConversationWithoutScriptGetsNoFollowUp) {
   EXPECT_EQ(Ids(*p1), (std::vector<std::string>{"demo-b-1", "demo-a-2"}));
 }
 
+// Issue 7: the public demo conversations (Mastodon-like mentions) can be
+// answered privately; the private ones are private already.
+TEST(DemoChannel, PublicConversationsCanBeAnsweredPrivately) {
+  FakeTime time;
+  auto channel = MustCreate(Config(), Bundled(), time);
+  ASSERT_NE(channel, nullptr);
+  size_t checked = 0;
+  for (const Conversation& c : channel->conversations()) {
+    EXPECT_EQ(channel->CanReplyPrivately(Reply("k", c.id)), c.is_public) << c.id;
+    desk::OutboundMessage by_parent = Reply("k", "");
+    by_parent.in_reply_to = "demo-" + c.id + "-1";
+    EXPECT_EQ(channel->CanReplyPrivately(by_parent), c.is_public) << c.id;
+    checked += c.is_public ? 1 : 0;
+  }
+  EXPECT_GT(checked, 0u);
+  EXPECT_FALSE(channel->CanReplyPrivately(Reply("k", "no-such-thread")));
+  // The private reply is recorded as sent, private.
+  desk::OutboundMessage m = Reply("k-private", "");
+  for (const Conversation& c : channel->conversations()) {
+    if (c.is_public) m.thread_key = c.id;
+  }
+  m.is_public = false;
+  ASSERT_TRUE(channel->Send(m).ok());
+  ASSERT_EQ(channel->sent().size(), 1u);
+  EXPECT_FALSE(channel->sent()[0].message.is_public);
+}
+
 TEST(DemoChannel, FollowUpUsesInReplyToWhenThreadKeyIsMissing) {
   FakeTime time;
   auto channel = MustCreate(Config({{"speed", "10"}}), Small(), time);

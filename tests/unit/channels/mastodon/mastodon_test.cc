@@ -634,6 +634,30 @@ TEST(MastodonSend, PrivateReplyIsDirect) {
   EXPECT_EQ(body["status"], "@jonas@chaos.example Wir schreiben Ihnen gleich privat.");
 }
 
+// Issue 7: a public mention answered privately is a "direct" status that
+// mentions the customer (and so reaches only them), in the same thread.
+TEST(MastodonSend, PublicMentionAnsweredPrivatelyIsADirectStatusToTheCustomer) {
+  FakeMastodon server;
+  auto ch = Make(Config(server));
+  auto msg = Reply("@anna@social.example", "110000000000000501",
+                   "Ihre IBAN DE89 3704 0044 0532 0130 00 ist vermerkt.", true);
+  EXPECT_TRUE(ch->CanReplyPrivately(msg));
+  EXPECT_FALSE(ch->CanReplyPrivately(Reply("", "1", "x", true)));
+  EXPECT_FALSE(ch->CanReplyPrivately(Reply("kein handle mit leerzeichen", "1", "x", true)));
+  msg.is_public = false;
+  auto wire = ch->Render(msg);
+  ASSERT_TRUE(wire.ok()) << wire.status();
+  EXPECT_EQ(*wire, "@anna Ihre IBAN DE89 3704 0044 0532 0130 00 ist vermerkt.");
+  msg.text = *wire;
+  ASSERT_TRUE(ch->Send(msg).ok());
+  auto posts = server.requests_to("/api/v1/statuses");
+  ASSERT_EQ(posts.size(), 1u);
+  json body = json::parse(posts[0].body);
+  EXPECT_EQ(body["visibility"], "direct");
+  EXPECT_EQ(body["in_reply_to_id"], "110000000000000501");
+  EXPECT_EQ(body["status"], *wire);
+}
+
 TEST(MastodonSend, PublicVisibilitySetting) {
   FakeMastodon server;
   auto config = Config(server);

@@ -130,6 +130,60 @@ TEST_F(MetaSendTest, CommentReplies) {
   EXPECT_EQ(graph_.requests().size(), 2u);
 }
 
+// Issue 7: a comment answered privately goes through the Send API with the
+// comment (or the visitor's post) as recipient, within 7 days of it.
+TEST_F(MetaSendTest, PrivateRepliesToCommentsUseTheCommentAsRecipient) {
+  graph_.SetResponse({200, "", R"({"recipient_id":"2001","message_id":"m_private"})"});
+  desk::OutboundMessage m;
+  m.thread_key = "fb-post:111_500";
+  m.in_reply_to = "500_700";
+  m.is_public = true;
+  m.last_inbound_at = clock_.NowMillis() - 2 * 24 * kHour;
+  m.text = "Your IBAN DE89 3704 0044 0532 0130 00 is noted.";
+  EXPECT_TRUE(channel_->CanReplyPrivately(m));
+  m.is_public = false;
+  // Limited as a Messenger message, not as a comment.
+  EXPECT_EQ(channel_->Estimate(m).limit, static_cast<int64_t>(kMessengerLimit));
+  auto r = channel_->Send(m);
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_EQ(r->external_id, "m_private");
+  auto t = graph_.requests().back().target;
+  EXPECT_EQ(t.substr(0, t.find('?')), "/v19.0/111/messages");
+  json b = LastBody();
+  EXPECT_EQ(b["recipient"], json({{"comment_id", "500_700"}}));
+  EXPECT_EQ(b["message"]["text"], m.text);
+  EXPECT_EQ(b["messaging_type"], "RESPONSE");
+
+  // A visitor's post itself: the post is the recipient.
+  m.in_reply_to = "111_500";
+  ASSERT_TRUE(channel_->Send(m).ok());
+  EXPECT_EQ(LastBody()["recipient"], json({{"post_id", "111_500"}}));
+
+  // Instagram: the same endpoint, limited as an Instagram direct message.
+  m.thread_key = "ig-media:1799";
+  m.in_reply_to = "1800";
+  EXPECT_EQ(channel_->Estimate(m).limit, static_cast<int64_t>(kInstagramDirectLimit));
+  ASSERT_TRUE(channel_->Send(m).ok());
+  EXPECT_EQ(LastBody()["recipient"], json({{"comment_id", "1800"}}));
+  const size_t sent = graph_.requests().size();
+
+  // Older than 7 days: neither offered nor sent.
+  m.last_inbound_at = clock_.NowMillis() - 8 * 24 * kHour;
+  m.is_public = true;
+  EXPECT_FALSE(channel_->CanReplyPrivately(m));
+  m.is_public = false;
+  auto late = channel_->Send(m);
+  EXPECT_EQ(late.status().code(), StatusCode::kFailedPrecondition) << late.status();
+  EXPECT_EQ(graph_.requests().size(), sent);
+  // Messenger threads are private already; no comment, no private reply.
+  EXPECT_FALSE(channel_->CanReplyPrivately(Dm()));
+  m.last_inbound_at = 0;
+  m.in_reply_to = "";
+  EXPECT_FALSE(channel_->CanReplyPrivately(m));
+  EXPECT_EQ(channel_->Send(m).status().code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(graph_.requests().size(), sent);
+}
+
 Status SendWith(FakeGraph& g, MetaChannel& ch, int status, const char* body) {
   g.SetResponse({status, "", body});
   desk::OutboundMessage m;

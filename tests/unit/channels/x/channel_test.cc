@@ -228,6 +228,63 @@ TEST_F(XChannelTest, SendDm) {
   EXPECT_EQ(reqs[0].headers["authorization"], "Bearer old-access");
 }
 
+// Issue 7: a public mention answered privately is a direct message to the
+// mention's author (looked up from the post answered, once), never a post.
+TEST_F(XChannelTest, PrivateAnswerToAMentionIsADmToItsAuthor) {
+  x_.Script("GET /2/tweets/1600000000000000003", {200, "", R"({"data":{
+      "id":"1600000000000000003","text":"@shop still waiting","author_id":"4001"}})"});
+  x_.Script("POST /2/dm_conversations/with/4001/messages", {201, "", kDmCreated});
+  auto ch = Make(BaseConfig());
+  ASSERT_NE(ch, nullptr);
+  desk::OutboundMessage m = Reply("Your IBAN DE89 3704 0044 0532 0130 00 is noted.");
+  EXPECT_TRUE(ch->CanReplyPrivately(m));
+  m.is_public = false;
+  // Priced and limited as a direct message.
+  EXPECT_NEAR(ch->EstimateCost(m), 0.015, 1e-12);
+  EXPECT_EQ(ch->Estimate(m).limit, static_cast<int64_t>(kMaxDmLength));
+  auto r = ch->Send(m);
+  ASSERT_TRUE(r.ok()) << r.status();
+  auto reqs = x_.requests();
+  ASSERT_EQ(reqs.size(), 2u);
+  EXPECT_EQ(reqs[0].method, "GET");
+  EXPECT_EQ(reqs[0].target.rfind("/2/tweets/1600000000000000003?", 0), 0u) << reqs[0].target;
+  EXPECT_NE(reqs[0].target.find("author_id"), std::string::npos) << reqs[0].target;
+  EXPECT_EQ(reqs[1].target, "/2/dm_conversations/with/4001/messages");
+  EXPECT_EQ(json::parse(reqs[1].body), json({{"text", m.text}}));
+  EXPECT_NEAR(ch->SpentThisMonthUsd(), 0.005 + 0.015, 1e-9);  // the read and the DM
+  // The author is remembered: a second private answer needs no lookup.
+  ASSERT_TRUE(ch->Send(m).ok());
+  ASSERT_EQ(x_.requests().size(), 3u);
+  EXPECT_EQ(x_.requests()[2].target, "/2/dm_conversations/with/4001/messages");
+  EXPECT_TRUE(ch->CanReplyPrivately(Dm()));
+  desk::OutboundMessage other = Reply();
+  other.thread_key = "fb:1";
+  EXPECT_FALSE(ch->CanReplyPrivately(other));
+  other = Reply();
+  other.in_reply_to = "";
+  EXPECT_FALSE(ch->CanReplyPrivately(other));
+}
+
+TEST_F(XChannelTest, PrivateAnswerToTheAccountsOwnPostIsRefused) {
+  x_.Script("GET /2/tweets/1600000000000000003",
+            {200, "", R"({"data":{"id":"1600000000000000003","author_id":"3001"}})"});
+  auto ch = Make(BaseConfig());
+  ASSERT_NE(ch, nullptr);
+  desk::OutboundMessage m = Reply();
+  m.is_public = false;
+  auto r = ch->Send(m);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().code(), StatusCode::kInvalidArgument);
+  x_.ClearRequests();
+  x_.Script("GET /2/tweets/1600000000000000004", {200, "", R"({"data":{"id":"1"}})"});
+  m.in_reply_to = "1600000000000000004";
+  r = ch->Send(m);
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.status().message().find("/data/author_id is missing"), std::string::npos)
+      << r.status();
+  for (const auto& q : x_.requests()) EXPECT_EQ(q.method, "GET");  // nothing was sent
+}
+
 TEST_F(XChannelTest, SendNeedsTargets) {
   auto ch = Make(BaseConfig());
   ASSERT_NE(ch, nullptr);

@@ -6,10 +6,10 @@
 // team with a lead; an API token whose secret is shown once, works and is
 // revoked; a broken policy pack refused with the line of the error, two
 // valid versions uploaded, one activated and rolled back; a channel created
-// with a credential that is never shown again; the audit log filtered and
-// its chain verified; an agent without the Administration entry who reaches
-// the own tokens from the account dialog and reads the pack versions only;
-// keyboard use, tablet width and the German texts.
+// with a credential that is never shown again and its settings changed; the
+// audit log filtered and its chain verified; an agent without the
+// Administration entry who reaches the own tokens from the account dialog and
+// reads the pack versions only; keyboard use, tablet width and German texts.
 //
 //   node tests/browser/admin.test.mjs path/to/leitplanke
 //
@@ -370,6 +370,20 @@ try {
     await page.reload();
     await card.waitFor();
     assert(!(await pageText(page)).includes(credential), 'nor after a reload');
+    // the settings can be changed afterwards; the credential stays where it is
+    await card.locator('.edit-settings summary').click();
+    const input = card.locator('.settings-form input[id$="-setting-base_url"]');
+    assert((await input.inputValue()) === 'http://127.0.0.1:9', 'the setting is prefilled');
+    await input.fill('http://127.0.0.1:10');
+    await card.locator('.settings-form button[type=submit]').click();
+    await page.waitForFunction(async () => {
+      const r = await fetch('/api/v1/desk/channels');
+      const c = (await r.json()).channels.find((x) => x.name === 'social-masto');
+      return c && c.settings.base_url === 'http://127.0.0.1:10';
+    });
+    const saved = JSON.parse((await pageApi(page, 'GET', '/api/v1/desk/channels')).body).channels.find((x) => x.name === 'social-masto');
+    assert(saved.settings.base_url === 'http://127.0.0.1:10', `setting saved: ${JSON.stringify(saved.settings)}`);
+    assert((await card.locator('.stored-secrets').innerText()).includes('access_token'), 'the credential is still stored');
     for (const path of ['/api/v1/desk/channels', '/api/v1/vault/secrets']) {
       const r = await pageApi(page, 'GET', path);
       assert(r.status === 200 && !r.body.includes(credential), `${path} does not return it`);

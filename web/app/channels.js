@@ -5,6 +5,7 @@
 // Creating a channel takes its settings and its credentials; the credentials
 // go to the vault and are never shown again (the API never returns them):
 // a card only names the stored ones, and "Replace credentials" overwrites them.
+// "Settings" changes the team and the connector's settings.
 import { get, post, patch } from './api.js';
 import { h, replace, announce } from './dom.js';
 import { t, fmtDate, fmtRelative } from './i18n.js';
@@ -28,7 +29,7 @@ const KINDS = {
 function collect(root, prefix, keys) {
   const out = {};
   for (const k of keys) {
-    const el = root.querySelector(`#${prefix}-${k}`);
+    const el = root.querySelector(`#${CSS.escape(`${prefix}-${k}`)}`);
     if (el && el.value.trim() !== '') out[k] = el.value.trim();
   }
   return out;
@@ -179,6 +180,50 @@ export class ChannelsPage {
     return form;
   }
 
+  // "Settings" on a card: the team and the connector's settings, prefilled;
+  // saving replaces the settings (an emptied field is removed) and rebuilds
+  // the connector.
+  settingsForm(c) {
+    const current = c.settings || {};
+    const keys = [...new Set([...((KINDS[c.kind] || {}).settings || []), ...Object.keys(current)])];
+    const prefix = `ch${c.id}-setting`;
+    const err = h('p', { class: 'error', role: 'alert', hidden: true });
+    const team = h(
+      'select',
+      { id: `ch${c.id}-team` },
+      h('option', { value: '' }, t('channels.no_team')),
+      [...this.teams].map(([id, name]) => h('option', { value: id, selected: id === c.team_id }, name)),
+    );
+    const form = h(
+      'form',
+      { class: 'settings-form' },
+      h('div', { class: 'field' }, h('label', { for: `ch${c.id}-team` }, t('channels.team')), team),
+      keys.map((k) =>
+        h(
+          'div',
+          { class: 'field' },
+          h('label', { for: `${prefix}-${k}` }, k),
+          h('input', { id: `${prefix}-${k}`, value: current[k] ?? '', autocomplete: 'off', spellcheck: 'false' }),
+        ),
+      ),
+      err,
+      h('button', { type: 'submit', class: 'secondary small' }, t('channels.settings_save')),
+    );
+    form.addEventListener('submit', async (ev) => {
+      ev.preventDefault();
+      err.hidden = true;
+      try {
+        await patch(`/api/v1/desk/channels/${c.id}`, { team_id: Number(team.value || 0), settings: collect(form, prefix, keys) });
+        announce(t('channels.settings_saved', { name: c.name }));
+        await this.load();
+      } catch (e) {
+        err.textContent = e.pointer ? `${e.message} (${e.pointer})` : e.message;
+        err.hidden = false;
+      }
+    });
+    return h('details', { class: 'edit-settings' }, h('summary', {}, t('channels.settings_edit')), form);
+  }
+
   // "Replace credentials" on a card: new values overwrite the stored ones.
   secretsForm(c, stored) {
     const keys = [...new Set([...((KINDS[c.kind] || {}).secrets || []), ...stored])];
@@ -305,6 +350,7 @@ export class ChannelsPage {
           t('channels.poll'),
         ),
       ),
+      this.settingsForm(c),
       this.me.permissions.includes('vault:write') ? this.secretsForm(c, stored) : null,
     );
   }

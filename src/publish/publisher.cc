@@ -1129,9 +1129,9 @@ Status Publisher::SendVariant(const PostVariant& v) {
         (de ? "Die Richtlinie ist strenger geworden (" : "The guideline became stricter (") +
         std::string(guard::ActionName(verdict->action)) + (de ? " statt " : " instead of ") +
         v.action + ") on " + v.channel_name;
-    LP_RETURN_IF_ERROR(ps_.HoldPost(p.id, reason, now).status());
+    LP_ASSIGN_OR_RETURN(Post held, ps_.HoldPost(p.id, reason, now));
     Audit("system", "publish.post_held", p.id, Summary(*verdict, reason));
-    Emit("publish.post", "{\"post_id\":" + std::to_string(p.id) + ",\"state\":\"held\"}");
+    Emit("publish.post", PostEvent(held));
     return Status::FailedPrecondition(reason);
   }
   desk::OutboundMessage wire;
@@ -1159,6 +1159,10 @@ Status Publisher::SendVariant(const PostVariant& v) {
       Emit("publish.send_failed", "{\"post_id\":" + std::to_string(p.id) +
                                       ",\"variant_id\":" + std::to_string(v.id) + "}");
     }
+    // Open editors and calendars follow the post (sending, failed).
+    if (Result<Post> now_post = ps_.GetPost(p.id); now_post.ok()) {
+      Emit("publish.post", PostEvent(*now_post));
+    }
     return why;
   }
   store::ArchiveSealer seal;
@@ -1172,6 +1176,9 @@ Status Publisher::SendVariant(const PostVariant& v) {
             ",\"external_id\":" + JsonString(receipt->external_id) + "}");
   Emit("publish.sent",
        "{\"post_id\":" + std::to_string(p.id) + ",\"variant_id\":" + std::to_string(v.id) + "}");
+  if (Result<Post> now_post = ps_.GetPost(p.id); now_post.ok()) {
+    Emit("publish.post", PostEvent(*now_post));
+  }
   return Status::Ok();
 }
 

@@ -457,6 +457,12 @@ TEST_F(PublishTest, RetriesWhileTheChannelIsDownThenFailsWithTheReason) {
   EXPECT_EQ(done.reason, "still down");
   EXPECT_EQ(done.variants[0].state, VariantState::kFailed);
   EXPECT_EQ(done.variants[1].state, VariantState::kSent);
+  // Open editors hear of it.
+  std::string last_post_event;
+  for (const auto& [type, json] : events_) {
+    if (type == "publish.post") last_post_event = json;
+  }
+  EXPECT_NE(last_post_event.find("\"state\":\"failed\""), std::string::npos) << last_post_event;
   // What went out stays as it was: no edit once a variant is sent.
   EXPECT_EQ(publisher_->Update(p.id, paula_, Draft("Hello again"), -1).status().code(),
             StatusCode::kFailedPrecondition);

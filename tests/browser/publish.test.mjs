@@ -14,6 +14,7 @@
 // Needs /usr/bin/chromium and node_modules/playwright-core (both installed by
 // scripts/install-deps); fails, never skips, when either is missing.
 import { mkdirSync } from 'node:fs';
+import { createServer } from 'node:http';
 import { join } from 'node:path';
 import { ROOT, prerequisites, startServer, launch, watchPage, signInFirstAdmin, pageApi } from './harness.mjs';
 
@@ -46,6 +47,15 @@ function zonedDay(tz, plusDays) {
   const get = (type) => parts.find((p) => p.type === type).value;
   return `${get('year')}-${get('month')}-${get('day')}`;
 }
+
+// The X API of the test account: it refuses every call, so a post sent
+// there fails for good with the network's reason.
+const xApi = createServer((req, res) => {
+  res.writeHead(403, { 'Content-Type': 'application/json' });
+  res.end(JSON.stringify({ title: 'Forbidden', detail: 'test account may not post', status: 403 }));
+});
+await new Promise((res) => xApi.listen(0, '127.0.0.1', res));
+const xUrl = `http://127.0.0.1:${xApi.address().port}`;
 
 const started = Date.now();
 const server = await startServer(binary);
@@ -102,12 +112,12 @@ try {
   let zone;
   await step('admin creates two channel accounts and three colleagues', async () => {
     await signInFirstAdmin(page, server.base, oneTime);
-    // an X account (280 weighted characters, a price per post) that never
-    // reaches a network: nothing is sent before the test ends
+    // an X account (280 weighted characters, a price per post) whose API is
+    // the refusing stand-in above
     const m = await pageApi(page, 'POST', '/api/v1/desk/channels', {
       name: 'social-x',
       kind: 'x',
-      settings: { account_id: '12345', mode: 'polling', api_url: 'http://127.0.0.1:9', poll_interval_ms: '86400000' },
+      settings: { account_id: '12345', mode: 'polling', api_url: xUrl, poll_interval_ms: '86400000' },
       secrets: { oauth2_access_token: 'tok-test-1' },
     });
     assert(m.status === 201, `X channel: ${m.status} ${JSON.stringify(m.body)}`);
@@ -259,7 +269,7 @@ try {
     assert((await paul.locator('#post-approval').count()) === 0, 'no approval needed');
     second = Number((await paul.evaluate(() => location.hash)).split('/')[2]);
     await paul.check('#post-shareable');
-    await paul.waitForFunction(() => document.getElementById('post-shareable')?.checked && document.getElementById('post-message').textContent.length > 0);
+    await paul.waitForFunction(() => document.getElementById('post-shareable')?.checked && document.getElementById('post-message').textContent === 'Released for sharing.');
     const p = (await pageApi(paul, 'GET', `/api/v1/posts/${second}`)).body;
     assert(p.shareable === true, `shareable stored: ${JSON.stringify(p).slice(0, 200)}`);
   });
@@ -289,6 +299,74 @@ try {
     await mara.waitForSelector(`#adv-shares li[data-post-id="${second}"]`);
     const shares = (await pageApi(mara, 'GET', '/api/v1/advocacy/shares')).body.shares;
     assert(shares.length === 1 && shares[0].text === text, `one share recorded: ${JSON.stringify(shares)}`);
+  });
+
+  await step('an emotional post due outside working hours asks "still want to send?"; unschedule and cancel', async () => {
+    current = paul;
+    await paul.evaluate(() => (location.hash = '#/posts/new'));
+    await paul.waitForSelector('#post-title');
+    await paul.fill('#post-title', 'Late thoughts');
+    await paul.fill('#post-body', 'A personal note from our team tonight.');
+    await paul.check('#post-emotional');
+    await paul.check(`#post-ch-${demo.id}`);
+    await paul.waitForSelector(`#variant-verdict-${demo.id}[data-action="allow"]`);
+    await paul.click('#post-submit');
+    await paul.waitForSelector('#post-state [data-state="approved"]');
+    // a Sunday night in the company's time zone
+    let sunday = 8;
+    while (new Date(`${zonedDay(zone, sunday)}T12:00:00Z`).getUTCDay() !== 0) sunday++;
+    await paul.fill('#post-when', `${zonedDay(zone, sunday)}T23:00`);
+    await paul.click('#post-schedule');
+    await paul.waitForSelector('#post-state [data-state="scheduled"]');
+    await paul.waitForSelector('#post-cooldown #post-confirm');
+    const id = Number((await paul.evaluate(() => location.hash)).split('/')[2]);
+    assert((await pageApi(paul, 'GET', `/api/v1/posts/${id}`)).body.needs_confirmation === true, 'the API asks for a confirmation');
+    await paul.click('#post-confirm');
+    await paul.waitForFunction(() => !document.getElementById('post-cooldown'));
+    assert((await pageApi(paul, 'GET', `/api/v1/posts/${id}`)).body.cooldown_confirmed === true, 'confirmed');
+    await paul.click('#post-unschedule');
+    await paul.waitForSelector('#post-state [data-state="approved"]');
+    assert((await paul.locator('#post-scheduled').count()) === 0, 'no time any more');
+    await paul.click('#post-cancel');
+    await paul.click('#confirm-ok');
+    await paul.waitForSelector('#post-state [data-state="cancelled"]');
+    assert((await paul.locator('#post-save').count()) === 0, 'a cancelled post cannot be edited');
+  });
+
+  await step('a post the network refuses is failed with its reason in the editor and the queue view', async () => {
+    await paul.evaluate(() => (location.hash = '#/posts/new'));
+    await paul.waitForSelector('#post-title');
+    await paul.fill('#post-title', 'Refused note');
+    await paul.fill('#post-body', 'Short note for our followers.');
+    await paul.check(`#post-ch-${xch.id}`);
+    await paul.waitForSelector(`#variant-verdict-${xch.id}[data-action="allow"]`);
+    await paul.click('#post-submit');
+    await paul.waitForSelector('#post-state [data-state="approved"]');
+    const id = Number((await paul.evaluate(() => location.hash)).split('/')[2]);
+    const p = (await pageApi(paul, 'GET', `/api/v1/posts/${id}`)).body;
+    const now = await pageApi(paul, 'POST', `/api/v1/posts/${id}/schedule`, { scheduled_at: 'now', version: p.version });
+    assert(now.status === 200, `scheduled now: ${now.status} ${JSON.stringify(now.body)}`);
+    let last;
+    for (let i = 0; i < 60; i++) {
+      last = (await pageApi(paul, 'GET', `/api/v1/posts/${id}`)).body;
+      if (last.state === 'failed') break;
+      await paul.waitForTimeout(500);
+    }
+    assert(last.state === 'failed', `failed: ${JSON.stringify(last).slice(0, 900)}`);
+    // the open editor follows the send queue (publish.post events)
+    await paul.waitForSelector('#post-state [data-state="failed"]');
+    // the network's refusal (or the connector's, before it asks) as the reason
+    const why = last.variants[0].last_error;
+    assert(why.length > 5, `a reason: ${JSON.stringify(last).slice(0, 600)}`);
+    assert((await paul.textContent(`.variant-error[data-channel-id="${xch.id}"]`)).includes(why), await paul.textContent(`.variant-error[data-channel-id="${xch.id}"]`));
+    await paul.evaluate(() => (location.hash = '#/calendar'));
+    await paul.waitForSelector('#cal-title');
+    await paul.keyboard.press('q');
+    await paul.waitForSelector(`#cal-failed li[data-id="${id}"]`);
+    assert((await paul.textContent(`#cal-failed li[data-id="${id}"]`)).includes(why), 'the reason in the queue view');
+    await paul.keyboard.press('t');
+    await paul.keyboard.press('w');
+    await paul.waitForSelector(`#cal-grid li.cal-post.state-failed[data-id="${id}"] .cal-reason`);
   });
 
   await step('tablet width: the editor and the calendar fit without sideways scrolling', async () => {
@@ -325,6 +403,7 @@ try {
   for (const c of contexts) await c.close().catch(() => {});
   if (browser) await browser.close();
   await server.stop();
+  xApi.close();
 }
 console.log(`${passed} passed, ${failed} failed (${((Date.now() - started) / 1000).toFixed(1)} s)`);
 process.exit(failed ? 1 : 0);

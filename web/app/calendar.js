@@ -58,7 +58,7 @@ export class CalendarPage {
       clearTimeout(this.reloadTimer);
       this.reloadTimer = setTimeout(() => this.load(), 300);
     };
-    this.offs = [on('publish.post', reload), on('desk.approval', reload)];
+    this.offs = ['publish.post', 'publish.sent', 'publish.send_failed', 'desk.approval'].map((type) => on(type, reload));
     companyZone().then((z) => {
       this.zone = z;
       this.anchor = zonedDay(new Date().toISOString(), z);

@@ -1,8 +1,8 @@
 // Posts (#/posts, permission posts:read; writing posts:write): the list of
 // posts by state on the left (GET /api/v1/posts, 50 at a time, "Load more"
 // with before_id), the editor of the opened post (#/posts/{id}) or of a new
-// one (#/posts/new) on the right. Follows the `publish.*` and `desk.approval`
-// events so that approvals and the send queue show without a reload.
+// one (#/posts/new) on the right. Follows the `publish.post`, `publish.sent`,
+// `publish.send_failed`, `publish.cooldown` and `desk.approval` events so that approvals and the send queue show without a reload.
 import { get } from './api.js';
 import { h, replace } from './dom.js';
 import { t } from './i18n.js';
@@ -69,11 +69,16 @@ export class PostsPage {
     };
     this.offs = [
       on('desk.approval', reload),
-      on('publish.post', (data) => {
-        reload();
-        if (this.editor && data && data.post_id === this.openId) this.editor.refresh();
-      }),
     ];
+    // the post's own changes and the send queue's (sent, failed for good)
+    for (const type of ['publish.post', 'publish.sent', 'publish.send_failed', 'publish.cooldown']) {
+      this.offs.push(
+        on(type, (data) => {
+          reload();
+          if (this.editor && data && data.post_id === this.openId) this.editor.refresh();
+        }),
+      );
+    }
     companyZone().then((z) => {
       this.zone = z;
       return this.load();

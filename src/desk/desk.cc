@@ -671,6 +671,7 @@ Result<ReplyOutcome> Desk::Reply(const ReplyRequest& req) {
 
   ReplyOutcome out;
   out.current_version = conv.version;
+  out.is_public = conv.is_public;
   auto conflict = [&]() {
     out.decision = ReplyDecision::kConflict;
     // What arrived since the last reply: the part the agent has to read.

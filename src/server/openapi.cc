@@ -48,6 +48,19 @@ json PackUpload() {
              {"files"});
 }
 
+// A desk reply (and its preview); "private": answer a public conversation
+// privately where the channel can (else 400 naming the channel kind).
+json ReplyBody() {
+  return Obj(
+      {{"text", Str()},
+       {"version", Int()},
+       {"next_state", {{"type", "string"}, {"enum", {"open", "pending_customer", "resolved"}}}},
+       {"confirm_reason", Str()},
+       {"idempotency_key", Str()},
+       {"private", {{"type", "boolean"}}}},
+      {"text"});
+}
+
 std::map<std::string, json> Bodies() {
   return {
       {"POST /api/v1/check",
@@ -109,6 +122,8 @@ std::map<std::string, json> Bodies() {
             {"licence", Str()},
             {"consent", {{"type", "string"}, {"enum", {"not_needed", "given", "missing"}}}}},
            {"name", "url"})},
+      {"POST /api/v1/desk/conversations/{id}/replies", ReplyBody()},
+      {"POST /api/v1/desk/conversations/{id}/replies/preview", ReplyBody()},
       {"POST /api/v1/advocacy/posts/{id}/share",
        Obj({{"own_words", Str()},
             {"network", {{"type", "string"}, {"examples", {"linkedin", "x", "instagram"}}}},

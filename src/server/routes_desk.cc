@@ -405,14 +405,23 @@ Response ReplyRoute(desk::Desk& dk, Request& req, bool preview) {
   LP_HTTP_ASSIGN_OR_RESPOND(std::optional<std::string> key,
                             http::GetOptionalString(body, "/idempotency_key"));
   r.idempotency_key = key.value_or("");
+  LP_HTTP_ASSIGN_OR_RESPOND(std::optional<bool> priv, http::GetOptionalBool(body, "/private"));
+  r.private_reply = priv.value_or(false);
   r.preview = preview;
   Result<desk::ReplyOutcome> out = dk.Reply(r);
-  if (!out.ok()) return StatusResponse(out.status(), "/text");
+  if (!out.ok()) {
+    // A private reply the channel cannot send is the caller's choice, not the text's.
+    const bool refused_private = r.private_reply &&
+                                 out.status().code() == StatusCode::kInvalidArgument &&
+                                 !dk.CanReplyPrivately(r.conversation_id).value_or(true);
+    return StatusResponse(out.status(), refused_private ? "/private" : "/text");
+  }
   json j = {{"decision", desk::ReplyDecisionName(out->decision)},
             {"message", out->message},
             {"wire_text", out->wire_text},
             {"verdict", json::parse(VerdictToJson(out->verdict, "", false))},
             {"suggest_private", out->suggest_private},
+            {"private", !out->is_public},
             {"version", out->current_version},
             {"estimate", EstimateJson(out->estimate)}};
   if (out->decision == desk::ReplyDecision::kConflict) {
@@ -661,6 +670,10 @@ Status AddDeskRoutes(AppContext& ctx, http::Router& router) {
             LP_ASSIGN_OR_RETURN(std::vector<store::Message> msgs, ds.ListMessages(id));
             LP_ASSIGN_OR_RETURN(std::vector<store::ConversationEvent> evs, ds.ListEvents(id));
             json out = ConversationJson(c);
+            // Whether the composer may move the answer to a private reply
+            // (a connector that cannot be created answers no).
+            Result<bool> can_private = ctx.desk->CanReplyPrivately(id);
+            out["can_reply_privately"] = can_private.ok() && *can_private;
             json ml = json::array();
             for (const auto& m : msgs) ml.push_back(MessageJson(m));
             out["messages"] = std::move(ml);

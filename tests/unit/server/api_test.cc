@@ -544,6 +544,15 @@ TEST_F(ApiTest, PolicyPacksUploadActivateAndRollBack) {
                  json{{"files", {{"pack.toml", *pack}, {"company/terms.txt", terms}}}}.dump());
   ASSERT_EQ(r.status, 201) << r.body;
   EXPECT_EQ(json::parse(r.body)["version"], 2);
+  // Each version carries the SHA-256 of what was uploaded: same files, same sum.
+  const std::string sum2 = json::parse(r.body)["sha256"].get<std::string>();
+  EXPECT_EQ(sum2.size(), 64u) << r.body;
+  r = admin.Call("GET", "/api/v1/policies/default/versions");
+  ASSERT_EQ(r.status, 200) << r.body;
+  const json versions = json::parse(r.body)["versions"];
+  ASSERT_EQ(versions.size(), 2u) << r.body;
+  EXPECT_EQ(versions[0]["sha256"].get<std::string>().size(), 64u);
+  EXPECT_NE(versions[0]["sha256"], versions[1]["sha256"]);
 
   const std::string text = json{{"text", "Bald kommt Projekt Zander!"}}.dump();
   EXPECT_EQ(json::parse(admin.Call("POST", "/api/v1/check", text).body)["action"], "allow");
@@ -1337,6 +1346,120 @@ TEST_F(ApiTest, XWebhookCrcMentionAndAReplyPreviewWithWeightedLengthAndCost) {
   EXPECT_GT(p["estimate"]["length"].get<int64_t>(), 280);
   r = admin.Call("GET", path);
   EXPECT_EQ(json::parse(r.body)["messages"].size(), 1u) << "a preview stores nothing";
+}
+
+// Issue 7: "move to DM" over HTTP. A public X mention can be answered
+// privately (a DM): the conversation says so, the preview and the reply take
+// "private": true, the guard checks with audience private and the reply is
+// stored as private. A Facebook comment older than Meta's 7 days cannot be:
+// 400 naming the channel kind, nothing stored.
+TEST_F(ApiTest, DeskPrivateReplyToAPublicMention) {
+  Start();
+  Session admin = Admin();
+  HttpReply r = admin.Call("POST", "/api/v1/teams", json{{"name", "Social"}}.dump());
+  ASSERT_EQ(r.status, 201) << r.body;
+  const int64_t team = json::parse(r.body)["id"];
+  const std::string secret = "x-consumer-secret";
+  r = admin.Call("POST", "/api/v1/desk/channels",
+                 json{{"name", "x-support"},
+                      {"kind", "x"},
+                      {"team_id", team},
+                      {"settings", {{"account_id", "3001"}, {"api_url", "http://127.0.0.1:9"}}},
+                      {"secrets",
+                       {{"consumer_secret", secret},
+                        {"consumer_key", "ck"},
+                        {"access_token", "at"},
+                        {"access_token_secret", "ats"}}}}
+                     .dump());
+  ASSERT_EQ(r.status, 201) << r.body;
+  const std::string mention =
+      R"({"for_user_id":"3001","tweet_create_events":[{"id_str":"1050118621198921728",)"
+      R"("text":"@shop Wo bleibt meine Erstattung?","user":{"id_str":"4001","name":"Alice",)"
+      R"("screen_name":"alice"},"timestamp_ms":"1539202764000"}]})";
+  r = Send(port_, "POST", "/api/v1/webhooks/x-support", mention,
+           {{"x-twitter-webhooks-signature", channels::x::Sha256Signature(secret, mention)}});
+  ASSERT_EQ(r.status, 200) << r.body;
+  r = admin.Call("GET", "/api/v1/desk/conversations");
+  json list = json::parse(r.body)["conversations"];
+  ASSERT_EQ(list.size(), 1u) << r.body;
+  const std::string path =
+      "/api/v1/desk/conversations/" + std::to_string(list[0]["id"].get<int64_t>());
+  r = admin.Call("GET", path);
+  ASSERT_EQ(r.status, 200) << r.body;
+  json conv = json::parse(r.body);
+  EXPECT_EQ(conv["public"], true);
+  EXPECT_EQ(conv["can_reply_privately"], true);
+
+  const std::string iban = "Wir erstatten auf Ihre IBAN DE89 3704 0044 0532 0130 00.";
+  r = admin.Call("POST", path + "/replies/preview", json{{"text", iban}}.dump());
+  ASSERT_EQ(r.status, 200) << r.body;
+  json p = json::parse(r.body);
+  EXPECT_EQ(p["decision"], "blocked") << r.body;
+  EXPECT_EQ(p["private"], false);
+  EXPECT_EQ(p["suggest_private"], true);
+  r = admin.Call("POST", path + "/replies/preview", json{{"text", iban}, {"private", true}}.dump());
+  ASSERT_EQ(r.status, 200) << r.body;
+  p = json::parse(r.body);
+  EXPECT_EQ(p["decision"], "queued") << r.body;
+  EXPECT_EQ(p["private"], true);
+  EXPECT_EQ(p["suggest_private"], false);
+  EXPECT_EQ(p["estimate"]["limit"], 10000) << "an X direct message";
+  EXPECT_EQ(
+      admin.Call("POST", path + "/replies/preview", json{{"text", iban}, {"private", "yes"}}.dump())
+          .status,
+      400);
+
+  r = admin.Call("POST", path + "/replies",
+                 json{{"text", iban}, {"private", true}, {"version", conv["version"]}}.dump());
+  ASSERT_EQ(r.status, 202) << r.body;
+  EXPECT_EQ(json::parse(r.body)["private"], true);
+  r = admin.Call("GET", path);
+  conv = json::parse(r.body);
+  ASSERT_EQ(conv["messages"].size(), 2u) << r.body;
+  EXPECT_EQ(conv["messages"][1]["direction"], "outbound");
+  EXPECT_EQ(conv["messages"][1]["public"], false);
+  EXPECT_EQ(conv["messages"][1]["body"], iban);
+  EXPECT_EQ(conv["public"], true);
+
+  // Meta: a comment older than 7 days gets no private reply.
+  const std::string app_secret = "app-secret-of-beispiel";
+  r = admin.Call(
+      "POST", "/api/v1/desk/channels",
+      json{{"name", "facebook"},
+           {"kind", "meta"},
+           {"team_id", team},
+           {"settings", {{"page_id", "111"}, {"graph_url", "http://127.0.0.1:9"}}},
+           {"secrets",
+            {{"page_access_token", "EAAB"}, {"app_secret", app_secret}, {"verify_token", "v"}}}}
+          .dump());
+  ASSERT_EQ(r.status, 201) << r.body;
+  const std::string comment =
+      R"({"object":"page","entry":[{"id":"111","time":1700000000,"changes":[{"field":"feed",)"
+      R"("value":{"item":"comment","verb":"add","post_id":"111_500","comment_id":"500_700",)"
+      R"("parent_id":"111_500","from":{"id":"3001","name":"Erika Muster"},)"
+      R"("message":"Wo bleibt meine Erstattung?","created_time":1700000100}}]}]})";
+  r = Send(port_, "POST", "/api/v1/webhooks/facebook", comment,
+           {{"Content-Type", "application/json"},
+            {"X-Hub-Signature-256", channels::meta::Signature(app_secret, comment)}});
+  ASSERT_EQ(r.status, 200) << r.body;
+  r = admin.Call("GET", "/api/v1/desk/conversations");
+  std::string fb_path;
+  const json all = json::parse(r.body)["conversations"];
+  for (const json& c : all) {
+    if (c["id"] != list[0]["id"]) fb_path = "/api/v1/desk/conversations/" + c["id"].dump();
+  }
+  ASSERT_FALSE(fb_path.empty()) << r.body;
+  r = admin.Call("GET", fb_path);
+  EXPECT_EQ(json::parse(r.body)["can_reply_privately"], false) << r.body;
+  for (const char* route : {"/replies/preview", "/replies"}) {
+    r = admin.Call("POST", fb_path + route, json{{"text", iban}, {"private", true}}.dump());
+    EXPECT_EQ(r.status, 400) << route << r.body;
+    json e = json::parse(r.body)["error"];
+    EXPECT_NE(e["message"].get<std::string>().find("meta"), std::string::npos) << r.body;
+    EXPECT_EQ(e["field"], "/private") << r.body;
+  }
+  r = admin.Call("GET", fb_path);
+  EXPECT_EQ(json::parse(r.body)["messages"].size(), 1u) << "nothing stored";
 }
 
 // The inbox filters by priority and by when a response is due, approvals

@@ -1,5 +1,6 @@
 // Browser test of the test bench, the dashboard, the inbox filters and
-// "move to DM" (web/app: bench.js, dashboard.js, desk.js, composer.js):
+// "move to DM" as a private reply (web/app: bench.js, dashboard.js, desk.js,
+// composer.js):
 // starts the real server with a fresh data folder and the demo inbox and
 // drives Debian's Chromium through playwright-core.
 //
@@ -148,18 +149,41 @@ try {
     await page.waitForFunction((n) => document.querySelectorAll('#inbox-list [role=option]').length >= n, all);
   });
 
-  await step('move to DM replaces a public reply with personal data', async () => {
+  await step('move to DM sends the reply privately', async () => {
     const publicId = await page.evaluate(() => document.querySelector('#inbox-list [role=option][data-public="1"]')?.dataset.id);
     assert(publicId, 'the demo has a public conversation');
+    const conv = await pageApi(page, 'GET', `/api/v1/desk/conversations/${publicId}`);
+    assert(conv.status === 200 && conv.body.public === true && conv.body.can_reply_privately === true, `the demo's public conversation can be answered privately: ${JSON.stringify({ status: conv.status, public: conv.body.public, can: conv.body.can_reply_privately })}`);
     await page.evaluate((id) => (location.hash = `#/c/${id}`), publicId);
     await page.waitForSelector('#reply-text');
+    assert(await page.isVisible('#private-reply'), 'the private-reply toggle is offered');
+    assert(!(await page.isChecked('#private-reply')), 'a public conversation is answered in public by default');
     await page.fill('#reply-text', IBAN_TEXT);
+    // In public the IBAN is refused (R01) and the move to a direct message offered.
+    await page.waitForSelector('#send[data-decision=blocked]');
     await page.waitForSelector('#move-to-dm');
     await page.click('#move-to-dm');
-    const text = await page.inputValue('#reply-text');
-    assert(!text.includes('DE89'), 'the IBAN is gone');
-    assert(/Direktnachricht|private Nachricht|direct message|private message/.test(text), `an invitation to a direct message: ${text}`);
+    assert(await page.isChecked('#private-reply'), 'the reply is now private');
+    assert((await page.getAttribute('section.composer', 'data-audience')) === 'private', 'the composer shows the private audience');
+    assert((await page.inputValue('#reply-text')) === IBAN_TEXT, 'the text stays as written');
+    // Checked again as a private reply: the personal-data finding is gone.
     await page.waitForSelector('#send[data-decision=queued]:not([disabled])');
+    assert((await page.locator('#move-to-dm').count()) === 0, 'no move to DM offered for a private reply');
+    // The toggle goes both ways.
+    await page.uncheck('#private-reply');
+    await page.waitForSelector('#send[data-decision=blocked]');
+    await page.check('#private-reply');
+    await page.waitForSelector('#send[data-decision=queued]:not([disabled])');
+    const before = conv.body.messages.length;
+    await page.click('#send');
+    await page.waitForFunction(() => document.querySelector('#reply-text')?.value === '');
+    const after = await pageApi(page, 'GET', `/api/v1/desk/conversations/${publicId}`);
+    const sent = after.body.messages.slice(before).filter((m) => m.direction === 'outbound');
+    assert(sent.length === 1, `one reply stored: ${JSON.stringify(after.body.messages.slice(before))}`);
+    assert(sent[0].public === false, `stored as private: ${JSON.stringify(sent[0])}`);
+    assert(sent[0].body === IBAN_TEXT, `sent as written (no public mention): ${sent[0].body}`);
+    assert(after.body.public === true, 'the conversation itself stays public');
+    assert(!(await page.isChecked('#private-reply')), 'the next reply starts public again');
     assert(errors.length === 0, `no script errors: ${errors.join(' | ')}`);
   });
 } catch (e) {

@@ -16,11 +16,35 @@ const DECISION_LABEL = {
 };
 
 // "Move to DM": a public reply that would carry personal data (the guideline
-// wants such talk in private) is replaced by an invitation to continue by
+// wants such talk in private) becomes a private reply where the channel can
+// send one (conversation.can_reply_privately: a Mastodon direct status, an X
+// direct message, a private reply to a Facebook or Instagram comment): the
+// composer shows the "private reply" state (a toggle), previews and sends
+// with private=true, and the guard checks it with audience private. Where the
+// channel cannot, the text is replaced by an invitation to continue by
 // direct message, in the conversation's language and in the words of the
-// channel. The reply still leaves in the conversation's audience: the reply
-// API has no audience of its own, and the connectors send a public thread's
-// replies in public.
+// channel, and the reply stays public.
+const PRIVATE_TEXT = {
+  de: {
+    toggle: 'Private Antwort',
+    toggle_hint: 'Geht nur an die Kundin oder den Kunden, nicht öffentlich.',
+    on: 'Die Antwort wird jetzt privat gesendet, nur an die Kundin oder den Kunden. Die Prüfung gilt einer privaten Antwort.',
+    off: 'Die Antwort wird wieder öffentlich gesendet.',
+    invited: 'Dieser Kanal kann nicht privat antworten: die Antwort lädt jetzt zur Direktnachricht ein und wird weiterhin öffentlich gesendet.',
+  },
+  en: {
+    toggle: 'Private reply',
+    toggle_hint: 'Goes to the customer only, not in public.',
+    on: 'The reply is now sent privately, to the customer only. It is checked as a private reply.',
+    off: 'The reply is sent in public again.',
+    invited: 'This channel cannot reply privately: the reply now invites the customer to a direct message and is still sent in public.',
+  },
+};
+
+function privateText(key) {
+  return PRIVATE_TEXT[locale() === 'de' ? 'de' : 'en'][key];
+}
+
 const DM_WAY = {
   de: {
     x: 'eine Direktnachricht auf X',
@@ -62,6 +86,7 @@ export class Composer {
     this.result = null; // the last preview for the current text
     this.lastInput = 0;
     this.idempotencyKey = newKey();
+    this.private = false; // answer this public conversation privately
 
     this.mirror = h('div', { class: 'mirror', 'aria-hidden': 'true' });
     this.text = h('textarea', {
@@ -94,6 +119,13 @@ export class Composer {
       h('option', { value: 'pending_customer' }, t('state.pending_customer')),
       h('option', { value: 'resolved' }, t('state.resolved')),
     );
+    this.privateBox = h('input', { id: 'private-reply', type: 'checkbox', onchange: () => this.setPrivate(this.privateBox.checked) });
+    this.privateToggle = h(
+      'label',
+      { class: 'private-toggle', for: 'private-reply', title: privateText('toggle_hint'), hidden: true },
+      this.privateBox,
+      ` ${privateText('toggle')}`,
+    );
     this.sendButton = h('button', { type: 'button', id: 'send', class: 'primary', disabled: true, dataset: { decision: '' }, onclick: () => this.send() }, t('send.send'));
     this.message = h('p', { id: 'decision-message', class: 'decision-message', 'aria-live': 'polite' });
     this.findings = h('ul', { id: 'findings', class: 'findings', 'aria-label': t('findings.title') });
@@ -116,6 +148,7 @@ export class Composer {
             'div',
             { class: 'composer-bar' },
             this.estimate,
+            this.privateToggle,
             h('span', { class: 'send-group' }, h('label', { for: 'next-state' }, t('send.next_state')), this.nextState, this.sendButton),
           ),
         ),
@@ -125,7 +158,7 @@ export class Composer {
     this.live = new LiveCheck({
       read: () => this.text.value,
       request: (text, signal) =>
-        post(`/api/v1/desk/conversations/${this.conv.id}/replies/preview`, { text, version: this.conv.version }, { signal }),
+        post(`/api/v1/desk/conversations/${this.conv.id}/replies/preview`, this.withAudience({ text, version: this.conv.version }), { signal }),
       done: (r, text) => this.show(r, text),
       failed: (e) => {
         this.message.textContent = e.message;
@@ -142,8 +175,43 @@ export class Composer {
 
   setConversation(c) {
     const changed = this.conv && this.conv.version !== c.version;
+    if (this.conv && this.conv.id !== c.id) this.private = false;
     this.conv = c;
+    this.renderPrivate();
     if (changed && this.text.value) this.schedule();
+  }
+
+  // The request body with the reply's audience: private only when asked for
+  // in a public conversation (a private one is private anyway).
+  withAudience(body) {
+    if (this.private && this.conv?.public) body.private = true;
+    return body;
+  }
+
+  canReplyPrivately() {
+    return Boolean(this.conv?.public && this.conv.can_reply_privately);
+  }
+
+  // The toggle is offered where the channel can answer privately; its state
+  // is visible on the composer (class "private-reply").
+  renderPrivate() {
+    const can = this.canReplyPrivately();
+    if (!can) this.private = false;
+    this.privateToggle.hidden = !can;
+    this.privateBox.checked = this.private;
+    this.root.classList.toggle('private-reply', this.private);
+    this.root.dataset.audience = this.private || !this.conv?.public ? 'private' : 'public';
+  }
+
+  setPrivate(on) {
+    if (on && !this.canReplyPrivately()) return;
+    this.private = on;
+    this.renderPrivate();
+    // The verdict depends on the audience: check again at once.
+    this.result = null;
+    this.renderMarks(null);
+    if (this.text.value.trim()) this.live.run();
+    announce(privateText(on ? 'on' : 'off'));
   }
 
   focus() {
@@ -186,7 +254,7 @@ export class Composer {
   // --- preview: LiveCheck calls show() with each answer -----------------------
 
   show(r, text) {
-    this.result = r ? { ...r, text } : null;
+    this.result = r ? { ...r, text, private: this.private } : null;
     this.renderMarks(r ? r.verdict : null);
     this.renderFindings(r);
     this.renderEstimate(r ? r.estimate : null);
@@ -213,7 +281,7 @@ export class Composer {
       fixes.push(h('button', { type: 'button', class: 'secondary', id: 'apply-redaction', onclick: () => this.applyRedaction() }, t('fix.redact')));
     }
     const pii = (r.verdict?.findings || []).some((f) => f.category === 'pii');
-    if (this.conv?.public && (r.suggest_private || pii)) {
+    if (this.conv?.public && !this.private && (r.suggest_private || pii)) {
       fixes.push(
         h(
           'div',
@@ -240,11 +308,17 @@ export class Composer {
   }
 
   moveToDm() {
+    if (this.canReplyPrivately()) {
+      // The same text, sent privately: checked again as a private reply.
+      this.setPrivate(true);
+      this.text.focus();
+      return;
+    }
     const kind = this.view.desk?.channels?.get(this.conv.channel_id)?.kind || '';
     this.text.value = dmInvitation(this.conv.language || locale(), kind);
     this.onInput();
     this.text.focus();
-    announce(t('dm.done'));
+    announce(privateText('invited'));
   }
 
   renderEstimate(e) {
@@ -280,14 +354,14 @@ export class Composer {
     if (this.sending) return;
     const text = this.text.value;
     if (!text.trim()) return;
-    if (!this.result || this.result.text !== text) await this.live.run();
+    if (!this.result || this.result.text !== text || this.result.private !== this.private) await this.live.run();
     const r = this.result;
     if (!r || r.decision === 'blocked') return;
     if (r.decision === 'conflict') {
       this.schedule();
       return;
     }
-    const body = { text, version: this.conv.version, idempotency_key: this.idempotencyKey };
+    const body = this.withAudience({ text, version: this.conv.version, idempotency_key: this.idempotencyKey });
     if (this.nextState.value) body.next_state = this.nextState.value;
     if (r.decision === 'needs_confirmation') {
       const reason = this.reason.value.trim();
@@ -307,6 +381,8 @@ export class Composer {
         this.text.value = '';
         this.reason.value = '';
         this.nextState.value = '';
+        this.private = false;
+        this.renderPrivate();
         this.view.highlightFrom = 0;
         this.idempotencyKey = newKey();
         this.show(null, '');

@@ -638,7 +638,7 @@ Status Publisher::NotifyApprovers(const Post& post, const store::Approval& appro
   AppendJsonString(detail, post.title);
   detail += "}";
   for (const store::User& u : users) {
-    if (u.disabled || u.id == post.author_id) continue;
+    if (u.disabled || u.id == approval.requested_by) continue;
     bool approver = false;
     for (const std::string& r : u.roles) approver |= Contains(options_.approver_roles, r);
     if (!approver) continue;
@@ -736,7 +736,8 @@ Result<SubmitOutcome> Publisher::Submit(int64_t post_id, const store::User& user
     a.kind = "post";
     a.post_id = p.id;
     a.channel_id = p.variants.empty() ? 0 : p.variants.front().channel_id;
-    a.requested_by = p.author_id;
+    // Who submits (the author, or whoever edited it last) may not approve it.
+    a.requested_by = user.id;
     a.text = p.body;
     a.wire_text = ApprovalText(p);
     a.payload = "post_version=" + std::to_string(p.version + 1);

@@ -349,6 +349,16 @@ TEST_F(PublishTest, HoldGoesThroughTheDesksFourEyesAndEditsGoBack) {
   clock_.Advance(5 * 60 * kMin);
   EXPECT_EQ(*publisher_->RunQueue(), 0u);  // not approved: nothing leaves
 
+  // Whoever edited and submitted it may not approve it either.
+  store::User editor = MakeUser("eddi", {"publisher", "approver"});
+  auto edited = publisher_->Update(p->id, editor, Draft("Outage update, v3 [hold]"), -1);
+  ASSERT_TRUE(edited.ok()) << edited.error();
+  EXPECT_EQ(desk_->DecideApproval(edited->approval.id, editor, desk::ApprovalVerb::kApprove, "")
+                .status()
+                .code(),
+            StatusCode::kPermissionDenied);
+  again = edited;
+
   // Request changes and reject send it back to the author as a draft.
   auto changes = desk_->DecideApproval(again->approval.id, anna_,
                                        desk::ApprovalVerb::kRequestChanges, "tone down");

@@ -206,6 +206,13 @@ try {
     // the publisher's open editor follows (publish.post event)
     current = paul;
     await paul.waitForSelector('#post-state [data-state="approved"]');
+    // the approver reads the post, with its stored verdicts, but cannot edit it
+    current = vera;
+    await vera.evaluate((id) => (location.hash = `#/posts/${id}`), postId);
+    await vera.waitForSelector('#post-state [data-state="approved"]');
+    await vera.waitForSelector(`#variant-verdict-${xch.id}[data-action="hold"]`);
+    assert((await vera.locator('#post-save, #post-submit, #post-schedule').count()) === 0, 'no actions without posts:write');
+    assert(await vera.isDisabled(`#variant-text-${xch.id}`), 'read only');
   });
 
   const day = () => zonedDay(zone, 9);

@@ -150,7 +150,8 @@ export class PostEditor {
     for (const c of this.channels) if (chosen.has(c.id)) this.addVariant(c, chosen.get(c.id));
     this.saved = JSON.stringify(this.draft());
     this.showStored();
-    this.live.run();
+    // the live check needs posts:write; others see the stored verdicts
+    if (this.editable()) this.live.run();
   }
 
   statusBlock() {

@@ -174,7 +174,7 @@ try {
     const wire = (await paul.textContent(`#variant-wire-${xch.id}`)).replace(/\n\u200b$/, '');
     await shot(paul, 'editor');
     assert(after === 280 - Array.from(wire).length, `remaining ${after} = 280 - ${Array.from(wire).length}`);
-    assert(/cost \$\d/.test(await paul.textContent(est)), `cost shown: ${await paul.textContent(est)}`);
+    assert(/weighted characters left · cost \$\d/.test(await paul.textContent(est)), `remaining length and cost shown: ${await paul.textContent(est)}`);
     assert((await paul.locator(`#variant-${xch.id} .editor .mirror mark.act-block`).count()) === 0, 'no red underline left');
     await paul.click('#post-save');
     await paul.waitForFunction(() => /^#\/posts\/\d+$/.test(location.hash));
@@ -295,6 +295,16 @@ try {
     assert((await mara.textContent('#adv-findings li[data-rule="R06.disclosure"] .finding-message')).length > 10, 'R06 explained');
     assert((await mara.getAttribute('#adv-verdict', 'data-action')) === 'block', 'blocked without disclosure');
     assert(await mara.isDisabled('#adv-share'), 'cannot share yet');
+    // the company's disclosure sentence put in front also satisfies R06
+    await mara.check('#adv-disclosure');
+    await mara.waitForFunction(() => !document.querySelector('#adv-findings li[data-rule="R06.disclosure"]'));
+    await mara.waitForSelector('#adv-verdict[data-action="allow"]');
+    assert((await mara.textContent('#adv-preview')).startsWith('Ich arbeite bei Beispiel AG.'), `disclosure in front: ${await mara.textContent('#adv-preview')}`);
+    await mara.uncheck('#adv-disclosure');
+    await mara.waitForSelector('#adv-findings li[data-rule="R06.disclosure"]');
+    // or in her own words
+    await mara.locator('#adv-words').focus();
+    await mara.keyboard.press('End');
     await mara.keyboard.type(' Ich arbeite bei Beispiel AG.');
     await mara.waitForFunction(() => !document.querySelector('#adv-findings li[data-rule="R06.disclosure"]'));
     await mara.waitForSelector('#adv-share:not([disabled])');

@@ -344,6 +344,13 @@ try {
     await paul.click('#post-unschedule');
     await paul.waitForSelector('#post-state [data-state="approved"]');
     assert((await paul.locator('#post-scheduled').count()) === 0, 'no time any more');
+    // an approved post that is edited goes through the approval rules again
+    const v1 = (await pageApi(paul, 'GET', `/api/v1/posts/${id}`)).body.version;
+    await paul.fill('#post-body', 'A personal note from our whole team tonight.');
+    await paul.click('#post-save');
+    await paul.waitForFunction(() => document.getElementById('post-message')?.textContent === 'Approved: it can be scheduled.');
+    const edited = (await pageApi(paul, 'GET', `/api/v1/posts/${id}`)).body;
+    assert(edited.state === 'approved' && edited.version > v1 && edited.body.includes('whole team'), `edited: ${edited.state} ${edited.version}`);
     await paul.click('#post-cancel');
     await paul.click('#confirm-ok');
     await paul.waitForSelector('#post-state [data-state="cancelled"]');

@@ -404,16 +404,20 @@ export class PostEditor {
     }
     try {
       let p;
+      let outcome = null;
       if (!this.post) {
         p = await post('/api/v1/posts', d);
         history.replaceState(null, '', `#/posts/${p.id}`);
       } else {
+        const before = this.post.state;
         const o = await put(`/api/v1/posts/${this.post.id}`, { ...d, version: this.post.version });
         p = o.post;
-        if (o.decision && o.decision !== 'approved' && this.post.state !== 'draft') this.say(this.decisionText(o), o.decision === 'blocked' ? 'blocked' : 'held');
+        // an edited submitted/approved/scheduled post went to approval again
+        if (before !== 'draft' && before !== 'failed' && o.decision && o.decision !== 'draft') outcome = o;
       }
       this.reopen(p);
-      if (!quiet) this.say(t('editor.saved'));
+      if (outcome) this.say(this.decisionText(outcome), outcome.decision === 'blocked' ? 'blocked' : outcome.decision === 'submitted' ? 'held' : 'info');
+      else if (!quiet) this.say(t('editor.saved'));
       return p;
     } catch (e) {
       this.fail(e);

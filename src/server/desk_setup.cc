@@ -61,6 +61,91 @@ void RegisterChannelKinds(desk::Desk& desk, const Clock& clock) {
 #endif
 }
 
+std::vector<ChannelKindInfo> ChannelKindInfos() {
+  // Each list follows the connector's own reading of its ChannelConfig
+  // (src/channels/<kind>, its README lists the same keys).
+  std::vector<ChannelKindInfo> out;
+  out.push_back({"demo",
+                 {{"start_offset_s", false, "seconds of the demo script already played at start"},
+                  {"speed", false, "time factor of the demo script (1 = real time)"},
+                  {"loop", false, "true: start the script again at its end"},
+                  {"file", false, "a demo script file instead of the built-in one"}},
+                 {}});
+  out.push_back({"webchat",
+                 {{"allowed_origins", true, "web pages allowed to embed the widget (origins)"},
+                  {"title", false, "title shown in the widget"}},
+                 {}});
+#ifdef LP_HAVE_CHANNEL_EMAIL
+  out.push_back({"email",
+                 {{"imap_url", true, "imaps://host[:port]/INBOX"},
+                  {"smtp_url", true, "smtps://host[:port] or smtp:// with STARTTLS"},
+                  {"username", true, "IMAP (and SMTP) user name"},
+                  {"from", true, "sender address, e.g. Support <support@example.com>"},
+                  {"from_name", false, "display name of the sender"},
+                  {"smtp_username", false, "SMTP user if not the IMAP one (- for none)"},
+                  {"signature", false, "text appended to every reply"},
+                  {"tls", false, "starttls (default), tls or none"},
+                  {"mark_seen", false, "true: mark fetched mails as seen"},
+                  {"max_sends_per_hour", false, "send limit per hour (0 = none)"}},
+                 {{"password", true, "IMAP (and SMTP) password"},
+                  {"smtp_password", false, "SMTP password if it differs"}}});
+#endif
+#ifdef LP_HAVE_CHANNEL_MASTODON
+  out.push_back({"mastodon",
+                 {{"base_url", true, "the instance, e.g. https://social.example"},
+                  {"domain", false, "the account's domain if it differs from the instance"},
+                  {"max_characters", false, "post length limit (read from the instance if empty)"},
+                  {"public_reply_visibility", false, "public, unlisted or private"},
+                  {"verify_tls", false, "false only for a test instance"},
+                  {"page_limit", false, "notifications per page (1 to 80)"}},
+                 {{"access_token", true, "the account's access token"}}});
+#endif
+#ifdef LP_HAVE_CHANNEL_META
+  out.push_back({"meta",
+                 {{"page_id", true, "numeric Facebook Page id"},
+                  {"instagram_id", false, "numeric Instagram account id"},
+                  {"graph_version", false, "Graph API version, e.g. v21.0"},
+                  {"usage_threshold", false, "per cent of the rate limit where polling slows"}},
+                 {{"page_access_token", true, "the Page access token"},
+                  {"app_secret", true, "the app secret (signs the webhooks)"},
+                  {"verify_token", true, "the token of the webhook subscription"}}});
+#endif
+#ifdef LP_HAVE_CHANNEL_X
+  out.push_back({"x",
+                 {{"account_id", true, "numeric user id of the account"},
+                  {"mode", false, "webhook (default) or polling"},
+                  {"client_id", false, "OAuth 2.0 client id (token refresh)"},
+                  {"poll_dms", false, "true: read direct messages too"},
+                  {"monthly_budget_usd", false, "API spending limit per month"}},
+                 {{"oauth2_access_token", false, "OAuth 2.0 user access token"},
+                  {"oauth2_refresh_token", false, "OAuth 2.0 refresh token"},
+                  {"client_secret", false, "OAuth 2.0 client secret"},
+                  {"consumer_key", false, "OAuth 1.0a consumer key"},
+                  {"consumer_secret", false, "OAuth 1.0a consumer secret (also webhooks)"},
+                  {"access_token", false, "OAuth 1.0a access token"},
+                  {"access_token_secret", false, "OAuth 1.0a access token secret"}}});
+#endif
+#ifdef LP_HAVE_CHANNEL_LINKEDIN
+  out.push_back(
+      {"linkedin",
+       {{"organization_id", true, "numeric organisation id"},
+        {"api_version", false, "LinkedIn-Version header, e.g. 202410"},
+        {"token_expires_at", false, "when the access token expires (ms since 1970 or ISO date)"},
+        {"poll_posts", false, "recent posts whose comments are read (0 to 100)"}},
+       {{"access_token", true, "the member's access token"},
+        {"client_secret", true, "the app's client secret (signs the webhooks)"}}});
+#endif
+#ifdef LP_HAVE_CHANNEL_BLUESKY
+  out.push_back({"bluesky",
+                 {{"handle", true, "the account's handle, e.g. name.bsky.social"},
+                  {"service_url", false, "the PDS (default https://bsky.social)"},
+                  {"post_language", false, "language tag of replies, e.g. de"},
+                  {"include_quotes", false, "true: quotes count as mentions"}},
+                 {{"app_password", true, "an app password of the account"}}});
+#endif
+  return out;
+}
+
 void ConnectDesk(AppContext& ctx) {
   AppContext* raw = &ctx;
   ctx.desk->SetSecretReader(

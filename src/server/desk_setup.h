@@ -1,6 +1,9 @@
 // The desk's place in the server (desk_setup.cc).
 #pragma once
 
+#include <string>
+#include <vector>
+
 #include "leitplanke/base/clock.h"
 
 #include "leitplanke/desk/desk.h"
@@ -11,6 +14,27 @@ struct AppContext;
 
 // Registers every connector kind this binary ships.
 void RegisterChannelKinds(desk::Desk& desk, const Clock& clock);
+
+// One setting or credential a connector reads from its ChannelConfig.
+struct ChannelFieldInfo {
+  std::string key;
+  bool required = false;
+  std::string description;  // short, English
+};
+
+// What a kind's connector reads: its settings (stored with the channel) and
+// its secrets (in the vault as "channel/<name>/<key>").
+struct ChannelKindInfo {
+  std::string kind;
+  std::vector<ChannelFieldInfo> settings;
+  std::vector<ChannelFieldInfo> secrets;
+};
+
+// The settings and secrets of every kind this binary ships (the same
+// conditions as RegisterChannelKinds and ConnectDesk), by kind name. Kept
+// beside the registration so a new connector adds both in one place; served
+// by GET /api/v1/desk/channel-kinds.
+std::vector<ChannelKindInfo> ChannelKindInfos();
 // Secrets from the vault ("channel/<name>/<key>"), events to the "desk"
 // topic of the live stream, audit entries.
 void ConnectDesk(AppContext& ctx);

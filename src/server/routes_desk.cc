@@ -14,6 +14,7 @@
 #include "channels/webchat/webchat.h"
 #include "http/json_body.h"
 #include "server/app.h"
+#include "server/desk_setup.h"
 #include "server/route_util.h"
 #include "server/verdict_json.h"
 
@@ -210,17 +211,36 @@ json ParseOrString(const std::string& text) {
 
 // `conn`: the channel's connector when it could be built (credential expiry
 // and warnings come from it).
+// A retired channel keeps its row (its conversations point to it) with this
+// setting and paused; its credentials are gone from the vault.
+constexpr char kRetiredAt[] = "retired_at";
+
+int64_t RetiredAt(const store::ChannelRow& c) {
+  Result<desk::KeyValues> kv = desk::DecodeKeyValues(c.settings);
+  if (!kv.ok()) return 0;
+  auto it = kv->find(kRetiredAt);
+  if (it == kv->end()) return 0;
+  int64_t ms = 0;
+  std::from_chars(it->second.data(), it->second.data() + it->second.size(), ms);
+  return ms;
+}
+
 json ChannelJson(const store::ChannelRow& c, const desk::Channel* conn = nullptr) {
   json settings = json::object();
   if (Result<desk::KeyValues> kv = desk::DecodeKeyValues(c.settings); kv.ok()) {
-    for (const auto& [k, v] : *kv) settings[k] = v;
+    for (const auto& [k, v] : *kv) {
+      if (k != kRetiredAt) settings[k] = v;
+    }
   }
+  const int64_t retired = RetiredAt(c);
   return {{"id", c.id},
           {"name", c.name},
           {"kind", c.kind},
           {"team_id", c.team_id},
           {"settings", std::move(settings)},
           {"paused", c.paused},
+          {"retired", retired != 0},
+          {"retired_at", IsoTime(retired)},
           {"health",
            {{"last_poll_at", IsoTime(c.last_poll_at)},
             {"last_ok_at", IsoTime(c.last_ok_at)},
@@ -526,6 +546,10 @@ Status AddDeskRoutes(AppContext& ctx, http::Router& router) {
         LP_HTTP_ASSIGN_OR_RESPOND(json body, http::ParseJsonBody(req));
         Result<store::ChannelRow> row = ds.GetChannel(*id);
         if (!row.ok()) return StatusResponse(row.status());
+        if (RetiredAt(*row) != 0) {
+          return Response::Error(409, "failed_precondition",
+                                 "channel '" + row->name + "' is retired");
+        }
         LP_HTTP_ASSIGN_OR_RESPOND(std::optional<int64_t> team,
                                   http::GetOptionalInt(body, "/team_id"));
         LP_HTTP_ASSIGN_OR_RESPOND(std::optional<bool> paused,
@@ -553,6 +577,83 @@ Status AddDeskRoutes(AppContext& ctx, http::Router& router) {
         return JsonResponse(200, ChannelJson(*now));
       },
       Blocking("desk:admin", "Change, pause or resume a channel")));
+
+  LP_RETURN_IF_ERROR(router.Handle(
+      "DELETE", "/api/v1/desk/channels/{id}",
+      [&ctx, &ds, &dk](Request& req) -> Response {
+        Result<int64_t> id = PathId(req, "id");
+        if (!id.ok()) return StatusResponse(id.status());
+        Result<store::ChannelRow> row = ds.GetChannel(*id);
+        if (!row.ok()) return StatusResponse(row.status());
+        // The credentials go first: a retired channel never signs in again.
+        const std::string prefix = "channel/" + row->name + "/";
+        Result<std::vector<trust::VaultSecretInfo>> all = ctx.vault->List();
+        if (!all.ok()) return StatusResponse(all.status());
+        int deleted_secrets = 0;
+        for (const trust::VaultSecretInfo& sec : *all) {
+          if (sec.name.rfind(prefix, 0) != 0) continue;
+          Status s = ctx.vault->Delete(sec.name);
+          if (!s.ok()) return StatusResponse(s);
+          ++deleted_secrets;
+        }
+        dk.ResetConnector(*id);
+        // Without conversations the row goes; with them it stays, retired
+        // (paused, marked), so conversations and messages keep their channel.
+        bool retired = false;
+        Status gone = ds.DeleteChannel(*id);
+        if (gone.code() == StatusCode::kFailedPrecondition) {
+          Result<desk::KeyValues> kv = desk::DecodeKeyValues(row->settings);
+          desk::KeyValues settings = kv.ok() ? *kv : desk::KeyValues{};
+          const int64_t now = ctx.clock->NowMillis();
+          if (RetiredAt(*row) == 0) settings[kRetiredAt] = std::to_string(now);
+          gone = ds.UpdateChannel(*id, row->team_id, desk::EncodeKeyValues(settings), true);
+          retired = true;
+        }
+        if (!gone.ok()) return StatusResponse(gone);
+        dk.ResetConnector(*id);
+        ctx.Audit(ActorOf(req), retired ? "desk.channel_retire" : "desk.channel_delete",
+                  "channel:" + row->name,
+                  json{{"kind", row->kind}, {"deleted_secrets", deleted_secrets}}.dump(),
+                  req.remote_address);
+        json out = {{"id", *id},
+                    {"name", row->name},
+                    {"deleted", !retired},
+                    {"retired", retired},
+                    {"deleted_secrets", deleted_secrets}};
+        return JsonResponse(200, out);
+      },
+      Blocking("desk:admin",
+               "Delete a channel, or retire it while it has conversations (kept; paused; its "
+               "vault secrets deleted)")));
+
+  LP_RETURN_IF_ERROR(router.Handle(
+      "GET", "/api/v1/desk/channel-kinds",
+      JsonHandler(
+          200,
+          [&dk](Request&) -> Result<json> {
+            std::map<std::string, ChannelKindInfo> infos;
+            for (ChannelKindInfo& k : ChannelKindInfos()) infos[k.kind] = std::move(k);
+            auto fields = [](const std::vector<ChannelFieldInfo>& in) {
+              json a = json::array();
+              for (const ChannelFieldInfo& f : in) {
+                a.push_back(
+                    {{"key", f.key}, {"required", f.required}, {"description", f.description}});
+              }
+              return a;
+            };
+            json list = json::array();
+            for (const std::string& kind : dk.channel_kinds()) {
+              auto it = infos.find(kind);
+              json k = {{"kind", kind},
+                        {"webhook", kind == "meta" || kind == "x" || kind == "linkedin"}};
+              k["settings"] = it == infos.end() ? json::array() : fields(it->second.settings);
+              k["secrets"] = it == infos.end() ? json::array() : fields(it->second.secrets);
+              k["documented"] = it != infos.end();
+              list.push_back(std::move(k));
+            }
+            return json{{"kinds", std::move(list)}};
+          }),
+      Blocking("desk:admin", "Channel kinds with their settings and secret names")));
 
   LP_RETURN_IF_ERROR(router.Handle("POST", "/api/v1/desk/channels/{id}/poll",
                                    JsonHandler(200,

@@ -2,6 +2,7 @@
 // temporary SQLite database, driven over sockets.
 #include <atomic>
 #include <filesystem>
+#include <map>
 #include <set>
 #include <sstream>
 #include <thread>
@@ -1605,6 +1606,149 @@ TEST_F(ApiTest, DeskPerAgentReportsAreOffByDefault) {
   EXPECT_EQ(r.status, 403) << r.body;
   EXPECT_EQ(json::parse(r.body)["error"]["code"], "per_agent_reports_off");
   EXPECT_EQ(admin.Call("GET", "/api/v1/desk/teams/" + team + "/report").status, 200);
+}
+
+// Issue 7: the channel form is built from the server's list of kinds, which
+// names every registered kind with its settings and which credentials are
+// secrets.
+TEST_F(ApiTest, ChannelKindsNameEveryRegisteredKindWithItsSettingsAndSecrets) {
+  Start();
+  Session admin = Admin();
+  HttpReply r = admin.Call("GET", "/api/v1/desk/channel-kinds");
+  ASSERT_EQ(r.status, 200) << r.body;
+  json kinds = json::parse(r.body)["kinds"];
+  std::set<std::string> listed;
+  std::map<std::string, json> by_kind;
+  for (const json& k : kinds) {
+    listed.insert(k["kind"].get<std::string>());
+    by_kind[k["kind"]] = k;
+    EXPECT_TRUE(k["documented"].get<bool>()) << k["kind"] << " has no settings list";
+    std::set<std::string> keys;
+    for (const json& f : k["settings"]) keys.insert(f["key"].get<std::string>());
+    for (const json& f : k["secrets"]) {
+      EXPECT_FALSE(keys.count(f["key"].get<std::string>())) << "both setting and secret: " << f;
+    }
+  }
+  const std::vector<std::string> registered = app_->context().desk->channel_kinds();
+  EXPECT_EQ(listed, std::set<std::string>(registered.begin(), registered.end()));
+  ASSERT_TRUE(by_kind.count("webchat"));
+  EXPECT_EQ(by_kind["webchat"]["settings"][0]["key"], "allowed_origins");
+  EXPECT_TRUE(by_kind["webchat"]["secrets"].empty());
+  if (by_kind.count("mastodon")) {
+    json m = by_kind["mastodon"];
+    bool token_secret = false, token_setting = false, base_required = false;
+    for (const json& f : m["secrets"]) {
+      if (f["key"] == "access_token") token_secret = f["required"].get<bool>();
+    }
+    for (const json& f : m["settings"]) {
+      if (f["key"] == "access_token") token_setting = true;
+      if (f["key"] == "base_url") base_required = f["required"].get<bool>();
+    }
+    EXPECT_TRUE(token_secret) << m;
+    EXPECT_FALSE(token_setting) << m;
+    EXPECT_TRUE(base_required) << m;
+  }
+  // Only administrators of the desk see it.
+  Session agent = CreateAndLogin(admin, "jana", "agent");
+  EXPECT_EQ(agent.Call("GET", "/api/v1/desk/channel-kinds").status, 403);
+}
+
+// Issue 7: deleting a channel without conversations removes it; one with
+// conversations is retired (kept, paused, no longer changeable) so its
+// conversations and messages stay; either way its vault secrets go and the
+// audit log says which.
+TEST_F(ApiTest, DeskChannelDeleteRetiresAChannelWithConversationsAndDropsItsSecrets) {
+  Start();
+  Session admin = Admin();
+  auto create = [&](const std::string& name) -> int64_t {
+    HttpReply r = admin.Call("POST", "/api/v1/desk/channels",
+                             json{{"name", name},
+                                  {"kind", "webchat"},
+                                  {"settings", {{"allowed_origins", "https://shop.example"}}},
+                                  {"secrets", {{"note", "s3cr3t-" + name}}}}
+                                 .dump());
+    EXPECT_EQ(r.status, 201) << r.body;
+    return json::parse(r.body)["id"].get<int64_t>();
+  };
+  auto secrets = [&](const std::string& name) {
+    int n = 0;
+    Result<std::vector<trust::VaultSecretInfo>> all = app_->context().vault->List();
+    EXPECT_TRUE(all.ok());
+    for (const auto& s : all.value_or(std::vector<trust::VaultSecretInfo>{})) {
+      if (s.name.rfind("channel/" + name + "/", 0) == 0) ++n;
+    }
+    return n;
+  };
+  const int64_t empty = create("empty");
+  const int64_t site = create("site");
+  ASSERT_EQ(secrets("empty"), 1);
+  ASSERT_EQ(secrets("site"), 1);
+
+  const std::vector<std::pair<std::string, std::string>> origin = {
+      {"Origin", "https://shop.example"}, {"Content-Type", "text/plain"}};
+  HttpReply r = Send(port_, "POST", "/api/v1/webchat/site/sessions", "{}", origin);
+  ASSERT_EQ(r.status, 201) << r.body;
+  const std::string session = json::parse(r.body)["session"];
+  r = Send(port_, "POST", "/api/v1/webchat/site/messages",
+           json{{"session", session}, {"text", "Wo bleibt mein Paket?"}}.dump(), origin);
+  ASSERT_EQ(r.status, 202) << r.body;
+
+  Session agent = CreateAndLogin(admin, "jana", "agent");
+  EXPECT_EQ(agent.Call("DELETE", "/api/v1/desk/channels/" + std::to_string(empty)).status, 403);
+
+  r = admin.Call("DELETE", "/api/v1/desk/channels/" + std::to_string(empty));
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_TRUE(json::parse(r.body)["deleted"].get<bool>());
+  EXPECT_EQ(secrets("empty"), 0);
+
+  r = admin.Call("DELETE", "/api/v1/desk/channels/" + std::to_string(site));
+  ASSERT_EQ(r.status, 200) << r.body;
+  json out = json::parse(r.body);
+  EXPECT_FALSE(out["deleted"].get<bool>());
+  EXPECT_TRUE(out["retired"].get<bool>());
+  EXPECT_EQ(out["deleted_secrets"], 1);
+  EXPECT_EQ(secrets("site"), 0);
+
+  r = admin.Call("GET", "/api/v1/desk/channels");
+  ASSERT_EQ(r.status, 200);
+  json listed = json::parse(r.body)["channels"];
+  bool saw_site = false;
+  for (const json& c : listed) {
+    EXPECT_NE(c["name"], "empty");
+    if (c["name"] != "site") continue;
+    saw_site = true;
+    EXPECT_TRUE(c["retired"].get<bool>());
+    EXPECT_TRUE(c["paused"].get<bool>());
+    EXPECT_FALSE(c["settings"].contains("retired_at")) << c;
+    EXPECT_EQ(c["settings"]["allowed_origins"], "https://shop.example");
+  }
+  EXPECT_TRUE(saw_site) << r.body;
+  // Its conversation and message stay readable.
+  r = admin.Call("GET", "/api/v1/desk/conversations?channel=" + std::to_string(site));
+  ASSERT_EQ(r.status, 200) << r.body;
+  json convs = json::parse(r.body)["conversations"];
+  ASSERT_EQ(convs.size(), 1u) << r.body;
+  r = admin.Call("GET", "/api/v1/desk/conversations/" + convs[0]["id"].dump());
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_NE(r.body.find("Wo bleibt mein Paket?"), std::string::npos);
+  // A retired channel cannot be resumed or given new credentials.
+  r = admin.Call("PATCH", "/api/v1/desk/channels/" + std::to_string(site),
+                 json{{"paused", false}}.dump());
+  EXPECT_EQ(r.status, 409) << r.body;
+  r = admin.Call("PATCH", "/api/v1/desk/channels/" + std::to_string(site),
+                 json{{"secrets", {{"note", "again"}}}}.dump());
+  EXPECT_EQ(r.status, 409) << r.body;
+  EXPECT_EQ(secrets("site"), 0);
+  EXPECT_EQ(admin.Call("DELETE", "/api/v1/desk/channels/" + std::to_string(empty)).status, 404);
+
+  r = admin.Call("GET", "/api/v1/audit?action=desk.channel_delete");
+  ASSERT_EQ(r.status, 200);
+  ASSERT_EQ(json::parse(r.body)["entries"].size(), 1u) << r.body;
+  EXPECT_EQ(json::parse(r.body)["entries"][0]["target"], "channel:empty");
+  r = admin.Call("GET", "/api/v1/audit?action=desk.channel_retire");
+  ASSERT_EQ(r.status, 200);
+  ASSERT_EQ(json::parse(r.body)["entries"].size(), 1u) << r.body;
+  EXPECT_EQ(json::parse(r.body)["entries"][0]["target"], "channel:site");
 }
 
 }  // namespace

@@ -774,7 +774,15 @@ Result<ReplyOutcome> Desk::Reply(const ReplyRequest& req) {
       out.decision == ReplyDecision::kQueued && out.verdict.action == guard::Action::kWarn
           ? std::string_view(req.confirm_reason)
           : std::string_view();
-  const std::string summary = VerdictSummary(out.verdict, reason);
+  // A public conversation answered privately: the verdict records it (the
+  // message row, the approval, the archive and the audit log say why personal
+  // data that is refused in public could leave).
+  const bool moved_private = conv.is_public && !msg.is_public;
+  auto record = [moved_private](std::string json) {
+    if (moved_private) json.insert(json.size() - 1, ",\"private_reply\":true");
+    return json;
+  };
+  const std::string summary = record(VerdictSummary(out.verdict, reason));
   if (req.preview) return out;
   const std::string actor = "user:" + req.agent.username;
   const std::string target = "conversation:" + std::to_string(conv.id);
@@ -787,7 +795,7 @@ Result<ReplyOutcome> Desk::Reply(const ReplyRequest& req) {
     a.text = req.text;
     a.wire_text = out.wire_text;
     a.payload = EncodePayload(wire);
-    a.verdict = VerdictRecord(out.verdict, "");
+    a.verdict = record(VerdictRecord(out.verdict, ""));
     a.language = de ? "de" : "en";
     a.idempotency_key = msg.idempotency_key;
     a.next_state = static_cast<int32_t>(req.next_state);
@@ -809,7 +817,7 @@ Result<ReplyOutcome> Desk::Reply(const ReplyRequest& req) {
 
   QueuedReply q =
       MakeQueuedReply(conv.id, conv.channel_id, wire, actor, req.agent.id, de ? "de" : "en",
-                      VerdictRecord(out.verdict, reason), clock_.NowMillis());
+                      record(VerdictRecord(out.verdict, reason)), clock_.NowMillis());
   Result<store::OutboxItem> queued = desk_.EnqueueReply(
       conv.id, std::move(q.message), std::move(q.item),
       req.expected_version >= 0 ? req.expected_version : conv.version, req.next_state);

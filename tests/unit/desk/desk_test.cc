@@ -573,6 +573,9 @@ TEST_F(DeskTest, PrivateReplyToAPublicConversationIsCheckedAndSentAsPrivate) {
   ASSERT_EQ(msgs->size(), 2u);
   EXPECT_TRUE(msgs->at(0).is_public);
   EXPECT_FALSE(msgs->at(1).is_public);
+  // The recorded verdict says why personal data could leave.
+  EXPECT_NE(msgs->at(1).verdict.find(R"("private_reply":true)"), std::string::npos)
+      << msgs->at(1).verdict;
   ASSERT_EQ(*desk_->RunOutbox(), 1u);
   ASSERT_EQ(wire_.sent.size(), 1u);
   EXPECT_FALSE(wire_.sent[0].is_public);
@@ -638,6 +641,8 @@ TEST_F(DeskTest, HeldPrivateReplyStaysPrivateWhenApproved) {
   ASSERT_EQ(wire_.sent.size(), 1u);
   EXPECT_FALSE(wire_.sent[0].is_public);
   EXPECT_EQ(wire_.sent[0].text, "Projekt Falke startet im März.");
+  EXPECT_NE(held.approval.verdict.find(R"("private_reply":true)"), std::string::npos)
+      << held.approval.verdict;
   auto msgs = store_->desk().ListMessages(conv);
   ASSERT_TRUE(msgs.ok());
   ASSERT_EQ(msgs->size(), 2u);

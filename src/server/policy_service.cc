@@ -5,6 +5,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "leitplanke/trust/tokens.h"
+
 namespace leitplanke::server {
 namespace {
 
@@ -134,6 +136,7 @@ Result<store::PolicyVersion> PolicyService::Upload(const std::string& name, cons
   store::PolicyVersion v;
   v.name = name;
   v.files = EncodeFiles(files);
+  v.sha256 = trust::Sha256Hex(v.files);  // what was uploaded, byte for byte
   v.comment = comment;
   v.created_by = actor;
   LP_ASSIGN_OR_RETURN(store::PolicyVersion stored, store_.AddPolicyVersion(std::move(v)));

@@ -178,6 +178,9 @@ size_t CodePoints(std::string_view s) { return utf8::CodePointCount(s, s.size())
 
 // The character limit of a message and what it is called, by its thread.
 std::pair<size_t, const char*> LimitOf(const desk::OutboundMessage& msg) {
+  if (msg.thread_key.empty() && msg.in_reply_to.empty() && msg.is_public) {
+    return {kPagePostLimit, "a Page post"};
+  }
   Result<Thread> t = ParseThreadKey(msg.thread_key);
   if (!t.ok()) {
     return msg.is_public ? std::pair{kCommentLimit, "a comment"}
@@ -250,10 +253,16 @@ class MetaChannelImpl final : public MetaChannel, public desk::WebhookReceiver {
   Result<desk::SendReceipt> Send(const desk::OutboundMessage& msg) override {
     retry_after_ms_ = 0;
     if (msg.text.empty()) return Status::InvalidArgument("the reply is empty");
-    if (msg.thread_key.empty()) {
+    // Neither thread nor message to answer: a new post on the Facebook Page
+    // (Publish). Instagram publishes media only, through another flow.
+    const bool page_post = msg.thread_key.empty() && msg.in_reply_to.empty() && msg.is_public;
+    if (msg.thread_key.empty() && !page_post) {
       return Status::InvalidArgument("a Meta reply needs the conversation's thread key");
     }
-    LP_ASSIGN_OR_RETURN(Thread thread, ParseThreadKey(msg.thread_key));
+    Thread thread;
+    if (!page_post) {
+      LP_ASSIGN_OR_RETURN(thread, ParseThreadKey(msg.thread_key));
+    }
     desk::Millis now = clock_->NowMillis();
     if (blocked_until_ > now) {
       retry_after_ms_ = blocked_until_ - now;
@@ -267,7 +276,11 @@ class MetaChannelImpl final : public MetaChannel, public desk::WebhookReceiver {
                    "Accept: application/json"};
     json body;
     std::string what;
-    if (thread.kind == Thread::Kind::kMessenger || thread.kind == Thread::Kind::kInstagramDirect) {
+    if (page_post) {
+      body = {{"message", msg.text}};
+      what = "/" + settings_.page_id + "/feed";
+    } else if (thread.kind == Thread::Kind::kMessenger ||
+               thread.kind == Thread::Kind::kInstagramDirect) {
       body = {{"recipient", {{"id", thread.id}}}, {"message", {{"text", msg.text}}}};
       body["messaging_type"] = "RESPONSE";
       // The desk's record of the customer's last message, or what a

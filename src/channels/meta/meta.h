@@ -61,6 +61,7 @@ namespace leitplanke::channels::meta {
 inline constexpr size_t kMessengerLimit = 2000;
 inline constexpr size_t kInstagramDirectLimit = 1000;
 inline constexpr size_t kCommentLimit = 8000;
+inline constexpr size_t kPagePostLimit = 63206;  // a Facebook Page post (Publish)
 
 inline constexpr desk::Millis kStandardWindowMs = 24LL * 60 * 60 * 1000;
 inline constexpr desk::Millis kHumanAgentWindowMs = 7LL * 24 * 60 * 60 * 1000;

@@ -481,15 +481,19 @@ class XChannelImpl final : public XChannel {
         return Status::InvalidArgument("'" + utf8::Sanitize(msg.thread_key.substr(0, 64)) +
                                        "' is not an X thread key (tweet:<id> or dm:<user id>)");
       }
-      if (!internal::IsId(msg.in_reply_to)) {
+      path = "/2/tweets";
+      endpoint = "tweets";
+      if (msg.thread_key.empty() && msg.in_reply_to.empty()) {
+        // A new post of the account (Publish), not an answer.
+        body = {{"text", msg.text}};
+      } else if (!internal::IsId(msg.in_reply_to)) {
         return Status::InvalidArgument(
             "a public reply needs the post it answers (in_reply_to), "
             "got '" +
             utf8::Sanitize(msg.in_reply_to.substr(0, 64)) + "'");
+      } else {
+        body = {{"text", msg.text}, {"reply", {{"in_reply_to_tweet_id", msg.in_reply_to}}}};
       }
-      path = "/2/tweets";
-      endpoint = "tweets";
-      body = {{"text", msg.text}, {"reply", {{"in_reply_to_tweet_id", msg.in_reply_to}}}};
     }
     desk::Millis now = clock_->NowMillis();
     double cost = EstimateCost(msg);

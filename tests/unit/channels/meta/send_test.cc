@@ -130,6 +130,34 @@ TEST_F(MetaSendTest, CommentReplies) {
   EXPECT_EQ(graph_.requests().size(), 2u);
 }
 
+// Publish: a public message without thread or message to answer is a new
+// post on the Page's feed, with the Page post's limit.
+TEST_F(MetaSendTest, NewPagePostGoesToTheFeed) {
+  graph_.SetResponse({200, "", R"({"id":"111_900"})"});
+  desk::OutboundMessage m;
+  m.is_public = true;
+  m.text = "Neue Tarife ab Montag.";
+  auto r = channel_->Send(m);
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_EQ(r->external_id, "111_900");
+  auto t = graph_.requests().back().target;
+  EXPECT_EQ(t.substr(0, t.find('?')), "/v19.0/111/feed");
+  EXPECT_EQ(LastBody(), json({{"message", "Neue Tarife ab Montag."}}));
+
+  m.text = std::string(kPagePostLimit, 'p');
+  EXPECT_TRUE(channel_->Render(m).ok());
+  m.text += "p";
+  EXPECT_FALSE(channel_->Render(m).ok());
+  // Not public, or answering something without its thread: still refused.
+  m.text = "x";
+  m.is_public = false;
+  EXPECT_EQ(channel_->Send(m).status().code(), StatusCode::kInvalidArgument);
+  m.is_public = true;
+  m.in_reply_to = "500_700";
+  EXPECT_EQ(channel_->Send(m).status().code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(graph_.requests().size(), 1u);
+}
+
 // Issue 7: a comment answered privately goes through the Send API with the
 // comment (or the visitor's post) as recipient, within 7 days of it.
 TEST_F(MetaSendTest, PrivateRepliesToCommentsUseTheCommentAsRecipient) {

@@ -213,6 +213,26 @@ TEST_F(XChannelTest, SendReply) {
   EXPECT_NEAR(ch->SpentThisMonthUsd(), 0.015, 1e-9);
 }
 
+// Publish: a message with neither thread nor post to answer is a new post of
+// the account.
+TEST_F(XChannelTest, SendNewPost) {
+  x_.Script("POST /2/tweets", {201, "", kTweetCreated});
+  auto ch = Make(BaseConfig());
+  ASSERT_NE(ch, nullptr);
+  desk::OutboundMessage m = Reply();
+  m.thread_key.clear();
+  m.in_reply_to.clear();
+  m.to_handle.clear();
+  m.text = "Neue Tarife ab Montag.";
+  auto r = ch->Send(m);
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_EQ(r->external_id, "1445880548472328192");
+  auto reqs = x_.requests();
+  ASSERT_EQ(reqs.size(), 1u);
+  EXPECT_EQ(reqs[0].target, "/2/tweets");
+  EXPECT_EQ(json::parse(reqs[0].body), json({{"text", "Neue Tarife ab Montag."}}));
+}
+
 TEST_F(XChannelTest, SendDm) {
   x_.Script("POST /2/dm_conversations/with/4002/messages", {201, "", kDmCreated});
   auto ch = Make(BaseConfig());

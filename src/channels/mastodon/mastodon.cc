@@ -224,6 +224,17 @@ class MastodonChannelImpl final : public MastodonChannel {
     return text;
   }
 
+  // The length as the instance counts it (URLs as url_characters, mentions
+  // without their domain) against the instance's limit; free.
+  desk::SendEstimate Estimate(const desk::OutboundMessage& wire) const override {
+    Limits limits = CurrentLimits(/*require_domain=*/false).value_or(FallbackLimits());
+    desk::SendEstimate e;
+    e.length =
+        static_cast<int64_t>(StatusLength(wire.text, static_cast<size_t>(limits.url_characters)));
+    e.limit = limits.max_characters;
+    return e;
+  }
+
   // A "direct" status reaches exactly the accounts it mentions, and Render
   // mentions the customer: possible whenever the handle is an account.
   bool CanReplyPrivately(const desk::OutboundMessage& msg) const override {

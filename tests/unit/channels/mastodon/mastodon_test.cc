@@ -771,6 +771,21 @@ TEST(MastodonRender, SettingOverridesTheInstance) {
   EXPECT_TRUE(ch->Render(Reply("", "", std::string(500, 'a'), true)).ok());
 }
 
+// The composer's counter: the wire text's length as the instance counts it
+// (a URL as 23) against the instance's limit.
+TEST(MastodonRender, EstimateCountsLikeTheInstance) {
+  FakeMastodon server;
+  server.SetMaxCharacters(640);
+  auto ch = Make(Config(server));
+  desk::OutboundMessage wire = Reply("", "", "", true);
+  wire.text = "Mehr unter https://example.com/" + std::string(100, 'p');
+  desk::SendEstimate e = ch->Estimate(wire);
+  EXPECT_EQ(e.length, 11 + 23);
+  EXPECT_EQ(e.limit, 640);
+  EXPECT_EQ(e.unit, "characters");
+  EXPECT_EQ(e.cost, 0);
+}
+
 TEST(MastodonRender, InvalidInput) {
   FakeMastodon server;
   auto ch = Make(Config(server));

@@ -617,11 +617,12 @@ Result<SubmitOutcome> Publisher::Update(int64_t post_id, const store::User& edit
   LP_ASSIGN_OR_RETURN(p, ps_.UpdatePost(p));
   Audit("user:" + editor.username, "publish.post_edited", p.id,
         "{\"was\":" + JsonString(PostStateName(before)) + "}");
-  Emit("publish.post", PostEvent(p));
   if (before == PostState::kSubmitted || before == PostState::kApproved ||
       before == PostState::kScheduled || before == PostState::kHeld) {
+    // Live views hear of the outcome only, not of the passing draft state.
     return Submit(p.id, editor, p.version);
   }
+  Emit("publish.post", PostEvent(p));
   SubmitOutcome out;
   out.post = std::move(p);
   out.decision = SubmitDecision::kDraft;

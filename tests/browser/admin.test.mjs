@@ -390,6 +390,35 @@ try {
     }
   });
 
+  await step('channels: the form follows the server\'s kinds; delete asks first and removes the credential', async () => {
+    const kinds = JSON.parse((await pageApi(page, 'GET', '/api/v1/desk/channel-kinds')).body).kinds;
+    const offered = await page.locator('#channel-kind option').evaluateAll((els) => els.map((e) => e.value));
+    assert(JSON.stringify(offered) === JSON.stringify(kinds.map((k) => k.kind)), `kinds offered as the server lists them (${offered})`);
+    await page.selectOption('#channel-kind', 'webchat');
+    await page.waitForSelector('#new-setting-allowed_origins[required]');
+    assert((await page.locator('#channel-create input[type=password]').count()) === 0, 'webchat has no credentials');
+    await page.selectOption('#channel-kind', 'mastodon');
+    await page.waitForSelector('#new-secret-access_token[type=password]');
+    assert((await page.locator('#new-setting-access_token').count()) === 0, 'the token is no setting');
+    assert((await page.innerText('#new-setting-base_url-hint')).length > 0, 'a setting explained');
+    const card = page.locator('.channel-card[data-name="social-masto"]');
+    // cancelled: nothing happens
+    await card.locator('.delete-channel').click();
+    await page.waitForSelector('dialog.confirm[open]');
+    await page.click('#confirm-cancel');
+    await page.waitForSelector('dialog.confirm', { state: 'detached' });
+    assert((await card.count()) === 1, 'kept after cancel');
+    // confirmed by keyboard: no conversations, so it is deleted with its credential
+    await card.locator('.delete-channel').click();
+    await page.waitForSelector('dialog.confirm[open]');
+    await page.focus('#confirm-ok');
+    await page.keyboard.press('Enter');
+    await card.waitFor({ state: 'detached' });
+    const names = (await pageApi(page, 'GET', '/api/v1/vault/secrets')).body;
+    assert(!names.includes('channel/social-masto/'), 'its credential is gone from the vault');
+    // the demo channel has conversations: it would be retired, not deleted (API test)
+  });
+
   await step('audit log: filter by actor, action and time; verify the chain', async () => {
     await page.click('#nav-admin');
     await page.click('#admin-tab-audit');
@@ -453,6 +482,52 @@ try {
     } finally {
       await ctx2.close();
     }
+  });
+
+  await step('header: one line at 1280 px in German and English; the More menu by keyboard', async () => {
+    await page.setViewportSize({ width: 1280, height: 800 });
+    for (const lang of ['de', 'en']) {
+      await page.selectOption('#lang', lang);
+      await page.waitForFunction((l) => document.documentElement.lang === l && document.getElementById('nav-inbox')?.textContent === (l === 'de' ? 'Posteingang' : 'Inbox'), lang);
+      await page.waitForTimeout(100);
+      const m = await page.evaluate(() => {
+        const bar = document.querySelector('header.topbar');
+        const items = [...bar.children].filter((e) => e.getClientRects().length && e.getBoundingClientRect().width > 2);
+        const mids = items.map((e) => {
+          const r = e.getBoundingClientRect();
+          return r.top + r.height / 2;
+        });
+        return { height: bar.getBoundingClientRect().height, tallest: Math.max(...items.map((e) => e.getBoundingClientRect().height)), spread: Math.max(...mids) - Math.min(...mids) };
+      });
+      assert(m.spread < 4 && m.height < m.tallest + 24, `${lang}: the header is one line (${JSON.stringify(m)})`);
+    }
+    // the entries that do not fit are in the More menu (ARIA menu button)
+    const more = page.locator('#nav-more');
+    assert(await more.isVisible(), 'an admin has more entries than fit at 1280 px');
+    assert((await more.getAttribute('aria-haspopup')) === 'menu' && (await more.getAttribute('aria-expanded')) === 'false', 'menu button');
+    await more.focus();
+    await page.keyboard.press('ArrowDown');
+    await page.waitForSelector('#nav-more-menu:not([hidden])');
+    assert((await more.getAttribute('aria-expanded')) === 'true', 'expanded');
+    const items = page.locator('#nav-more-menu [role=menuitem]');
+    const count = await items.count();
+    assert(count >= 1, 'entries in the menu');
+    assert(await page.evaluate(() => document.activeElement.getAttribute('role') === 'menuitem'), 'the first entry has the focus');
+    await page.keyboard.press('End');
+    assert(await page.evaluate(() => document.activeElement.id === 'nav-admin-more'), 'Administration is the last entry');
+    await page.keyboard.press('Escape');
+    await page.waitForSelector('#nav-more-menu[hidden]', { state: 'attached' });
+    assert(await page.evaluate(() => document.activeElement.id === 'nav-more'), 'Esc returns to the button');
+    await page.keyboard.press('ArrowUp');
+    await page.keyboard.press('Enter');
+    await page.waitForFunction(() => location.hash.startsWith('#/admin'));
+    // tablet width: still one line, no sideways scrolling of the page
+    await page.setViewportSize({ width: 820, height: 1180 });
+    await page.waitForTimeout(100);
+    const tablet = await page.evaluate(() => ({ height: document.querySelector('header.topbar').getBoundingClientRect().height, overflow: document.documentElement.scrollWidth - window.innerWidth }));
+    assert(tablet.height < 70 && tablet.overflow <= 1, `tablet header (${JSON.stringify(tablet)})`);
+    await page.setViewportSize({ width: 1280, height: 800 });
+    await page.selectOption('#lang', 'en');
   });
 
   await step('tablet width and German', async () => {

@@ -5,25 +5,24 @@
 // Creating a channel takes its settings and its credentials; the credentials
 // go to the vault and are never shown again (the API never returns them):
 // a card only names the stored ones, and "Replace credentials" overwrites them.
-// "Settings" changes the team and the connector's settings.
-import { get, post, patch } from './api.js';
+// "Settings" changes the team and the connector's settings. "Delete" (after
+// a confirmation) removes a channel without conversations and retires one
+// with them: it stays with its conversations, paused, its credentials deleted.
+import { get, post, patch, api } from './api.js';
 import { h, replace, announce } from './dom.js';
 import { t, fmtDate, fmtRelative } from './i18n.js';
+import { confirmDialog } from './admin_common.js';
 
-const WEBHOOK_KINDS = ['meta', 'x', 'linkedin'];
+// The kinds this server ships with the settings and credentials each
+// connector reads, from `GET /api/v1/desk/channel-kinds`: by kind,
+// { settings: [{key, required, description}], secrets: [...], webhook }.
+let kinds = new Map();
 
-// The settings and credentials each connector reads (src/channels/<kind>).
-// Empty fields are left out; a connector names what it misses.
-const KINDS = {
-  email: { settings: ['imap_url', 'smtp_url', 'username', 'from', 'from_name', 'smtp_username'], secrets: ['password', 'smtp_password'] },
-  mastodon: { settings: ['base_url', 'max_characters', 'public_reply_visibility'], secrets: ['access_token'] },
-  meta: { settings: ['page_id', 'instagram_id', 'graph_version'], secrets: ['page_access_token', 'app_secret', 'verify_token'] },
-  x: { settings: ['account_id', 'client_id', 'mode'], secrets: ['oauth2_access_token', 'oauth2_refresh_token', 'client_secret', 'consumer_key', 'consumer_secret', 'access_token', 'access_token_secret'] },
-  linkedin: { settings: ['organization_id', 'api_version'], secrets: ['access_token', 'client_secret'] },
-  bluesky: { settings: ['handle', 'post_language'], secrets: ['app_password'] },
-  webchat: { settings: ['allowed_origins', 'title'], secrets: [] },
-  demo: { settings: ['start_offset_s'], secrets: [] },
-};
+function kindOf(kind) {
+  return kinds.get(kind) || { settings: [], secrets: [], webhook: false };
+}
+
+const keysOf = (fields) => fields.map((f) => f.key);
 
 // The values of the inputs named `prefix-<key>` under `root` that are not empty.
 function collect(root, prefix, keys) {
@@ -35,15 +34,24 @@ function collect(root, prefix, keys) {
   return out;
 }
 
-function secretInputs(prefix, keys) {
-  return keys.map((k) =>
-    h(
+// One labelled input per field; the server's description is its hint and
+// required fields are marked (the connector names what is missing anyway).
+function fieldInputs(prefix, fields, attrs = {}, values = {}) {
+  return fields.map((f) => {
+    const id = `${prefix}-${f.key}`;
+    const hint = f.description ? h('span', { class: 'hint field-hint', id: `${id}-hint` }, f.description) : null;
+    return h(
       'div',
       { class: 'field' },
-      h('label', { for: `${prefix}-${k}` }, k),
-      h('input', { id: `${prefix}-${k}`, type: 'password', autocomplete: 'new-password', spellcheck: 'false', dataset: { key: k } }),
-    ),
-  );
+      h('label', { for: id }, f.key, f.required ? h('span', { class: 'required-mark', title: t('channels.required') }, ' *') : null),
+      h('input', { id, autocomplete: 'off', spellcheck: 'false', dataset: { key: f.key }, required: !!f.required && attrs.type !== 'password', 'aria-describedby': hint ? `${id}-hint` : null, value: values[f.key] ?? '', ...attrs }),
+      hint,
+    );
+  });
+}
+
+function secretInputs(prefix, fields) {
+  return fieldInputs(prefix, fields, { type: 'password', autocomplete: 'new-password' });
 }
 
 function when(iso) {
@@ -77,6 +85,13 @@ export class ChannelsPage {
   }
 
   async init() {
+    try {
+      kinds = new Map(((await get('/api/v1/desk/channel-kinds')).kinds || []).map((k) => [k.kind, k]));
+    } catch (e) {
+      this.err.textContent = e.message;
+      this.err.hidden = false;
+    }
+    this.fillKinds();
     if (this.me.permissions.includes('teams:read')) {
       try {
         for (const tm of (await get('/api/v1/teams')).teams || []) this.teams.set(tm.id, tm.name);
@@ -111,20 +126,18 @@ export class ChannelsPage {
     replace(sel, h('option', { value: '' }, t('channels.no_team')), [...this.teams].map(([id, name]) => h('option', { value: id }, name)));
   }
 
+  fillKinds() {
+    const sel = this.form && this.form.querySelector('#channel-kind');
+    if (!sel) return;
+    replace(sel, [...kinds.keys()].map((k) => h('option', { value: k }, k)));
+    this.kindFields(sel.value);
+  }
+
   kindFields(kind) {
-    const k = KINDS[kind] || { settings: [], secrets: [] };
+    const k = kindOf(kind);
     replace(
       this.kindBox,
-      k.settings.length
-        ? h(
-            'fieldset',
-            { class: 'checks' },
-            h('legend', {}, t('channels.settings')),
-            k.settings.map((key) =>
-              h('div', { class: 'field' }, h('label', { for: `new-setting-${key}` }, key), h('input', { id: `new-setting-${key}`, autocomplete: 'off', spellcheck: 'false' })),
-            ),
-          )
-        : null,
+      k.settings.length ? h('fieldset', { class: 'checks' }, h('legend', {}, t('channels.settings')), fieldInputs('new-setting', k.settings)) : null,
       k.secrets.length
         ? h('fieldset', { class: 'checks' }, h('legend', {}, t('channels.secrets')), h('p', { class: 'hint' }, t('channels.secrets_help')), secretInputs('new-secret', k.secrets))
         : null,
@@ -133,7 +146,7 @@ export class ChannelsPage {
 
   createForm() {
     const err = h('p', { class: 'error', role: 'alert', hidden: true, id: 'channel-create-error' });
-    const kind = h('select', { id: 'channel-kind', required: true }, Object.keys(KINDS).map((k) => h('option', { value: k }, k)));
+    const kind = h('select', { id: 'channel-kind', required: true });
     this.kindBox = h('div', { class: 'kind-fields' });
     const form = h(
       'form',
@@ -152,13 +165,12 @@ export class ChannelsPage {
     );
     this.form = form;
     kind.addEventListener('change', () => this.kindFields(kind.value));
-    this.kindFields(kind.value);
     form.addEventListener('submit', async (ev) => {
       ev.preventDefault();
       err.hidden = true;
-      const k = KINDS[kind.value];
+      const k = kindOf(kind.value);
       const name = form.querySelector('#channel-name').value.trim();
-      const body = { name, kind: kind.value, settings: collect(form, 'new-setting', k.settings), secrets: collect(form, 'new-secret', k.secrets) };
+      const body = { name, kind: kind.value, settings: collect(form, 'new-setting', keysOf(k.settings)), secrets: collect(form, 'new-secret', keysOf(k.secrets)) };
       const team = form.querySelector('#channel-team').value;
       if (team) body.team_id = Number(team);
       const button = form.querySelector('button[type=submit]');
@@ -185,7 +197,9 @@ export class ChannelsPage {
   // the connector.
   settingsForm(c) {
     const current = c.settings || {};
-    const keys = [...new Set([...((KINDS[c.kind] || {}).settings || []), ...Object.keys(current)])];
+    const known = kindOf(c.kind).settings;
+    const fields = [...known, ...Object.keys(current).filter((k) => !known.some((f) => f.key === k)).map((key) => ({ key }))];
+    const keys = keysOf(fields);
     const prefix = `ch${c.id}-setting`;
     const err = h('p', { class: 'error', role: 'alert', hidden: true });
     const team = h(
@@ -198,14 +212,7 @@ export class ChannelsPage {
       'form',
       { class: 'settings-form' },
       h('div', { class: 'field' }, h('label', { for: `ch${c.id}-team` }, t('channels.team')), team),
-      keys.map((k) =>
-        h(
-          'div',
-          { class: 'field' },
-          h('label', { for: `${prefix}-${k}` }, k),
-          h('input', { id: `${prefix}-${k}`, value: current[k] ?? '', autocomplete: 'off', spellcheck: 'false' }),
-        ),
-      ),
+      fieldInputs(prefix, fields, {}, current),
       err,
       h('button', { type: 'submit', class: 'secondary small' }, t('channels.settings_save')),
     );
@@ -226,15 +233,17 @@ export class ChannelsPage {
 
   // "Replace credentials" on a card: new values overwrite the stored ones.
   secretsForm(c, stored) {
-    const keys = [...new Set([...((KINDS[c.kind] || {}).secrets || []), ...stored])];
-    if (!keys.length) return null;
+    const known = kindOf(c.kind).secrets;
+    const fields = [...known, ...stored.filter((k) => !known.some((f) => f.key === k)).map((key) => ({ key }))];
+    if (!fields.length) return null;
+    const keys = keysOf(fields);
     const prefix = `ch${c.id}-secret`;
     const err = h('p', { class: 'error', role: 'alert', hidden: true });
     const form = h(
       'form',
       { class: 'secrets-form' },
       h('p', { class: 'hint' }, t('channels.secrets_help')),
-      secretInputs(prefix, keys),
+      secretInputs(prefix, fields),
       err,
       h('button', { type: 'submit', class: 'secondary small' }, t('channels.secrets_save')),
     );
@@ -287,7 +296,8 @@ export class ChannelsPage {
     const ok = hl.ok !== false;
     const team = c.team_id ? this.teams.get(c.team_id) || `#${c.team_id}` : t('channels.no_team');
     const titleId = `channel-${c.id}-name`;
-    const hook = WEBHOOK_KINDS.includes(c.kind) ? `${location.origin}/api/v1/webhooks/${encodeURIComponent(c.name)}` : '';
+    if (c.retired) return this.retiredCard(c, titleId);
+    const hook = kindOf(c.kind).webhook ? `${location.origin}/api/v1/webhooks/${encodeURIComponent(c.name)}` : '';
     return h(
       'article',
       { class: `card channel-card${c.paused ? ' is-paused' : ''}`, id: `channel-${c.id}`, dataset: { name: c.name, kind: c.kind, paused: c.paused ? '1' : '0' }, 'aria-labelledby': titleId },
@@ -349,9 +359,35 @@ export class ChannelsPage {
           },
           t('channels.poll'),
         ),
+        h('button', { type: 'button', class: 'secondary danger delete-channel', 'aria-describedby': titleId, onclick: () => this.remove(c) }, t('channels.delete')),
       ),
       this.settingsForm(c),
       this.me.permissions.includes('vault:write') ? this.secretsForm(c, stored) : null,
+    );
+  }
+
+  // "Delete" after the confirmation dialog: the server deletes a channel
+  // without conversations and retires one with them; its credentials go.
+  async remove(c) {
+    if (!(await confirmDialog(t('channels.confirm_delete', { name: c.name }), t('channels.delete')))) return;
+    try {
+      const r = await api('DELETE', `/api/v1/desk/channels/${c.id}`);
+      announce(t(r && r.retired ? 'channels.retired_done' : 'channels.deleted', { name: c.name }));
+    } catch (e) {
+      announce(`${c.name}: ${e.message}`, 'error');
+    }
+    await this.load();
+    const h1 = document.getElementById('channels-title');
+    if (h1) h1.focus();
+  }
+
+  // A retired channel: kept for its conversations, nothing to operate.
+  retiredCard(c, titleId) {
+    return h(
+      'article',
+      { class: 'card channel-card is-retired', id: `channel-${c.id}`, dataset: { name: c.name, kind: c.kind, retired: '1' }, 'aria-labelledby': titleId },
+      h('header', { class: 'row' }, h('h2', { id: titleId }, c.name), h('span', { class: 'badge kind' }, c.kind), h('span', { class: 'badge retired' }, t('channels.retired'))),
+      h('p', { class: 'hint' }, t('channels.retired_help', { when: c.retired_at ? fmtDate(c.retired_at) : '' })),
     );
   }
 

@@ -154,21 +154,141 @@ function header() {
     { id: 'lang', 'aria-label': t('lang.label'), onchange: (e) => switchLanguage(e.target.value) },
     LOCALES.map((l) => h('option', { value: l, selected: l === locale() }, t(`lang.${l}`))),
   );
-  return h(
+  const bar = h(
     'header',
     { class: 'topbar', role: 'banner' },
     h('a', { class: 'brand', href: '#/inbox' }, 'Leitplanke'),
     nav(),
+    moreMenu(),
     h('span', { class: 'spacer' }),
     h('span', { id: 'live', class: 'live' }, t(isLive() ? 'live.on' : 'live.off')),
     notificationButton(),
-    h('button', { type: 'button', class: 'link', onclick: showShortcuts, 'aria-keyshortcuts': '?' }, t('shortcuts.button')),
+    h('button', { type: 'button', class: 'link shortcuts-button', onclick: showShortcuts, 'aria-keyshortcuts': '?', 'aria-label': t('shortcuts.button'), title: t('shortcuts.button') }, '?'),
     h('button', { type: 'button', class: 'link', id: 'account-button', onclick: showAccount }, t('account.button')),
     h('label', { class: 'lang', for: 'lang' }, t('lang.label')),
     select,
     h('span', { class: 'who', title: me.username }, me.display_name || me.username),
     h('button', { type: 'button', class: 'secondary', id: 'logout', onclick: logout }, t('logout')),
   );
+  watchNav(bar);
+  return bar;
+}
+
+// The header stays on one line: the navigation keeps its order and scrolls
+// sideways inside its room (focus and clicks bring a link into view), and the
+// entries that do not fit are offered again in the "More" menu (ARIA menu
+// button: Enter, Space or ↓ opens it on the first entry, ↑ on the last; ↑/↓,
+// Home/End move; Esc closes it back onto the button; Tab closes it).
+let navObserver = null;
+let closeMore = () => {};
+document.addEventListener('pointerdown', (ev) => closeMore(ev));
+
+function moreMenu() {
+  const button = h(
+    'button',
+    { type: 'button', class: 'link nav-more-button', id: 'nav-more', 'aria-haspopup': 'menu', 'aria-expanded': 'false', 'aria-controls': 'nav-more-menu', hidden: true },
+    t('nav.more'),
+    h('span', { 'aria-hidden': 'true' }, ' ▾'),
+  );
+  const menu = h('ul', { id: 'nav-more-menu', class: 'nav-menu', role: 'menu', 'aria-labelledby': 'nav-more', hidden: true });
+  const items = () => [...menu.querySelectorAll('[role=menuitem]')];
+  const open = (which) => {
+    menu.hidden = false;
+    button.setAttribute('aria-expanded', 'true');
+    const list = items();
+    const el = which === 'last' ? list[list.length - 1] : list[0];
+    if (el) el.focus();
+  };
+  const close = (refocus) => {
+    if (menu.hidden) return;
+    menu.hidden = true;
+    button.setAttribute('aria-expanded', 'false');
+    if (refocus) button.focus();
+  };
+  button.addEventListener('click', () => (menu.hidden ? open('first') : close(false)));
+  button.addEventListener('keydown', (ev) => {
+    if (ev.key === 'ArrowDown' || ev.key === 'Enter' || ev.key === ' ') {
+      ev.preventDefault();
+      open('first');
+    } else if (ev.key === 'ArrowUp') {
+      ev.preventDefault();
+      open('last');
+    }
+  });
+  menu.addEventListener('keydown', (ev) => {
+    const list = items();
+    const i = list.indexOf(document.activeElement);
+    let next = -1;
+    if (ev.key === 'ArrowDown') next = (i + 1) % list.length;
+    else if (ev.key === 'ArrowUp') next = (i - 1 + list.length) % list.length;
+    else if (ev.key === 'Home') next = 0;
+    else if (ev.key === 'End') next = list.length - 1;
+    else if (ev.key === 'Escape') {
+      ev.preventDefault();
+      ev.stopPropagation();
+      close(true);
+      return;
+    } else if (ev.key === 'Tab') {
+      close(false);
+      return;
+    }
+    if (next >= 0) {
+      ev.preventDefault();
+      list[next].focus();
+    }
+  });
+  menu.addEventListener('click', () => close(false));
+  closeMore = (ev) => {
+    if (!button.contains(ev.target) && !menu.contains(ev.target)) close(false);
+  };
+  return h('div', { class: 'nav-more' }, button, menu);
+}
+
+// Lists the navigation entries that are (partly) outside the navigation's
+// visible room in the "More" menu, and shows its button only then.
+function fitNav(bar) {
+  const navEl = bar.querySelector('nav');
+  const button = bar.querySelector('#nav-more');
+  const menu = bar.querySelector('#nav-more-menu');
+  if (!navEl || !button || !menu) return;
+  const box = navEl.getBoundingClientRect();
+  const hidden = [...navEl.querySelectorAll(':scope > a')].filter((a) => {
+    const r = a.getBoundingClientRect();
+    return r.right > box.right + 1 || r.left < box.left - 1;
+  });
+  const key = hidden.map((a) => `${a.id}:${a.textContent}`).join(' ');
+  if (menu.dataset.entries === key) return;
+  menu.dataset.entries = key;
+  replace(
+    menu,
+    hidden.map((a) =>
+      h(
+        'li',
+        { role: 'none' },
+        h('a', { role: 'menuitem', tabindex: '-1', href: a.getAttribute('href'), id: `${a.id}-more`, 'aria-current': a.getAttribute('aria-current') }, a.firstChild ? a.firstChild.textContent : a.textContent),
+      ),
+    ),
+  );
+  button.hidden = hidden.length === 0;
+  navEl.classList.toggle('clipped', hidden.length > 0);
+  button.classList.toggle('has-current', hidden.some((a) => a.getAttribute('aria-current') === 'page'));
+  if (!hidden.length) menu.hidden = true;
+}
+
+function watchNav(bar) {
+  if (navObserver) navObserver.disconnect();
+  const run = () => fitNav(bar);
+  navObserver = new ResizeObserver(run);
+  // the navigation's room changes with the window and with the other
+  // header items (live mark, notification count, language)
+  navObserver.observe(bar);
+  requestAnimationFrame(() => {
+    const navEl = bar.querySelector('nav');
+    if (!navEl) return;
+    navObserver.observe(navEl);
+    navEl.addEventListener('scroll', run, { passive: true });
+    run();
+  });
 }
 
 function nav() {

@@ -1,7 +1,8 @@
 // Screenshots of the web app's main pages for the README: starts the server
 // with a fresh data folder and the demo inbox (tests/browser/harness.mjs),
 // signs in as the first administrator in English at 1280×800 and writes
-// docs/screenshots/{inbox,conversation,bench,bench-compare,dashboard,approvals}.png.
+// docs/screenshots/{inbox,conversation,bench,bench-compare,dashboard,approvals,
+// admin-policies}.png.
 //
 //   node scripts/screenshots.mjs path/to/leitplanke [output folder]
 //
@@ -103,6 +104,12 @@ try {
   await page.click('#approvals-list li a');
   await page.waitForSelector('#approval .wire-text');
   await shot('approvals');
+
+  // administration: the policy packs (active version, versions, upload)
+  await page.evaluate(() => (location.hash = '#/admin/policies'));
+  await page.waitForSelector('#policy-active-version');
+  await page.waitForSelector('#policy-versions tr, #policy-versions li');
+  await shot('admin-policies');
 
   // 503 is the answer while another guideline version compiles (the bench retries)
   const real = errors.filter((e) => !/status of 503/.test(e));

@@ -226,8 +226,9 @@ export class ApprovalsPage {
         h('dd', { id: 'approval-expires' }, a.expires_at ? when(a.expires_at) : t('approvals.no_expiry')),
         h('dt', {}, t('approvals.steps')),
         h('dd', { id: 'approval-steps' }, t('approvals.step', { done: a.approvals, steps: a.steps })),
-        h('dt', {}, t('approvals.conversation')),
-        h('dd', {}, h('a', { href: `#/c/${a.conversation_id}` }, t('approvals.open_conversation', { id: a.conversation_id }))),
+        ...(a.kind === 'post'
+          ? [h('dt', {}, t('approvals.post')), h('dd', {}, h('a', { href: `#/posts/${a.post_id}`, id: 'approval-subject' }, t('approvals.open_post', { id: a.post_id })))]
+          : [h('dt', {}, t('approvals.conversation')), h('dd', {}, h('a', { href: `#/c/${a.conversation_id}`, id: 'approval-subject' }, t('approvals.open_conversation', { id: a.conversation_id })))]),
       ),
       h('h3', {}, t('approvals.wire_text')),
       h('p', { class: 'hint' }, t('approvals.wire_text_hint')),

@@ -165,7 +165,7 @@ export class ConversationView {
         h(
           'article',
           { 'aria-label': `${label}: ${who}` },
-          h('header', {}, h('span', { class: 'author' }, who), h('span', { class: 'dir' }, label), h('time', { datetime: m.sent_at }, fmtDate(m.sent_at)), m.delivery ? h('span', { class: `badge delivery-${m.delivery}` }, t(`delivery.${m.delivery}`)) : null),
+          h('header', {}, h('span', { class: 'author' }, who), h('span', { class: 'dir' }, label), h('time', { datetime: m.sent_at }, fmtDate(m.sent_at)), m.delivery ? h('span', { class: `badge delivery-${m.delivery}` }, t(`delivery.${m.delivery}`)) : null, c.public && m.direction === 'outbound' && m.public === false ? h('span', { class: 'badge private' }, t('msg.private')) : null),
           m.subject ? h('p', { class: 'subject' }, m.subject) : null,
           h('p', { class: 'body' }, m.body),
           m.attachments?.length ? h('ul', { class: 'attachments' }, m.attachments.map((a) => h('li', {}, a.name))) : null,

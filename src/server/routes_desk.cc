@@ -597,11 +597,12 @@ Status AddDeskRoutes(AppContext& ctx, http::Router& router) {
           ++deleted_secrets;
         }
         dk.ResetConnector(*id);
-        // Without conversations the row goes; with them it stays, retired
-        // (paused, marked), so conversations and messages keep their channel.
+        // Without conversations the row goes; with them (or posts that name
+        // it) it stays, retired (paused, marked), so conversations, messages
+        // and posts keep their channel.
         bool retired = false;
         Status gone = ds.DeleteChannel(*id);
-        if (gone.code() == StatusCode::kFailedPrecondition) {
+        if (!gone.ok() && ds.GetChannel(*id).ok()) {
           Result<desk::KeyValues> kv = desk::DecodeKeyValues(row->settings);
           desk::KeyValues settings = kv.ok() ? *kv : desk::KeyValues{};
           const int64_t now = ctx.clock->NowMillis();

@@ -1741,14 +1741,33 @@ TEST_F(ApiTest, DeskChannelDeleteRetiresAChannelWithConversationsAndDropsItsSecr
   EXPECT_EQ(secrets("site"), 0);
   EXPECT_EQ(admin.Call("DELETE", "/api/v1/desk/channels/" + std::to_string(empty)).status, 404);
 
+  // A channel a post names (no conversations) is retired too: the post keeps it.
+  r = admin.Call("POST", "/api/v1/desk/channels",
+                 json{{"name", "feed"}, {"kind", "demo"}, {"secrets", {{"note", "n"}}}}.dump());
+  ASSERT_EQ(r.status, 201) << r.body;
+  const int64_t feed = json::parse(r.body)["id"];
+  r = admin.Call("POST", "/api/v1/posts",
+                 json{{"title", "Tarifstart"},
+                      {"body", "Unser neuer Tarif startet heute."},
+                      {"variants", {{{"channel_id", feed}}}}}
+                     .dump());
+  ASSERT_EQ(r.status, 201) << r.body;
+  const std::string post = json::parse(r.body)["id"].dump();
+  r = admin.Call("DELETE", "/api/v1/desk/channels/" + std::to_string(feed));
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_TRUE(json::parse(r.body)["retired"].get<bool>()) << r.body;
+  EXPECT_EQ(secrets("feed"), 0);
+  EXPECT_EQ(admin.Call("GET", "/api/v1/posts/" + post).status, 200);
+
   r = admin.Call("GET", "/api/v1/audit?action=desk.channel_delete");
   ASSERT_EQ(r.status, 200);
   ASSERT_EQ(json::parse(r.body)["entries"].size(), 1u) << r.body;
   EXPECT_EQ(json::parse(r.body)["entries"][0]["target"], "channel:empty");
   r = admin.Call("GET", "/api/v1/audit?action=desk.channel_retire");
   ASSERT_EQ(r.status, 200);
-  ASSERT_EQ(json::parse(r.body)["entries"].size(), 1u) << r.body;
+  ASSERT_EQ(json::parse(r.body)["entries"].size(), 2u) << r.body;
   EXPECT_EQ(json::parse(r.body)["entries"][0]["target"], "channel:site");
+  EXPECT_EQ(json::parse(r.body)["entries"][1]["target"], "channel:feed");
 }
 
 }  // namespace

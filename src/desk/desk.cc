@@ -48,57 +48,6 @@ bool HasCategory(const guard::Verdict& v, std::string_view category) {
                      [&](const guard::Finding& f) { return f.category == category; });
 }
 
-// A short JSON summary of a verdict for the message row and the audit log.
-std::string VerdictSummary(const guard::Verdict& v, std::string_view reason) {
-  std::string out = "{\"action\":";
-  AppendJsonString(out, guard::ActionName(v.action));
-  out.append(",\"policy\":");
-  AppendJsonString(out, v.policy_id + "@" + v.policy_version);
-  out.append(",\"rules\":[");
-  for (size_t i = 0; i < v.findings.size(); ++i) {
-    if (i) out.push_back(',');
-    AppendJsonString(out, v.findings[i].rule);
-  }
-  out.push_back(']');
-  if (!reason.empty()) {
-    out.append(",\"reason\":");
-    AppendJsonString(out, reason);
-  }
-  out.push_back('}');
-  return out;
-}
-
-// The summary plus every finding (rule, category, action, clause, message,
-// span in bytes and code points of the wire text; no excerpt, the text is
-// stored next to it) for the message row, the approval and the archive. The
-// audit log keeps the summary: it must not copy personal data from texts.
-std::string VerdictRecord(const guard::Verdict& v, std::string_view reason) {
-  std::string out = VerdictSummary(v, reason);
-  out.pop_back();  // the closing brace
-  out.append(",\"findings\":[");
-  for (size_t i = 0; i < v.findings.size(); ++i) {
-    const guard::Finding& f = v.findings[i];
-    if (i) out.push_back(',');
-    out.append("{\"rule\":");
-    AppendJsonString(out, f.rule);
-    out.append(",\"category\":");
-    AppendJsonString(out, f.category);
-    out.append(",\"action\":");
-    AppendJsonString(out, guard::ActionName(f.action));
-    out.append(",\"clause\":");
-    AppendJsonString(out, f.clause);
-    out.append(",\"message\":");
-    AppendJsonString(out, f.message);
-    out.append(",\"fix\":");
-    AppendJsonString(out, f.fix);
-    out.append(",\"start\":" + std::to_string(f.start) + ",\"end\":" + std::to_string(f.end) +
-               ",\"cp_start\":" + std::to_string(f.cp_start) +
-               ",\"cp_end\":" + std::to_string(f.cp_end) + "}");
-  }
-  out.append("]}");
-  return out;
-}
-
 std::string Ids(std::initializer_list<std::pair<const char*, int64_t>> fields) {
   std::string out = "{";
   bool first = true;
@@ -782,7 +731,7 @@ Result<ReplyOutcome> Desk::Reply(const ReplyRequest& req) {
     if (moved_private) json.insert(json.size() - 1, ",\"private_reply\":true");
     return json;
   };
-  const std::string summary = record(VerdictSummary(out.verdict, reason));
+  const std::string summary = record(guard::VerdictSummaryJson(out.verdict, reason));
   if (req.preview) return out;
   const std::string actor = "user:" + req.agent.username;
   const std::string target = "conversation:" + std::to_string(conv.id);
@@ -795,7 +744,7 @@ Result<ReplyOutcome> Desk::Reply(const ReplyRequest& req) {
     a.text = req.text;
     a.wire_text = out.wire_text;
     a.payload = EncodePayload(wire);
-    a.verdict = record(VerdictRecord(out.verdict, ""));
+    a.verdict = record(guard::VerdictRecordJson(out.verdict, ""));
     a.language = de ? "de" : "en";
     a.idempotency_key = msg.idempotency_key;
     a.next_state = static_cast<int32_t>(req.next_state);
@@ -817,7 +766,7 @@ Result<ReplyOutcome> Desk::Reply(const ReplyRequest& req) {
 
   QueuedReply q =
       MakeQueuedReply(conv.id, conv.channel_id, wire, actor, req.agent.id, de ? "de" : "en",
-                      record(VerdictRecord(out.verdict, reason)), clock_.NowMillis());
+                      record(guard::VerdictRecordJson(out.verdict, reason)), clock_.NowMillis());
   Result<store::OutboxItem> queued = desk_.EnqueueReply(
       conv.id, std::move(q.message), std::move(q.item),
       req.expected_version >= 0 ? req.expected_version : conv.version, req.next_state);
@@ -945,7 +894,7 @@ Result<store::Approval> Desk::DecideApproval(int64_t approval_id, const store::U
       LP_RETURN_IF_ERROR(desk_.SetApprovalState(a.id, store::ApprovalState::kBlocked, now));
       if (audit_) {
         audit_("user:" + approver.username, "desk.approval_blocked",
-               "approval:" + std::to_string(a.id), VerdictSummary(verdict, ""));
+               "approval:" + std::to_string(a.id), guard::VerdictSummaryJson(verdict, ""));
       }
       LP_ASSIGN_OR_RETURN(store::Approval blocked, desk_.GetApproval(a.id));
       if (subject != nullptr) LP_RETURN_IF_ERROR(subject->changed(blocked));

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "leitplanke/base/json_string.h"
+
 namespace leitplanke::guard {
 
 namespace {
@@ -34,6 +36,52 @@ std::optional<Lang> ParseLang(std::string_view s) { return ParseName<Lang>(kLang
 
 bool IsKnownCategory(std::string_view c) {
   return std::find(std::begin(kCategories), std::end(kCategories), c) != std::end(kCategories);
+}
+
+std::string VerdictSummaryJson(const Verdict& v, std::string_view reason) {
+  std::string out = "{\"action\":";
+  AppendJsonString(out, ActionName(v.action));
+  out.append(",\"policy\":");
+  AppendJsonString(out, v.policy_id + "@" + v.policy_version);
+  out.append(",\"rules\":[");
+  for (size_t i = 0; i < v.findings.size(); ++i) {
+    if (i) out.push_back(',');
+    AppendJsonString(out, v.findings[i].rule);
+  }
+  out.push_back(']');
+  if (!reason.empty()) {
+    out.append(",\"reason\":");
+    AppendJsonString(out, reason);
+  }
+  out.push_back('}');
+  return out;
+}
+
+std::string VerdictRecordJson(const Verdict& v, std::string_view reason) {
+  std::string out = VerdictSummaryJson(v, reason);
+  out.pop_back();  // the closing brace
+  out.append(",\"findings\":[");
+  for (size_t i = 0; i < v.findings.size(); ++i) {
+    const Finding& f = v.findings[i];
+    if (i) out.push_back(',');
+    out.append("{\"rule\":");
+    AppendJsonString(out, f.rule);
+    out.append(",\"category\":");
+    AppendJsonString(out, f.category);
+    out.append(",\"action\":");
+    AppendJsonString(out, ActionName(f.action));
+    out.append(",\"clause\":");
+    AppendJsonString(out, f.clause);
+    out.append(",\"message\":");
+    AppendJsonString(out, f.message);
+    out.append(",\"fix\":");
+    AppendJsonString(out, f.fix);
+    out.append(",\"start\":" + std::to_string(f.start) + ",\"end\":" + std::to_string(f.end) +
+               ",\"cp_start\":" + std::to_string(f.cp_start) +
+               ",\"cp_end\":" + std::to_string(f.cp_end) + "}");
+  }
+  out.append("]}");
+  return out;
 }
 
 }  // namespace leitplanke::guard

@@ -76,4 +76,14 @@ struct Verdict {
   uint64_t elapsed_us = 0;
 };
 
+// Compact JSON forms of a verdict for storage; neither copies text from the
+// checked message (no excerpts, no redacted text).
+// The summary: action, policy ("id@version"), rule ids and an optional
+// reason — for audit entries, which must not hold personal data.
+std::string VerdictSummaryJson(const Verdict& v, std::string_view reason = {});
+// The summary plus every finding (rule, category, action, clause, message,
+// fix, span in bytes and code points of the checked text) — for message
+// rows, approvals and the archive, stored next to the text itself.
+std::string VerdictRecordJson(const Verdict& v, std::string_view reason = {});
+
 }  // namespace leitplanke::guard

@@ -150,6 +150,11 @@ int AuditVerify(const ServerFlags& flags) {
   if (r->ok) {
     std::cout << "audit log intact: " << r->entries_checked << " entries, head " << r->last_seq
               << " " << r->last_hash << "\n";
+    if (r->purged > 0) {
+      std::cout << "purged by retention (content removed, hashes kept): " << r->purged
+                << " entries between " << r->purged_first_seq << " and " << r->purged_last_seq
+                << "\n";
+    }
     return 0;
   }
   std::cout << "audit log BROKEN at entry " << r->first_bad_seq << " ("

@@ -54,6 +54,7 @@ void AuditBatcher::Loop() {
     writing_ = true;
     lock.unlock();
     const size_t n = batch.size();
+    for (store::AuditEntry& e : batch) e.content_hash = trust::AuditContentHash(e);
     Result<std::vector<store::AuditEntry>> written =
         store_.AppendAuditBatch(std::move(batch), trust::AuditHash);
     if (!written.ok()) {

@@ -441,7 +441,10 @@ Status AddAdminRoutes(AppContext& ctx, http::Router& router) {
                                 {"kind", trust::AuditTamperKindName(r.kind)},
                                 {"message", r.message},
                                 {"last_seq", r.last_seq},
-                                {"last_hash", r.last_hash}};
+                                {"last_hash", r.last_hash},
+                                {"purged", r.purged},
+                                {"purged_first_seq", r.purged_first_seq},
+                                {"purged_last_seq", r.purged_last_seq}};
                   }),
       Blocking("audit:read", "Verify the hash chain of the audit log", "audit")));
 

@@ -540,6 +540,19 @@ CREATE TABLE post_variant_assets (
 );
 CREATE INDEX post_variant_assets_asset ON post_variant_assets(asset_id);
 )sql"},
+    // Retention of the audit log and of desk conversations. Audit entries
+    // from now on are hashed in two parts: content_hash over actor, target,
+    // detail and address; hash over seq, at, action, content_hash and
+    // prev_hash, so a purge can remove the content and the chain still
+    // verifies. Entries written before keep their hash over all fields and
+    // an empty content_hash (they are never re-hashed: that would change the
+    // head noted elsewhere). purged_at: when retention removed the content.
+    {6, R"sql(
+ALTER TABLE audit_log ADD COLUMN content_hash {blob} NOT NULL DEFAULT '';
+ALTER TABLE audit_log ADD COLUMN purged_at BIGINT NOT NULL DEFAULT 0;
+ALTER TABLE conversations ADD COLUMN purged_at BIGINT NOT NULL DEFAULT 0;
+CREATE INDEX audit_log_unpurged ON audit_log(purged_at, at);
+)sql"},
 };
 
 std::string ForDialect(std::string_view ddl, sql::Dialect dialect) {
@@ -705,7 +718,9 @@ const std::vector<TableSpec>& Tables() {
         {"detail", T::kText},
         {"address", T::kText},
         {"prev_hash", T::kBlob},
-        {"hash", T::kBlob}},
+        {"hash", T::kBlob},
+        {"content_hash", T::kBlob},
+        {"purged_at", T::kInt}},
        {"seq"},
        ""},
       {"policy_versions",
@@ -770,7 +785,8 @@ const std::vector<TableSpec>& Tables() {
         {"version", T::kInt},
         {"sla_checked_at", T::kInt},
         {"created_at", T::kInt},
-        {"updated_at", T::kInt}},
+        {"updated_at", T::kInt},
+        {"purged_at", T::kInt}},
        {"id"},
        "id"},
       {"conversation_tags",

@@ -1821,6 +1821,111 @@ Result<int64_t> SqlDeskStore::PurgeArchive(Millis before, Millis now) {
   });
 }
 
+Result<DeskPurged> SqlDeskStore::PurgeConversations(Millis before, Millis now) {
+  // Conversations per transaction: a first run over years of history works
+  // in many short transactions instead of one long one.
+  constexpr int64_t kBatch = 512;
+  DeskPurged out;
+  for (;;) {
+    Result<DeskPurged> done =
+        store_.TxValue<DeskPurged>(true, [&](sql::Connection& conn) -> Result<DeskPurged> {
+          LP_ASSIGN_OR_RETURN(
+              sql::ResultSet due,
+              conn.Query("SELECT id FROM conversations WHERE state = 3 AND resolved_at > 0 AND "
+                         "resolved_at < $1 AND purged_at < resolved_at ORDER BY id LIMIT $2",
+                         {Int(before), Int(kBatch)}));
+          std::vector<Value> ids;
+          for (const Row& r : due.rows) ids.push_back(Int(r.Int(0)));
+          DeskPurged batch;
+          if (ids.empty()) return batch;
+          LP_RETURN_IF_ERROR(ForChunks(
+              ids, {}, [&](const std::string& in, const std::vector<Value>& params) -> Status {
+                const std::string msgs =
+                    "(SELECT id FROM messages WHERE conversation_id IN " + in + ")";
+                LP_ASSIGN_OR_RETURN(
+                    sql::ResultSet att,
+                    conn.Query("DELETE FROM message_attachments WHERE message_id IN " + msgs +
+                                   " RETURNING message_id",
+                               params));
+                batch.attachments += static_cast<int64_t>(att.rows.size());
+                LP_ASSIGN_OR_RETURN(
+                    sql::ResultSet m,
+                    conn.Query(
+                        "UPDATE messages SET author = '', subject = '', body = '', html = '', "
+                        "verdict = '' WHERE conversation_id IN " +
+                            in +
+                            " AND (author <> '' OR subject <> '' OR body <> '' OR html <> '' OR "
+                            "verdict <> '') RETURNING id",
+                        params));
+                batch.messages += static_cast<int64_t>(m.rows.size());
+                LP_RETURN_IF_ERROR(
+                    conn.Query("UPDATE outbox SET payload = '', last_error = '' WHERE "
+                               "state IN (2, 3) AND message_id IN " +
+                                   msgs,
+                               params)
+                        .status());
+                LP_RETURN_IF_ERROR(conn.Query("UPDATE approvals SET text = '', wire_text = '', "
+                                              "payload = '', verdict = '' WHERE state <> 0 AND "
+                                              "conversation_id IN " +
+                                                  in,
+                                              params)
+                                       .status());
+                LP_RETURN_IF_ERROR(
+                    conn.Query("UPDATE conversation_events SET detail = '' WHERE kind = " +
+                                   std::to_string(static_cast<int>(ConversationEventKind::kNote)) +
+                                   " AND conversation_id IN " + in,
+                               params)
+                        .status());
+                return Status::Ok();
+              }));
+          // Only the ids looked at (the padding of the last chunk repeats one).
+          for (const Value& id : ids) {
+            LP_RETURN_IF_ERROR(
+                conn.Query("UPDATE conversations SET subject = '', last_preview = '', "
+                           "purged_at = $2 WHERE id = $1",
+                           {id, Int(now)})
+                    .status());
+          }
+          batch.conversations = static_cast<int64_t>(ids.size());
+          return batch;
+        });
+    if (!done.ok()) return done.error();
+    out.conversations += done->conversations;
+    out.messages += done->messages;
+    out.attachments += done->attachments;
+    if (done->conversations < kBatch) break;
+  }
+  // Contacts: one pass over the conversations per run.
+  LP_RETURN_IF_ERROR(store_.Tx(true, [&](sql::Connection& conn) -> Status {
+    constexpr const char* kLive =
+        "SELECT contact_id FROM conversations WHERE state <> 3 OR purged_at < resolved_at";
+    LP_ASSIGN_OR_RETURN(
+        sql::ResultSet gone,
+        conn.Query(std::string("DELETE FROM contacts WHERE created_at < $1 AND id NOT IN "
+                               "(SELECT contact_id FROM conversations) RETURNING id"),
+                   {Int(before)}));
+    out.contacts_deleted = static_cast<int64_t>(gone.rows.size());
+    LP_ASSIGN_OR_RETURN(
+        sql::ResultSet idle,
+        conn.Query(std::string("SELECT id FROM contacts WHERE id NOT IN (") + kLive +
+                       ") AND id IN (SELECT contact_id FROM conversations) AND "
+                       "(display_name <> '' OR id IN (SELECT contact_id FROM contact_handles))",
+                   {}));
+    for (const Row& r : idle.rows) {
+      LP_RETURN_IF_ERROR(
+          conn.Query("DELETE FROM contact_handles WHERE contact_id = $1", {Int(r.Int(0))})
+              .status());
+      LP_RETURN_IF_ERROR(conn.Query("UPDATE contacts SET display_name = '', updated_at = $2 "
+                                    "WHERE id = $1",
+                                    {Int(r.Int(0)), Int(now)})
+                             .status());
+    }
+    out.contacts_anonymised = static_cast<int64_t>(idle.rows.size());
+    return Status::Ok();
+  }));
+  return out;
+}
+
 Status SqlDeskStore::FailOutbox(int64_t item_id, std::string_view error, Millis retry_at,
                                 Millis at) {
   if (at == 0) at = NowMillis();

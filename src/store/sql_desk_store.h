@@ -58,6 +58,7 @@ class SqlDeskStore final : public DeskStore {
                         const ArchiveSealer& seal = nullptr) override;
   Result<std::vector<ArchiveEntry>> ListArchive(int64_t from_seq, int32_t limit) override;
   Result<int64_t> PurgeArchive(Millis before, Millis now) override;
+  Result<DeskPurged> PurgeConversations(Millis before, Millis now) override;
   Status FailOutbox(int64_t item_id, std::string_view error, Millis retry_at, Millis at) override;
   Result<std::vector<OutboxItem>> ListOutbox(int64_t message_id) override;
 

@@ -140,7 +140,7 @@ VaultSecret SecretFromRow(const Row& r) {
 }
 
 constexpr const char* kAuditCols =
-    "seq, at, actor, action, target, detail, address, prev_hash, hash";
+    "seq, at, actor, action, target, detail, address, prev_hash, hash, content_hash, purged_at";
 
 AuditEntry AuditFromRow(const Row& r) {
   AuditEntry e;
@@ -153,6 +153,8 @@ AuditEntry AuditFromRow(const Row& r) {
   e.address = r.Text(6);
   e.prev_hash = r.Text(7);
   e.hash = r.Text(8);
+  e.content_hash = r.Text(9);
+  e.purged_at = r.Int(10);
   return e;
 }
 
@@ -780,10 +782,10 @@ Result<std::vector<AuditEntry>> SqlStore::AppendAuditBatch(std::vector<AuditEntr
           prev = entry.hash;
           LP_RETURN_IF_ERROR(
               conn.Query(Q("INSERT INTO audit_log (", kAuditCols,
-                           ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)"),
+                           ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 0)"),
                          {Int(entry.seq), Int(entry.at), Text(entry.actor), Text(entry.action),
                           Text(entry.target), Text(entry.detail), Text(entry.address),
-                          Blob(entry.prev_hash), Blob(entry.hash)}));
+                          Blob(entry.prev_hash), Blob(entry.hash), Blob(entry.content_hash)}));
         }
         return out;
       });
@@ -801,6 +803,17 @@ Result<std::vector<AuditEntry>> SqlStore::ListAudit(int64_t from_seq, int64_t li
         for (const Row& r : rs.rows) out.push_back(AuditFromRow(r));
         return out;
       });
+}
+
+Result<int64_t> SqlStore::PurgeAudit(Millis before, Millis now) {
+  return TxValue<int64_t>(true, [&](sql::Connection& conn) -> Result<int64_t> {
+    LP_ASSIGN_OR_RETURN(
+        sql::ResultSet rs,
+        conn.Query("UPDATE audit_log SET actor = '', target = '', detail = '{}', address = '', "
+                   "purged_at = $2 WHERE at < $1 AND purged_at = 0 RETURNING seq",
+                   {Int(before), Int(now)}));
+    return static_cast<int64_t>(rs.rows.size());
+  });
 }
 
 // --- policy packs ------------------------------------------------------------

@@ -81,6 +81,7 @@ class SqlStore final : public Store {
   Result<std::vector<AuditEntry>> AppendAuditBatch(std::vector<AuditEntry> entries,
                                                    const AuditHasher& hasher) override;
   Result<std::vector<AuditEntry>> ListAudit(int64_t from_seq, int64_t limit) override;
+  Result<int64_t> PurgeAudit(Millis before, Millis now) override;
 
   Result<PolicyVersion> AddPolicyVersion(PolicyVersion version) override;
   Result<PolicyVersion> GetPolicyVersion(int64_t id) override;

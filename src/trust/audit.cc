@@ -24,7 +24,25 @@ constexpr int64_t kSearchRadius = 1000;
 
 }  // namespace
 
+std::string AuditContentHash(const store::AuditEntry& e) {
+  std::string buf = "leitplanke-audit-content-v1";
+  AppendField(&buf, e.actor);
+  AppendField(&buf, e.target);
+  AppendField(&buf, e.detail);
+  AppendField(&buf, e.address);
+  return Sha256Hex(buf);
+}
+
 std::string AuditHash(const store::AuditEntry& e) {
+  if (!e.content_hash.empty()) {
+    std::string buf = "leitplanke-audit-v2";
+    AppendField(&buf, std::to_string(e.seq));
+    AppendField(&buf, std::to_string(e.at));
+    AppendField(&buf, e.action);
+    AppendField(&buf, e.content_hash);
+    AppendField(&buf, e.prev_hash);
+    return Sha256Hex(buf);
+  }
   std::string buf = "leitplanke-audit-v1";
   AppendField(&buf, std::to_string(e.seq));
   AppendField(&buf, std::to_string(e.at));
@@ -132,6 +150,7 @@ Result<store::AuditEntry> AuditLog::Append(std::string_view actor, std::string_v
   e.target = std::string(target);
   e.detail = detail_json.empty() ? "{}" : std::string(detail_json);
   e.address = std::string(address);
+  e.content_hash = AuditContentHash(e);
   return store_.AppendAudit(std::move(e), AuditHash);
 }
 
@@ -153,6 +172,12 @@ std::optional<int64_t> OriginalSeq(const store::AuditEntry& e) {
 
 std::string Seq(int64_t s) { return std::to_string(s); }
 
+// What retention leaves of an entry's content.
+bool ContentRemoved(const store::AuditEntry& e) {
+  return e.purged_at != 0 && e.actor.empty() && e.target.empty() && e.detail == "{}" &&
+         e.address.empty();
+}
+
 }  // namespace
 
 Result<AuditVerifyReport> AuditLog::Verify(int64_t page_size) {
@@ -163,6 +188,8 @@ Result<AuditVerifyReport> AuditLog::Verify(int64_t page_size) {
   std::deque<std::string> recent_order;
   std::string prev_hash;  // hash of the last good entry ("" before the first)
   int64_t expected = 1;
+  bool seen_two_part = false;  // an entry with a content hash was checked
+  int64_t first_two_part = 0;
 
   auto fail = [&](int64_t seq, AuditTamperKind kind, std::string message) {
     report.ok = false;
@@ -190,9 +217,32 @@ Result<AuditVerifyReport> AuditLog::Verify(int64_t page_size) {
                                 : "entries " + Seq(expected) + " to " + Seq(e.seq - 1) + " are";
         return fail(expected, AuditTamperKind::kDeleted, range + " missing (deleted)");
       }
-      bool own_ok = AuditHash(e) == e.hash;
+      const bool legacy = e.content_hash.empty();  // hashed over all fields (before v6)
+      const bool removed = ContentRemoved(e);
+      if (legacy && seen_two_part) {
+        return fail(e.seq, AuditTamperKind::kEdited,
+                    "entry " + Seq(e.seq) +
+                        " was edited: it lost its content hash, which every entry after entry " +
+                        Seq(first_two_part) + " has");
+      }
+      if (!legacy && !removed && AuditContentHash(e) != e.content_hash) {
+        return fail(e.seq, AuditTamperKind::kEdited,
+                    "entry " + Seq(e.seq) + " was edited: its content does not match its hash");
+      }
+      // A purged entry of the old format can no longer be recomputed: its
+      // place in the chain (the next entry links to its hash) is what stays.
+      bool own_ok = (legacy && removed) || AuditHash(e) == e.hash;
       bool link_ok = e.prev_hash == prev_hash;
       if (own_ok && link_ok) {
+        if (!legacy && !seen_two_part) {
+          seen_two_part = true;
+          first_two_part = e.seq;
+        }
+        if (removed) {
+          if (report.purged == 0) report.purged_first_seq = e.seq;
+          report.purged_last_seq = e.seq;
+          ++report.purged;
+        }
         ++report.entries_checked;
         prev_hash = e.hash;
         report.last_seq = e.seq;

@@ -254,6 +254,15 @@ struct InboxRow {
 
 // --- archive --------------------------------------------------------------------
 
+// What one run of message retention (DeskStore::PurgeConversations) did.
+struct DeskPurged {
+  int64_t conversations = 0;        // resolved conversations whose content was removed
+  int64_t messages = 0;             // messages (inbound, outbound, notes) emptied
+  int64_t attachments = 0;          // attachment rows deleted
+  int64_t contacts_anonymised = 0;  // name emptied, handles deleted: no live conversation left
+  int64_t contacts_deleted = 0;     // contacts without any conversation
+};
+
 // One sent message in the append-only archive. The chain hash covers seq,
 // at, the content hash and the previous entry's hash; the content hash
 // covers everything else. Retention may remove the content (purged_at), and

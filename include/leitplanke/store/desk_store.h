@@ -208,6 +208,21 @@ class DeskStore {
   // still verifies. Returns how many entries were purged.
   virtual Result<int64_t> PurgeArchive(Millis before, Millis now) = 0;
 
+  // --- message retention -----------------------------------------------------
+  // For conversations resolved before `before` (and not purged since they
+  // were last resolved): empties the messages' author, subject, body, HTML
+  // and verdict text, deletes their attachment rows, empties the payloads
+  // and errors of their finished outbox items, the texts and verdicts of
+  // their decided approvals, the details of note events and the
+  // conversation's subject and preview, and sets its purged_at to `now`.
+  // Rows stay with what reports read: times, direction, channel, team,
+  // assignee, state, language, delivery and tags. A conversation reopened
+  // after the purge keeps its new messages until it is resolved and old
+  // enough again. Then contacts without a live conversation (every one
+  // purged and still resolved) lose their name and handles, and contacts
+  // created before `before` without any conversation are deleted.
+  virtual Result<DeskPurged> PurgeConversations(Millis before, Millis now) = 0;
+
   // --- dead letters ----------------------------------------------------------
   virtual Result<DeadLetter> AddDeadLetter(DeadLetter letter) = 0;
   // Newest first.

@@ -19,9 +19,10 @@ struct User {
   std::string username;  // unique, case-insensitive (stored lower-case)
   std::string display_name;
   std::string email;
-  std::string password_hash;       // argon2id string (crypto_pwhash_str format)
-  std::vector<std::string> roles;  // "admin", "compliance", "approver", "publisher", "agent", "advocate"
-  std::string locale = "de";       // "de" or "en"
+  std::string password_hash;  // argon2id string (crypto_pwhash_str format)
+  std::vector<std::string>
+      roles;                  // "admin", "compliance", "approver", "publisher", "agent", "advocate"
+  std::string locale = "de";  // "de" or "en"
   bool disabled = false;
   bool must_change_password = false;
   std::string totp_secret_enc;  // vault ciphertext of the TOTP seed; empty when not enrolled
@@ -89,7 +90,11 @@ struct VaultSecret {
 
 // One entry of the hash-chained audit log. `seq` is assigned by the store,
 // dense and starting at 1; `prev_hash` is the `hash` of entry seq-1 (empty for
-// the first); `hash` is computed by trust over all other fields.
+// the first); `hash` is computed by trust: over all other fields when
+// `content_hash` is empty (entries written before schema v6), else over seq,
+// at, action, content_hash and prev_hash, with content_hash (set by the
+// caller before appending) over actor, target, detail and address. Retention
+// empties those four (detail becomes "{}") and sets `purged_at`.
 struct AuditEntry {
   int64_t seq = 0;
   Millis at = 0;
@@ -100,13 +105,15 @@ struct AuditEntry {
   std::string address;
   std::string prev_hash;
   std::string hash;
+  std::string content_hash;  // "" on entries written before schema v6
+  Millis purged_at = 0;      // when retention removed the content; 0 = never
 };
 
 // One uploaded version of a policy pack. `files` is the pack as an archive
 // produced by the caller (the store treats it as opaque bytes).
 struct PolicyVersion {
   int64_t id = 0;
-  std::string name;  // pack name, e.g. "default"
+  std::string name;     // pack name, e.g. "default"
   int32_t version = 0;  // 1, 2, ... per name, assigned by the store
   std::string files;
   std::string sha256;

@@ -126,6 +126,11 @@ class Store {
   // the first `limit` entries with seq >= from_seq, so that a gap left by
   // deleted rows shows up as a jump in seq instead of an empty page.
   virtual Result<std::vector<AuditEntry>> ListAudit(int64_t from_seq, int64_t limit) = 0;
+  // Retention: empties actor, target, detail ("{}") and address of entries
+  // written before `before` that are not purged yet and sets their
+  // purged_at to `now`; seq, at, action and the hashes stay. Returns how
+  // many entries were purged.
+  virtual Result<int64_t> PurgeAudit(Millis before, Millis now) = 0;
 
   // --- policy packs --------------------------------------------------------
   // Assigns id and the next version number for version.name.

@@ -1,11 +1,16 @@
 // The hash-chained audit log.
 //
-// Each entry's hash covers all its fields and the previous entry's hash, so
+// Each entry's hash covers its seq, time and action, a hash of its content
+// (actor, target, detail, address) and the previous entry's hash, so
 // editing, deleting, reordering or inserting entries in the database breaks
 // the chain and Verify() names the first entry affected. The chain has no
 // key: someone with write access who recomputes every later hash can rewrite
 // history undetected. Against that, note the head (last_seq, last_hash of a
-// report) somewhere else now and then and compare.
+// report) somewhere else now and then and compare. Retention
+// (Store::PurgeAudit) removes the content of old entries and keeps both
+// hashes: Verify counts such entries as purged, not as edited. Entries
+// written before schema v6 have one hash over all fields; once purged, only
+// their link in the chain is checked.
 //
 // Thread-safety: AuditLog is thread-safe (the store serialises appends).
 #pragma once
@@ -22,8 +27,15 @@
 
 namespace leitplanke::trust {
 
-// SHA-256 (lower-case hex) over a length-prefixed encoding of seq, at, actor,
-// action, target, detail, address and prev_hash (not hash itself).
+// SHA-256 (lower-case hex) over a length-prefixed encoding of actor, target,
+// detail and address: the part of an entry retention may remove.
+std::string AuditContentHash(const store::AuditEntry& entry);
+
+// The chain hash (lower-case hex SHA-256, length-prefixed fields, never
+// `hash` itself). With a content_hash: over seq, at, action, content_hash and
+// prev_hash. Without (entries written before schema v6): over seq, at, actor,
+// action, target, detail, address and prev_hash. Callers appending set
+// content_hash = AuditContentHash(entry) first.
 std::string AuditHash(const store::AuditEntry& entry);
 
 enum class AuditTamperKind { kNone, kEdited, kDeleted, kReordered, kInserted };
@@ -37,6 +49,12 @@ struct AuditVerifyReport {
   std::string message;   // one sentence naming the entry and what happened
   int64_t last_seq = 0;  // head of the intact chain, to be noted elsewhere
   std::string last_hash;
+  // Entries whose content retention removed (seq, time, action and hashes
+  // checked; not tampering). Purging goes by age, so they are usually one
+  // range from purged_first_seq to purged_last_seq.
+  int64_t purged = 0;
+  int64_t purged_first_seq = 0;
+  int64_t purged_last_seq = 0;
 };
 
 class AuditLog {

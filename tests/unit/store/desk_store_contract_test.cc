@@ -1579,6 +1579,112 @@ std::vector<std::string> DumpLines(Store& store) {
   return lines;
 }
 
+TEST_P(DeskStoreContractTest, PurgeConversationsKeepsWhatReportsRead) {
+  // Carol's conversation: inbound with an attachment, a note, a sent reply
+  // that resolves it at kT0 + 100.
+  IngestItem first = Item("r1", "carol@example.com", "my address is Main St 1", kT0);
+  first.author_name = "Carol";
+  first.message.subject = "Moving";
+  first.message.attachments = {{"lease.pdf", "application/pdf", 10, "blob:lease"}};
+  IngestOutcome carol = One(first);
+  const int64_t id = carol.conversation_id;
+  const int64_t carol_contact = Conv(id).contact_id;
+  ASSERT_TRUE(desk().SetTags(id, {"billing"}).ok());
+  Message note;
+  note.author = "user:ann";
+  note.body = "She moved";
+  note.created_at = kT0 + 10;
+  ASSERT_TRUE(desk().AddNote(id, note).ok());
+  const int64_t agent = MakeAgent("ann");
+  Message reply;
+  reply.author = "user:ann";
+  reply.author_user_id = agent;
+  reply.body = "Noted your new address";
+  reply.verdict = "{\"allowed\":true}";
+  reply.created_at = kT0 + 100;
+  OutboxItem item;
+  item.idempotency_key = "purge-1";
+  item.payload = "{\"to\":\"carol@example.com\"}";
+  auto queued =
+      desk().EnqueueReply(id, reply, item, Conv(id).version, ConversationState::kResolved);
+  ASSERT_TRUE(queued.ok()) << queued.error();
+  ASSERT_EQ(desk().ClaimOutbox("w", kT0 + 101, 1000, 10)->size(), 1u);
+  ASSERT_TRUE(desk().CompleteOutbox(queued->id, "<sent@example.com>", kT0 + 102).ok());
+  ASSERT_EQ(Conv(id).state, ConversationState::kResolved);
+  const Millis resolved_at = Conv(id).resolved_at;
+  ASSERT_GT(resolved_at, 0);
+  // Dave's was resolved after the limit, Erin's is open.
+  const int64_t dave = One(Item("r2", "dave@example.com", "dave's text", kT0 + 1)).conversation_id;
+  ASSERT_TRUE(desk().SetState(dave, ConversationState::kResolved, "x", kT0 + 2000, -1).ok());
+  const int64_t erin = One(Item("r3", "erin@example.com", "erin's text", kT0 + 2)).conversation_id;
+
+  const Millis before = kT0 + 1000;
+  EXPECT_EQ(desk().PurgeConversations(resolved_at, kT0 + 5000)->conversations, 0);  // not before
+  auto purged = desk().PurgeConversations(before, kT0 + 5000);
+  ASSERT_TRUE(purged.ok()) << purged.error();
+  EXPECT_EQ(purged->conversations, 1);
+  EXPECT_EQ(purged->messages, 3);
+  EXPECT_EQ(purged->attachments, 1);
+  EXPECT_EQ(purged->contacts_anonymised, 1);
+  EXPECT_EQ(purged->contacts_deleted, 0);
+
+  Conversation conv = Conv(id);
+  EXPECT_EQ(conv.subject, "");
+  EXPECT_EQ(conv.last_preview, "");
+  EXPECT_EQ(conv.state, ConversationState::kResolved);
+  EXPECT_EQ(conv.resolved_at, resolved_at);
+  EXPECT_EQ(conv.first_response_at, kT0 + 100);
+  EXPECT_EQ(conv.channel_id, channel_);
+  EXPECT_EQ(conv.tags, std::vector<std::string>{"billing"});
+  auto messages = desk().ListMessages(id);
+  ASSERT_TRUE(messages.ok());
+  ASSERT_EQ(messages->size(), 3u);
+  const std::vector<MessageDirection> directions = {
+      MessageDirection::kInbound, MessageDirection::kNote, MessageDirection::kOutbound};
+  for (size_t i = 0; i < messages->size(); ++i) {
+    const Message& m = (*messages)[i];
+    EXPECT_EQ(m.direction, directions[i]);
+    EXPECT_EQ(m.body, "");
+    EXPECT_EQ(m.html, "");
+    EXPECT_EQ(m.author, "");
+    EXPECT_EQ(m.subject, "");
+    EXPECT_EQ(m.verdict, "");
+    EXPECT_TRUE(m.attachments.empty());
+    EXPECT_GT(m.created_at, 0);
+  }
+  EXPECT_EQ((*messages)[2].author_user_id, agent);
+  EXPECT_EQ((*messages)[2].delivery, DeliveryState::kSent);
+  auto outbox = desk().ListOutbox((*messages)[2].id);
+  ASSERT_EQ(outbox->size(), 1u);
+  EXPECT_EQ(outbox->front().payload, "");
+  EXPECT_EQ(outbox->front().external_id, "<sent@example.com>");
+  auto events = desk().ListEvents(id);
+  ASSERT_TRUE(events.ok());
+  for (const ConversationEvent& e : *events) {
+    if (e.kind == ConversationEventKind::kNote) {
+      EXPECT_EQ(e.detail, "");
+    }
+  }
+  EXPECT_EQ(desk().GetContact(carol_contact)->display_name, "");
+  EXPECT_TRUE(desk().ListContactHandles(carol_contact)->empty());
+
+  // The others keep everything.
+  EXPECT_EQ(desk().ListMessages(dave)->front().body, "dave's text");
+  EXPECT_EQ(desk().ListMessages(erin)->front().body, "erin's text");
+  EXPECT_EQ(desk().ListContactHandles(Conv(dave).contact_id)->size(), 1u);
+  EXPECT_EQ(desk().ListContactHandles(Conv(erin).contact_id)->size(), 1u);
+
+  // A second run finds nothing; Carol writing again is a new contact.
+  auto again = desk().PurgeConversations(before, kT0 + 6000);
+  ASSERT_TRUE(again.ok()) << again.error();
+  EXPECT_EQ(again->conversations, 0);
+  EXPECT_EQ(again->messages, 0);
+  EXPECT_EQ(again->contacts_anonymised, 0);
+  IngestOutcome back = One(Item("r4", "carol@example.com", "hello again", kT0 + 7000));
+  EXPECT_TRUE(back.created);
+  EXPECT_NE(Conv(back.conversation_id).contact_id, carol_contact);
+}
+
 TEST_P(DeskStoreContractTest, DumpLoadRoundTripIncludesTheDesk) {
   const int64_t ann = MakeAgent("ann");
   AgentDeskState st;

@@ -501,6 +501,42 @@ void ExpectIntactChain(Store& store, int64_t n) {
   }
 }
 
+TEST_P(StoreContractTest, PurgeAuditKeepsHashesTimeAndAction) {
+  AuditEntry e;
+  e.actor = "user:alice";
+  e.action = "login";
+  e.target = "user:alice";
+  e.detail = "{\"ip\":\"10.0.0.1\"}";
+  e.address = "10.0.0.1";
+  e.content_hash = "c";
+  for (Millis at : {100, 200, 300}) {
+    e.at = at;
+    ASSERT_TRUE(store_->AppendAudit(e, TestHash).ok());
+  }
+  auto purged = store_->PurgeAudit(300, 1000);
+  ASSERT_TRUE(purged.ok()) << purged.error();
+  EXPECT_EQ(*purged, 2);
+  EXPECT_EQ(*store_->PurgeAudit(300, 2000), 0);
+  auto all = store_->ListAudit(1, 10);
+  ASSERT_EQ(all->size(), 3u);
+  for (int i = 0; i < 2; ++i) {
+    const AuditEntry& p = (*all)[i];
+    EXPECT_EQ(p.actor, "");
+    EXPECT_EQ(p.target, "");
+    EXPECT_EQ(p.detail, "{}");
+    EXPECT_EQ(p.address, "");
+    EXPECT_EQ(p.action, "login");
+    EXPECT_EQ(p.content_hash, "c");
+    EXPECT_EQ(p.purged_at, 1000);
+    EXPECT_EQ(p.at, 100 * (i + 1));
+  }
+  EXPECT_EQ((*all)[2].actor, "user:alice");
+  EXPECT_EQ((*all)[2].purged_at, 0);
+  EXPECT_EQ((*all)[1].prev_hash, (*all)[0].hash);
+  EXPECT_EQ((*all)[2].prev_hash, (*all)[1].hash);
+  EXPECT_EQ((*all)[2].hash, TestHash((*all)[2]));
+}
+
 TEST_P(StoreContractTest, Audit) {
   AuditEntry e;
   e.actor = "system";

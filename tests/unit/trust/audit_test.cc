@@ -49,15 +49,17 @@ class AuditTest : public testing::TrustEnv {
     forged.detail = "{}";
     forged.address = "";
     forged.prev_hash = (*before)[0].hash;
+    forged.content_hash = AuditContentHash(forged);
     forged.hash = AuditHash(forged);
     sqlite3* db = nullptr;
     ASSERT_EQ(sqlite3_open(db_path_.c_str(), &db), SQLITE_OK);
     sqlite3_stmt* stmt = nullptr;
-    ASSERT_EQ(sqlite3_prepare_v2(db,
-                                 "INSERT INTO audit_log (seq, at, actor, action, target, detail, "
-                                 "address, prev_hash, hash) VALUES (?,?,?,?,?,?,?,?,?)",
-                                 -1, &stmt, nullptr),
-              SQLITE_OK)
+    ASSERT_EQ(
+        sqlite3_prepare_v2(db,
+                           "INSERT INTO audit_log (seq, at, actor, action, target, detail, "
+                           "address, prev_hash, hash, content_hash) VALUES (?,?,?,?,?,?,?,?,?,?)",
+                           -1, &stmt, nullptr),
+        SQLITE_OK)
         << sqlite3_errmsg(db);
     sqlite3_bind_int64(stmt, 1, forged.seq);
     sqlite3_bind_int64(stmt, 2, forged.at);
@@ -70,6 +72,8 @@ class AuditTest : public testing::TrustEnv {
                       SQLITE_TRANSIENT);
     sqlite3_bind_blob(stmt, 9, forged.hash.data(), static_cast<int>(forged.hash.size()),
                       SQLITE_TRANSIENT);
+    sqlite3_bind_blob(stmt, 10, forged.content_hash.data(),
+                      static_cast<int>(forged.content_hash.size()), SQLITE_TRANSIENT);
     EXPECT_EQ(sqlite3_step(stmt), SQLITE_DONE) << sqlite3_errmsg(db);
     sqlite3_finalize(stmt);
     sqlite3_close(db);
@@ -181,6 +185,132 @@ TEST_F(AuditTest, TruncatedTailIsVisibleOnlyInTheHead) {
   AuditVerifyReport r = Verify();
   EXPECT_TRUE(r.ok);
   EXPECT_EQ(r.last_seq, 4);
+}
+
+// --- retention -------------------------------------------------------------------------
+
+constexpr Millis kEntry4At = 1'700'000'004'000;  // entries are a second apart from ...001'000
+
+TEST_F(AuditTest, PurgedEntriesStillVerify) {
+  auto purged = store_->PurgeAudit(kEntry4At, kEntry4At + 99);
+  ASSERT_TRUE(purged.ok()) << purged.error();
+  EXPECT_EQ(*purged, 3);
+  EXPECT_EQ(*store_->PurgeAudit(kEntry4At, kEntry4At + 100), 0);  // purged once
+  auto all = store_->ListAudit(1, 10);
+  ASSERT_TRUE(all.ok());
+  EXPECT_EQ((*all)[0].actor, "");
+  EXPECT_EQ((*all)[0].target, "");
+  EXPECT_EQ((*all)[0].detail, "{}");
+  EXPECT_EQ((*all)[0].address, "");
+  EXPECT_EQ((*all)[0].action, "action1");
+  EXPECT_EQ((*all)[0].purged_at, kEntry4At + 99);
+  EXPECT_EQ((*all)[3].actor, "user:alice");
+  EXPECT_EQ((*all)[3].purged_at, 0);
+  AuditVerifyReport r = Verify(2);
+  EXPECT_TRUE(r.ok) << r.message;
+  EXPECT_EQ(r.entries_checked, 6);
+  EXPECT_EQ(r.purged, 3);
+  EXPECT_EQ(r.purged_first_seq, 1);
+  EXPECT_EQ(r.purged_last_seq, 3);
+  EXPECT_EQ(r.last_hash, all->back().hash);
+}
+
+TEST_F(AuditTest, EditedEntryAfterAPurgeIsDetected) {
+  ASSERT_EQ(*store_->PurgeAudit(kEntry4At, kEntry4At), 3);
+  Tamper("UPDATE audit_log SET actor = 'user:mallory' WHERE seq = 5");
+  AuditVerifyReport r = Verify();
+  EXPECT_FALSE(r.ok);
+  EXPECT_EQ(r.kind, AuditTamperKind::kEdited);
+  EXPECT_EQ(r.first_bad_seq, 5);
+  EXPECT_EQ(r.purged, 3);
+}
+
+TEST_F(AuditTest, DeletedPurgedEntryIsDetected) {
+  ASSERT_EQ(*store_->PurgeAudit(kEntry4At, kEntry4At), 3);
+  Tamper("DELETE FROM audit_log WHERE seq = 2");
+  AuditVerifyReport r = Verify();
+  EXPECT_FALSE(r.ok);
+  EXPECT_EQ(r.kind, AuditTamperKind::kDeleted);
+  EXPECT_EQ(r.first_bad_seq, 2);
+}
+
+TEST_F(AuditTest, EditedTimeOrActionOfAPurgedEntryIsDetected) {
+  ASSERT_EQ(*store_->PurgeAudit(kEntry4At, kEntry4At), 3);
+  Tamper("UPDATE audit_log SET at = at + 1 WHERE seq = 2");
+  EXPECT_EQ(Verify().first_bad_seq, 2);
+  Tamper(
+      "UPDATE audit_log SET at = at - 1 WHERE seq = 2; UPDATE audit_log SET action = 'x' "
+      "WHERE seq = 3");
+  AuditVerifyReport r = Verify();
+  EXPECT_FALSE(r.ok);
+  EXPECT_EQ(r.first_bad_seq, 3);
+}
+
+TEST_F(AuditTest, AFakePurgeDoesNotHideAnEdit) {
+  // Marking an entry purged skips its content check only when its content
+  // is really gone.
+  Tamper("UPDATE audit_log SET purged_at = 1, detail = '{\"n\":99}' WHERE seq = 4");
+  AuditVerifyReport r = Verify();
+  EXPECT_FALSE(r.ok);
+  EXPECT_EQ(r.kind, AuditTamperKind::kEdited);
+  EXPECT_EQ(r.first_bad_seq, 4);
+}
+
+TEST_F(AuditTest, AnEntryStrippedOfItsContentHashIsDetected) {
+  Tamper("UPDATE audit_log SET content_hash = '' WHERE seq = 4");
+  AuditVerifyReport r = Verify();
+  EXPECT_FALSE(r.ok);
+  EXPECT_EQ(r.kind, AuditTamperKind::kEdited);
+  EXPECT_EQ(r.first_bad_seq, 4);
+}
+
+// A log written before schema v6: one hash over all fields, no content hash.
+class LegacyAuditTest : public AuditTest {
+ protected:
+  void SetUp() override {
+    AuditTest::SetUp();
+    auto all = store_->ListAudit(1, 10);
+    ASSERT_TRUE(all.ok());
+    std::string prev;
+    std::string sql;
+    for (store::AuditEntry e : *all) {
+      e.content_hash.clear();
+      e.prev_hash = prev;
+      e.hash = AuditHash(e);
+      prev = e.hash;
+      sql += "UPDATE audit_log SET content_hash = '', prev_hash = '" + e.prev_hash + "', hash = '" +
+             e.hash + "' WHERE seq = " + std::to_string(e.seq) + ";";
+    }
+    Tamper(sql);
+  }
+};
+
+TEST_F(LegacyAuditTest, OldEntriesVerifyPurgedOrNotAndNewOnesFollow) {
+  AuditVerifyReport r = Verify();
+  ASSERT_TRUE(r.ok) << r.message;
+  EXPECT_EQ(r.purged, 0);
+  ASSERT_EQ(*store_->PurgeAudit(kEntry4At, kEntry4At), 3);
+  clock_.AdvanceSeconds(1);
+  ASSERT_TRUE(audit_->Append("user:bob", "login", "user:bob").ok());
+  r = Verify();
+  EXPECT_TRUE(r.ok) << r.message;
+  EXPECT_EQ(r.entries_checked, 7);
+  EXPECT_EQ(r.purged, 3);
+  EXPECT_EQ(store_->ListAudit(7, 1)->front().prev_hash, store_->ListAudit(6, 1)->front().hash);
+}
+
+TEST_F(LegacyAuditTest, EditedOrDeletedOldEntriesAreDetected) {
+  ASSERT_EQ(*store_->PurgeAudit(kEntry4At, kEntry4At), 3);
+  Tamper("UPDATE audit_log SET detail = '{}' WHERE seq = 5");
+  AuditVerifyReport edited = Verify();
+  EXPECT_EQ(edited.kind, AuditTamperKind::kEdited);
+  EXPECT_EQ(edited.first_bad_seq, 5);
+  Tamper(
+      "UPDATE audit_log SET detail = '{\"n\":5}' WHERE seq = 5; DELETE FROM audit_log "
+      "WHERE seq = 2");
+  AuditVerifyReport deleted = Verify();
+  EXPECT_EQ(deleted.kind, AuditTamperKind::kDeleted);
+  EXPECT_EQ(deleted.first_bad_seq, 2);
 }
 
 }  // namespace

@@ -120,7 +120,9 @@ int RunServe(const ServerFlags& flags, bool print_config) {
         *ctx.publisher, config->publish_tick_ms,
         {.posts_days = config->retention_posts_days,
          .notifications_days = config->retention_notifications_days,
-         .archive_days = config->retention_archive_days});
+         .archive_days = config->retention_archive_days,
+         .messages_days = config->retention_messages_days,
+         .audit_days = config->retention_audit_days});
     server.Wait();
   }
   std::cout << "Leitplanke stopped." << std::endl;

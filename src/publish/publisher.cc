@@ -1200,16 +1200,30 @@ Result<Publisher::Purged> Publisher::ApplyRetention(const Retention& r) {
     LP_ASSIGN_OR_RETURN(out.archive_entries,
                         store_.desk().PurgeArchive(before(r.archive_days), now));
   }
+  if (r.messages_days > 0) {
+    LP_ASSIGN_OR_RETURN(out.desk, store_.desk().PurgeConversations(before(r.messages_days), now));
+  }
+  if (r.audit_days > 0) {
+    // Before this run's own entry is written: it is never purged at once.
+    LP_ASSIGN_OR_RETURN(out.audit_entries, store_.PurgeAudit(before(r.audit_days), now));
+  }
   AuditSink sink;
   {
     std::lock_guard<std::mutex> lock(mu_);
     sink = audit_;
   }
-  if (sink && (out.posts || out.notifications || out.archive_entries)) {
+  const store::DeskPurged& d = out.desk;
+  if (sink && (out.posts || out.notifications || out.archive_entries || d.conversations ||
+               d.contacts_anonymised || d.contacts_deleted || out.audit_entries)) {
     sink("system", "retention.purge", "retention",
          "{\"posts\":" + std::to_string(out.posts) +
              ",\"notifications\":" + std::to_string(out.notifications) +
-             ",\"archive_entries\":" + std::to_string(out.archive_entries) + "}");
+             ",\"archive_entries\":" + std::to_string(out.archive_entries) + ",\"conversations\":" +
+             std::to_string(d.conversations) + ",\"messages\":" + std::to_string(d.messages) +
+             ",\"attachments\":" + std::to_string(d.attachments) +
+             ",\"contacts_anonymised\":" + std::to_string(d.contacts_anonymised) +
+             ",\"contacts_deleted\":" + std::to_string(d.contacts_deleted) +
+             ",\"audit_entries\":" + std::to_string(out.audit_entries) + "}");
   }
   return out;
 }

@@ -58,6 +58,8 @@ const Key kKeys[] = {
     {"retention", "posts_days", &ServerConfig::retention_posts_days},
     {"retention", "notifications_days", &ServerConfig::retention_notifications_days},
     {"retention", "archive_days", &ServerConfig::retention_archive_days},
+    {"retention", "messages_days", &ServerConfig::retention_messages_days},
+    {"retention", "audit_days", &ServerConfig::retention_audit_days},
 };
 
 std::string EnvName(const Key& k) {
@@ -210,7 +212,7 @@ Status Validate(const ServerConfig& c) {
     return Status::InvalidArgument("[publish] cooldown_minutes must not be negative");
   }
   if (c.retention_posts_days < 0 || c.retention_notifications_days < 0 ||
-      c.retention_archive_days < 0) {
+      c.retention_archive_days < 0 || c.retention_messages_days < 0 || c.retention_audit_days < 0) {
     return Status::InvalidArgument("[retention] days must not be negative (0 = keep forever)");
   }
   if (c.publish_tick_ms < 10) {

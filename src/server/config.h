@@ -90,7 +90,9 @@ struct ServerConfig {
   // [retention] days to keep each kind of data; 0 = forever. Checked hourly.
   int retention_posts_days = 0;  // finished posts with their shares
   int retention_notifications_days = 90;
-  int retention_archive_days = 0;  // content of sent messages and posts; hashes stay
+  int retention_archive_days = 0;   // content of sent messages and posts; hashes stay
+  int retention_messages_days = 0;  // desk conversations resolved longer ago: content, contacts
+  int retention_audit_days = 0;     // audit entries' actor, target, detail, address; hashes stay
 
   // Derived helpers.
   std::string DatabaseUrl() const;

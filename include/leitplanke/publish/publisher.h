@@ -249,11 +249,15 @@ class Publisher {
     int posts_days = 0;          // finished posts (sent, failed, cancelled) with their shares
     int notifications_days = 0;  // notifications, read or not
     int archive_days = 0;        // content of archive entries (hashes stay: the chain verifies)
+    int messages_days = 0;  // desk conversations resolved that long ago: content, idle contacts
+    int audit_days = 0;     // audit entries' actor, target, detail, address (hashes stay)
   };
   struct Purged {
     int64_t posts = 0;
     int64_t notifications = 0;
     int64_t archive_entries = 0;
+    store::DeskPurged desk;
+    int64_t audit_entries = 0;
   };
   // Purges what is older than its retention (each purge in the audit log).
   Result<Purged> ApplyRetention(const Retention& retention);

@@ -634,6 +634,51 @@ TEST_F(PublishTest, RetentionPurgesFinishedPostsNotificationsAndArchiveContent) 
   EXPECT_EQ(publisher_->ApplyRetention({})->posts, 0);
 }
 
+TEST_F(PublishTest, RetentionPurgesResolvedConversationsAndAuditContent) {
+  std::vector<std::string> audited;
+  publisher_->SetAuditSink(
+      [&](std::string_view, std::string_view action, std::string_view, const std::string& detail) {
+        audited.push_back(std::string(action) + " " + detail);
+      });
+  store::IngestItem item;
+  item.message.external_id = "m1";
+  item.message.author = "carol@example.com";
+  item.message.body = "my phone is 0170 1234567";
+  item.received_at = clock_.NowMillis();
+  auto in = store_->desk().Ingest(channels_[0], {item}, "");
+  ASSERT_TRUE(in.ok()) << in.error();
+  const int64_t conv = in->front().conversation_id;
+  ASSERT_TRUE(store_->desk()
+                  .SetState(conv, store::ConversationState::kResolved, "x", clock_.NowMillis(), -1)
+                  .ok());
+  store::AuditEntry e;
+  e.actor = "user:carol";
+  e.action = "login";
+  e.detail = "{}";
+  e.content_hash = "c";
+  e.at = clock_.NowMillis();
+  ASSERT_TRUE(
+      store_->AppendAudit(e, [](const store::AuditEntry& a) { return std::to_string(a.seq); })
+          .ok());
+  clock_.Advance(10LL * 86'400'000);
+  auto none = publisher_->ApplyRetention({.messages_days = 30, .audit_days = 30});
+  ASSERT_TRUE(none.ok()) << none.error();
+  EXPECT_EQ(none->desk.conversations + none->audit_entries, 0);
+  EXPECT_TRUE(audited.empty());
+  auto purged = publisher_->ApplyRetention({.messages_days = 7, .audit_days = 7});
+  ASSERT_TRUE(purged.ok()) << purged.error();
+  EXPECT_EQ(purged->desk.conversations, 1);
+  EXPECT_EQ(purged->desk.messages, 1);
+  EXPECT_EQ(purged->desk.contacts_anonymised, 1);
+  EXPECT_EQ(purged->audit_entries, 1);
+  EXPECT_EQ(store_->desk().ListMessages(conv)->front().body, "");
+  EXPECT_EQ(store_->ListAudit(1, 1)->front().actor, "");
+  ASSERT_EQ(audited.size(), 1u);  // one entry per run, with the counts
+  EXPECT_NE(audited[0].find("retention.purge"), std::string::npos);
+  EXPECT_NE(audited[0].find("\"conversations\":1"), std::string::npos) << audited[0];
+  EXPECT_NE(audited[0].find("\"audit_entries\":1"), std::string::npos) << audited[0];
+}
+
 TEST_F(PublishTest, CalendarAndChannelQueue) {
   Post a = Approved("a");
   Post b = Approved("b");

@@ -290,6 +290,14 @@ Status AddPublishRoutes(AppContext& ctx, http::Router& router) {
       Blocking("posts:read", "Channel accounts a post can have a variant on")));
 
   LP_RETURN_IF_ERROR(router.Handle(
+      "GET", "/api/v1/publish/settings", QueryHandler([&pub](Request&) -> Result<json> {
+        return json{{"time_zone", pub.options().time_zone}};
+      }),
+      Blocking("posts:read",
+               "Publish settings the UI shows: the company's time zone (IANA name) in which "
+               "calendar days, weeks and posting windows are counted")));
+
+  LP_RETURN_IF_ERROR(router.Handle(
       "POST", "/api/v1/posts/check",
       BodyHandler(200,
                   [&pub](Request& req, const json& body) -> Result<json> {
@@ -520,7 +528,9 @@ Status AddPublishRoutes(AppContext& ctx, http::Router& router) {
                         {"network", out->share.network},
                         {"created_at", IsoTime(out->share.created_at)}};
         }
-        // A refused share is an answer, not an error: the findings say why.
+        // A refused share is an answer, not an error: the findings say why. A preview
+        // answers 200 either way ("allowed" says it); a refused real share is 422.
+        if (r.preview) return JsonResponse(200, j);
         return JsonResponse(out->allowed ? (out->share.id != 0 ? 201 : 200) : 422, j);
       },
       Blocking("advocacy",
@@ -536,6 +546,7 @@ Status AddPublishRoutes(AppContext& ctx, http::Router& router) {
         for (const store::PostShare& s : shares) {
           out.push_back({{"id", s.id},
                          {"post_id", s.post_id},
+                         {"post_title", s.post_title},
                          {"network", s.network},
                          {"text", s.text},
                          {"created_at", IsoTime(s.created_at)}});

@@ -623,14 +623,15 @@ Result<std::vector<PostShare>> SqlPublishStore::ListShares(int64_t post_id, int6
         LP_ASSIGN_OR_RETURN(
             sql::ResultSet rs,
             conn.Query("SELECT s.id, s.post_id, s.user_id, u.username, s.network, s.text, "
-                       "s.verdict, s.created_at FROM post_shares s JOIN users u ON u.id = "
-                       "s.user_id WHERE ($1 = 0 OR s.post_id = $1) AND ($2 = 0 OR s.user_id = "
-                       "$2) ORDER BY s.id DESC LIMIT $3",
+                       "s.verdict, s.created_at, COALESCE(p.title, '') FROM post_shares s JOIN "
+                       "users u ON u.id = s.user_id LEFT JOIN posts p ON p.id = s.post_id WHERE "
+                       "($1 = 0 OR s.post_id = $1) AND ($2 = 0 OR s.user_id = $2) ORDER BY s.id "
+                       "DESC LIMIT $3",
                        {Int(post_id), Int(user_id), Int(limit)}));
         std::vector<PostShare> out;
         for (const Row& r : rs.rows) {
-          out.push_back(
-              {r.Int(0), r.Int(1), r.Int(2), r.Text(3), r.Text(4), r.Text(5), r.Text(6), r.Int(7)});
+          out.push_back({r.Int(0), r.Int(1), r.Int(2), r.Text(3), r.Text(4), r.Text(5), r.Text(6),
+                         r.Int(7), r.Text(8)});
         }
         return out;
       });

@@ -2,9 +2,10 @@
 // (GET /api/v1/advocacy/posts), sharing one with one's own words on one's own
 // account. The share text (own words, a blank line, the post and its link) is
 // checked while typing (POST /api/v1/advocacy/posts/{id}/share with
-// "preview": true, through guard.js's LiveCheck): findings underlined and
-// explained, among them rule R06 asking to disclose that one works for the
-// company until a disclosure is there. *Share* records the share and gives
+// "preview": true, through guard.js's LiveCheck; a preview answers 200 and
+// says "allowed"): findings underlined and explained, among them rule R06
+// asking to disclose that one works for the company until a disclosure is
+// there. *Share* records the share and gives
 // the checked text to copy; below, one's own shares.
 import { get, post } from './api.js';
 import { h, replace, announce } from './dom.js';
@@ -93,11 +94,11 @@ export class AdvocacyPage {
       replace(this.shares, h('li', { class: 'error' }, e.message));
       return;
     }
-    const title = (id) => (this.posts.find((p) => p.id === id) || {}).title || `#${id}`;
+    const title = (s) => s.post_title || (this.posts.find((p) => p.id === s.post_id) || {}).title || `#${s.post_id}`;
     replace(
       this.shares,
       shares.length
-        ? shares.map((s) => h('li', { dataset: { id: String(s.id), postId: String(s.post_id) } }, h('strong', {}, title(s.post_id)), ` · ${t(`selfcheck.channel.${s.network}`)} · `, h('time', { datetime: s.created_at }, fmtDate(s.created_at))))
+        ? shares.map((s) => h('li', { dataset: { id: String(s.id), postId: String(s.post_id) } }, h('strong', {}, title(s)), ` · ${t(`selfcheck.channel.${s.network}`)} · `, h('time', { datetime: s.created_at }, fmtDate(s.created_at))))
         : h('li', { class: 'empty' }, t('adv.no_shares')),
     );
   }
@@ -154,7 +155,7 @@ export class AdvocacyPage {
     replace(this.pane, root);
     this.live = new LiveCheck({
       read: () => JSON.stringify({ own_words: this.words.value, network: this.network.value, add_disclosure: this.disclose.checked }),
-      request: (text, signal) => post(`/api/v1/advocacy/posts/${p.id}/share`, { ...JSON.parse(text), preview: true }, { signal, okStatuses: [200, 422] }),
+      request: (text, signal) => post(`/api/v1/advocacy/posts/${p.id}/share`, { ...JSON.parse(text), preview: true }, { signal }),
       done: (r) => {
         this.err.hidden = true;
         this.show(r ? r.body : null);

@@ -9,14 +9,12 @@ export const POST_STATES = ['draft', 'submitted', 'approved', 'scheduled', 'send
 
 let zone = null;
 
-// The company's time zone ([publish] time_zone). The API names it in every
-// calendar answer; asked once per page load.
+// The company's time zone ([publish] time_zone), from GET /api/v1/publish/settings
+// (calendar answers name it too); asked once per page load.
 export async function companyZone() {
   if (zone) return zone;
-  const today = new Date().toISOString().slice(0, 10);
-  const tomorrow = new Date(Date.now() + 86400000).toISOString().slice(0, 10);
   try {
-    zone = (await get(`/api/v1/calendar?from=${today}&to=${tomorrow}`)).time_zone || 'UTC';
+    zone = (await get('/api/v1/publish/settings')).time_zone || 'UTC';
   } catch {
     return Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC';
   }

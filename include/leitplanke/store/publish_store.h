@@ -125,6 +125,7 @@ struct PostShare {
   std::string text;      // the checked share text
   std::string verdict;   // the guard's verdict record (JSON)
   Millis created_at = 0;
+  std::string post_title;  // filled by ListShares ("" if the post is gone)
 };
 
 struct Notification {

@@ -191,6 +191,10 @@ TEST_F(PublishApiTest, PostFromDraftThroughApprovalToTheArchive) {
   ASSERT_EQ(r.status, 200) << r.body;
   EXPECT_EQ(Body(r)["time_zone"], "Europe/Berlin");
   EXPECT_TRUE(Body(r)["posts"].empty());
+  // The time zone outside calendar answers, for the UI.
+  r = paula.Call("GET", "/api/v1/publish/settings");
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(Body(r)["time_zone"], "Europe/Berlin");
   EXPECT_EQ(paula.Call("GET", "/api/v1/calendar?from=yesterday&to=2020-01-08").status, 400);
 
   // Advocacy: an approved post released for sharing; an advocate's share
@@ -215,6 +219,15 @@ TEST_F(PublishApiTest, PostFromDraftThroughApprovalToTheArchive) {
   ASSERT_EQ(r.status, 422) << r.body;
   EXPECT_FALSE(Body(r)["allowed"].get<bool>());
   EXPECT_EQ(Body(r)["verdict"]["findings"][0]["rule"], "R06.disclosure") << r.body;
+  // The same words as a preview: an answer (200) that says "not allowed" and why.
+  r = mara.Call(
+      "POST", "/api/v1/advocacy/posts/" + id2 + "/share",
+      json{{"own_words", "Wichtig für alle Kunden."}, {"network", "linkedin"}, {"preview", true}}
+          .dump());
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_FALSE(Body(r)["allowed"].get<bool>());
+  EXPECT_EQ(Body(r)["verdict"]["findings"][0]["rule"], "R06.disclosure") << r.body;
+  EXPECT_FALSE(Body(r).contains("share"));
   r = mara.Call("POST", "/api/v1/advocacy/posts/" + id2 + "/share",
                 json{{"own_words", "Wichtig für alle Kunden."},
                      {"network", "linkedin"},
@@ -224,7 +237,9 @@ TEST_F(PublishApiTest, PostFromDraftThroughApprovalToTheArchive) {
   EXPECT_EQ(Body(r)["text"].get<std::string>().rfind("Ich arbeite bei Beispiel AG.", 0), 0u);
   r = mara.Call("GET", "/api/v1/advocacy/shares");
   ASSERT_EQ(r.status, 200);
-  EXPECT_EQ(Body(r)["shares"].size(), 1u);
+  ASSERT_EQ(Body(r)["shares"].size(), 1u);
+  EXPECT_EQ(Body(r)["shares"][0]["post_title"], draft["title"]) << r.body;
+  EXPECT_FALSE(Body(r)["shares"][0]["post_title"].get<std::string>().empty());
 }
 
 TEST_F(PublishApiTest, BadInputNamesTheField) {

@@ -282,6 +282,29 @@ int ArchivePurge(const ServerFlags& flags, const std::string& before) {
   return 0;
 }
 
+// Retention of the audit log: removes actor, target, detail and address of
+// entries written before `before` (YYYY-MM-DD, UTC); the chain stays
+// verifiable. The run's own entry comes after the purge.
+int AuditPurge(const ServerFlags& flags, const std::string& before) {
+  std::tm tm{};
+  if (before.size() != 10 || strptime(before.c_str(), "%Y-%m-%d", &tm) == nullptr) {
+    std::cerr << "audit purge: --before must be a date YYYY-MM-DD\n";
+    return kExitUsage;
+  }
+  const Millis cutoff = static_cast<Millis>(timegm(&tm)) * 1000;
+  auto ctx = Open(flags);
+  if (!ctx.ok()) return Fail("audit purge", ctx.status());
+  const Millis now = SystemClock::Default().NowMillis();
+  Result<int64_t> n = (*ctx)->store->PurgeAudit(cutoff, now);
+  if (!n.ok()) return Fail("audit purge", n.status());
+  (void)(*ctx)->audit->Append(
+      "cli", "audit.purge", "audit",
+      "{\"before\":\"" + before + "\",\"entries\":" + std::to_string(*n) + "}");
+  std::cout << "removed the content of " << *n << " audit entries written before " << before
+            << "; the chain stays verifiable\n";
+  return 0;
+}
+
 int VaultInitKey(const std::string& path) {
   Result<trust::MasterKey> key = trust::GenerateMasterKeyFile(path);
   if (!key.ok()) return Fail("vault init-key", key.status());
@@ -467,6 +490,13 @@ void AddOperatorCommands(CLI::App& app, int& exit_code) {
       "verify", "Check the chain; names the first edited, deleted or reordered entry (exit 1)");
   flags->AddTo(*verify);
   verify->callback([flags, &exit_code] { exit_code = AuditVerify(*flags); });
+  auto audit_before = std::make_shared<std::string>();
+  CLI::App* audit_purge = audit->add_subcommand(
+      "purge", "Retention: remove the content of entries written before a date; hashes stay");
+  flags->AddTo(*audit_purge);
+  audit_purge->add_option("--before", *audit_before, "YYYY-MM-DD (UTC)")->required();
+  audit_purge->callback(
+      [flags, audit_before, &exit_code] { exit_code = AuditPurge(*flags, *audit_before); });
 
   CLI::App* archive =
       app.add_subcommand("archive", "The hash-chained archive of every sent message");

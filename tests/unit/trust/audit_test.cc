@@ -313,5 +313,38 @@ TEST_F(LegacyAuditTest, EditedOrDeletedOldEntriesAreDetected) {
   EXPECT_EQ(deleted.first_bad_seq, 2);
 }
 
+TEST_F(LegacyAuditTest, MigrationToSchemaSixKeepsOldEntriesVerifiable) {
+  // Back to the schema v5 table (no content_hash, no purged_at), then open
+  // the file again: the migration adds the columns, the old hashes stay.
+  accounts_.reset();
+  throttle_.reset();
+  audit_.reset();
+  vault_.reset();
+  store_.reset();
+  Tamper(
+      "DROP INDEX audit_log_unpurged; ALTER TABLE audit_log DROP COLUMN content_hash; ALTER "
+      "TABLE audit_log DROP COLUMN purged_at; ALTER TABLE conversations DROP COLUMN purged_at; "
+      "DELETE FROM schema_migrations WHERE version = 6");
+  auto reopened = store::OpenStore(db_path_);
+  ASSERT_TRUE(reopened.ok()) << reopened.error();
+  store_ = std::move(*reopened);
+  EXPECT_EQ(store_->schema_version(), 6);
+  audit_ = std::make_unique<AuditLog>(*store_, clock_);
+  auto all = store_->ListAudit(1, 10);
+  ASSERT_EQ(all->size(), 6u);
+  EXPECT_EQ((*all)[0].content_hash, "");
+  EXPECT_EQ((*all)[0].purged_at, 0);
+  AuditVerifyReport r = Verify();
+  EXPECT_TRUE(r.ok) << r.message;
+  EXPECT_EQ(r.entries_checked, 6);
+  clock_.AdvanceSeconds(1);
+  ASSERT_TRUE(audit_->Append("user:bob", "login", "user:bob").ok());
+  ASSERT_EQ(*store_->PurgeAudit(kEntry4At, kEntry4At), 3);
+  r = Verify();
+  EXPECT_TRUE(r.ok) << r.message;
+  EXPECT_EQ(r.entries_checked, 7);
+  EXPECT_EQ(r.purged, 3);
+}
+
 }  // namespace
 }  // namespace leitplanke::trust

@@ -15,121 +15,8 @@
 //
 // Needs /usr/bin/chromium and node_modules/playwright-core (both installed
 // by scripts/install-deps); fails, never skips, when either is missing.
-import { spawn } from 'node:child_process';
-import { createHmac } from 'node:crypto';
-import { existsSync, mkdtempSync, rmSync, mkdirSync } from 'node:fs';
-import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
-
-const HERE = dirname(fileURLToPath(import.meta.url));
-const ROOT = resolve(HERE, '..', '..');
-const CHROMIUM = '/usr/bin/chromium';
-const WAIT = 15000;
-
-const binary = resolve(process.argv[2] || join(ROOT, 'build/release/src/cli/leitplanke'));
-let passed = 0;
-let failed = 0;
-
-function fail(msg) {
-  console.error(`FAIL: ${msg}`);
-  console.log(`0 passed, 1 failed`);
-  process.exit(1);
-}
-
-if (!existsSync(binary)) fail(`server binary ${binary} not found (build the leitplanke target)`);
-if (!existsSync(CHROMIUM)) fail(`${CHROMIUM} not found: run scripts/install-deps (Debian package chromium)`);
-let chromium;
-try {
-  ({ chromium } = await import('playwright-core'));
-} catch (e) {
-  fail(`playwright-core is not installed (${e.message}): run scripts/install-deps (npm ci in ${ROOT})`);
-}
-
-function assert(cond, msg) {
-  if (!cond) throw new Error(`assertion failed: ${msg}`);
-}
-
-async function step(name, fn) {
-  const t0 = Date.now();
-  try {
-    await fn();
-    passed++;
-    console.log(`ok ${passed + failed} - ${name} (${Date.now() - t0} ms)`);
-  } catch (e) {
-    failed++;
-    console.log(`not ok ${passed + failed} - ${name}: ${e.message}`);
-    throw e;
-  }
-}
-
-function freePort() {
-  return new Promise((res, rej) => {
-    const s = createServer();
-    s.unref();
-    s.on('error', rej);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address();
-      s.close(() => res(port));
-    });
-  });
-}
-
-// RFC 6238 TOTP (SHA-1, 6 digits, 30 s) from a base32 secret.
-function totp(secret, at = Date.now()) {
-  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
-  let bits = '';
-  for (const c of secret.replace(/=+$/, '').toUpperCase()) bits += alphabet.indexOf(c).toString(2).padStart(5, '0');
-  const key = Buffer.from(bits.match(/.{8}/g).map((b) => parseInt(b, 2)));
-  const counter = Buffer.alloc(8);
-  counter.writeBigUInt64BE(BigInt(Math.floor(at / 1000 / 30)));
-  const mac = createHmac('sha1', key).update(counter).digest();
-  const off = mac[mac.length - 1] & 15;
-  return String((mac.readUInt32BE(off) & 0x7fffffff) % 1000000).padStart(6, '0');
-}
-
-// Starts the server; resolves with the one-time admin password once it serves.
-function startServer(port, data) {
-  const proc = spawn(binary, ['serve', '--data', data, '--listen', `127.0.0.1:${port}`], {
-    env: { ...process.env, LEITPLANKE_DESK_DEMO: '1' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let out = '';
-  const ready = new Promise((res, rej) => {
-    const timer = setTimeout(() => rej(new Error(`server did not start in 30 s:\n${out}`)), 30000);
-    const onData = (chunk) => {
-      out += chunk;
-      const pw = /password:\s+(\S+)/.exec(out);
-      if (pw && /serving on/.test(out)) {
-        clearTimeout(timer);
-        res(pw[1]);
-      }
-    };
-    proc.stdout.on('data', onData);
-    proc.stderr.on('data', (c) => (out += c));
-    proc.on('exit', (code) => {
-      clearTimeout(timer);
-      rej(new Error(`server exited with ${code}:\n${out}`));
-    });
-  });
-  return { proc, ready, log: () => out };
-}
-
-// The API from the page, with its session and CSRF token.
-function pageApi(pg, method, path, body) {
-  return pg.evaluate(
-    async ([m, p, b]) => {
-      const r = await fetch(p, {
-        method: m,
-        headers: { 'Content-Type': 'application/json', 'X-CSRF-Token': sessionStorage.getItem('lp.csrf') || '' },
-        body: b === null ? undefined : JSON.stringify(b),
-      });
-      return { status: r.status, body: await r.text() };
-    },
-    [method, path, body ?? null],
-  );
-}
+import { join } from 'node:path';
+import { ROOT, runBrowserTest, changeFirstPassword, enrolTotp, acknowledgeRecoveryCodes, signInUser, pageApi } from './harness.mjs';
 
 // Everything a person could read or copy out of the page: the text, the
 // attributes and the values of the inputs.
@@ -140,50 +27,18 @@ function pageText(pg) {
   });
 }
 
-const started = Date.now();
-const port = await freePort();
-const base = `http://127.0.0.1:${port}`;
-const data = mkdtempSync(join(tmpdir(), 'lp-admin-'));
-const server = startServer(port, data);
-let browser;
-let page;
-const pageErrors = [];
+await runBrowserTest({ name: 'admin', screenshot: 'admin-failure.png' }, async ({ server, oneTime, page, errors: pageErrors, step, assert, newPage }) => {
+  const { base } = server;
 
-// Confirms the next confirmation dialog the page opens.
-async function confirm() {
-  await page.waitForSelector('dialog.confirm[open]');
-  await page.click('#confirm-ok');
-  await page.waitForSelector('dialog.confirm', { state: 'detached' });
-}
-
-try {
-  const oneTime = await server.ready;
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
-  const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, locale: 'en-US' });
-  page = await context.newPage();
-  page.setDefaultTimeout(WAIT);
-  page.on('dialog', (d) => {
-    pageErrors.push(`unexpected browser dialog: ${d.message()}`);
-    d.dismiss().catch(() => {});
-  });
-  page.on('pageerror', (e) => pageErrors.push(e.message));
-  page.on('console', (m) => {
-    // 401 is the expected answer to "who am I?" when signed out
-    if (m.type() === 'error' && !/status of 401/.test(m.text())) pageErrors.push(m.text());
-  });
+  // Confirms the next confirmation dialog the page opens.
+  async function confirm() {
+    await page.waitForSelector('dialog.confirm[open]');
+    await page.click('#confirm-ok');
+    await page.waitForSelector('dialog.confirm', { state: 'detached' });
+  }
 
   await step('2FA enrolment shows the key as a QR code image', async () => {
-    await page.goto(`${base}/`);
-    await page.fill('#username', 'admin');
-    await page.fill('#password', oneTime);
-    await page.click('#login-form button[type=submit]');
-    await page.waitForSelector('#password-form');
-    await page.fill('#new-password', 'correct horse battery staple 42');
-    await page.fill('#new-password2', 'correct horse battery staple 42');
-    await page.click('#password-form button[type=submit]');
+    await changeFirstPassword(page, base, oneTime);
     const img = await page.waitForSelector('#totp-qr');
     const info = await img.evaluate(async (el) => {
       if (!el.complete) await new Promise((r) => el.addEventListener('load', r, { once: true }));
@@ -194,12 +49,9 @@ try {
     assert(info.visible && info.alt.length > 10, 'the QR code is shown with a text alternative');
     const svg = decodeURIComponent(info.src.slice(info.src.indexOf(',') + 1));
     assert(/^<svg [^>]*viewBox="0 0 (\d+) \1"/.test(svg), 'square viewBox');
-    const secret = await page.getAttribute('#totp-secret', 'data-secret');
+    const { secret } = await enrolTotp(page);
     assert(secret && secret.length >= 16, 'the key is also shown as text');
-    await page.fill('#totp-code', totp(secret));
-    await page.click('#totp-form button[type=submit]');
-    await page.waitForSelector('#recovery-codes li');
-    await page.click('#recovery-done');
+    await acknowledgeRecoveryCodes(page);
     await page.waitForSelector('#nav-admin');
     // the texts checked below are the English ones (the account's language is German)
     await page.selectOption('#lang', 'en');
@@ -254,7 +106,7 @@ try {
     await confirm();
     await page.waitForSelector('#users-table tr[data-username="mira"] .badge.state-disabled');
     const r = await pageApi(page, 'GET', '/api/v1/users');
-    const mira = JSON.parse(r.body).users.find((u) => u.username === 'mira');
+    const mira = r.body.users.find((u) => u.username === 'mira');
     assert(mira.disabled && mira.roles.sort().join() === 'approver,publisher', `stored: ${JSON.stringify(mira)}`);
   });
 
@@ -293,7 +145,7 @@ try {
     });
     assert(use.status === 200, `the token works (${use.status})`);
     const list = await pageApi(page, 'GET', '/api/v1/auth/tokens');
-    assert(!list.body.includes(token), 'the API never returns the secret again');
+    assert(!JSON.stringify(list.body).includes(token), 'the API never returns the secret again');
     await page.reload();
     await page.waitForSelector('#tokens-table tr[data-name="ci check"]');
     assert(!(await pageText(page)).includes(token), 'after a reload the secret is gone');
@@ -321,7 +173,7 @@ try {
     assert((await problem.getAttribute('data-line')) === '3', `the problem names line 3 (${await problem.getAttribute('data-line')})`);
     assert(Number(await problem.getAttribute('data-column')) > 0, 'and a column');
     assert(/pack\.toml, line 3, column \d+/.test(await problem.innerText()), `shown: ${await problem.innerText()}`);
-    const stored = JSON.parse((await pageApi(page, 'GET', '/api/v1/policies')).body);
+    const stored = (await pageApi(page, 'GET', '/api/v1/policies')).body;
     assert(stored.versions.length === 0, 'nothing was stored');
   });
 
@@ -347,7 +199,7 @@ try {
     await confirm();
     await page.waitForSelector('#policy-v1[data-active="1"]');
     await page.waitForSelector('#policy-active-version[data-version="1"]');
-    const check = JSON.parse((await pageApi(page, 'POST', '/api/v1/check', { text: 'Hallo' })).body);
+    const check = (await pageApi(page, 'POST', '/api/v1/check', { text: 'Hallo' })).body;
     assert(check.policy_revision === 1, `checks use version 1 (${check.policy_revision})`);
   });
 
@@ -381,17 +233,17 @@ try {
       const c = (await r.json()).channels.find((x) => x.name === 'social-masto');
       return c && c.settings.base_url === 'http://127.0.0.1:10';
     });
-    const saved = JSON.parse((await pageApi(page, 'GET', '/api/v1/desk/channels')).body).channels.find((x) => x.name === 'social-masto');
+    const saved = (await pageApi(page, 'GET', '/api/v1/desk/channels')).body.channels.find((x) => x.name === 'social-masto');
     assert(saved.settings.base_url === 'http://127.0.0.1:10', `setting saved: ${JSON.stringify(saved.settings)}`);
     assert((await card.locator('.stored-secrets').innerText()).includes('access_token'), 'the credential is still stored');
     for (const path of ['/api/v1/desk/channels', '/api/v1/vault/secrets']) {
       const r = await pageApi(page, 'GET', path);
-      assert(r.status === 200 && !r.body.includes(credential), `${path} does not return it`);
+      assert(r.status === 200 && !JSON.stringify(r.body).includes(credential), `${path} does not return it`);
     }
   });
 
   await step('channels: the form follows the server\'s kinds; delete asks first and removes the credential', async () => {
-    const kinds = JSON.parse((await pageApi(page, 'GET', '/api/v1/desk/channel-kinds')).body).kinds;
+    const kinds = (await pageApi(page, 'GET', '/api/v1/desk/channel-kinds')).body.kinds;
     const offered = await page.locator('#channel-kind option').evaluateAll((els) => els.map((e) => e.value));
     assert(JSON.stringify(offered) === JSON.stringify(kinds.map((k) => k.kind)), `kinds offered as the server lists them (${offered})`);
     await page.selectOption('#channel-kind', 'webchat');
@@ -414,7 +266,7 @@ try {
     await page.focus('#confirm-ok');
     await page.keyboard.press('Enter');
     await card.waitFor({ state: 'detached' });
-    const names = (await pageApi(page, 'GET', '/api/v1/vault/secrets')).body;
+    const names = JSON.stringify((await pageApi(page, 'GET', '/api/v1/vault/secrets')).body);
     assert(!names.includes('channel/social-masto/'), 'its credential is gone from the vault');
     // the demo channel has conversations: it would be retired, not deleted (API test)
   });
@@ -455,16 +307,10 @@ try {
 
   await step('an agent has no administration entry but reaches the own tokens', async () => {
     const r = await pageApi(page, 'POST', '/api/v1/users', { username: 'kai', password: 'a long enough password 1', roles: ['agent'] });
-    assert(r.status === 201, `agent created (${r.status} ${r.body})`);
-    const ctx2 = await browser.newContext({ viewport: { width: 1280, height: 800 }, locale: 'en-US' });
-    const p2 = await ctx2.newPage();
-    p2.setDefaultTimeout(WAIT);
-    p2.on('pageerror', (e) => pageErrors.push(`agent: ${e.message}`));
+    assert(r.status === 201, `agent created (${r.status} ${JSON.stringify(r.body)})`);
+    const p2 = await newPage({ who: 'agent' });
     try {
-      await p2.goto(`${base}/app#/admin/users`);
-      await p2.fill('#username', 'kai');
-      await p2.fill('#password', 'a long enough password 1');
-      await p2.click('#login-form button[type=submit]');
+      await signInUser(p2, `${base}/app#/admin/users`, { username: 'kai', password: 'a long enough password 1' });
       await p2.waitForSelector('#nav-inbox');
       assert((await p2.locator('#nav-admin').count()) === 0, 'no Administration entry');
       assert((await p2.locator('#users-table').count()) === 0, '#/admin/users is not opened for an agent');
@@ -480,7 +326,7 @@ try {
       await p2.waitForSelector('#policy-v1');
       assert((await p2.locator('#policy-upload-form, #policy-rollback, .activate').count()) === 0, 'read only');
     } finally {
-      await ctx2.close();
+      await p2.context().close();
     }
   });
 
@@ -543,41 +389,4 @@ try {
     await page.setViewportSize({ width: 1280, height: 800 });
     assert(pageErrors.length === 0, `no script errors: ${pageErrors.join(' | ')}`);
   });
-} catch (e) {
-  if (page) {
-    const dir = join(ROOT, 'build', 'browser-test');
-    try {
-      mkdirSync(dir, { recursive: true });
-      await page.screenshot({ path: join(dir, 'admin-failure.png'), fullPage: true });
-      console.error(`screenshot: ${join(dir, 'admin-failure.png')}`);
-    } catch {
-      // best effort
-    }
-  }
-  if (passed + failed === 0 || !/assertion failed|Timeout|waiting/.test(String(e.message))) failed = Math.max(failed, 1);
-  console.error(String(e.stack || e));
-  console.error(`page errors: ${pageErrors.join(' | ') || 'none'}`);
-  console.error(`server output (tail):\n${server.log().slice(-3000)}`);
-} finally {
-  if (browser) await browser.close().catch(() => {});
-  server.proc.kill('SIGTERM');
-  await new Promise((res) => {
-    const t = setTimeout(() => {
-      server.proc.kill('SIGKILL');
-      res();
-    }, 5000);
-    server.proc.once('exit', () => {
-      clearTimeout(t);
-      res();
-    });
-    if (server.proc.exitCode !== null) {
-      clearTimeout(t);
-      res();
-    }
-  });
-  rmSync(data, { recursive: true, force: true });
-}
-
-console.log(`browser admin test: ${((Date.now() - started) / 1000).toFixed(1)} s`);
-console.log(`${passed} passed, ${failed} failed`);
-process.exit(failed || passed === 0 ? 1 : 0);
+});

@@ -8,45 +8,11 @@
 //
 // Needs /usr/bin/chromium and node_modules/playwright-core (both installed by
 // scripts/install-deps); fails, never skips, when either is missing.
-import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
-import { ROOT, prerequisites, startServer, launch, watchPage, signInFirstAdmin, pageApi, uploadLenientVersion } from './harness.mjs';
+import { runBrowserTest, signInFirstAdmin, pageApi, uploadLenientVersion } from './harness.mjs';
 
-const WAIT = 20000;
 const IBAN_TEXT = 'Ihre IBAN DE89 3704 0044 0532 0130 00 ist hinterlegt.';
-const { binary, chromium } = await prerequisites(process.argv[2]);
 
-let passed = 0;
-let failed = 0;
-function assert(cond, msg) {
-  if (!cond) throw new Error(`assertion failed: ${msg}`);
-}
-async function step(name, fn) {
-  const t0 = Date.now();
-  try {
-    await fn();
-    passed++;
-    console.log(`ok ${passed + failed} - ${name} (${Date.now() - t0} ms)`);
-  } catch (e) {
-    failed++;
-    console.log(`not ok ${passed + failed} - ${name}: ${e.message}`);
-    throw e;
-  }
-}
-
-const started = Date.now();
-const server = await startServer(binary);
-const errors = [];
-let browser;
-let page;
-try {
-  const oneTime = await server.ready;
-  browser = await launch(chromium);
-  const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, locale: 'de-DE' });
-  page = await context.newPage();
-  page.setDefaultTimeout(WAIT);
-  await watchPage(page, errors);
-
+await runBrowserTest({ name: 'bench', screenshot: 'bench-failure.png', timeout: 20000, locale: 'de-DE' }, async ({ server, oneTime, page, errors, step, assert }) => {
   await step('sign in as the first administrator', async () => {
     await signInFirstAdmin(page, server.base, oneTime);
     assert(await page.isVisible('#nav-bench'), 'test bench in the navigation');
@@ -186,26 +152,4 @@ try {
     assert(!(await page.isChecked('#private-reply')), 'the next reply starts public again');
     assert(errors.length === 0, `no script errors: ${errors.join(' | ')}`);
   });
-} catch (e) {
-  if (page) {
-    const dir = join(ROOT, 'build', 'browser-test');
-    try {
-      mkdirSync(dir, { recursive: true });
-      await page.screenshot({ path: join(dir, 'bench-failure.png'), fullPage: true });
-      console.error(`screenshot: ${join(dir, 'bench-failure.png')}`);
-    } catch {
-      // best effort
-    }
-  }
-  failed = Math.max(failed, 1);
-  console.error(String(e.stack || e));
-  console.error(`page errors: ${errors.join(' | ') || 'none'}`);
-  console.error(`server output (tail):\n${server.log().slice(-3000)}`);
-} finally {
-  if (browser) await browser.close().catch(() => {});
-  await server.stop();
-}
-
-console.log(`browser bench test: ${((Date.now() - started) / 1000).toFixed(1)} s`);
-console.log(`${passed} passed, ${failed} failed`);
-process.exit(failed || passed === 0 ? 1 : 0);
+});

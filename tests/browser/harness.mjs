@@ -1,11 +1,14 @@
-// Shared pieces of the browser scripts (tests/browser/bench.test.mjs,
+// Shared pieces of the browser scripts (tests/browser/*.test.mjs,
 // scripts/screenshots.mjs): the server on a free port with a fresh data
 // folder and the demo inbox, Chromium through playwright-core, the first
-// administrator's sign-in (one-time password, new password, TOTP enrolment)
-// and the API called from the page with its session.
+// administrator's sign-in (one-time password, new password, TOTP enrolment),
+// a colleague's first sign-in, the API called from the page with its
+// session, the collection of script errors and CSP violations, and
+// runBrowserTest(), the frame of a test script (steps, failure screenshot,
+// clean-up, summary and exit code).
 import { spawn } from 'node:child_process';
 import { createHmac } from 'node:crypto';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve, sep } from 'node:path';
@@ -112,12 +115,19 @@ export function launch(chromium) {
   });
 }
 
-// Collects script errors, console errors and CSP violations of a page.
-export function watchPage(page, errors) {
-  page.on('pageerror', (e) => errors.push(`pageerror: ${e.message}`));
+// Collects script errors, console errors, CSP violations and browser
+// dialogs (alert, confirm: the app never opens one; it is dismissed) of a
+// page. `who` names the page in the messages when several are watched.
+export function watchPage(page, errors, who = '') {
+  const tag = who ? `${who}: ` : '';
+  page.on('pageerror', (e) => errors.push(`${tag}pageerror: ${e.message}`));
+  page.on('dialog', (d) => {
+    errors.push(`${tag}dialog: ${d.message()}`);
+    d.dismiss().catch(() => {});
+  });
   page.on('console', (m) => {
     // 401 is the expected answer to "who am I?" when signed out
-    if (m.type() === 'error' && !/status of 401/.test(m.text())) errors.push(`console: ${m.text()}`);
+    if (m.type() === 'error' && !/status of 401/.test(m.text())) errors.push(`${tag}console: ${m.text()}`);
   });
   return page.addInitScript(() => {
     document.addEventListener('securitypolicyviolation', (e) => {
@@ -126,10 +136,13 @@ export function watchPage(page, errors) {
   });
 }
 
-// The first administrator: one-time password, own password, TOTP enrolment,
-// recovery codes acknowledged; ends on the inbox.
-export async function signInFirstAdmin(page, base, oneTime) {
-  await page.goto(`${base}/`);
+// The first administrator's first steps, one by one (signInFirstAdmin does
+// all of them): sign-in with the one-time password and the own password
+// chosen (returns the answer to loading the page); the TOTP enrolment (returns
+// the key and the 30-second step whose code was used); the recovery codes
+// acknowledged (returns them).
+export async function changeFirstPassword(page, base, oneTime) {
+  const resp = await page.goto(`${base}/`);
   await page.fill('#username', 'admin');
   await page.fill('#password', oneTime);
   await page.click('#login-form button[type=submit]');
@@ -137,15 +150,52 @@ export async function signInFirstAdmin(page, base, oneTime) {
   await page.fill('#new-password', ADMIN_PASSWORD);
   await page.fill('#new-password2', ADMIN_PASSWORD);
   await page.click('#password-form button[type=submit]');
+  return resp;
+}
+
+export async function enrolTotp(page) {
   const secretEl = await page.waitForSelector('#totp-secret');
   const secret = await secretEl.getAttribute('data-secret');
   const step = Math.floor(Date.now() / 30000);
   await page.fill('#totp-code', totp(secret, step * 30000));
   await page.click('#totp-form button[type=submit]');
-  await page.waitForSelector('#recovery-codes li');
-  await page.click('#recovery-done');
-  await page.waitForSelector('#inbox-list [role=option]');
   return { secret, step };
+}
+
+export async function acknowledgeRecoveryCodes(page) {
+  await page.waitForSelector('#recovery-codes li');
+  const codes = await page.locator('#recovery-codes li').allTextContents();
+  await page.click('#recovery-done');
+  return codes;
+}
+
+// The first administrator: one-time password, own password, TOTP enrolment,
+// recovery codes acknowledged; ends on the inbox.
+export async function signInFirstAdmin(page, base, oneTime) {
+  await changeFirstPassword(page, base, oneTime);
+  const enrolled = await enrolTotp(page);
+  await acknowledgeRecoveryCodes(page);
+  await page.waitForSelector('#inbox-list [role=option]');
+  return enrolled;
+}
+
+// A colleague's sign-in with the password the administrator gave; when the
+// server asks for an own password, `newPassword` is set. Opens `url` first
+// unless it is null (the page already shows the sign-in form). Ends signed in
+// (the header's sign-out button is there).
+export async function signInUser(page, url, { username, password, newPassword }) {
+  if (url !== null) await page.goto(url);
+  await page.fill('#username', username);
+  await page.fill('#password', password);
+  await page.click('#login-form button[type=submit]');
+  const next = await page.waitForSelector('#password-form, #logout');
+  if ((await next.getAttribute('id')) === 'password-form') {
+    if (!newPassword) throw new Error(`${username}: the server asks for an own password`);
+    await page.fill('#new-password', newPassword);
+    await page.fill('#new-password2', newPassword);
+    await page.click('#password-form button[type=submit]');
+  }
+  await page.waitForSelector('#logout');
 }
 
 // The API from the page, with its session and CSRF token: {status, body}
@@ -199,4 +249,95 @@ export async function uploadLenientVersion(page) {
   const up = await pageApi(page, 'POST', `/api/v1/policies/${name}/versions`, { files, comment: 'personal data only warned' });
   if (up.status !== 201) throw new Error(`upload: ${up.status} ${JSON.stringify(up.body).slice(0, 600)}`);
   return { active: '', lenient: `${name}@${up.body.version}` };
+}
+
+// The frame of a browser test script. Checks the prerequisites, starts the
+// server, launches Chromium, opens the first page and calls `body(t)` with
+//   t.server (startServer's), t.oneTime (the admin's one-time password),
+//   t.browser, t.page (the first page), t.errors (what watchPage collected
+//   on every page opened through t.newPage),
+//   t.step(name, fn): one numbered step, "ok n - name" or "not ok n - name",
+//   t.assert(cond, msg), t.newPage({ locale, viewport, who }): a page in a
+//   browser context of its own, watched, closed at the end,
+//   t.showOnFailure(page): the page the failure screenshot shows (else t.page).
+// A failure saves build/browser-test/<screenshot>, prints the error, the page
+// errors and the server's output. Everything is stopped, then the script
+// exits with "<passed> passed, <failed> failed": 0 only when all passed.
+export async function runBrowserTest(opts, body) {
+  const { name, screenshot, timeout = 15000, locale = 'en-US', binaryArg = process.argv[2], cleanup } = opts;
+  const { binary, chromium } = await prerequisites(binaryArg);
+  let passed = 0;
+  let failed = 0;
+  const started = Date.now();
+  const server = await startServer(binary);
+  const errors = [];
+  const contexts = [];
+  let shown = null;
+  const t = {
+    server,
+    errors,
+    assert(cond, msg) {
+      if (!cond) throw new Error(`assertion failed: ${msg}`);
+    },
+    async step(title, fn) {
+      const t0 = Date.now();
+      try {
+        await fn();
+        passed++;
+        console.log(`ok ${passed + failed} - ${title} (${Date.now() - t0} ms)`);
+      } catch (e) {
+        failed++;
+        console.log(`not ok ${passed + failed} - ${title}: ${e.message}`);
+        throw e;
+      }
+    },
+    async newPage({ locale: pageLocale = locale, viewport = { width: 1280, height: 800 }, who = '' } = {}) {
+      const ctx = await t.browser.newContext({ viewport, locale: pageLocale });
+      contexts.push(ctx);
+      const p = await ctx.newPage();
+      p.setDefaultTimeout(timeout);
+      await watchPage(p, errors, who);
+      return p;
+    },
+    showOnFailure(page) {
+      shown = page;
+    },
+  };
+  try {
+    t.oneTime = await server.ready;
+    t.browser = await launch(chromium);
+    t.page = await t.newPage();
+    await body(t);
+  } catch (e) {
+    const page = shown || t.page;
+    if (page && screenshot) {
+      const dir = join(ROOT, 'build', 'browser-test');
+      try {
+        mkdirSync(dir, { recursive: true });
+        await page.screenshot({ path: join(dir, screenshot), fullPage: true });
+        console.error(`screenshot: ${join(dir, screenshot)}`);
+      } catch {
+        // best effort
+      }
+    }
+    if (!failed) {
+      failed++;
+      console.log(`not ok ${passed + failed} - ${e.message}`);
+    }
+    console.error(String(e.stack || e));
+    console.error(`page errors: ${errors.join(' | ') || 'none'}`);
+    const log = server
+      .log()
+      .split('\n')
+      .filter((l) => !l.includes('"msg":"request"') || /"status":[45]/.test(l));
+    console.error(`server output (tail):\n${log.slice(-40).join('\n')}`);
+  } finally {
+    for (const c of contexts) await c.close().catch(() => {});
+    if (t.browser) await t.browser.close().catch(() => {});
+    await server.stop();
+    if (cleanup) await cleanup();
+  }
+  console.log(`browser ${name} test: ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  console.log(`${passed} passed, ${failed} failed`);
+  process.exit(failed || passed === 0 ? 1 : 0);
 }

@@ -13,32 +13,11 @@
 //
 // Needs /usr/bin/chromium and node_modules/playwright-core (both installed by
 // scripts/install-deps); fails, never skips, when either is missing.
-import { mkdirSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { join } from 'node:path';
-import { ROOT, prerequisites, startServer, launch, watchPage, signInFirstAdmin, pageApi } from './harness.mjs';
+import { runBrowserTest, signInFirstAdmin, signInUser, pageApi } from './harness.mjs';
 
-const WAIT = 20000;
 const IBAN = 'DE89 3704 0044 0532 0130 00';
-const { binary, chromium } = await prerequisites(process.argv[2]);
-
-let passed = 0;
-let failed = 0;
-function assert(cond, msg) {
-  if (!cond) throw new Error(`assertion failed: ${msg}`);
-}
-async function step(name, fn) {
-  const t0 = Date.now();
-  try {
-    await fn();
-    passed++;
-    console.log(`ok ${passed + failed} - ${name} (${Date.now() - t0} ms)`);
-  } catch (e) {
-    failed++;
-    console.log(`not ok ${passed + failed} - ${name}: ${e.message}`);
-    throw e;
-  }
-}
 
 // The calendar day in the company's time zone, n days from now.
 function zonedDay(tz, plusDays) {
@@ -57,21 +36,8 @@ const xApi = createServer((req, res) => {
 await new Promise((res) => xApi.listen(0, '127.0.0.1', res));
 const xUrl = `http://127.0.0.1:${xApi.address().port}`;
 
-const started = Date.now();
-const server = await startServer(binary);
-const errors = [];
-const contexts = [];
-let browser;
-let page;
-let current;
-try {
-  const oneTime = await server.ready;
-  browser = await launch(chromium);
-  const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, locale: 'de-DE' });
-  page = await context.newPage();
-  current = page;
-  page.setDefaultTimeout(WAIT);
-  await watchPage(page, errors);
+const opts = { name: 'publish', screenshot: 'publish-failure.png', timeout: 20000, locale: 'de-DE', cleanup: () => xApi.close() };
+await runBrowserTest(opts, async ({ server, oneTime, page, errors, step, assert, newPage, showOnFailure }) => {
   // LP_PUBLISH_SHOTS=dir: pictures of the pages along the way (for looking at them)
   const shot = async (p, name) => {
     if (process.env.LP_PUBLISH_SHOTS) await p.screenshot({ path: join(process.env.LP_PUBLISH_SHOTS, `${name}.png`), fullPage: true });
@@ -79,28 +45,16 @@ try {
 
   // A user created by the admin signs in for the first time in a browser of
   // their own (own password chosen); returns the page.
+  let colleagues = 0;
   const signIn = async (username, roles, locale) => {
-    const pw = `first-sign-in-pw-${contexts.length + 1}`;
+    const n = ++colleagues;
+    const pw = `first-sign-in-pw-${n}`;
     const made = await pageApi(page, 'POST', '/api/v1/users', { username, password: pw, roles, display_name: username });
     assert(made.status === 201, `${username}: ${made.status} ${JSON.stringify(made.body)}`);
     const lang = await pageApi(page, 'PATCH', `/api/v1/users/${made.body.id}`, { locale: locale.slice(0, 2) });
     assert(lang.status === 200, `${username}'s language: ${lang.status} ${JSON.stringify(lang.body)}`);
-    const ctx = await browser.newContext({ viewport: { width: 1280, height: 800 }, locale });
-    contexts.push(ctx);
-    const p = await ctx.newPage();
-    p.setDefaultTimeout(WAIT);
-    await watchPage(p, errors);
-    await p.goto(`${server.base}/app`);
-    await p.fill('#username', username);
-    await p.fill('#password', pw);
-    await p.click('#login-form button[type=submit]');
-    const next = await p.waitForSelector('#password-form, #logout');
-    if ((await next.getAttribute('id')) === 'password-form') {
-      await p.fill('#new-password', `own-password-2026-${contexts.length}`);
-      await p.fill('#new-password2', `own-password-2026-${contexts.length}`);
-      await p.click('#password-form button[type=submit]');
-    }
-    await p.waitForSelector('#logout');
+    const p = await newPage({ locale });
+    await signInUser(p, `${server.base}/app`, { username, password: pw, newPassword: `own-password-2026-${n}` });
     return p;
   };
 
@@ -139,7 +93,7 @@ try {
   let postId;
   let limit;
   await step('publisher drafts a post: the IBAN in one variant is underlined and explained', async () => {
-    current = paul;
+    showOnFailure(paul);
     await paul.click('#nav-posts');
     await paul.waitForSelector('#post-new');
     await paul.click('#post-new');
@@ -191,7 +145,7 @@ try {
     assert(/^#\/approvals\/\d+$/.test(link), `approval linked: ${link}`);
     approvalId = Number(link.split('/')[2]);
     assert((await paul.textContent('#post-message')).includes('Waiting for approval'), await paul.textContent('#post-message'));
-    current = vera;
+    showOnFailure(vera);
     await vera.waitForFunction(() => document.getElementById('notif-count')?.textContent === '1' && !document.getElementById('notif-count').hidden);
     await vera.click('#notif-button');
     await vera.waitForSelector('#notif-list li.unread a');
@@ -204,10 +158,10 @@ try {
     await vera.click('#approve');
     await vera.waitForFunction(() => document.getElementById('approval-state')?.textContent === 'Freigegeben');
     // the publisher's open editor follows (publish.post event)
-    current = paul;
+    showOnFailure(paul);
     await paul.waitForSelector('#post-state [data-state="approved"]');
     // the approver reads the post, with its stored verdicts, but cannot edit it
-    current = vera;
+    showOnFailure(vera);
     await vera.evaluate((id) => (location.hash = `#/posts/${id}`), postId);
     await vera.waitForSelector('#post-state [data-state="approved"]');
     await vera.waitForSelector(`#variant-verdict-${xch.id}[data-action="hold"]`);
@@ -262,19 +216,25 @@ try {
     await shot(paul, 'queues');
   });
 
+  // In paul's open editor of a new post: a text on one channel with nothing
+  // to find, submitted; it needs no approval. Returns the post's id.
+  const submitCleanPost = async (title, body, channelId) => {
+    await paul.waitForSelector('#post-title');
+    await paul.fill('#post-title', title);
+    await paul.fill('#post-body', body);
+    await paul.check(`#post-ch-${channelId}`);
+    await paul.waitForSelector(`#variant-verdict-${channelId}[data-action="allow"]`);
+    await paul.click('#post-submit');
+    await paul.waitForSelector('#post-state [data-state="approved"]');
+    return Number((await paul.evaluate(() => location.hash)).split('/')[2]);
+  };
+
   let second;
   await step('a post without approval reasons is approved at once and released for sharing', async () => {
     await paul.click('#nav-posts');
     await paul.click('#post-new');
-    await paul.waitForSelector('#post-title');
-    await paul.fill('#post-title', 'Service hours');
-    await paul.fill('#post-body', 'Our service is open longer from December.');
-    await paul.check(`#post-ch-${demo.id}`);
-    await paul.waitForSelector(`#variant-verdict-${demo.id}[data-action="allow"]`);
-    await paul.click('#post-submit');
-    await paul.waitForSelector('#post-state [data-state="approved"]');
+    second = await submitCleanPost('Service hours', 'Our service is open longer from December.', demo.id);
     assert((await paul.locator('#post-approval').count()) === 0, 'no approval needed');
-    second = Number((await paul.evaluate(() => location.hash)).split('/')[2]);
     await paul.check('#post-shareable');
     await paul.waitForFunction(() => document.getElementById('post-shareable')?.checked && document.getElementById('post-message').textContent === 'Released for sharing.');
     const p = (await pageApi(paul, 'GET', `/api/v1/posts/${second}`)).body;
@@ -282,7 +242,7 @@ try {
   });
 
   await step('the advocate shares it: R06 asks for the disclosure, then the text to copy', async () => {
-    current = mara;
+    showOnFailure(mara);
     await mara.click('#nav-advocacy');
     await mara.waitForSelector(`#adv-posts li[data-id="${second}"] button`);
     assert((await mara.textContent('#adv-title')) === 'Teilen', 'German page');
@@ -319,7 +279,7 @@ try {
   });
 
   await step('an emotional post due outside working hours asks "still want to send?"; unschedule and cancel', async () => {
-    current = paul;
+    showOnFailure(paul);
     await paul.evaluate(() => (location.hash = '#/posts/new'));
     await paul.waitForSelector('#post-title');
     await paul.fill('#post-title', 'Late thoughts');
@@ -359,14 +319,7 @@ try {
 
   await step('a post the network refuses is failed with its reason in the editor and the queue view', async () => {
     await paul.evaluate(() => (location.hash = '#/posts/new'));
-    await paul.waitForSelector('#post-title');
-    await paul.fill('#post-title', 'Refused note');
-    await paul.fill('#post-body', 'Short note for our followers.');
-    await paul.check(`#post-ch-${xch.id}`);
-    await paul.waitForSelector(`#variant-verdict-${xch.id}[data-action="allow"]`);
-    await paul.click('#post-submit');
-    await paul.waitForSelector('#post-state [data-state="approved"]');
-    const id = Number((await paul.evaluate(() => location.hash)).split('/')[2]);
+    const id = await submitCleanPost('Refused note', 'Short note for our followers.', xch.id);
     const p = (await pageApi(paul, 'GET', `/api/v1/posts/${id}`)).body;
     const now = await pageApi(paul, 'POST', `/api/v1/posts/${id}/schedule`, { scheduled_at: 'now', version: p.version });
     assert(now.status === 200, `scheduled now: ${now.status} ${JSON.stringify(now.body)}`);
@@ -394,7 +347,7 @@ try {
   });
 
   await step('tablet width: the editor and the calendar fit without sideways scrolling', async () => {
-    current = paul;
+    showOnFailure(paul);
     await paul.setViewportSize({ width: 800, height: 1100 });
     await paul.evaluate((id) => (location.hash = `#/posts/${id}`), postId);
     await paul.waitForSelector(`#variant-text-${xch.id}`);
@@ -410,24 +363,4 @@ try {
     const real = errors.filter((e) => !/status of 422/.test(e));
     assert(real.length === 0, `no script errors or CSP violations: ${real.join(' | ')}`);
   });
-} catch (e) {
-  try {
-    mkdirSync(join(ROOT, 'build/browser-test'), { recursive: true });
-    if (current) await current.screenshot({ path: join(ROOT, 'build/browser-test/publish-failure.png'), fullPage: true });
-  } catch {
-    // no screenshot
-  }
-  if (!failed) {
-    failed++;
-    console.log(`not ok - ${e.message}`);
-  }
-  console.log(server.log().split('\n').filter((l) => !l.includes('"msg":"request"') || /"status":[45]/.test(l)).slice(-30).join('\n'));
-  if (errors.length) console.log(errors.join('\n'));
-} finally {
-  for (const c of contexts) await c.close().catch(() => {});
-  if (browser) await browser.close();
-  await server.stop();
-  xApi.close();
-}
-console.log(`${passed} passed, ${failed} failed (${((Date.now() - started) / 1000).toFixed(1)} s)`);
-process.exit(failed ? 1 : 0);
+});

@@ -155,7 +155,7 @@ export class AdvocacyPage {
     replace(this.pane, root);
     this.live = new LiveCheck({
       read: () => JSON.stringify({ own_words: this.words.value, network: this.network.value, add_disclosure: this.disclose.checked }),
-      request: (text, signal) => post(`/api/v1/advocacy/posts/${p.id}/share`, { ...JSON.parse(text), preview: true }, { signal }),
+      request: (text, signal) => post(`/api/v1/advocacy/posts/${p.id}/share`, { ...JSON.parse(text), preview: true }, { signal, okStatuses: [200] }),
       done: (r) => {
         this.err.hidden = true;
         this.show(r ? r.body : null);

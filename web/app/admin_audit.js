@@ -5,7 +5,7 @@
 import { get } from './api.js';
 import { h, replace, announce } from './dom.js';
 import { t, fmtDate, fmtNumber } from './i18n.js';
-import { errorBox, showError, field, table } from './admin_common.js';
+import { AdminSection, pageFrame, showError, field, table } from './admin_common.js';
 
 const PAGE = 50;
 
@@ -16,42 +16,18 @@ function localMillis(value) {
   return Number.isNaN(ms) ? 0 : ms;
 }
 
-export class AuditPage {
+export class AuditPage extends AdminSection {
   constructor(root, me) {
-    this.me = me;
+    super(me, 'audit-error');
     this.cursors = []; // the cursors of the pages before the shown one
     this.cursor = 0; // this page's cursor (0: the start)
-    this.err = errorBox('audit-error');
     this.list = h('div', { id: 'audit-list', 'aria-live': 'polite' });
     this.pager = h('div', { class: 'row pager' });
     this.verifyOut = h('div', { id: 'audit-verify-result', 'aria-live': 'polite' });
-    replace(
-      root,
-      h(
-        'section',
-        { class: 'admin-page', 'aria-labelledby': 'audit-title' },
-        h(
-          'div',
-          { class: 'row' },
-          h('h1', { id: 'audit-title' }, t('admin.audit')),
-          h('button', { type: 'button', class: 'secondary', id: 'audit-verify', onclick: (ev) => this.verify(ev.target) }, t('audit.verify')),
-        ),
-        h('p', { class: 'hint' }, t('audit.help')),
-        this.verifyOut,
-        this.filterForm(),
-        this.err,
-        this.list,
-        this.pager,
-      ),
-    );
+    const verify = h('button', { type: 'button', class: 'secondary', id: 'audit-verify', onclick: (ev) => this.verify(ev.target) }, t('audit.verify'));
+    pageFrame(root, { name: 'audit', title: t('admin.audit'), help: t('audit.help'), buttons: verify }, this.verifyOut, this.filterForm(), this.err, this.list, this.pager);
     this.load();
   }
-
-  destroy() {
-    this.closed = true;
-  }
-
-  onKey() {}
 
   filterForm() {
     const form = h(
@@ -118,19 +94,12 @@ export class AuditPage {
   }
 
   async load() {
-    let r;
     if (this.filters.until && this.filters.since > this.filters.until) {
       showError(this.err, new Error(t('audit.range_bad')));
       return;
     }
-    try {
-      r = await get(`/api/v1/audit?${this.query()}`);
-    } catch (e) {
-      showError(this.err, e);
-      return;
-    }
-    if (this.closed) return;
-    this.err.hidden = true;
+    const r = await this.fetchList(`/api/v1/audit?${this.query()}`);
+    if (!r) return;
     const entries = r.entries || [];
     this.next = (this.filters.order === 'desc' ? r.next_before : r.next_from) || 0;
     replace(

@@ -1,7 +1,10 @@
-// Shared pieces of the administration pages: error boxes, forms that disable
-// themselves while the request runs, a confirmation dialog, the box that
-// shows a secret exactly once, and generated one-time passwords.
-import { h } from './dom.js';
+// Shared pieces of the administration pages (and the channels page): the
+// page frame and AdminSection (error box, loading the list, actions with a
+// confirmation), error boxes, form cards that disable themselves while the
+// request runs, modal dialogs and the confirmation dialog, the box that shows
+// a secret exactly once, and generated one-time passwords.
+import { get } from './api.js';
+import { h, replace, announce } from './dom.js';
 import { t } from './i18n.js';
 
 export const ROLES = ['admin', 'compliance', 'approver', 'publisher', 'agent', 'advocate'];
@@ -59,27 +62,116 @@ export function checkedValues(root, name) {
   return [...root.querySelectorAll(`input[name="${name}"]:checked`)].map((i) => i.value);
 }
 
+// A modal dialog, shown at once and removed from the page when it closes
+// (Esc closes it); `onClose(dialog)` runs first.
+export function modal(attrs, children, onClose) {
+  const d = h('dialog', attrs, children);
+  d.addEventListener('close', () => {
+    if (onClose) onClose(d);
+    d.remove();
+  });
+  document.body.append(d);
+  d.showModal();
+  return d;
+}
+
 // A modal question with OK and Cancel; resolves true on OK. Esc cancels.
 export function confirmDialog(question, okLabel) {
   return new Promise((resolve) => {
-    const d = h(
-      'dialog',
+    modal(
       { class: 'confirm', 'aria-labelledby': 'confirm-text' },
-      h('p', { id: 'confirm-text' }, question),
-      h(
-        'form',
-        { method: 'dialog', class: 'row' },
-        h('button', { type: 'submit', class: 'primary', value: 'ok', id: 'confirm-ok' }, okLabel || t('admin.confirm')),
-        h('button', { type: 'submit', class: 'secondary', value: 'cancel', id: 'confirm-cancel' }, t('cancel')),
-      ),
+      [
+        h('p', { id: 'confirm-text' }, question),
+        h(
+          'form',
+          { method: 'dialog', class: 'row' },
+          h('button', { type: 'submit', class: 'primary', value: 'ok', id: 'confirm-ok' }, okLabel || t('admin.confirm')),
+          h('button', { type: 'submit', class: 'secondary', value: 'cancel', id: 'confirm-cancel' }, t('cancel')),
+        ),
+      ],
+      (d) => resolve(d.returnValue === 'ok'),
     );
-    d.addEventListener('close', () => {
-      resolve(d.returnValue === 'ok');
-      d.remove();
-    });
-    document.body.append(d);
-    d.showModal();
   });
+}
+
+// A form of its own on the page: a card with the heading `${id}-title`.
+export function formCard(id, title, ...children) {
+  return h('form', { id, class: 'card admin-form', 'aria-labelledby': `${id}-title` }, h('h2', { id: `${id}-title` }, title), children);
+}
+
+// The frame of an administration page in `root`: the heading
+// (`${name}-title`; `focusable` gives it tabindex -1) with a reload button
+// when `onReload` is given and the `buttons`, the help line, then `parts`.
+export function pageFrame(root, { name, title, help, onReload, reloadId, focusable, buttons }, ...parts) {
+  replace(
+    root,
+    h(
+      'section',
+      { class: 'admin-page', 'aria-labelledby': `${name}-title` },
+      h(
+        'div',
+        { class: 'row' },
+        h('h1', { id: `${name}-title`, tabindex: focusable ? '-1' : null }, title),
+        onReload ? h('button', { type: 'button', class: 'secondary small', id: reloadId, onclick: onReload }, t('channels.reload')) : null,
+        buttons,
+      ),
+      h('p', { class: 'hint' }, help),
+      parts,
+    ),
+  );
+}
+
+// What the page objects of the administration share: the page's error box
+// (`err`), destroy() (answers arriving after it are dropped), no keys of
+// their own, loading the list and running an action on it. A subclass has
+// load(), which shows the list.
+export class AdminSection {
+  constructor(me, errId) {
+    this.me = me;
+    this.err = errorBox(errId);
+  }
+
+  destroy() {
+    this.closed = true;
+  }
+
+  onKey() {}
+
+  // GET `path` for the list: the answer, or null when it failed (the error
+  // box says why) or the page was left meanwhile.
+  async fetchList(path) {
+    let r;
+    try {
+      r = await get(path);
+    } catch (e) {
+      showError(this.err, e);
+      return null;
+    }
+    if (this.closed) return null;
+    this.err.hidden = true;
+    return r;
+  }
+
+  // Runs the action `fn`, then announces `done` (a text, or a function of
+  // the answer) or shows the error in the error box and the status line;
+  // the list is loaded again either way.
+  async run(fn, done) {
+    this.err.hidden = true;
+    try {
+      const r = await fn();
+      announce(typeof done === 'function' ? done(r || {}) : done);
+    } catch (e) {
+      showError(this.err, e);
+      announce(e.message, 'error');
+    }
+    await this.load();
+  }
+
+  // run() after a yes to `question` (the OK button says `okLabel`).
+  async confirmRun(question, okLabel, fn, done) {
+    if (!(await confirmDialog(question, okLabel))) return;
+    await this.run(fn, done);
+  }
 }
 
 // Shows a secret (password, token) once with a copy button; nothing keeps it

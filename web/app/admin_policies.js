@@ -2,55 +2,36 @@
 // active pack and version, every stored version; upload a new version (a
 // pack folder or single files, validated first — problems listed with file,
 // line and column), activate a version, roll back to the one before.
-import { get, post, api } from './api.js';
+import { post, api } from './api.js';
 import { h, replace, announce } from './dom.js';
 import { t, fmtDate, fmtNumber } from './i18n.js';
-import { errorBox, showError, field, confirmDialog, table } from './admin_common.js';
+import { AdminSection, pageFrame, errorBox, showError, field, table } from './admin_common.js';
 
 // Files larger than this are refused in the browser already (the server's
 // body limit applies to the whole upload).
 const MAX_FILE_BYTES = 4 * 1024 * 1024;
 
-export class PoliciesPage {
+export class PoliciesPage extends AdminSection {
   constructor(root, me) {
-    this.me = me;
+    super(me, 'policies-error');
     this.canWrite = me.permissions.includes('policy:write');
     this.files = new Map(); // path → text
-    this.err = errorBox('policies-error');
     this.activeLine = h('p', { id: 'policy-active', class: 'policy-active' });
     this.list = h('div', { id: 'policy-versions' });
-    replace(
+    pageFrame(
       root,
-      h(
-        'section',
-        { class: 'admin-page', 'aria-labelledby': 'policies-title' },
-        h('div', { class: 'row' }, h('h1', { id: 'policies-title' }, t('admin.policies')), h('button', { type: 'button', class: 'secondary small', onclick: () => this.load() }, t('channels.reload'))),
-        h('p', { class: 'hint' }, t('policies.help')),
-        this.err,
-        this.activeLine,
-        this.list,
-        this.canWrite ? this.uploadForm() : null,
-      ),
+      { name: 'policies', title: t('admin.policies'), help: t('policies.help'), onReload: () => this.load() },
+      this.err,
+      this.activeLine,
+      this.list,
+      this.canWrite ? this.uploadForm() : null,
     );
     this.load();
   }
 
-  destroy() {
-    this.closed = true;
-  }
-
-  onKey() {}
-
   async load() {
-    let r;
-    try {
-      r = await get('/api/v1/policies');
-    } catch (e) {
-      showError(this.err, e);
-      return;
-    }
-    if (this.closed) return;
-    this.err.hidden = true;
+    const r = await this.fetchList('/api/v1/policies');
+    if (!r) return;
     this.name = r.active.name;
     const versions = (r.versions || []).slice().sort((a, b) => b.version - a.version);
     const active = versions.find((v) => v.active);
@@ -100,26 +81,22 @@ export class PoliciesPage {
     );
   }
 
-  async activate(v) {
-    if (!(await confirmDialog(t('policies.confirm_activate', { n: v.version }), t('policies.activate')))) return;
-    try {
-      await post(`/api/v1/policies/${encodeURIComponent(v.name)}/versions/${v.version}/activate`);
-      announce(t('policies.activated', { n: v.version }));
-    } catch (e) {
-      showError(this.err, e);
-    }
-    await this.load();
+  activate(v) {
+    return this.confirmRun(
+      t('policies.confirm_activate', { n: v.version }),
+      t('policies.activate'),
+      () => post(`/api/v1/policies/${encodeURIComponent(v.name)}/versions/${v.version}/activate`),
+      t('policies.activated', { n: v.version }),
+    );
   }
 
-  async rollback(active) {
-    if (!(await confirmDialog(t('policies.confirm_rollback', { n: active.version }), t('policies.rollback')))) return;
-    try {
-      const r = await post(`/api/v1/policies/${encodeURIComponent(active.name)}/rollback`);
-      announce(t('policies.rolled_back', { n: r.version }));
-    } catch (e) {
-      showError(this.err, e);
-    }
-    await this.load();
+  rollback(active) {
+    return this.confirmRun(
+      t('policies.confirm_rollback', { n: active.version }),
+      t('policies.rollback'),
+      () => post(`/api/v1/policies/${encodeURIComponent(active.name)}/rollback`),
+      (r) => t('policies.rolled_back', { n: r.version }),
+    );
   }
 
   // --- upload ---------------------------------------------------------------

@@ -4,35 +4,23 @@
 import { get, post, api } from './api.js';
 import { h, replace, announce } from './dom.js';
 import { t, fmtDate } from './i18n.js';
-import { errorBox, showError, onSubmit, field, confirmDialog, table } from './admin_common.js';
+import { AdminSection, pageFrame, formCard, errorBox, showError, onSubmit, field, table } from './admin_common.js';
 
-export class TeamsPage {
+export class TeamsPage extends AdminSection {
   constructor(root, me) {
-    this.me = me;
+    super(me, 'teams-error');
     this.canWrite = me.permissions.includes('teams:write');
     this.users = new Map();
-    this.err = errorBox('teams-error');
     this.list = h('div', { id: 'teams-list' });
     this.members = h('div', { id: 'team-members', 'aria-live': 'polite' });
-    replace(
+    pageFrame(
       root,
-      h(
-        'section',
-        { class: 'admin-page', 'aria-labelledby': 'teams-title' },
-        h('div', { class: 'row' }, h('h1', { id: 'teams-title' }, t('admin.teams')), h('button', { type: 'button', class: 'secondary small', onclick: () => this.load() }, t('channels.reload'))),
-        h('p', { class: 'hint' }, t('teams.help')),
-        this.err,
-        h('div', { class: 'admin-split' }, h('div', {}, this.list, this.canWrite ? this.createForm() : null), this.members),
-      ),
+      { name: 'teams', title: t('admin.teams'), help: t('teams.help'), onReload: () => this.load() },
+      this.err,
+      h('div', { class: 'admin-split' }, h('div', {}, this.list, this.canWrite ? this.createForm() : null), this.members),
     );
     this.init();
   }
-
-  destroy() {
-    this.closed = true;
-  }
-
-  onKey() {}
 
   async init() {
     if (this.me.permissions.includes('users:read')) {
@@ -51,15 +39,8 @@ export class TeamsPage {
   }
 
   async load() {
-    let r;
-    try {
-      r = await get('/api/v1/teams');
-    } catch (e) {
-      showError(this.err, e);
-      return;
-    }
-    if (this.closed) return;
-    this.err.hidden = true;
+    const r = await this.fetchList('/api/v1/teams');
+    if (!r) return;
     const teams = r.teams || [];
     replace(
       this.list,
@@ -94,15 +75,8 @@ export class TeamsPage {
     }
   }
 
-  async deleteTeam(tm) {
-    if (!(await confirmDialog(t('teams.confirm_delete', { name: tm.name }), t('teams.delete')))) return;
-    try {
-      await api('DELETE', `/api/v1/teams/${tm.id}`);
-      announce(t('teams.deleted', { name: tm.name }));
-    } catch (e) {
-      showError(this.err, e);
-    }
-    await this.load();
+  deleteTeam(tm) {
+    return this.confirmRun(t('teams.confirm_delete', { name: tm.name }), t('teams.delete'), () => api('DELETE', `/api/v1/teams/${tm.id}`), t('teams.deleted', { name: tm.name }));
   }
 
   async showMembers(tm, focus = true) {
@@ -187,10 +161,9 @@ export class TeamsPage {
 
   createForm() {
     const box = errorBox('team-create-error');
-    const form = h(
-      'form',
-      { id: 'team-create', class: 'card admin-form', 'aria-labelledby': 'team-create-title' },
-      h('h2', { id: 'team-create-title' }, t('teams.create')),
+    const form = formCard(
+      'team-create',
+      t('teams.create'),
       field('new-team', t('teams.name'), h('input', { id: 'new-team', required: true, maxlength: 100, autocomplete: 'off' })),
       box,
       h('button', { type: 'submit', class: 'primary' }, t('teams.create_submit')),

@@ -1,51 +1,25 @@
 // The own API tokens (permission account, every role): name, prefix,
 // scopes, expiry, last use; create one with scopes (at most the own
 // permissions) and an expiry — its secret is shown once — and revoke.
-import { get, post, api } from './api.js';
+import { post, api } from './api.js';
 import { h, replace, announce } from './dom.js';
 import { t, fmtDate } from './i18n.js';
-import { errorBox, showError, onSubmit, field, checkboxes, checkedValues, confirmDialog, secretOnce, table } from './admin_common.js';
+import { AdminSection, pageFrame, formCard, errorBox, onSubmit, field, checkboxes, checkedValues, secretOnce, table } from './admin_common.js';
 
 const EXPIRY_DAYS = [7, 30, 90, 365, 0];
 
-export class TokensPage {
+export class TokensPage extends AdminSection {
   constructor(root, me) {
-    this.me = me;
-    this.err = errorBox('tokens-error');
+    super(me, 'tokens-error');
     this.list = h('div', { id: 'tokens-list' });
     this.secretSlot = h('div', { id: 'token-secret-slot', 'aria-live': 'polite' });
-    replace(
-      root,
-      h(
-        'section',
-        { class: 'admin-page', 'aria-labelledby': 'tokens-title' },
-        h('div', { class: 'row' }, h('h1', { id: 'tokens-title' }, t('admin.tokens')), h('button', { type: 'button', class: 'secondary small', onclick: () => this.load() }, t('channels.reload'))),
-        h('p', { class: 'hint' }, t('tokens.help')),
-        this.err,
-        this.secretSlot,
-        this.list,
-        this.createForm(),
-      ),
-    );
+    pageFrame(root, { name: 'tokens', title: t('admin.tokens'), help: t('tokens.help'), onReload: () => this.load() }, this.err, this.secretSlot, this.list, this.createForm());
     this.load();
   }
 
-  destroy() {
-    this.closed = true;
-  }
-
-  onKey() {}
-
   async load() {
-    let r;
-    try {
-      r = await get('/api/v1/auth/tokens');
-    } catch (e) {
-      showError(this.err, e);
-      return;
-    }
-    if (this.closed) return;
-    this.err.hidden = true;
+    const r = await this.fetchList('/api/v1/auth/tokens');
+    if (!r) return;
     const tokens = r.tokens || [];
     replace(
       this.list,
@@ -83,24 +57,16 @@ export class TokensPage {
     );
   }
 
-  async revoke(tk) {
-    if (!(await confirmDialog(t('tokens.confirm_revoke', { name: tk.name }), t('tokens.revoke')))) return;
-    try {
-      await api('DELETE', `/api/v1/auth/tokens/${tk.id}`);
-      announce(t('tokens.revoked', { name: tk.name }));
-    } catch (e) {
-      showError(this.err, e);
-    }
-    await this.load();
+  revoke(tk) {
+    return this.confirmRun(t('tokens.confirm_revoke', { name: tk.name }), t('tokens.revoke'), () => api('DELETE', `/api/v1/auth/tokens/${tk.id}`), t('tokens.revoked', { name: tk.name }));
   }
 
   createForm() {
     const box = errorBox('token-create-error');
     const scopes = (this.me.permissions || []).slice().sort();
-    const form = h(
-      'form',
-      { id: 'token-create', class: 'card admin-form', 'aria-labelledby': 'token-create-title' },
-      h('h2', { id: 'token-create-title' }, t('tokens.create')),
+    const form = formCard(
+      'token-create',
+      t('tokens.create'),
       h(
         'div',
         { class: 'form-grid' },

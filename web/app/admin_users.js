@@ -2,50 +2,24 @@
 // its roles, 2FA and state; create one (its one-time password is shown
 // once), change roles, disable/enable, set a new one-time password, reset
 // 2FA, end all sessions.
-import { get, post, patch, api } from './api.js';
+import { post, patch, api } from './api.js';
 import { h, replace, announce } from './dom.js';
 import { t, fmtDate } from './i18n.js';
-import { ROLES, errorBox, showError, onSubmit, field, checkboxes, checkedValues, confirmDialog, secretOnce, oneTimePassword, table } from './admin_common.js';
+import { ROLES, AdminSection, pageFrame, formCard, modal, errorBox, onSubmit, field, checkboxes, checkedValues, secretOnce, oneTimePassword, table } from './admin_common.js';
 
-export class UsersPage {
+export class UsersPage extends AdminSection {
   constructor(root, me) {
-    this.me = me;
+    super(me, 'users-error');
     this.canWrite = me.permissions.includes('users:write');
-    this.err = errorBox('users-error');
     this.list = h('div', { id: 'users-list' });
     this.secretSlot = h('div', { id: 'users-secret', 'aria-live': 'polite' });
-    replace(
-      root,
-      h(
-        'section',
-        { class: 'admin-page', 'aria-labelledby': 'users-title' },
-        h('div', { class: 'row' }, h('h1', { id: 'users-title' }, t('admin.users')), h('button', { type: 'button', class: 'secondary small', onclick: () => this.load() }, t('channels.reload'))),
-        h('p', { class: 'hint' }, t('users.help')),
-        this.err,
-        this.secretSlot,
-        this.list,
-        this.canWrite ? this.createForm() : null,
-      ),
-    );
+    pageFrame(root, { name: 'users', title: t('admin.users'), help: t('users.help'), onReload: () => this.load() }, this.err, this.secretSlot, this.list, this.canWrite ? this.createForm() : null);
     this.load();
   }
 
-  destroy() {
-    this.closed = true;
-  }
-
-  onKey() {}
-
   async load() {
-    let r;
-    try {
-      r = await get('/api/v1/users');
-    } catch (e) {
-      showError(this.err, e);
-      return;
-    }
-    if (this.closed) return;
-    this.err.hidden = true;
+    const r = await this.fetchList('/api/v1/users');
+    if (!r) return;
     const users = r.users || [];
     replace(
       this.list,
@@ -88,40 +62,33 @@ export class UsersPage {
     );
   }
 
-  async run(fn, done) {
-    this.err.hidden = true;
-    try {
-      await fn();
-      announce(done);
-    } catch (e) {
-      showError(this.err, e);
-      announce(e.message, 'error');
-    }
-    await this.load();
-  }
-
   async toggleDisabled(u) {
-    if (!u.disabled && !(await confirmDialog(t('users.confirm_disable', { name: u.username }), t('users.disable')))) return;
-    await this.run(() => patch(`/api/v1/users/${u.id}`, { disabled: !u.disabled }), t(u.disabled ? 'users.enabled_done' : 'users.disabled_done', { name: u.username }));
+    const fn = () => patch(`/api/v1/users/${u.id}`, { disabled: !u.disabled });
+    const done = t(u.disabled ? 'users.enabled_done' : 'users.disabled_done', { name: u.username });
+    // enabling needs no question
+    if (u.disabled) await this.run(fn, done);
+    else await this.confirmRun(t('users.confirm_disable', { name: u.username }), t('users.disable'), fn, done);
   }
 
-  async reset2fa(u) {
-    if (!(await confirmDialog(t('users.confirm_reset_2fa', { name: u.username }), t('users.reset_2fa')))) return;
-    await this.run(() => post(`/api/v1/users/${u.id}/reset-2fa`), t('users.reset_2fa_done', { name: u.username }));
+  reset2fa(u) {
+    return this.confirmRun(t('users.confirm_reset_2fa', { name: u.username }), t('users.reset_2fa'), () => post(`/api/v1/users/${u.id}/reset-2fa`), t('users.reset_2fa_done', { name: u.username }));
   }
 
-  async endSessions(u) {
-    if (!(await confirmDialog(t('users.confirm_end_sessions', { name: u.username }), t('users.end_sessions')))) return;
-    await this.run(() => api('DELETE', `/api/v1/users/${u.id}/sessions`), t('users.end_sessions_done', { name: u.username }));
+  endSessions(u) {
+    return this.confirmRun(t('users.confirm_end_sessions', { name: u.username }), t('users.end_sessions'), () => api('DELETE', `/api/v1/users/${u.id}/sessions`), t('users.end_sessions_done', { name: u.username }));
   }
 
-  async newPassword(u) {
-    if (!(await confirmDialog(t('users.confirm_new_password', { name: u.username }), t('users.new_password')))) return;
+  newPassword(u) {
     const pw = oneTimePassword();
-    await this.run(async () => {
-      await post(`/api/v1/users/${u.id}/password`, { password: pw });
-      this.showSecret(u.username, pw);
-    }, t('users.new_password_done', { name: u.username }));
+    return this.confirmRun(
+      t('users.confirm_new_password', { name: u.username }),
+      t('users.new_password'),
+      async () => {
+        await post(`/api/v1/users/${u.id}/password`, { password: pw });
+        this.showSecret(u.username, pw);
+      },
+      t('users.new_password_done', { name: u.username }),
+    );
   }
 
   showSecret(name, value) {
@@ -131,7 +98,6 @@ export class UsersPage {
   }
 
   editRoles(u) {
-    const d = h('dialog', { 'aria-labelledby': 'roles-title', id: 'roles-dialog' });
     const box = errorBox();
     const form = h(
       'form',
@@ -141,6 +107,7 @@ export class UsersPage {
       box,
       h('div', { class: 'row' }, h('button', { type: 'submit', class: 'primary' }, t('users.save_roles')), h('button', { type: 'button', class: 'secondary', onclick: () => d.close() }, t('cancel'))),
     );
+    const d = modal({ 'aria-labelledby': 'roles-title', id: 'roles-dialog' }, form);
     onSubmit(form, box, async () => {
       const roles = checkedValues(form, 'edit-role');
       await patch(`/api/v1/users/${u.id}`, { roles });
@@ -148,18 +115,13 @@ export class UsersPage {
       announce(t('users.roles_saved', { name: u.username }));
       await this.load();
     });
-    d.append(form);
-    d.addEventListener('close', () => d.remove());
-    document.body.append(d);
-    d.showModal();
   }
 
   createForm() {
     const box = errorBox('user-create-error');
-    const form = h(
-      'form',
-      { id: 'user-create', class: 'card admin-form', 'aria-labelledby': 'user-create-title' },
-      h('h2', { id: 'user-create-title' }, t('users.create')),
+    const form = formCard(
+      'user-create',
+      t('users.create'),
       h(
         'div',
         { class: 'form-grid' },

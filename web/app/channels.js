@@ -11,7 +11,7 @@
 import { get, post, patch, api } from './api.js';
 import { h, replace, announce } from './dom.js';
 import { t, fmtDate, fmtRelative } from './i18n.js';
-import { confirmDialog } from './admin_common.js';
+import { AdminSection, pageFrame, formCard, errorBox, showError, onSubmit, field, confirmDialog } from './admin_common.js';
 
 // The kinds this server ships with the settings and credentials each
 // connector reads, from `GET /api/v1/desk/channel-kinds`: by kind,
@@ -59,37 +59,26 @@ function when(iso) {
   return `${fmtDate(iso)} (${fmtRelative(new Date(iso).getTime() - Date.now())})`;
 }
 
-export class ChannelsPage {
+export class ChannelsPage extends AdminSection {
   constructor(main, me) {
-    this.me = me;
+    super(me);
     this.teams = new Map();
     this.body = h('div', { id: 'channels-list', class: 'channel-cards' });
-    this.err = h('p', { class: 'error', role: 'alert', hidden: true });
-    replace(
+    pageFrame(
       main,
-      h(
-        'section',
-        { class: 'admin-page', 'aria-labelledby': 'channels-title' },
-        h('div', { class: 'row' }, h('h1', { id: 'channels-title', tabindex: '-1' }, t('nav.channels')), h('button', { type: 'button', class: 'secondary small', id: 'channels-reload', onclick: () => this.load() }, t('channels.reload'))),
-        h('p', { class: 'hint' }, t('channels.help')),
-        this.err,
-        this.body,
-        this.createForm(),
-      ),
+      { name: 'channels', title: t('nav.channels'), help: t('channels.help'), onReload: () => this.load(), reloadId: 'channels-reload', focusable: true },
+      this.err,
+      this.body,
+      this.createForm(),
     );
     this.init();
-  }
-
-  destroy() {
-    this.closed = true;
   }
 
   async init() {
     try {
       kinds = new Map(((await get('/api/v1/desk/channel-kinds')).kinds || []).map((k) => [k.kind, k]));
     } catch (e) {
-      this.err.textContent = e.message;
-      this.err.hidden = false;
+      showError(this.err, e);
     }
     this.fillKinds();
     if (this.me.permissions.includes('teams:read')) {
@@ -145,19 +134,18 @@ export class ChannelsPage {
   }
 
   createForm() {
-    const err = h('p', { class: 'error', role: 'alert', hidden: true, id: 'channel-create-error' });
+    const err = errorBox('channel-create-error');
     const kind = h('select', { id: 'channel-kind', required: true });
     this.kindBox = h('div', { class: 'kind-fields' });
-    const form = h(
-      'form',
-      { id: 'channel-create', class: 'card admin-form', 'aria-labelledby': 'channel-create-title' },
-      h('h2', { id: 'channel-create-title' }, t('channels.create')),
+    const form = formCard(
+      'channel-create',
+      t('channels.create'),
       h(
         'div',
         { class: 'form-grid' },
-        h('div', { class: 'field' }, h('label', { for: 'channel-name' }, t('channels.name')), h('input', { id: 'channel-name', required: true, maxlength: 64, autocomplete: 'off', spellcheck: 'false', pattern: '[^\\/]+' })),
-        h('div', { class: 'field' }, h('label', { for: 'channel-kind' }, t('channels.kind')), kind),
-        h('div', { class: 'field' }, h('label', { for: 'channel-team' }, t('channels.team')), h('select', { id: 'channel-team' })),
+        field('channel-name', t('channels.name'), h('input', { id: 'channel-name', required: true, maxlength: 64, autocomplete: 'off', spellcheck: 'false', pattern: '[^\\/]+' })),
+        field('channel-kind', t('channels.kind'), kind),
+        field('channel-team', t('channels.team'), h('select', { id: 'channel-team' })),
       ),
       this.kindBox,
       err,
@@ -165,29 +153,18 @@ export class ChannelsPage {
     );
     this.form = form;
     kind.addEventListener('change', () => this.kindFields(kind.value));
-    form.addEventListener('submit', async (ev) => {
-      ev.preventDefault();
-      err.hidden = true;
+    onSubmit(form, err, async () => {
       const k = kindOf(kind.value);
       const name = form.querySelector('#channel-name').value.trim();
       const body = { name, kind: kind.value, settings: collect(form, 'new-setting', keysOf(k.settings)), secrets: collect(form, 'new-secret', keysOf(k.secrets)) };
       const team = form.querySelector('#channel-team').value;
       if (team) body.team_id = Number(team);
-      const button = form.querySelector('button[type=submit]');
-      button.disabled = true;
-      try {
-        const r = await post('/api/v1/desk/channels', body);
-        // the credentials leave the page now: the form forgets them
-        form.reset();
-        this.kindFields(kind.value);
-        announce(r.connector_error ? t('channels.created_with_error', { name, error: r.connector_error }) : t('channels.created', { name }), r.connector_error ? 'warn' : 'info');
-        await this.load();
-      } catch (e) {
-        err.textContent = e.pointer ? `${e.message} (${e.pointer})` : e.message;
-        err.hidden = false;
-      } finally {
-        button.disabled = false;
-      }
+      const r = await post('/api/v1/desk/channels', body);
+      // the credentials leave the page now: the form forgets them
+      form.reset();
+      this.kindFields(kind.value);
+      announce(r.connector_error ? t('channels.created_with_error', { name, error: r.connector_error }) : t('channels.created', { name }), r.connector_error ? 'warn' : 'info');
+      await this.load();
     });
     return form;
   }
@@ -201,7 +178,7 @@ export class ChannelsPage {
     const fields = [...known, ...Object.keys(current).filter((k) => !known.some((f) => f.key === k)).map((key) => ({ key }))];
     const keys = keysOf(fields);
     const prefix = `ch${c.id}-setting`;
-    const err = h('p', { class: 'error', role: 'alert', hidden: true });
+    const err = errorBox();
     const team = h(
       'select',
       { id: `ch${c.id}-team` },
@@ -211,22 +188,15 @@ export class ChannelsPage {
     const form = h(
       'form',
       { class: 'settings-form' },
-      h('div', { class: 'field' }, h('label', { for: `ch${c.id}-team` }, t('channels.team')), team),
+      field(`ch${c.id}-team`, t('channels.team'), team),
       fieldInputs(prefix, fields, {}, current),
       err,
       h('button', { type: 'submit', class: 'secondary small' }, t('channels.settings_save')),
     );
-    form.addEventListener('submit', async (ev) => {
-      ev.preventDefault();
-      err.hidden = true;
-      try {
-        await patch(`/api/v1/desk/channels/${c.id}`, { team_id: Number(team.value || 0), settings: collect(form, prefix, keys) });
-        announce(t('channels.settings_saved', { name: c.name }));
-        await this.load();
-      } catch (e) {
-        err.textContent = e.pointer ? `${e.message} (${e.pointer})` : e.message;
-        err.hidden = false;
-      }
+    onSubmit(form, err, async () => {
+      await patch(`/api/v1/desk/channels/${c.id}`, { team_id: Number(team.value || 0), settings: collect(form, prefix, keys) });
+      announce(t('channels.settings_saved', { name: c.name }));
+      await this.load();
     });
     return h('details', { class: 'edit-settings' }, h('summary', {}, t('channels.settings_edit')), form);
   }
@@ -238,7 +208,7 @@ export class ChannelsPage {
     if (!fields.length) return null;
     const keys = keysOf(fields);
     const prefix = `ch${c.id}-secret`;
-    const err = h('p', { class: 'error', role: 'alert', hidden: true });
+    const err = errorBox();
     const form = h(
       'form',
       { class: 'secrets-form' },
@@ -247,36 +217,22 @@ export class ChannelsPage {
       err,
       h('button', { type: 'submit', class: 'secondary small' }, t('channels.secrets_save')),
     );
-    form.addEventListener('submit', async (ev) => {
-      ev.preventDefault();
-      err.hidden = true;
+    onSubmit(form, err, async () => {
       const secrets = collect(form, prefix, keys);
       if (!Object.keys(secrets).length) return;
-      try {
-        await patch(`/api/v1/desk/channels/${c.id}`, { secrets });
-        form.reset();
-        announce(t('channels.secrets_saved', { name: c.name }));
-        await this.load();
-      } catch (e) {
-        err.textContent = e.message;
-        err.hidden = false;
-      }
+      await patch(`/api/v1/desk/channels/${c.id}`, { secrets });
+      form.reset();
+      announce(t('channels.secrets_saved', { name: c.name }));
+      await this.load();
     });
     return h('details', { class: 'replace-secrets' }, h('summary', {}, t('channels.secrets_replace')), form);
   }
 
   async load() {
-    let r;
-    try {
-      r = await get('/api/v1/desk/channels');
-    } catch (e) {
-      this.err.textContent = e.message;
-      this.err.hidden = false;
-      return;
-    }
+    const r = await this.fetchList('/api/v1/desk/channels');
+    if (!r) return;
     const secrets = await this.storedSecrets();
     if (this.closed) return;
-    this.err.hidden = true;
     const list = r.channels || [];
     replace(this.body, list.length ? list.map((c) => this.card(c, secrets.get(c.name) || [])) : h('p', { class: 'placeholder' }, t('channels.empty')));
   }
@@ -390,6 +346,4 @@ export class ChannelsPage {
       h('p', { class: 'hint' }, t('channels.retired_help', { when: c.retired_at ? fmtDate(c.retired_at) : '' })),
     );
   }
-
-  onKey() {}
 }

@@ -1895,32 +1895,50 @@ Result<DeskPurged> SqlDeskStore::PurgeConversations(Millis before, Millis now) {
     out.attachments += done->attachments;
     if (done->conversations < kBatch) break;
   }
-  // Contacts: one pass over the conversations per run.
+  // Contacts: one pass over the conversations per run. PostgreSQL plans NOT
+  // EXISTS as an anti join (NOT IN hashes only what fits in work_mem);
+  // SQLite builds NOT IN's list once (a correlated NOT EXISTS would scan
+  // conversations per contact: there is no index on contact_id).
+  const bool pg = dialect_ == sql::Dialect::kPostgres;
   LP_RETURN_IF_ERROR(store_.Tx(true, [&](sql::Connection& conn) -> Status {
-    constexpr const char* kLive =
-        "SELECT contact_id FROM conversations WHERE state <> 3 OR purged_at < resolved_at";
     LP_ASSIGN_OR_RETURN(
         sql::ResultSet gone,
-        conn.Query(std::string("DELETE FROM contacts WHERE created_at < $1 AND id NOT IN "
-                               "(SELECT contact_id FROM conversations) RETURNING id"),
+        conn.Query(pg ? "DELETE FROM contacts ct WHERE created_at < $1 AND NOT EXISTS (SELECT 1 "
+                        "FROM conversations c WHERE c.contact_id = ct.id) RETURNING id"
+                      : "DELETE FROM contacts WHERE created_at < $1 AND id NOT IN (SELECT "
+                        "contact_id FROM conversations) RETURNING id",
                    {Int(before)}));
     out.contacts_deleted = static_cast<int64_t>(gone.rows.size());
+    // Contacts with conversations, none of them live (open, or resolved and
+    // not purged since), that still have a name or a handle.
     LP_ASSIGN_OR_RETURN(
         sql::ResultSet idle,
-        conn.Query(std::string("SELECT id FROM contacts WHERE id NOT IN (") + kLive +
-                       ") AND id IN (SELECT contact_id FROM conversations) AND "
-                       "(display_name <> '' OR id IN (SELECT contact_id FROM contact_handles))",
-                   {}));
-    for (const Row& r : idle.rows) {
-      LP_RETURN_IF_ERROR(
-          conn.Query("DELETE FROM contact_handles WHERE contact_id = $1", {Int(r.Int(0))})
-              .status());
-      LP_RETURN_IF_ERROR(conn.Query("UPDATE contacts SET display_name = '', updated_at = $2 "
-                                    "WHERE id = $1",
-                                    {Int(r.Int(0)), Int(now)})
-                             .status());
-    }
-    out.contacts_anonymised = static_cast<int64_t>(idle.rows.size());
+        conn.Query(
+            pg ? "SELECT ct.id FROM contacts ct WHERE EXISTS (SELECT 1 FROM conversations c "
+                 "WHERE c.contact_id = ct.id) AND NOT EXISTS (SELECT 1 FROM conversations c "
+                 "WHERE c.contact_id = ct.id AND (c.state <> 3 OR c.purged_at < c.resolved_at)) "
+                 "AND (ct.display_name <> '' OR EXISTS (SELECT 1 FROM contact_handles h WHERE "
+                 "h.contact_id = ct.id))"
+               : "SELECT id FROM contacts WHERE id IN (SELECT contact_id FROM conversations) AND "
+                 "id NOT IN (SELECT contact_id FROM conversations WHERE state <> 3 OR purged_at "
+                 "< resolved_at) AND (display_name <> '' OR id IN (SELECT contact_id FROM "
+                 "contact_handles))",
+            {}));
+    std::vector<Value> ids;
+    for (const Row& r : idle.rows) ids.push_back(Int(r.Int(0)));
+    LP_RETURN_IF_ERROR(
+        ForChunks(ids, {}, [&](const std::string& in, const std::vector<Value>& params) {
+          return conn.Query("DELETE FROM contact_handles WHERE contact_id IN " + in, params)
+              .status();
+        }));
+    LP_RETURN_IF_ERROR(
+        ForChunks(ids, {Int(now)}, [&](const std::string& in, const std::vector<Value>& params) {
+          return conn
+              .Query("UPDATE contacts SET display_name = '', updated_at = $1 WHERE id IN " + in,
+                     params)
+              .status();
+        }));
+    out.contacts_anonymised = static_cast<int64_t>(ids.size());
     return Status::Ok();
   }));
   return out;

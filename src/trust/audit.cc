@@ -222,8 +222,8 @@ Result<AuditVerifyReport> AuditLog::Verify(int64_t page_size) {
       if (legacy && seen_two_part) {
         return fail(e.seq, AuditTamperKind::kEdited,
                     "entry " + Seq(e.seq) +
-                        " was edited: it lost its content hash, which every entry after entry " +
-                        Seq(first_two_part) + " has");
+                        " was edited: it lost its content hash, which every entry from entry " +
+                        Seq(first_two_part) + " on has");
       }
       if (!legacy && !removed && AuditContentHash(e) != e.content_hash) {
         return fail(e.seq, AuditTamperKind::kEdited,

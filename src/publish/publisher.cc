@@ -62,57 +62,6 @@ bool Contains(const std::vector<std::string>& list, std::string_view x) {
   return std::find(list.begin(), list.end(), x) != list.end();
 }
 
-std::string VerdictRecord(const guard::Verdict& v) {
-  std::string out = "{\"action\":";
-  AppendJsonString(out, guard::ActionName(v.action));
-  out.append(",\"policy\":");
-  AppendJsonString(out, v.policy_id + "@" + v.policy_version);
-  out.append(",\"rules\":[");
-  for (size_t i = 0; i < v.findings.size(); ++i) {
-    if (i) out.push_back(',');
-    AppendJsonString(out, v.findings[i].rule);
-  }
-  out.append("],\"findings\":[");
-  for (size_t i = 0; i < v.findings.size(); ++i) {
-    const guard::Finding& f = v.findings[i];
-    if (i) out.push_back(',');
-    out.append("{\"rule\":");
-    AppendJsonString(out, f.rule);
-    out.append(",\"category\":");
-    AppendJsonString(out, f.category);
-    out.append(",\"action\":");
-    AppendJsonString(out, guard::ActionName(f.action));
-    out.append(",\"clause\":");
-    AppendJsonString(out, f.clause);
-    out.append(",\"message\":");
-    AppendJsonString(out, f.message);
-    out.append(",\"fix\":");
-    AppendJsonString(out, f.fix);
-    out.append(",\"start\":" + std::to_string(f.start) + ",\"end\":" + std::to_string(f.end) +
-               ",\"cp_start\":" + std::to_string(f.cp_start) +
-               ",\"cp_end\":" + std::to_string(f.cp_end) + "}");
-  }
-  out.append("]}");
-  return out;
-}
-
-std::string Summary(const guard::Verdict& v, std::string_view reason = {}) {
-  std::string out = "{\"action\":";
-  AppendJsonString(out, guard::ActionName(v.action));
-  out.append(",\"rules\":[");
-  for (size_t i = 0; i < v.findings.size(); ++i) {
-    if (i) out.push_back(',');
-    AppendJsonString(out, v.findings[i].rule);
-  }
-  out.push_back(']');
-  if (!reason.empty()) {
-    out.append(",\"reason\":");
-    AppendJsonString(out, reason);
-  }
-  out.push_back('}');
-  return out;
-}
-
 guard::Action ActionOf(std::string_view name) {
   return guard::ParseAction(name).value_or(guard::Action::kAllow);
 }
@@ -521,7 +470,7 @@ Result<std::vector<VariantCheck>> Publisher::CheckVariants(const store::User& au
       v.channel_kind = channel->kind;
       v.text = dv.text;
       v.wire_text = c.wire_text;
-      v.verdict = c.error.empty() ? VerdictRecord(c.verdict)
+      v.verdict = c.error.empty() ? guard::VerdictRecordJson(c.verdict)
                                   : "{\"action\":\"block\",\"error\":" + JsonString(c.error) + "}";
       v.action = std::string(guard::ActionName(c.verdict.action));
       v.idempotency_key = "post-" + RandomKey();
@@ -772,7 +721,7 @@ Result<SubmitOutcome> Publisher::Submit(int64_t post_id, const store::User& user
     Status n = NotifyApprovers(out.post, out.approval);
     (void)n;  // notifications are a convenience; the approval queue is the record
     Audit(actor, "publish.approval_requested", p.id,
-          Summary(out.checks.empty() ? guard::Verdict{} : out.checks[0].verdict));
+          guard::VerdictSummaryJson(out.checks.empty() ? guard::Verdict{} : out.checks[0].verdict));
     Emit("publish.approval", "{\"post_id\":" + std::to_string(p.id) +
                                  ",\"approval_id\":" + std::to_string(out.approval.id) + "}");
     Emit("desk.approval", "{\"approval_id\":" + std::to_string(out.approval.id) +
@@ -1080,7 +1029,7 @@ Result<ShareOutcome> Publisher::Share(int64_t post_id, const store::User& advoca
   share.user_id = advocate.id;
   share.network = req.network;
   share.text = out.text;
-  share.verdict = VerdictRecord(out.verdict);
+  share.verdict = guard::VerdictRecordJson(out.verdict);
   share.created_at = clock_.NowMillis();
   LP_ASSIGN_OR_RETURN(out.share, ps_.AddShare(std::move(share)));
   Audit("user:" + advocate.username, "publish.shared", p.id,
@@ -1132,7 +1081,7 @@ Status Publisher::SendVariant(const PostVariant& v) {
         std::string(guard::ActionName(verdict->action)) + (de ? " statt " : " instead of ") +
         v.action + ") on " + v.channel_name;
     LP_ASSIGN_OR_RETURN(Post held, ps_.HoldPost(p.id, reason, now));
-    Audit("system", "publish.post_held", p.id, Summary(*verdict, reason));
+    Audit("system", "publish.post_held", p.id, guard::VerdictSummaryJson(*verdict, reason));
     Emit("publish.post", PostEvent(held));
     return Status::FailedPrecondition(reason);
   }

@@ -96,6 +96,7 @@ std::map<std::string, json> Bodies() {
                                        {})},
       {"POST /api/v1/users/{id}/password", Obj({{"password", Str()}}, {"password"})},
       {"POST /api/v1/teams", Obj({{"name", Str()}}, {"name"})},
+      {"PATCH /api/v1/teams/{id}", Obj({{"name", Str()}}, {"name"})},
       {"PUT /api/v1/teams/{id}/members/{user_id}", Obj({{"lead", {{"type", "boolean"}}}}, {})},
       {"PUT /api/v1/vault/secrets/{name}", Obj({{"value", Str()}}, {"value"})},
       {"POST /api/v1/policies/{name}/validate", PackUpload()},

@@ -349,6 +349,34 @@ Status AddAdminRoutes(AppContext& ctx, http::Router& router) {
       },
       Blocking("teams:write", "Create a team", "teams")));
 
+  LP_RETURN_IF_ERROR(router.Handle(
+      "PATCH", "/api/v1/teams/{id}",
+      [&ctx](Request& req) -> Response {
+        Result<int64_t> id = PathId(req, "id");
+        if (!id.ok()) return StatusResponse(id.status());
+        LP_HTTP_ASSIGN_OR_RESPOND(json body, http::ParseJsonBody(req));
+        LP_HTTP_ASSIGN_OR_RESPOND(std::string name, http::GetString(body, "/name"));
+        if (name.empty() || name.size() > 100) {
+          return Response::Error(400, "invalid_argument", "/name must have 1 to 100 bytes",
+                                 "/name");
+        }
+        if (Status s = ctx.store->RenameTeam(*id, name); !s.ok()) {
+          return StatusResponse(s, s.code() == StatusCode::kNotFound ? "" : "/name");
+        }
+        ctx.Audit(ActorOf(req), "team_rename", std::to_string(*id), json{{"name", name}}.dump(),
+                  req.remote_address);
+        store::Team renamed;
+        renamed.id = *id;
+        renamed.name = name;
+        if (Result<std::vector<store::Team>> teams = ctx.store->ListTeams(); teams.ok()) {
+          for (const auto& t : *teams) {
+            if (t.id == *id) renamed = t;
+          }
+        }
+        return JsonResponse(200, TeamJson(renamed));
+      },
+      Blocking("teams:write", "Rename a team", "teams")));
+
   LP_RETURN_IF_ERROR(router.Handle("DELETE", "/api/v1/teams/{id}",
                                    JsonHandler(200,
                                                [&ctx](Request& req) -> Result<json> {

@@ -455,6 +455,19 @@ Status SqlStore::DeleteTeam(int64_t team_id) {
   });
 }
 
+Status SqlStore::RenameTeam(int64_t team_id, const std::string& name) {
+  if (name.empty()) return Status::InvalidArgument("team name must not be empty");
+  return Tx(true, [&](sql::Connection& conn) -> Status {
+    Result<sql::ResultSet> rs =
+        conn.Query("UPDATE teams SET name = $1 WHERE id = $2", {Text(name), Int(team_id)});
+    if (!rs.ok() && rs.error().code() == StatusCode::kAlreadyExists) {
+      return Status::AlreadyExists("team '" + name + "' exists already");
+    }
+    if (!rs.ok()) return rs.error();
+    return ExpectOneRow(*rs, "no team with id " + std::to_string(team_id));
+  });
+}
+
 Status SqlStore::SetTeamMember(const TeamMember& m) {
   return Tx(true, [&](sql::Connection& conn) -> Status {
     Status s = conn.Query(

@@ -441,6 +441,29 @@ TEST_F(ApiTest, TotpEnrolmentShowsTheUriAsAQrCodeOfTheRightVersion) {
   EXPECT_EQ(versions.size(), 2u) << "the longer URI needs a larger version";
 }
 
+TEST_F(ApiTest, TeamsAreRenamedWithUniqueNamesAndAudited) {
+  Start();
+  Session admin = Admin();
+  HttpReply r = admin.Call("POST", "/api/v1/teams", json{{"name", "Care"}}.dump());
+  ASSERT_EQ(r.status, 201) << r.body;
+  const std::string id = std::to_string(json::parse(r.body)["id"].get<int64_t>());
+  ASSERT_EQ(admin.Call("POST", "/api/v1/teams", json{{"name", "Social"}}.dump()).status, 201);
+
+  r = admin.Call("PATCH", "/api/v1/teams/" + id, json{{"name", "Kundenservice"}}.dump());
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(json::parse(r.body)["name"], "Kundenservice");
+  EXPECT_EQ(json::parse(admin.Call("GET", "/api/v1/teams").body)["teams"][0]["name"],
+            "Kundenservice");
+  r = admin.Call("PATCH", "/api/v1/teams/" + id, json{{"name", "Social"}}.dump());
+  EXPECT_EQ(r.status, 409) << r.body;
+  EXPECT_EQ(json::parse(r.body)["error"]["field"], "/name") << r.body;
+  EXPECT_EQ(admin.Call("PATCH", "/api/v1/teams/" + id, json{{"name", ""}}.dump()).status, 400);
+  EXPECT_EQ(admin.Call("PATCH", "/api/v1/teams/9999", json{{"name", "X"}}.dump()).status, 404);
+  r = admin.Call("GET", "/api/v1/audit?action=team_rename");
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(json::parse(r.body)["entries"].size(), 1u) << r.body;
+}
+
 TEST_F(ApiTest, AuditLogFiltersByActorActionAndTimeAndPagesBothWays) {
   Start();
   Session admin = Admin();

@@ -331,6 +331,15 @@ TEST_P(StoreContractTest, Teams) {
   EXPECT_EQ(store_->RemoveTeamMember(care->id, a->id).code(), StatusCode::kNotFound);
   EXPECT_EQ(store_->ListTeamMembers(care->id)->size(), 1u);
 
+  // Renaming keeps id and members; names stay unique.
+  EXPECT_EQ(store_->RenameTeam(care->id, "social").code(), StatusCode::kAlreadyExists);
+  EXPECT_EQ(store_->RenameTeam(999, "x").code(), StatusCode::kNotFound);
+  EXPECT_EQ(store_->RenameTeam(care->id, "").code(), StatusCode::kInvalidArgument);
+  ASSERT_TRUE(store_->RenameTeam(care->id, "Kundenservice").ok());
+  EXPECT_EQ((*store_->ListTeams())[0].name, "Kundenservice");
+  EXPECT_EQ(store_->ListTeamMembers(care->id)->size(), 1u);
+  ASSERT_TRUE(store_->RenameTeam(care->id, "care").ok());
+
   ASSERT_TRUE(store_->DeleteTeam(care->id).ok());
   EXPECT_EQ(store_->DeleteTeam(care->id).code(), StatusCode::kNotFound);
   EXPECT_EQ(store_->ListTeams()->size(), 1u);

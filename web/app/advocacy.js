@@ -8,7 +8,7 @@
 // there. *Share* records the share and gives
 // the checked text to copy; below, one's own shares.
 import { get, post } from './api.js';
-import { h, replace, announce } from './dom.js';
+import { h, replace, announce, inlineField } from './dom.js';
 import { t, fmtDate } from './i18n.js';
 import { LiveCheck, renderMarks, renderFindingList, selectSpan } from './guard.js';
 
@@ -137,7 +137,7 @@ export class AdvocacyPage {
         h(
           'div',
           { class: 'composer-main' },
-          h('div', { class: 'field inline' }, h('label', { for: 'adv-network' }, t('adv.network')), this.network),
+          inlineField('adv-network', t('adv.network'), this.network),
           h('label', { for: 'adv-words', class: 'field-label' }, t('adv.words')),
           h('div', { class: 'editor' }, this.mirror, this.words),
           h('p', { id: 'adv-words-hint', class: 'hint' }, t('adv.words_help')),
@@ -156,14 +156,8 @@ export class AdvocacyPage {
     this.live = new LiveCheck({
       read: () => JSON.stringify({ own_words: this.words.value, network: this.network.value, add_disclosure: this.disclose.checked }),
       request: (text, signal) => post(`/api/v1/advocacy/posts/${p.id}/share`, { ...JSON.parse(text), preview: true }, { signal, okStatuses: [200] }),
-      done: (r) => {
-        this.err.hidden = true;
-        this.show(r ? r.body : null);
-      },
-      failed: (e) => {
-        this.err.textContent = e.message;
-        this.err.hidden = false;
-      },
+      done: (r) => this.show(r ? r.body : null),
+      errorBox: () => this.err,
       busy: this.pane,
     });
     renderMarks(this.mirror, '', null);

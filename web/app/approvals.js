@@ -4,7 +4,7 @@
 // and decisions so far, and Approve / Request changes / Reject. Follows the
 // server's `desk.approval` events live.
 import { get, post } from './api.js';
-import { h, replace, announce } from './dom.js';
+import { h, replace, announce, listLayout, inlineField } from './dom.js';
 import { t, fmtDate, fmtRelative } from './i18n.js';
 import { on } from './events.js';
 
@@ -43,19 +43,7 @@ export class ApprovalsPage {
       APPROVAL_STATES.map((s) => h('option', { value: s, selected: s === this.state }, t(`approval_state.${s}`))),
     );
     this.pane = h('section', { id: 'approval', class: 'conversation-pane', 'aria-label': t('approvals.detail') });
-    replace(
-      main,
-      h(
-        'aside',
-        { class: 'inbox', 'aria-labelledby': 'approvals-title' },
-        h('h1', { id: 'approvals-title', class: 'pane-title' }, t('nav.approvals')),
-        h('form', { class: 'filters', role: 'search', onsubmit: (e) => e.preventDefault() }, h('div', { class: 'field inline' }, h('label', { for: 'approvals-state' }, t('filter.state')), filter)),
-        this.count,
-        this.list,
-        this.more,
-      ),
-      this.pane,
-    );
+    listLayout(main, { name: 'approvals', title: t('nav.approvals'), filters: inlineField('approvals-state', t('filter.state'), filter) }, [this.count, this.list, this.more], this.pane);
     this.main = main;
     this.onHash = () => this.route();
     window.addEventListener('hashchange', this.onHash);

@@ -8,7 +8,7 @@
 // Checks go through the normal check endpoint, so they count in /metrics and
 // held or blocked ones are audited (rule ids, never the text).
 import { get, post, ApiError } from './api.js';
-import { h, replace, announce } from './dom.js';
+import { h, replace, announce, inlineField as field, pageSection } from './dom.js';
 import { t, fmtNumber, locale } from './i18n.js';
 import { LiveCheck, renderMarks, renderFindingList, selectSpan } from './guard.js';
 
@@ -61,7 +61,6 @@ export class BenchPage {
     this.policyLine = h('span', { id: 'bench-policy-used', class: 'hint' });
     this.err = h('p', { class: 'error', role: 'alert', hidden: true });
     this.findings = h('ul', { id: 'bench-findings', class: 'findings', 'aria-label': t('findings.title') });
-    const field = (id, label, control) => h('div', { class: 'field inline' }, h('label', { for: id }, label), control);
 
     // --- two versions ---------------------------------------------------------
     this.left = h('select', { id: 'bench-left' });
@@ -78,10 +77,10 @@ export class BenchPage {
       h('div', { class: 'row' }, this.compareButton, h('span', { class: 'hint' }, t('bench.compare_hint'))),
     );
 
-    this.root = h(
-      'section',
-      { class: 'admin-page bench', 'aria-labelledby': 'bench-title' },
-      h('h1', { id: 'bench-title', tabindex: '-1' }, t('nav.bench')),
+    this.root = pageSection(
+      'bench',
+      'bench',
+      t('nav.bench'),
       h('p', { class: 'hint' }, t('bench.help')),
       h(
         'section',
@@ -107,14 +106,8 @@ export class BenchPage {
     this.live = new LiveCheck({
       read: () => this.text.value,
       request: (text, signal) => check(this.body(text, this.policy.value), signal),
-      done: (r, text) => {
-        this.err.hidden = true;
-        this.show(r, text);
-      },
-      failed: (e) => {
-        this.err.textContent = e.message;
-        this.err.hidden = false;
-      },
+      done: (r, text) => this.show(r, text),
+      errorBox: () => this.err,
       busy: this.root,
     });
     replace(main, this.root);

@@ -7,7 +7,7 @@
 // /vendor/uplot.js (no CDN; see src/server/CMakeLists.txt). Each chart has
 // its figures as a table under "Show data" for screen readers and keyboards.
 import { get } from './api.js';
-import { h, replace, announce } from './dom.js';
+import { h, replace, announce, inlineField, pageSection } from './dom.js';
 import { t, fmtNumber, fmtDate, locale } from './i18n.js';
 
 const DAY = 86400000;
@@ -72,16 +72,16 @@ export class DashboardPage {
     this.kpis = h('dl', { id: 'dash-kpis', class: 'kpis' });
     this.grid = h('div', { id: 'dash-charts', class: 'dash-grid', 'aria-live': 'polite' });
     this.err = h('p', { class: 'error', role: 'alert', hidden: true });
-    this.root = h(
-      'section',
-      { class: 'admin-page dashboard', 'aria-labelledby': 'dash-title' },
-      h('h1', { id: 'dash-title', tabindex: '-1' }, t('nav.dashboard')),
+    this.root = pageSection(
+      'dash',
+      'dashboard',
+      t('nav.dashboard'),
       h('p', { class: 'hint' }, t('dash.help')),
       h(
         'form',
         { class: 'row dash-filters', onsubmit: (e) => e.preventDefault() },
-        h('div', { class: 'field inline' }, h('label', { for: 'dash-team' }, t('dash.team')), this.team),
-        h('div', { class: 'field inline' }, h('label', { for: 'dash-period' }, t('dash.period')), this.period),
+        inlineField('dash-team', t('dash.team'), this.team),
+        inlineField('dash-period', t('dash.period'), this.period),
       ),
       this.err,
       this.kpis,

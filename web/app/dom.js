@@ -39,6 +39,35 @@ export function replace(el, ...children) {
   return append(el, children);
 }
 
+// A page of its own (bench, dashboard, self-check): a section with the
+// classes `admin-page ${cls}`, the heading `title` (id `${id}-title`,
+// focusable so that opening the page can put the focus there), then `parts`.
+export function pageSection(id, cls, title, ...parts) {
+  return h('section', { class: `admin-page ${cls}`, 'aria-labelledby': `${id}-title` }, h('h1', { id: `${id}-title`, tabindex: '-1' }, title), parts);
+}
+
+// The layout of the list pages (approvals, posts): on the left the title
+// (`${name}-title`), the filter form and then `parts` (count, list, "Load
+// more"); on the right `pane`, the opened entry. Replaces what `main` shows.
+export function listLayout(main, { name, title, filters }, parts, pane) {
+  replace(
+    main,
+    h(
+      'aside',
+      { class: 'inbox', 'aria-labelledby': `${name}-title` },
+      h('h1', { id: `${name}-title`, class: 'pane-title' }, title),
+      h('form', { class: 'filters', role: 'search', onsubmit: (e) => e.preventDefault() }, filters),
+      parts,
+    ),
+    pane,
+  );
+}
+
+// A labelled control on one line (filters, options).
+export function inlineField(id, label, control) {
+  return h('div', { class: 'field inline' }, h('label', { for: id }, label), control);
+}
+
 // True when the key event happened in a text field (shortcuts stay off there).
 export function inTextField(ev) {
   const t = ev.target;

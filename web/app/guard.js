@@ -75,10 +75,12 @@ export const DEBOUNCE_MS = 250;
 
 export class LiveCheck {
   // read(): the current text; request(text, signal): a promise of the answer;
-  // done(answer or null for an empty text, text); failed(error); busy: the
-  // element marked aria-busy while a request runs.
-  constructor({ read, request, done, failed, busy }) {
-    Object.assign(this, { read, request, done, failed, busy });
+  // done(answer or null for an empty text, text); failed(error) (optional);
+  // busy: the element marked aria-busy while a request runs; errorBox()
+  // (optional): the element that shows a failed request's message, hidden
+  // again by the next answer.
+  constructor({ read, request, done, failed, busy, errorBox }) {
+    Object.assign(this, { read, request, done, failed, busy, errorBox });
     this.controller = null;
     this.timer = 0;
   }
@@ -99,7 +101,7 @@ export class LiveCheck {
     const text = this.read();
     if (!text.trim()) {
       this.controller = null;
-      this.done(null, text);
+      this.answered(null, text);
       return;
     }
     const controller = new AbortController();
@@ -108,15 +110,26 @@ export class LiveCheck {
     try {
       const r = await this.request(text, controller.signal);
       if (controller.signal.aborted || text !== this.read()) return;
-      this.done(r, text);
+      this.answered(r, text);
     } catch (e) {
       if (e.name === 'AbortError') return;
-      this.failed(e);
+      const box = this.errorBox && this.errorBox();
+      if (box) {
+        box.textContent = e.message;
+        box.hidden = false;
+      }
+      if (this.failed) this.failed(e);
     } finally {
       if (this.controller === controller) {
         this.controller = null;
         this.busy.removeAttribute('aria-busy');
       }
     }
+  }
+
+  answered(r, text) {
+    const box = this.errorBox && this.errorBox();
+    if (box) box.hidden = true;
+    this.done(r, text);
   }
 }

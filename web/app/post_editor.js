@@ -47,14 +47,8 @@ export class PostEditor {
     this.live = new LiveCheck({
       read: () => (this.variants.size ? JSON.stringify(this.draft()) : ''),
       request: (text, signal) => post('/api/v1/posts/check', JSON.parse(text), { signal }),
-      done: (r) => {
-        this.checkErr.hidden = true;
-        this.applyChecks(r ? r.checks || [] : null);
-      },
-      failed: (e) => {
-        this.checkErr.textContent = e.message;
-        this.checkErr.hidden = false;
-      },
+      done: (r) => this.applyChecks(r ? r.checks || [] : null),
+      errorBox: () => this.checkErr,
       busy: this.root,
     });
     this.load(id).catch((e) => {

@@ -4,7 +4,7 @@
 // one (#/posts/new) on the right. Follows the `publish.post`, `publish.sent`,
 // `publish.send_failed`, `publish.cooldown` and `desk.approval` events so that approvals and the send queue show without a reload.
 import { get } from './api.js';
-import { h, replace } from './dom.js';
+import { h, replace, listLayout, inlineField } from './dom.js';
 import { t } from './i18n.js';
 import { on } from './events.js';
 import { PostEditor } from './post_editor.js';
@@ -41,23 +41,10 @@ export class PostsPage {
     );
     const mine = h('input', { type: 'checkbox', id: 'posts-mine', checked: this.mine, onchange: (e) => this.setFilter(this.state, e.target.checked) });
     this.pane = h('section', { id: 'post-pane', class: 'conversation-pane', 'aria-label': t('posts.detail') });
-    replace(
+    listLayout(
       main,
-      h(
-        'aside',
-        { class: 'inbox', 'aria-labelledby': 'posts-title' },
-        h('h1', { id: 'posts-title', class: 'pane-title' }, t('nav.posts')),
-        h(
-          'form',
-          { class: 'filters', role: 'search', onsubmit: (e) => e.preventDefault() },
-          h('div', { class: 'field inline' }, h('label', { for: 'posts-state' }, t('filter.state')), filter),
-          h('label', { class: 'check' }, mine, ` ${t('posts.mine')}`),
-        ),
-        this.canWrite ? h('p', { class: 'new-post' }, h('a', { id: 'post-new', class: 'button primary', href: '#/posts/new' }, t('posts.new'))) : null,
-        this.count,
-        this.list,
-        this.more,
-      ),
+      { name: 'posts', title: t('nav.posts'), filters: [inlineField('posts-state', t('filter.state'), filter), h('label', { class: 'check' }, mine, ` ${t('posts.mine')}`)] },
+      [this.canWrite ? h('p', { class: 'new-post' }, h('a', { id: 'post-new', class: 'button primary', href: '#/posts/new' }, t('posts.new'))) : null, this.count, this.list, this.more],
       this.pane,
     );
     this.main = main;

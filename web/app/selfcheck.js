@@ -4,7 +4,7 @@
 // request is aborted. The server neither stores, logs nor counts the text or
 // the verdict and says so with "stored": false, which the page shows.
 import { post } from './api.js';
-import { h, replace } from './dom.js';
+import { h, replace, inlineField, pageSection } from './dom.js';
 import { t, locale } from './i18n.js';
 import { LiveCheck, renderMarks, renderFindingList, selectSpan } from './guard.js';
 
@@ -39,10 +39,10 @@ export class SelfCheckPage {
     this.stored = h('p', { id: 'selfcheck-stored', class: 'hint', hidden: true });
     this.err = h('p', { class: 'error', role: 'alert', hidden: true });
     this.findings = h('ul', { id: 'findings', class: 'findings', 'aria-label': t('findings.title') });
-    this.root = h(
-      'section',
-      { class: 'admin-page selfcheck', 'aria-labelledby': 'selfcheck-title' },
-      h('h1', { id: 'selfcheck-title', tabindex: '-1' }, t('nav.selfcheck')),
+    this.root = pageSection(
+      'selfcheck',
+      'selfcheck',
+      t('nav.selfcheck'),
       h(
         'div',
         { id: 'selfcheck-notice', class: 'privacy-notice', role: 'note' },
@@ -56,7 +56,7 @@ export class SelfCheckPage {
         h(
           'div',
           { class: 'composer-main' },
-          h('div', { class: 'field inline' }, h('label', { for: 'selfcheck-channel' }, t('selfcheck.channel')), this.channel),
+          inlineField('selfcheck-channel', t('selfcheck.channel'), this.channel),
           h('div', { class: 'editor' }, this.mirror, this.text),
           h('div', { class: 'verdict-line', 'aria-live': 'polite' }, this.badge, ' ', this.sentence),
           this.stored,
@@ -72,14 +72,8 @@ export class SelfCheckPage {
         if (this.channel.value) body.channel = this.channel.value;
         return post('/api/v1/self-check', body, { signal });
       },
-      done: (r, text) => {
-        this.err.hidden = true;
-        this.show(r, text);
-      },
-      failed: (e) => {
-        this.err.textContent = e.message;
-        this.err.hidden = false;
-      },
+      done: (r, text) => this.show(r, text),
+      errorBox: () => this.err,
       busy: this.root,
     });
     replace(main, this.root);

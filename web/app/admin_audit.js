@@ -5,7 +5,7 @@
 import { get } from './api.js';
 import { h, replace, announce } from './dom.js';
 import { t, fmtDate, fmtNumber } from './i18n.js';
-import { AdminSection, pageFrame, showError, field, table } from './admin_common.js';
+import { AdminSection, pageFrame, showError, field, tableOr } from './admin_common.js';
 
 const PAGE = 50;
 
@@ -105,26 +105,25 @@ export class AuditPage extends AdminSection {
     replace(
       this.list,
       h('p', { class: 'hint', id: 'audit-count' }, t('audit.count', { n: entries.length, page: this.cursors.length + 1 })),
-      entries.length
-        ? table(
-            t('admin.audit'),
-            ['#', t('audit.at'), t('audit.actor'), t('audit.action'), t('audit.target'), t('audit.detail'), t('audit.address')],
-            entries.map((e) =>
-              h(
-                'tr',
-                { class: 'audit-row', dataset: { seq: e.seq, action: e.action, actor: e.actor } },
-                h('td', {}, String(e.seq)),
-                h('td', {}, h('time', { datetime: e.at }, fmtDate(e.at))),
-                h('td', { class: 'actor' }, e.actor),
-                h('td', { class: 'action' }, h('code', {}, e.action)),
-                h('td', { class: 'target' }, e.target),
-                h('td', { class: 'detail' }, typeof e.detail === 'string' ? e.detail : JSON.stringify(e.detail)),
-                h('td', {}, e.address),
-              ),
-            ),
-            'audit-table',
-          )
-        : h('p', { class: 'placeholder' }, t('audit.empty')),
+      tableOr(
+        t('audit.empty'),
+        t('admin.audit'),
+        ['#', t('audit.at'), t('audit.actor'), t('audit.action'), t('audit.target'), t('audit.detail'), t('audit.address')],
+        entries.map((e) =>
+          h(
+            'tr',
+            { class: 'audit-row', dataset: { seq: e.seq, action: e.action, actor: e.actor } },
+            h('td', {}, String(e.seq)),
+            h('td', {}, h('time', { datetime: e.at }, fmtDate(e.at))),
+            h('td', { class: 'actor' }, e.actor),
+            h('td', { class: 'action' }, h('code', {}, e.action)),
+            h('td', { class: 'target' }, e.target),
+            h('td', { class: 'detail' }, typeof e.detail === 'string' ? e.detail : JSON.stringify(e.detail)),
+            h('td', {}, e.address),
+          ),
+        ),
+        'audit-table',
+      ),
     );
     replace(
       this.pager,

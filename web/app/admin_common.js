@@ -224,6 +224,12 @@ export function oneTimePassword() {
   return out.join('').replace(/(.{4})(?!$)/g, '$1-');
 }
 
+// `rows` as a table, or the placeholder text `empty` when there are none
+// (without `empty` an empty table is shown).
+export function tableOr(empty, caption, heads, rows, id) {
+  return rows.length || !empty ? table(caption, heads, rows, id) : h('p', { class: 'placeholder' }, empty);
+}
+
 export function table(caption, heads, rows, id) {
   return h(
     'table',

@@ -5,7 +5,7 @@
 import { post, api } from './api.js';
 import { h, replace, announce } from './dom.js';
 import { t, fmtDate, fmtNumber } from './i18n.js';
-import { AdminSection, pageFrame, errorBox, showError, field, table } from './admin_common.js';
+import { AdminSection, pageFrame, errorBox, showError, field, tableOr } from './admin_common.js';
 
 // Files larger than this are refused in the browser already (the server's
 // body limit applies to the whole upload).
@@ -44,14 +44,13 @@ export class PoliciesPage extends AdminSection {
     const canRollBack = this.canWrite && active && versions.some((v) => v.version < active.version);
     replace(
       this.list,
-      versions.length
-        ? table(
-            t('policies.versions'),
-            [t('policies.version'), t('policies.comment'), t('policies.created_by'), t('admin.created_at'), 'SHA-256', t('users.state'), this.canWrite ? t('users.actions') : null].filter(Boolean),
-            versions.map((v) => this.row(v)),
-            'policy-table',
-          )
-        : h('p', { class: 'placeholder' }, t('policies.none_stored')),
+      tableOr(
+        t('policies.none_stored'),
+        t('policies.versions'),
+        [t('policies.version'), t('policies.comment'), t('policies.created_by'), t('admin.created_at'), 'SHA-256', t('users.state'), this.canWrite ? t('users.actions') : null].filter(Boolean),
+        versions.map((v) => this.row(v)),
+        'policy-table',
+      ),
       canRollBack
         ? h('p', {}, h('button', { type: 'button', class: 'secondary', id: 'policy-rollback', onclick: () => this.rollback(active) }, t('policies.rollback')))
         : null,

@@ -4,7 +4,7 @@
 import { get, post, api } from './api.js';
 import { h, replace, announce } from './dom.js';
 import { t, fmtDate } from './i18n.js';
-import { AdminSection, pageFrame, formCard, errorBox, showError, onSubmit, field, table } from './admin_common.js';
+import { AdminSection, pageFrame, formCard, errorBox, showError, onSubmit, field, tableOr } from './admin_common.js';
 
 export class TeamsPage extends AdminSection {
   constructor(root, me) {
@@ -44,30 +44,29 @@ export class TeamsPage extends AdminSection {
     const teams = r.teams || [];
     replace(
       this.list,
-      teams.length
-        ? table(
-            t('admin.teams'),
-            [t('teams.name'), t('admin.created_at'), t('users.actions')],
-            teams.map((tm) => {
-              const nameId = `team-${tm.id}-name`;
-              return h(
-                'tr',
-                { id: `team-${tm.id}`, dataset: { name: tm.name } },
-                h('th', { scope: 'row', id: nameId }, tm.name),
-                h('td', {}, fmtDate(tm.created_at)),
-                h(
-                  'td',
-                  { class: 'row' },
-                  h('button', { type: 'button', class: 'secondary small show-members', 'aria-describedby': nameId, onclick: () => this.showMembers(tm) }, t('teams.members')),
-                  this.canWrite
-                    ? h('button', { type: 'button', class: 'secondary small danger delete-team', 'aria-describedby': nameId, onclick: () => this.deleteTeam(tm) }, t('teams.delete'))
-                    : null,
-                ),
-              );
-            }),
-            'teams-table',
-          )
-        : h('p', { class: 'placeholder' }, t('teams.empty')),
+      tableOr(
+        t('teams.empty'),
+        t('admin.teams'),
+        [t('teams.name'), t('admin.created_at'), t('users.actions')],
+        teams.map((tm) => {
+          const nameId = `team-${tm.id}-name`;
+          return h(
+            'tr',
+            { id: `team-${tm.id}`, dataset: { name: tm.name } },
+            h('th', { scope: 'row', id: nameId }, tm.name),
+            h('td', {}, fmtDate(tm.created_at)),
+            h(
+              'td',
+              { class: 'row' },
+              h('button', { type: 'button', class: 'secondary small show-members', 'aria-describedby': nameId, onclick: () => this.showMembers(tm) }, t('teams.members')),
+              this.canWrite
+                ? h('button', { type: 'button', class: 'secondary small danger delete-team', 'aria-describedby': nameId, onclick: () => this.deleteTeam(tm) }, t('teams.delete'))
+                : null,
+            ),
+          );
+        }),
+        'teams-table',
+      ),
     );
     if (this.team && !teams.some((tm) => tm.id === this.team.id)) {
       this.team = null;

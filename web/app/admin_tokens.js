@@ -4,7 +4,7 @@
 import { post, api } from './api.js';
 import { h, replace, announce } from './dom.js';
 import { t, fmtDate } from './i18n.js';
-import { AdminSection, pageFrame, formCard, errorBox, onSubmit, field, checkboxes, checkedValues, secretOnce, table } from './admin_common.js';
+import { AdminSection, pageFrame, formCard, errorBox, onSubmit, field, checkboxes, checkedValues, secretOnce, tableOr } from './admin_common.js';
 
 const EXPIRY_DAYS = [7, 30, 90, 365, 0];
 
@@ -23,14 +23,13 @@ export class TokensPage extends AdminSection {
     const tokens = r.tokens || [];
     replace(
       this.list,
-      tokens.length
-        ? table(
-            t('admin.tokens'),
-            [t('tokens.name'), t('tokens.prefix'), t('tokens.scopes'), t('tokens.expires'), t('tokens.last_used'), t('users.state'), t('users.actions')],
-            tokens.map((tk) => this.row(tk)),
-            'tokens-table',
-          )
-        : h('p', { class: 'placeholder' }, t('tokens.empty')),
+      tableOr(
+        t('tokens.empty'),
+        t('admin.tokens'),
+        [t('tokens.name'), t('tokens.prefix'), t('tokens.scopes'), t('tokens.expires'), t('tokens.last_used'), t('users.state'), t('users.actions')],
+        tokens.map((tk) => this.row(tk)),
+        'tokens-table',
+      ),
     );
   }
 

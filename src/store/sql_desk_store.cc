@@ -13,15 +13,13 @@
 #include "store/sql_desk_store.h"
 
 #include <algorithm>
-#include <chrono>
 #include <map>
 #include <set>
 #include <unordered_map>
 #include <utility>
 
-#include "leitplanke/base/json_string.h"
-
 #include "store/sql_store.h"
+#include "store/sql_util.h"
 
 namespace leitplanke::store {
 namespace {
@@ -33,20 +31,15 @@ using sql::Row;
 using sql::Statement;
 using sql::Text;
 using sql::Value;
+using sql_util::Id;
+using sql_util::kArchiveLock;
+using sql_util::NowMillis;
+using sql_util::SplitList;
 
 constexpr size_t kInWidth = 32;        // keys per IN list
 constexpr size_t kPreviewBytes = 140;  // last_preview length
 constexpr int32_t kMaxInboxPage = 500;
-constexpr int64_t kArchiveLock = 0x4c504152;  // "LPAR": appends to the archive chain
 constexpr int64_t kDenseTag = 1000;  // tagged conversations from which a tag counts as common
-
-Millis NowMillis() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-
-std::string Id(int64_t id) { return std::to_string(id); }
 
 // "$first, $first+1, ..." (count placeholders).
 std::string Placeholders(size_t first, size_t count) {
@@ -101,18 +94,6 @@ Result<std::string> JoinList(const std::vector<std::string>& items, std::string_
     }
     if (!out.empty()) out += ',';
     out += s;
-  }
-  return out;
-}
-
-std::vector<std::string> SplitList(const std::string& s) {
-  std::vector<std::string> out;
-  size_t start = 0;
-  while (start < s.size()) {
-    size_t end = s.find(',', start);
-    if (end == std::string::npos) end = s.size();
-    if (end > start) out.push_back(s.substr(start, end - start));
-    start = end + 1;
   }
   return out;
 }
@@ -1742,34 +1723,8 @@ Status SqlDeskStore::AppendArchive(sql::Connection& conn, int64_t item_id, int64
                  "approval_decisions d ON d.approval_id = a.id JOIN users u ON u.id = d.user_id "
                  "WHERE a.idempotency_key = $1 ORDER BY d.step",
                  {Text(r.Text(8))}));
-  e.approvals = "[";
-  for (const Row& d : chain.rows) {
-    if (e.approvals.size() > 1) e.approvals += ",";
-    e.approvals += "{\"step\":" + std::to_string(d.Int(0) + 1) + ",\"by\":";
-    AppendJsonString(e.approvals, d.Text(1));
-    e.approvals += ",\"decision\":";
-    AppendJsonString(e.approvals, d.Text(2));
-    e.approvals += ",\"comment\":";
-    AppendJsonString(e.approvals, d.Text(3));
-    e.approvals += ",\"at\":" + std::to_string(d.Int(4)) + "}";
-  }
-  e.approvals += "]";
-  LP_ASSIGN_OR_RETURN(sql::ResultSet last,
-                      conn.Query("SELECT seq, hash FROM archive ORDER BY seq DESC LIMIT 1", {}));
-  e.seq = last.rows.empty() ? 1 : last.rows[0].Int(0) + 1;
-  e.prev_hash = last.rows.empty() ? std::string() : last.rows[0].Text(1);
-  seal(&e);
-  return conn
-      .Query(
-          "INSERT INTO archive (seq, at, kind, channel_id, channel, conversation_id, "
-          "message_id, external_id, author, subject, wire_text, verdict, approvals, "
-          "content_hash, prev_hash, hash, purged_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, "
-          "$9, $10, $11, $12, $13, $14, $15, $16, 0)",
-          {Int(e.seq), Int(e.at), Text(e.kind), Int(e.channel_id), Text(e.channel),
-           Int(e.conversation_id), Int(e.message_id), Text(e.external_id), Text(e.author),
-           Text(e.subject), Text(e.wire_text), Text(e.verdict), Text(e.approvals),
-           Text(e.content_hash), Text(e.prev_hash), Text(e.hash)})
-      .status();
+  e.approvals = sql_util::ApprovalChainJson(chain);
+  return sql_util::AppendSealedArchive(conn, e, seal);
 }
 
 Result<std::vector<ArchiveEntry>> SqlDeskStore::ListArchive(int64_t from_seq, int32_t limit) {

@@ -8,14 +8,12 @@
 #include "store/sql_publish_store.h"
 
 #include <algorithm>
-#include <chrono>
 #include <map>
 #include <set>
 #include <utility>
 
-#include "leitplanke/base/json_string.h"
-
 #include "store/sql_store.h"
+#include "store/sql_util.h"
 
 namespace leitplanke::store {
 namespace {
@@ -26,16 +24,12 @@ using sql::Row;
 using sql::Text;
 using sql::Value;
 
-constexpr int64_t kArchiveLock = 0x4c504152;  // "LPAR": the desk's archive chain lock
+using sql_util::Id;
+using sql_util::kArchiveLock;
+using sql_util::NowMillis;
+using sql_util::SplitList;
+
 constexpr int32_t kMaxList = 1000;
-
-Millis NowMillis() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-
-std::string Id(int64_t id) { return std::to_string(id); }
 
 std::string JoinFlags(const std::vector<std::string>& flags) {
   std::string out;
@@ -43,18 +37,6 @@ std::string JoinFlags(const std::vector<std::string>& flags) {
     if (f.empty()) continue;
     if (!out.empty()) out += ',';
     out += f;
-  }
-  return out;
-}
-
-std::vector<std::string> SplitFlags(const std::string& s) {
-  std::vector<std::string> out;
-  size_t pos = 0;
-  while (pos <= s.size()) {
-    size_t comma = s.find(',', pos);
-    if (comma == std::string::npos) comma = s.size();
-    if (comma > pos) out.push_back(s.substr(pos, comma - pos));
-    pos = comma + 1;
   }
   return out;
 }
@@ -77,7 +59,7 @@ Post PostFromRow(const Row& r) {
   p.state = static_cast<PostState>(r.Int(7));
   p.scheduled_at = r.Int(8);
   p.shareable = r.Bool(9);
-  p.flags = SplitFlags(r.Text(10));
+  p.flags = SplitList(r.Text(10));
   p.cooldown_until = r.Int(11);
   p.cooldown_confirmed = r.Bool(12);
   p.reason = r.Text(13);
@@ -481,34 +463,8 @@ Status SqlPublishStore::AppendArchive(sql::Connection& conn, const PostVariant& 
       conn.Query("SELECT d.step, u.username, d.decision, d.comment, d.at FROM approval_decisions "
                  "d JOIN users u ON u.id = d.user_id WHERE d.approval_id = $1 ORDER BY d.step",
                  {Int(p.approval_id)}));
-  e.approvals = "[";
-  for (const Row& d : chain.rows) {
-    if (e.approvals.size() > 1) e.approvals += ",";
-    e.approvals += "{\"step\":" + std::to_string(d.Int(0) + 1) + ",\"by\":";
-    AppendJsonString(e.approvals, d.Text(1));
-    e.approvals += ",\"decision\":";
-    AppendJsonString(e.approvals, d.Text(2));
-    e.approvals += ",\"comment\":";
-    AppendJsonString(e.approvals, d.Text(3));
-    e.approvals += ",\"at\":" + std::to_string(d.Int(4)) + "}";
-  }
-  e.approvals += "]";
-  LP_ASSIGN_OR_RETURN(sql::ResultSet last,
-                      conn.Query("SELECT seq, hash FROM archive ORDER BY seq DESC LIMIT 1", {}));
-  e.seq = last.rows.empty() ? 1 : last.rows[0].Int(0) + 1;
-  e.prev_hash = last.rows.empty() ? std::string() : last.rows[0].Text(1);
-  seal(&e);
-  return conn
-      .Query(
-          "INSERT INTO archive (seq, at, kind, channel_id, channel, conversation_id, "
-          "message_id, external_id, author, subject, wire_text, verdict, approvals, "
-          "content_hash, prev_hash, hash, purged_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, "
-          "$9, $10, $11, $12, $13, $14, $15, $16, 0)",
-          {Int(e.seq), Int(e.at), Text(e.kind), Int(e.channel_id), Text(e.channel),
-           Int(e.conversation_id), Int(e.message_id), Text(e.external_id), Text(e.author),
-           Text(e.subject), Text(e.wire_text), Text(e.verdict), Text(e.approvals),
-           Text(e.content_hash), Text(e.prev_hash), Text(e.hash)})
-      .status();
+  e.approvals = sql_util::ApprovalChainJson(chain);
+  return sql_util::AppendSealedArchive(conn, e, seal);
 }
 
 Status SqlPublishStore::CompleteVariant(int64_t variant_id, std::string_view external_id, Millis at,

@@ -3,13 +3,13 @@
 // where the back ends differ in locking, LockForWrite() hides it.
 #include "store/sql_store.h"
 
-#include <chrono>
 #include <filesystem>
 #include <map>
 #include <set>
 #include <utility>
 
 #include "store/sql/sqlite/sqlite_connection.h"
+#include "store/sql_util.h"
 
 namespace leitplanke::store {
 namespace {
@@ -26,11 +26,7 @@ constexpr int64_t kFirstUserLock = 0x4c504655;
 constexpr int64_t kAuditLock = 0x4c504155;
 constexpr int64_t kPolicyLock = 0x4c505056;
 
-Millis NowMillis() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
+using sql_util::NowMillis;
 
 std::string AsciiLower(std::string_view s) {
   std::string out(s);

@@ -152,6 +152,17 @@ export class AdminSection {
     return r;
   }
 
+  // Loads `path` and shows its list `key` in `this.list` as a table (rows by
+  // `row(item)`; `empty`, the placeholder for none, as in tableOr()).
+  // Resolves with the items, or null when nothing was shown.
+  async loadTable(path, key, { empty, caption, heads, row, id }) {
+    const r = await this.fetchList(path);
+    if (!r) return null;
+    const items = r[key] || [];
+    replace(this.list, tableOr(empty, caption, heads, items.map(row), id));
+    return items;
+  }
+
   // Runs the action `fn`, then announces `done` (a text, or a function of
   // the answer) or shows the error in the error box and the status line;
   // the list is loaded again either way.

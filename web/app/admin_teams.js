@@ -4,7 +4,7 @@
 import { get, post, api } from './api.js';
 import { h, replace, announce } from './dom.js';
 import { t, fmtDate } from './i18n.js';
-import { AdminSection, pageFrame, formCard, errorBox, showError, onSubmit, field, tableOr } from './admin_common.js';
+import { AdminSection, pageFrame, formCard, errorBox, showError, onSubmit, field } from './admin_common.js';
 
 export class TeamsPage extends AdminSection {
   constructor(root, me) {
@@ -39,39 +39,36 @@ export class TeamsPage extends AdminSection {
   }
 
   async load() {
-    const r = await this.fetchList('/api/v1/teams');
-    if (!r) return;
-    const teams = r.teams || [];
-    replace(
-      this.list,
-      tableOr(
-        t('teams.empty'),
-        t('admin.teams'),
-        [t('teams.name'), t('admin.created_at'), t('users.actions')],
-        teams.map((tm) => {
-          const nameId = `team-${tm.id}-name`;
-          return h(
-            'tr',
-            { id: `team-${tm.id}`, dataset: { name: tm.name } },
-            h('th', { scope: 'row', id: nameId }, tm.name),
-            h('td', {}, fmtDate(tm.created_at)),
-            h(
-              'td',
-              { class: 'row' },
-              h('button', { type: 'button', class: 'secondary small show-members', 'aria-describedby': nameId, onclick: () => this.showMembers(tm) }, t('teams.members')),
-              this.canWrite
-                ? h('button', { type: 'button', class: 'secondary small danger delete-team', 'aria-describedby': nameId, onclick: () => this.deleteTeam(tm) }, t('teams.delete'))
-                : null,
-            ),
-          );
-        }),
-        'teams-table',
-      ),
-    );
+    const teams = await this.loadTable('/api/v1/teams', 'teams', {
+      empty: t('teams.empty'),
+      caption: t('admin.teams'),
+      heads: [t('teams.name'), t('admin.created_at'), t('users.actions')],
+      row: (tm) => this.row(tm),
+      id: 'teams-table',
+    });
+    if (!teams) return;
     if (this.team && !teams.some((tm) => tm.id === this.team.id)) {
       this.team = null;
       replace(this.members);
     }
+  }
+
+  row(tm) {
+    const nameId = `team-${tm.id}-name`;
+    return h(
+      'tr',
+      { id: `team-${tm.id}`, dataset: { name: tm.name } },
+      h('th', { scope: 'row', id: nameId }, tm.name),
+      h('td', {}, fmtDate(tm.created_at)),
+      h(
+        'td',
+        { class: 'row' },
+        h('button', { type: 'button', class: 'secondary small show-members', 'aria-describedby': nameId, onclick: () => this.showMembers(tm) }, t('teams.members')),
+        this.canWrite
+          ? h('button', { type: 'button', class: 'secondary small danger delete-team', 'aria-describedby': nameId, onclick: () => this.deleteTeam(tm) }, t('teams.delete'))
+          : null,
+      ),
+    );
   }
 
   deleteTeam(tm) {
@@ -138,20 +135,20 @@ export class TeamsPage extends AdminSection {
     if (focus) heading.focus();
   }
 
-  async setMember(tm, userId, lead, box) {
-    try {
-      await api('PUT', `/api/v1/teams/${tm.id}/members/${userId}`, { lead });
-      announce(t('teams.member_saved', { name: this.userName(userId), team: tm.name }));
-      await this.showMembers(tm, false);
-    } catch (e) {
-      showError(box, e);
-    }
+  setMember(tm, userId, lead, box) {
+    return this.changeMember(tm, userId, box, () => api('PUT', `/api/v1/teams/${tm.id}/members/${userId}`, { lead }), 'teams.member_saved');
   }
 
-  async removeMember(tm, userId, box) {
+  removeMember(tm, userId, box) {
+    return this.changeMember(tm, userId, box, () => api('DELETE', `/api/v1/teams/${tm.id}/members/${userId}`), 'teams.member_removed');
+  }
+
+  // Runs a change of a membership, announces it (the text `doneKey`) and
+  // shows the members again; errors go to `box`.
+  async changeMember(tm, userId, box, request, doneKey) {
     try {
-      await api('DELETE', `/api/v1/teams/${tm.id}/members/${userId}`);
-      announce(t('teams.member_removed', { name: this.userName(userId), team: tm.name }));
+      await request();
+      announce(t(doneKey, { name: this.userName(userId), team: tm.name }));
       await this.showMembers(tm, false);
     } catch (e) {
       showError(box, e);

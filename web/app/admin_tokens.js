@@ -4,7 +4,7 @@
 import { post, api } from './api.js';
 import { h, replace, announce } from './dom.js';
 import { t, fmtDate } from './i18n.js';
-import { AdminSection, pageFrame, formCard, errorBox, onSubmit, field, checkboxes, checkedValues, secretOnce, tableOr } from './admin_common.js';
+import { AdminSection, pageFrame, formCard, errorBox, onSubmit, field, checkboxes, checkedValues, secretOnce } from './admin_common.js';
 
 const EXPIRY_DAYS = [7, 30, 90, 365, 0];
 
@@ -17,20 +17,14 @@ export class TokensPage extends AdminSection {
     this.load();
   }
 
-  async load() {
-    const r = await this.fetchList('/api/v1/auth/tokens');
-    if (!r) return;
-    const tokens = r.tokens || [];
-    replace(
-      this.list,
-      tableOr(
-        t('tokens.empty'),
-        t('admin.tokens'),
-        [t('tokens.name'), t('tokens.prefix'), t('tokens.scopes'), t('tokens.expires'), t('tokens.last_used'), t('users.state'), t('users.actions')],
-        tokens.map((tk) => this.row(tk)),
-        'tokens-table',
-      ),
-    );
+  load() {
+    return this.loadTable('/api/v1/auth/tokens', 'tokens', {
+      empty: t('tokens.empty'),
+      caption: t('admin.tokens'),
+      heads: [t('tokens.name'), t('tokens.prefix'), t('tokens.scopes'), t('tokens.expires'), t('tokens.last_used'), t('users.state'), t('users.actions')],
+      row: (tk) => this.row(tk),
+      id: 'tokens-table',
+    });
   }
 
   row(tk) {

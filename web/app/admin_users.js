@@ -5,7 +5,7 @@
 import { post, patch, api } from './api.js';
 import { h, replace, announce } from './dom.js';
 import { t, fmtDate } from './i18n.js';
-import { ROLES, AdminSection, pageFrame, formCard, modal, errorBox, onSubmit, field, checkboxes, checkedValues, secretOnce, oneTimePassword, table } from './admin_common.js';
+import { ROLES, AdminSection, pageFrame, formCard, modal, errorBox, onSubmit, field, checkboxes, checkedValues, secretOnce, oneTimePassword } from './admin_common.js';
 
 export class UsersPage extends AdminSection {
   constructor(root, me) {
@@ -17,19 +17,13 @@ export class UsersPage extends AdminSection {
     this.load();
   }
 
-  async load() {
-    const r = await this.fetchList('/api/v1/users');
-    if (!r) return;
-    const users = r.users || [];
-    replace(
-      this.list,
-      table(
-        t('admin.users'),
-        [t('users.username'), t('users.roles'), t('users.twofa'), t('users.state'), t('admin.created_at'), this.canWrite ? t('users.actions') : null].filter(Boolean),
-        users.map((u) => this.row(u)),
-        'users-table',
-      ),
-    );
+  load() {
+    return this.loadTable('/api/v1/users', 'users', {
+      caption: t('admin.users'),
+      heads: [t('users.username'), t('users.roles'), t('users.twofa'), t('users.state'), t('admin.created_at'), this.canWrite ? t('users.actions') : null].filter(Boolean),
+      row: (u) => this.row(u),
+      id: 'users-table',
+    });
   }
 
   row(u) {

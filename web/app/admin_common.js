@@ -163,6 +163,14 @@ export class AdminSection {
     return items;
   }
 
+  // Shows a secret once (secretOnce()) in `this.secretSlot`, in place of
+  // the one shown before, and moves the focus there.
+  showSecret(id, title, value, help) {
+    const box = secretOnce(id, title, value, help);
+    replace(this.secretSlot, box);
+    box.focus();
+  }
+
   // Runs the action `fn`, then announces `done` (a text, or a function of
   // the answer) or shows the error in the error box and the status line;
   // the list is loaded again either way.

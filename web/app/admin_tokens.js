@@ -2,9 +2,9 @@
 // scopes, expiry, last use; create one with scopes (at most the own
 // permissions) and an expiry — its secret is shown once — and revoke.
 import { post, api } from './api.js';
-import { h, replace, announce } from './dom.js';
+import { h, announce } from './dom.js';
 import { t, fmtDate } from './i18n.js';
-import { AdminSection, pageFrame, formCard, errorBox, onSubmit, field, checkboxes, checkedValues, secretOnce } from './admin_common.js';
+import { AdminSection, pageFrame, formCard, errorBox, onSubmit, field, checkboxes, checkedValues } from './admin_common.js';
 
 const EXPIRY_DAYS = [7, 30, 90, 365, 0];
 
@@ -85,9 +85,7 @@ export class TokensPage extends AdminSection {
       if (days) body.expires_in_days = days;
       const r = await post('/api/v1/auth/tokens', body);
       form.reset();
-      const secret = secretOnce('token-secret', t('tokens.secret_title', { name }), r.token, t('tokens.secret_once'));
-      replace(this.secretSlot, secret);
-      secret.focus();
+      this.showSecret('token-secret', t('tokens.secret_title', { name }), r.token, t('tokens.secret_once'));
       announce(t('tokens.created', { name }));
       await this.load();
     });

@@ -3,9 +3,9 @@
 // once), change roles, disable/enable, set a new one-time password, reset
 // 2FA, end all sessions.
 import { post, patch, api } from './api.js';
-import { h, replace, announce } from './dom.js';
+import { h, announce } from './dom.js';
 import { t, fmtDate } from './i18n.js';
-import { ROLES, AdminSection, pageFrame, formCard, modal, errorBox, onSubmit, field, checkboxes, checkedValues, secretOnce, oneTimePassword } from './admin_common.js';
+import { ROLES, AdminSection, pageFrame, formCard, modal, errorBox, onSubmit, field, checkboxes, checkedValues, oneTimePassword } from './admin_common.js';
 
 export class UsersPage extends AdminSection {
   constructor(root, me) {
@@ -79,16 +79,14 @@ export class UsersPage extends AdminSection {
       t('users.new_password'),
       async () => {
         await post(`/api/v1/users/${u.id}/password`, { password: pw });
-        this.showSecret(u.username, pw);
+        this.showPassword(u.username, pw);
       },
       t('users.new_password_done', { name: u.username }),
     );
   }
 
-  showSecret(name, value) {
-    const box = secretOnce('user-password', t('users.password_for', { name }), value, t('users.password_once', { name }));
-    replace(this.secretSlot, box);
-    box.focus();
+  showPassword(name, value) {
+    this.showSecret('user-password', t('users.password_for', { name }), value, t('users.password_once', { name }));
   }
 
   editRoles(u) {
@@ -141,7 +139,7 @@ export class UsersPage extends AdminSection {
       if (email) body.email = email;
       await post('/api/v1/users', body);
       form.reset();
-      this.showSecret(username, pw);
+      this.showPassword(username, pw);
       announce(t('users.created', { name: username }));
       await this.load();
     });

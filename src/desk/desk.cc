@@ -7,10 +7,10 @@
 #include <algorithm>
 #include <cstdlib>
 #include <deque>
-#include <random>
 #include <utility>
 
 #include "leitplanke/base/json_string.h"
+#include "leitplanke/base/random_key.h"
 #include "leitplanke/base/utf8.h"
 
 #include "leitplanke/desk/kv.h"
@@ -31,17 +31,6 @@ struct Desk::Connector {
 };
 
 namespace {
-
-std::string RandomKey() {
-  static thread_local std::mt19937_64 rng{std::random_device{}()};
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string out;
-  for (int i = 0; i < 2; ++i) {
-    uint64_t v = rng();
-    for (int j = 0; j < 16; ++j, v >>= 4) out.push_back(kHex[v & 15]);
-  }
-  return out;
-}
 
 bool HasCategory(const guard::Verdict& v, std::string_view category) {
   return std::any_of(v.findings.begin(), v.findings.end(),
@@ -616,6 +605,11 @@ Result<ReplyOutcome> Desk::Reply(const ReplyRequest& req) {
   }
   LP_ASSIGN_OR_RETURN(store::Conversation conv, desk_.GetConversation(req.conversation_id));
   LP_ASSIGN_OR_RETURN(store::ChannelRow channel, desk_.GetChannel(conv.channel_id));
+  if (RetiredAt(channel.settings) != 0) {
+    return Status::FailedPrecondition(
+        de ? "Der Kanal '" + channel.name + "' ist stillgelegt und sendet nichts mehr."
+           : "The channel '" + channel.name + "' is retired and sends nothing any more.");
+  }
   LP_ASSIGN_OR_RETURN(std::vector<store::Message> messages, desk_.ListMessages(conv.id));
 
   ReplyOutcome out;

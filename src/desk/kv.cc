@@ -1,6 +1,8 @@
 // The key=value codec: small, strict and lossless for any byte string value.
 #include "leitplanke/desk/kv.h"
 
+#include <charconv>
+
 namespace leitplanke::desk {
 namespace {
 
@@ -39,6 +41,16 @@ std::string EncodeKeyValues(const KeyValues& values) {
     out.push_back('\n');
   }
   return out;
+}
+
+int64_t RetiredAt(std::string_view settings) {
+  Result<KeyValues> kv = DecodeKeyValues(settings);
+  if (!kv.ok()) return 0;
+  auto it = kv->find(kRetiredAtSetting);
+  if (it == kv->end()) return 0;
+  int64_t ms = 0;
+  std::from_chars(it->second.data(), it->second.data() + it->second.size(), ms);
+  return ms;
 }
 
 Result<KeyValues> DecodeKeyValues(std::string_view text) {

@@ -213,17 +213,9 @@ json ParseOrString(const std::string& text) {
 // and warnings come from it).
 // A retired channel keeps its row (its conversations point to it) with this
 // setting and paused; its credentials are gone from the vault.
-constexpr char kRetiredAt[] = "retired_at";
+constexpr const char* kRetiredAt = desk::kRetiredAtSetting;
 
-int64_t RetiredAt(const store::ChannelRow& c) {
-  Result<desk::KeyValues> kv = desk::DecodeKeyValues(c.settings);
-  if (!kv.ok()) return 0;
-  auto it = kv->find(kRetiredAt);
-  if (it == kv->end()) return 0;
-  int64_t ms = 0;
-  std::from_chars(it->second.data(), it->second.data() + it->second.size(), ms);
-  return ms;
-}
+int64_t RetiredAt(const store::ChannelRow& c) { return desk::RetiredAt(c.settings); }
 
 json ChannelJson(const store::ChannelRow& c, const desk::Channel* conn = nullptr) {
   json settings = json::object();

@@ -588,6 +588,31 @@ TEST_F(DeskTest, PrivateReplyToAPublicConversationIsCheckedAndSentAsPrivate) {
   EXPECT_TRUE(c->is_public);
 }
 
+// A retired channel (deleted while it had conversations) keeps them readable
+// but takes no reply: it would wait in the outbox for a channel that is gone.
+TEST_F(DeskTest, ReplyOnARetiredChannelIsRefused) {
+  int64_t conv = ReceiveOne(In("r1", "Ist meine Bestellung unterwegs?"));
+  KeyValues settings;
+  settings["account"] = "beispiel";
+  settings[std::string(kRetiredAtSetting)] = std::to_string(int64_t{1'700'000'000'000});
+  ASSERT_TRUE(store_->desk().UpdateChannel(channel_, team_, EncodeKeyValues(settings), true).ok());
+  auto c = store_->desk().GetConversation(conv);
+  ReplyRequest r;
+  r.conversation_id = conv;
+  r.agent = agent_;
+  r.text = "Ja, sie ist unterwegs.";
+  r.expected_version = c->version;
+  for (bool preview : {true, false}) {
+    r.preview = preview;
+    auto out = desk_->Reply(r);
+    ASSERT_FALSE(out.ok());
+    EXPECT_EQ(out.error().code(), StatusCode::kFailedPrecondition);
+    EXPECT_NE(out.error().message().find("support"), std::string::npos) << out.error();
+  }
+  EXPECT_EQ(*desk_->RunOutbox(), 0u);
+  EXPECT_TRUE(wire_.sent.empty());
+}
+
 TEST_F(DeskTest, PrivateReplyIsRefusedWhereTheChannelCannotSendOne) {
   int64_t conv = ReceiveOne(In("p1", "Wo bleibt meine Erstattung?", "", true));
   auto can = desk_->CanReplyPrivately(conv);
@@ -731,7 +756,8 @@ TEST_F(DeskTest, TransientErrorsRetryWithBackoffPermanentOnesFail) {
 TEST_F(DeskTest, ChannelRateLimitDefersSends) {
   wire_.limit = {2, 60'000};
   for (int i = 0; i < 3; ++i) {
-    int64_t conv = ReceiveOne(In("r" + std::to_string(i), "Frage " + std::to_string(i)));
+    const std::string n = std::to_string(i);
+    int64_t conv = ReceiveOne(In("rate-" + n, "Frage " + n));
     ASSERT_EQ(ReplyOk(conv, "Antwort").decision, ReplyDecision::kQueued);
   }
   EXPECT_EQ(*desk_->RunOutbox(), 2u);

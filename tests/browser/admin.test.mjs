@@ -125,6 +125,16 @@ await runBrowserTest({ name: 'admin', screenshot: 'admin-failure.png' }, async (
     await page.check('#member-lead');
     await page.click('#member-add button[type=submit]');
     await page.waitForSelector('#member-list li[data-user="mira"] .badge.lead');
+    // rename: the list, the open team and its members follow; then back
+    await page.fill('#team-new-name', 'Social Media & <b>Presse</b>');
+    await page.click('#team-rename button[type=submit]');
+    await page.waitForSelector('#teams-table tr[data-name="Social Media & <b>Presse</b>"]');
+    assert((await page.innerText('#members-title')).includes('Social Media & <b>Presse</b>'), 'renamed team open, name as text');
+    await page.waitForSelector('#member-list li[data-user="mira"] .badge.lead');
+    assert((await page.locator('#teams-table b').count()) === 0, 'the name renders as text');
+    await page.fill('#team-new-name', 'Social Media');
+    await page.click('#team-rename button[type=submit]');
+    await page.waitForSelector('#teams-table tr[data-name="Social Media"]');
   });
 
   let token = '';

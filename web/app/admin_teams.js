@@ -1,5 +1,5 @@
 // Teams (permission teams:read; changes need teams:write): every team, its
-// members with the lead flag; create and delete a team, add and remove
+// members with the lead flag; create, rename and delete a team, add and remove
 // members, make a member lead.
 import { get, post, api } from './api.js';
 import { h, replace, announce } from './dom.js';
@@ -127,12 +127,33 @@ export class TeamsPage extends AdminSection {
         'section',
         { class: 'card', 'aria-labelledby': 'members-title' },
         heading,
+        this.canWrite ? this.renameForm(tm, box) : null,
         rows.length ? h('ul', { class: 'member-list', id: 'member-list' }, rows) : h('p', { class: 'placeholder' }, t('teams.no_members')),
         add,
         box,
       ),
     );
     if (focus) heading.focus();
+  }
+
+  // Renames the team (names stay unique; the server says so on a clash).
+  renameForm(tm, box) {
+    const form = h(
+      'form',
+      { id: 'team-rename', class: 'row' },
+      h('label', { for: 'team-new-name' }, t('teams.rename_label')),
+      h('input', { id: 'team-new-name', required: true, maxlength: 100, autocomplete: 'off', value: tm.name }),
+      h('button', { type: 'submit', class: 'secondary' }, t('teams.rename')),
+    );
+    onSubmit(form, box, async () => {
+      const name = form.querySelector('#team-new-name').value.trim();
+      if (!name) throw new Error(t('teams.name_missing'));
+      const renamed = await api('PATCH', `/api/v1/teams/${tm.id}`, { name });
+      announce(t('teams.renamed', { old: tm.name, name: renamed.name }));
+      await this.load();
+      await this.showMembers(renamed);
+    });
+    return form;
   }
 
   setMember(tm, userId, lead, box) {

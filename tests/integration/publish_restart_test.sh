@@ -7,34 +7,10 @@
 # Usage: publish_restart_test.sh path/to/leitplanke
 set -u
 bin="$1"
-tmp=$(mktemp -d)
-pid=""
-cleanup() {
-  [ -n "$pid" ] && kill -9 "$pid" 2>/dev/null
-  rm -rf "$tmp"
-}
-trap cleanup EXIT
-export LEITPLANKE_CACHE_DIR="$tmp/cache"
-export LEITPLANKE_LOG_ACCESS_LOG=false
-export LEITPLANKE_SECURITY_REQUIRE_2FA_ROLES=""
+. "$(dirname "$0")/serve_lib.sh"
 # The demo inbox brings a channel ("demo") to publish on; the queue is
 # served every 200 ms; no cool-down (it depends on today's working hours).
 export LEITPLANKE_DESK_DEMO=1 LEITPLANKE_PUBLISH_TICK_MS=200 LEITPLANKE_PUBLISH_COOLDOWN_MINUTES=0
-data="$tmp/data"
-fails=0
-fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
-
-start() {  # start LOGFILE: runs serve on an ephemeral port, sets $pid and $url
-  "$bin" serve --data "$data" --listen 127.0.0.1:0 >"$1" 2>"$1.err" &
-  pid=$!
-  for _ in $(seq 1 100); do
-    url=$(grep -o 'serving on http://[0-9.:]*' "$1" | sed 's/serving on //')
-    [ -n "$url" ] && return 0
-    sleep 0.1
-  done
-  echo "server did not start:"; cat "$1" "$1.err"; exit 1
-}
-json() { curl -s -H 'Content-Type: application/json' "$@"; }
 field() { sed -n "s/.*\"$1\":\"\{0,1\}\([^\",]*\).*/\1/p" | head -1; }
 
 start "$tmp/run1.log"

@@ -7,37 +7,13 @@
 # Usage: server_test.sh path/to/leitplanke
 set -u
 bin="$1"
-tmp=$(mktemp -d)
-pid=""
-cleanup() {
-  [ -n "$pid" ] && kill -9 "$pid" 2>/dev/null
-  rm -rf "$tmp"
-}
-trap cleanup EXIT
-export LEITPLANKE_CACHE_DIR="$tmp/cache"
-export LEITPLANKE_LOG_ACCESS_LOG=false
-export LEITPLANKE_SECURITY_REQUIRE_2FA_ROLES=""  # 2FA flows are covered by server_api_test
-data="$tmp/data"
-fails=0
-fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
-
-start() {  # start LOGFILE: runs serve on an ephemeral port, sets $pid and $url
-  "$bin" serve --data "$data" --listen 127.0.0.1:0 >"$1" 2>"$1.err" &
-  pid=$!
-  for _ in $(seq 1 100); do
-    url=$(grep -o 'serving on http://[0-9.:]*' "$1" | sed 's/serving on //')
-    [ -n "$url" ] && return 0
-    sleep 0.1
-  done
-  echo "server did not start:"; cat "$1" "$1.err"; exit 1
-}
+. "$(dirname "$0")/serve_lib.sh"
 
 start "$tmp/run1.log"
 password=$(sed -n 's/^  password:  \([^ ]*\).*/\1/p' "$tmp/run1.log")
 [ -n "$password" ] || fail "first run prints no one-time password: $(cat "$tmp/run1.log")"
 grep -q "username:  admin" "$tmp/run1.log" || fail "first run names no admin"
 
-json() { curl -s -H 'Content-Type: application/json' "$@"; }
 login=$(json -c "$tmp/jar" -d "{\"username\":\"admin\",\"password\":\"$password\"}" "$url/api/v1/auth/login")
 csrf=$(echo "$login" | sed -n 's/.*"csrf_token":"\([^"]*\)".*/\1/p')
 [ -n "$csrf" ] || fail "login: $login"

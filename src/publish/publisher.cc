@@ -7,7 +7,6 @@
 #include <algorithm>
 #include <charconv>
 #include <cstdio>
-#include <random>
 #include <set>
 #include <utility>
 
@@ -17,6 +16,7 @@
 #include <unicode/unistr.h>
 
 #include "leitplanke/base/json_string.h"
+#include "leitplanke/base/random_key.h"
 #include "leitplanke/base/utf8.h"
 
 #include "leitplanke/guard/policy.h"
@@ -36,17 +36,6 @@ struct Publisher::Zone {
 namespace {
 
 constexpr Millis kDayMs = 86'400'000;
-
-std::string RandomKey() {
-  static thread_local std::mt19937_64 rng{std::random_device{}()};
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string out;
-  for (int i = 0; i < 2; ++i) {
-    uint64_t v = rng();
-    for (int j = 0; j < 16; ++j, v >>= 4) out.push_back(kHex[v & 15]);
-  }
-  return out;
-}
 
 bool German(const store::User& u) { return u.locale != "en"; }
 

@@ -24,6 +24,7 @@
 #include "server/desk_setup.h"
 #include "server/desk_worker.h"
 #include "server/openapi.h"
+#include "server_test_base.h"
 #include "test_client.h"
 #include "unit/store/test_support.h"
 
@@ -60,85 +61,15 @@ std::string FillParams(const std::string& pattern, const std::string& value) {
   return out;
 }
 
-class ApiTest : public ::testing::Test {
+class ApiTest : public testing::ServerTestBase {
  protected:
   // `mfa_roles`: roles that must use 2FA (empty for most tests).
   void Start(std::vector<std::string> mfa_roles = {}) {
     dir_ = TempDir();
-    config_.data_dir = dir_;
-    config_.listen = "127.0.0.1:0";
-    config_.io_threads = 2;
-    config_.worker_threads = 2;
-    config_.access_log = false;
     config_.body_limit = 64 * 1024;
     config_.require_2fa_roles = std::move(mfa_roles);
-    std::ostringstream first_run;
-    auto app = App::Open(config_, SystemClock::Default(), &first_run);
-    ASSERT_TRUE(app.ok()) << app.status();
-    app_ = std::move(*app);
-    const std::string out = first_run.str();
-    size_t p = out.find("password:  ");
-    ASSERT_NE(p, std::string::npos) << out;
-    admin_password_ = out.substr(p + 11, out.find(' ', p + 11) - p - 11);
-    auto router = app_->BuildRouter();
-    ASSERT_TRUE(router.ok()) << router.status();
-    routes_ = router->routes();
-    auto options = app_->ServerOptionsFromConfig();
-    ASSERT_TRUE(options.ok());
-    server_ = std::make_unique<http::Server>(*options, std::move(*router));
-    ASSERT_TRUE(server_->Start().ok());
-    port_ = server_->port();
+    StartServer();
   }
-
-  void TearDown() override {
-    if (server_) server_->Stop();
-    server_.reset();
-    app_.reset();
-    if (!dir_.empty()) std::filesystem::remove_all(dir_);
-  }
-
-  Session Login(const std::string& user, const std::string& password, int expect = 200) {
-    HttpReply r = Send(port_, "POST", "/api/v1/auth/login",
-                       json{{"username", user}, {"password", password}}.dump());
-    EXPECT_EQ(r.status, expect) << r.body;
-    Session s;
-    s.port = port_;
-    if (r.status != 200) return s;
-    for (const std::string& c : r.set_cookies) {
-      if (c.starts_with("lp_session=")) s.cookie = c.substr(0, c.find(';'));
-    }
-    s.csrf = json::parse(r.body).value("csrf_token", "");
-    return s;
-  }
-
-  // The first admin, with the one-time password replaced.
-  Session Admin() {
-    Session s = Login("admin", admin_password_);
-    HttpReply r = s.Call(
-        "POST", "/api/v1/auth/password",
-        json{{"old_password", admin_password_}, {"new_password", "correct horse battery staple"}}
-            .dump());
-    EXPECT_EQ(r.status, 204) << r.body;
-    admin_password_ = "correct horse battery staple";
-    return s;
-  }
-
-  Session CreateAndLogin(const Session& admin, const std::string& name, const std::string& role) {
-    HttpReply r = admin.Call(
-        "POST", "/api/v1/users",
-        json{{"username", name}, {"password", "a long enough password 1"}, {"roles", {role}}}
-            .dump());
-    EXPECT_EQ(r.status, 201) << r.body;
-    return Login(name, "a long enough password 1");
-  }
-
-  std::string dir_;
-  ServerConfig config_;
-  std::unique_ptr<App> app_;
-  std::unique_ptr<http::Server> server_;
-  std::vector<http::RouteInfo> routes_;
-  std::string admin_password_;
-  uint16_t port_ = 0;
 };
 
 TEST_F(ApiTest, FirstRunAdminMustChangeThePasswordFirst) {

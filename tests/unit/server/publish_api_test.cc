@@ -10,6 +10,7 @@
 
 #include "http/server.h"
 #include "server/app.h"
+#include "server_test_base.h"
 #include "test_client.h"
 
 namespace leitplanke::server {
@@ -20,44 +21,22 @@ using testing::HttpReply;
 using testing::Send;
 using testing::Session;
 
-class PublishApiTest : public ::testing::Test {
+class PublishApiTest : public testing::ServerTestBase {
  protected:
   void SetUp() override {
     dir_ = (std::filesystem::temp_directory_path() /
             ("lp_publish_api_" + std::to_string(::getpid()) + "_" +
              ::testing::UnitTest::GetInstance()->current_test_info()->name()))
                .string();
-    std::filesystem::remove_all(dir_);
-    config_.data_dir = dir_;
-    config_.listen = "127.0.0.1:0";
-    config_.io_threads = 2;
-    config_.worker_threads = 2;
-    config_.access_log = false;
     config_.require_2fa_roles = {};
     // Hermetic: no cool-down that depends on today's working hours (the
     // publish unit test covers it with a fake clock).
     config_.publish_cooldown_minutes = 0;
-    std::ostringstream first_run;
-    auto app = App::Open(config_, SystemClock::Default(), &first_run);
-    ASSERT_TRUE(app.ok()) << app.status();
-    app_ = std::move(*app);
-    const std::string out = first_run.str();
-    size_t p = out.find("password:  ");
-    ASSERT_NE(p, std::string::npos) << out;
-    const std::string password = out.substr(p + 11, out.find(' ', p + 11) - p - 11);
-    auto router = app_->BuildRouter();
-    ASSERT_TRUE(router.ok()) << router.status();
-    auto options = app_->ServerOptionsFromConfig();
-    ASSERT_TRUE(options.ok());
-    server_ = std::make_unique<http::Server>(*options, std::move(*router));
-    ASSERT_TRUE(server_->Start().ok());
-    port_ = server_->port();
+    StartServer();
+    if (HasFatalFailure()) return;
 
-    admin_ = Login("admin", password);
-    HttpReply r = admin_.Call(
-        "POST", "/api/v1/auth/password",
-        json{{"old_password", password}, {"new_password", "correct horse battery staple"}}.dump());
-    ASSERT_EQ(r.status, 204) << r.body;
+    admin_ = Admin();
+    ASSERT_FALSE(HasFailure());
     store::ChannelRow ch;
     ch.name = "company-demo";
     ch.kind = "demo";
@@ -66,33 +45,8 @@ class PublishApiTest : public ::testing::Test {
     channel_ = made->id;
   }
 
-  void TearDown() override {
-    if (server_) server_->Stop();
-    server_.reset();
-    app_.reset();
-    std::filesystem::remove_all(dir_);
-  }
-
-  Session Login(const std::string& user, const std::string& password) {
-    HttpReply r = Send(port_, "POST", "/api/v1/auth/login",
-                       json{{"username", user}, {"password", password}}.dump());
-    EXPECT_EQ(r.status, 200) << r.body;
-    Session s;
-    s.port = port_;
-    for (const std::string& c : r.set_cookies) {
-      if (c.starts_with("lp_session=")) s.cookie = c.substr(0, c.find(';'));
-    }
-    s.csrf = json::parse(r.body).value("csrf_token", "");
-    return s;
-  }
-
   Session User(const std::string& name, const std::string& role) {
-    HttpReply r = admin_.Call(
-        "POST", "/api/v1/users",
-        json{{"username", name}, {"password", "a long enough password 1"}, {"roles", {role}}}
-            .dump());
-    EXPECT_EQ(r.status, 201) << r.body;
-    return Login(name, "a long enough password 1");
+    return CreateAndLogin(admin_, name, role);
   }
 
   json Body(const HttpReply& r) {
@@ -101,11 +55,6 @@ class PublishApiTest : public ::testing::Test {
     return j;
   }
 
-  std::string dir_;
-  ServerConfig config_;
-  std::unique_ptr<App> app_;
-  std::unique_ptr<http::Server> server_;
-  uint16_t port_ = 0;
   Session admin_;
   int64_t channel_ = 0;
 };

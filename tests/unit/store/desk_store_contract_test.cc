@@ -16,6 +16,7 @@
 
 #include "leitplanke/store/store.h"
 
+#include "store_fixture.h"
 #include "test_support.h"
 
 namespace leitplanke::store {
@@ -50,17 +51,11 @@ IngestItem Item(const std::string& ext, const std::string& author, const std::st
   return item;
 }
 
-class DeskStoreContractTest : public ::testing::TestWithParam<std::string> {
+class DeskStoreContractTest : public testing::StoreFixture {
  protected:
   void SetUp() override {
-    if (GetParam() == "postgres" && testing::PostgresAdminUrl().empty()) {
-      GTEST_SKIP() << "LP_TEST_POSTGRES_URL not set; run under scripts/with-postgres to test "
-                      "the PostgreSQL back end";
-    }
-    url_ = NewUrl();
-    auto store = OpenStore(url_);
-    ASSERT_TRUE(store.ok()) << store.error();
-    store_ = std::move(*store);
+    StoreFixture::SetUp();
+    if (IsSkipped() || HasFatalFailure()) return;
     auto team = store_->CreateTeam(Team{0, "care", 0});
     ASSERT_TRUE(team.ok()) << team.error();
     team_ = team->id;
@@ -71,20 +66,6 @@ class DeskStoreContractTest : public ::testing::TestWithParam<std::string> {
     auto created = desk().CreateChannel(ch);
     ASSERT_TRUE(created.ok()) << created.error();
     channel_ = created->id;
-  }
-
-  void TearDown() override { store_.reset(); }
-
-  std::string NewUrl(std::string kind = "") {
-    if (kind.empty()) kind = GetParam();
-    if (kind == "sqlite") {
-      return "sqlite://" + dir_.File("db" + std::to_string(++counter_) + "/store.db");
-    }
-    auto db = std::make_unique<PgTestDatabase>();
-    EXPECT_TRUE(db->error().empty()) << db->error();
-    std::string url = db->url();
-    pg_dbs_.push_back(std::move(db));
-    return url;
   }
 
   DeskStore& desk() { return store_->desk(); }
@@ -124,11 +105,6 @@ class DeskStoreContractTest : public ::testing::TestWithParam<std::string> {
     return out;
   }
 
-  TempDir dir_;
-  int counter_ = 0;
-  std::vector<std::unique_ptr<PgTestDatabase>> pg_dbs_;
-  std::string url_;
-  std::unique_ptr<Store> store_;
   int64_t team_ = 0;
   int64_t channel_ = 0;
 };

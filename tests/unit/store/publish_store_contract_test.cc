@@ -13,6 +13,7 @@
 
 #include "leitplanke/store/store.h"
 
+#include "store_fixture.h"
 #include "test_support.h"
 
 namespace leitplanke::store {
@@ -32,15 +33,11 @@ std::string Name(const char* prefix, int64_t i) {
   return out;
 }
 
-class PublishStoreContractTest : public ::testing::TestWithParam<std::string> {
+class PublishStoreContractTest : public testing::StoreFixture {
  protected:
   void SetUp() override {
-    if (GetParam() == "postgres" && testing::PostgresAdminUrl().empty()) {
-      GTEST_SKIP() << "LP_TEST_POSTGRES_URL not set; run under scripts/with-postgres to test "
-                      "the PostgreSQL back end";
-    }
-    store_ = Open(GetParam());
-    ASSERT_NE(store_, nullptr);
+    StoreFixture::SetUp();
+    if (IsSkipped() || HasFatalFailure()) return;
     User u;
     u.username = "paula";
     u.display_name = "Paula";
@@ -59,16 +56,7 @@ class PublishStoreContractTest : public ::testing::TestWithParam<std::string> {
   }
 
   std::unique_ptr<Store> Open(const std::string& kind) {
-    std::string url;
-    if (kind == "sqlite") {
-      url = "sqlite://" + dir_.File("db" + std::to_string(++counter_) + "/store.db");
-    } else {
-      auto db = std::make_unique<PgTestDatabase>();
-      EXPECT_TRUE(db->error().empty()) << db->error();
-      url = db->url();
-      pg_dbs_.push_back(std::move(db));
-    }
-    auto store = OpenStore(url);
+    auto store = OpenStore(NewUrl(kind));
     EXPECT_TRUE(store.ok()) << store.error();
     return store.ok() ? std::move(*store) : nullptr;
   }
@@ -108,10 +96,6 @@ class PublishStoreContractTest : public ::testing::TestWithParam<std::string> {
     return updated.ok() ? *updated : Post{};
   }
 
-  TempDir dir_;
-  int counter_ = 0;
-  std::vector<std::unique_ptr<PgTestDatabase>> pg_dbs_;
-  std::unique_ptr<Store> store_;
   int64_t author_ = 0;
   std::vector<int64_t> channels_;
 };

@@ -15,6 +15,7 @@
 #include "store/schema.h"
 #include "store/sql/postgres/pg_connection.h"
 #include "store/sql/sqlite/sqlite_connection.h"
+#include "store_fixture.h"
 #include "test_support.h"
 
 namespace leitplanke::store {
@@ -44,35 +45,9 @@ User MakeUser(const std::string& name, std::vector<std::string> roles = {"agent"
 }
 
 // One store under test, with a way to open more stores of the same kind.
-class StoreContractTest : public ::testing::TestWithParam<std::string> {
+class StoreContractTest : public testing::StoreFixture {
  protected:
-  void SetUp() override {
-    if (GetParam() == "postgres") {
-      if (PostgresAdminUrl().empty()) {
-        GTEST_SKIP() << "LP_TEST_POSTGRES_URL not set; run under scripts/with-postgres to test "
-                        "the PostgreSQL back end";
-      }
-    }
-    url_ = NewUrl();
-    auto store = OpenStore(url_);
-    ASSERT_TRUE(store.ok()) << store.error();
-    store_ = std::move(*store);
-  }
-
   static std::string PostgresAdminUrl() { return testing::PostgresAdminUrl(); }
-
-  // A URL for a new, empty database of the given kind ("" = this test's).
-  std::string NewUrl(std::string kind = "") {
-    if (kind.empty()) kind = GetParam();
-    if (kind == "sqlite") {
-      return "sqlite://" + dir_.File("db" + std::to_string(++counter_) + "/store.db");
-    }
-    auto db = std::make_unique<PgTestDatabase>();
-    EXPECT_TRUE(db->error().empty()) << db->error();
-    std::string url = db->url();
-    pg_dbs_.push_back(std::move(db));
-    return url;
-  }
 
   // Runs raw SQL against this test's database, bypassing the store.
   Status RawExec(const std::string& sql) {
@@ -85,16 +60,6 @@ class StoreContractTest : public ::testing::TestWithParam<std::string> {
     if (!conn.ok()) return conn.error();
     return (*conn)->Exec(sql);
   }
-
-  void TearDown() override {
-    store_.reset();  // close connections before the databases are dropped
-  }
-
-  TempDir dir_;
-  int counter_ = 0;
-  std::vector<std::unique_ptr<PgTestDatabase>> pg_dbs_;  // destroyed after store_
-  std::string url_;
-  std::unique_ptr<Store> store_;
 };
 
 std::vector<std::string> DumpLines(Store& store) {

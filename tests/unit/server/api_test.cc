@@ -70,6 +70,13 @@ class ApiTest : public testing::ServerTestBase {
     config_.require_2fa_roles = std::move(mfa_roles);
     StartServer();
   }
+
+  // Creates a team by `admin`; its id, or 0 (and a failure).
+  int64_t CreateTeam(const Session& admin, const std::string& name) {
+    HttpReply r = admin.Call("POST", "/api/v1/teams", json{{"name", name}}.dump());
+    EXPECT_EQ(r.status, 201) << r.body;
+    return r.status == 201 ? json::parse(r.body)["id"].get<int64_t>() : 0;
+  }
 };
 
 TEST_F(ApiTest, FirstRunAdminMustChangeThePasswordFirst) {
@@ -928,15 +935,14 @@ TEST_F(ApiTest, VaultNeverReturnsAValue) {
 TEST_F(ApiTest, DeskWebchatToInboxToReplyAndBack) {
   Start();
   Session admin = Admin();
-  HttpReply r = admin.Call("POST", "/api/v1/teams", json{{"name", "Kundenservice"}}.dump());
-  ASSERT_EQ(r.status, 201) << r.body;
-  const int64_t team = json::parse(r.body)["id"];
-  r = admin.Call("POST", "/api/v1/desk/channels",
-                 json{{"name", "site"},
-                      {"kind", "webchat"},
-                      {"team_id", team},
-                      {"settings", {{"allowed_origins", "https://shop.example"}}}}
-                     .dump());
+  const int64_t team = CreateTeam(admin, "Kundenservice");
+  ASSERT_NE(team, 0);
+  HttpReply r = admin.Call("POST", "/api/v1/desk/channels",
+                           json{{"name", "site"},
+                                {"kind", "webchat"},
+                                {"team_id", team},
+                                {"settings", {{"allowed_origins", "https://shop.example"}}}}
+                               .dump());
   ASSERT_EQ(r.status, 201) << r.body;
   EXPECT_FALSE(json::parse(r.body).contains("connector_error")) << r.body;
 
@@ -1097,10 +1103,10 @@ TEST_F(ApiTest, DeskReportsAreTeamLevelUnlessAnAgreementAllowsMore) {
   config_.desk_per_agent_agreement = "BV Kundenservice 2026-03";
   Start();
   Session admin = Admin();
-  HttpReply r = admin.Call("POST", "/api/v1/teams", json{{"name", "Care"}}.dump());
-  ASSERT_EQ(r.status, 201) << r.body;
-  const std::string team = std::to_string(json::parse(r.body)["id"].get<int64_t>());
-  r = admin.Call(
+  const int64_t team_id = CreateTeam(admin, "Care");
+  ASSERT_NE(team_id, 0);
+  const std::string team = std::to_string(team_id);
+  HttpReply r = admin.Call(
       "PUT", "/api/v1/desk/teams/" + team + "/settings",
       json{{"sla_first_response_min", 60}, {"calendar", "Europe/Berlin;XX;mon 08:00"}}.dump());
   EXPECT_EQ(r.status, 400) << r.body;
@@ -1135,9 +1141,9 @@ TEST_F(ApiTest, DeskReportsAreTeamLevelUnlessAnAgreementAllowsMore) {
 TEST_F(ApiTest, MetaWebhookVerifiesStoresRefusesReplaysAndForgeriesAndKeepsTheUnreadable) {
   Start();
   Session admin = Admin();
-  HttpReply r = admin.Call("POST", "/api/v1/teams", json{{"name", "Social"}}.dump());
-  ASSERT_EQ(r.status, 201) << r.body;
-  const int64_t team = json::parse(r.body)["id"];
+  const int64_t team = CreateTeam(admin, "Social");
+  ASSERT_NE(team, 0);
+  HttpReply r;
   const std::string app_secret = "app-secret-of-beispiel";
   r = admin.Call(
       "POST", "/api/v1/desk/channels",
@@ -1239,9 +1245,9 @@ TEST_F(ApiTest, MetaWebhookVerifiesStoresRefusesReplaysAndForgeriesAndKeepsTheUn
 TEST_F(ApiTest, XWebhookCrcMentionAndAReplyPreviewWithWeightedLengthAndCost) {
   Start();
   Session admin = Admin();
-  HttpReply r = admin.Call("POST", "/api/v1/teams", json{{"name", "Social"}}.dump());
-  ASSERT_EQ(r.status, 201) << r.body;
-  const int64_t team = json::parse(r.body)["id"];
+  const int64_t team = CreateTeam(admin, "Social");
+  ASSERT_NE(team, 0);
+  HttpReply r;
   const std::string secret = "x-consumer-secret";
   r = admin.Call("POST", "/api/v1/desk/channels",
                  json{{"name", "x-support"},
@@ -1311,9 +1317,9 @@ TEST_F(ApiTest, XWebhookCrcMentionAndAReplyPreviewWithWeightedLengthAndCost) {
 TEST_F(ApiTest, DeskPrivateReplyToAPublicMention) {
   Start();
   Session admin = Admin();
-  HttpReply r = admin.Call("POST", "/api/v1/teams", json{{"name", "Social"}}.dump());
-  ASSERT_EQ(r.status, 201) << r.body;
-  const int64_t team = json::parse(r.body)["id"];
+  const int64_t team = CreateTeam(admin, "Social");
+  ASSERT_NE(team, 0);
+  HttpReply r;
   const std::string secret = "x-consumer-secret";
   r = admin.Call("POST", "/api/v1/desk/channels",
                  json{{"name", "x-support"},
@@ -1423,11 +1429,10 @@ TEST_F(ApiTest, DeskPrivateReplyToAPublicMention) {
 TEST_F(ApiTest, DeskInboxFiltersApprovalPagesAndTheVerdictReport) {
   Start();
   Session admin = Admin();
-  HttpReply r = admin.Call("POST", "/api/v1/teams", json{{"name", "Care"}}.dump());
-  ASSERT_EQ(r.status, 201) << r.body;
-  const int64_t team = json::parse(r.body)["id"];
-  r = admin.Call("PUT", "/api/v1/desk/teams/" + std::to_string(team) + "/settings",
-                 json{{"sla_first_response_min", 60}}.dump());
+  const int64_t team = CreateTeam(admin, "Care");
+  ASSERT_NE(team, 0);
+  HttpReply r = admin.Call("PUT", "/api/v1/desk/teams/" + std::to_string(team) + "/settings",
+                           json{{"sla_first_response_min", 60}}.dump());
   ASSERT_EQ(r.status, 204) << r.body;
   r = admin.Call("POST", "/api/v1/desk/channels",
                  json{{"name", "site"},
@@ -1553,10 +1558,10 @@ TEST_F(ApiTest, DeskInboxFiltersApprovalPagesAndTheVerdictReport) {
 TEST_F(ApiTest, DeskPerAgentReportsAreOffByDefault) {
   Start();
   Session admin = Admin();
-  HttpReply r = admin.Call("POST", "/api/v1/teams", json{{"name", "Care"}}.dump());
-  ASSERT_EQ(r.status, 201) << r.body;
-  const std::string team = std::to_string(json::parse(r.body)["id"].get<int64_t>());
-  r = admin.Call("GET", "/api/v1/desk/teams/" + team + "/report?per_agent=1");
+  const int64_t team_id = CreateTeam(admin, "Care");
+  ASSERT_NE(team_id, 0);
+  const std::string team = std::to_string(team_id);
+  HttpReply r = admin.Call("GET", "/api/v1/desk/teams/" + team + "/report?per_agent=1");
   EXPECT_EQ(r.status, 403) << r.body;
   EXPECT_EQ(json::parse(r.body)["error"]["code"], "per_agent_reports_off");
   EXPECT_EQ(admin.Call("GET", "/api/v1/desk/teams/" + team + "/report").status, 200);

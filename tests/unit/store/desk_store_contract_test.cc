@@ -51,6 +51,26 @@ IngestItem Item(const std::string& ext, const std::string& author, const std::st
   return item;
 }
 
+// An agent's reply with an allowing verdict.
+Message AgentReply(const std::string& username, int64_t user_id, const std::string& body,
+                   Millis at) {
+  Message reply;
+  reply.author = "user:" + username;
+  reply.author_user_id = user_id;
+  reply.body = body;
+  reply.verdict = "{\"allowed\":true}";
+  reply.created_at = at;
+  return reply;
+}
+
+// An outbox item with an idempotency key, addressed to `to`.
+OutboxItem OutboxTo(const std::string& key, const std::string& to) {
+  OutboxItem item;
+  item.idempotency_key = key;
+  item.payload = "{\"to\":\"" + to + "\"}";
+  return item;
+}
+
 class DeskStoreContractTest : public testing::StoreFixture {
  protected:
   void SetUp() override {
@@ -405,15 +425,8 @@ TEST_P(DeskStoreContractTest, EnqueueReplyChecksVersionAndIdempotency) {
   IngestOutcome in = One(Item("q1", "alice@example.com", "question", kT0));
   const int64_t id = in.conversation_id;
   const int64_t agent = MakeAgent("ann");
-  Message reply;
-  reply.author = "user:ann";
-  reply.author_user_id = agent;
-  reply.body = "Here is the answer";
-  reply.verdict = "{\"allowed\":true}";
-  reply.created_at = kT0 + 100;
-  OutboxItem item;
-  item.idempotency_key = "reply-1";
-  item.payload = "{\"to\":\"alice@example.com\"}";
+  Message reply = AgentReply("ann", agent, "Here is the answer", kT0 + 100);
+  OutboxItem item = OutboxTo("reply-1", "alice@example.com");
 
   // Stale version: another message arrived since the agent read it.
   One(Item("q2", "alice@example.com", "more", kT0 + 50, "q1"));
@@ -1572,15 +1585,8 @@ TEST_P(DeskStoreContractTest, PurgeConversationsKeepsWhatReportsRead) {
   note.created_at = kT0 + 10;
   ASSERT_TRUE(desk().AddNote(id, note).ok());
   const int64_t agent = MakeAgent("ann");
-  Message reply;
-  reply.author = "user:ann";
-  reply.author_user_id = agent;
-  reply.body = "Noted your new address";
-  reply.verdict = "{\"allowed\":true}";
-  reply.created_at = kT0 + 100;
-  OutboxItem item;
-  item.idempotency_key = "purge-1";
-  item.payload = "{\"to\":\"carol@example.com\"}";
+  Message reply = AgentReply("ann", agent, "Noted your new address", kT0 + 100);
+  OutboxItem item = OutboxTo("purge-1", "carol@example.com");
   auto queued =
       desk().EnqueueReply(id, reply, item, Conv(id).version, ConversationState::kResolved);
   ASSERT_TRUE(queued.ok()) << queued.error();

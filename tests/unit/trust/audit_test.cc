@@ -84,6 +84,15 @@ class AuditTest : public testing::TrustEnv {
     EXPECT_TRUE(report.ok()) << report.error();
     return report.ok() ? *report : AuditVerifyReport{};
   }
+
+  // Verification fails with `kind`, first at entry `seq`; the report.
+  AuditVerifyReport ExpectTamper(AuditTamperKind kind, int64_t seq) {
+    AuditVerifyReport r = Verify();
+    EXPECT_FALSE(r.ok);
+    EXPECT_EQ(r.kind, kind) << r.message;
+    EXPECT_EQ(r.first_bad_seq, seq) << r.message;
+    return r;
+  }
 };
 
 TEST_F(AuditTest, IntactLogVerifies) {
@@ -105,10 +114,7 @@ TEST_F(AuditTest, IntactLogVerifies) {
 
 TEST_F(AuditTest, EditedEntry) {
   Tamper("UPDATE audit_log SET detail = '{\"n\":99}' WHERE seq = 3");
-  AuditVerifyReport r = Verify();
-  EXPECT_FALSE(r.ok);
-  EXPECT_EQ(r.kind, AuditTamperKind::kEdited);
-  EXPECT_EQ(r.first_bad_seq, 3);
+  AuditVerifyReport r = ExpectTamper(AuditTamperKind::kEdited, 3);
   EXPECT_EQ(r.entries_checked, 2);
   EXPECT_EQ(r.message, "entry 3 was edited: its content does not match its hash");
 }
@@ -132,10 +138,7 @@ TEST_F(AuditTest, DeletedFirstEntries) {
 
 TEST_F(AuditTest, DeletedEntryAndLaterOnesRenumbered) {
   Tamper("DELETE FROM audit_log WHERE seq = 3; UPDATE audit_log SET seq = seq - 1 WHERE seq > 3");
-  AuditVerifyReport r = Verify();
-  EXPECT_FALSE(r.ok);
-  EXPECT_EQ(r.kind, AuditTamperKind::kDeleted);
-  EXPECT_EQ(r.first_bad_seq, 3);
+  AuditVerifyReport r = ExpectTamper(AuditTamperKind::kDeleted, 3);
   EXPECT_EQ(r.message,
             "original entry 3 was deleted and the later entries renumbered (entry 3 is the "
             "original entry 4)");
@@ -145,10 +148,7 @@ TEST_F(AuditTest, ReorderedEntries) {
   Tamper(
       "UPDATE audit_log SET seq = -3 WHERE seq = 3; UPDATE audit_log SET seq = 3 WHERE seq = 4; "
       "UPDATE audit_log SET seq = 4 WHERE seq = -3");
-  AuditVerifyReport r = Verify();
-  EXPECT_FALSE(r.ok);
-  EXPECT_EQ(r.kind, AuditTamperKind::kReordered);
-  EXPECT_EQ(r.first_bad_seq, 3);
+  AuditVerifyReport r = ExpectTamper(AuditTamperKind::kReordered, 3);
   EXPECT_EQ(r.message, "entry 3 was moved: it is entry 4 of the original log (entries reordered)");
 }
 
@@ -157,10 +157,7 @@ TEST_F(AuditTest, InsertedEntryWithLaterOnesRenumbered) {
       "UPDATE audit_log SET seq = -seq WHERE seq >= 3; UPDATE audit_log SET seq = 1 - seq WHERE "
       "seq < 0");
   InsertForged(3);
-  AuditVerifyReport r = Verify();
-  EXPECT_FALSE(r.ok);
-  EXPECT_EQ(r.kind, AuditTamperKind::kInserted);
-  EXPECT_EQ(r.first_bad_seq, 3);
+  AuditVerifyReport r = ExpectTamper(AuditTamperKind::kInserted, 3);
   EXPECT_EQ(r.message, "entry 3 was inserted (entry 4 is the original entry 3)");
 }
 
@@ -169,10 +166,7 @@ TEST_F(AuditTest, InsertedEntryWithoutRenumberingLinksPast) {
   // links to an entry that is no longer there.
   Tamper("DELETE FROM audit_log WHERE seq = 3");
   InsertForged(3);
-  AuditVerifyReport r = Verify();
-  EXPECT_FALSE(r.ok);
-  EXPECT_EQ(r.kind, AuditTamperKind::kDeleted);
-  EXPECT_EQ(r.first_bad_seq, 4);
+  AuditVerifyReport r = ExpectTamper(AuditTamperKind::kDeleted, 4);
   EXPECT_EQ(r.message,
             "entry 4 does not link to entry 3: the entry it followed is gone (deleted, or "
             "replaced and re-hashed)");
@@ -218,20 +212,14 @@ TEST_F(AuditTest, PurgedEntriesStillVerify) {
 TEST_F(AuditTest, EditedEntryAfterAPurgeIsDetected) {
   ASSERT_EQ(*store_->PurgeAudit(kEntry4At, kEntry4At), 3);
   Tamper("UPDATE audit_log SET actor = 'user:mallory' WHERE seq = 5");
-  AuditVerifyReport r = Verify();
-  EXPECT_FALSE(r.ok);
-  EXPECT_EQ(r.kind, AuditTamperKind::kEdited);
-  EXPECT_EQ(r.first_bad_seq, 5);
+  AuditVerifyReport r = ExpectTamper(AuditTamperKind::kEdited, 5);
   EXPECT_EQ(r.purged, 3);
 }
 
 TEST_F(AuditTest, DeletedPurgedEntryIsDetected) {
   ASSERT_EQ(*store_->PurgeAudit(kEntry4At, kEntry4At), 3);
   Tamper("DELETE FROM audit_log WHERE seq = 2");
-  AuditVerifyReport r = Verify();
-  EXPECT_FALSE(r.ok);
-  EXPECT_EQ(r.kind, AuditTamperKind::kDeleted);
-  EXPECT_EQ(r.first_bad_seq, 2);
+  ExpectTamper(AuditTamperKind::kDeleted, 2);
 }
 
 TEST_F(AuditTest, EditedTimeOrActionOfAPurgedEntryIsDetected) {
@@ -250,18 +238,12 @@ TEST_F(AuditTest, AFakePurgeDoesNotHideAnEdit) {
   // Marking an entry purged skips its content check only when its content
   // is really gone.
   Tamper("UPDATE audit_log SET purged_at = 1, detail = '{\"n\":99}' WHERE seq = 4");
-  AuditVerifyReport r = Verify();
-  EXPECT_FALSE(r.ok);
-  EXPECT_EQ(r.kind, AuditTamperKind::kEdited);
-  EXPECT_EQ(r.first_bad_seq, 4);
+  ExpectTamper(AuditTamperKind::kEdited, 4);
 }
 
 TEST_F(AuditTest, AnEntryStrippedOfItsContentHashIsDetected) {
   Tamper("UPDATE audit_log SET content_hash = '' WHERE seq = 4");
-  AuditVerifyReport r = Verify();
-  EXPECT_FALSE(r.ok);
-  EXPECT_EQ(r.kind, AuditTamperKind::kEdited);
-  EXPECT_EQ(r.first_bad_seq, 4);
+  ExpectTamper(AuditTamperKind::kEdited, 4);
 }
 
 // A log written before schema v6: one hash over all fields, no content hash.

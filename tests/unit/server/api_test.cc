@@ -77,6 +77,26 @@ class ApiTest : public testing::ServerTestBase {
     EXPECT_EQ(r.status, 201) << r.body;
     return r.status == 201 ? json::parse(r.body)["id"].get<int64_t>() : 0;
   }
+
+  // Creates the X channel "x-support" of `team` (account 3001, an API that
+  // does not answer) with `secret` as its consumer secret and `extra`
+  // settings.
+  HttpReply CreateXChannel(const Session& admin, int64_t team, const std::string& secret,
+                           const json& extra = json::object()) {
+    json settings = {{"account_id", "3001"}, {"api_url", "http://127.0.0.1:9"}};
+    settings.update(extra);
+    return admin.Call("POST", "/api/v1/desk/channels",
+                      json{{"name", "x-support"},
+                           {"kind", "x"},
+                           {"team_id", team},
+                           {"settings", settings},
+                           {"secrets",
+                            {{"consumer_secret", secret},
+                             {"consumer_key", "ck"},
+                             {"access_token", "at"},
+                             {"access_token_secret", "ats"}}}}
+                          .dump());
+  }
 };
 
 TEST_F(ApiTest, FirstRunAdminMustChangeThePasswordFirst) {
@@ -1247,22 +1267,8 @@ TEST_F(ApiTest, XWebhookCrcMentionAndAReplyPreviewWithWeightedLengthAndCost) {
   Session admin = Admin();
   const int64_t team = CreateTeam(admin, "Social");
   ASSERT_NE(team, 0);
-  HttpReply r;
   const std::string secret = "x-consumer-secret";
-  r = admin.Call("POST", "/api/v1/desk/channels",
-                 json{{"name", "x-support"},
-                      {"kind", "x"},
-                      {"team_id", team},
-                      {"settings",
-                       {{"account_id", "3001"},
-                        {"api_url", "http://127.0.0.1:9"},
-                        {"monthly_budget_usd", "50"}}},
-                      {"secrets",
-                       {{"consumer_secret", secret},
-                        {"consumer_key", "ck"},
-                        {"access_token", "at"},
-                        {"access_token_secret", "ats"}}}}
-                     .dump());
+  HttpReply r = CreateXChannel(admin, team, secret, {{"monthly_budget_usd", "50"}});
   ASSERT_EQ(r.status, 201) << r.body;
   EXPECT_FALSE(json::parse(r.body).contains("connector_error")) << r.body;
 
@@ -1319,19 +1325,8 @@ TEST_F(ApiTest, DeskPrivateReplyToAPublicMention) {
   Session admin = Admin();
   const int64_t team = CreateTeam(admin, "Social");
   ASSERT_NE(team, 0);
-  HttpReply r;
   const std::string secret = "x-consumer-secret";
-  r = admin.Call("POST", "/api/v1/desk/channels",
-                 json{{"name", "x-support"},
-                      {"kind", "x"},
-                      {"team_id", team},
-                      {"settings", {{"account_id", "3001"}, {"api_url", "http://127.0.0.1:9"}}},
-                      {"secrets",
-                       {{"consumer_secret", secret},
-                        {"consumer_key", "ck"},
-                        {"access_token", "at"},
-                        {"access_token_secret", "ats"}}}}
-                     .dump());
+  HttpReply r = CreateXChannel(admin, team, secret);
   ASSERT_EQ(r.status, 201) << r.body;
   const std::string mention =
       R"({"for_user_id":"3001","tweet_create_events":[{"id_str":"1050118621198921728",)"

@@ -90,6 +90,21 @@ class DeskStoreContractTest : public testing::StoreFixture {
 
   DeskStore& desk() { return store_->desk(); }
 
+  // A second team ("sales") with a web chat channel ("chat"): the channel's
+  // id, 0 (and a failure) otherwise.
+  int64_t SalesChat() {
+    auto team = store_->CreateTeam(Team{0, "sales", 0});
+    EXPECT_TRUE(team.ok()) << team.error();
+    if (!team.ok()) return 0;
+    ChannelRow chat;
+    chat.name = "chat";
+    chat.kind = "webchat";
+    chat.team_id = team->id;
+    auto created = desk().CreateChannel(chat);
+    EXPECT_TRUE(created.ok()) << created.error();
+    return created.ok() ? created->id : 0;
+  }
+
   int64_t MakeAgent(const std::string& name, int64_t team = 0) {
     User u;
     u.username = name;
@@ -1036,21 +1051,15 @@ TEST_P(DeskStoreContractTest, ConcurrentRoutingNeverDoubleAssigns) {
 }
 
 TEST_P(DeskStoreContractTest, InboxFiltersAndKeysetPaging) {
-  auto team2 = store_->CreateTeam(Team{0, "sales", 0});
-  ASSERT_TRUE(team2.ok());
-  ChannelRow chat;
-  chat.name = "chat";
-  chat.kind = "webchat";
-  chat.team_id = team2->id;
-  auto chat_ch = desk().CreateChannel(chat);
-  ASSERT_TRUE(chat_ch.ok());
+  const int64_t chat_id = SalesChat();
+  ASSERT_NE(chat_id, 0);
   const int64_t ann = MakeAgent("ann");
 
   // 70 conversations; several share a last_message_at, so paging must break
   // ties by id.
   std::vector<Conversation> all;
   for (int i = 0; i < 70; ++i) {
-    const int64_t ch = i % 3 == 0 ? chat_ch->id : channel_;
+    const int64_t ch = i % 3 == 0 ? chat_id : channel_;
     auto out = desk().Ingest(
         ch, {Item(N("ib", i), N("c", i, "@x"), N("body ", i), kT0 + (i / 4) * 1000)}, "");
     ASSERT_TRUE(out.ok()) << out.error();
@@ -1116,8 +1125,8 @@ TEST_P(DeskStoreContractTest, InboxFiltersAndKeysetPaging) {
       InboxQuery{.assignee_id = ann}, [&](const Conversation& c) { return c.assignee_id == ann; },
       "mine");
   check(
-      InboxQuery{.channel_id = chat_ch->id},
-      [&](const Conversation& c) { return c.channel_id == chat_ch->id; }, "channel");
+      InboxQuery{.channel_id = chat_id},
+      [&](const Conversation& c) { return c.channel_id == chat_id; }, "channel");
   check(
       InboxQuery{.tag = "vip"},
       [&](const Conversation& c) {
@@ -1127,22 +1136,15 @@ TEST_P(DeskStoreContractTest, InboxFiltersAndKeysetPaging) {
 
   auto first = desk().ListInbox(InboxQuery{.limit = 1});
   ASSERT_EQ(first->size(), 1u);
-  EXPECT_EQ(first->front().channel_kind,
-            all.front().channel_id == chat_ch->id ? "webchat" : "email");
+  EXPECT_EQ(first->front().channel_kind, all.front().channel_id == chat_id ? "webchat" : "email");
   EXPECT_EQ(first->front().contact_name, desk().GetContact(all.front().contact_id)->display_name);
   EXPECT_EQ(first->front().conversation.last_preview,
             desk().GetConversation(all.front().id)->last_preview);
 }
 
 TEST_P(DeskStoreContractTest, InboxFiltersByPriorityAndResponseDue) {
-  auto team2 = store_->CreateTeam(Team{0, "sales", 0});
-  ASSERT_TRUE(team2.ok());
-  ChannelRow chat;
-  chat.name = "chat";
-  chat.kind = "webchat";
-  chat.team_id = team2->id;
-  auto chat_ch = desk().CreateChannel(chat);
-  ASSERT_TRUE(chat_ch.ok());
+  const int64_t chat_id = SalesChat();
+  ASSERT_NE(chat_id, 0);
   // Team care: first response within 1 h, next response within 2 h; team
   // sales has no response targets, so nothing of it is ever due.
   TeamDeskSettings s;
@@ -1173,7 +1175,7 @@ TEST_P(DeskStoreContractTest, InboxFiltersByPriorityAndResponseDue) {
   const int64_t resolved = One(Item("d4", "d@x", "q", kT0)).conversation_id;
   ASSERT_TRUE(desk().SetState(resolved, ConversationState::kResolved, "x", kT0 + 1, -1).ok());
   // another team without targets, waiting since kT0, urgent
-  auto other = desk().Ingest(chat_ch->id, {Item("d5", "e@x", "q", kT0)}, "");
+  auto other = desk().Ingest(chat_id, {Item("d5", "e@x", "q", kT0)}, "");
   ASSERT_TRUE(other.ok());
   const int64_t sales = other->front().conversation_id;
   ASSERT_TRUE(desk().SetPriority(sales, 2).ok());
@@ -1262,15 +1264,10 @@ TEST_P(DeskStoreContractTest, ApprovalsArePagedNewestFirst) {
 }
 
 TEST_P(DeskStoreContractTest, ReplyVerdictsForReports) {
-  auto team2 = store_->CreateTeam(Team{0, "sales", 0});
-  ChannelRow chat;
-  chat.name = "chat";
-  chat.kind = "webchat";
-  chat.team_id = team2->id;
-  auto chat_ch = desk().CreateChannel(chat);
-  ASSERT_TRUE(chat_ch.ok());
+  const int64_t chat_id = SalesChat();
+  ASSERT_NE(chat_id, 0);
   const int64_t a = One(Item("rv1", "a@x", "q", kT0)).conversation_id;
-  auto other = desk().Ingest(chat_ch->id, {Item("rv2", "b@x", "q", kT0)}, "");
+  auto other = desk().Ingest(chat_id, {Item("rv2", "b@x", "q", kT0)}, "");
   ASSERT_TRUE(other.ok());
   const int64_t b = other->front().conversation_id;
   auto send = [&](int64_t conv, Millis at, const std::string& verdict, const char* key) {
@@ -1301,7 +1298,7 @@ TEST_P(DeskStoreContractTest, ReplyVerdictsForReports) {
   EXPECT_EQ((*team)[1].at, kT0 + kHour);
   auto every = desk().ListReplyVerdicts(0, kT0, kT0 + 2 * kHour, 0, 100);
   ASSERT_EQ(every->size(), 3u);
-  EXPECT_EQ((*every)[1].channel_id, chat_ch->id);
+  EXPECT_EQ((*every)[1].channel_id, chat_id);
   // Paged by id.
   auto first = desk().ListReplyVerdicts(0, kT0, kT0 + 2 * kHour, 0, 2);
   ASSERT_EQ(first->size(), 2u);
@@ -1507,18 +1504,13 @@ TEST_P(DeskStoreContractTest, CannedReplies) {
 }
 
 TEST_P(DeskStoreContractTest, Reports) {
-  auto team2 = store_->CreateTeam(Team{0, "sales", 0});
-  ChannelRow chat;
-  chat.name = "chat";
-  chat.kind = "webchat";
-  chat.team_id = team2->id;
-  auto chat_ch = desk().CreateChannel(chat);
-  ASSERT_TRUE(chat_ch.ok());
+  const int64_t chat_id = SalesChat();
+  ASSERT_NE(chat_id, 0);
 
   IngestOutcome a = One(Item("v1", "a@x", "q", kT0 + 10));
   One(Item("v2", "a@x", "q", kT0 + 20, "v1"));
   IngestOutcome b = One(Item("v3", "b@x", "q", kT0 + kHour + 5));
-  auto c = desk().Ingest(chat_ch->id, {Item("v4", "c@x", "q", kT0 + 30)}, "");
+  auto c = desk().Ingest(chat_id, {Item("v4", "c@x", "q", kT0 + 30)}, "");
   ASSERT_TRUE(c.ok());
   Message reply;
   reply.body = "a";
@@ -1554,7 +1546,7 @@ TEST_P(DeskStoreContractTest, Reports) {
   EXPECT_EQ((*volume)[1].outbound, 1);
   auto all_teams = desk().MessageVolume(0, kT0, kT0 + 2 * kHour);
   ASSERT_EQ(all_teams->size(), 3u);
-  EXPECT_EQ((*all_teams)[2].channel_id, chat_ch->id);
+  EXPECT_EQ((*all_teams)[2].channel_id, chat_id);
   EXPECT_TRUE(desk().MessageVolume(team_, kT0 + 5 * kHour, kT0 + 6 * kHour)->empty());
 }
 

@@ -14,6 +14,15 @@ std::shared_ptr<const trust::Principal> PrincipalOf(const http::Request& request
   return nullptr;
 }
 
+const store::User& CurrentUser(const http::Request& request) { return PrincipalOf(request)->user; }
+
+http::RouteOptions BlockingRoute(std::string tag, std::string permission, std::string summary) {
+  return {.kind = http::RouteKind::kBlocking,
+          .permission = std::move(permission),
+          .summary = std::move(summary),
+          .tag = std::move(tag)};
+}
+
 std::string ActorOf(const http::Request& request) {
   auto p = PrincipalOf(request);
   return p ? p->ActorName() : "anonymous";

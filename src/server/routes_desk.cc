@@ -23,7 +23,6 @@ namespace {
 
 using http::Request;
 using http::Response;
-using http::RouteKind;
 using nlohmann::json;
 using store::ConversationState;
 
@@ -313,13 +312,8 @@ http::Handler JsonHandler(int ok_status, F body) {
 }
 
 http::RouteOptions Blocking(std::string permission, std::string summary) {
-  return {.kind = RouteKind::kBlocking,
-          .permission = std::move(permission),
-          .summary = std::move(summary),
-          .tag = "desk"};
+  return BlockingRoute("desk", std::move(permission), std::move(summary));
 }
-
-const store::User& Me(const Request& req) { return PrincipalOf(req)->user; }
 
 Result<desk::KeyValues> StringMap(const json& body, const char* pointer) {
   desk::KeyValues out;
@@ -395,7 +389,7 @@ Response ReplyRoute(desk::Desk& dk, Request& req, bool preview) {
   LP_HTTP_ASSIGN_OR_RESPOND(json body, http::ParseJsonBody(req));
   desk::ReplyRequest r;
   r.conversation_id = *id;
-  r.agent = Me(req);
+  r.agent = CurrentUser(req);
   LP_HTTP_ASSIGN_OR_RESPOND(r.text, http::GetString(body, "/text"));
   LP_HTTP_ASSIGN_OR_RESPOND(std::optional<int64_t> version, http::GetOptionalInt(body, "/version"));
   r.expected_version = version.value_or(-1);
@@ -687,7 +681,7 @@ Status AddDeskRoutes(AppContext& ctx, http::Router& router) {
                     q.limit = static_cast<int32_t>(std::clamp<int64_t>(limit, 1, 200));
                     if (auto a = req.Query("assignee")) {
                       if (*a == "me") {
-                        q.assignee_id = Me(req).id;
+                        q.assignee_id = CurrentUser(req).id;
                       } else if (*a == "none") {
                         q.assignee_id = 0;
                       } else {
@@ -807,7 +801,7 @@ Status AddDeskRoutes(AppContext& ctx, http::Router& router) {
         LP_HTTP_ASSIGN_OR_RESPOND(std::optional<bool> typing,
                                   http::GetOptionalBool(body, "/typing"));
         const Millis now = ctx.clock->NowMillis();
-        Status touched = ds.TouchPresence(*id, Me(req).id, typing.value_or(false), now,
+        Status touched = ds.TouchPresence(*id, CurrentUser(req).id, typing.value_or(false), now,
                                           now - 2 * kPresenceTtlMs);
         if (!touched.ok()) return StatusResponse(touched);
         Result<json> viewers = ViewersJson(ds, *id, now);
@@ -842,8 +836,8 @@ Status AddDeskRoutes(AppContext& ctx, http::Router& router) {
         }
         store::Message note;
         note.direction = store::MessageDirection::kNote;
-        note.author = "user:" + Me(req).username;
-        note.author_user_id = Me(req).id;
+        note.author = "user:" + CurrentUser(req).username;
+        note.author_user_id = CurrentUser(req).id;
         note.body = text;
         note.created_at = note.sent_at = ctx.clock->NowMillis();
         Result<store::Message> stored = ds.AddNote(*id, note);
@@ -858,10 +852,11 @@ Status AddDeskRoutes(AppContext& ctx, http::Router& router) {
           if (end == at + 1) continue;
           Result<store::User> u = ctx.store->FindUser(text.substr(at + 1, end - at - 1));
           if (!u.ok()) continue;
-          ctx.events->Publish(
-              "user:" + std::to_string(u->id), "desk.mention",
-              json{{"conversation_id", *id}, {"message_id", stored->id}, {"by", Me(req).username}}
-                  .dump());
+          ctx.events->Publish("user:" + std::to_string(u->id), "desk.mention",
+                              json{{"conversation_id", *id},
+                                   {"message_id", stored->id},
+                                   {"by", CurrentUser(req).username}}
+                                  .dump());
         }
         ctx.events->Publish("desk", "desk.note",
                             json{{"conversation_id", *id}, {"message_id", stored->id}}.dump());
@@ -929,7 +924,7 @@ Status AddDeskRoutes(AppContext& ctx, http::Router& router) {
       [&ctx, &ds](Request& req) -> Response {
         LP_HTTP_ASSIGN_OR_RESPOND(json body, http::ParseJsonBody(req));
         store::AgentDeskState st;
-        st.user_id = Me(req).id;
+        st.user_id = CurrentUser(req).id;
         LP_HTTP_ASSIGN_OR_RESPOND(st.available, http::GetBool(body, "/available"));
         if (!st.available) st.away_since = ctx.clock->NowMillis();
         if (body.contains("languages")) {
@@ -1087,7 +1082,8 @@ Status AddDeskRoutes(AppContext& ctx, http::Router& router) {
                                         ds.ListCannedReplies(c.team_id));
                     for (const auto& r : list) {
                       if (r.id != reply) continue;
-                      LP_ASSIGN_OR_RETURN(std::string text, dk.FillTemplate(r.body, c, Me(req)));
+                      LP_ASSIGN_OR_RETURN(std::string text,
+                                          dk.FillTemplate(r.body, c, CurrentUser(req)));
                       return json{{"text", text}};
                     }
                     return Status::NotFound("canned reply " + std::to_string(reply) +
@@ -1384,7 +1380,8 @@ Status AddDeskRoutes(AppContext& ctx, http::Router& router) {
                                  "/decision must be approve, reject or request_changes",
                                  "/decision");
         }
-        Result<store::Approval> a = dk.DecideApproval(*id, Me(req), verb, comment.value_or(""));
+        Result<store::Approval> a =
+            dk.DecideApproval(*id, CurrentUser(req), verb, comment.value_or(""));
         if (!a.ok()) {
           return StatusResponse(
               a.status(), a.status().code() == StatusCode::kInvalidArgument ? "/comment" : "");

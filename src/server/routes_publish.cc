@@ -16,19 +16,13 @@ namespace {
 
 using http::Request;
 using http::Response;
-using http::RouteKind;
 using nlohmann::json;
 using publish::Publisher;
 using store::Post;
 
 http::RouteOptions Blocking(std::string permission, std::string summary) {
-  return {.kind = RouteKind::kBlocking,
-          .permission = std::move(permission),
-          .summary = std::move(summary),
-          .tag = "publish"};
+  return BlockingRoute("publish", std::move(permission), std::move(summary));
 }
-
-const store::User& Me(const Request& req) { return PrincipalOf(req)->user; }
 
 json ParseOrString(const std::string& text) {
   if (text.empty()) return json::object();
@@ -266,7 +260,7 @@ Status AddPublishRoutes(AppContext& ctx, http::Router& router) {
                       LP_ASSIGN_OR_RETURN(q.before_id, QueryInt(req, "before_id", 0));
                       LP_ASSIGN_OR_RETURN(int64_t limit, QueryInt(req, "limit", 50));
                       q.limit = static_cast<int32_t>(std::clamp<int64_t>(limit, 1, 200));
-                      if (req.Query("mine").value_or("") == "1") q.author_id = Me(req).id;
+                      if (req.Query("mine").value_or("") == "1") q.author_id = CurrentUser(req).id;
                       LP_ASSIGN_OR_RETURN(std::vector<Post> posts, st.publish().ListPosts(q));
                       json out = json::array();
                       for (const Post& p : posts) out.push_back(PostJson(pub, p));
@@ -303,7 +297,7 @@ Status AddPublishRoutes(AppContext& ctx, http::Router& router) {
                   [&pub](Request& req, const json& body) -> Result<json> {
                     LP_ASSIGN_OR_RETURN(publish::PostDraft d, DraftFrom(body, false));
                     LP_ASSIGN_OR_RETURN(std::vector<publish::VariantCheck> checks,
-                                        pub.Check(Me(req), d));
+                                        pub.Check(CurrentUser(req), d));
                     return json{{"checks", ChecksJson(checks)}};
                   }),
       Blocking("posts:write",
@@ -315,7 +309,7 @@ Status AddPublishRoutes(AppContext& ctx, http::Router& router) {
                     BodyHandler(201,
                                 [&pub](Request& req, const json& body) -> Result<json> {
                                   LP_ASSIGN_OR_RETURN(publish::PostDraft d, DraftFrom(body));
-                                  LP_ASSIGN_OR_RETURN(Post p, pub.Create(Me(req), d));
+                                  LP_ASSIGN_OR_RETURN(Post p, pub.Create(CurrentUser(req), d));
                                   return PostJson(pub, p);
                                 }),
                     Blocking("posts:write", "Create a draft post with one variant per channel")));
@@ -337,7 +331,7 @@ Status AddPublishRoutes(AppContext& ctx, http::Router& router) {
                     if (version == -2) return Status::InvalidArgument("/version is required");
                     LP_ASSIGN_OR_RETURN(publish::PostDraft d, DraftFrom(body));
                     LP_ASSIGN_OR_RETURN(publish::SubmitOutcome o,
-                                        pub.Update(id, Me(req), d, version));
+                                        pub.Update(id, CurrentUser(req), d, version));
                     return OutcomeJson(pub, o);
                   }),
       Blocking("posts:write",
@@ -350,7 +344,8 @@ Status AddPublishRoutes(AppContext& ctx, http::Router& router) {
                   [&pub](Request& req, const json& body) -> Result<json> {
                     LP_ASSIGN_OR_RETURN(int64_t id, PathId(req, "id"));
                     LP_ASSIGN_OR_RETURN(int64_t version, Int(body, "/version", -1));
-                    LP_ASSIGN_OR_RETURN(publish::SubmitOutcome o, pub.Submit(id, Me(req), version));
+                    LP_ASSIGN_OR_RETURN(publish::SubmitOutcome o,
+                                        pub.Submit(id, CurrentUser(req), version));
                     return OutcomeJson(pub, o);
                   }),
       Blocking("posts:write",
@@ -363,40 +358,40 @@ Status AddPublishRoutes(AppContext& ctx, http::Router& router) {
                     LP_ASSIGN_OR_RETURN(int64_t id, PathId(req, "id"));
                     LP_ASSIGN_OR_RETURN(std::string when, Str(body, "/scheduled_at", true));
                     LP_ASSIGN_OR_RETURN(int64_t version, Int(body, "/version", -1));
-                    LP_ASSIGN_OR_RETURN(Post p, pub.Schedule(id, Me(req), when, version));
+                    LP_ASSIGN_OR_RETURN(Post p, pub.Schedule(id, CurrentUser(req), when, version));
                     return PostJson(pub, p);
                   }),
       Blocking("posts:write",
                "Schedule at a local time of the company's time zone, an RFC 3339 time or now")));
 
-  LP_RETURN_IF_ERROR(
-      router.Handle("POST", "/api/v1/posts/{id}/unschedule",
-                    BodyHandler(200,
-                                [&pub](Request& req, const json& body) -> Result<json> {
-                                  LP_ASSIGN_OR_RETURN(int64_t id, PathId(req, "id"));
-                                  LP_ASSIGN_OR_RETURN(int64_t version, Int(body, "/version", -1));
-                                  LP_ASSIGN_OR_RETURN(Post p, pub.Unschedule(id, Me(req), version));
-                                  return PostJson(pub, p);
-                                }),
-                    Blocking("posts:write", "Take a post off the schedule (it stays approved)")));
+  LP_RETURN_IF_ERROR(router.Handle(
+      "POST", "/api/v1/posts/{id}/unschedule",
+      BodyHandler(200,
+                  [&pub](Request& req, const json& body) -> Result<json> {
+                    LP_ASSIGN_OR_RETURN(int64_t id, PathId(req, "id"));
+                    LP_ASSIGN_OR_RETURN(int64_t version, Int(body, "/version", -1));
+                    LP_ASSIGN_OR_RETURN(Post p, pub.Unschedule(id, CurrentUser(req), version));
+                    return PostJson(pub, p);
+                  }),
+      Blocking("posts:write", "Take a post off the schedule (it stays approved)")));
 
-  LP_RETURN_IF_ERROR(
-      router.Handle("POST", "/api/v1/posts/{id}/cancel",
-                    BodyHandler(200,
-                                [&pub](Request& req, const json& body) -> Result<json> {
-                                  LP_ASSIGN_OR_RETURN(int64_t id, PathId(req, "id"));
-                                  LP_ASSIGN_OR_RETURN(int64_t version, Int(body, "/version", -1));
-                                  LP_ASSIGN_OR_RETURN(Post p, pub.Cancel(id, Me(req), version));
-                                  return PostJson(pub, p);
-                                }),
-                    Blocking("posts:write", "Cancel a post that has not been sent")));
+  LP_RETURN_IF_ERROR(router.Handle(
+      "POST", "/api/v1/posts/{id}/cancel",
+      BodyHandler(200,
+                  [&pub](Request& req, const json& body) -> Result<json> {
+                    LP_ASSIGN_OR_RETURN(int64_t id, PathId(req, "id"));
+                    LP_ASSIGN_OR_RETURN(int64_t version, Int(body, "/version", -1));
+                    LP_ASSIGN_OR_RETURN(Post p, pub.Cancel(id, CurrentUser(req), version));
+                    return PostJson(pub, p);
+                  }),
+      Blocking("posts:write", "Cancel a post that has not been sent")));
 
   LP_RETURN_IF_ERROR(router.Handle(
       "POST", "/api/v1/posts/{id}/cooldown/confirm",
       BodyHandler(200,
                   [&pub](Request& req, const json&) -> Result<json> {
                     LP_ASSIGN_OR_RETURN(int64_t id, PathId(req, "id"));
-                    LP_ASSIGN_OR_RETURN(Post p, pub.ConfirmCooldown(id, Me(req)));
+                    LP_ASSIGN_OR_RETURN(Post p, pub.ConfirmCooldown(id, CurrentUser(req)));
                     return PostJson(pub, p);
                   }),
       Blocking("posts:write",
@@ -411,8 +406,8 @@ Status AddPublishRoutes(AppContext& ctx, http::Router& router) {
                     if (!body.contains(ptr) || !body.at(ptr).is_boolean()) {
                       return Status::InvalidArgument("/shareable must be true or false");
                     }
-                    LP_ASSIGN_OR_RETURN(Post p,
-                                        pub.SetShareable(id, Me(req), body.at(ptr).get<bool>()));
+                    LP_ASSIGN_OR_RETURN(
+                        Post p, pub.SetShareable(id, CurrentUser(req), body.at(ptr).get<bool>()));
                     return PostJson(pub, p);
                   }),
       Blocking("posts:write", "Release an approved post for employee advocacy (or withdraw it)")));
@@ -437,7 +432,8 @@ Status AddPublishRoutes(AppContext& ctx, http::Router& router) {
                     LP_ASSIGN_OR_RETURN(a.mime_type, Str(body, "/mime_type", false));
                     LP_ASSIGN_OR_RETURN(a.licence, Str(body, "/licence", false));
                     LP_ASSIGN_OR_RETURN(a.consent, Str(body, "/consent", false));
-                    LP_ASSIGN_OR_RETURN(store::Asset stored, pub.AddAsset(Me(req), std::move(a)));
+                    LP_ASSIGN_OR_RETURN(store::Asset stored,
+                                        pub.AddAsset(CurrentUser(req), std::move(a)));
                     return AssetJson(stored);
                   }),
       Blocking("posts:write",
@@ -516,7 +512,7 @@ Status AddPublishRoutes(AppContext& ctx, http::Router& router) {
         r.network = *network;
         r.add_disclosure = *add;
         r.preview = *preview;
-        Result<publish::ShareOutcome> out = pub.Share(*id, Me(req), r);
+        Result<publish::ShareOutcome> out = pub.Share(*id, CurrentUser(req), r);
         if (!out.ok()) return StatusResponse(out.status());
         json j = {{"allowed", out->allowed},
                   {"text", out->text},
@@ -541,7 +537,7 @@ Status AddPublishRoutes(AppContext& ctx, http::Router& router) {
       "GET", "/api/v1/advocacy/shares", QueryHandler([&st](Request& req) -> Result<json> {
         LP_ASSIGN_OR_RETURN(int64_t post, QueryInt(req, "post_id", 0));
         LP_ASSIGN_OR_RETURN(std::vector<store::PostShare> shares,
-                            st.publish().ListShares(post, Me(req).id, 200));
+                            st.publish().ListShares(post, CurrentUser(req).id, 200));
         json out = json::array();
         for (const store::PostShare& s : shares) {
           out.push_back({{"id", s.id},
@@ -560,7 +556,7 @@ Status AddPublishRoutes(AppContext& ctx, http::Router& router) {
       "GET", "/api/v1/notifications", QueryHandler([&st](Request& req) -> Result<json> {
         const bool unread = req.Query("unread").value_or("") == "1";
         LP_ASSIGN_OR_RETURN(std::vector<store::Notification> list,
-                            st.publish().ListNotifications(Me(req).id, unread, 100));
+                            st.publish().ListNotifications(CurrentUser(req).id, unread, 100));
         json out = json::array();
         for (const store::Notification& n : list) {
           out.push_back({{"id", n.id},
@@ -580,7 +576,7 @@ Status AddPublishRoutes(AppContext& ctx, http::Router& router) {
                                 [&st, &ctx](Request& req, const json&) -> Result<json> {
                                   LP_ASSIGN_OR_RETURN(int64_t id, PathId(req, "id"));
                                   LP_RETURN_IF_ERROR(st.publish().MarkNotificationRead(
-                                      id, Me(req).id, ctx.clock->NowMillis()));
+                                      id, CurrentUser(req).id, ctx.clock->NowMillis()));
                                   return json{{"id", id}, {"read", true}};
                                 }),
                     Blocking("account", "Mark one's own notification read")));

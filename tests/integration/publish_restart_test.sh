@@ -14,15 +14,7 @@ export LEITPLANKE_DESK_DEMO=1 LEITPLANKE_PUBLISH_TICK_MS=200 LEITPLANKE_PUBLISH_
 field() { sed -n "s/.*\"$1\":\"\{0,1\}\([^\",]*\).*/\1/p" | head -1; }
 
 start "$tmp/run1.log"
-password=$(sed -n 's/^  password:  \([^ ]*\).*/\1/p' "$tmp/run1.log")
-login=$(json -c "$tmp/jar" -d "{\"username\":\"admin\",\"password\":\"$password\"}" "$url/api/v1/auth/login")
-csrf=$(echo "$login" | sed -n 's/.*"csrf_token":"\([^"]*\)".*/\1/p')
-json -b "$tmp/jar" -H "X-CSRF-Token: $csrf" -o /dev/null \
-  -d "{\"old_password\":\"$password\",\"new_password\":\"integration test password\"}" \
-  "$url/api/v1/auth/password"
-token=$(json -b "$tmp/jar" -H "X-CSRF-Token: $csrf" \
-  -d '{"name":"publish","scopes":["posts:read","posts:write"]}' "$url/api/v1/auth/tokens" |
-  sed -n 's/.*"token":"\([^"]*\)".*/\1/p')
+token=$(first_token "$tmp/run1.log" "$tmp/jar" publish '["posts:read","posts:write"]')
 [ -n "$token" ] || { echo "FAIL: no API token"; exit 1; }
 auth=(-H "Authorization: Bearer $token")
 

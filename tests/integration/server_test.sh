@@ -73,15 +73,7 @@ data="$desk_data"
 # Claims of the killed process end after 5 s instead of a minute.
 export LEITPLANKE_DESK_DEMO=1 LEITPLANKE_DESK_TICK_MS=200 LEITPLANKE_DESK_OUTBOX_LEASE_MS=5000
 start "$tmp/desk1.log"
-dpw=$(sed -n 's/^  password:  \([^ ]*\).*/\1/p' "$tmp/desk1.log")
-dlogin=$(json -c "$tmp/djar" -d "{\"username\":\"admin\",\"password\":\"$dpw\"}" "$url/api/v1/auth/login")
-dcsrf=$(echo "$dlogin" | sed -n 's/.*"csrf_token":"\([^"]*\)".*/\1/p')
-json -b "$tmp/djar" -H "X-CSRF-Token: $dcsrf" -o /dev/null \
-  -d "{\"old_password\":\"$dpw\",\"new_password\":\"integration test password\"}" \
-  "$url/api/v1/auth/password"
-dtoken=$(json -b "$tmp/djar" -H "X-CSRF-Token: $dcsrf" \
-  -d '{"name":"desk","scopes":["desk:read","desk:reply"]}' "$url/api/v1/auth/tokens" |
-  sed -n 's/.*"token":"\([^"]*\)".*/\1/p')
+dtoken=$(first_token "$tmp/desk1.log" "$tmp/djar" desk '["desk:read","desk:reply"]')
 [ -n "$dtoken" ] || fail "no desk API token"
 dauth=(-H "Authorization: Bearer $dtoken")
 convs=""

@@ -24,25 +24,10 @@ const DECISION_LABEL = {
 // channel cannot, the text is replaced by an invitation to continue by
 // direct message, in the conversation's language and in the words of the
 // channel, and the reply stays public.
-const PRIVATE_TEXT = {
-  de: {
-    toggle: 'Private Antwort',
-    toggle_hint: 'Geht nur an die Kundin oder den Kunden, nicht öffentlich.',
-    on: 'Die Antwort wird jetzt privat gesendet, nur an die Kundin oder den Kunden. Die Prüfung gilt einer privaten Antwort.',
-    off: 'Die Antwort wird wieder öffentlich gesendet.',
-    invited: 'Dieser Kanal kann nicht privat antworten: die Antwort lädt jetzt zur Direktnachricht ein und wird weiterhin öffentlich gesendet.',
-  },
-  en: {
-    toggle: 'Private reply',
-    toggle_hint: 'Goes to the customer only, not in public.',
-    on: 'The reply is now sent privately, to the customer only. It is checked as a private reply.',
-    off: 'The reply is sent in public again.',
-    invited: 'This channel cannot reply privately: the reply now invites the customer to a direct message and is still sent in public.',
-  },
-};
-
+// UI text of the private-reply switch (the invitation below is in the
+// conversation's language instead, whatever the UI's).
 function privateText(key) {
-  return PRIVATE_TEXT[locale() === 'de' ? 'de' : 'en'][key];
+  return t(`composer.private.${key}`);
 }
 
 const DM_WAY = {

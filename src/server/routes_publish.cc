@@ -364,27 +364,29 @@ Status AddPublishRoutes(AppContext& ctx, http::Router& router) {
       Blocking("posts:write",
                "Schedule at a local time of the company's time zone, an RFC 3339 time or now")));
 
-  LP_RETURN_IF_ERROR(router.Handle(
-      "POST", "/api/v1/posts/{id}/unschedule",
-      BodyHandler(200,
-                  [&pub](Request& req, const json& body) -> Result<json> {
-                    LP_ASSIGN_OR_RETURN(int64_t id, PathId(req, "id"));
-                    LP_ASSIGN_OR_RETURN(int64_t version, Int(body, "/version", -1));
-                    LP_ASSIGN_OR_RETURN(Post p, pub.Unschedule(id, CurrentUser(req), version));
-                    return PostJson(pub, p);
-                  }),
-      Blocking("posts:write", "Take a post off the schedule (it stays approved)")));
-
-  LP_RETURN_IF_ERROR(router.Handle(
-      "POST", "/api/v1/posts/{id}/cancel",
-      BodyHandler(200,
-                  [&pub](Request& req, const json& body) -> Result<json> {
-                    LP_ASSIGN_OR_RETURN(int64_t id, PathId(req, "id"));
-                    LP_ASSIGN_OR_RETURN(int64_t version, Int(body, "/version", -1));
-                    LP_ASSIGN_OR_RETURN(Post p, pub.Cancel(id, CurrentUser(req), version));
-                    return PostJson(pub, p);
-                  }),
-      Blocking("posts:write", "Cancel a post that has not been sent")));
+  // Unschedule and cancel: the post's id and version in, the post out.
+  using VersionedAction = Result<Post> (Publisher::*)(int64_t, const store::User&, int64_t);
+  struct VersionedRoute {
+    const char* path;
+    VersionedAction action;
+    const char* summary;
+  };
+  for (const VersionedRoute& route :
+       {VersionedRoute{"/api/v1/posts/{id}/unschedule", &Publisher::Unschedule,
+                       "Take a post off the schedule (it stays approved)"},
+        VersionedRoute{"/api/v1/posts/{id}/cancel", &Publisher::Cancel,
+                       "Cancel a post that has not been sent"}}) {
+    LP_RETURN_IF_ERROR(router.Handle(
+        "POST", route.path,
+        BodyHandler(200,
+                    [&pub, action = route.action](Request& req, const json& body) -> Result<json> {
+                      LP_ASSIGN_OR_RETURN(int64_t id, PathId(req, "id"));
+                      LP_ASSIGN_OR_RETURN(int64_t version, Int(body, "/version", -1));
+                      LP_ASSIGN_OR_RETURN(Post p, (pub.*action)(id, CurrentUser(req), version));
+                      return PostJson(pub, p);
+                    }),
+        Blocking("posts:write", route.summary)));
+  }
 
   LP_RETURN_IF_ERROR(router.Handle(
       "POST", "/api/v1/posts/{id}/cooldown/confirm",

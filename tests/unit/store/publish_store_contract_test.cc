@@ -389,8 +389,14 @@ TEST_P(PublishStoreContractTest, ApprovalsOfPostsBesideReplies) {
   ASSERT_TRUE(ps().CompleteVariant((*claimed)[0].id, "x", kT0 + 2, seal).ok());
   auto archive = store_->desk().ListArchive(1, 10);
   ASSERT_EQ(archive->size(), 1u);
-  EXPECT_NE((*archive)[0].approvals.find("\"by\":\"boss\""), std::string::npos)
-      << (*archive)[0].approvals;
+  EXPECT_EQ((*archive)[0].approvals,
+            "[{\"step\":1,\"by\":\"boss\",\"decision\":\"approve\",\"comment\":\"ok\","
+            "\"at\":" +
+                std::to_string(kT0 + 1) + "}]");
+  EXPECT_EQ((*archive)[0].seq, 1);
+  EXPECT_EQ((*archive)[0].prev_hash, "");
+  EXPECT_EQ((*archive)[0].kind, "post");
+  EXPECT_EQ((*archive)[0].hash, "h");
 
   // The logical dump carries the post approval (a NULL conversation) across.
   std::vector<std::string> lines;

@@ -41,10 +41,7 @@ http::Handler JsonHandler(int ok_status, F body) {
 }
 
 http::RouteOptions Blocking(std::string permission, std::string summary, std::string tag) {
-  return {.kind = RouteKind::kBlocking,
-          .permission = std::move(permission),
-          .summary = std::move(summary),
-          .tag = std::move(tag)};
+  return BlockingRoute(std::move(tag), std::move(permission), std::move(summary));
 }
 
 // GET /api/v1/audit: a page of the log, oldest first from `from` (default 1)
@@ -360,20 +357,14 @@ Status AddAdminRoutes(AppContext& ctx, http::Router& router) {
           return Response::Error(400, "invalid_argument", "/name must have 1 to 100 bytes",
                                  "/name");
         }
-        if (Status s = ctx.store->RenameTeam(*id, name); !s.ok()) {
+        Result<store::Team> renamed = ctx.store->RenameTeam(*id, name);
+        if (!renamed.ok()) {
+          const Status& s = renamed.status();
           return StatusResponse(s, s.code() == StatusCode::kNotFound ? "" : "/name");
         }
         ctx.Audit(ActorOf(req), "team_rename", std::to_string(*id), json{{"name", name}}.dump(),
                   req.remote_address);
-        store::Team renamed;
-        renamed.id = *id;
-        renamed.name = name;
-        if (Result<std::vector<store::Team>> teams = ctx.store->ListTeams(); teams.ok()) {
-          for (const auto& t : *teams) {
-            if (t.id == *id) renamed = t;
-          }
-        }
-        return JsonResponse(200, TeamJson(renamed));
+        return JsonResponse(200, TeamJson(*renamed));
       },
       Blocking("teams:write", "Rename a team", "teams")));
 

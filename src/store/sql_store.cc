@@ -451,16 +451,19 @@ Status SqlStore::DeleteTeam(int64_t team_id) {
   });
 }
 
-Status SqlStore::RenameTeam(int64_t team_id, const std::string& name) {
+Result<Team> SqlStore::RenameTeam(int64_t team_id, const std::string& name) {
   if (name.empty()) return Status::InvalidArgument("team name must not be empty");
-  return Tx(true, [&](sql::Connection& conn) -> Status {
+  return TxValue<Team>(true, [&](sql::Connection& conn) -> Result<Team> {
     Result<sql::ResultSet> rs =
-        conn.Query("UPDATE teams SET name = $1 WHERE id = $2", {Text(name), Int(team_id)});
+        conn.Query("UPDATE teams SET name = $1 WHERE id = $2 RETURNING id, name, created_at",
+                   {Text(name), Int(team_id)});
     if (!rs.ok() && rs.error().code() == StatusCode::kAlreadyExists) {
       return Status::AlreadyExists("team '" + name + "' exists already");
     }
     if (!rs.ok()) return rs.error();
-    return ExpectOneRow(*rs, "no team with id " + std::to_string(team_id));
+    if (rs->rows.empty()) return Status::NotFound("no team with id " + std::to_string(team_id));
+    const Row& r = rs->rows.front();
+    return Team{r.Int(0), r.Text(1), r.Int(2)};
   });
 }
 

@@ -49,7 +49,7 @@ class SqlStore final : public Store {
   Result<Team> CreateTeam(Team team) override;
   Result<std::vector<Team>> ListTeams() override;
   Status DeleteTeam(int64_t team_id) override;
-  Status RenameTeam(int64_t team_id, const std::string& name) override;
+  Result<Team> RenameTeam(int64_t team_id, const std::string& name) override;
   Status SetTeamMember(const TeamMember& member) override;
   Status RemoveTeamMember(int64_t team_id, int64_t user_id) override;
   Result<std::vector<TeamMember>> ListTeamMembers(int64_t team_id) override;

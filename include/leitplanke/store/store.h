@@ -78,8 +78,8 @@ class Store {
   virtual Result<Team> CreateTeam(Team team) = 0;  // AlreadyExists
   virtual Result<std::vector<Team>> ListTeams() = 0;
   virtual Status DeleteTeam(int64_t team_id) = 0;
-  virtual Status RenameTeam(int64_t team_id,
-                            const std::string& name) = 0;      // NotFound, AlreadyExists
+  // The renamed team; NotFound, AlreadyExists.
+  virtual Result<Team> RenameTeam(int64_t team_id, const std::string& name) = 0;
   virtual Status SetTeamMember(const TeamMember& member) = 0;  // insert or update
   virtual Status RemoveTeamMember(int64_t team_id, int64_t user_id) = 0;
   // Ordered by user_id. NotFound if the team does not exist.

@@ -402,12 +402,12 @@ TEST_F(ApiTest, TotpEnrolmentShowsTheUriAsAQrCodeOfTheRightVersion) {
 TEST_F(ApiTest, TeamsAreRenamedWithUniqueNamesAndAudited) {
   Start();
   Session admin = Admin();
-  HttpReply r = admin.Call("POST", "/api/v1/teams", json{{"name", "Care"}}.dump());
-  ASSERT_EQ(r.status, 201) << r.body;
-  const std::string id = std::to_string(json::parse(r.body)["id"].get<int64_t>());
-  ASSERT_EQ(admin.Call("POST", "/api/v1/teams", json{{"name", "Social"}}.dump()).status, 201);
+  const int64_t care = CreateTeam(admin, "Care");
+  ASSERT_NE(care, 0);
+  ASSERT_NE(CreateTeam(admin, "Social"), 0);
+  const std::string id = std::to_string(care);
 
-  r = admin.Call("PATCH", "/api/v1/teams/" + id, json{{"name", "Kundenservice"}}.dump());
+  HttpReply r = admin.Call("PATCH", "/api/v1/teams/" + id, json{{"name", "Kundenservice"}}.dump());
   ASSERT_EQ(r.status, 200) << r.body;
   EXPECT_EQ(json::parse(r.body)["name"], "Kundenservice");
   EXPECT_EQ(json::parse(admin.Call("GET", "/api/v1/teams").body)["teams"][0]["name"],

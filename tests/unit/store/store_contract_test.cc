@@ -297,10 +297,14 @@ TEST_P(StoreContractTest, Teams) {
   EXPECT_EQ(store_->ListTeamMembers(care->id)->size(), 1u);
 
   // Renaming keeps id and members; names stay unique.
-  EXPECT_EQ(store_->RenameTeam(care->id, "social").code(), StatusCode::kAlreadyExists);
-  EXPECT_EQ(store_->RenameTeam(999, "x").code(), StatusCode::kNotFound);
-  EXPECT_EQ(store_->RenameTeam(care->id, "").code(), StatusCode::kInvalidArgument);
-  ASSERT_TRUE(store_->RenameTeam(care->id, "Kundenservice").ok());
+  EXPECT_EQ(store_->RenameTeam(care->id, "social").status().code(), StatusCode::kAlreadyExists);
+  EXPECT_EQ(store_->RenameTeam(999, "x").status().code(), StatusCode::kNotFound);
+  EXPECT_EQ(store_->RenameTeam(care->id, "").status().code(), StatusCode::kInvalidArgument);
+  auto renamed = store_->RenameTeam(care->id, "Kundenservice");
+  ASSERT_TRUE(renamed.ok()) << renamed.status();
+  EXPECT_EQ(renamed->id, care->id);
+  EXPECT_EQ(renamed->name, "Kundenservice");
+  EXPECT_EQ(renamed->created_at, care->created_at);
   EXPECT_EQ((*store_->ListTeams())[0].name, "Kundenservice");
   EXPECT_EQ(store_->ListTeamMembers(care->id)->size(), 1u);
   ASSERT_TRUE(store_->RenameTeam(care->id, "care").ok());

@@ -62,6 +62,36 @@ struct InboundMessage {
   Millis sent_at = 0;  // the channel's timestamp, 0 if unknown
 };
 
+// A file sent with a message: a post's image or video. The publisher reads
+// the bytes from the media store and checks them against the channel's
+// media_limits() before Render(); Send() uploads them with the network's
+// media API, then sends the text with the uploads attached. A retry uploads
+// again (networks discard uploads that no message uses).
+struct OutboundMedia {
+  std::string name;  // file name, e.g. "team.jpg"
+  std::string
+      mime_type;  // sniffed from the bytes: image/jpeg, image/png, image/gif, image/webp, video/mp4
+  std::string alt_text;  // description for screen readers; public words, so the guard checks it
+  std::string sha256;    // hex digest of `bytes`
+  int32_t width = 0;     // pixels; 0 when unknown
+  int32_t height = 0;
+  std::shared_ptr<const std::string> bytes;  // the file, never null when sent
+};
+
+// What a channel can attach to one message. A channel whose max_images and
+// max_videos are both 0 takes no files: the publisher sends such a
+// variant's media as links in its text instead.
+struct MediaLimits {
+  int32_t max_images = 0;               // images (including GIFs) per message
+  int32_t max_videos = 0;               // videos per message
+  bool mix_images_and_videos = false;   // images and a video in the same message
+  int64_t max_image_bytes = 0;          // per image
+  int64_t max_gif_bytes = 0;            // per animated GIF; 0 = as max_image_bytes
+  int64_t max_video_bytes = 0;          // per video
+  int32_t max_alt_text = 0;             // characters of alt text; 0 = no alt text on this network
+  std::vector<std::string> mime_types;  // accepted types, e.g. "image/jpeg"
+};
+
 // A reply or new message the desk wants to send. `text` is what the agent
 // wrote; Render() turns it into the final wire text.
 struct OutboundMessage {
@@ -76,6 +106,9 @@ struct OutboundMessage {
   // When the customer's newest message in the conversation was sent (0 when
   // unknown): networks with a reply window (Meta's 24 h / 7 days) decide by it.
   Millis last_inbound_at = 0;
+  // Files to attach, in order; within media_limits() (Render() answers
+  // InvalidArgument otherwise, naming the file and the limit).
+  std::vector<OutboundMedia> media;
 };
 
 struct SendReceipt {
@@ -194,6 +227,10 @@ class Channel {
   virtual Result<SendReceipt> Send(const OutboundMessage& msg) = 0;
 
   virtual RateLimit rate_limit() const { return {}; }
+
+  // Which files Send() can upload and attach (see MediaLimits). Default:
+  // none, so Render() of a message with media must fail.
+  virtual MediaLimits media_limits() const { return {}; }
 
   // Whether a public conversation can be answered privately: `msg` is the
   // reply as the desk would send it in public (thread key, in_reply_to,

@@ -160,7 +160,8 @@ Result<HttpResponse> HttpClient::Perform(const HttpRequest& request, StreamHooks
   curl_easy_setopt(curl, CURLOPT_FOLLOWLOCATION, 0L);
   curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS, options_.connect_timeout_ms);
   if (hooks == nullptr) {
-    curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, options_.timeout_ms);
+    curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS,
+                     request.timeout_ms > 0 ? request.timeout_ms : options_.timeout_ms);
   } else {
     // A stream has no end; a silent one (no heartbeat) is dead.
     curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, 0L);
@@ -179,11 +180,12 @@ Result<HttpResponse> HttpClient::Perform(const HttpRequest& request, StreamHooks
   curl_easy_setopt(curl, CURLOPT_WRITEDATA, &collect);
   curl_easy_setopt(curl, CURLOPT_HEADERFUNCTION, OnHeader);
   curl_easy_setopt(curl, CURLOPT_HEADERDATA, &collect);
-  if (request.method == "POST") {
+  if (request.method == "POST" || request.method == "PUT") {
     curl_easy_setopt(curl, CURLOPT_POST, 1L);
     curl_easy_setopt(curl, CURLOPT_POSTFIELDS, request.body.data());
     curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE_LARGE,
                      static_cast<curl_off_t>(request.body.size()));
+    if (request.method == "PUT") curl_easy_setopt(curl, CURLOPT_CUSTOMREQUEST, "PUT");
   } else if (request.method != "GET") {
     return Status::Internal("unsupported HTTP method " + request.method);
   }
@@ -207,6 +209,55 @@ Result<HttpResponse> HttpClient::Perform(const HttpRequest& request, StreamHooks
   }
   curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &response.status);
   return response;
+}
+
+Multipart MultipartBody(const std::vector<MultipartPart>& parts) {
+  // A boundary that no part contains: start from a fixed token and extend
+  // it until it is absent (a file could contain any fixed string).
+  std::string boundary = "leitplanke-part-7f3a9c";
+  auto occurs = [&](std::string_view b) {
+    for (const MultipartPart& p : parts) {
+      if (p.data.find(b) != std::string_view::npos || p.name.find(b) != std::string::npos ||
+          p.filename.find(b) != std::string::npos) {
+        return true;
+      }
+    }
+    return false;
+  };
+  for (int i = 0; occurs(boundary); ++i) boundary += static_cast<char>('a' + i % 26);
+  // Quotes and line breaks cannot appear inside a quoted header parameter.
+  auto quoted = [](std::string_view v) {
+    std::string out;
+    for (char c : v) {
+      if (c == '"') {
+        out += "%22";
+      } else if (c == '\r') {
+        out += "%0D";
+      } else if (c == '\n') {
+        out += "%0A";
+      } else {
+        out += c;
+      }
+    }
+    return out;
+  };
+  Multipart m;
+  m.content_type = "multipart/form-data; boundary=" + boundary;
+  size_t size = 0;
+  for (const MultipartPart& p : parts) size += p.data.size() + 200;
+  m.body.reserve(size);
+  for (const MultipartPart& p : parts) {
+    m.body +=
+        "--" + boundary + "\r\nContent-Disposition: form-data; name=\"" + quoted(p.name) + "\"";
+    if (!p.filename.empty()) m.body += "; filename=\"" + quoted(p.filename) + "\"";
+    m.body += "\r\n";
+    if (!p.content_type.empty()) m.body += "Content-Type: " + p.content_type + "\r\n";
+    m.body += "\r\n";
+    m.body.append(p.data);
+    m.body += "\r\n";
+  }
+  m.body += "--" + boundary + "--\r\n";
+  return m;
 }
 
 }  // namespace leitplanke::channels

@@ -19,11 +19,31 @@
 namespace leitplanke::channels {
 
 struct HttpRequest {
-  std::string method = "GET";  // GET or POST
+  std::string method = "GET";  // GET, POST or PUT
   std::string url;
   std::vector<std::string> headers;  // "Name: value"
-  std::string body;                  // sent for POST
+  std::string body;                  // sent for POST and PUT
+  // Overall timeout of this request in ms; 0 = the client's timeout_ms.
+  // Uploads of large files set their own.
+  long timeout_ms = 0;  // NOLINT(google-runtime-int): curl's type
 };
+
+// One part of a multipart/form-data body (RFC 7578): a field, or a file
+// when `filename` is set.
+struct MultipartPart {
+  std::string name;
+  std::string filename;      // "" = a plain field
+  std::string content_type;  // "" = none (text/plain for fields)
+  std::string_view data;     // not owned: must outlive MultipartBody()
+};
+
+// A multipart/form-data body and the Content-Type header value that names
+// its boundary. The boundary is chosen so that it occurs in no part.
+struct Multipart {
+  std::string content_type;  // "multipart/form-data; boundary=..."
+  std::string body;
+};
+Multipart MultipartBody(const std::vector<MultipartPart>& parts);
 
 struct HttpResponse {
   long status = 0;  // NOLINT(google-runtime-int): curl's type

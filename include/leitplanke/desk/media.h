@@ -16,6 +16,23 @@
 
 namespace leitplanke::desk {
 
+// What SniffMedia read from a file's first bytes.
+struct MediaInfo {
+  std::string
+      mime_type;      // image/jpeg, image/png, image/gif, image/webp, video/mp4, video/quicktime
+  int32_t width = 0;  // pixels; 0 for videos (not read)
+  int32_t height = 0;
+  bool animated = false;  // a GIF with more than one frame, an animated WebP
+};
+
+// The type of a file from its magic bytes (JPEG, PNG, GIF, WebP, MP4/MOV by
+// their `ftyp` box) and, for images, the size from its headers (PNG IHDR,
+// GIF logical screen, JPEG SOFn, WebP VP8/VP8L/VP8X). InvalidArgument for an
+// unknown type ("not an image or video this server accepts: starts with
+// 25 50 44 46 (PDF?)") and for a truncated or corrupt header, naming the
+// byte offset. Never reads past `bytes`.
+Result<MediaInfo> SniffMedia(std::string_view bytes);
+
 // True for "video/..." types.
 bool IsVideoType(std::string_view mime_type);
 

@@ -10,6 +10,8 @@
 
 #include "leitplanke/base/utf8.h"
 
+#include "leitplanke/desk/media.h"
+
 #include "channels/email/codec.h"
 #include "channels/email/compose.h"
 #include "channels/email/mime.h"
@@ -232,7 +234,10 @@ class EmailChannel final : public desk::Channel {
 
   std::string_view kind() const override { return "email"; }
 
+  // No files: the channel keeps the default media_limits(), so a message
+  // with media is refused here instead of going out without them.
   Result<std::string> Render(const desk::OutboundMessage& msg) const override {
+    LP_RETURN_IF_ERROR(desk::CheckMedia(media_limits(), kind(), msg.media));
     if (!msg.to_handle.empty() && !IsPlainAddress(msg.to_handle)) {
       return Status::InvalidArgument("recipient '" + utf8::Sanitize(msg.to_handle.substr(0, 100)) +
                                      "' is not a plain e-mail address");

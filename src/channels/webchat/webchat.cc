@@ -9,6 +9,8 @@
 
 #include "leitplanke/base/utf8.h"
 
+#include "leitplanke/desk/media.h"
+
 namespace leitplanke::channels::webchat {
 namespace {
 
@@ -33,7 +35,10 @@ Result<std::string> Field(const json& doc, const char* name, size_t max, bool re
 class WebchatChannel final : public desk::Channel {
  public:
   std::string_view kind() const override { return "webchat"; }
+  // The widget shows text only: a message with files is refused (the
+  // default media_limits()) instead of going out without them.
   Result<std::string> Render(const desk::OutboundMessage& msg) const override {
+    LP_RETURN_IF_ERROR(desk::CheckMedia(media_limits(), kind(), msg.media));
     if (msg.text.size() > kMaxTextBytes) {
       return Status::InvalidArgument("the widget shows at most " + std::to_string(kMaxTextBytes) +
                                      " bytes per message; this reply has " +

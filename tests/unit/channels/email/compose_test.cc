@@ -1,5 +1,6 @@
 #include "channels/email/compose.h"
 
+#include <memory>
 #include <random>
 
 #include <gtest/gtest.h>
@@ -211,6 +212,25 @@ TEST(FactoryTest, RenderAppendsTheSignature) {
   EXPECT_EQ(*(*ch)->Render(msg), "Danke für Ihre Geduld.\n\n-- \nIhr Shop");
   msg.to_handle = "two@x.example, three@y.example";
   EXPECT_FALSE((*ch)->Render(msg).ok());
+}
+
+TEST(FactoryTest, RenderRefusesFilesInsteadOfDroppingThem) {
+  Result<std::unique_ptr<desk::Channel>> ch = MakeEmailChannel(Config());
+  ASSERT_TRUE(ch.ok());
+  EXPECT_EQ((*ch)->media_limits().max_images, 0);
+  EXPECT_EQ((*ch)->media_limits().max_videos, 0);
+  desk::OutboundMessage msg = Reply("Anbei das Foto.");
+  desk::OutboundMedia photo;
+  photo.name = "team.jpg";
+  photo.mime_type = "image/jpeg";
+  photo.bytes = std::make_shared<const std::string>("\xff\xd8\xff\xe0");
+  msg.media.push_back(photo);
+  Result<std::string> r = (*ch)->Render(msg);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(r.error().message(), "email cannot attach files to a message");
+  msg.media.clear();
+  EXPECT_TRUE((*ch)->Render(msg).ok());
 }
 
 TEST(FactoryTest, ConnectionRefusedIsUnavailableAndHidesThePassword) {

@@ -1,5 +1,7 @@
 #include "channels/webchat/webchat.h"
 
+#include <memory>
+
 #include <gtest/gtest.h>
 
 namespace leitplanke::channels::webchat {
@@ -98,6 +100,24 @@ TEST(WebchatTest, ConnectorRendersAndConfirms) {
   m.text.assign(kMaxTextBytes + 1, 'x');
   EXPECT_FALSE((*ch)->Render(m).ok());
   EXPECT_TRUE((*ch)->Poll("c")->messages.empty());
+}
+
+TEST(WebchatTest, ConnectorRefusesFilesInsteadOfDroppingThem) {
+  auto ch = MakeWebchatChannel({});
+  ASSERT_TRUE(ch.ok());
+  desk::OutboundMessage m;
+  m.text = "Hier das Formular.";
+  desk::OutboundMedia file;
+  file.name = "formular.png";
+  file.mime_type = "image/png";
+  file.bytes = std::make_shared<const std::string>("\x89PNG");
+  m.media.push_back(file);
+  Result<std::string> r = (*ch)->Render(m);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(r.error().message(), "webchat cannot attach files to a message");
+  m.media.clear();
+  EXPECT_EQ(*(*ch)->Render(m), m.text);
 }
 
 }  // namespace

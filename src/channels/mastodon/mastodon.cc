@@ -17,12 +17,16 @@
 #include "channels/mastodon/mastodon.h"
 
 #include <algorithm>
+#include <chrono>
 #include <mutex>
 #include <set>
+#include <thread>
 
 #include <nlohmann/json.hpp>
 
 #include "leitplanke/base/utf8.h"
+
+#include "leitplanke/desk/media.h"
 
 #include "channels/http/http_client.h"
 #include "channels/mastodon/text.h"
@@ -33,6 +37,12 @@ namespace {
 constexpr int kDefaultMaxCharacters = 500;
 constexpr int kDefaultUrlCharacters = 23;
 constexpr Millis kInstanceRetryMs = 60'000;
+// Media defaults when the instance does not say (Mastodon's own defaults,
+// as mastodon.social announces them in /api/v2/instance).
+constexpr int kDefaultMaxMedia = 4;
+constexpr int64_t kDefaultImageBytes = 16LL * 1024 * 1024;  // image_size_limit
+constexpr int64_t kDefaultVideoBytes = 99LL * 1024 * 1024;  // video_size_limit
+constexpr int kDefaultDescriptionLimit = 1500;              // alt text characters
 
 struct Settings {
   std::string name;
@@ -47,6 +57,12 @@ struct Settings {
   int page_limit = 40;
   int max_pages = 50;
   bool include_filtered = true;
+  // Uploads: the overall timeout of one POST /api/v2/media, and how often
+  // and how far apart GET /api/v1/media/:id asks whether a file that is
+  // still processing (HTTP 202) is ready.
+  long upload_timeout_ms = 300'000;  // NOLINT(google-runtime-int): curl's type
+  int media_poll_attempts = 30;
+  int media_poll_interval_ms = 2'000;
 };
 
 struct Limits {
@@ -191,6 +207,15 @@ Result<Settings> ReadSettings(const desk::ChannelConfig& config) {
   s.page_limit = static_cast<int>(page_limit);
   LP_ASSIGN_OR_RETURN(int64_t max_pages, IntSetting(config, "max_pages", 50, 1, 10'000, err));
   s.max_pages = static_cast<int>(max_pages);
+  LP_ASSIGN_OR_RETURN(int64_t upload_ms,
+                      IntSetting(config, "upload_timeout_ms", 300'000, 1'000, 3'600'000, err));
+  s.upload_timeout_ms = static_cast<long>(upload_ms);  // NOLINT(google-runtime-int)
+  LP_ASSIGN_OR_RETURN(int64_t attempts,
+                      IntSetting(config, "media_poll_attempts", 30, 1, 1'000, err));
+  s.media_poll_attempts = static_cast<int>(attempts);
+  LP_ASSIGN_OR_RETURN(int64_t interval,
+                      IntSetting(config, "media_poll_interval_ms", 2'000, 0, 60'000, err));
+  s.media_poll_interval_ms = static_cast<int>(interval);
   return s;
 }
 
@@ -202,6 +227,8 @@ class MastodonChannelImpl final : public MastodonChannel {
   std::string_view kind() const override { return "mastodon"; }
 
   Result<std::string> Render(const desk::OutboundMessage& msg) const override {
+    // media_limits() may ask the instance: only when there are files.
+    if (!msg.media.empty()) LP_RETURN_IF_ERROR(desk::CheckMedia(media_limits(), kind(), msg.media));
     if (msg.text.empty()) return Status::InvalidArgument("the reply is empty");
     if (size_t bad = utf8::FirstInvalid(msg.text); bad != std::string::npos) {
       return Status::InvalidArgument("the reply is not valid UTF-8 at byte " + std::to_string(bad));
@@ -233,6 +260,26 @@ class MastodonChannelImpl final : public MastodonChannel {
         static_cast<int64_t>(StatusLength(wire.text, static_cast<size_t>(limits.url_characters)));
     e.limit = limits.max_characters;
     return e;
+  }
+
+  // From the instance (GET /api/v2/instance, read once) where it says,
+  // else Mastodon's defaults: 4 attachments, one video that cannot be
+  // mixed with images, 16 MiB per image, 99 MiB per video, 1,500
+  // characters of alt text.
+  desk::MediaLimits media_limits() const override {
+    InstanceInfo info = MediaInstance();
+    desk::MediaLimits l;
+    l.max_images = info.max_media_attachments > 0 ? info.max_media_attachments : kDefaultMaxMedia;
+    l.max_videos = 1;
+    l.mix_images_and_videos = false;
+    l.max_image_bytes = info.image_size_limit > 0 ? info.image_size_limit : kDefaultImageBytes;
+    l.max_video_bytes = info.video_size_limit > 0 ? info.video_size_limit : kDefaultVideoBytes;
+    l.max_alt_text = info.description_limit > 0 ? info.description_limit : kDefaultDescriptionLimit;
+    l.mime_types = info.supported_mime_types;
+    if (l.mime_types.empty()) {
+      l.mime_types = {"image/jpeg", "image/png", "image/gif", "image/webp", "video/mp4"};
+    }
+    return l;
   }
 
   // A "direct" status reaches exactly the accounts it mentions, and Render
@@ -315,9 +362,23 @@ class MastodonChannelImpl final : public MastodonChannel {
       return Status::InvalidArgument("in_reply_to '" + msg.in_reply_to.substr(0, 40) +
                                      "' is not a Mastodon status id");
     }
+    for (size_t i = 0; i < msg.media.size(); ++i) {
+      if (msg.media[i].bytes == nullptr) {
+        return Status::InvalidArgument(MediaLabel(i, msg.media[i]) +
+                                       ": the file's bytes are missing");
+      }
+    }
+    // Upload first, in order; the ids keep that order in the status. A
+    // failure posts nothing (the server discards unattached uploads).
+    std::vector<std::string> media_ids;
+    for (size_t i = 0; i < msg.media.size(); ++i) {
+      LP_ASSIGN_OR_RETURN(std::string id, UploadMedia(i, msg.media[i]));
+      media_ids.push_back(std::move(id));
+    }
     nlohmann::json body = {{"status", msg.text},
                            {"visibility", msg.is_public ? settings_.public_visibility : "direct"}};
     if (!msg.in_reply_to.empty()) body["in_reply_to_id"] = msg.in_reply_to;
+    if (!media_ids.empty()) body["media_ids"] = media_ids;
     HttpRequest req;
     req.method = "POST";
     req.url = settings_.base_url + "/api/v1/statuses";
@@ -378,6 +439,57 @@ class MastodonChannelImpl final : public MastodonChannel {
 
   std::vector<std::string> AuthHeaders() const {
     return {"Authorization: Bearer " + settings_.token, "Accept: application/json"};
+  }
+
+  static std::string MediaLabel(size_t i, const desk::OutboundMedia& m) {
+    return "media[" + std::to_string(i) + "] \"" + utf8::Sanitize(m.name.substr(0, 200)) + "\"";
+  }
+
+  // POST /api/v2/media (multipart: the file and its description), then,
+  // while the server answers 202 (still processing), GET /api/v1/media/:id
+  // until its url is set (206 means not yet). The attachment's id.
+  Result<std::string> UploadMedia(size_t index, const desk::OutboundMedia& m) {
+    const std::string label = MediaLabel(index, m);
+    std::vector<MultipartPart> parts = {
+        {"file", m.name.empty() ? "upload" : m.name, m.mime_type, *m.bytes}};
+    if (!m.alt_text.empty()) parts.push_back({"description", "", "", m.alt_text});
+    Multipart form = MultipartBody(parts);
+    HttpRequest req;
+    req.method = "POST";
+    req.url = settings_.base_url + "/api/v2/media";
+    req.headers = AuthHeaders();
+    req.headers.push_back("Content-Type: " + form.content_type);
+    req.body = std::move(form.body);
+    req.timeout_ms = settings_.upload_timeout_ms;
+    Result<HttpResponse> resp = http_.Do(req);
+    if (!resp.ok()) return resp.status().WithContext("POST /api/v2/media for " + label);
+    if (resp->status != 200 && resp->status != 202) {
+      return MapError(*resp, "POST /api/v2/media for " + label);
+    }
+    auto uploaded = ParseUploadedMedia(resp->body);
+    if (!uploaded.ok()) return uploaded.status().WithContext("POST /api/v2/media for " + label);
+    if (uploaded->id.empty() || !std::all_of(uploaded->id.begin(), uploaded->id.end(), IsIdChar)) {
+      return Status::Unavailable("POST /api/v2/media for " + label +
+                                 ": the answer has no usable media id");
+    }
+    if (resp->status == 200 && uploaded->ready) return uploaded->id;
+    const std::string get = "GET /api/v1/media/" + uploaded->id;
+    for (int attempt = 0; attempt < settings_.media_poll_attempts; ++attempt) {
+      if (settings_.media_poll_interval_ms > 0) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(settings_.media_poll_interval_ms));
+      }
+      HttpRequest check;
+      check.url = settings_.base_url + "/api/v1/media/" + uploaded->id;
+      check.headers = AuthHeaders();
+      LP_ASSIGN_OR_RETURN(HttpResponse r, http_.Do(check));
+      if (r.status == 206) continue;  // still processing
+      if (r.status != 200) return MapError(r, get + " for " + label);
+      auto state = ParseUploadedMedia(r.body);
+      if (!state.ok()) return state.status().WithContext(get + " for " + label);
+      if (state->ready) return uploaded->id;
+    }
+    return Status::Unavailable(label + ": the server was still processing the upload after " +
+                               std::to_string(settings_.media_poll_attempts) + " checks");
   }
 
   Result<FetchedPage> FetchPage(const std::string& min_id, const std::string& domain) {
@@ -499,6 +611,25 @@ class MastodonChannelImpl final : public MastodonChannel {
       l.url_characters = instance_.url_characters;
     }
     return l;
+  }
+
+  // The instance's configuration for media_limits(): fetched like
+  // CurrentLimits does (once; a failure is retried at most once a minute),
+  // whether or not the text limits are configured. Defaults meanwhile.
+  InstanceInfo MediaInstance() const {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (!instance_loaded_) {
+      Millis now = clock_->NowMillis();
+      if (last_instance_attempt_ == 0 || now - last_instance_attempt_ >= kInstanceRetryMs) {
+        last_instance_attempt_ = now == 0 ? 1 : now;
+        Status st = LoadInstance();
+        if (!st.ok() && st.code() != StatusCode::kUnavailable &&
+            st.code() != StatusCode::kResourceExhausted) {
+          instance_loaded_ = true;  // the server will not tell; use defaults
+        }
+      }
+    }
+    return instance_;
   }
 
   // Requires mu_.

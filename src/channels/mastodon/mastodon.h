@@ -20,6 +20,18 @@
 //           public_reply_visibility) for a public one, and the desk's
 //           idempotency key as Idempotency-Key header (the server keeps it
 //           for an hour and returns the first status for a repeated key).
+//           Files (OutboundMessage::media) go first, in order: POST
+//           /api/v2/media (multipart: file, description = alt text); a 202
+//           is still processing, so GET /api/v1/media/:id is asked until
+//           its url is set (206 = not yet; at most media_poll_attempts
+//           times). The status then carries media_ids in the same order. A
+//           failed upload posts nothing.
+//   Media   media_limits() from GET /api/v2/instance
+//           (configuration.statuses.max_media_attachments,
+//           configuration.media_attachments.{image_size_limit,
+//           video_size_limit, description_limit, supported_mime_types}),
+//           else 4 files, 16 MiB per image, 99 MiB per video, 1,500
+//           characters of alt text; one video, not mixed with images.
 //
 // Settings (ChannelConfig.settings):
 //   base_url                 https://social.example (http only for loopback)
@@ -32,7 +44,12 @@
 //   page_limit               40 (1..80);  max_pages  50 pages per Poll
 //   include_filtered         true (default): also the mentions the account's
 //                            notification policy filters (Mastodon 4.3+)
-// Secrets: access_token (scopes read:notifications, write:statuses).
+//   upload_timeout_ms        300000 per file upload
+//   media_poll_attempts      30;  media_poll_interval_ms  2000 (0..60000):
+//                            how often and how far apart a processing
+//                            upload is checked
+// Secrets: access_token (scopes read:notifications, write:statuses,
+// write:media).
 //
 // Thread-safety: as desk::Channel says. Poll, Send and last_rejected from one
 // thread at a time; Render from any thread (it may fetch the instance

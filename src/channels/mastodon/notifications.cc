@@ -5,6 +5,7 @@
 #include "channels/mastodon/notifications.h"
 
 #include <cctype>
+#include <type_traits>
 
 #include <nlohmann/json.hpp>
 
@@ -283,21 +284,55 @@ Result<InstanceInfo> ParseInstance(std::string_view body) {
   LP_ASSIGN_OR_RETURN(info.domain, OptionalString(doc, "domain", ""));
   auto config = doc.find("configuration");
   if (config == doc.end() || !config->is_object()) return info;
-  auto statuses = config->find("statuses");
-  if (statuses == config->end() || !statuses->is_object()) return info;
-  auto read_int = [&](const char* key, int* out) -> Status {
-    auto it = statuses->find(key);
-    if (it == statuses->end() || it->is_null()) return Status::Ok();
-    if (!it->is_number_integer() || it->get<int64_t>() <= 0 || it->get<int64_t>() > 1'000'000) {
-      return Status::InvalidArgument(std::string("/configuration/statuses/") + key +
+  // A positive integer up to `max` at /configuration/<section>/<key>, or
+  // nothing when absent or null.
+  auto read_int = [&](const char* section, const char* key, int64_t max, auto* out) -> Status {
+    auto sec = config->find(section);
+    if (sec == config->end() || !sec->is_object()) return Status::Ok();
+    auto it = sec->find(key);
+    if (it == sec->end() || it->is_null()) return Status::Ok();
+    if (!it->is_number_integer() || it->get<int64_t>() <= 0 || it->get<int64_t>() > max) {
+      return Status::InvalidArgument(std::string("/configuration/") + section + "/" + key +
                                      " must be a positive integer");
     }
-    *out = it->get<int>();
+    *out = static_cast<std::remove_pointer_t<decltype(out)>>(it->get<int64_t>());
     return Status::Ok();
   };
-  LP_RETURN_IF_ERROR(read_int("max_characters", &info.max_characters));
-  LP_RETURN_IF_ERROR(read_int("characters_reserved_per_url", &info.url_characters));
+  LP_RETURN_IF_ERROR(read_int("statuses", "max_characters", 1'000'000, &info.max_characters));
+  LP_RETURN_IF_ERROR(
+      read_int("statuses", "characters_reserved_per_url", 1'000'000, &info.url_characters));
+  // The media fields are optional extras (other servers fill them
+  // loosely): an unusable value leaves the default instead of failing the
+  // whole answer, which also carries the text limits.
+  constexpr int64_t kMaxBytes = int64_t{1} << 40;
+  (void)read_int("statuses", "max_media_attachments", 1'000, &info.max_media_attachments);
+  (void)read_int("media_attachments", "image_size_limit", kMaxBytes, &info.image_size_limit);
+  (void)read_int("media_attachments", "video_size_limit", kMaxBytes, &info.video_size_limit);
+  (void)read_int("media_attachments", "description_limit", 1'000'000, &info.description_limit);
+  auto media = config->find("media_attachments");
+  if (media != config->end() && media->is_object()) {
+    auto types = media->find("supported_mime_types");
+    if (types != media->end() && types->is_array()) {
+      for (const json& t : *types) {
+        if (t.is_string() && !t.get<std::string>().empty() && t.get<std::string>().size() < 128) {
+          info.supported_mime_types.push_back(t.get<std::string>());
+        }
+      }
+    }
+  }
   return info;
+}
+
+Result<UploadedMedia> ParseUploadedMedia(std::string_view body) {
+  LP_ASSIGN_OR_RETURN(json doc, ParseJson(body, "the media attachment"));
+  if (!doc.is_object()) {
+    return Status::InvalidArgument("the media attachment must be a JSON object");
+  }
+  UploadedMedia out;
+  LP_ASSIGN_OR_RETURN(out.id, RequiredString(doc, "id", ""));
+  LP_ASSIGN_OR_RETURN(std::string url, OptionalString(doc, "url", ""));
+  out.ready = !url.empty();
+  return out;
 }
 
 std::string ErrorText(std::string_view body) {

@@ -7,6 +7,7 @@
 // byte offset of a syntax error.
 #pragma once
 
+#include <cstdint>
 #include <map>
 #include <string>
 #include <string_view>
@@ -82,11 +83,28 @@ struct InstanceInfo {
   std::string domain;      // "" if absent
   int max_characters = 0;  // 0 if absent
   int url_characters = 0;  // characters_reserved_per_url, 0 if absent
+  // Media (0 / empty if absent).
+  int max_media_attachments = 0;  // configuration.statuses.max_media_attachments
+  int64_t image_size_limit = 0;   // configuration.media_attachments.image_size_limit (bytes)
+  int64_t video_size_limit = 0;   // configuration.media_attachments.video_size_limit (bytes)
+  int description_limit = 0;      // configuration.media_attachments.description_limit (4.4+)
+  std::vector<std::string> supported_mime_types;  // configuration.media_attachments
 };
 
-// GET /api/v2/instance: domain and configuration.statuses.{max_characters,
-// characters_reserved_per_url}.
+// GET /api/v2/instance: domain, configuration.statuses.{max_characters,
+// characters_reserved_per_url, max_media_attachments} and
+// configuration.media_attachments.{image_size_limit, video_size_limit,
+// description_limit, supported_mime_types}.
 Result<InstanceInfo> ParseInstance(std::string_view body);
+
+// A MediaAttachment as POST /api/v2/media and GET /api/v1/media/:id return
+// it: its id, and whether the full-size file is processed (`url` is not
+// null).
+struct UploadedMedia {
+  std::string id;
+  bool ready = false;
+};
+Result<UploadedMedia> ParseUploadedMedia(std::string_view body);
 
 // The "error" (and "error_description", if any) of an error body; a short,
 // sanitized excerpt of the body when it is not the documented JSON.

@@ -3,6 +3,7 @@
 #include "fake_mastodon.h"
 
 #include <algorithm>
+#include <cctype>
 
 #include <nlohmann/json.hpp>
 
@@ -56,6 +57,74 @@ FakeMastodon::Response ErrorResponse(FakeMastodon::Mode mode) {
   return HttpResponse(500, "Internal Server Error", "{}");
 }
 
+std::string Lower(std::string s) {
+  for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return s;
+}
+
+// The value of `param="..."` in a header value, "" if absent.
+std::string HeaderParam(const std::string& value, const std::string& param) {
+  const std::string key = param + "=\"";
+  size_t pos = 0;
+  while ((pos = value.find(key, pos)) != std::string::npos) {
+    if (pos == 0 || value[pos - 1] == ' ' || value[pos - 1] == ';') {
+      size_t start = pos + key.size();
+      size_t end = value.find('"', start);
+      if (end == std::string::npos) return "";
+      return value.substr(start, end - start);
+    }
+    pos += key.size();
+  }
+  return "";
+}
+
+// Parses a multipart/form-data body (RFC 7578) strictly: false when it is
+// not well-formed.
+bool ParseMultipart(const std::string& content_type, const std::string& body,
+                    std::vector<FakeMastodon::Part>* parts) {
+  const std::string marker = "boundary=";
+  size_t b = content_type.find(marker);
+  if (Lower(content_type).rfind("multipart/form-data;", 0) != 0 || b == std::string::npos) {
+    return false;
+  }
+  const std::string delim = "--" + content_type.substr(b + marker.size());
+  if (body.rfind(delim + "\r\n", 0) != 0) return false;
+  size_t pos = delim.size() + 2;
+  while (true) {
+    size_t head_end = body.find("\r\n\r\n", pos);
+    if (head_end == std::string::npos) return false;
+    FakeMastodon::Part part;
+    size_t line = pos;
+    while (line < head_end) {
+      size_t eol = body.find("\r\n", line);
+      if (eol == std::string::npos || eol > head_end) eol = head_end;
+      std::string h = body.substr(line, eol - line);
+      size_t colon = h.find(':');
+      if (colon == std::string::npos) return false;
+      std::string name = Lower(h.substr(0, colon));
+      std::string value = h.substr(colon + 1);
+      value.erase(0, value.find_first_not_of(' '));
+      if (name == "content-disposition") {
+        if (value.rfind("form-data;", 0) != 0) return false;
+        part.name = HeaderParam(value, "name");
+        part.filename = HeaderParam(value, "filename");
+      } else if (name == "content-type") {
+        part.content_type = value;
+      }
+      line = eol + 2;
+    }
+    size_t data_start = head_end + 4;
+    size_t next = body.find("\r\n" + delim, data_start);
+    if (next == std::string::npos) return false;
+    part.data = body.substr(data_start, next - data_start);
+    parts->push_back(std::move(part));
+    pos = next + 2 + delim.size();
+    if (body.compare(pos, 4, "--\r\n") == 0) return pos + 4 == body.size();
+    if (body.compare(pos, 2, "\r\n") != 0) return false;
+    pos += 2;
+  }
+}
+
 }  // namespace
 
 FakeMastodon::FakeMastodon(std::string token) : token_(std::move(token)) {
@@ -100,6 +169,34 @@ void FakeMastodon::SetLinkHeaders(bool on) {
   link_headers_ = on;
 }
 
+void FakeMastodon::SetMediaConfig(MediaConfig config) {
+  std::lock_guard<std::mutex> lock(mu_);
+  media_config_ = std::move(config);
+  media_config_set_ = true;
+}
+
+void FakeMastodon::SetMediaProcessing(int polls) {
+  std::lock_guard<std::mutex> lock(mu_);
+  processing_polls_ = polls;
+}
+
+void FakeMastodon::FailUpload(int nth, int status, std::string body) {
+  std::lock_guard<std::mutex> lock(mu_);
+  fail_upload_nth_ = nth;
+  fail_upload_status_ = status;
+  fail_upload_body_ = std::move(body);
+}
+
+std::vector<FakeMastodon::Upload> FakeMastodon::uploads() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return uploads_;
+}
+
+std::vector<std::string> FakeMastodon::posted_statuses() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return posted_;
+}
+
 std::vector<FakeMastodon::Request> FakeMastodon::requests() const { return server_.requests(); }
 
 std::vector<FakeMastodon::Request> FakeMastodon::requests_to(const std::string& prefix) const {
@@ -130,6 +227,19 @@ FakeMastodon::Response FakeMastodon::Respond(const Request& req) {
                    {{"max_characters", max_characters_},
                     {"max_media_attachments", 4},
                     {"characters_reserved_per_url", 23}}}}}};
+    if (media_config_set_) {
+      const MediaConfig& m = media_config_;
+      doc["configuration"]["statuses"]["max_media_attachments"] = m.max_media_attachments;
+      doc["configuration"]["media_attachments"] = {{"supported_mime_types", m.supported_mime_types},
+                                                   {"image_size_limit", m.image_size_limit},
+                                                   {"image_matrix_limit", 33177600},
+                                                   {"video_size_limit", m.video_size_limit},
+                                                   {"video_frame_rate_limit", 120},
+                                                   {"video_matrix_limit", 8294400}};
+      if (m.description_limit > 0) {
+        doc["configuration"]["media_attachments"]["description_limit"] = m.description_limit;
+      }
+    }
     return HttpResponse(200, "OK", doc.dump());
   }
   if (mode_ != Mode::kNormal) return ErrorResponse(mode_);
@@ -143,6 +253,10 @@ FakeMastodon::Response FakeMastodon::Respond(const Request& req) {
     return Notifications(req);
   }
   if (req.method == "POST" && path == "/api/v1/statuses") return PostStatus(req);
+  if (req.method == "POST" && path == "/api/v2/media") return PostMedia(req);
+  if (req.method == "GET" && path.rfind("/api/v1/media/", 0) == 0) {
+    return GetMedia(path.substr(sizeof("/api/v1/media/") - 1));
+  }
   if (req.method == "GET" && path == "/api/v1/streaming/user/notification") {
     // The event stream: headers, the scripted chunks, then close or hold.
     Response r;
@@ -226,6 +340,28 @@ FakeMastodon::Response FakeMastodon::PostStatus(const Request& req) {
     return HttpResponse(422, "Unprocessable Entity",
                         R"({"error":"Validation failed: Text can't be blank"})");
   }
+  json attachments = json::array();
+  if (auto ids = in.find("media_ids"); ids != in.end()) {
+    if (!ids->is_array()) {
+      return HttpResponse(422, "Unprocessable Entity", R"({"error":"Validation failed"})");
+    }
+    for (const json& mid : *ids) {
+      std::string m = mid.is_string() ? mid.get<std::string>() : "";
+      bool known =
+          std::any_of(uploads_.begin(), uploads_.end(), [&](const Upload& u) { return u.id == m; });
+      if (!known) {
+        return HttpResponse(422, "Unprocessable Entity",
+                            R"({"error":"Validation failed: Media attachments is invalid"})");
+      }
+      if (pending_polls_.count(m) > 0) {
+        return HttpResponse(
+            422, "Unprocessable Entity",
+            R"({"error":"Cannot attach files that have not finished processing. Try again in a moment!"})");
+      }
+      attachments.push_back({{"id", m}, {"type", "image"}});
+    }
+  }
+  posted_.push_back(req.body);
   std::string id = std::to_string(next_status_id_++);
   json out = {{"id", id},
               {"created_at", "2026-11-28T10:00:00.000Z"},
@@ -233,10 +369,75 @@ FakeMastodon::Response FakeMastodon::PostStatus(const Request& req) {
               {"visibility", in.value("visibility", "public")},
               {"content", "<p>" + text + "</p>"},
               {"account", {{"id", "1"}, {"username", "support"}, {"acct", "support"}}},
-              {"media_attachments", json::array()}};
+              {"media_attachments", attachments}};
   std::string body = out.dump();
   if (!key.empty()) idempotency_[key] = body;
   return HttpResponse(200, "OK", body);
+}
+
+}  // namespace leitplanke::channels::mastodon::testing
+
+namespace leitplanke::channels::mastodon::testing {
+
+FakeMastodon::Response FakeMastodon::PostMedia(const Request& req) {
+  std::string type;
+  if (auto it = req.headers.find("content-type"); it != req.headers.end()) type = it->second;
+  Upload up;
+  up.content_type = type;
+  if (!ParseMultipart(type, req.body, &up.parts)) {
+    return HttpResponse(422, "Unprocessable Entity",
+                        R"({"error":"Validation failed: File can't be blank"})");
+  }
+  if (fail_upload_nth_ == 0) {
+    fail_upload_nth_ = -1;
+    return HttpResponse(fail_upload_status_, "", fail_upload_body_);
+  }
+  if (fail_upload_nth_ > 0) --fail_upload_nth_;
+  const Part* file = nullptr;
+  std::string description;
+  for (const Part& p : up.parts) {
+    if (p.name == "file" && !p.filename.empty()) file = &p;
+    if (p.name == "description") description = p.data;
+  }
+  if (file == nullptr) {
+    return HttpResponse(422, "Unprocessable Entity",
+                        R"({"error":"Validation failed: File can't be blank"})");
+  }
+  up.id = std::to_string(next_media_id_++);
+  const bool video = file->content_type.rfind("video/", 0) == 0;
+  json out = {{"id", up.id},
+              {"type", video ? "video" : "image"},
+              {"url", "https://files.social.example/media_attachments/" + up.id + "/original"},
+              {"preview_url", "https://files.social.example/media_attachments/" + up.id + "/small"},
+              {"remote_url", nullptr},
+              {"description", description.empty() ? json() : json(description)},
+              {"blurhash", "UFBWY:8_0Jxv4mx]t8t64.%M-:IUWGWAt6M}"}};
+  uploads_.push_back(std::move(up));
+  if (processing_polls_ > 0) {
+    pending_polls_[out["id"].get<std::string>()] = processing_polls_;
+    out["url"] = nullptr;
+    return HttpResponse(202, "Accepted", out.dump());
+  }
+  return HttpResponse(200, "OK", out.dump());
+}
+
+FakeMastodon::Response FakeMastodon::GetMedia(const std::string& id) {
+  bool known =
+      std::any_of(uploads_.begin(), uploads_.end(), [&](const Upload& u) { return u.id == id; });
+  if (!known) return HttpResponse(404, "Not Found", R"({"error":"Record not found"})");
+  json out = {{"id", id},
+              {"type", "image"},
+              {"url", "https://files.social.example/media_attachments/" + id + "/original"},
+              {"preview_url", "https://files.social.example/media_attachments/" + id + "/small"}};
+  if (auto it = pending_polls_.find(id); it != pending_polls_.end()) {
+    if (it->second > 0) {
+      --it->second;
+      out["url"] = nullptr;
+      return HttpResponse(206, "Partial Content", out.dump());
+    }
+    pending_polls_.erase(it);
+  }
+  return HttpResponse(200, "OK", out.dump());
 }
 
 }  // namespace leitplanke::channels::mastodon::testing

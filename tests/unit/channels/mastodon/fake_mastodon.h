@@ -6,7 +6,12 @@
 //   GET  /api/v2/instance        domain + configuration.statuses
 //   GET  /api/v1/notifications   types[], min_id, since_id, max_id, limit
 //                                (default 40, max 80), Link next/prev
-//   POST /api/v1/statuses        recorded; Idempotency-Key honoured
+//   POST /api/v1/statuses        recorded; Idempotency-Key honoured;
+//                                media_ids must name finished uploads
+//   POST /api/v2/media           multipart (file, description), parsed
+//                                and recorded; 200, or 202 while the
+//                                file is "processing" (SetMediaProcessing)
+//   GET  /api/v1/media/:id       206 while processing, then 200 with url
 //   GET  /api/v1/streaming/user/notification   the scripted event stream
 //
 // Every request must carry "Authorization: Bearer <token>" (401 otherwise).
@@ -57,6 +62,41 @@ class FakeMastodon {
   void SetInstanceStatus(int http_status);  // e.g. 404: a server without /api/v2/instance
   void SetLinkHeaders(bool on);             // off: pages carry no Link header
 
+  // The media part of /api/v2/instance: without a call the instance
+  // announces no media configuration at all.
+  struct MediaConfig {
+    int max_media_attachments = 4;
+    int64_t image_size_limit = 16 * 1024 * 1024;
+    int64_t video_size_limit = 99 * 1024 * 1024;
+    int description_limit = 0;  // 0: not announced (before Mastodon 4.4)
+    std::vector<std::string> supported_mime_types = {"image/jpeg", "image/png", "image/gif",
+                                                     "image/webp", "video/mp4"};
+  };
+  void SetMediaConfig(MediaConfig config);
+  // Each upload from now on answers 202 and needs `polls` GETs of
+  // /api/v1/media/:id answering 206 before one answers 200 with its url.
+  void SetMediaProcessing(int polls);
+  // The next uploads (POST /api/v2/media) fail: the n-th upload of the
+  // following ones (0 = the next) gets `status` with `body`.
+  void FailUpload(int nth, int status, std::string body);
+
+  // One part of a multipart/form-data body as the fake parsed it.
+  struct Part {
+    std::string name;
+    std::string filename;
+    std::string content_type;
+    std::string data;
+  };
+  struct Upload {
+    std::string id;            // the media id the fake answered
+    std::vector<Part> parts;   // in body order
+    std::string content_type;  // the request's Content-Type header
+  };
+  // Every accepted upload, in order.
+  std::vector<Upload> uploads() const;
+  // The JSON bodies of the created statuses, in order.
+  std::vector<std::string> posted_statuses() const;
+
   // What the streaming endpoint sends: each chunk written separately after
   // the headers; then the connection is closed, or (hold_open) kept until
   // the client goes away.
@@ -74,6 +114,8 @@ class FakeMastodon {
   Response Respond(const Request& req);
   Response Notifications(const Request& req);
   Response PostStatus(const Request& req);
+  Response PostMedia(const Request& req);
+  Response GetMedia(const std::string& id);
 
   const std::string token_;
 
@@ -88,6 +130,16 @@ class FakeMastodon {
   std::vector<std::string> stream_chunks_;
   bool stream_hold_open_ = false;
   std::map<std::string, std::string> idempotency_;  // key -> response body
+  bool media_config_set_ = false;
+  MediaConfig media_config_;
+  int processing_polls_ = 0;
+  int fail_upload_nth_ = -1;
+  int fail_upload_status_ = 0;
+  std::string fail_upload_body_;
+  std::vector<Upload> uploads_;
+  std::map<std::string, int> pending_polls_;  // media id -> 206 answers left
+  std::vector<std::string> posted_;
+  uint64_t next_media_id_ = 22000000000000001ULL;
   uint64_t next_status_id_ = 110000000000000001ULL;
   channels::testing::LoopbackServer server_;  // last: stops before the state goes
 };

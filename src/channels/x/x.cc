@@ -12,16 +12,20 @@
 
 #include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <cmath>
 #include <cstdio>
 #include <ctime>
 #include <map>
 #include <mutex>
+#include <thread>
 
 #include <nlohmann/json.hpp>
 #include <openssl/rand.h>
 
 #include "leitplanke/base/utf8.h"
+
+#include "leitplanke/desk/media.h"
 
 #include "channels/http/config_util.h"
 #include "channels/http/encoding.h"
@@ -51,6 +55,9 @@ struct Settings {
   desk::Millis poll_interval_ms = 120'000;
   int poll_slowdown_factor = 4;
   int max_results = 20;
+  int64_t media_chunk_bytes = 4LL * 1024 * 1024;
+  desk::Millis media_processing_timeout_ms = 600'000;
+  long media_upload_timeout_ms = 300'000;  // NOLINT(google-runtime-int): curl's type
   Costs costs;
   std::string consumer_secret;
   Auth auth = Auth::kOAuth2;
@@ -106,6 +113,17 @@ Result<Settings> ReadSettings(const desk::ChannelConfig& config) {
   LP_ASSIGN_OR_RETURN(s.costs.post_with_url_usd,
                       UsdSetting(r, "cost_per_post_with_url_usd", 0.200));
   LP_ASSIGN_OR_RETURN(s.costs.dm_usd, UsdSetting(r, "cost_per_dm_usd", 0.015));
+  LP_ASSIGN_OR_RETURN(s.costs.media_metadata_usd,
+                      UsdSetting(r, "cost_per_media_metadata_usd", 0.005));
+  LP_ASSIGN_OR_RETURN(s.costs.media_request_usd, UsdSetting(r, "cost_per_media_request_usd", 0.0));
+  // X takes at most 5 MB per APPEND.
+  LP_ASSIGN_OR_RETURN(s.media_chunk_bytes,
+                      r.Int("media_chunk_bytes", 4LL * 1024 * 1024, 1024, 5LL * 1024 * 1024));
+  LP_ASSIGN_OR_RETURN(s.media_processing_timeout_ms,
+                      r.Int("media_processing_timeout_ms", 600'000, 0, 3'600'000));
+  LP_ASSIGN_OR_RETURN(int64_t upload_timeout,
+                      r.Int("media_upload_timeout_ms", 300'000, 1'000, 3'600'000));
+  s.media_upload_timeout_ms = static_cast<long>(upload_timeout);  // NOLINT(google-runtime-int)
   LP_ASSIGN_OR_RETURN(s.costs.monthly_budget_usd, UsdSetting(r, "monthly_budget_usd", 100.0));
 
   LP_ASSIGN_OR_RETURN(s.consumer_secret, r.OptionalSecret("consumer_secret"));
@@ -398,7 +416,22 @@ class XChannelImpl final : public XChannel {
 
   std::string_view kind() const override { return "x"; }
 
+  desk::MediaLimits media_limits() const override {
+    desk::MediaLimits l;
+    l.max_images = kMaxImagesPerPost;
+    l.max_videos = 1;
+    l.mix_images_and_videos = false;
+    l.max_image_bytes = kMaxImageBytes;
+    l.max_gif_bytes = kMaxGifBytes;
+    l.max_video_bytes = kMaxVideoBytes;
+    l.max_alt_text = kMaxAltText;
+    l.mime_types = {"image/jpeg", "image/png", "image/gif", "image/webp", "video/mp4"};
+    return l;
+  }
+
   Result<std::string> Render(const desk::OutboundMessage& msg) const override {
+    LP_RETURN_IF_ERROR(desk::CheckMedia(media_limits(), kind(), msg.media));
+    LP_RETURN_IF_ERROR(CheckXMedia(msg));
     if (msg.text.empty()) return Status::InvalidArgument("the reply is empty");
     if (size_t bad = utf8::FirstInvalid(msg.text); bad != std::string::npos) {
       return Status::InvalidArgument("the reply is not valid UTF-8 at byte " + std::to_string(bad));
@@ -511,12 +544,24 @@ class XChannelImpl final : public XChannel {
       LP_ASSIGN_OR_RETURN(std::string participant, LookupAuthor(author_of, now));
       path = "/2/dm_conversations/with/" + participant + "/messages";
     }
+    // The files first, in order; their ids go into the post in the same
+    // order. A failed step ends the send before the post exists (X
+    // discards uploads no post uses; a retry uploads again).
+    if (!msg.media.empty()) {
+      json ids = json::array();
+      for (size_t i = 0; i < msg.media.size(); ++i) {
+        LP_ASSIGN_OR_RETURN(std::string id, UploadMedia(i, msg.media[i]));
+        ids.push_back(id);
+      }
+      body["media"] = {{"media_ids", ids}};
+    }
     std::string label = "POST " + path;
     LP_ASSIGN_OR_RETURN(HttpResponse resp,
                         Call("POST", path, {},
                              body.dump(-1, ' ', false, json::error_handler_t::replace), endpoint));
     if (resp.status < 200 || resp.status > 299) return MapError(resp, label);
-    AddSpend(now, cost);
+    // The media requests were counted as they were made.
+    AddSpend(now, cost - MediaCost(msg.media));
     json doc = json::parse(resp.body, nullptr, false);
     const json* data = doc.is_discarded() ? nullptr : Find(doc, "data");
     std::string id;
@@ -573,7 +618,11 @@ class XChannelImpl final : public XChannel {
   }
 
   double EstimateCost(const desk::OutboundMessage& msg) const override {
-    return IsDm(msg) ? s_.costs.dm_usd : PostCost(msg.text, s_.costs);
+    return IsDm(msg) ? s_.costs.dm_usd : PostCost(msg.text, s_.costs) + MediaCost(msg.media);
+  }
+
+  void SetSleep(std::function<void(desk::Millis)> sleep) override {
+    if (sleep) sleep_ = std::move(sleep);
   }
 
   double SpentThisMonthUsd() const override { return Spent(clock_->NowMillis()); }
@@ -666,6 +715,155 @@ class XChannelImpl final : public XChannel {
     return author;
   }
 
+  // What CheckMedia cannot express: X takes 4 images, or one GIF alone;
+  // alt text on images and GIFs only; no files in direct messages.
+  Status CheckXMedia(const desk::OutboundMessage& msg) const {
+    if (msg.media.empty()) return Status::Ok();
+    if (IsDm(msg)) {
+      return Status::InvalidArgument(
+          "the direct message has " + std::to_string(msg.media.size()) +
+          " file(s); the X connector attaches files to posts only, not to direct messages");
+    }
+    for (size_t i = 0; i < msg.media.size(); ++i) {
+      const desk::OutboundMedia& m = msg.media[i];
+      if (m.mime_type == "image/gif" && msg.media.size() > 1) {
+        return Status::InvalidArgument(MediaName(i, m) +
+                                       ": X takes an animated GIF only as the post's one file");
+      }
+      if (desk::IsVideoType(m.mime_type) && !m.alt_text.empty()) {
+        return Status::InvalidArgument(
+            MediaName(i, m) + ": X takes alt text for images and GIFs only, not for a video");
+      }
+    }
+    return Status::Ok();
+  }
+
+  static std::string MediaName(size_t i, const desk::OutboundMedia& m) {
+    return "media[" + std::to_string(i) + "] \"" + utf8::Sanitize(m.name.substr(0, 120)) + "\"";
+  }
+
+  // Upload requests of one file: initialize, the appends, finalize.
+  int64_t UploadRequests(const desk::OutboundMedia& m) const {
+    int64_t size = m.bytes == nullptr ? 0 : static_cast<int64_t>(m.bytes->size());
+    return 2 + (size + s_.media_chunk_bytes - 1) / s_.media_chunk_bytes;
+  }
+
+  double MediaCost(const std::vector<desk::OutboundMedia>& media) const {
+    double usd = 0;
+    for (const desk::OutboundMedia& m : media) {
+      usd += static_cast<double>(UploadRequests(m)) * s_.costs.media_request_usd;
+      if (!m.alt_text.empty()) usd += s_.costs.media_metadata_usd;
+    }
+    return usd;
+  }
+
+  // One upload step: Call (429 -> ResourceExhausted), the request counted
+  // at cost_per_media_request_usd, any other non-2xx mapped by MapError;
+  // errors name the file. The JSON object of the answer into `doc` (an
+  // empty answer gives an empty object).
+  Status MediaStep(const std::string& who, const std::string& method, const std::string& path,
+                   const Params& query, const std::string& body, const std::string& content_type,
+                   long timeout_ms, json* doc) {  // NOLINT(google-runtime-int)
+    Result<HttpResponse> resp =
+        Call(method, path, query, body, "media_upload", content_type, timeout_ms);
+    if (!resp.ok()) return resp.status().WithContext(who);
+    AddSpend(clock_->NowMillis(), s_.costs.media_request_usd);
+    const std::string label = who + ": " + method + " " + path;
+    if (resp->status < 200 || resp->status > 299) return MapError(*resp, label);
+    *doc = json::object();
+    if (resp->body.empty()) return Status::Ok();
+    *doc = json::parse(resp->body, nullptr, false);
+    if (doc->is_discarded() || !doc->is_object()) {
+      return Status::Unavailable(label + ": the answer is not a JSON object");
+    }
+    return Status::Ok();
+  }
+
+  // Uploads media[index] (initialize, appends of media_chunk_bytes,
+  // finalize, STATUS while X processes it, alt text); its media id.
+  Result<std::string> UploadMedia(size_t index, const desk::OutboundMedia& m) {
+    const std::string who = MediaName(index, m);
+    if (m.bytes == nullptr) return Status::InvalidArgument(who + ": the file's bytes are missing");
+    const std::string& bytes = *m.bytes;
+    const bool video = desk::IsVideoType(m.mime_type);
+    const bool gif = m.mime_type == "image/gif";
+    // amplify_video: the category X documents the 512 MB limit for.
+    const char* category = video ? "amplify_video" : gif ? "tweet_gif" : "tweet_image";
+    json doc;
+    json init = {{"media_type", m.mime_type},
+                 {"total_bytes", static_cast<int64_t>(bytes.size())},
+                 {"media_category", category}};
+    LP_RETURN_IF_ERROR(MediaStep(who, "POST", "/2/media/upload/initialize", {},
+                                 init.dump(-1, ' ', false, json::error_handler_t::replace),
+                                 "application/json", 0, &doc));
+    const json* data = Find(doc, "data");
+    std::string id = data == nullptr ? "" : StringOr(*data, "id");
+    if (!internal::IsId(id)) {
+      return Status::Unavailable(who +
+                                 ": POST /2/media/upload/initialize: the answer has no /data/id");
+    }
+    const std::string base = "/2/media/upload/" + id;
+    int segment = 0;
+    for (size_t offset = 0; offset < bytes.size(); offset += s_.media_chunk_bytes, ++segment) {
+      const size_t n = std::min<size_t>(s_.media_chunk_bytes, bytes.size() - offset);
+      const std::string index_text = std::to_string(segment);
+      Multipart body = MultipartBody({{"segment_index", "", "", index_text},
+                                      {"media", "blob", "application/octet-stream",
+                                       std::string_view(bytes).substr(offset, n)}});
+      LP_RETURN_IF_ERROR(MediaStep(who, "POST", base + "/append", {}, body.body, body.content_type,
+                                   s_.media_upload_timeout_ms, &doc));
+    }
+    LP_RETURN_IF_ERROR(MediaStep(who, "POST", base + "/finalize", {}, "", "", 0, &doc));
+    // Videos and GIFs are processed after finalize: STATUS until it
+    // succeeds, as often as check_after_secs says, within
+    // media_processing_timeout_ms.
+    desk::Millis waited = 0;
+    for (;;) {
+      data = Find(doc, "data");
+      const json* info = data == nullptr ? nullptr : Find(*data, "processing_info");
+      const std::string state = info == nullptr ? "succeeded" : StringOr(*info, "state");
+      if (state == "succeeded") break;
+      if (state == "failed") {
+        std::string detail;
+        if (const json* err = Find(*info, "error"); err != nullptr) {
+          detail = utf8::Sanitize(StringOr(*err, "message").substr(0, 200));
+        }
+        return Status::InvalidArgument(who + ": X could not process the file" +
+                                       (detail.empty() ? "" : " (" + detail + ")"));
+      }
+      if (state != "pending" && state != "in_progress") {
+        return Status::Unavailable(who + ": X reports processing state '" +
+                                   utf8::Sanitize(state.substr(0, 40)) + "'");
+      }
+      desk::Millis wait = 5'000;
+      if (const json* after = Find(*info, "check_after_secs");
+          after != nullptr && after->is_number()) {
+        wait = static_cast<desk::Millis>(std::clamp(after->get<double>(), 1.0, 60.0) * 1000);
+      }
+      if (waited + wait > s_.media_processing_timeout_ms) {
+        return Status::Unavailable(who + ": X was still processing the file after " +
+                                   std::to_string(waited / 1000) +
+                                   " s (media_processing_timeout_ms); the post was not sent");
+      }
+      sleep_(wait);
+      waited += wait;
+      LP_RETURN_IF_ERROR(MediaStep(who, "GET", "/2/media/upload",
+                                   {{"command", "STATUS"}, {"media_id", id}}, "", "", 0, &doc));
+    }
+    if (!m.alt_text.empty()) {
+      json meta = {{"id", id}, {"metadata", {{"alt_text", {{"text", m.alt_text}}}}}};
+      Result<HttpResponse> resp =
+          Call("POST", "/2/media/metadata", {},
+               meta.dump(-1, ' ', false, json::error_handler_t::replace), "media_metadata");
+      if (!resp.ok()) return resp.status().WithContext(who);
+      if (resp->status < 200 || resp->status > 299) {
+        return MapError(*resp, who + ": POST /2/media/metadata (alt text)");
+      }
+      AddSpend(clock_->NowMillis(), s_.costs.media_metadata_usd);
+    }
+    return id;
+  }
+
   double Spent(desk::Millis now) const {
     std::lock_guard<std::mutex> lock(mu_);
     return spend_month_ == MonthKey(now) ? spent_ : 0.0;
@@ -689,7 +887,9 @@ class XChannelImpl final : public XChannel {
   // before it expires and once on 401. Any HTTP status is returned to the
   // caller except 429, which becomes ResourceExhausted.
   Result<HttpResponse> Call(const std::string& method, const std::string& path, const Params& query,
-                            const std::string& body, const std::string& endpoint) {
+                            const std::string& body, const std::string& endpoint,
+                            const std::string& content_type = "application/json",
+                            long timeout_ms = 0) {  // NOLINT(google-runtime-int)
     desk::Millis now = clock_->NowMillis();
     if (auto it = blocked_until_.find(endpoint); it != blocked_until_.end() && it->second > now) {
       retry_after_ms_ = it->second - now;
@@ -706,8 +906,9 @@ class XChannelImpl final : public XChannel {
       req.method = method;
       req.url = s_.api_url + path + Query(query);
       req.headers = {"Accept: application/json"};
+      req.timeout_ms = timeout_ms;
       if (method == "POST") {
-        req.headers.push_back("Content-Type: application/json");
+        if (!body.empty()) req.headers.push_back("Content-Type: " + content_type);
         req.body = body;
       }
       if (s_.auth == Auth::kOAuth2) {
@@ -1001,6 +1202,9 @@ class XChannelImpl final : public XChannel {
   desk::Millis last_poll_at_ = 0;
   std::map<std::string, desk::Millis> blocked_until_;  // endpoint -> ms
   std::map<std::string, std::string> author_of_;       // post id -> author id (guarded by mu_)
+  std::function<void(desk::Millis)> sleep_ = [](desk::Millis ms) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(ms));
+  };
   // Read by accessors from other threads.
   mutable std::mutex mu_;
   TokenUpdate tokens_;      // guarded by mu_

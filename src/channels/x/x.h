@@ -30,6 +30,12 @@
 //           post (is_public false in a tweet: thread) is a DM to the post's
 //           author: GET /2/tweets/:id?tweet.fields=author_id (one post
 //           read, remembered in memory) gives the participant id.
+//   Media   (posts only; media_limits()): Render checks them (CheckMedia,
+//           plus a GIF alone, alt text not on a video); Send uploads each
+//           file first (POST /2/media/upload/initialize, /{id}/append in
+//           media_chunk_bytes chunks, /{id}/finalize, GET /2/media/upload
+//           ?command=STATUS while X processes it, POST /2/media/metadata
+//           for alt text) and posts with "media": {"media_ids": [...]}.
 //
 // Costs: X charges per resource read and per post (more for a post with a
 // URL). The channel counts what it spends in the current UTC calendar month
@@ -54,14 +60,18 @@
 // max_results (20, 5..100), cost_per_read_usd (0.005, a post read),
 // cost_per_dm_read_usd (0.010), cost_per_user_read_usd (0.010, an expanded
 // author), cost_per_post_usd (0.015), cost_per_post_with_url_usd (0.200),
-// cost_per_dm_usd (0.015), monthly_budget_usd (100; 0 = no budget),
-// verify_tls, connect_timeout_ms, timeout_ms.
+// cost_per_dm_usd (0.015), cost_per_media_metadata_usd (0.005),
+// cost_per_media_request_usd (0), monthly_budget_usd (100; 0 = no budget),
+// media_chunk_bytes (4 MiB), media_upload_timeout_ms (300000),
+// media_processing_timeout_ms (600000), verify_tls, connect_timeout_ms,
+// timeout_ms.
 // Secrets: consumer_secret (API key secret: CRC and webhook signatures,
 // OAuth 1.0a); OAuth 2.0: oauth2_access_token, optional
 // oauth2_refresh_token and client_secret (confidential clients); OAuth
 // 1.0a: consumer_key, access_token, access_token_secret.
 #pragma once
 
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <string>
@@ -80,6 +90,15 @@ inline constexpr int kMaxPostWeightedLength = 280;
 inline constexpr int kUrlWeightedLength = 23;
 inline constexpr size_t kMaxDmLength = 10'000;
 inline constexpr int kMaxPostsPer15Min = 200;
+
+// Media per post (X's upload documentation): up to 4 images (5 MB each), or
+// one animated GIF (15 MB), or one video (512 MB, media_category
+// amplify_video); alt text up to 1,000 characters, images and GIFs only.
+inline constexpr int kMaxImagesPerPost = 4;
+inline constexpr int64_t kMaxImageBytes = 5LL * 1024 * 1024;
+inline constexpr int64_t kMaxGifBytes = 15LL * 1024 * 1024;
+inline constexpr int64_t kMaxVideoBytes = 512LL * 1024 * 1024;
+inline constexpr int kMaxAltText = 1000;
 inline constexpr desk::Millis kPostWindowMs = 15LL * 60 * 1000;
 
 // --- text ------------------------------------------------------------------
@@ -105,6 +124,8 @@ struct Costs {
   double post_usd = 0.015;       // per post created
   double post_with_url_usd = 0.200;
   double dm_usd = 0.015;              // per DM sent
+  double media_metadata_usd = 0.005;  // per alt text set (POST /2/media/metadata)
+  double media_request_usd = 0.0;     // per upload request (initialize, append, finalize, status)
   double monthly_budget_usd = 100.0;  // 0 = unlimited
 };
 
@@ -191,8 +212,15 @@ class XChannel : public desk::Channel {
   // The latest tokens (also after a refresh); empty without OAuth 2.0.
   virtual TokenUpdate CurrentTokens() const = 0;
 
-  // PostCost with this channel's configured prices; a DM costs
-  // cost_per_dm_usd.
+  // How Send waits between media STATUS polls while X processes a video or
+  // GIF (default: the thread sleeps). Tests pass one that advances their
+  // clock. Set it before the first Send.
+  virtual void SetSleep(std::function<void(desk::Millis)> sleep) = 0;
+
+  // PostCost with this channel's configured prices plus what the media
+  // cost (cost_per_media_metadata_usd per alt text and
+  // cost_per_media_request_usd per upload request, STATUS polls not
+  // included); a DM costs cost_per_dm_usd.
   virtual double EstimateCost(const desk::OutboundMessage& msg) const = 0;
 
   // What this channel spent in the current UTC month, in US dollars.

@@ -25,6 +25,8 @@
 
 #include "leitplanke/base/utf8.h"
 
+#include "leitplanke/desk/media.h"
+
 #include "channels/http/config_util.h"
 #include "channels/http/encoding.h"
 #include "channels/http/http_client.h"
@@ -50,6 +52,7 @@ struct Settings {
   desk::Millis rate_limit_backoff_ms = 900'000;
   desk::Millis token_expires_at = 0;
   bool escape_comments = false;
+  long media_upload_timeout_ms = 300'000;  // NOLINT(google-runtime-int): curl's type
 };
 
 bool Digits(std::string_view s, size_t max_len = 12) {
@@ -124,6 +127,9 @@ Result<Settings> ReadSettings(const desk::ChannelConfig& config) {
                       r.Int("rate_limit_backoff_ms", 900'000, 1, 86'400'000));
   LP_ASSIGN_OR_RETURN(s.token_expires_at, ParseExpiry(r, r.Get("token_expires_at")));
   LP_ASSIGN_OR_RETURN(s.escape_comments, r.Bool("escape_comments", false));
+  LP_ASSIGN_OR_RETURN(int64_t upload_ms,
+                      r.Int("media_upload_timeout_ms", 300'000, 1'000, 3'600'000));
+  s.media_upload_timeout_ms = static_cast<long>(upload_ms);  // NOLINT(google-runtime-int)
   return s;
 }
 
@@ -208,7 +214,22 @@ class LinkedInChannelImpl final : public LinkedInChannel, public desk::WebhookRe
 
   // --- Channel ---------------------------------------------------------------
 
+  // Images API (jpg, png, gif) and the Posts API: content.media for one
+  // image, content.multiImage for 2 to 20. No videos (the Videos API's
+  // multi-part upload is not implemented).
+  desk::MediaLimits media_limits() const override {
+    desk::MediaLimits l;
+    l.max_images = kMaxImagesPerPost;
+    l.max_videos = 0;
+    l.max_image_bytes = 0;  // LinkedIn limits pixels, not bytes (checked in Render)
+    l.max_alt_text = static_cast<int32_t>(kMaxAltText);
+    l.mime_types = {"image/jpeg", "image/png", "image/gif"};
+    return l;
+  }
+
   Result<std::string> Render(const desk::OutboundMessage& msg) const override {
+    LP_RETURN_IF_ERROR(desk::CheckMedia(media_limits(), kind(), msg.media));
+    LP_RETURN_IF_ERROR(CheckLinkedInMedia(msg));
     if (msg.text.empty()) return Status::InvalidArgument("the text is empty");
     if (size_t bad = utf8::FirstInvalid(msg.text); bad != std::string::npos) {
       return Status::InvalidArgument("the text is not valid UTF-8 at byte " + std::to_string(bad));
@@ -320,7 +341,14 @@ class LinkedInChannelImpl final : public LinkedInChannel, public desk::WebhookRe
       return Status::ResourceExhausted("LinkedIn rate limit; retry after " +
                                        std::to_string(retry_after_ms_) + " ms");
     }
-    if (IsNewPost(msg)) return PostNew(msg.text);
+    if (IsNewPost(msg)) {
+      // Send's text is Render's output; the files are checked again here
+      // because nothing is uploaded that Render would refuse.
+      LP_RETURN_IF_ERROR(desk::CheckMedia(media_limits(), kind(), msg.media));
+      LP_RETURN_IF_ERROR(CheckLinkedInMedia(msg));
+      return PostNew(msg.text, msg.media);
+    }
+    LP_RETURN_IF_ERROR(CheckLinkedInMedia(msg));
 
     json body = {{"actor", settings_.organization_urn}, {"message", {{"text", msg.text}}}};
     std::string target;  // the socialActions entity the comment goes under
@@ -473,7 +501,87 @@ class LinkedInChannelImpl final : public LinkedInChannel, public desk::WebhookRe
     return client.Do(req);
   }
 
-  Result<desk::SendReceipt> PostNew(const std::string& commentary) {
+  static std::string MediaName(size_t i, const desk::OutboundMedia& m) {
+    return "media[" + std::to_string(i) + "] \"" + utf8::Sanitize(m.name.substr(0, 120)) + "\"";
+  }
+
+  // What CheckMedia cannot express: files on new posts only, LinkedIn's
+  // pixel limit when the size is known.
+  static Status CheckLinkedInMedia(const desk::OutboundMessage& msg) {
+    if (msg.media.empty()) return Status::Ok();
+    if (!IsNewPost(msg)) {
+      return Status::InvalidArgument("a LinkedIn comment takes no files here (" +
+                                     std::to_string(msg.media.size()) +
+                                     " attached); files go with new posts only");
+    }
+    for (size_t i = 0; i < msg.media.size(); ++i) {
+      const desk::OutboundMedia& m = msg.media[i];
+      const int64_t pixels = static_cast<int64_t>(m.width) * m.height;
+      if (pixels >= kMaxImagePixels) {
+        return Status::InvalidArgument(MediaName(i, m) + ": " + std::to_string(m.width) + "x" +
+                                       std::to_string(m.height) +
+                                       " pixels; LinkedIn takes images "
+                                       "of fewer than " +
+                                       std::to_string(kMaxImagePixels) + " pixels");
+      }
+    }
+    return Status::Ok();
+  }
+
+  // The Images API: initializeUpload for the organisation, then the bytes
+  // by PUT to the uploadUrl LinkedIn returned. The image URN.
+  Result<std::string> UploadImage(size_t index, const desk::OutboundMedia& m) {
+    const std::string who = MediaName(index, m);
+    if (m.bytes == nullptr) return Status::InvalidArgument(who + ": the file's bytes are missing");
+    const std::string init_label = who + ": POST /rest/images?action=initializeUpload";
+    json init = {{"initializeUploadRequest", {{"owner", settings_.organization_urn}}}};
+    Result<HttpResponse> resp = Call(http_, "POST", "/rest/images?action=initializeUpload",
+                                     init.dump(-1, ' ', false, json::error_handler_t::replace));
+    if (!resp.ok()) return resp.status().WithContext(who);
+    if (resp->status < 200 || resp->status > 299) return MapError(*resp, init_label);
+    json doc = json::parse(resp->body, nullptr, false);
+    const json* value = nullptr;
+    if (!doc.is_discarded() && doc.is_object()) {
+      if (auto it = doc.find("value"); it != doc.end() && it->is_object()) value = &*it;
+    }
+    const std::string upload_url = value == nullptr ? "" : JsonString(*value, "uploadUrl");
+    const std::string image = value == nullptr ? "" : JsonString(*value, "image");
+    if (image.rfind("urn:li:image:", 0) != 0 || image.size() > 200 || HasSpaceOrControl(image)) {
+      return Status::Unavailable(init_label + ": the answer has no /value/image URN");
+    }
+    // The bytes go where LinkedIn says, with the token: only over https
+    // (or to the configured API host itself, for a loopback test server).
+    if (HasSpaceOrControl(upload_url) || (upload_url.rfind("https://", 0) != 0 &&
+                                          upload_url.rfind(settings_.api_url + "/", 0) != 0)) {
+      return Status::Unavailable(init_label + ": the answer has no usable /value/uploadUrl");
+    }
+    HttpRequest put;
+    put.method = "PUT";
+    put.url = upload_url;
+    put.headers = {"Authorization: Bearer " + settings_.token,
+                   "Content-Type: application/octet-stream"};
+    put.body = *m.bytes;
+    put.timeout_ms = settings_.media_upload_timeout_ms;
+    Result<HttpResponse> up = http_.Do(put);
+    if (!up.ok()) return up.status().WithContext(who);
+    if (up->status < 200 || up->status > 299) {
+      return MapError(*up, who + ": PUT of the image bytes to the upload URL");
+    }
+    return utf8::Sanitize(image);
+  }
+
+  Result<desk::SendReceipt> PostNew(const std::string& commentary,
+                                    const std::vector<desk::OutboundMedia>& media) {
+    // The files first, in order; a failed upload ends the send before the
+    // post exists (LinkedIn keeps unused images unattached; a retry uploads
+    // again).
+    json images = json::array();
+    for (size_t i = 0; i < media.size(); ++i) {
+      LP_ASSIGN_OR_RETURN(std::string urn, UploadImage(i, media[i]));
+      json entry = {{"id", urn}};
+      if (!media[i].alt_text.empty()) entry["altText"] = media[i].alt_text;
+      images.push_back(std::move(entry));
+    }
     json body = {{"author", settings_.organization_urn},
                  {"commentary", commentary},
                  {"visibility", "PUBLIC"},
@@ -483,6 +591,11 @@ class LinkedInChannelImpl final : public LinkedInChannel, public desk::WebhookRe
                    {"thirdPartyDistributionChannels", json::array()}}},
                  {"lifecycleState", "PUBLISHED"},
                  {"isReshareDisabledByAuthor", false}};
+    if (images.size() == 1) {
+      body["content"] = {{"media", images[0]}};
+    } else if (images.size() > 1) {
+      body["content"] = {{"multiImage", {{"images", images}}}};
+    }
     LP_ASSIGN_OR_RETURN(HttpResponse resp,
                         Call(http_, "POST", "/rest/posts",
                              body.dump(-1, ' ', false, json::error_handler_t::replace)));

@@ -29,6 +29,11 @@
 //           POST /rest/socialActions/{post}/comments; a new post:
 //           POST /rest/posts (id from the x-restli-id header). LinkedIn has no
 //           idempotency key: the desk's outbox lease prevents a second send.
+//   Media   new posts only, images only (media_limits()): each file
+//           POST /rest/images?action=initializeUpload (owner = the
+//           organisation), then PUT of the bytes to the uploadUrl; the post
+//           carries content.media {id, altText} for one image,
+//           content.multiImage.images for 2 to 20, in the files' order.
 //   Poll    comments newer than the cursor (ms of the newest comment seen) on
 //           the organisation's `poll_posts` most recently changed posts.
 //
@@ -43,10 +48,12 @@
 // rate_limit_backoff_ms (900000), token_expires_at (ms since the epoch or
 // ISO date "2027-01-28" / "2027-01-28T10:00:00Z": when the 60-day access
 // token runs out; credentials_expire_at() reports it), escape_comments
-// (false). Secrets: access_token, client_secret.
+// (false), media_upload_timeout_ms (300000, per image PUT). Secrets:
+// access_token, client_secret.
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -65,6 +72,14 @@ inline constexpr size_t kPostLimit = 3000;
 inline constexpr size_t kCommentLimit = 1250;
 
 inline constexpr std::string_view kDefaultApiVersion = "202411";
+
+// Images of a new post: one (content.media) or 2 to 20 (content.multiImage,
+// LinkedIn's MultiImage API); the Images API takes JPG, PNG and GIF of fewer
+// than 36,152,320 pixels. LinkedIn documents no alt text length; the
+// connector caps it so that an overlong text fails in the composer.
+inline constexpr int32_t kMaxImagesPerPost = 20;
+inline constexpr int64_t kMaxImagePixels = 36'152'320;
+inline constexpr size_t kMaxAltText = 4086;
 
 // Prefix of the desk thread key for the comments under one post.
 inline constexpr std::string_view kPostThreadPrefix = "li-post:";

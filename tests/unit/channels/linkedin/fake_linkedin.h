@@ -23,6 +23,11 @@ class FakeLinkedIn {
   void Route(const std::string& method, const std::string& path, Response r) {
     server_.Route(method + " " + path, std::move(r));
   }
+  // Appends `r` to the answers of `method` `path`, given in order (the
+  // last repeats).
+  void Script(const std::string& method, const std::string& path, Response r) {
+    server_.Script(method + " " + path, std::move(r));
+  }
   std::vector<Request> requests() const { return server_.requests(); }
 
  private:

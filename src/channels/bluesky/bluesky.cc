@@ -32,6 +32,8 @@
 
 #include "leitplanke/base/utf8.h"
 
+#include "leitplanke/desk/media.h"
+
 #include "channels/http/config_util.h"
 #include "channels/http/encoding.h"
 #include "channels/http/http_client.h"
@@ -48,6 +50,8 @@ constexpr size_t kMaxCached = 10'000;
 constexpr size_t kMaxPositionUris = 200;
 // The PDS allows 5,000 write points an hour; a created record costs 3.
 constexpr int kCreatesPerHour = 1666;
+// An upload of up to 1 MB gets more time than a JSON call.
+constexpr long kUploadTimeoutMs = 120'000;  // NOLINT(google-runtime-int): curl's type
 
 struct Settings {
   std::string name;
@@ -213,6 +217,10 @@ struct Xrpc {
   std::string nsid;
   std::vector<std::pair<std::string, std::string>> query;
   std::optional<json> body;
+  // Instead of a JSON body: raw bytes of this Content-Type (uploadBlob).
+  const std::string* raw_body = nullptr;
+  std::string content_type;
+  long timeout_ms = 0;  // NOLINT(google-runtime-int): curl's type; 0 = the client's
 };
 
 // NOLINTNEXTLINE(bugprone-exception-escape): json's default constructor allocates nothing
@@ -245,6 +253,7 @@ class BlueskyChannelImpl final : public BlueskyChannel {
   }
 
   Result<std::string> Render(const desk::OutboundMessage& msg) const override {
+    LP_RETURN_IF_ERROR(desk::CheckMedia(media_limits(), kind(), msg.media));
     if (msg.text.empty()) return Status::InvalidArgument("the reply is empty");
     if (size_t bad = utf8::FirstInvalid(msg.text); bad != std::string::npos) {
       return Status::InvalidArgument("the reply is not valid UTF-8 at byte " + std::to_string(bad));
@@ -261,6 +270,19 @@ class BlueskyChannelImpl final : public BlueskyChannel {
                                      std::to_string(kMaxTextBytes));
     }
     return msg.text;
+  }
+
+  // Images only (app.bsky.embed.images: at most 4, each blob at most
+  // 1,000,000 bytes as the lexicon says); no video (app.bsky.embed.video
+  // needs the video service's upload and processing job).
+  desk::MediaLimits media_limits() const override {
+    desk::MediaLimits l;
+    l.max_images = static_cast<int32_t>(kMaxImages);
+    l.max_videos = 0;
+    l.max_image_bytes = kMaxImageBytes;
+    l.max_alt_text = static_cast<int32_t>(kMaxAltText);
+    l.mime_types = {"image/jpeg", "image/png", "image/gif", "image/webp"};
+    return l;
   }
 
   Result<desk::PollResult> Poll(std::string_view cursor) override {
@@ -411,6 +433,22 @@ class BlueskyChannelImpl final : public BlueskyChannel {
                         {"features", json::array({feature})}});
     }
     if (!facets.empty()) record["facets"] = std::move(facets);
+    // Images: each blob uploaded first, in order; the record references
+    // the blob objects exactly as the PDS returned them. The facets above
+    // index the text only, so they stay valid with an embed. (The channel
+    // writes no link card, so the images are the post's only embed.)
+    if (!msg.media.empty()) {
+      json images = json::array();
+      for (size_t i = 0; i < msg.media.size(); ++i) {
+        LP_ASSIGN_OR_RETURN(json blob, UploadBlob(i, msg.media[i]));
+        json image = {{"alt", msg.media[i].alt_text}, {"image", std::move(blob)}};
+        if (msg.media[i].width > 0 && msg.media[i].height > 0) {
+          image["aspectRatio"] = {{"width", msg.media[i].width}, {"height", msg.media[i].height}};
+        }
+        images.push_back(std::move(image));
+      }
+      record["embed"] = {{"$type", "app.bsky.embed.images"}, {"images", std::move(images)}};
+    }
     Xrpc x;
     x.post = true;
     x.nsid = "com.atproto.repo.createRecord";
@@ -481,7 +519,11 @@ class BlueskyChannelImpl final : public BlueskyChannel {
     if (x.body) {
       req.headers.push_back("Content-Type: application/json");
       req.body = x.body->dump(-1, ' ', false, json::error_handler_t::replace);
+    } else if (x.raw_body != nullptr) {
+      req.headers.push_back("Content-Type: " + x.content_type);
+      req.body = *x.raw_body;
     }
+    req.timeout_ms = x.timeout_ms;
     Result<HttpResponse> resp = http_.Do(req);
     if (!resp.ok()) {
       Status s = resp.status();
@@ -666,6 +708,32 @@ class BlueskyChannelImpl final : public BlueskyChannel {
       v >>= 5;
     }
     return out;
+  }
+
+  // com.atproto.repo.uploadBlob with the file's bytes and type; the blob
+  // object of the answer, unchanged (its CID link is what the record
+  // needs; rebuilding it could only lose fields).
+  Result<json> UploadBlob(size_t index, const desk::OutboundMedia& m) {
+    const std::string label =
+        "media[" + std::to_string(index) + "] \"" + utf8::Sanitize(m.name.substr(0, 200)) + "\"";
+    if (m.bytes == nullptr)
+      return Status::InvalidArgument(label + ": the file's bytes are missing");
+    Xrpc x;
+    x.post = true;
+    x.nsid = "com.atproto.repo.uploadBlob";
+    x.raw_body = m.bytes.get();
+    x.content_type = m.mime_type;
+    x.timeout_ms = kUploadTimeoutMs;
+    Result<Reply> r = Call(x);
+    if (!r.ok()) return r.status().WithContext(label);
+    auto blob = r->body.is_object() ? r->body.find("blob") : r->body.end();
+    if (!r->body.is_object() || blob == r->body.end() || !blob->is_object() ||
+        !blob->contains("ref")) {
+      return Status::Unavailable(label +
+                                 ": com.atproto.repo.uploadBlob: /blob is missing in the "
+                                 "answer");
+    }
+    return *blob;
   }
 
   // The URI of our post with record key `rkey`, "" when there is none.

@@ -22,7 +22,9 @@
 //            itself are skipped. The cursor is opaque (the newest indexedAt
 //            seen and the notifications at that instant).
 //   Render   the text unchanged; InvalidArgument above 300 graphemes or
-//            3,000 bytes (the app.bsky.feed.post lexicon's limits).
+//            3,000 bytes (the app.bsky.feed.post lexicon's limits), or
+//            for files beyond media_limits() (up to 4 JPEG, PNG, GIF or
+//            WebP images of at most 1,000,000 bytes; no video).
 //   Send     com.atproto.repo.createRecord, collection app.bsky.feed.post,
 //            with reply.root / reply.parent (URI and CID; from the polled
 //            notification or app.bsky.feed.getPosts) and facets for links and
@@ -31,7 +33,9 @@
 //            external_id. The record key is a TID chosen once per
 //            idempotency key; a retry of the same key first looks the record
 //            up (com.atproto.repo.getRecord) and returns it when the earlier
-//            attempt was written after all.
+//            attempt was written after all. Images are uploaded first
+//            (com.atproto.repo.uploadBlob, raw bytes) and embedded as
+//            app.bsky.embed.images with their alt text and aspect ratio.
 //
 // Settings: handle (required, e.g. support.example.com), service_url
 // (https://bsky.social; http only for loopback), verify_tls (true),
@@ -62,6 +66,12 @@ namespace leitplanke::channels::bluesky {
 // app.bsky.feed.post: text maxGraphemes 300, maxLength 3000 (bytes).
 inline constexpr size_t kMaxGraphemes = 300;
 inline constexpr size_t kMaxTextBytes = 3000;
+// app.bsky.embed.images: at most 4 images, each blob at most 1,000,000
+// bytes (the lexicon's maxSize). The lexicon sets no alt-text limit; the
+// channel caps it at 2,000 characters.
+inline constexpr size_t kMaxImages = 4;
+inline constexpr int64_t kMaxImageBytes = 1'000'000;
+inline constexpr size_t kMaxAltText = 2000;
 
 // Extended grapheme clusters of UTF-8 text as ICU counts them (a family
 // emoji joined with ZWJ is one, "a" + combining diaeresis is one). Invalid

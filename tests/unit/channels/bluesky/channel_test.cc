@@ -91,7 +91,8 @@ class BlueskyTest : public ::testing::Test {
   void SetUp() override {
     pds_.SetHandler("com.atproto.server.createSession", [this](const FakePds::Request&) {
       ++sessions_;
-      return Session("a" + std::to_string(sessions_), "r" + std::to_string(sessions_));
+      return Session(std::string("a").append(std::to_string(sessions_)),
+                     std::string("r").append(std::to_string(sessions_)));
     });
     pds_.SetHandler("app.bsky.notification.listNotifications",
                     [this](const FakePds::Request& r) { return feed_.Page(r); });
@@ -349,7 +350,8 @@ TEST_F(BlueskyTest, PaginatesBackToThePreviousPosition) {
   feed_.Prepend(Mention("old", Iso(0)));
   auto r1 = MustPoll("");
   EXPECT_EQ(Ids(r1), std::vector<std::string>{"old"});
-  for (int i = 1; i <= 5; ++i) feed_.Prepend(Mention("n" + std::to_string(i), Iso(i)));
+  for (int i = 1; i <= 5; ++i)
+    feed_.Prepend(Mention(std::string("n").append(std::to_string(i)), Iso(i)));
   auto r2 = MustPoll(r1.cursor);
   EXPECT_EQ(Ids(r2), (std::vector<std::string>{"n1", "n2", "n3", "n4", "n5"}));
   auto lists = pds_.requests("app.bsky.notification.listNotifications");
@@ -363,7 +365,8 @@ TEST_F(BlueskyTest, BacklogBeyondMaxPagesContinuesNextPoll) {
   Make({{"page_limit", "2"}, {"max_pages", "2"}});
   feed_.Prepend(Mention("old", Iso(0)));
   auto r1 = MustPoll("");
-  for (int i = 1; i <= 7; ++i) feed_.Prepend(Mention("n" + std::to_string(i), Iso(i)));
+  for (int i = 1; i <= 7; ++i)
+    feed_.Prepend(Mention(std::string("n").append(std::to_string(i)), Iso(i)));
   auto r2 = MustPoll(r1.cursor);
   EXPECT_EQ(Ids(r2), (std::vector<std::string>{"n4", "n5", "n6", "n7"}));
   feed_.Prepend(Mention("n8", Iso(8)));  // arrives while the backlog is read
@@ -379,7 +382,8 @@ TEST_F(BlueskyTest, FailureAfterFirstPageKeepsWhatWasReadAndResumes) {
   Make({{"page_limit", "2"}});
   feed_.Prepend(Mention("old", Iso(0)));
   auto r1 = MustPoll("");
-  for (int i = 1; i <= 4; ++i) feed_.Prepend(Mention("n" + std::to_string(i), Iso(i)));
+  for (int i = 1; i <= 4; ++i)
+    feed_.Prepend(Mention(std::string("n").append(std::to_string(i)), Iso(i)));
   pds_.SetHandler("app.bsky.notification.listNotifications", [this](const FakePds::Request& r) {
     if (r.query.count("cursor") > 0) return FakePds::Response{502, "", "Bad Gateway"};
     return feed_.Page(r);

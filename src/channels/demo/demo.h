@@ -36,6 +36,13 @@ inline constexpr size_t kMaxTextChars = 5000;
 inline constexpr int kSendsPerMinute = 60;
 // Soft cap of messages per Poll() (only reached with huge speeds and loop).
 inline constexpr size_t kMaxMessagesPerPoll = 500;
+// Files per message (media_limits()): up to 4 images or 1 video of the
+// common types, demo values.
+inline constexpr int32_t kMaxImages = 4;
+inline constexpr int32_t kMaxVideos = 1;
+inline constexpr int64_t kMaxImageBytes = 20'000'000;
+inline constexpr int64_t kMaxVideoBytes = 100'000'000;
+inline constexpr int32_t kMaxAltText = 1500;
 
 // One scripted customer message, `at_ms` after the replay start.
 struct ScriptedMessage {
@@ -77,11 +84,23 @@ Result<std::vector<Conversation>> ParseConversations(std::string_view jsonl);
 // The bundled conversations.jsonl, as embedded at build time.
 std::string_view BundledConversations();
 
+// A file that came with a sent message, as the channel recorded it.
+struct SentMedia {
+  std::string name;
+  std::string mime_type;
+  int64_t size = 0;    // bytes received
+  std::string sha256;  // as the sender gave it (OutboundMedia::sha256)
+  std::string alt_text;
+  int32_t width = 0;
+  int32_t height = 0;
+};
+
 // A reply the desk sent through the channel (see DemoChannel::sent()).
 struct SentReply {
-  desk::OutboundMessage message;
+  desk::OutboundMessage message;  // media without their bytes (see `media`)
   std::string external_id;
   int64_t sent_at_ms = 0;
+  std::vector<SentMedia> media;  // in the order sent
 };
 
 // The connector. Settings (ChannelConfig::settings, all optional; other keys
@@ -106,7 +125,8 @@ class DemoChannel final : public desk::Channel {
   ~DemoChannel() override;
 
   std::string_view kind() const override { return "demo"; }
-  // msg.text unchanged; InvalidArgument over kMaxTextChars code points.
+  // msg.text unchanged; InvalidArgument over kMaxTextChars code points or
+  // for files beyond media_limits() (CheckMedia's message).
   Result<std::string> Render(const desk::OutboundMessage& msg) const override;
   // The scripted messages and follow-ups due since `cursor` (empty: start the
   // replay now), oldest first. External ids are "demo-<id>-<n>" (n counts the
@@ -114,13 +134,17 @@ class DemoChannel final : public desk::Channel {
   // "demo-<id>-r<round>-<n>" in later loop rounds). InvalidArgument for a
   // cursor this connector did not write.
   Result<desk::PollResult> Poll(std::string_view cursor) override;
-  // Records the reply and returns "demo-out-<16 hex digits>", derived from
+  // Records the reply (and its files' names, types, sizes, digests and alt
+  // texts) and returns "demo-out-<16 hex digits>", derived from
   // the idempotency key (the same key always yields the same id and is
   // recorded once). The first reply in a conversation schedules its
   // follow-ups, relative to now. Follow-ups scheduled here reach the cursor
   // with the next Poll(); a restart before that loses them.
   Result<desk::SendReceipt> Send(const desk::OutboundMessage& msg) override;
   desk::RateLimit rate_limit() const override;
+  // Up to kMaxImages images (JPEG, PNG, GIF, WebP) or kMaxVideos MP4 video,
+  // not mixed; Send records them (SentReply::media) and keeps no bytes.
+  desk::MediaLimits media_limits() const override;
   // True for the scripted public conversations (they imitate Mastodon
   // mentions, which a direct status can answer privately); Send records
   // such a reply with is_public false.

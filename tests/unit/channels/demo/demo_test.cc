@@ -2,6 +2,7 @@
 
 #include <cstdlib>
 #include <fstream>
+#include <memory>
 #include <regex>
 #include <set>
 #include <sstream>
@@ -564,6 +565,102 @@ TEST(DemoChannel, RenderReturnsTheTextAndEnforcesTheLimit) {
   ASSERT_FALSE(send.ok());
   EXPECT_EQ(send.error().code(), StatusCode::kInvalidArgument);
   EXPECT_TRUE(channel->sent().empty());
+}
+
+// ---- Media ----
+
+desk::OutboundMedia Media(std::string name, std::string type, std::string bytes, std::string sha256,
+                          std::string alt = "") {
+  desk::OutboundMedia m;
+  m.name = std::move(name);
+  m.mime_type = std::move(type);
+  m.sha256 = std::move(sha256);
+  m.alt_text = std::move(alt);
+  m.bytes = std::make_shared<const std::string>(std::move(bytes));
+  return m;
+}
+
+TEST(DemoChannel, RecordsTheFilesItWasSent) {
+  FakeTime time;
+  auto channel = MustCreate(Config(), Small(), time);
+  ASSERT_NE(channel, nullptr);
+  desk::MediaLimits l = channel->media_limits();
+  EXPECT_EQ(l.max_images, 4);
+  EXPECT_EQ(l.max_videos, 1);
+  EXPECT_FALSE(l.mix_images_and_videos);
+
+  desk::OutboundMessage m = Reply("post-1", "", "Unser Team!");
+  m.media = {Media("team.jpg", "image/jpeg", std::string(1234, '\xff'), "ab12", "Fünf Leute."),
+             Media("logo.png", "image/png", std::string(77, '\x89'), "cd34")};
+  m.media[0].width = 1200;
+  m.media[0].height = 800;
+  auto wire = channel->Render(m);
+  ASSERT_TRUE(wire.ok()) << wire.error().ToString();
+  EXPECT_EQ(*wire, "Unser Team!");
+  std::weak_ptr<const std::string> bytes = m.media[0].bytes;
+  ASSERT_TRUE(channel->Send(m).ok());
+  m.media.clear();
+
+  ASSERT_EQ(channel->sent().size(), 1u);
+  const SentReply& sent = channel->sent()[0];
+  ASSERT_EQ(sent.media.size(), 2u);
+  EXPECT_EQ(sent.media[0].name, "team.jpg");
+  EXPECT_EQ(sent.media[0].mime_type, "image/jpeg");
+  EXPECT_EQ(sent.media[0].size, 1234);
+  EXPECT_EQ(sent.media[0].sha256, "ab12");
+  EXPECT_EQ(sent.media[0].alt_text, "Fünf Leute.");
+  EXPECT_EQ(sent.media[0].width, 1200);
+  EXPECT_EQ(sent.media[0].height, 800);
+  EXPECT_EQ(sent.media[1].name, "logo.png");
+  EXPECT_EQ(sent.media[1].size, 77);
+  EXPECT_EQ(sent.media[1].alt_text, "");
+  // The recorded message keeps the metadata but not the bytes.
+  ASSERT_EQ(sent.message.media.size(), 2u);
+  EXPECT_EQ(sent.message.media[0].name, "team.jpg");
+  EXPECT_EQ(sent.message.media[0].bytes, nullptr);
+  EXPECT_TRUE(bytes.expired());
+}
+
+TEST(DemoChannel, OneVideoIsFineMoreIsRefusedWithTheCheckMediaMessage) {
+  FakeTime time;
+  auto channel = MustCreate(Config(), Small(), time);
+  ASSERT_NE(channel, nullptr);
+  desk::OutboundMessage video = Reply("v", "", "Clip");
+  video.media = {Media("clip.mp4", "video/mp4", "mp4", "ee")};
+  ASSERT_TRUE(channel->Render(video).ok());
+  ASSERT_TRUE(channel->Send(video).ok());
+  EXPECT_EQ(channel->sent().back().media.at(0).mime_type, "video/mp4");
+
+  struct Case {
+    std::vector<desk::OutboundMedia> media;
+    std::string want;
+  } cases[] = {
+      {{Media("a.mp4", "video/mp4", "v", ""), Media("b.mp4", "video/mp4", "v", "")},
+       "2 videos, demo allows 1 per message"},
+      {{Media("1.png", "image/png", "p", ""), Media("2.png", "image/png", "p", ""),
+        Media("3.png", "image/png", "p", ""), Media("4.png", "image/png", "p", ""),
+        Media("5.png", "image/png", "p", "")},
+       "5 images, demo allows 4 per message"},
+      {{Media("a.png", "image/png", "p", ""), Media("b.mp4", "video/mp4", "v", "")},
+       "demo cannot attach images and a video to the same message"},
+      {{Media("doc.pdf", "application/pdf", "%PDF", "")},
+       "media[0] \"doc.pdf\": demo does not accept application/pdf (accepted: image/jpeg, "
+       "image/png, image/gif, image/webp, video/mp4)"},
+      {{Media("big.gif", "image/gif", std::string(20'000'001, 'g'), "")},
+       "media[0] \"big.gif\": 20 MB is over demo's 20 MB per GIF"},
+  };
+  for (const Case& c : cases) {
+    desk::OutboundMessage m = Reply("x-" + c.want, "", "Text");
+    m.media = c.media;
+    auto r = channel->Render(m);
+    ASSERT_FALSE(r.ok()) << c.want;
+    EXPECT_EQ(r.error().code(), StatusCode::kInvalidArgument);
+    EXPECT_EQ(r.error().message(), c.want);
+    auto s = channel->Send(m);
+    ASSERT_FALSE(s.ok());
+    EXPECT_EQ(s.error().message(), c.want);
+  }
+  EXPECT_EQ(channel->sent().size(), 1u);
 }
 
 }  // namespace

@@ -17,7 +17,10 @@
 
 #include "leitplanke/base/utf8.h"
 
+#include "leitplanke/desk/media.h"
+
 #include "channels/http/config_util.h"
+#include "channels/http/encoding.h"
 #include "channels/http/hmac.h"
 #include "channels/http/http_client.h"
 
@@ -30,7 +33,9 @@ constexpr size_t kMaxRememberedThreads = 100'000;
 
 struct Settings {
   std::string name;
-  std::string graph_url;  // without trailing '/'
+  std::string graph_url;                   // without trailing '/'
+  std::string graph_video_url;             // video uploads (graph-video.facebook.com)
+  long media_upload_timeout_ms = 300'000;  // NOLINT(google-runtime-int): curl's type
   std::string version = "v19.0";
   std::string page_id;
   std::string instagram_id;
@@ -60,6 +65,15 @@ Result<Settings> ReadSettings(const desk::ChannelConfig& config) {
     return r.Error("instagram_id", "must be the numeric Instagram account id");
   }
   LP_ASSIGN_OR_RETURN(s.graph_url, r.BaseUrl("graph_url", "https://graph.facebook.com"));
+  // Meta takes video uploads on graph-video.facebook.com; a configured
+  // graph_url (a proxy, a test server) serves them too unless set apart.
+  LP_ASSIGN_OR_RETURN(
+      s.graph_video_url,
+      r.BaseUrl("graph_video_url",
+                r.Get("graph_url").empty() ? "https://graph-video.facebook.com" : s.graph_url));
+  LP_ASSIGN_OR_RETURN(int64_t upload_ms,
+                      r.Int("media_upload_timeout_ms", 300'000, 1'000, 3'600'000));
+  s.media_upload_timeout_ms = static_cast<long>(upload_ms);  // NOLINT(google-runtime-int)
   std::string version = r.Get("graph_version");
   if (!version.empty()) {
     if (version.size() > 8 || version[0] != 'v' ||
@@ -212,7 +226,23 @@ class MetaChannelImpl final : public MetaChannel, public desk::WebhookReceiver {
 
   std::string_view kind() const override { return "meta"; }
 
+  // Files on new Facebook Page posts (the connector publishes nothing to
+  // Instagram, whose content API fetches media from a public URL).
+  desk::MediaLimits media_limits() const override {
+    desk::MediaLimits l;
+    l.max_images = kMaxPhotosPerPost;
+    l.max_videos = 1;
+    l.mix_images_and_videos = false;
+    l.max_image_bytes = kMaxPhotoBytes;
+    l.max_video_bytes = kMaxVideoBytes;
+    l.max_alt_text = static_cast<int32_t>(kMaxAltText);
+    l.mime_types = {"image/jpeg", "image/png", "image/gif", "video/mp4"};
+    return l;
+  }
+
   Result<std::string> Render(const desk::OutboundMessage& msg) const override {
+    LP_RETURN_IF_ERROR(desk::CheckMedia(media_limits(), kind(), msg.media));
+    LP_RETURN_IF_ERROR(CheckMetaMedia(msg));
     if (msg.text.empty()) return Status::InvalidArgument("the reply is empty");
     if (size_t bad = utf8::FirstInvalid(msg.text); bad != std::string::npos) {
       return Status::InvalidArgument("the reply is not valid UTF-8 at byte " + std::to_string(bad));
@@ -259,6 +289,8 @@ class MetaChannelImpl final : public MetaChannel, public desk::WebhookReceiver {
     if (msg.thread_key.empty() && !page_post) {
       return Status::InvalidArgument("a Meta reply needs the conversation's thread key");
     }
+    LP_RETURN_IF_ERROR(desk::CheckMedia(media_limits(), kind(), msg.media));
+    LP_RETURN_IF_ERROR(CheckMetaMedia(msg));
     Thread thread;
     if (!page_post) {
       LP_ASSIGN_OR_RETURN(thread, ParseThreadKey(msg.thread_key));
@@ -270,6 +302,7 @@ class MetaChannelImpl final : public MetaChannel, public desk::WebhookReceiver {
                                        std::to_string(settings_.usage_threshold) +
                                        "%; retry after " + std::to_string(retry_after_ms_) + " ms");
     }
+    if (page_post && !msg.media.empty()) return PostWithMedia(msg);
     HttpRequest req;
     req.method = "POST";
     req.headers = {"Authorization: Bearer " + settings_.token, "Content-Type: application/json",
@@ -422,6 +455,113 @@ class MetaChannelImpl final : public MetaChannel, public desk::WebhookReceiver {
   }
 
  private:
+  static std::string MediaName(size_t i, const desk::OutboundMedia& m) {
+    return "media[" + std::to_string(i) + "] \"" + utf8::Sanitize(m.name.substr(0, 120)) + "\"";
+  }
+
+  static Status CheckMetaMedia(const desk::OutboundMessage& msg) {
+    if (msg.media.empty()) return Status::Ok();
+    if (!(msg.thread_key.empty() && msg.in_reply_to.empty() && msg.is_public)) {
+      return Status::InvalidArgument("the message has " + std::to_string(msg.media.size()) +
+                                     " file(s); the Meta connector attaches files to new "
+                                     "Facebook Page posts only, not to replies or messages");
+    }
+    return Status::Ok();
+  }
+
+  // One Graph POST with the usage bookkeeping of Send; non-2xx mapped by
+  // MapError under `label`; the answer's JSON object.
+  Result<json> GraphPost(const std::string& base_url, const std::string& what,
+                         const std::string& content_type, std::string body,
+                         const std::string& label, long timeout_ms) {  // NOLINT
+    HttpRequest req;
+    req.method = "POST";
+    req.url = base_url + "/" + settings_.version + what + "?appsecret_proof=" + settings_.proof;
+    req.headers = {"Authorization: Bearer " + settings_.token, "Content-Type: " + content_type,
+                   "Accept: application/json"};
+    req.body = std::move(body);
+    req.timeout_ms = timeout_ms;
+    Result<HttpResponse> resp = http_.Do(req);
+    if (!resp.ok()) return resp.status().WithContext(label);
+    const desk::Millis now = clock_->NowMillis();
+    Usage usage = ReadUsage(*resp);
+    if (usage.max_percent > settings_.usage_threshold) {
+      blocked_until_ = now + (usage.regain_ms > 0 ? usage.regain_ms : settings_.usage_backoff_ms);
+    }
+    if (resp->status < 200 || resp->status > 299) return MapError(*resp, usage, label, now);
+    json doc = json::parse(resp->body, nullptr, false);
+    if (doc.is_discarded() || !doc.is_object()) {
+      return Status::Internal(label + ": the answer is not a JSON object");
+    }
+    return doc;
+  }
+
+  static std::string IdOf(const json& doc, const char* key) {
+    auto it = doc.find(key);
+    return it != doc.end() && it->is_string() && IsGraphId(it->get<std::string>())
+               ? it->get<std::string>()
+               : std::string();
+  }
+
+  // A new Page post with files (Pages API): one photo with the text
+  // (POST /{page-id}/photos), several photos uploaded unpublished and then
+  // one feed post with attached_media, or a video (POST /{page-id}/videos
+  // on graph_video_url, the text as description). A failed upload ends
+  // the send before the post exists.
+  Result<desk::SendReceipt> PostWithMedia(const desk::OutboundMessage& msg) {
+    const std::string photos = "/" + settings_.page_id + "/photos";
+    const auto& media = msg.media;
+    if (desk::IsVideoType(media[0].mime_type)) {
+      const std::string who = MediaName(0, media[0]);
+      const std::string what = "/" + settings_.page_id + "/videos";
+      Multipart body =
+          MultipartBody({{"description", "", "", msg.text},
+                         {"source", media[0].name.empty() ? "video.mp4" : media[0].name,
+                          media[0].mime_type, *media[0].bytes}});
+      LP_ASSIGN_OR_RETURN(json doc, GraphPost(settings_.graph_video_url, what, body.content_type,
+                                              std::move(body.body), who + ": POST " + what,
+                                              settings_.media_upload_timeout_ms));
+      std::string id = IdOf(doc, "id");
+      if (id.empty()) return Status::Internal(who + ": POST " + what + ": the answer names no id");
+      return desk::SendReceipt{id};
+    }
+    // Photos: one published with the message, or each unpublished first.
+    const bool single = media.size() == 1;
+    std::vector<std::string> ids;
+    for (size_t i = 0; i < media.size(); ++i) {
+      const desk::OutboundMedia& m = media[i];
+      const std::string who = MediaName(i, m);
+      std::vector<MultipartPart> parts = {
+          {"source", m.name.empty() ? "photo" : m.name, m.mime_type, *m.bytes},
+          {"published", "", "", single ? "true" : "false"}};
+      if (single) parts.push_back({"message", "", "", msg.text});
+      if (!m.alt_text.empty()) parts.push_back({"alt_text_custom", "", "", m.alt_text});
+      Multipart body = MultipartBody(parts);
+      LP_ASSIGN_OR_RETURN(
+          json doc, GraphPost(settings_.graph_url, photos, body.content_type, std::move(body.body),
+                              who + ": POST " + photos, settings_.media_upload_timeout_ms));
+      std::string id = IdOf(doc, single ? "post_id" : "id");
+      if (id.empty() && single) id = IdOf(doc, "id");
+      if (id.empty())
+        return Status::Internal(who + ": POST " + photos + ": the answer names no id");
+      if (single) return desk::SendReceipt{id};
+      ids.push_back(id);
+    }
+    // attached_media[i]={"media_fbid":"<id>"}, form-encoded as Meta documents.
+    const std::string feed = "/" + settings_.page_id + "/feed";
+    std::string form = "message=" + PercentEncode(msg.text);
+    for (size_t i = 0; i < ids.size(); ++i) {
+      form += "&" + PercentEncode("attached_media[" + std::to_string(i) + "]") + "=" +
+              PercentEncode(json({{"media_fbid", ids[i]}}).dump());
+    }
+    LP_ASSIGN_OR_RETURN(json doc,
+                        GraphPost(settings_.graph_url, feed, "application/x-www-form-urlencoded",
+                                  std::move(form), "POST " + feed, 0));
+    std::string id = IdOf(doc, "id");
+    if (id.empty()) return Status::Internal("POST " + feed + ": the answer names no post id");
+    return desk::SendReceipt{id};
+  }
+
   Status MapError(const HttpResponse& resp, const Usage& usage, const std::string& label,
                   desk::Millis now) {
     GraphError e = ReadGraphError(resp.body);

@@ -35,15 +35,26 @@
 //           author; one per comment, within 7 days of it (later:
 //           FailedPrecondition without a request). CanReplyPrivately says
 //           so for comment threads whose comment is younger than 7 days.
+//   Media   new Facebook Page posts only (media_limits()): one photo
+//           POST /{page-id}/photos (multipart source, message,
+//           alt_text_custom); several photos each with published=false,
+//           then POST /{page-id}/feed with message and
+//           attached_media[i]={"media_fbid": id} in order; a video
+//           POST /{page-id}/videos on graph_video_url (multipart source,
+//           description). Instagram takes no files here: its content API
+//           fetches media from a public URL, which the desk does not have.
 //   Poll    nothing (Meta pushes by webhook).
 //
 // Settings: page_id (required), instagram_id (optional), graph_url
 // (https://graph.facebook.com; http only for loopback), graph_version
-// (v19.0), verify_tls, connect_timeout_ms, timeout_ms, usage_threshold
+// (v19.0), graph_video_url (https://graph-video.facebook.com, or graph_url
+// when that is set), media_upload_timeout_ms (300000), verify_tls,
+// connect_timeout_ms, timeout_ms, usage_threshold
 // (percent, 90), usage_backoff_ms (when Meta gives no estimate, 300000).
 // Secrets: page_access_token, app_secret, verify_token.
 #pragma once
 
+#include <cstdint>
 #include <map>
 #include <memory>
 #include <string>
@@ -62,6 +73,15 @@ inline constexpr size_t kMessengerLimit = 2000;
 inline constexpr size_t kInstagramDirectLimit = 1000;
 inline constexpr size_t kCommentLimit = 8000;
 inline constexpr size_t kPagePostLimit = 63206;  // a Facebook Page post (Publish)
+
+// Files of a new Facebook Page post: photos (JPEG, PNG, GIF; the Photo
+// reference allows less than 10 MB each, alt text as alt_text_custom) or
+// one video (MP4, non-resumable upload, up to 1 GB). Meta documents no
+// maximum of attached photos nor of alt text; these are the connector's.
+inline constexpr int32_t kMaxPhotosPerPost = 10;
+inline constexpr int64_t kMaxPhotoBytes = 10'000'000 - 1;
+inline constexpr int64_t kMaxVideoBytes = 1'000'000'000;
+inline constexpr size_t kMaxAltText = 1000;
 
 inline constexpr desk::Millis kStandardWindowMs = 24LL * 60 * 60 * 1000;
 inline constexpr desk::Millis kHumanAgentWindowMs = 7LL * 24 * 60 * 60 * 1000;

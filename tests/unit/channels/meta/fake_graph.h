@@ -1,5 +1,5 @@
 // FakeGraph: the loopback server (fake/loopback_server.h) answering every
-// request with one scripted response, in the shapes of the Graph API
+// request with one response (or scripted answers per route), in the shapes of the Graph API
 // documentation, and recording requests.
 #pragma once
 
@@ -19,6 +19,9 @@ class FakeGraph {
 
   std::string base_url() const { return server_.base_url(); }
   void SetResponse(Response r) { server_.SetDefault(std::move(r)); }
+  // Appends `r` to the answers of `route` ("POST /v19.0/111/photos"), given
+  // in order (the last repeats); other routes get SetResponse's answer.
+  void Script(const std::string& route, Response r) { server_.Script(route, std::move(r)); }
   std::vector<Request> requests() const { return server_.requests(); }
 
  private:

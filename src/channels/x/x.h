@@ -30,9 +30,9 @@
 //           post (is_public false in a tweet: thread) is a DM to the post's
 //           author: GET /2/tweets/:id?tweet.fields=author_id (one post
 //           read, remembered in memory) gives the participant id.
-//   Media   (posts only; media_limits()): Render checks them (CheckMedia,
-//           plus a GIF alone, alt text not on a video); Send uploads each
-//           file first (POST /2/media/upload/initialize, /{id}/append in
+//   Media   (posts and public replies, not DMs; media_limits()): Render
+//           checks them (CheckMedia, plus a GIF alone, alt text not on a
+//           video); Send uploads each file first (POST /2/media/upload/initialize, /{id}/append in
 //           media_chunk_bytes chunks, /{id}/finalize, GET /2/media/upload
 //           ?command=STATUS while X processes it, POST /2/media/metadata
 //           for alt text) and posts with "media": {"media_ids": [...]}.

@@ -553,6 +553,27 @@ ALTER TABLE audit_log ADD COLUMN purged_at BIGINT NOT NULL DEFAULT 0;
 ALTER TABLE conversations ADD COLUMN purged_at BIGINT NOT NULL DEFAULT 0;
 CREATE INDEX audit_log_unpurged ON audit_log(purged_at, at);
 )sql"},
+    // Media files stored in the database (one row per content, by SHA-256)
+    // so every instance sharing the database and every backup have them;
+    // an asset is a URL reference (as before) or names a stored file.
+    {7, R"sql(
+CREATE TABLE media_files (
+  sha256 TEXT PRIMARY KEY,
+  mime_type TEXT NOT NULL,
+  size BIGINT NOT NULL,
+  width BIGINT NOT NULL,
+  height BIGINT NOT NULL,
+  bytes {blob} NOT NULL,
+  created_at BIGINT NOT NULL
+);
+ALTER TABLE assets ADD COLUMN sha256 TEXT NOT NULL DEFAULT '';
+ALTER TABLE assets ADD COLUMN size BIGINT NOT NULL DEFAULT 0;
+ALTER TABLE assets ADD COLUMN width BIGINT NOT NULL DEFAULT 0;
+ALTER TABLE assets ADD COLUMN height BIGINT NOT NULL DEFAULT 0;
+ALTER TABLE assets ADD COLUMN alt_text TEXT NOT NULL DEFAULT '';
+CREATE INDEX assets_sha256 ON assets(sha256);
+ALTER TABLE post_variants ADD COLUMN media TEXT NOT NULL DEFAULT '';
+)sql"},
 };
 
 std::string ForDialect(std::string_view ddl, sql::Dialect dialect) {
@@ -583,7 +604,7 @@ int64_t NowMillis() {
       .count();
 }
 
-Result<int> MigrateInTx(sql::Connection& conn) {
+Result<int> MigrateInTx(sql::Connection& conn, int up_to) {
   if (conn.dialect() == sql::Dialect::kPostgres) {
     // Serialises concurrent first starts; CREATE TABLE IF NOT EXISTS alone
     // races on the catalogue.
@@ -604,6 +625,7 @@ Result<int> MigrateInTx(sql::Connection& conn) {
   }
   for (const Migration& m : kMigrations) {
     if (m.version <= current) continue;
+    if (m.version > up_to) break;
     Status s = conn.Exec(ForDialect(m.ddl, conn.dialect()));
     const char* extra = conn.dialect() == sql::Dialect::kPostgres ? m.postgres_ddl : m.sqlite_ddl;
     if (s.ok() && extra != nullptr) s = conn.Exec(ForDialect(extra, conn.dialect()));
@@ -620,9 +642,11 @@ Result<int> MigrateInTx(sql::Connection& conn) {
 
 int LatestSchemaVersion() { return kMigrations[std::size(kMigrations) - 1].version; }
 
-Result<int> Migrate(sql::Connection& conn) {
+Result<int> Migrate(sql::Connection& conn) { return Migrate(conn, LatestSchemaVersion()); }
+
+Result<int> Migrate(sql::Connection& conn, int up_to) {
   LP_RETURN_IF_ERROR(conn.Begin(/*write=*/true));
-  Result<int> version = MigrateInTx(conn);
+  Result<int> version = MigrateInTx(conn, up_to);
   if (!version.ok()) {
     conn.Rollback();
     return version;
@@ -901,6 +925,16 @@ const std::vector<TableSpec>& Tables() {
        {{"channel_id", T::kInt}, {"state", T::kText}, {"updated_at", T::kInt}},
        {"channel_id"},
        ""},
+      {"media_files",
+       {{"sha256", T::kText},
+        {"mime_type", T::kText},
+        {"size", T::kInt},
+        {"width", T::kInt},
+        {"height", T::kInt},
+        {"bytes", T::kBlob},
+        {"created_at", T::kInt}},
+       {"sha256"},
+       ""},
       {"assets",
        {{"id", T::kInt},
         {"name", T::kText},
@@ -909,7 +943,12 @@ const std::vector<TableSpec>& Tables() {
         {"licence", T::kText},
         {"consent", T::kText},
         {"created_by", T::kInt},
-        {"created_at", T::kInt}},
+        {"created_at", T::kInt},
+        {"sha256", T::kText},
+        {"size", T::kInt},
+        {"width", T::kInt},
+        {"height", T::kInt},
+        {"alt_text", T::kText}},
        {"id"},
        "id"},
       {"posts",
@@ -951,7 +990,8 @@ const std::vector<TableSpec>& Tables() {
         {"external_id", T::kText},
         {"sent_at", T::kInt},
         {"created_at", T::kInt},
-        {"updated_at", T::kInt}},
+        {"updated_at", T::kInt},
+        {"media", T::kText}},
        {"id"},
        "id"},
       {"post_variant_assets",

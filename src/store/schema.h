@@ -18,6 +18,8 @@ int LatestSchemaVersion();
 // resulting version. FailedPrecondition if the database is newer than this
 // binary. Safe to run concurrently from several processes.
 Result<int> Migrate(sql::Connection& conn);
+// Only up to version `up_to` (tests: a database as an older binary left it).
+Result<int> Migrate(sql::Connection& conn, int up_to);
 
 enum class ColumnType { kInt, kText, kBlob };
 

@@ -74,7 +74,7 @@ Post PostFromRow(const Row& r) {
 constexpr const char* kVariantCols =
     "v.id, v.post_id, v.channel_id, c.name, c.kind, v.text, v.wire_text, v.verdict, v.action, "
     "v.state, v.idempotency_key, v.attempts, v.next_attempt_at, v.claimed_by, v.claimed_until, "
-    "v.last_error, v.external_id, v.sent_at, v.created_at, v.updated_at";
+    "v.last_error, v.external_id, v.sent_at, v.created_at, v.updated_at, v.media";
 constexpr const char* kVariantFrom = " FROM post_variants v JOIN channels c ON c.id = v.channel_id";
 
 PostVariant VariantFromRow(const Row& r) {
@@ -99,6 +99,7 @@ PostVariant VariantFromRow(const Row& r) {
   v.sent_at = r.Int(17);
   v.created_at = r.Int(18);
   v.updated_at = r.Int(19);
+  v.media = r.Text(20);
   return v;
 }
 
@@ -186,10 +187,10 @@ Status SqlPublishStore::InsertVariant(sql::Connection& conn, int64_t post_id, co
       conn.Query(
           "INSERT INTO post_variants (post_id, channel_id, text, wire_text, verdict, action, "
           "state, idempotency_key, attempts, next_attempt_at, claimed_by, claimed_until, "
-          "last_error, external_id, sent_at, created_at, updated_at) VALUES ($1, $2, $3, $4, "
-          "$5, $6, 0, $7, 0, 0, '', 0, '', '', 0, $8, $8) RETURNING id",
+          "last_error, external_id, sent_at, created_at, updated_at, media) VALUES ($1, $2, $3, "
+          "$4, $5, $6, 0, $7, 0, 0, '', 0, '', '', 0, $8, $8, $9) RETURNING id",
           {Int(post_id), Int(v.channel_id), Text(v.text), Text(v.wire_text), Text(v.verdict),
-           Text(v.action), Text(v.idempotency_key), Int(now)}));
+           Text(v.action), Text(v.idempotency_key), Int(now), Text(v.media)}));
   return PutVariantAssets(conn, rs.rows.at(0).Int(0), v.asset_ids);
 }
 
@@ -252,9 +253,10 @@ Result<Post> SqlPublishStore::UpdatePost(const Post& p) {
       }
       const PostVariant& v = *it->second;
       LP_RETURN_IF_ERROR(conn.Query("UPDATE post_variants SET text = $2, wire_text = $3, "
-                                    "verdict = $4, action = $5, updated_at = $6 WHERE id = $1",
+                                    "verdict = $4, action = $5, updated_at = $6, media = $7 "
+                                    "WHERE id = $1",
                                     {Int(old.id), Text(v.text), Text(v.wire_text), Text(v.verdict),
-                                     Text(v.action), Int(now)})
+                                     Text(v.action), Int(now), Text(v.media)})
                              .status());
       LP_RETURN_IF_ERROR(PutVariantAssets(conn, old.id, v.asset_ids));
       wanted.erase(it);
@@ -332,31 +334,83 @@ namespace {
 
 constexpr const char* kAssetSelect =
     "SELECT a.id, a.name, a.mime_type, a.url, a.licence, a.consent, a.created_by, u.username, "
-    "a.created_at FROM assets a JOIN users u ON u.id = a.created_by";
+    "a.created_at, a.sha256, a.size, a.width, a.height, a.alt_text FROM assets a JOIN users u ON "
+    "u.id = a.created_by";
 
 Asset AssetFromRow(const Row& r) {
-  return {r.Int(0),  r.Text(1), r.Text(2), r.Text(3), r.Text(4),
+  Asset a{r.Int(0),  r.Text(1), r.Text(2), r.Text(3), r.Text(4),
           r.Text(5), r.Int(6),  r.Text(7), r.Int(8)};
+  a.sha256 = r.Text(9);
+  a.size = r.Int(10);
+  a.width = static_cast<int32_t>(r.Int(11));
+  a.height = static_cast<int32_t>(r.Int(12));
+  a.alt_text = r.Text(13);
+  return a;
+}
+
+bool IsSha256Hex(std::string_view s) {
+  if (s.size() != 64) return false;
+  for (char c : s) {
+    if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) return false;
+  }
+  return true;
+}
+
+MediaFile FileFromRow(const Row& r, bool with_bytes) {
+  MediaFile f;
+  f.sha256 = r.Text(0);
+  f.mime_type = r.Text(1);
+  f.size = r.Int(2);
+  f.width = static_cast<int32_t>(r.Int(3));
+  f.height = static_cast<int32_t>(r.Int(4));
+  f.created_at = r.Int(5);
+  if (with_bytes) f.bytes = std::make_shared<const std::string>(r.cell(6).s);
+  return f;
 }
 
 }  // namespace
 
-Result<Asset> SqlPublishStore::CreateAsset(Asset a) {
+Result<Asset> SqlPublishStore::InsertAsset(sql::Connection& conn, Asset a) const {
   if (a.name.empty()) return Status::InvalidArgument("an asset needs a name");
-  if (a.url.empty()) return Status::InvalidArgument("an asset needs a URL");
+  if (a.url.empty() && a.sha256.empty()) {
+    return Status::InvalidArgument("an asset needs a URL or a stored file");
+  }
+  if (!a.url.empty() && !a.sha256.empty()) {
+    return Status::InvalidArgument("an asset is either a URL or a stored file, not both");
+  }
+  if (!a.sha256.empty()) {
+    LP_ASSIGN_OR_RETURN(sql::ResultSet f,
+                        conn.Query("SELECT mime_type, size, width, height FROM media_files "
+                                   "WHERE sha256 = $1",
+                                   {Text(a.sha256)}));
+    if (f.rows.empty()) return Status::InvalidArgument("no stored file " + a.sha256);
+    a.mime_type = f.rows[0].Text(0);
+    a.size = f.rows[0].Int(1);
+    a.width = static_cast<int32_t>(f.rows[0].Int(2));
+    a.height = static_cast<int32_t>(f.rows[0].Int(3));
+  } else {
+    a.size = 0;
+    a.width = 0;
+    a.height = 0;
+  }
   if (a.created_at == 0) a.created_at = NowMillis();
-  return store_.TxValue<Asset>(true, [&](sql::Connection& conn) -> Result<Asset> {
-    LP_ASSIGN_OR_RETURN(
-        sql::ResultSet rs,
-        conn.Query("INSERT INTO assets (name, mime_type, url, licence, consent, created_by, "
-                   "created_at) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
-                   {Text(a.name), Text(a.mime_type), Text(a.url), Text(a.licence), Text(a.consent),
-                    Int(a.created_by), Int(a.created_at)}));
-    LP_ASSIGN_OR_RETURN(
-        sql::ResultSet got,
-        conn.Query(std::string(kAssetSelect) + " WHERE a.id = $1", {Int(rs.rows.at(0).Int(0))}));
-    return AssetFromRow(got.rows.at(0));
-  });
+  LP_ASSIGN_OR_RETURN(
+      sql::ResultSet rs,
+      conn.Query("INSERT INTO assets (name, mime_type, url, licence, consent, created_by, "
+                 "created_at, sha256, size, width, height, alt_text) VALUES ($1, $2, $3, $4, $5, "
+                 "$6, $7, $8, $9, $10, $11, $12) RETURNING id",
+                 {Text(a.name), Text(a.mime_type), Text(a.url), Text(a.licence), Text(a.consent),
+                  Int(a.created_by), Int(a.created_at), Text(a.sha256), Int(a.size), Int(a.width),
+                  Int(a.height), Text(a.alt_text)}));
+  LP_ASSIGN_OR_RETURN(sql::ResultSet got, conn.Query(std::string(kAssetSelect) + " WHERE a.id = $1",
+                                                     {Int(rs.rows.at(0).Int(0))}));
+  if (got.rows.empty()) return Status::InvalidArgument("no user with id " + Id(a.created_by));
+  return AssetFromRow(got.rows.at(0));
+}
+
+Result<Asset> SqlPublishStore::CreateAsset(Asset a) {
+  return store_.TxValue<Asset>(
+      true, [&](sql::Connection& conn) -> Result<Asset> { return InsertAsset(conn, a); });
 }
 
 Result<Asset> SqlPublishStore::GetAsset(int64_t id) {
@@ -379,6 +433,104 @@ Result<std::vector<Asset>> SqlPublishStore::ListAssets(int32_t limit) {
         for (const Row& r : rs.rows) out.push_back(AssetFromRow(r));
         return out;
       });
+}
+
+Result<MediaFile> SqlPublishStore::PutFile(sql::Connection& conn, MediaFile file) const {
+  if (!IsSha256Hex(file.sha256)) {
+    return Status::InvalidArgument("a media file's sha256 must be 64 lower-case hex digits");
+  }
+  if (file.bytes == nullptr) return Status::InvalidArgument("a media file needs its bytes");
+  if (file.size != static_cast<int64_t>(file.bytes->size())) {
+    return Status::InvalidArgument("media file size " + std::to_string(file.size) +
+                                   " is not the size of its bytes (" +
+                                   std::to_string(file.bytes->size()) + ")");
+  }
+  if (file.mime_type.empty()) return Status::InvalidArgument("a media file needs its type");
+  // Look first: a duplicate key would abort a PostgreSQL transaction, and the
+  // bytes need not travel again.
+  LP_ASSIGN_OR_RETURN(sql::ResultSet got,
+                      conn.Query("SELECT sha256, mime_type, size, width, height, created_at "
+                                 "FROM media_files WHERE sha256 = $1",
+                                 {Text(file.sha256)}));
+  if (!got.rows.empty()) return FileFromRow(got.rows[0], false);
+  if (file.created_at == 0) file.created_at = NowMillis();
+  LP_RETURN_IF_ERROR(
+      conn.Query("INSERT INTO media_files (sha256, mime_type, size, width, height, bytes, "
+                 "created_at) VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (sha256) DO NOTHING",
+                 {Text(file.sha256), Text(file.mime_type), Int(file.size), Int(file.width),
+                  Int(file.height), sql::Blob(*file.bytes), Int(file.created_at)})
+          .status());
+  file.bytes = nullptr;
+  return file;
+}
+
+Result<MediaFile> SqlPublishStore::PutMediaFile(MediaFile file) {
+  return store_.TxValue<MediaFile>(
+      true, [&](sql::Connection& conn) -> Result<MediaFile> { return PutFile(conn, file); });
+}
+
+Result<MediaFile> SqlPublishStore::GetMediaFile(std::string_view sha256) {
+  return store_.TxValue<MediaFile>(false, [&](sql::Connection& conn) -> Result<MediaFile> {
+    LP_ASSIGN_OR_RETURN(sql::ResultSet rs,
+                        conn.Query("SELECT sha256, mime_type, size, width, height, created_at, "
+                                   "bytes FROM media_files WHERE sha256 = $1",
+                                   {Text(sha256)}));
+    if (rs.rows.empty()) return Status::NotFound("no stored file " + std::string(sha256));
+    return FileFromRow(rs.rows[0], true);
+  });
+}
+
+Result<Asset> SqlPublishStore::CreateFileAsset(Asset asset, MediaFile file) {
+  if (!asset.url.empty()) return Status::InvalidArgument("an asset of a stored file has no URL");
+  return store_.TxValue<Asset>(true, [&](sql::Connection& conn) -> Result<Asset> {
+    LP_ASSIGN_OR_RETURN(MediaFile stored, PutFile(conn, file));
+    Asset a = asset;
+    a.sha256 = stored.sha256;
+    return InsertAsset(conn, std::move(a));
+  });
+}
+
+Result<Asset> SqlPublishStore::UpdateAsset(const Asset& asset) {
+  if (asset.name.empty()) return Status::InvalidArgument("an asset needs a name");
+  return store_.TxValue<Asset>(true, [&](sql::Connection& conn) -> Result<Asset> {
+    LP_ASSIGN_OR_RETURN(
+        sql::ResultSet rs,
+        conn.Query("UPDATE assets SET name = $1, alt_text = $2, licence = $3, consent = $4 "
+                   "WHERE id = $5",
+                   {Text(asset.name), Text(asset.alt_text), Text(asset.licence),
+                    Text(asset.consent), Int(asset.id)}));
+    if (rs.affected == 0) return Status::NotFound("no asset with id " + Id(asset.id));
+    LP_ASSIGN_OR_RETURN(
+        sql::ResultSet got,
+        conn.Query(std::string(kAssetSelect) + " WHERE a.id = $1", {Int(asset.id)}));
+    return AssetFromRow(got.rows.at(0));
+  });
+}
+
+Status SqlPublishStore::DeleteAsset(int64_t id) {
+  return store_.Tx(true, [&](sql::Connection& conn) -> Status {
+    LP_ASSIGN_OR_RETURN(sql::ResultSet a,
+                        conn.Query("SELECT sha256 FROM assets WHERE id = $1", {Int(id)}));
+    if (a.rows.empty()) return Status::NotFound("no asset with id " + Id(id));
+    const std::string sha256 = a.rows[0].Text(0);
+    LP_ASSIGN_OR_RETURN(sql::ResultSet used,
+                        conn.Query("SELECT v.post_id FROM post_variant_assets l JOIN "
+                                   "post_variants v ON v.id = l.variant_id WHERE l.asset_id = $1 "
+                                   "ORDER BY v.post_id LIMIT 1",
+                                   {Int(id)}));
+    if (!used.rows.empty()) {
+      return Status::FailedPrecondition("asset " + Id(id) + " is used by post " +
+                                        Id(used.rows[0].Int(0)));
+    }
+    LP_RETURN_IF_ERROR(conn.Query("DELETE FROM assets WHERE id = $1", {Int(id)}).status());
+    if (!sha256.empty()) {
+      LP_RETURN_IF_ERROR(conn.Query("DELETE FROM media_files WHERE sha256 = $1 AND NOT EXISTS "
+                                    "(SELECT 1 FROM assets WHERE sha256 = $1)",
+                                    {Text(sha256)})
+                             .status());
+    }
+    return Status::Ok();
+  });
 }
 
 // --- send queue ----------------------------------------------------------------------
@@ -458,6 +610,12 @@ Status SqlPublishStore::AppendArchive(sql::Connection& conn, const PostVariant& 
   e.subject = p.title;
   e.wire_text = v.wire_text;
   e.verdict = v.verdict.empty() ? "{}" : v.verdict;
+  // The media sent with it (name, type, size, digest, alt text) go into the
+  // sealed record too, as the verdict object's "media" member.
+  if (!v.media.empty() && v.media != "[]" && e.verdict.size() >= 2 && e.verdict.back() == '}') {
+    e.verdict.pop_back();
+    e.verdict += (e.verdict.size() > 1 ? ",\"media\":" : "\"media\":") + v.media + "}";
+  }
   LP_ASSIGN_OR_RETURN(
       sql::ResultSet chain,
       conn.Query("SELECT d.step, u.username, d.decision, d.comment, d.at FROM approval_decisions "

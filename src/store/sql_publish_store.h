@@ -27,6 +27,11 @@ class SqlPublishStore final : public PublishStore {
   Result<Asset> CreateAsset(Asset asset) override;
   Result<Asset> GetAsset(int64_t id) override;
   Result<std::vector<Asset>> ListAssets(int32_t limit) override;
+  Result<MediaFile> PutMediaFile(MediaFile file) override;
+  Result<MediaFile> GetMediaFile(std::string_view sha256) override;
+  Result<Asset> CreateFileAsset(Asset asset, MediaFile file) override;
+  Result<Asset> UpdateAsset(const Asset& asset) override;
+  Status DeleteAsset(int64_t id) override;
 
   Result<std::vector<PostVariant>> ClaimDueVariants(std::string_view claimer, Millis now,
                                                     Millis lease_ms, int32_t limit) override;
@@ -56,6 +61,8 @@ class SqlPublishStore final : public PublishStore {
   // Replaces the variant's media links.
   Status PutVariantAssets(sql::Connection& conn, int64_t variant_id,
                           const std::vector<int64_t>& asset_ids) const;
+  Result<MediaFile> PutFile(sql::Connection& conn, MediaFile file) const;
+  Result<Asset> InsertAsset(sql::Connection& conn, Asset a) const;
   // After a variant finished: the post is sent (or failed) once none is
   // pending or sending.
   Status SettlePost(sql::Connection& conn, int64_t post_id, Millis at) const;

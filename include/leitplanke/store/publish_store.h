@@ -10,6 +10,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -63,20 +64,44 @@ struct PostVariant {
   Millis created_at = 0;
   Millis updated_at = 0;
   std::vector<int64_t> asset_ids;  // media from the library, in order
+  // The media as checked (a content field, like the verdict): a JSON array
+  // written by the publisher, one object per medium with its name, type,
+  // size, digest or URL, alt text and notes; opaque here. The archive entry
+  // of the sent variant carries it as its verdict's "media" member.
+  std::string media;
 };
 
 // A picture or video in the media library (R09: own or licensed, consent of
-// the people shown). The file lives at `url`; the library keeps the notes.
+// the people shown). Either a file stored in the database (`sha256` names
+// its row in media_files; type, size and pixels copied from it) or a
+// reference to a file elsewhere (`url`, sent as a link).
 struct Asset {
   int64_t id = 0;
   std::string name;
   std::string mime_type;
-  std::string url;
+  std::string url;      // "" for stored files
   std::string licence;  // "own photo", "stock, licence 4711 until 2027", "" = unknown
   std::string consent;  // "not_needed", "given", "missing"
   int64_t created_by = 0;
   std::string created_by_name;  // filled by the store
   Millis created_at = 0;
+  std::string sha256;  // hex digest of the stored file; "" for URL assets
+  int64_t size = 0;    // bytes of the stored file
+  int32_t width = 0;   // pixels, 0 when unknown (videos)
+  int32_t height = 0;
+  std::string alt_text;  // description for screen readers; public words
+};
+
+// A file of the media library, stored once per content (key: its SHA-256,
+// computed by the caller). Several assets may name the same file.
+struct MediaFile {
+  std::string sha256;  // 64 lower-case hex digits
+  std::string mime_type;
+  int64_t size = 0;
+  int32_t width = 0;
+  int32_t height = 0;
+  Millis created_at = 0;
+  std::shared_ptr<const std::string> bytes;  // the file
 };
 
 struct Post {
@@ -160,12 +185,29 @@ class PublishStore {
   virtual Result<std::vector<Post>> ListPosts(const PostQuery& query) = 0;
 
   // --- media library -----------------------------------------------------------------
-  // InvalidArgument without a name or URL. Variants name assets by id
+  // InvalidArgument without a name, or without a URL or the sha256 of a
+  // stored file (whose type, size and pixels the asset takes). Variants name assets by id
   // (CreatePost/UpdatePost: InvalidArgument for an unknown one).
   virtual Result<Asset> CreateAsset(Asset asset) = 0;
   virtual Result<Asset> GetAsset(int64_t id) = 0;  // NotFound
   // Newest first.
   virtual Result<std::vector<Asset>> ListAssets(int32_t limit) = 0;
+  // Stores `file` unless a file with its sha256 is stored already (then the
+  // stored one is returned, bytes not re-read). InvalidArgument for a
+  // malformed digest, missing bytes or a size that is not the bytes'.
+  virtual Result<MediaFile> PutMediaFile(MediaFile file) = 0;
+  // The file with its bytes; NotFound.
+  virtual Result<MediaFile> GetMediaFile(std::string_view sha256) = 0;
+  // PutMediaFile and CreateAsset in one transaction: an asset of the file
+  // (asset.url must be empty; sha256, mime type, size and pixels are the
+  // file's).
+  virtual Result<Asset> CreateFileAsset(Asset asset, MediaFile file) = 0;
+  // Replaces name, alt_text, licence and consent of the asset; returns it.
+  // NotFound; InvalidArgument without a name.
+  virtual Result<Asset> UpdateAsset(const Asset& asset) = 0;
+  // Deletes the asset, and its file once no asset names it.
+  // FailedPrecondition while a post variant uses it; NotFound.
+  virtual Status DeleteAsset(int64_t id) = 0;
 
   // --- send queue --------------------------------------------------------------
   // Claims up to `limit` variants that are due for `claimer` until now +

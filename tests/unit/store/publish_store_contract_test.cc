@@ -2,6 +2,7 @@
 // approvals of posts), run against every back end like the other store
 // suites: SQLite always, PostgreSQL when LP_TEST_POSTGRES_URL is set
 // (scripts/with-postgres), each test on a database of its own.
+#include <filesystem>
 #include <memory>
 #include <mutex>
 #include <set>
@@ -13,6 +14,9 @@
 
 #include "leitplanke/store/store.h"
 
+#include "store/schema.h"
+#include "store/sql/postgres/pg_connection.h"
+#include "store/sql/sqlite/sqlite_connection.h"
 #include "store_fixture.h"
 #include "test_support.h"
 
@@ -439,6 +443,7 @@ TEST_P(PublishStoreContractTest, MediaLibraryAndVariantMedia) {
   ASSERT_TRUE(chart.ok());
   a.url = "";
   EXPECT_EQ(ps().CreateAsset(a).error().code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(ps().GetAsset(photo->id)->sha256, "");  // a URL asset has no file
   EXPECT_EQ(ps().GetAsset(chart->id)->licence, "");
   EXPECT_EQ(ps().GetAsset(9999).error().code(), StatusCode::kNotFound);
   auto all = ps().ListAssets(10);
@@ -463,6 +468,229 @@ TEST_P(PublishStoreContractTest, MediaLibraryAndVariantMedia) {
   EXPECT_EQ(ps().UpdatePost(edit).error().code(), StatusCode::kInvalidArgument);
   EXPECT_EQ(ps().GetPost(p.id == 0 ? created->id : p.id)->variants[0].asset_ids,
             (std::vector<int64_t>{photo->id}));  // the failed update changed nothing
+}
+
+// A digest-shaped key for test files (the store does not hash; the server does).
+std::string Digest(char c) { return std::string(64, c); }
+
+MediaFile File(char digest, std::shared_ptr<const std::string> bytes) {
+  MediaFile f;
+  f.sha256 = Digest(digest);
+  f.mime_type = "image/png";
+  f.size = static_cast<int64_t>(bytes->size());
+  f.width = 640;
+  f.height = 480;
+  f.bytes = std::move(bytes);
+  return f;
+}
+
+TEST_P(PublishStoreContractTest, StoredFilesAndTheirAssets) {
+  auto bytes = std::make_shared<const std::string>(std::string("\x89PNG\0\x01\xff", 7) + "rest");
+  auto put = ps().PutMediaFile(File('a', bytes));
+  ASSERT_TRUE(put.ok()) << put.error();
+  EXPECT_GT(put->created_at, 0);
+  // Idempotent by digest: the stored row wins, nothing is replaced.
+  MediaFile again = File('a', std::make_shared<const std::string>("other"));
+  again.mime_type = "image/gif";
+  auto second = ps().PutMediaFile(again);
+  ASSERT_TRUE(second.ok()) << second.error();
+  EXPECT_EQ(second->mime_type, "image/png");
+  auto got = ps().GetMediaFile(Digest('a'));
+  ASSERT_TRUE(got.ok()) << got.error();
+  ASSERT_NE(got->bytes, nullptr);
+  EXPECT_EQ(*got->bytes, *bytes);
+  EXPECT_EQ(got->size, 11);
+  EXPECT_EQ(got->width, 640);
+  EXPECT_EQ(ps().GetMediaFile(Digest('b')).error().code(), StatusCode::kNotFound);
+
+  MediaFile bad = File('b', bytes);
+  bad.sha256 = "ABC";
+  EXPECT_EQ(ps().PutMediaFile(bad).error().code(), StatusCode::kInvalidArgument);
+  bad = File('b', bytes);
+  bad.size = 3;
+  EXPECT_EQ(ps().PutMediaFile(bad).error().code(), StatusCode::kInvalidArgument);
+
+  Asset a;
+  a.name = "team.png";
+  a.alt_text = "Das Team vor dem Haus";
+  a.licence = "own photo";
+  a.consent = "given";
+  a.created_by = author_;
+  a.mime_type = "text/plain";  // the file's type wins
+  auto asset = ps().CreateFileAsset(a, File('c', bytes));
+  ASSERT_TRUE(asset.ok()) << asset.error();
+  EXPECT_EQ(asset->sha256, Digest('c'));
+  EXPECT_EQ(asset->mime_type, "image/png");
+  EXPECT_EQ(asset->size, 11);
+  EXPECT_EQ(asset->width, 640);
+  EXPECT_EQ(asset->height, 480);
+  EXPECT_EQ(asset->url, "");
+  EXPECT_EQ(asset->alt_text, "Das Team vor dem Haus");
+  // A second asset of a file already stored (by digest only).
+  Asset twin = a;
+  twin.name = "team-copy.png";
+  twin.sha256 = Digest('c');
+  auto copy = ps().CreateAsset(twin);
+  ASSERT_TRUE(copy.ok()) << copy.error();
+  EXPECT_EQ(copy->size, 11);
+  twin.sha256 = Digest('d');
+  EXPECT_EQ(ps().CreateAsset(twin).error().code(), StatusCode::kInvalidArgument);
+  twin.sha256 = Digest('c');
+  twin.url = "https://x.example/a.png";
+  EXPECT_EQ(ps().CreateAsset(twin).error().code(), StatusCode::kInvalidArgument);
+
+  // Update: notes and alt text, never the file.
+  Asset edit = *asset;
+  edit.name = "team-2026.png";
+  edit.alt_text = "Neu";
+  edit.licence = "";
+  edit.consent = "missing";
+  edit.sha256 = Digest('f');
+  auto updated = ps().UpdateAsset(edit);
+  ASSERT_TRUE(updated.ok()) << updated.error();
+  EXPECT_EQ(updated->name, "team-2026.png");
+  EXPECT_EQ(updated->alt_text, "Neu");
+  EXPECT_EQ(updated->consent, "missing");
+  EXPECT_EQ(updated->sha256, Digest('c'));
+  EXPECT_EQ(ps().GetAsset(asset->id)->alt_text, "Neu");
+  edit.id = 9999;
+  EXPECT_EQ(ps().UpdateAsset(edit).error().code(), StatusCode::kNotFound);
+
+  // Delete: refused while a post uses it; the file goes with its last asset.
+  Post p;
+  p.title = "with a file";
+  p.author_id = author_;
+  p.variants = {Variant(channels_[0], "file-0", "w")};
+  p.variants[0].asset_ids = {asset->id};
+  auto post = ps().CreatePost(p);
+  ASSERT_TRUE(post.ok()) << post.error();
+  Status used = ps().DeleteAsset(asset->id);
+  EXPECT_EQ(used.code(), StatusCode::kFailedPrecondition);
+  EXPECT_EQ(used.message(),
+            "asset " + std::to_string(asset->id) + " is used by post " + std::to_string(post->id));
+  Post none = *post;
+  none.variants[0].asset_ids = {};
+  ASSERT_TRUE(ps().UpdatePost(none).ok());
+  ASSERT_TRUE(ps().DeleteAsset(asset->id).ok());
+  EXPECT_EQ(ps().GetAsset(asset->id).error().code(), StatusCode::kNotFound);
+  EXPECT_TRUE(ps().GetMediaFile(Digest('c')).ok());  // the copy still names it
+  ASSERT_TRUE(ps().DeleteAsset(copy->id).ok());
+  EXPECT_EQ(ps().GetMediaFile(Digest('c')).error().code(), StatusCode::kNotFound);
+  EXPECT_EQ(ps().DeleteAsset(copy->id).code(), StatusCode::kNotFound);
+  EXPECT_TRUE(ps().GetMediaFile(Digest('a')).ok());  // a file without assets is left alone
+}
+
+TEST_P(PublishStoreContractTest, TwentyMegabyteFileRoundTripsByteForByte) {
+  std::string big(20 * 1000 * 1000, '\0');
+  uint32_t x = 2463534242u;  // xorshift: every byte value, no runs
+  for (char& c : big) {
+    x ^= x << 13;
+    x ^= x >> 17;
+    x ^= x << 5;
+    c = static_cast<char>(x);
+  }
+  auto bytes = std::make_shared<const std::string>(std::move(big));
+  Asset a;
+  a.name = "film.mp4";
+  a.created_by = author_;
+  a.consent = "not_needed";
+  MediaFile f = File('e', bytes);
+  f.mime_type = "video/mp4";
+  auto asset = ps().CreateFileAsset(a, f);
+  ASSERT_TRUE(asset.ok()) << asset.error();
+  EXPECT_EQ(asset->size, 20'000'000);
+  // Through a second store on the same database, as another instance would.
+  auto other = OpenStore(url_);
+  ASSERT_TRUE(other.ok()) << other.error();
+  auto got = (*other)->publish().GetMediaFile(asset->sha256);
+  ASSERT_TRUE(got.ok()) << got.error();
+  ASSERT_EQ(got->bytes->size(), bytes->size());
+  EXPECT_TRUE(*got->bytes == *bytes);
+  EXPECT_EQ(got->mime_type, "video/mp4");
+}
+
+TEST_P(PublishStoreContractTest, StoredFilesSurviveDumpAndLoad) {
+  auto bytes = std::make_shared<const std::string>(std::string("\0\x01\x02\xfe\xff", 5));
+  Asset a;
+  a.name = "bin.png";
+  a.alt_text = "Alt";
+  a.created_by = author_;
+  auto asset = ps().CreateFileAsset(a, File('7', bytes));
+  ASSERT_TRUE(asset.ok()) << asset.error();
+  std::vector<std::string> dump;
+  ASSERT_TRUE(store_
+                  ->Dump([&](std::string_view line) {
+                    dump.emplace_back(line);
+                    return Status::Ok();
+                  })
+                  .ok());
+  auto target = Open(GetParam());
+  ASSERT_NE(target, nullptr);
+  size_t i = 0;
+  Status s = target->Load([&](std::string& line) {
+    if (i >= dump.size()) return false;
+    line = dump[i++];
+    return true;
+  });
+  ASSERT_TRUE(s.ok()) << s;
+  auto got = target->publish().GetMediaFile(Digest('7'));
+  ASSERT_TRUE(got.ok()) << got.error();
+  EXPECT_EQ(*got->bytes, *bytes);
+  auto copy = target->publish().GetAsset(asset->id);
+  ASSERT_TRUE(copy.ok()) << copy.error();
+  EXPECT_EQ(copy->alt_text, "Alt");
+  EXPECT_EQ(copy->sha256, Digest('7'));
+}
+
+// A database left at schema version 6 (URL assets only) keeps its assets
+// when the binary migrates it to 7.
+TEST_P(PublishStoreContractTest, MigrationFromVersion6KeepsUrlAssets) {
+  const std::string url = NewUrl();
+  std::unique_ptr<sql::Connection> conn;
+  if (GetParam() == "sqlite") {
+    const std::string path = url.substr(std::string("sqlite://").size());
+    std::filesystem::create_directories(std::filesystem::path(path).parent_path());
+    auto c = sql::SqliteConnection::Open(path);
+    ASSERT_TRUE(c.ok()) << c.error();
+    conn = std::move(*c);
+  } else {
+    auto c = sql::PgConnection::Open(url);
+    ASSERT_TRUE(c.ok()) << c.error();
+    conn = std::move(*c);
+  }
+  auto v = Migrate(*conn, 6);
+  ASSERT_TRUE(v.ok()) << v.error();
+  ASSERT_EQ(*v, 6);
+  ASSERT_TRUE(conn->Exec("INSERT INTO users (id, username, display_name, email, password_hash, "
+                         "locale, disabled, must_change_password, totp_secret_enc, totp_enabled, "
+                         "totp_last_step, created_at, updated_at) VALUES (1, 'old', 'Old', '', "
+                         "'', 'de', 0, 0, '', 0, 0, 0, 0)")
+                  .ok());
+  Status ins = conn->Exec(
+      "INSERT INTO assets (name, mime_type, url, licence, consent, created_by, created_at) "
+      "VALUES ('logo.png', 'image/png', 'https://cdn.example/logo.png', 'own', 'not_needed', 1, "
+      "5)");
+  ASSERT_TRUE(ins.ok()) << ins;
+  conn.reset();
+
+  auto store = OpenStore(url);
+  ASSERT_TRUE(store.ok()) << store.error();
+  auto all = (*store)->publish().ListAssets(10);
+  ASSERT_TRUE(all.ok()) << all.error();
+  ASSERT_EQ(all->size(), 1u);
+  const Asset& a = (*all)[0];
+  EXPECT_EQ(a.name, "logo.png");
+  EXPECT_EQ(a.url, "https://cdn.example/logo.png");
+  EXPECT_EQ(a.licence, "own");
+  EXPECT_EQ(a.created_by_name, "old");
+  EXPECT_EQ(a.sha256, "");
+  EXPECT_EQ(a.size, 0);
+  EXPECT_EQ(a.alt_text, "");
+  // The new columns are writable on the migrated table.
+  Asset edit = a;
+  edit.alt_text = "Logo";
+  ASSERT_TRUE((*store)->publish().UpdateAsset(edit).ok());
+  EXPECT_EQ((*store)->publish().GetAsset(a.id)->alt_text, "Logo");
 }
 
 TEST_P(PublishStoreContractTest, ConcurrentClaimersNeverShareAVariant) {

@@ -72,6 +72,10 @@ struct RouteOptions {
   std::string permission;  // "" = public; opaque to http, read by the pre-handler
   std::string summary;     // one line for the API documentation
   std::string tag;         // grouping for the API documentation
+  // Largest request body this route accepts, in bytes; 0 = the server's
+  // ServerOptions::body_limit. The server looks the route up after the
+  // header and refuses a larger body with 413 before reading it.
+  std::size_t body_limit = 0;
 };
 
 struct Route {

@@ -15,6 +15,7 @@
 #include <array>
 #include <atomic>
 #include <future>
+#include <limits>
 #include <mutex>
 #include <random>
 #include <thread>
@@ -291,7 +292,12 @@ class Session final : public SessionBase {
     state_ = State::kReading;
     parser_.emplace();
     parser_->header_limit(static_cast<std::uint32_t>(core_.options.header_limit));
-    parser_->body_limit(core_.options.body_limit);
+    // No limit while the header is read: the route decides (BodyLimit),
+    // checked in ReadBody before any body byte is parsed.
+    // (The largest value, not boost::none: this Beast compares Content-Length
+    // against the optional, and any length is "greater" than none.)
+    parser_->body_limit(std::numeric_limits<std::uint64_t>::max());
+    body_limit_ = core_.options.body_limit;
     Lowest().expires_after(core_.options.read_timeout);
     // The header first: a body announced beyond the limit is refused before
     // it is read, and "Expect: 100-continue" is answered before the body.
@@ -302,7 +308,35 @@ class Session final : public SessionBase {
                              });
   }
 
+  // The body limit of the route the request's header names (the server's
+  // when no route matches: the request then gets its 404 or 405 after a
+  // body of at most that size).
+  std::size_t BodyLimit() const {
+    const auto& fields = parser_->get();
+    std::string_view target(fields.target().data(), fields.target().size());
+    const size_t q = target.find('?');
+    if (q != std::string_view::npos) target = target.substr(0, q);
+    Router::Match match;
+    std::vector<std::pair<std::string, std::string>> params;
+    const std::string method(fields.method_string());
+    if (core_.router.Find(method, target, &match, &params).ok() && match.route != nullptr &&
+        match.route->options.body_limit > 0) {
+      return match.route->options.body_limit;
+    }
+    return core_.options.body_limit;
+  }
+
   void ReadBody() {
+    body_limit_ = BodyLimit();
+    const boost::optional<std::uint64_t> announced = parser_->content_length();
+    if (announced && *announced > body_limit_) return OnRead(bhttp::error::body_limit);
+    parser_->body_limit(static_cast<std::uint64_t>(body_limit_));
+    if (body_limit_ > core_.options.body_limit) {
+      // A route for large bodies (uploads): the read deadline grows by one
+      // second per MB of the announced (or allowed) size.
+      const std::uint64_t size = announced ? *announced : body_limit_;
+      Lowest().expires_after(core_.options.read_timeout + std::chrono::milliseconds(size / 1000));
+    }
     auto read_rest = [self = Self()] {
       bhttp::async_read(self->stream_, self->buffer_, *self->parser_,
                         [self](beast::error_code ec, std::size_t) { self->OnRead(ec); });
@@ -334,9 +368,9 @@ class Session final : public SessionBase {
     http10_ = false;
     stats_ = nullptr;
     if (ec == bhttp::error::body_limit) {
-      return Send(Response::Error(
-          413, "payload_too_large",
-          "request body exceeds " + std::to_string(core_.options.body_limit) + " bytes"));
+      return Send(
+          Response::Error(413, "payload_too_large",
+                          "request body exceeds " + std::to_string(body_limit_) + " bytes"));
     }
     if (ec == bhttp::error::header_limit) {
       return Send(Response::Error(
@@ -679,8 +713,9 @@ class Session final : public SessionBase {
   const std::string remote_;
   beast::flat_buffer buffer_;
   std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
-  std::string head_;  // response head being written
-  std::string body_;  // response body being written
+  std::size_t body_limit_ = 0;  // of the request being read (BodyLimit)
+  std::string head_;            // response head being written
+  std::string body_;            // response body being written
   bool http10_ = false;
   Request req_;
   const Route* route_ = nullptr;

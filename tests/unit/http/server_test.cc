@@ -182,6 +182,68 @@ TEST_F(ServerTest, BodyLimitAnnouncedByContentLengthGives413WithoutReading) {
   EXPECT_EQ(r->status, 204);
 }
 
+TEST_F(ServerTest, PerRouteBodyLimitOverridesTheServersBothWays) {
+  RouteOptions upload;
+  upload.body_limit = 4096;
+  ASSERT_TRUE(router_
+                  .Handle(
+                      "POST", "/files/{name}",
+                      [](Request& r) { return Response::Text(200, std::to_string(r.body.size())); },
+                      upload)
+                  .ok());
+  RouteOptions tiny;
+  tiny.body_limit = 10;
+  ASSERT_TRUE(router_
+                  .Handle(
+                      "POST", "/tiny", [](Request&) { return Response::NoContent(); }, tiny)
+                  .ok());
+  ASSERT_TRUE(router_.Handle("POST", "/p", [](Request&) { return Response::NoContent(); }).ok());
+  ServerOptions o;
+  o.body_limit = 1024;
+  StartServer(o);
+
+  // Above the server's limit, within the route's: read and handled.
+  Conn c(port_);
+  ASSERT_TRUE(c.Send(Post("/files/a?x=1", std::string(3000, 'z'))));
+  auto r = c.Read();
+  ASSERT_TRUE(r.has_value());
+  EXPECT_EQ(r->status, 200);
+  EXPECT_EQ(r->body, "3000");
+  // The same size elsewhere is still refused with the server's limit.
+  ASSERT_TRUE(c.Send(Post("/p", std::string(3000, 'z'))));
+  r = c.Read();
+  ASSERT_TRUE(r.has_value());
+  EXPECT_EQ(r->status, 413);
+  EXPECT_NE(r->body.find("request body exceeds 1024 bytes"), std::string::npos) << r->body;
+
+  // Above the route's limit, announced: 413 naming the route's limit.
+  Conn big(port_);
+  ASSERT_TRUE(big.Send("POST /files/b HTTP/1.1\r\nHost: t\r\nContent-Length: 5000\r\n\r\n"));
+  r = big.Read();
+  ASSERT_TRUE(r.has_value());
+  EXPECT_EQ(r->status, 413);
+  EXPECT_NE(r->body.find("request body exceeds 4096 bytes"), std::string::npos) << r->body;
+  EXPECT_TRUE(big.WaitClosed());
+
+  // Chunked (no Content-Length): the route's limit while reading.
+  Conn chunked(port_);
+  ASSERT_TRUE(chunked.Send(
+      "POST /files/c HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n1388\r\n" +
+      std::string(5000, 'x') + "\r\n0\r\n\r\n"));
+  r = chunked.Read();
+  ASSERT_TRUE(r.has_value());
+  EXPECT_EQ(r->status, 413);
+  EXPECT_NE(r->body.find("4096"), std::string::npos);
+
+  // A route may also be stricter than the server.
+  Conn t(port_);
+  ASSERT_TRUE(t.Send(Post("/tiny", std::string(11, 'y'))));
+  r = t.Read();
+  ASSERT_TRUE(r.has_value());
+  EXPECT_EQ(r->status, 413);
+  EXPECT_NE(r->body.find("request body exceeds 10 bytes"), std::string::npos) << r->body;
+}
+
 TEST_F(ServerTest, OversizedHeaderGives431) {
   ASSERT_TRUE(router_.Handle("GET", "/x", [](Request&) { return Response::NoContent(); }).ok());
   StartServer();

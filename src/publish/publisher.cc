@@ -19,6 +19,7 @@
 #include "leitplanke/base/random_key.h"
 #include "leitplanke/base/utf8.h"
 
+#include "leitplanke/desk/media.h"
 #include "leitplanke/guard/policy.h"
 
 namespace leitplanke::publish {
@@ -31,6 +32,17 @@ using store::VariantState;
 struct Publisher::Zone {
   std::mutex mu;
   std::unique_ptr<icu::BasicTimeZone> tz;  // guarded by mu
+};
+
+struct Publisher::MediaPlan {
+  desk::MediaLimits limits;
+  std::vector<store::Asset> assets;
+  std::vector<bool> native;                // per asset
+  std::vector<desk::OutboundMedia> files;  // the native ones, in order
+  std::vector<std::string> links;          // URLs to append to the text
+  std::vector<std::string> records;        // per asset, MediumRecord
+  std::string record;                      // JSON array of `records`
+  std::string error;                       // the variant cannot go out with these media
 };
 
 namespace {
@@ -71,12 +83,15 @@ std::string PostEvent(const Post& p) {
 }
 
 // The wire texts of a post as one text, in channel order: what an approval
-// shows and what its approval must still match when it is given.
+// shows and what its approval must still match when it is given. A
+// variant's media (as checked: name, type, digest, alt text, notes) follow
+// its text on a line "[media] [...]".
 std::string ApprovalText(const Post& p) {
   std::string out;
   for (const PostVariant& v : p.variants) {
     if (!out.empty()) out += "\n\n";
     out += "[" + v.channel_name + " (" + v.channel_kind + ")]\n" + v.wire_text;
+    if (!v.media.empty() && v.media != "[]") out += "\n[media] " + v.media;
   }
   return out;
 }
@@ -398,29 +413,34 @@ Result<std::vector<VariantCheck>> Publisher::CheckVariants(const store::User& au
     if (!draft.link.empty() && msg.text.find(draft.link) == std::string::npos) {
       msg.text += (msg.text.empty() ? "" : "\n") + draft.link;
     }
-    for (size_t j = 0; j < dv.asset_ids.size(); ++j) {
-      Result<store::Asset> asset = ps_.GetAsset(dv.asset_ids[j]);
-      if (!asset.ok()) {
-        return Status::InvalidArgument("/variants/" + std::to_string(i) + "/asset_ids/" +
-                                       std::to_string(j) + ": no asset " +
-                                       std::to_string(dv.asset_ids[j]));
+    LP_ASSIGN_OR_RETURN(MediaPlan plan,
+                        PlanMedia(dv.channel_id, channel->kind, dv.asset_ids, i, de));
+    // URL media leave as links: the guard, the approval and the archive see them.
+    for (const std::string& url : plan.links) {
+      if (msg.text.find(url) == std::string::npos) {
+        msg.text += (msg.text.empty() ? "" : "\n") + url;
       }
-      // Media leave as links: the guard, the approval and the archive see them.
-      if (msg.text.find(asset->url) == std::string::npos) {
-        msg.text += (msg.text.empty() ? "" : "\n") + asset->url;
-      }
-      c.assets.push_back(std::move(*asset));
     }
+    msg.media = plan.files;
+    c.assets = plan.assets;
+    c.native = plan.native;
+    c.media_limits = plan.limits;
     msg.subject = draft.title;
-    Result<Rendered> rendered = channels_.render(dv.channel_id, msg);
-    if (!rendered.ok()) {
-      if (rendered.error().code() != StatusCode::kInvalidArgument) return rendered.error();
-      c.error = rendered.error().message();
+    if (!plan.error.empty()) {
+      c.error = plan.error;
       c.verdict.action = guard::Action::kBlock;
     } else {
-      c.wire_text = std::move(rendered->wire_text);
-      c.estimate = std::move(rendered->estimate);
-      LP_ASSIGN_OR_RETURN(c.verdict, check_(c.wire_text, PostCheckOptions(channel->kind, de)));
+      Result<Rendered> rendered = channels_.render(dv.channel_id, msg);
+      if (!rendered.ok()) {
+        if (rendered.error().code() != StatusCode::kInvalidArgument) return rendered.error();
+        c.error = rendered.error().message();
+        c.verdict.action = guard::Action::kBlock;
+      } else {
+        c.wire_text = std::move(rendered->wire_text);
+        c.estimate = std::move(rendered->estimate);
+        LP_ASSIGN_OR_RETURN(c.verdict, check_(c.wire_text, PostCheckOptions(channel->kind, de)));
+        LP_RETURN_IF_ERROR(CheckAltTexts(plan, channel->kind, de, &c.verdict));
+      }
     }
     // R09: media own or licensed, people shown consented.
     for (const store::Asset& a : c.assets) {
@@ -436,7 +456,7 @@ Result<std::vector<VariantCheck>> Publisher::CheckVariants(const store::User& au
       f.action = guard::Action::kHold;
       f.clause = "R09";
       f.excerpt = a.name;
-      const size_t at = c.wire_text.find(a.url);
+      const size_t at = a.url.empty() ? std::string::npos : c.wire_text.find(a.url);
       if (at != std::string::npos) {
         f.start = at;
         f.end = at + a.url.size();
@@ -464,6 +484,7 @@ Result<std::vector<VariantCheck>> Publisher::CheckVariants(const store::User& au
       v.action = std::string(guard::ActionName(c.verdict.action));
       v.idempotency_key = "post-" + RandomKey();
       v.asset_ids = dv.asset_ids;
+      v.media = plan.record;
       variants->push_back(std::move(v));
     }
     out.push_back(std::move(c));
@@ -880,16 +901,16 @@ Result<Post> Publisher::SetShareable(int64_t post_id, const store::User& user, b
 
 // --- media library -----------------------------------------------------------------------
 
-Result<store::Asset> Publisher::AddAsset(const store::User& user, store::Asset asset) {
+namespace {
+
+constexpr size_t kMaxAltTextBytes = 5000;
+constexpr size_t kFileCacheEntries = 8;
+constexpr size_t kFileCacheBytes = 256u << 20;
+
+Status ValidateAssetNotes(store::Asset& asset) {
   if (asset.name.empty() || asset.name.size() > 200 ||
       utf8::FirstInvalid(asset.name) != std::string_view::npos) {
     return Status::InvalidArgument("/name: 1 to 200 bytes of UTF-8");
-  }
-  if (asset.url.rfind("https://", 0) != 0 && asset.url.rfind("http://", 0) != 0) {
-    return Status::InvalidArgument("/url: an http or https URL where the file lives");
-  }
-  if (asset.url.find_first_of(" \t\r\n") != std::string::npos || asset.url.size() > 2000) {
-    return Status::InvalidArgument("/url: no spaces, at most 2000 bytes");
   }
   if (asset.consent.empty()) asset.consent = "missing";
   if (asset.consent != "not_needed" && asset.consent != "given" && asset.consent != "missing") {
@@ -898,20 +919,230 @@ Result<store::Asset> Publisher::AddAsset(const store::User& user, store::Asset a
   if (asset.licence.size() > 2000 || utf8::FirstInvalid(asset.licence) != std::string_view::npos) {
     return Status::InvalidArgument("/licence: at most 2000 bytes of UTF-8");
   }
-  asset.created_by = user.id;
-  asset.created_at = clock_.NowMillis();
-  LP_ASSIGN_OR_RETURN(store::Asset stored, ps_.CreateAsset(std::move(asset)));
+  if (asset.alt_text.size() > kMaxAltTextBytes ||
+      utf8::FirstInvalid(asset.alt_text) != std::string_view::npos) {
+    return Status::InvalidArgument("/alt_text: at most " + std::to_string(kMaxAltTextBytes) +
+                                   " bytes of UTF-8");
+  }
+  return Status::Ok();
+}
+
+// One medium as a variant checked it (PostVariant::media, the archive).
+std::string MediumRecord(const store::Asset& a, bool native) {
+  std::string out = "{\"asset_id\":" + std::to_string(a.id) + ",\"name\":";
+  AppendJsonString(out, a.name);
+  out += ",\"mime_type\":";
+  AppendJsonString(out, a.mime_type);
+  out += ",\"size\":" + std::to_string(a.size) + ",\"sha256\":";
+  AppendJsonString(out, a.sha256);
+  out += ",\"url\":";
+  AppendJsonString(out, a.url);
+  out += ",\"alt_text\":";
+  AppendJsonString(out, a.alt_text);
+  out += ",\"licence\":";
+  AppendJsonString(out, a.licence);
+  out += ",\"consent\":";
+  AppendJsonString(out, a.consent);
+  out += std::string(",\"native\":") + (native ? "true" : "false") + "}";
+  return out;
+}
+
+}  // namespace
+
+Result<std::shared_ptr<const std::string>> Publisher::FileBytes(const std::string& sha256) {
+  {
+    std::lock_guard<std::mutex> lock(files_mu_);
+    for (auto it = files_.begin(); it != files_.end(); ++it) {
+      if (it->first == sha256) {
+        auto bytes = it->second;
+        std::rotate(it, it + 1, files_.end());  // most recently used last
+        return bytes;
+      }
+    }
+  }
+  LP_ASSIGN_OR_RETURN(store::MediaFile f, ps_.GetMediaFile(sha256));
+  std::lock_guard<std::mutex> lock(files_mu_);
+  files_.emplace_back(sha256, f.bytes);
+  size_t total = 0;
+  for (const auto& e : files_) total += e.second->size();
+  while (!files_.empty() && (files_.size() > kFileCacheEntries || total > kFileCacheBytes)) {
+    total -= files_.front().second->size();
+    files_.erase(files_.begin());
+  }
+  return f.bytes;
+}
+
+Result<Publisher::MediaPlan> Publisher::PlanMedia(int64_t channel_id,
+                                                  const std::string& channel_kind,
+                                                  const std::vector<int64_t>& asset_ids,
+                                                  size_t variant_index, bool de) {
+  MediaPlan plan;
+  if (asset_ids.empty()) return plan;
+  if (channels_.media_limits) {
+    LP_ASSIGN_OR_RETURN(plan.limits, channels_.media_limits(channel_id));
+  }
+  const bool takes_files = plan.limits.max_images > 0 || plan.limits.max_videos > 0;
+  plan.record = "[";
+  for (size_t j = 0; j < asset_ids.size(); ++j) {
+    Result<store::Asset> asset = ps_.GetAsset(asset_ids[j]);
+    if (!asset.ok()) {
+      if (asset.error().code() != StatusCode::kNotFound) return asset.error();
+      return Status::InvalidArgument("/variants/" + std::to_string(variant_index) + "/asset_ids/" +
+                                     std::to_string(j) + ": no asset " +
+                                     std::to_string(asset_ids[j]));
+    }
+    const bool stored = !asset->sha256.empty();
+    const bool native = stored && takes_files;
+    if (native) {
+      desk::OutboundMedia m;
+      m.name = asset->name;
+      m.mime_type = asset->mime_type;
+      m.alt_text = asset->alt_text;
+      m.sha256 = asset->sha256;
+      m.width = asset->width;
+      m.height = asset->height;
+      LP_ASSIGN_OR_RETURN(m.bytes, FileBytes(asset->sha256));
+      plan.files.push_back(std::move(m));
+    } else if (stored) {
+      if (plan.error.empty()) {
+        plan.error =
+            de ? channel_kind + " kann keine Dateien anhängen, und \"" + asset->name +
+                     "\" ist eine hier gespeicherte Datei ohne öffentlichen Link; einen Kanal "
+                     "mit Dateien oder ein Medium mit URL wählen."
+               : channel_kind + " cannot attach files, and \"" + asset->name +
+                     "\" is a file stored here without a public link; choose a channel that "
+                     "takes files or a medium with a URL.";
+      }
+    } else {
+      plan.links.push_back(asset->url);
+    }
+    plan.records.push_back(MediumRecord(*asset, native));
+    plan.record += (j ? "," : "") + plan.records.back();
+    plan.native.push_back(native);
+    plan.assets.push_back(std::move(*asset));
+  }
+  plan.record += "]";
+  if (plan.error.empty() && !plan.files.empty()) {
+    Status s = desk::CheckMedia(plan.limits, channel_kind, plan.files);
+    if (!s.ok()) plan.error = s.message();
+  }
+  return plan;
+}
+
+Status Publisher::CheckAltTexts(const MediaPlan& plan, const std::string& channel_kind, bool de,
+                                guard::Verdict* verdict) {
+  for (const desk::OutboundMedia& m : plan.files) {
+    if (m.alt_text.empty()) continue;
+    LP_ASSIGN_OR_RETURN(guard::Verdict v, check_(m.alt_text, PostCheckOptions(channel_kind, de)));
+    // Alt-text findings carry no span (their offsets would point into the
+    // alt text, not the wire text); the message names the medium, the
+    // excerpt is the alt text's matched words.
+    const std::string prefix =
+        de ? "Alternativtext von \"" + m.name + "\": " : "Alt text of \"" + m.name + "\": ";
+    for (guard::Finding& f : v.findings) {
+      f.message = prefix + f.message;
+      f.start = f.end = f.cp_start = f.cp_end = 0;
+      f.evidence = "alt_text:" + m.name + (f.evidence.empty() ? "" : "; " + f.evidence);
+      verdict->findings.push_back(std::move(f));
+    }
+    verdict->action = std::max(verdict->action, v.action);
+    for (std::string& w : v.warnings) verdict->warnings.push_back(std::move(w));
+  }
+  return Status::Ok();
+}
+
+void Publisher::AuditAsset(const store::User& user, std::string_view action, int64_t id,
+                           const std::string& detail) const {
   AuditSink sink;
   {
     std::lock_guard<std::mutex> lock(mu_);
     sink = audit_;
   }
-  if (sink) {
-    sink("user:" + user.username, "publish.asset_added", "asset:" + std::to_string(stored.id),
-         "{\"licence\":" + JsonString(stored.licence) +
-             ",\"consent\":" + JsonString(stored.consent) + "}");
+  if (sink) sink("user:" + user.username, action, "asset:" + std::to_string(id), detail);
+}
+
+Result<store::Asset> Publisher::AddAsset(const store::User& user, store::Asset asset) {
+  LP_RETURN_IF_ERROR(ValidateAssetNotes(asset));
+  if (asset.url.rfind("https://", 0) != 0 && asset.url.rfind("http://", 0) != 0) {
+    return Status::InvalidArgument("/url: an http or https URL where the file lives");
   }
+  if (asset.url.find_first_of(" \t\r\n") != std::string::npos || asset.url.size() > 2000) {
+    return Status::InvalidArgument("/url: no spaces, at most 2000 bytes");
+  }
+  asset.sha256.clear();
+  asset.created_by = user.id;
+  asset.created_at = clock_.NowMillis();
+  LP_ASSIGN_OR_RETURN(store::Asset stored, ps_.CreateAsset(std::move(asset)));
+  AuditAsset(user, "publish.asset_added", stored.id,
+             "{\"licence\":" + JsonString(stored.licence) +
+                 ",\"consent\":" + JsonString(stored.consent) + "}");
   return stored;
+}
+
+Result<store::Asset> Publisher::AddFileAsset(const store::User& user, store::Asset notes,
+                                             std::shared_ptr<const std::string> bytes,
+                                             std::string sha256) {
+  LP_RETURN_IF_ERROR(ValidateAssetNotes(notes));
+  if (bytes == nullptr) return Status::InvalidArgument("no file");
+  LP_ASSIGN_OR_RETURN(desk::MediaInfo info, desk::SniffMedia(*bytes));
+  store::MediaFile file;
+  file.sha256 = std::move(sha256);
+  file.mime_type = info.mime_type;
+  file.size = static_cast<int64_t>(bytes->size());
+  file.width = info.width;
+  file.height = info.height;
+  file.created_at = clock_.NowMillis();
+  file.bytes = std::move(bytes);
+  notes.url.clear();
+  notes.created_by = user.id;
+  notes.created_at = file.created_at;
+  LP_ASSIGN_OR_RETURN(store::Asset stored, ps_.CreateFileAsset(std::move(notes), std::move(file)));
+  AuditAsset(user, "publish.asset_added", stored.id,
+             "{\"licence\":" + JsonString(stored.licence) + ",\"consent\":" +
+                 JsonString(stored.consent) + ",\"sha256\":" + JsonString(stored.sha256) +
+                 ",\"size\":" + std::to_string(stored.size) + "}");
+  return stored;
+}
+
+Result<store::Asset> Publisher::GetAsset(int64_t id) { return ps_.GetAsset(id); }
+
+Result<store::MediaFile> Publisher::AssetFile(int64_t id) {
+  LP_ASSIGN_OR_RETURN(store::Asset a, ps_.GetAsset(id));
+  if (a.sha256.empty()) {
+    return Status::NotFound("asset " + std::to_string(id) + " is a link, not a stored file");
+  }
+  LP_ASSIGN_OR_RETURN(store::MediaFile f, ps_.GetMediaFile(a.sha256));
+  return f;
+}
+
+Result<store::Asset> Publisher::UpdateAsset(const store::User& user, int64_t id,
+                                            const AssetPatch& patch) {
+  LP_ASSIGN_OR_RETURN(store::Asset a, ps_.GetAsset(id));
+  std::string changed;
+  auto apply = [&](const std::optional<std::string>& v, std::string& field, const char* name) {
+    if (!v || *v == field) return;
+    field = *v;
+    changed += std::string(changed.empty() ? "" : ",") + "\"" + name + "\"";
+  };
+  apply(patch.name, a.name, "name");
+  apply(patch.alt_text, a.alt_text, "alt_text");
+  apply(patch.licence, a.licence, "licence");
+  apply(patch.consent, a.consent, "consent");
+  LP_RETURN_IF_ERROR(ValidateAssetNotes(a));
+  if (changed.empty()) return a;
+  LP_ASSIGN_OR_RETURN(store::Asset stored, ps_.UpdateAsset(a));
+  AuditAsset(user, "publish.asset_updated", id,
+             "{\"changed\":[" + changed + "],\"licence\":" + JsonString(stored.licence) +
+                 ",\"consent\":" + JsonString(stored.consent) + "}");
+  return stored;
+}
+
+Status Publisher::DeleteAsset(const store::User& user, int64_t id) {
+  LP_ASSIGN_OR_RETURN(store::Asset a, ps_.GetAsset(id));
+  LP_RETURN_IF_ERROR(ps_.DeleteAsset(id));
+  AuditAsset(user, "publish.asset_deleted", id,
+             "{\"sha256\":" + JsonString(a.sha256) + ",\"url\":" + JsonString(a.url) + "}");
+  return Status::Ok();
 }
 
 Result<std::vector<store::Asset>> Publisher::Assets() { return ps_.ListAssets(500); }
@@ -1059,7 +1290,50 @@ Status Publisher::SendVariant(const PostVariant& v) {
   // exactly the wire text again; a stricter verdict stops the post.
   LP_ASSIGN_OR_RETURN(store::User author, store_.GetUser(p.author_id));
   const bool de = German(author);
+  // What is approved is what is sent: the media as they are now (files,
+  // alt texts, notes) must be the ones checked and approved with the
+  // variant. Variants stored before media were recorded (media "") carry
+  // their links in the wire text and attach nothing.
+  MediaPlan plan;
+  if (!v.media.empty()) {
+    Result<MediaPlan> now_plan = PlanMedia(v.channel_id, v.channel_kind, v.asset_ids, 0, de);
+    std::string changed;
+    if (!now_plan.ok()) {
+      if (now_plan.error().code() != StatusCode::kInvalidArgument) {
+        return ps_.FailVariant(v.id, now_plan.error().message(), now + options_.retry_base_ms, now);
+      }
+      changed = now_plan.error().message();
+    } else if (now_plan->record != v.media || !now_plan->error.empty()) {
+      for (size_t i = 0; i < now_plan->records.size(); ++i) {
+        if (v.media.find(now_plan->records[i]) == std::string::npos) {
+          changed = "\"" + now_plan->assets[i].name + "\"";
+          break;
+        }
+      }
+      if (changed.empty()) changed = now_plan->error.empty() ? "?" : now_plan->error;
+    }
+    if (!changed.empty()) {
+      const std::string reason =
+          (de ? "Ein Medium hat sich nach der Freigabe geändert (Datei, Alternativtext oder "
+                "Hinweise): "
+              : "A medium changed after approval (file, alt text or notes): ") +
+          changed +
+          (de ? "; bitte den Beitrag bearbeiten und neu einreichen."
+              : "; edit the post and submit it again.");
+      LP_ASSIGN_OR_RETURN(Post held, ps_.HoldPost(p.id, reason, now));
+      Audit("system", "publish.post_held", p.id,
+            "{\"reason\":" + JsonString("media changed after approval") + "}");
+      Emit("publish.post", PostEvent(held));
+      return Status::FailedPrecondition(reason);
+    }
+    plan = std::move(*now_plan);
+  }
   Result<guard::Verdict> verdict = check_(v.wire_text, PostCheckOptions(v.channel_kind, de));
+  if (verdict.ok()) {
+    // The alt texts are public words too.
+    Status alt = CheckAltTexts(plan, v.channel_kind, de, &*verdict);
+    if (!alt.ok()) verdict = alt;
+  }
   if (!verdict.ok()) {
     // The guard could not run: not sent unchecked; try again later.
     return ps_.FailVariant(v.id, verdict.error().message(), now + options_.retry_base_ms, now);
@@ -1079,6 +1353,7 @@ Status Publisher::SendVariant(const PostVariant& v) {
   wire.text = v.wire_text;
   wire.subject = p.title;
   wire.is_public = true;
+  wire.media = std::move(plan.files);
   Millis retry_after = 0;
   Result<desk::SendReceipt> receipt = channels_.send(v.channel_id, wire, &retry_after);
   if (!receipt.ok()) {
@@ -1152,15 +1427,20 @@ Result<Publisher::Purged> Publisher::ApplyRetention(const Retention& r) {
   }
   const store::DeskPurged& d = out.desk;
   if (sink && (out.posts || out.notifications || out.archive_entries || d.conversations ||
-               d.contacts_anonymised || d.contacts_deleted || out.audit_entries)) {
+               d.contacts_anonymised || d.contacts_deleted || d.dead_letters || d.webhook_events ||
+               out.audit_entries)) {
     sink("system", "retention.purge", "retention",
          "{\"posts\":" + std::to_string(out.posts) +
              ",\"notifications\":" + std::to_string(out.notifications) +
              ",\"archive_entries\":" + std::to_string(out.archive_entries) + ",\"conversations\":" +
              std::to_string(d.conversations) + ",\"messages\":" + std::to_string(d.messages) +
              ",\"attachments\":" + std::to_string(d.attachments) +
+             ",\"decision_comments\":" + std::to_string(d.decision_comments) +
+             ",\"event_details\":" + std::to_string(d.event_details) +
              ",\"contacts_anonymised\":" + std::to_string(d.contacts_anonymised) +
              ",\"contacts_deleted\":" + std::to_string(d.contacts_deleted) +
+             ",\"dead_letters\":" + std::to_string(d.dead_letters) +
+             ",\"webhook_events\":" + std::to_string(d.webhook_events) +
              ",\"audit_entries\":" + std::to_string(out.audit_entries) + "}");
   }
   return out;
@@ -1175,6 +1455,11 @@ Result<guard::Verdict> Publisher::RecheckApproval(const store::Approval& a) {
   for (const PostVariant& v : p.variants) {
     LP_ASSIGN_OR_RETURN(guard::Verdict verdict,
                         check_(v.wire_text, PostCheckOptions(v.channel_kind, de)));
+    if (!v.media.empty()) {
+      LP_ASSIGN_OR_RETURN(MediaPlan plan,
+                          PlanMedia(v.channel_id, v.channel_kind, v.asset_ids, 0, de));
+      LP_RETURN_IF_ERROR(CheckAltTexts(plan, v.channel_kind, de, &verdict));
+    }
     if (verdict.action >= worst.action) {
       std::vector<guard::Finding> keep = std::move(worst.findings);
       worst = std::move(verdict);
@@ -1182,6 +1467,15 @@ Result<guard::Verdict> Publisher::RecheckApproval(const store::Approval& a) {
     }
   }
   return worst;
+}
+
+bool Publisher::MediaUnchanged(const Post& p) {
+  for (const PostVariant& v : p.variants) {
+    if (v.media.empty()) continue;
+    Result<MediaPlan> plan = PlanMedia(v.channel_id, v.channel_kind, v.asset_ids, 0, true);
+    if (!plan.ok() || plan->record != v.media) return false;
+  }
+  return true;
 }
 
 Status Publisher::ApprovalChanged(const store::Approval& a) {
@@ -1201,6 +1495,12 @@ Status Publisher::ApprovalChanged(const store::Approval& a) {
         // Never send what was not approved.
         p.state = PostState::kDraft;
         p.reason = "approved text differs from the post";
+        break;
+      }
+      if (!MediaUnchanged(p)) {
+        // An asset's file, alt text or notes changed while it waited.
+        p.state = PostState::kDraft;
+        p.reason = "a medium changed while the post waited for approval";
         break;
       }
       p.reason.clear();

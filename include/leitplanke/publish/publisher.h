@@ -29,6 +29,7 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -68,6 +69,9 @@ struct ChannelPort {
   std::function<Result<desk::SendReceipt>(int64_t channel_id, const desk::OutboundMessage& wire,
                                           Millis* retry_after_ms)>
       send;
+  // Which files the channel attaches (desk::Channel::media_limits). Unset,
+  // or limits without images and videos: media go as links in the text.
+  std::function<Result<desk::MediaLimits>(int64_t channel_id)> media_limits;
 };
 
 // Whether `at` lies within the team's working hours (team 0: the company's).
@@ -134,6 +138,17 @@ struct VariantCheck {
   guard::Verdict verdict;  // the guard's, plus R09 findings on the media
   std::string error;       // the channel cannot send it at all (then verdict is empty)
   std::vector<store::Asset> assets;
+  desk::MediaLimits media_limits;  // of the channel
+  // Per asset (same order): attached as a file (true) or a link in the text.
+  std::vector<bool> native;
+};
+
+// What a PATCH of an asset changes (unset: kept).
+struct AssetPatch {
+  std::optional<std::string> name;
+  std::optional<std::string> alt_text;
+  std::optional<std::string> licence;
+  std::optional<std::string> consent;
 };
 
 enum class SubmitDecision {
@@ -221,13 +236,32 @@ class Publisher {
   Result<store::Post> SetShareable(int64_t post_id, const store::User& user, bool shareable);
 
   // --- media library -----------------------------------------------------------------------
-  // Media are referenced, not uploaded: the file lives at `url` (http or
-  // https). `consent` is "not_needed", "given" or "missing". A variant's
-  // media go out as links appended to its text (connectors send text), so
-  // the guard, the approval and the archive see them; a medium without a
-  // licence note or with consent missing holds the post for approval (R09).
+  // Two kinds of media. Stored files (AddFileAsset: the bytes live in the
+  // database) are attached to the message on channels whose media_limits()
+  // take files (checked with desk::CheckMedia: an error blocks the variant
+  // like an over-long text); their alt text is public, so the guard checks
+  // it too. References (AddAsset: the file lives at `url`, http or https)
+  // go out as links appended to the text, as do all media on channels
+  // without file support — except stored files, which have no public link
+  // there: that is the variant's error. `consent` is "not_needed", "given"
+  // or "missing"; a medium without a licence note or with consent missing
+  // holds the post for approval (R09).
   Result<store::Asset> AddAsset(const store::User& user, store::Asset asset);
+  // `bytes`: the file; `sha256`: its hex digest (computed by the caller).
+  // The type and pixel size are sniffed from the bytes (InvalidArgument for
+  // other files). Name, alt text, licence and consent from `notes`.
+  Result<store::Asset> AddFileAsset(const store::User& user, store::Asset notes,
+                                    std::shared_ptr<const std::string> bytes, std::string sha256);
   Result<std::vector<store::Asset>> Assets();
+  Result<store::Asset> GetAsset(int64_t id);
+  // The stored file of an asset with its bytes (NotFound for URL assets).
+  Result<store::MediaFile> AssetFile(int64_t id);
+  // Name, alt text, licence, consent. Posts using the asset keep what they
+  // checked: one whose media changed after approval is held at send time
+  // (and an approval given meanwhile sends it back to draft).
+  Result<store::Asset> UpdateAsset(const store::User& user, int64_t id, const AssetPatch& patch);
+  // FailedPrecondition while a post uses it.
+  Status DeleteAsset(const store::User& user, int64_t id);
 
   // --- calendar --------------------------------------------------------------------------
   Result<std::vector<store::Post>> Calendar(Millis from, Millis to, int64_t channel_id);
@@ -280,6 +314,20 @@ class Publisher {
   // Sets cooldown fields for a post about to be scheduled at post->scheduled_at.
   Status ApplyCooldown(store::Post* post);
   Status SendVariant(const store::PostVariant& v);
+  struct MediaPlan;
+  // How a variant's assets go out on its channel: files, links, the record
+  // stored with the variant (PostVariant::media). `with_bytes`: load files.
+  Result<MediaPlan> PlanMedia(int64_t channel_id, const std::string& channel_kind,
+                              const std::vector<int64_t>& asset_ids, size_t variant_index, bool de);
+  // Whether every variant's media are still the ones it was checked with.
+  bool MediaUnchanged(const store::Post& p);
+  // The file's bytes, from a small cache by digest (files never change).
+  Result<std::shared_ptr<const std::string>> FileBytes(const std::string& sha256);
+  // The guard on each attached medium's alt text; findings name the medium.
+  Status CheckAltTexts(const MediaPlan& plan, const std::string& channel_kind, bool de,
+                       guard::Verdict* verdict);
+  void AuditAsset(const store::User& user, std::string_view action, int64_t id,
+                  const std::string& detail) const;
   void Emit(std::string_view type, const std::string& json) const;
   void Audit(std::string_view actor, std::string_view action, int64_t post_id,
              const std::string& detail) const;
@@ -298,6 +346,9 @@ class Publisher {
   AuditSink audit_;
   store::ArchiveSealer archive_;
   WorkingHours hours_;
+
+  std::mutex files_mu_;
+  std::vector<std::pair<std::string, std::shared_ptr<const std::string>>> files_;  // newest last
 };
 
 }  // namespace leitplanke::publish

@@ -367,6 +367,10 @@ class MastodonChannelImpl final : public MastodonChannel {
         return Status::InvalidArgument(MediaLabel(i, msg.media[i]) +
                                        ": the file's bytes are missing");
       }
+      if (msg.media[i].mime_type.empty() || HasControl(msg.media[i].mime_type)) {
+        return Status::InvalidArgument(MediaLabel(i, msg.media[i]) +
+                                       ": the file has no usable type");
+      }
     }
     // Upload first, in order; the ids keep that order in the status. A
     // failure posts nothing (the server discards unattached uploads).
@@ -481,7 +485,9 @@ class MastodonChannelImpl final : public MastodonChannel {
       HttpRequest check;
       check.url = settings_.base_url + "/api/v1/media/" + uploaded->id;
       check.headers = AuthHeaders();
-      LP_ASSIGN_OR_RETURN(HttpResponse r, http_.Do(check));
+      Result<HttpResponse> polled = http_.Do(check);
+      if (!polled.ok()) return polled.status().WithContext(get + " for " + label);
+      const HttpResponse& r = *polled;
       if (r.status == 206) continue;  // still processing
       if (r.status != 200) return MapError(r, get + " for " + label);
       auto state = ParseUploadedMedia(r.body);

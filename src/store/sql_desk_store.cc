@@ -126,8 +126,8 @@ constexpr const char* kConvCols =
     "c.id, c.channel_id, c.contact_id, c.team_id, c.thread_key, c.subject, c.state, c.priority, "
     "c.language, c.is_public, c.assignee_id, c.assigned_at, c.waiting_since, c.first_inbound_at, "
     "c.first_response_at, c.resolved_at, c.last_message_at, c.last_preview, c.version, "
-    "c.sla_checked_at, c.created_at, c.updated_at";
-constexpr size_t kConvColCount = 22;
+    "c.sla_checked_at, c.created_at, c.updated_at, c.purged_at";
+constexpr size_t kConvColCount = 23;
 
 Conversation ConvFromRow(const Row& r) {
   Conversation c;
@@ -153,6 +153,7 @@ Conversation ConvFromRow(const Row& r) {
   c.sla_checked_at = r.Int(19);
   c.created_at = r.Int(20);
   c.updated_at = r.Int(21);
+  c.purged_at = r.Int(22);
   return c;
 }
 
@@ -1776,6 +1777,27 @@ Result<int64_t> SqlDeskStore::PurgeArchive(Millis before, Millis now) {
   });
 }
 
+// Event details that message retention keeps: machine values the store
+// writes itself, in exactly their shape. Inbound, outbound and reopened:
+// {"message_id":N} (the message row stays, emptied); assigned:
+// {"user_id":N} (as the conversation's assignee_id, which reports read);
+// SLA warning and breach: {"target":"…","kind":"…","cycle":N,"notify":[ids]}.
+// Every other detail is emptied: notes, state changes and whatever else a
+// detail holds (an old dump, another writer), since it may carry words. The
+// shape test: the expected start and end, no space, and for the one-key
+// details at most two quotes (so the value is no string).
+static_assert(static_cast<int>(ConversationEventKind::kInbound) == 0 &&
+              static_cast<int>(ConversationEventKind::kOutbound) == 1 &&
+              static_cast<int>(ConversationEventKind::kReopened) == 5 &&
+              static_cast<int>(ConversationEventKind::kAssigned) == 6 &&
+              static_cast<int>(ConversationEventKind::kSlaWarning) == 8 &&
+              static_cast<int>(ConversationEventKind::kSlaBreach) == 9);
+constexpr const char* kMachineEventDetail =
+    "(kind IN (0, 1, 5) AND detail LIKE '{\"message_id\":%}' AND detail NOT LIKE '%\"%\"%\"%' "
+    "AND detail NOT LIKE '% %') OR (kind = 6 AND detail LIKE '{\"user_id\":%}' AND detail NOT "
+    "LIKE '%\"%\"%\"%' AND detail NOT LIKE '% %') OR (kind IN (8, 9) AND detail LIKE "
+    "'{\"target\":\"%\",\"kind\":\"%\",\"cycle\":%,\"notify\":[%]}' AND detail NOT LIKE '% %')";
+
 Result<DeskPurged> SqlDeskStore::PurgeConversations(Millis before, Millis now) {
   // Conversations per transaction: a first run over years of history works
   // in many short transactions instead of one long one.
@@ -1825,12 +1847,23 @@ Result<DeskPurged> SqlDeskStore::PurgeConversations(Millis before, Millis now) {
                                                   in,
                                               params)
                                        .status());
-                LP_RETURN_IF_ERROR(
-                    conn.Query("UPDATE conversation_events SET detail = '' WHERE kind = " +
-                                   std::to_string(static_cast<int>(ConversationEventKind::kNote)) +
-                                   " AND conversation_id IN " + in,
-                               params)
-                        .status());
+                // The approvers' comments on those decided approvals (the
+                // archive keeps its own copy of a sent reply's chain).
+                LP_ASSIGN_OR_RETURN(
+                    sql::ResultSet comments,
+                    conn.Query("UPDATE approval_decisions SET comment = '' WHERE comment <> '' "
+                               "AND approval_id IN (SELECT id FROM approvals WHERE state <> 0 AND "
+                               "conversation_id IN " +
+                                   in + ")",
+                               params));
+                batch.decision_comments += comments.affected;
+                LP_ASSIGN_OR_RETURN(
+                    sql::ResultSet details,
+                    conn.Query(std::string("UPDATE conversation_events SET detail = '' WHERE "
+                                           "conversation_id IN ") +
+                                   in + " AND detail <> '' AND NOT (" + kMachineEventDetail + ")",
+                               params));
+                batch.event_details += details.affected;
                 return Status::Ok();
               }));
           // Only the ids looked at (the padding of the last chunk repeats one).
@@ -1848,8 +1881,27 @@ Result<DeskPurged> SqlDeskStore::PurgeConversations(Millis before, Millis now) {
     out.conversations += done->conversations;
     out.messages += done->messages;
     out.attachments += done->attachments;
+    out.decision_comments += done->decision_comments;
+    out.event_details += done->event_details;
     if (done->conversations < kBatch) break;
   }
+  // Raw payloads of deliveries that could not be read (replayed or not),
+  // and webhook event ids. The desk forgets event ids after its replay
+  // window on the next delivery with ids; this also clears them for a
+  // channel that gets none. A replay of a delivery whose ids are gone is
+  // accepted but changes nothing: its messages are found by external id,
+  // which purged messages keep.
+  LP_RETURN_IF_ERROR(store_.Tx(true, [&](sql::Connection& conn) -> Status {
+    LP_ASSIGN_OR_RETURN(
+        sql::ResultSet letters,
+        conn.Query("DELETE FROM dead_letters WHERE created_at < $1", {Int(before)}));
+    out.dead_letters = letters.affected;
+    LP_ASSIGN_OR_RETURN(
+        sql::ResultSet events,
+        conn.Query("DELETE FROM webhook_events WHERE received_at < $1", {Int(before)}));
+    out.webhook_events = events.affected;
+    return Status::Ok();
+  }));
   // Contacts: one pass over the conversations per run. PostgreSQL plans NOT
   // EXISTS as an anti join (NOT IN hashes only what fits in work_mem);
   // SQLite builds NOT IN's list once (a correlated NOT EXISTS would scan

@@ -72,6 +72,9 @@ struct Conversation {
   Millis sla_checked_at = 0;  // SLA alerts up to this instant have been emitted
   Millis created_at = 0;
   Millis updated_at = 0;
+  // When retention last removed the content (0 = never). Stays set after a
+  // reopen: the messages from before it are still empty.
+  Millis purged_at = 0;
 };
 
 enum class MessageDirection : int { kInbound = 0, kOutbound = 1, kNote = 2 };
@@ -260,8 +263,12 @@ struct DeskPurged {
   int64_t conversations = 0;        // resolved conversations whose content was removed
   int64_t messages = 0;             // messages (inbound, outbound, notes) emptied
   int64_t attachments = 0;          // attachment rows deleted
+  int64_t decision_comments = 0;    // approval decisions whose comment was emptied
+  int64_t event_details = 0;        // conversation events whose detail was emptied
   int64_t contacts_anonymised = 0;  // name emptied, handles deleted: no live conversation left
   int64_t contacts_deleted = 0;     // contacts without any conversation
+  int64_t dead_letters = 0;         // dead letters (raw payloads) created before the limit
+  int64_t webhook_events = 0;       // webhook event ids received before the limit
 };
 
 // One sent message in the append-only archive. The chain hash covers seq,

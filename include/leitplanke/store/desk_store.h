@@ -213,14 +213,18 @@ class DeskStore {
   // were last resolved): empties the messages' author, subject, body, HTML
   // and verdict text, deletes their attachment rows, empties the payloads
   // and errors of their finished outbox items, the texts and verdicts of
-  // their decided approvals, the details of note events and the
+  // their decided approvals and the comments of those approvals' decisions,
+  // every event detail except the machine values the store writes itself
+  // (message ids, the assignee's user id, SLA alerts), and the
   // conversation's subject and preview, and sets its purged_at to `now`.
   // Rows stay with what reports read: times, direction, channel, team,
   // assignee, state, language, delivery and tags. A conversation reopened
   // after the purge keeps its new messages until it is resolved and old
   // enough again. Then contacts without a live conversation (every one
   // purged and still resolved) lose their name and handles, and contacts
-  // created before `before` without any conversation are deleted.
+  // created before `before` without any conversation are deleted. Last,
+  // dead letters created and webhook event ids received before `before`
+  // are deleted.
   virtual Result<DeskPurged> PurgeConversations(Millis before, Millis now) = 0;
 
   // --- dead letters ----------------------------------------------------------

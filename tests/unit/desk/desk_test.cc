@@ -483,6 +483,44 @@ TEST_F(DeskTest, EverySentMessageIsArchivedInAVerifiableChain) {
   EXPECT_EQ(report->first_bad_seq, 2);
 }
 
+TEST_F(DeskTest, MessageRetentionKeepsTheArchiveVerifiable) {
+  desk_->SetArchiveSealer(trust::ArchiveSeal);
+  desk_->SetApprovalPolicy({{{"approver"}}, 0});
+  store::User anna = User("anna", "de");
+  anna.roles = {"approver"};
+  anna = *store_->CreateUser(anna);
+  int64_t conv = ReceiveOne(In("mr1", "Wann startet Projekt Falke?"));
+  ReplyOutcome held = ReplyOk(conv, "Projekt Falke startet im März.");
+  ASSERT_EQ(held.decision, ReplyDecision::kHeld);
+  ASSERT_TRUE(
+      desk_->DecideApproval(held.approval.id, anna, ApprovalVerb::kApprove, "Termin ist öffentlich")
+          .ok());
+  EXPECT_EQ(*desk_->RunOutbox(), 1u);
+  ASSERT_TRUE(
+      store_->desk()
+          .SetState(conv, store::ConversationState::kResolved, "user:jana", clock_.NowMillis(), -1)
+          .ok());
+  clock_.Advance(1000);
+
+  // Retention empties the conversation and the approver's comment; the
+  // archive keeps its own copy of what was sent, so the chain verifies.
+  auto purged = store_->desk().PurgeConversations(clock_.NowMillis(), clock_.NowMillis());
+  ASSERT_TRUE(purged.ok()) << purged.error();
+  EXPECT_EQ(purged->conversations, 1);
+  EXPECT_EQ(purged->decision_comments, 1);
+  EXPECT_EQ(store_->desk().ListApprovalDecisions(held.approval.id)->front().comment, "");
+  EXPECT_EQ(store_->desk().ListMessages(conv)->back().body, "");
+  auto entries = store_->desk().ListArchive(1, 10);
+  ASSERT_EQ(entries->size(), 1u);
+  EXPECT_EQ(entries->front().wire_text, held.wire_text);
+  EXPECT_NE(entries->front().approvals.find("Termin ist öffentlich"), std::string::npos)
+      << entries->front().approvals;
+  auto report = trust::VerifyArchive(store_->desk());
+  ASSERT_TRUE(report.ok()) << report.error();
+  EXPECT_TRUE(report->ok) << report->message;
+  EXPECT_EQ(report->entries_checked, 1);
+}
+
 TEST_F(DeskTest, ConnectorStateSurvivesARestartOfTheConnector) {
   int64_t conv = ReceiveOne(In("st1", "Hallo"));
   wire_.state = "spent 0.015";

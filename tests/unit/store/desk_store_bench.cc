@@ -203,10 +203,14 @@ int Run(const Options& opt) {
     auto purged = desk.PurgeConversations(after_all, after_all);
     double s = Seconds(begin);
     if (!purged.ok()) return Fail(purged.error());
-    std::printf("  retention, %s run: %lld conversations, %lld messages, %lld contacts in %.2f s\n",
-                run, static_cast<long long>(purged->conversations),
-                static_cast<long long>(purged->messages),
-                static_cast<long long>(purged->contacts_anonymised), s);
+    std::printf(
+        "  retention, %s run: %lld conversations, %lld messages, %lld event details, %lld "
+        "contacts, %lld dead letters, %lld webhook event ids in %.2f s\n",
+        run, static_cast<long long>(purged->conversations),
+        static_cast<long long>(purged->messages), static_cast<long long>(purged->event_details),
+        static_cast<long long>(purged->contacts_anonymised),
+        static_cast<long long>(purged->dead_letters),
+        static_cast<long long>(purged->webhook_events), s);
   }
   return 0;
 }

@@ -1603,6 +1603,7 @@ TEST_P(DeskStoreContractTest, PurgeConversationsKeepsWhatReportsRead) {
   EXPECT_EQ(purged->contacts_deleted, 0);
 
   Conversation conv = Conv(id);
+  EXPECT_EQ(conv.purged_at, kT0 + 5000);
   EXPECT_EQ(conv.subject, "");
   EXPECT_EQ(conv.last_preview, "");
   EXPECT_EQ(conv.state, ConversationState::kResolved);
@@ -1643,6 +1644,8 @@ TEST_P(DeskStoreContractTest, PurgeConversationsKeepsWhatReportsRead) {
   EXPECT_TRUE(desk().ListContactHandles(carol_contact)->empty());
 
   // The others keep everything.
+  EXPECT_EQ(Conv(dave).purged_at, 0);
+  EXPECT_EQ(Conv(erin).purged_at, 0);
   EXPECT_EQ(desk().ListMessages(dave)->front().body, "dave's text");
   EXPECT_EQ(desk().ListMessages(erin)->front().body, "erin's text");
   EXPECT_EQ(desk().ListContactHandles(Conv(dave).contact_id)->size(), 1u);
@@ -1657,6 +1660,129 @@ TEST_P(DeskStoreContractTest, PurgeConversationsKeepsWhatReportsRead) {
   IngestOutcome back = One(Item("r4", "carol@example.com", "hello again", kT0 + 7000));
   EXPECT_TRUE(back.created);
   EXPECT_NE(Conv(back.conversation_id).contact_id, carol_contact);
+}
+
+TEST_P(DeskStoreContractTest, PurgeConversationsEmptiesCommentsEventDetailsAndOldRawPayloads) {
+  const int64_t ann = MakeAgent("ann");
+  const int64_t ben = MakeAgent("ben");
+  // Frank's conversation (purged) and Gina's (open, kept) get the same
+  // history: an assignment, a decided approval with a comment, SLA alerts,
+  // and details of other shapes than the desk writes.
+  const int64_t frank = One(Item("p1", "frank@example.com", "call me", kT0)).conversation_id;
+  const int64_t gina = One(Item("p2", "gina@example.com", "hello", kT0 + 1)).conversation_id;
+  auto history = [&](int64_t conv, const std::string& key) -> int64_t {
+    EXPECT_TRUE(desk().Assign(conv, ann, "user:ben", kT0 + 10).ok());
+    Approval a;
+    a.conversation_id = conv;
+    a.channel_id = channel_;
+    a.requested_by = ann;
+    a.text = "Frank's new number is 0170 1234567";
+    a.wire_text = a.text;
+    a.verdict = "{}";
+    a.idempotency_key = key;
+    a.steps = 1;
+    a.created_at = kT0 + 20;
+    a.expires_at = kT0 + 100000;
+    auto made = desk().CreateApproval(a);
+    EXPECT_TRUE(made.ok()) << made.error();
+    if (!made.ok()) return 0;
+    ApprovalDecision d{made->id, 0, ben, "", "reject", "Never repeat a customer's number", 0};
+    EXPECT_TRUE(desk().DecideApproval(d, ApprovalState::kRejected, kT0 + 30).ok());
+    ConversationEvent warning;
+    warning.kind = ConversationEventKind::kSlaWarning;
+    warning.at = kT0 + 40;
+    warning.detail =
+        "{\"target\":\"first_response\",\"kind\":\"warning\",\"cycle\":0,\"notify\":[" +
+        std::to_string(ann) + "]}";
+    ConversationEvent breach = warning;
+    breach.kind = ConversationEventKind::kSlaBreach;
+    breach.detail = "{\"target\":\"first_response\",\"note\":\"Frank is angry\"}";
+    ConversationEvent inbound = warning;
+    inbound.kind = ConversationEventKind::kInbound;
+    inbound.detail = "{\"message_id\":\"Frank Miller\"}";  // a string, not an id
+    ConversationEvent open = warning;
+    open.kind = ConversationEventKind::kOpen;
+    open.detail = "reopened because Frank called";
+    EXPECT_TRUE(desk().RecordSlaCheck(conv, kT0 + 50, {warning, breach, inbound, open}).ok());
+    Message note;
+    note.author = "user:ann";
+    note.body = "He prefers mornings";
+    note.created_at = kT0 + 60;
+    EXPECT_TRUE(desk().AddNote(conv, note).ok());
+    return made->id;
+  };
+  const int64_t frank_approval = history(frank, "fa");
+  const int64_t gina_approval = history(gina, "ga");
+  ASSERT_TRUE(desk().SetState(frank, ConversationState::kResolved, "user:ann", kT0 + 70, -1).ok());
+  const std::vector<ConversationEvent> gina_events = *desk().ListEvents(gina);
+
+  // Dead letters and webhook event ids: one before the limit, one after.
+  DeadLetter old_letter{0, channel_, "webhook", "{\"from\":\"frank@example.com\"", "bad", kT0, 0};
+  DeadLetter new_letter = old_letter;
+  new_letter.created_at = kT0 + 2000;
+  const int64_t old_letter_id = desk().AddDeadLetter(old_letter)->id;
+  const int64_t new_letter_id = desk().AddDeadLetter(new_letter)->id;
+  ASSERT_TRUE(desk().RememberWebhookEvents(channel_, {"ev-old"}, kT0, 0).ok());
+  ASSERT_TRUE(desk().RememberWebhookEvents(channel_, {"ev-new"}, kT0 + 2000, 0).ok());
+
+  const Millis before = kT0 + 1000;
+  auto purged = desk().PurgeConversations(before, kT0 + 5000);
+  ASSERT_TRUE(purged.ok()) << purged.error();
+  EXPECT_EQ(purged->conversations, 1);
+  EXPECT_EQ(purged->decision_comments, 1);
+  // The note, the SLA breach, inbound and open events with foreign details.
+  EXPECT_EQ(purged->event_details, 4);
+  EXPECT_EQ(purged->dead_letters, 1);
+  EXPECT_EQ(purged->webhook_events, 1);
+
+  auto decisions = desk().ListApprovalDecisions(frank_approval);
+  ASSERT_EQ(decisions->size(), 1u);
+  EXPECT_EQ(decisions->front().comment, "");
+  EXPECT_EQ(decisions->front().decision, "reject");  // who decided what stays
+  EXPECT_EQ(decisions->front().user_id, ben);
+  EXPECT_EQ(desk().ListApprovalDecisions(gina_approval)->front().comment,
+            "Never repeat a customer's number");
+
+  // Per kind: machine values stay, everything else is emptied.
+  std::map<ConversationEventKind, std::vector<std::string>> details;
+  auto frank_events = desk().ListEvents(frank);
+  ASSERT_TRUE(frank_events.ok()) << frank_events.error();
+  for (const ConversationEvent& e : *frank_events) details[e.kind].push_back(e.detail);
+  const std::string first_message =
+      "{\"message_id\":" + std::to_string(desk().ListMessages(frank)->front().id) + "}";
+  EXPECT_EQ(details[ConversationEventKind::kInbound],
+            (std::vector<std::string>{first_message, ""}));
+  EXPECT_EQ(details[ConversationEventKind::kAssigned],
+            std::vector<std::string>{"{\"user_id\":" + std::to_string(ann) + "}"});
+  EXPECT_EQ(details[ConversationEventKind::kSlaWarning],
+            std::vector<std::string>{
+                "{\"target\":\"first_response\",\"kind\":\"warning\",\"cycle\":0,\"notify\":[" +
+                std::to_string(ann) + "]}"});
+  EXPECT_EQ(details[ConversationEventKind::kSlaBreach], std::vector<std::string>{""});
+  EXPECT_EQ(details[ConversationEventKind::kOpen], std::vector<std::string>{""});
+  EXPECT_EQ(details[ConversationEventKind::kNote], std::vector<std::string>{""});
+  EXPECT_EQ(details[ConversationEventKind::kResolved], std::vector<std::string>{""});
+
+  // The open conversation keeps its history as it was.
+  const std::vector<ConversationEvent> gina_after = *desk().ListEvents(gina);
+  ASSERT_EQ(gina_after.size(), gina_events.size());
+  for (size_t i = 0; i < gina_after.size(); ++i) {
+    EXPECT_EQ(gina_after[i].kind, gina_events[i].kind);
+    EXPECT_EQ(gina_after[i].detail, gina_events[i].detail);
+  }
+  EXPECT_EQ(Conv(gina).purged_at, 0);
+
+  EXPECT_EQ(desk().GetDeadLetter(old_letter_id).status().code(), StatusCode::kNotFound);
+  EXPECT_EQ(desk().GetDeadLetter(new_letter_id)->payload, new_letter.payload);
+  EXPECT_EQ(*desk().CountSeenWebhookEvents(channel_, {"ev-old"}), 0u);
+  EXPECT_EQ(*desk().CountSeenWebhookEvents(channel_, {"ev-new"}), 1u);
+
+  // A second run finds nothing more.
+  auto again = desk().PurgeConversations(before, kT0 + 6000);
+  ASSERT_TRUE(again.ok()) << again.error();
+  EXPECT_EQ(
+      again->decision_comments + again->event_details + again->dead_letters + again->webhook_events,
+      0);
 }
 
 TEST_P(DeskStoreContractTest, DumpLoadRoundTripIncludesTheDesk) {

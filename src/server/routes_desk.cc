@@ -261,7 +261,8 @@ json ConversationJson(const store::Conversation& c) {
           {"preview", c.last_preview},
           {"version", c.version},
           {"tags", c.tags},
-          {"created_at", IsoTime(c.created_at)}};
+          {"created_at", IsoTime(c.created_at)},
+          {"purged_at", IsoTime(c.purged_at)}};
 }
 
 json MessageJson(const store::Message& m) {

@@ -1092,6 +1092,28 @@ TEST_F(ApiTest, DeskWebchatToInboxToReplyAndBack) {
   EXPECT_EQ(admin.Call("POST", broken).status, 400);  // still malformed
   r = agent.Call("GET", path);
   EXPECT_NE(r.body.find("Ich bin ein Mensch"), std::string::npos);
+  EXPECT_EQ(json::parse(r.body)["purged_at"], "");
+
+  // Resolved and past its retention: the content goes and the conversation
+  // says when.
+  r = agent.Call("PATCH", path,
+                 json{{"state", "resolved"}, {"version", json::parse(r.body)["version"]}}.dump());
+  ASSERT_EQ(r.status, 200) << r.body;
+  const int64_t later = 4102444800000;  // 2100-01-01
+  auto purged = app_->context().store->desk().PurgeConversations(later, later);
+  ASSERT_TRUE(purged.ok()) << purged.error();
+  EXPECT_EQ(purged->conversations, 1);
+  r = agent.Call("GET", path);
+  ASSERT_EQ(r.status, 200) << r.body;
+  json gone = json::parse(r.body);
+  EXPECT_EQ(gone["purged_at"], "2100-01-01T00:00:00.000Z");
+  EXPECT_EQ(gone["preview"], "");
+  ASSERT_FALSE(gone["messages"].empty()) << r.body;
+  for (const json& m : gone["messages"]) EXPECT_EQ(m["body"], "") << m.dump();
+  EXPECT_EQ(r.body.find("Ich bin ein Mensch"), std::string::npos);
+  r = agent.Call("GET", "/api/v1/desk/conversations?state=resolved");
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(json::parse(r.body)["conversations"][0]["purged_at"], "2100-01-01T00:00:00.000Z");
 }
 
 // Visitors behind one address (a company NAT) each poll their own chat: the

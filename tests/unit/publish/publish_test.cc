@@ -660,6 +660,10 @@ TEST_F(PublishTest, RetentionPurgesResolvedConversationsAndAuditContent) {
   ASSERT_TRUE(
       store_->AppendAudit(e, [](const store::AuditEntry& a) { return std::to_string(a.seq); })
           .ok());
+  ASSERT_TRUE(store_->desk()
+                  .AddDeadLetter({0, channels_[0], "webhook", "{\"from\":\"carol\"", "bad",
+                                  clock_.NowMillis(), 0})
+                  .ok());
   clock_.Advance(10LL * 86'400'000);
   auto none = publisher_->ApplyRetention({.messages_days = 30, .audit_days = 30});
   ASSERT_TRUE(none.ok()) << none.error();
@@ -677,6 +681,9 @@ TEST_F(PublishTest, RetentionPurgesResolvedConversationsAndAuditContent) {
   EXPECT_NE(audited[0].find("retention.purge"), std::string::npos);
   EXPECT_NE(audited[0].find("\"conversations\":1"), std::string::npos) << audited[0];
   EXPECT_NE(audited[0].find("\"audit_entries\":1"), std::string::npos) << audited[0];
+  EXPECT_NE(audited[0].find("\"dead_letters\":1"), std::string::npos) << audited[0];
+  EXPECT_NE(audited[0].find("\"event_details\":0"), std::string::npos) << audited[0];
+  EXPECT_EQ(purged->desk.dead_letters, 1);
 }
 
 TEST_F(PublishTest, CalendarAndChannelQueue) {

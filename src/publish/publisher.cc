@@ -1106,6 +1106,12 @@ Result<store::Asset> Publisher::AddFileAsset(const store::User& user, store::Ass
 
 Result<store::Asset> Publisher::GetAsset(int64_t id) { return ps_.GetAsset(id); }
 
+desk::MediaLimits Publisher::ChannelMediaLimits(int64_t channel_id) const {
+  if (!channels_.media_limits) return {};
+  Result<desk::MediaLimits> l = channels_.media_limits(channel_id);
+  return l.ok() ? *l : desk::MediaLimits{};
+}
+
 Result<store::MediaFile> Publisher::AssetFile(int64_t id) {
   LP_ASSIGN_OR_RETURN(store::Asset a, ps_.GetAsset(id));
   if (a.sha256.empty()) {
@@ -1296,7 +1302,12 @@ Status Publisher::SendVariant(const PostVariant& v) {
   // their links in the wire text and attach nothing.
   MediaPlan plan;
   if (!v.media.empty()) {
-    Result<MediaPlan> now_plan = PlanMedia(v.channel_id, v.channel_kind, v.asset_ids, 0, de);
+    // (A claimed variant comes without its media links; the post has them.)
+    std::vector<int64_t> asset_ids;
+    for (const PostVariant& pv : p.variants) {
+      if (pv.id == v.id) asset_ids = pv.asset_ids;
+    }
+    Result<MediaPlan> now_plan = PlanMedia(v.channel_id, v.channel_kind, asset_ids, 0, de);
     std::string changed;
     if (!now_plan.ok()) {
       if (now_plan.error().code() != StatusCode::kInvalidArgument) {

@@ -55,6 +55,7 @@ const Key kKeys[] = {
     {"publish", "disclosure_de", &ServerConfig::publish_disclosure_de},
     {"publish", "disclosure_en", &ServerConfig::publish_disclosure_en},
     {"publish", "tick_ms", &ServerConfig::publish_tick_ms},
+    {"publish", "media_max_bytes", &ServerConfig::publish_media_max_bytes},
     {"retention", "posts_days", &ServerConfig::retention_posts_days},
     {"retention", "notifications_days", &ServerConfig::retention_notifications_days},
     {"retention", "archive_days", &ServerConfig::retention_archive_days},
@@ -217,6 +218,11 @@ Status Validate(const ServerConfig& c) {
   }
   if (c.publish_tick_ms < 10) {
     return Status::InvalidArgument("[publish] tick_ms must be at least 10");
+  }
+  if (c.publish_media_max_bytes < 1024 || c.publish_media_max_bytes > 2'000'000'000) {
+    return Status::InvalidArgument(
+        "[publish] media_max_bytes must be between 1024 and 2000000000 bytes, not " +
+        std::to_string(c.publish_media_max_bytes));
   }
   if (c.desk_outbox_lease_ms < 5000) {
     return Status::InvalidArgument("[desk] outbox_lease_ms must be at least 5000, not " +

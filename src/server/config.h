@@ -86,6 +86,8 @@ struct ServerConfig {
   std::string publish_disclosure_de = "Ich arbeite bei Beispiel AG.";
   std::string publish_disclosure_en = "I work at Beispiel AG.";
   int publish_tick_ms = 1000;  // how often the send queue looks for due posts
+  // Largest file POST /api/v1/assets/files accepts (the route's body limit).
+  uint64_t publish_media_max_bytes = 100'000'000;
 
   // [retention] days to keep each kind of data; 0 = forever. Checked hourly.
   int retention_posts_days = 0;  // finished posts with their shares

@@ -1,5 +1,8 @@
 #include "server/openapi.h"
 
+#include <algorithm>
+#include <iterator>
+
 #include <nlohmann/json.hpp>
 
 #include "leitplanke/guard/types.h"
@@ -123,6 +126,12 @@ std::map<std::string, json> Bodies() {
             {"licence", Str()},
             {"consent", {{"type", "string"}, {"enum", {"not_needed", "given", "missing"}}}}},
            {"name", "url"})},
+      {"PATCH /api/v1/assets/{id}",
+       Obj({{"name", Str()},
+            {"alt_text", Str()},
+            {"licence", Str()},
+            {"consent", {{"type", "string"}, {"enum", {"not_needed", "given", "missing"}}}}},
+           {})},
       {"POST /api/v1/desk/conversations/{id}/replies", ReplyBody()},
       {"POST /api/v1/desk/conversations/{id}/replies/preview", ReplyBody()},
       {"POST /api/v1/advocacy/posts/{id}/share",
@@ -133,6 +142,24 @@ std::map<std::string, json> Bodies() {
            {"network"})},
   };
 }
+
+// Routes whose request body is a raw file (not JSON), with their query
+// parameters.
+struct RawUpload {
+  std::vector<std::pair<std::string, json>> query;  // name, schema
+  std::vector<std::string> required;
+};
+std::map<std::string, RawUpload> RawUploads() {
+  return {{"POST /api/v1/assets/files",
+           {{{"name", Str()},
+             {"alt_text", Str()},
+             {"licence", Str()},
+             {"consent", {{"type", "string"}, {"enum", {"not_needed", "given", "missing"}}}}},
+            {"name"}}}};
+}
+
+// Routes that answer with a file instead of JSON.
+const char* const kFileResponses[] = {"GET /api/v1/assets/{id}/file"};
 
 std::string Lower(std::string s) {
   for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
@@ -166,6 +193,7 @@ const std::map<std::string, std::string>& DocumentedRequestBodies() {
 
 std::string OpenApiDocument(const std::vector<http::RouteInfo>& routes) {
   const std::map<std::string, json> bodies = Bodies();
+  const std::map<std::string, RawUpload> uploads = RawUploads();
   json paths = json::object();
   for (const http::RouteInfo& r : routes) {
     json op = {{"operationId", OperationId(r)},
@@ -185,17 +213,42 @@ std::string OpenApiDocument(const std::vector<http::RouteInfo>& routes) {
                         {"required", true},
                         {"schema", Str()}});
     }
+    const std::string key = r.method + " " + r.pattern;
+    const auto upload = uploads.find(key);
+    if (upload != uploads.end()) {
+      for (const auto& [name, schema] : upload->second.query) {
+        const bool required =
+            std::find(upload->second.required.begin(), upload->second.required.end(), name) !=
+            upload->second.required.end();
+        params.push_back(
+            {{"name", name}, {"in", "query"}, {"required", required}, {"schema", schema}});
+      }
+      op["requestBody"] = {
+          {"required", true},
+          {"description",
+           "The file's bytes (JPEG, PNG, GIF, WebP, MP4, MOV; the type is sniffed from them). "
+           "A Content-Type other than application/octet-stream must match (415 otherwise)."},
+          {"content",
+           {{"application/octet-stream",
+             {{"schema", {{"type", "string"}, {"contentEncoding", "binary"}}}}}}}};
+    }
     if (!params.empty()) op["parameters"] = std::move(params);
-    if (auto b = bodies.find(r.method + " " + r.pattern); b != bodies.end()) {
+    if (auto b = bodies.find(key); b != bodies.end()) {
       op["requestBody"] = {{"required", true},
                            {"content", {{"application/json", {{"schema", b->second}}}}}};
     }
     const bool sse = r.kind == http::RouteKind::kSse;
+    const bool file = std::find(std::begin(kFileResponses), std::end(kFileResponses), key) !=
+                      std::end(kFileResponses);
     op["responses"] = {
         {"2XX",
          {{"description", "Success"},
           {"content",
-           {{sse ? "text/event-stream" : "application/json", {{"schema", json::object()}}}}}}},
+           {{sse    ? "text/event-stream"
+             : file ? "*/*"
+                    : "application/json",
+             {{"schema", file ? json{{"type", "string"}, {"contentEncoding", "binary"}}
+                              : json::object()}}}}}}},
         {"default",
          {{"description", "Error"},
           {"content",

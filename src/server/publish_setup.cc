@@ -52,6 +52,12 @@ Status ConnectPublish(AppContext& ctx, std::string instance_id) {
   port.send = [raw](int64_t channel, const desk::OutboundMessage& m, Millis* retry_after) {
     return raw->desk->SendNow(channel, m, retry_after);
   };
+  // Which files the connector attaches (a const property of the connector,
+  // read without its send lock).
+  port.media_limits = [raw](int64_t channel) -> Result<desk::MediaLimits> {
+    LP_ASSIGN_OR_RETURN(desk::Channel * connector, raw->desk->ConnectorFor(channel));
+    return connector->media_limits();
+  };
   ctx.publisher = std::make_unique<publish::Publisher>(
       *ctx.store, *ctx.clock,
       [raw](std::string_view text, const guard::CheckOptions& options) {

@@ -6,6 +6,9 @@
 
 #include <nlohmann/json.hpp>
 
+#include "leitplanke/desk/media.h"
+#include "leitplanke/trust/tokens.h"
+
 #include "http/json_body.h"
 #include "server/app.h"
 #include "server/route_util.h"
@@ -40,6 +43,59 @@ json EstimateJson(const desk::SendEstimate& e) {
   return j;
 }
 
+json AssetJson(const store::Asset& a) {
+  return {{"id", a.id},
+          {"name", a.name},
+          {"mime_type", a.mime_type},
+          {"url", a.url},
+          {"licence", a.licence},
+          {"consent", a.consent},
+          {"created_by", a.created_by_name},
+          {"created_at", IsoTime(a.created_at)},
+          {"sha256", a.sha256},
+          {"size", a.size},
+          {"width", a.width},
+          {"height", a.height},
+          {"alt_text", a.alt_text},
+          {"file_url", a.sha256.empty() ? "" : "/api/v1/assets/" + std::to_string(a.id) + "/file"}};
+}
+
+json MediaLimitsJson(const desk::MediaLimits& l) {
+  return {{"max_images", l.max_images},
+          {"max_videos", l.max_videos},
+          {"mix_images_and_videos", l.mix_images_and_videos},
+          {"max_image_bytes", l.max_image_bytes},
+          {"max_gif_bytes", l.max_gif_bytes},
+          {"max_video_bytes", l.max_video_bytes},
+          {"max_alt_text", l.max_alt_text},
+          {"mime_types", l.mime_types}};
+}
+
+json MediumJson(const store::Asset& a, bool native) {
+  return {{"asset_id", a.id},
+          {"name", a.name},
+          {"mime_type", a.mime_type},
+          {"size", a.size},
+          {"native", native}};
+}
+
+// A stored variant's media from its record (PostVariant::media).
+json VariantMediaJson(const std::string& record) {
+  json out = json::array();
+  if (record.empty()) return out;
+  json parsed = json::parse(record, nullptr, false);
+  if (!parsed.is_array()) return out;
+  for (const json& m : parsed) {
+    if (!m.is_object()) continue;
+    out.push_back({{"asset_id", m.value("asset_id", int64_t{0})},
+                   {"name", m.value("name", "")},
+                   {"mime_type", m.value("mime_type", "")},
+                   {"size", m.value("size", int64_t{0})},
+                   {"native", m.value("native", false)}});
+  }
+  return out;
+}
+
 json PostJson(const Publisher& pub, const Post& p) {
   json variants = json::array();
   for (const store::PostVariant& v : p.variants) {
@@ -57,7 +113,9 @@ json PostJson(const Publisher& pub, const Post& p) {
                         {"last_error", v.last_error},
                         {"external_id", v.external_id},
                         {"sent_at", IsoTime(v.sent_at)},
-                        {"asset_ids", v.asset_ids}});
+                        {"asset_ids", v.asset_ids},
+                        {"media_limits", MediaLimitsJson(pub.ChannelMediaLimits(v.channel_id))},
+                        {"media", VariantMediaJson(v.media)}});
   }
   return {{"id", p.id},
           {"title", p.title},
@@ -82,17 +140,6 @@ json PostJson(const Publisher& pub, const Post& p) {
           {"variants", std::move(variants)}};
 }
 
-json AssetJson(const store::Asset& a) {
-  return {{"id", a.id},
-          {"name", a.name},
-          {"mime_type", a.mime_type},
-          {"url", a.url},
-          {"licence", a.licence},
-          {"consent", a.consent},
-          {"created_by", a.created_by_name},
-          {"created_at", IsoTime(a.created_at)}};
-}
-
 json ChecksJson(const std::vector<publish::VariantCheck>& checks) {
   json out = json::array();
   for (const publish::VariantCheck& c : checks) {
@@ -102,8 +149,14 @@ json ChecksJson(const std::vector<publish::VariantCheck>& checks) {
               {"wire_text", c.wire_text},
               {"estimate", EstimateJson(c.estimate)}};
     json assets = json::array();
-    for (const store::Asset& a : c.assets) assets.push_back(AssetJson(a));
+    json media = json::array();
+    for (size_t i = 0; i < c.assets.size(); ++i) {
+      assets.push_back(AssetJson(c.assets[i]));
+      media.push_back(MediumJson(c.assets[i], i < c.native.size() && c.native[i]));
+    }
     j["assets"] = std::move(assets);
+    j["media"] = std::move(media);
+    j["media_limits"] = MediaLimitsJson(c.media_limits);
     if (!c.error.empty()) {
       j["error"] = c.error;
       j["verdict"] = {{"action", "block"}, {"findings", json::array()}};
@@ -240,6 +293,62 @@ Result<Millis> When(const Publisher& pub, const Request& req, std::string_view n
   Result<Millis> at = pub.ParseWhen(text);
   if (!at.ok()) return at.status().WithContext(std::string(name));
   return at;
+}
+
+// "image/jpeg" from "Image/JPEG; charset=x"; the common alias image/jpg.
+std::string BareType(std::string_view v) {
+  const size_t semi = v.find(';');
+  if (semi != std::string_view::npos) v = v.substr(0, semi);
+  while (!v.empty() && (v.back() == ' ' || v.back() == '\t')) v.remove_suffix(1);
+  while (!v.empty() && (v.front() == ' ' || v.front() == '\t')) v.remove_prefix(1);
+  std::string out;
+  for (char c : v) out += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  if (out == "image/jpg" || out == "image/pjpeg") out = "image/jpeg";
+  return out;
+}
+
+// A file name for Content-Disposition: printable ASCII without quotes or
+// backslashes in `filename`, the exact UTF-8 name in `filename*`.
+std::string ContentDisposition(std::string_view name) {
+  std::string ascii;
+  std::string encoded;
+  static constexpr char kHex[] = "0123456789ABCDEF";
+  for (unsigned char c : name) {
+    ascii +=
+        (c >= 0x20 && c < 0x7f && c != '"' && c != '\\' && c != ';') ? static_cast<char>(c) : '_';
+    if (std::isalnum(c) || c == '.' || c == '-' || c == '_') {
+      encoded += static_cast<char>(c);
+    } else {
+      encoded += '%';
+      encoded += kHex[c >> 4];
+      encoded += kHex[c & 15];
+    }
+  }
+  if (ascii.empty()) ascii = "file";
+  return "inline; filename=\"" + ascii + "\"; filename*=UTF-8''" + encoded;
+}
+
+// Whether an If-None-Match header names `etag` (a list, weak tags, "*").
+bool EtagMatches(std::string_view header, std::string_view etag) {
+  size_t at = 0;
+  while (at < header.size()) {
+    size_t comma = header.find(',', at);
+    if (comma == std::string_view::npos) comma = header.size();
+    std::string_view tag = header.substr(at, comma - at);
+    while (!tag.empty() && tag.front() == ' ') tag.remove_prefix(1);
+    while (!tag.empty() && tag.back() == ' ') tag.remove_suffix(1);
+    if (tag.rfind("W/", 0) == 0) tag.remove_prefix(2);
+    if (tag == "*" || tag == etag) return true;
+    at = comma + 1;
+  }
+  return false;
+}
+
+Result<std::optional<std::string>> OptStr(const json& b, const std::string& ptr) {
+  const json::json_pointer p(ptr);
+  if (!b.contains(p) || b.at(p).is_null()) return std::optional<std::string>();
+  if (!b.at(p).is_string()) return Status::InvalidArgument(ptr + " must be a string");
+  return std::optional<std::string>(b.at(p).get<std::string>());
 }
 
 }  // namespace
@@ -441,6 +550,107 @@ Status AddPublishRoutes(AppContext& ctx, http::Router& router) {
       Blocking("posts:write",
                "Add a medium (its URL, licence note and consent of the people shown) to the "
                "library")));
+
+  // A file upload: the raw body is the file (no multipart), the notes in
+  // the query. Larger than other bodies: [publish] media_max_bytes.
+  http::RouteOptions upload =
+      Blocking("posts:write",
+               "Upload a picture or video into the library (raw body; name, alt_text, licence, "
+               "consent in the query)");
+  upload.body_limit = static_cast<size_t>(ctx.config.publish_media_max_bytes);
+  LP_RETURN_IF_ERROR(router.Handle(
+      "POST", "/api/v1/assets/files",
+      [&pub](Request& req) -> Response {
+        store::Asset notes;
+        notes.name = std::string(req.Query("name").value_or(""));
+        notes.alt_text = std::string(req.Query("alt_text").value_or(""));
+        notes.licence = std::string(req.Query("licence").value_or(""));
+        notes.consent = std::string(req.Query("consent").value_or(""));
+        if (notes.name.empty()) {
+          return StatusResponse(Status::InvalidArgument("the query parameter name is required"),
+                                "name");
+        }
+        if (req.body.empty()) {
+          return StatusResponse(Status::InvalidArgument("the request body (the file) is empty"));
+        }
+        Result<desk::MediaInfo> info = desk::SniffMedia(req.body);
+        if (!info.ok()) return StatusResponse(info.status());
+        const std::string declared = BareType(req.headers.Get("content-type").value_or(""));
+        if (!declared.empty() && declared != "application/octet-stream" &&
+            declared != info->mime_type) {
+          return Response::Error(
+              415, "unsupported_media_type",
+              "Content-Type " + declared + " does not match the file, which is " + info->mime_type);
+        }
+        std::string sha256 = trust::Sha256Hex(req.body);
+        auto bytes = std::make_shared<const std::string>(std::move(req.body));
+        Result<store::Asset> stored = pub.AddFileAsset(CurrentUser(req), std::move(notes),
+                                                       std::move(bytes), std::move(sha256));
+        if (!stored.ok()) return StatusResponse(stored.status());
+        return JsonResponse(201, AssetJson(*stored));
+      },
+      std::move(upload)));
+
+  // Every role holds "check": any signed-in user (with the second factor
+  // passed) may see the library's files.
+  LP_RETURN_IF_ERROR(router.Handle(
+      "GET", "/api/v1/assets/{id}/file",
+      [&pub](Request& req) -> Response {
+        Result<int64_t> id = PathId(req, "id");
+        if (!id.ok()) return StatusResponse(id.status());
+        Result<store::Asset> asset = pub.GetAsset(*id);
+        if (!asset.ok()) return StatusResponse(asset.status());
+        if (asset->sha256.empty()) {
+          return StatusResponse(Status::NotFound("asset " + std::to_string(*id) +
+                                                 " is a link, not a stored file: " + asset->url));
+        }
+        const std::string etag = "\"" + asset->sha256 + "\"";
+        Response r;
+        r.headers.Set("ETag", etag);
+        r.headers.Set("Cache-Control", "private, max-age=3600");
+        r.headers.Set("X-Content-Type-Options", "nosniff");
+        if (EtagMatches(req.headers.Get("if-none-match").value_or(""), etag)) {
+          r.status = 304;
+          return r;
+        }
+        Result<store::MediaFile> file = pub.AssetFile(*id);
+        if (!file.ok()) return StatusResponse(file.status());
+        r.status = 200;
+        r.content_type = file->mime_type;
+        r.headers.Set("Content-Disposition", ContentDisposition(asset->name));
+        r.body.assign(*file->bytes);
+        return r;
+      },
+      Blocking("check", "A stored file of the library (ETag = its SHA-256)")));
+
+  LP_RETURN_IF_ERROR(router.Handle(
+      "PATCH", "/api/v1/assets/{id}",
+      BodyHandler(200,
+                  [&pub](Request& req, const json& body) -> Result<json> {
+                    LP_ASSIGN_OR_RETURN(int64_t id, PathId(req, "id"));
+                    publish::AssetPatch patch;
+                    LP_ASSIGN_OR_RETURN(patch.name, OptStr(body, "/name"));
+                    LP_ASSIGN_OR_RETURN(patch.alt_text, OptStr(body, "/alt_text"));
+                    LP_ASSIGN_OR_RETURN(patch.licence, OptStr(body, "/licence"));
+                    LP_ASSIGN_OR_RETURN(patch.consent, OptStr(body, "/consent"));
+                    LP_ASSIGN_OR_RETURN(store::Asset stored,
+                                        pub.UpdateAsset(CurrentUser(req), id, patch));
+                    return AssetJson(stored);
+                  }),
+      Blocking("posts:write",
+               "Change a medium's name, alt text, licence note or consent (posts using it are "
+               "held before sending until checked again)")));
+
+  LP_RETURN_IF_ERROR(router.Handle(
+      "DELETE", "/api/v1/assets/{id}",
+      [&pub](Request& req) -> Response {
+        Result<int64_t> id = PathId(req, "id");
+        if (!id.ok()) return StatusResponse(id.status());
+        Status s = pub.DeleteAsset(CurrentUser(req), *id);
+        if (!s.ok()) return StatusResponse(s);
+        return Response::NoContent();
+      },
+      Blocking("posts:write", "Delete a medium no post uses (409 while one does)")));
 
   // --- calendar -------------------------------------------------------------------------
   LP_RETURN_IF_ERROR(router.Handle(

@@ -155,26 +155,59 @@ export class ConversationView {
     return out;
   }
 
+  // Retention emptied the messages from before c.purged_at (author and text
+  // gone): one note in their place instead of empty bubbles. Messages after
+  // a reopen are shown as usual.
+  purgedNote(c, count) {
+    return h(
+      'li',
+      { class: 'msg msg-purged' },
+      h(
+        'article',
+        { role: 'note', 'aria-label': t('conv.purged_label') },
+        h('p', { class: 'hint' }, t('conv.purged', { date: fmtDate(c.purged_at) }), count ? ` (${t('conv.purged_count', { n: count })})` : ''),
+      ),
+    );
+  }
+
   renderThread(c, highlightFrom = 0) {
-    const items = (c.messages || []).map((m) => {
-      const who = m.direction === 'inbound' ? c.contact?.name || m.author : m.author.replace(/^user:/, '');
-      const label = t(`dir.${m.direction}`);
-      return h(
-        'li',
-        { class: `msg msg-${m.direction}${highlightFrom && m.id >= highlightFrom ? ' is-new' : ''}`, dataset: { id: m.id } },
-        h(
-          'article',
-          { 'aria-label': `${label}: ${who}` },
-          h('header', {}, h('span', { class: 'author' }, who), h('span', { class: 'dir' }, label), h('time', { datetime: m.sent_at }, fmtDate(m.sent_at)), m.delivery ? h('span', { class: `badge delivery-${m.delivery}` }, t(`delivery.${m.delivery}`)) : null, c.public && m.direction === 'outbound' && m.public === false ? h('span', { class: 'badge private' }, t('msg.private')) : null),
-          m.subject ? h('p', { class: 'subject' }, m.subject) : null,
-          h('p', { class: 'body' }, m.body),
-          m.attachments?.length ? h('ul', { class: 'attachments' }, m.attachments.map((a) => h('li', {}, a.name))) : null,
-        ),
-      );
-    });
+    const emptied = (m) => c.purged_at && !m.author && !m.body && !m.subject && !m.attachments?.length;
+    const items = [];
+    let run = 0;
+    const flush = () => {
+      if (run) items.push(this.purgedNote(c, run));
+      run = 0;
+    };
+    for (const m of c.messages || []) {
+      if (emptied(m)) {
+        run += 1;
+        continue;
+      }
+      flush();
+      items.push(this.messageItem(c, m, highlightFrom));
+    }
+    flush();
+    if (c.purged_at && !items.some((li) => li.classList.contains('msg-purged'))) items.unshift(this.purgedNote(c, 0));
     replace(this.thread, items.length ? items : h('li', { class: 'empty' }, t('conv.no_messages')));
     const last = this.thread.lastElementChild;
     if (last) last.scrollIntoView({ block: 'nearest' });
+  }
+
+  messageItem(c, m, highlightFrom) {
+    const who = m.direction === 'inbound' ? c.contact?.name || m.author : m.author.replace(/^user:/, '');
+    const label = t(`dir.${m.direction}`);
+    return h(
+      'li',
+      { class: `msg msg-${m.direction}${highlightFrom && m.id >= highlightFrom ? ' is-new' : ''}`, dataset: { id: m.id } },
+      h(
+        'article',
+        { 'aria-label': `${label}: ${who}` },
+        h('header', {}, h('span', { class: 'author' }, who), h('span', { class: 'dir' }, label), h('time', { datetime: m.sent_at }, fmtDate(m.sent_at)), m.delivery ? h('span', { class: `badge delivery-${m.delivery}` }, t(`delivery.${m.delivery}`)) : null, c.public && m.direction === 'outbound' && m.public === false ? h('span', { class: 'badge private' }, t('msg.private')) : null),
+        m.subject ? h('p', { class: 'subject' }, m.subject) : null,
+        h('p', { class: 'body' }, m.body),
+        m.attachments?.length ? h('ul', { class: 'attachments' }, m.attachments.map((a) => h('li', {}, a.name))) : null,
+      ),
+    );
   }
 
   renderContact(c) {

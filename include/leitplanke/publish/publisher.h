@@ -262,6 +262,8 @@ class Publisher {
   Result<store::Asset> UpdateAsset(const store::User& user, int64_t id, const AssetPatch& patch);
   // FailedPrecondition while a post uses it.
   Status DeleteAsset(const store::User& user, int64_t id);
+  // What the channel attaches ({} when unknown or without file support).
+  desk::MediaLimits ChannelMediaLimits(int64_t channel_id) const;
 
   // --- calendar --------------------------------------------------------------------------
   Result<std::vector<store::Post>> Calendar(Millis from, Millis to, int64_t channel_id);

@@ -9,6 +9,7 @@
 #include <gtest/gtest.h>
 
 #include "leitplanke/desk/desk.h"
+#include "leitplanke/desk/media.h"
 #include "leitplanke/guard/policy.h"
 #include "leitplanke/publish/publisher.h"
 
@@ -59,6 +60,44 @@ class FakeChannel final : public desk::Channel {
   std::string name_;
 };
 
+// A channel that attaches up to two images or one video (as a network's
+// connector: Render refuses media beyond its limits).
+class FakeMediaChannel final : public desk::Channel {
+ public:
+  FakeMediaChannel(FakeWire* wire, std::string name) : inner_(wire, std::move(name)) {}
+  std::string_view kind() const override { return "fakemedia"; }
+  desk::MediaLimits media_limits() const override {
+    desk::MediaLimits l;
+    l.max_images = 2;
+    l.max_videos = 1;
+    l.max_image_bytes = 1000;
+    l.max_video_bytes = 100'000;
+    l.max_alt_text = 100;
+    l.mime_types = {"image/png", "image/jpeg", "video/mp4"};
+    return l;
+  }
+  Result<std::string> Render(const desk::OutboundMessage& m) const override {
+    LP_RETURN_IF_ERROR(desk::CheckMedia(media_limits(), kind(), m.media));
+    return inner_.Render(m);
+  }
+  Result<desk::PollResult> Poll(std::string_view c) override { return inner_.Poll(c); }
+  Result<desk::SendReceipt> Send(const desk::OutboundMessage& m) override { return inner_.Send(m); }
+
+ private:
+  FakeChannel inner_;
+};
+
+// A PNG header of w x h pixels (what SniffMedia reads), padded to `size`.
+std::shared_ptr<const std::string> Png(uint32_t w, uint32_t h, size_t size = 64) {
+  auto be32 = [](uint32_t v) {
+    return std::string{static_cast<char>(v >> 24), static_cast<char>(v >> 16),
+                       static_cast<char>(v >> 8), static_cast<char>(v)};
+  };
+  std::string b = std::string("\x89PNG\r\n\x1A\n", 8) + be32(13) + "IHDR" + be32(w) + be32(h);
+  b.resize(std::max(size, b.size()), '\x07');
+  return std::make_shared<const std::string>(std::move(b));
+}
+
 guard::Finding MakeFinding(std::string rule, std::string category, guard::Action action) {
   guard::Finding f;
   f.rule = std::move(rule);
@@ -90,6 +129,11 @@ class PublishTest : public ::testing::Test {
         "fake", [this](const desk::ChannelConfig& c) -> Result<std::unique_ptr<desk::Channel>> {
           return std::unique_ptr<desk::Channel>(std::make_unique<FakeChannel>(&wire_, c.name));
         });
+    desk_->RegisterChannelKind(
+        "fakemedia",
+        [this](const desk::ChannelConfig& c) -> Result<std::unique_ptr<desk::Channel>> {
+          return std::unique_ptr<desk::Channel>(std::make_unique<FakeMediaChannel>(&wire_, c.name));
+        });
     desk_->SetSecretReader([](std::string_view) -> Result<std::map<std::string, std::string>> {
       return std::map<std::string, std::string>{};
     });
@@ -115,6 +159,10 @@ class PublishTest : public ::testing::Test {
     };
     port.send = [this](int64_t channel, const desk::OutboundMessage& m, Millis* retry) {
       return desk_->SendNow(channel, m, retry);
+    };
+    port.media_limits = [this](int64_t channel) -> Result<desk::MediaLimits> {
+      LP_ASSIGN_OR_RETURN(desk::Channel * c, desk_->ConnectorFor(channel));
+      return c->media_limits();
     };
     publisher_ = std::make_unique<Publisher>(*store_, clock_, check, port, options);
     ASSERT_TRUE(publisher_->Start().ok());
@@ -188,6 +236,28 @@ class PublishTest : public ::testing::Test {
     auto p = publisher_->Get(id);
     EXPECT_TRUE(p.ok()) << p.error();
     return p.ok() ? *p : Post{};
+  }
+
+  // A channel of kind "fakemedia" (takes files).
+  int64_t MediaChannel() {
+    store::ChannelRow ch;
+    ch.name = "company-masto";
+    ch.kind = "fakemedia";
+    auto made = store_->desk().CreateChannel(ch);
+    EXPECT_TRUE(made.ok()) << made.error();
+    return made.ok() ? made->id : 0;
+  }
+
+  store::Asset FileAsset(const std::string& name, const std::string& alt, char digest,
+                         std::shared_ptr<const std::string> bytes = Png(640, 480)) {
+    store::Asset notes;
+    notes.name = name;
+    notes.alt_text = alt;
+    notes.licence = "own photo";
+    notes.consent = "given";
+    auto a = publisher_->AddFileAsset(paula_, notes, std::move(bytes), std::string(64, digest));
+    EXPECT_TRUE(a.ok()) << a.error();
+    return a.ok() ? *a : store::Asset{};
   }
 
   store::testing::TempDir dir_;
@@ -704,6 +774,225 @@ TEST_F(PublishTest, CalendarAndChannelQueue) {
             StatusCode::kOutOfRange);
   ASSERT_TRUE(publisher_->Cancel(a.id, paula_, -1).ok());
   EXPECT_EQ(publisher_->Queue(channels_[1])->size(), 1u);
+}
+
+}  // namespace
+}  // namespace leitplanke::publish
+
+namespace leitplanke::publish {
+namespace {
+
+TEST_F(PublishTest, StoredFilesGoNativelyWhereTheChannelTakesThemLinksElsewhere) {
+  const int64_t masto = MediaChannel();
+  store::Asset file = FileAsset("team.png", "Our team at the lake", 'a');
+  EXPECT_EQ(file.mime_type, "image/png");
+  EXPECT_EQ(file.width, 640);
+  EXPECT_EQ(file.height, 480);
+  store::Asset link;
+  link.name = "logo";
+  link.url = "https://media.beispiel.de/logo.png";
+  link.licence = "own";
+  link.consent = "not_needed";
+  link.alt_text = "[block] words never sent";  // a link's alt text goes nowhere
+  auto url = publisher_->AddAsset(paula_, link);
+  ASSERT_TRUE(url.ok()) << url.error();
+
+  PostDraft d;
+  d.title = "Summer";
+  d.body = "Summer party";
+  d.variants = {{masto, "", {file.id, url->id}}, {channels_[0], "", {url->id}}};
+  auto live = publisher_->Check(paula_, d);
+  ASSERT_TRUE(live.ok()) << live.error();
+  const VariantCheck& m = (*live)[0];
+  EXPECT_TRUE(m.error.empty()) << m.error;
+  EXPECT_EQ(m.native, (std::vector<bool>{true, false}));
+  EXPECT_EQ(m.media_limits.max_images, 2);
+  EXPECT_EQ(m.wire_text, "Summer party\nhttps://media.beispiel.de/logo.png #company-masto");
+  EXPECT_EQ(m.verdict.action, guard::Action::kAllow);
+  EXPECT_EQ((*live)[1].native, (std::vector<bool>{false}));
+  EXPECT_EQ((*live)[1].media_limits.max_images, 0);
+
+  auto p = publisher_->Create(paula_, d);
+  ASSERT_TRUE(p.ok()) << p.error();
+  ASSERT_EQ(p->variants.size(), 2u);
+  const store::PostVariant& on_masto = p->variants[0].channel_id == masto ? p->variants[0]
+                                                                          : p->variants[1];
+  EXPECT_NE(on_masto.media.find("\"sha256\":\"" + std::string(64, 'a') + "\""),
+            std::string::npos)
+      << on_masto.media;
+  auto s = publisher_->Submit(p->id, paula_, p->version);
+  ASSERT_TRUE(s.ok()) << s.error();
+  ASSERT_EQ(s->decision, SubmitDecision::kApproved);
+  ASSERT_TRUE(publisher_->Schedule(p->id, paula_, "now", -1).ok());
+  EXPECT_EQ(*publisher_->RunQueue(), 2u);
+  ASSERT_EQ(wire_.sent.size(), 2u) << Reload(p->id).reason << " / "
+                                   << Reload(p->id).variants[0].last_error << " / "
+                                   << Reload(p->id).variants[1].last_error;
+  const desk::OutboundMessage* to_masto = nullptr;
+  const desk::OutboundMessage* to_x = nullptr;
+  for (const auto& w : wire_.sent)
+    (w.text.find("#company-masto") != std::string::npos ? to_masto : to_x) = &w;
+  ASSERT_NE(to_masto, nullptr);
+  ASSERT_NE(to_x, nullptr);
+  ASSERT_EQ(to_masto->media.size(), 1u);
+  EXPECT_EQ(to_masto->media[0].name, "team.png");
+  EXPECT_EQ(to_masto->media[0].mime_type, "image/png");
+  EXPECT_EQ(to_masto->media[0].alt_text, "Our team at the lake");
+  EXPECT_EQ(to_masto->media[0].sha256, std::string(64, 'a'));
+  EXPECT_EQ(to_masto->media[0].width, 640);
+  ASSERT_NE(to_masto->media[0].bytes, nullptr);
+  EXPECT_EQ(*to_masto->media[0].bytes, *Png(640, 480));
+  EXPECT_TRUE(to_x->media.empty());
+  EXPECT_EQ(to_x->text, "Summer party\nhttps://media.beispiel.de/logo.png #company-x");
+
+  // The archive's sealed record names the media sent.
+  auto archive = store_->desk().ListArchive(1, 10);
+  ASSERT_TRUE(archive.ok());
+  bool found = false;
+  for (const store::ArchiveEntry& e : *archive) {
+    if (e.channel.find("company-masto") == std::string::npos) continue;
+    found = true;
+    EXPECT_NE(e.verdict.find("\"media\":[{\"asset_id\":" + std::to_string(file.id)),
+              std::string::npos)
+        << e.verdict;
+    EXPECT_NE(e.verdict.find("\"alt_text\":\"Our team at the lake\""), std::string::npos);
+    EXPECT_NE(e.verdict.find("\"native\":true"), std::string::npos);
+  }
+  EXPECT_TRUE(found);
+}
+
+TEST_F(PublishTest, MediaTheChannelCannotTakeBlockTheVariantNamingTheFile) {
+  const int64_t masto = MediaChannel();
+  store::Asset a = FileAsset("a.png", "", '1');
+  store::Asset b = FileAsset("b.png", "", '2');
+  store::Asset c = FileAsset("c.png", "", '3');
+  store::Asset big = FileAsset("big.png", "", '4', Png(10, 10, 5000));
+  PostDraft d;
+  d.title = "Many";
+  d.body = "Pictures";
+  d.variants = {{masto, "", {a.id, b.id, c.id}}};
+  auto live = publisher_->Check(paula_, d);
+  ASSERT_TRUE(live.ok()) << live.error();
+  EXPECT_EQ((*live)[0].error, "3 images, fakemedia allows 2 per message");
+  EXPECT_EQ((*live)[0].verdict.action, guard::Action::kBlock);
+
+  d.variants = {{masto, "", {a.id, big.id}}};
+  live = publisher_->Check(paula_, d);
+  ASSERT_TRUE(live.ok());
+  EXPECT_EQ((*live)[0].error, "media[1] \"big.png\": 5 KB is over fakemedia's 1 KB per image");
+  auto p = publisher_->Create(paula_, d);
+  ASSERT_TRUE(p.ok()) << p.error();
+  auto s = publisher_->Submit(p->id, paula_, p->version);
+  ASSERT_TRUE(s.ok());
+  EXPECT_EQ(s->decision, SubmitDecision::kBlocked);
+
+  // A stored file has no public link for a channel without file support.
+  d.variants = {{channels_[0], "", {a.id}}};
+  live = publisher_->Check(paula_, d);
+  ASSERT_TRUE(live.ok());
+  EXPECT_NE((*live)[0].error.find("fake cannot attach files, and \"a.png\""), std::string::npos)
+      << (*live)[0].error;
+  EXPECT_EQ((*live)[0].native, (std::vector<bool>{false}));
+
+  // Bytes that are no picture never enter the library.
+  store::Asset notes;
+  notes.name = "doc.pdf";
+  auto pdf = publisher_->AddFileAsset(
+      paula_, notes, std::make_shared<const std::string>("%PDF-1.7 ..."), std::string(64, '9'));
+  ASSERT_FALSE(pdf.ok());
+  EXPECT_NE(pdf.status().message().find("(PDF?)"), std::string::npos);
+}
+
+TEST_F(PublishTest, AltTextsAreCheckedAndTheirFindingsNameTheMedium) {
+  const int64_t masto = MediaChannel();
+  store::Asset crisis = FileAsset("crowd.png", "People in front of the plant [hold]", 'c');
+  PostDraft d;
+  d.title = "Plant";
+  d.body = "Open day";
+  d.variants = {{masto, "", {crisis.id}}};
+  auto p = publisher_->Create(paula_, d);
+  ASSERT_TRUE(p.ok()) << p.error();
+  EXPECT_EQ(p->variants[0].action, "hold");
+  auto live = publisher_->Check(paula_, d);
+  ASSERT_TRUE(live.ok());
+  ASSERT_EQ((*live)[0].verdict.findings.size(), 1u);
+  const guard::Finding& f = (*live)[0].verdict.findings[0];
+  EXPECT_EQ(f.rule, "R05.crisis");
+  EXPECT_EQ(f.message, "Alt text of \"crowd.png\": finding R05.crisis");
+  EXPECT_EQ(f.start, 0u);
+  EXPECT_EQ(f.end, 0u);
+  EXPECT_EQ(f.evidence, "alt_text:crowd.png");
+  auto s = publisher_->Submit(p->id, paula_, p->version);
+  ASSERT_TRUE(s.ok());
+  EXPECT_EQ(s->decision, SubmitDecision::kSubmitted);
+  EXPECT_NE(s->approval.wire_text.find("[media] [{"), std::string::npos) << s->approval.wire_text;
+  EXPECT_NE(s->approval.wire_text.find("People in front of the plant"), std::string::npos);
+
+  store::Asset leak = FileAsset("iban.png", "Account [block]", 'd');
+  d.variants = {{masto, "", {leak.id}}};
+  auto q = publisher_->Create(paula_, d);
+  ASSERT_TRUE(q.ok());
+  s = publisher_->Submit(q->id, paula_, q->version);
+  ASSERT_TRUE(s.ok());
+  EXPECT_EQ(s->decision, SubmitDecision::kBlocked);
+}
+
+TEST_F(PublishTest, WhatIsApprovedIsSentAMediumChangedAfterApprovalHoldsThePost) {
+  const int64_t masto = MediaChannel();
+  store::Asset photo = FileAsset("team.png", "Our team", 'e');
+  PostDraft d;
+  d.title = "Team";
+  d.body = "Hello";
+  d.variants = {{masto, "", {photo.id}}};
+  auto p = publisher_->Create(paula_, d);
+  ASSERT_TRUE(p.ok());
+  auto s = publisher_->Submit(p->id, paula_, p->version);
+  ASSERT_TRUE(s.ok());
+  ASSERT_EQ(s->decision, SubmitDecision::kApproved);
+  ASSERT_TRUE(publisher_->Schedule(p->id, paula_, "now", -1).ok());
+
+  AssetPatch patch;
+  patch.alt_text = "Our team, now with a different description";
+  auto changed = publisher_->UpdateAsset(paula_, photo.id, patch);
+  ASSERT_TRUE(changed.ok()) << changed.error();
+  EXPECT_EQ(changed->alt_text, "Our team, now with a different description");
+  EXPECT_EQ(*publisher_->RunQueue(), 0u);
+  EXPECT_TRUE(wire_.sent.empty());
+  Post held = Reload(p->id);
+  EXPECT_EQ(held.state, PostState::kHeld);
+  EXPECT_NE(held.reason.find("A medium changed after approval"), std::string::npos) << held.reason;
+  EXPECT_NE(held.reason.find("\"team.png\""), std::string::npos) << held.reason;
+
+  // Edited (checked again with the new alt text) it goes out as approved now.
+  auto again = publisher_->Update(p->id, paula_, d, held.version);
+  ASSERT_TRUE(again.ok()) << again.error();
+  EXPECT_EQ(again->decision, SubmitDecision::kScheduled);
+  EXPECT_EQ(*publisher_->RunQueue(), 1u);
+  ASSERT_EQ(wire_.sent.size(), 1u);
+  ASSERT_EQ(wire_.sent[0].media.size(), 1u);
+  EXPECT_EQ(wire_.sent[0].media[0].alt_text, "Our team, now with a different description");
+
+  // A medium changed while its post waited for approval sends it back.
+  store::Asset unlicensed = FileAsset("found.png", "Found", 'f');
+  AssetPatch no_licence;
+  no_licence.licence = "";
+  ASSERT_TRUE(publisher_->UpdateAsset(paula_, unlicensed.id, no_licence).ok());
+  d.variants = {{masto, "", {unlicensed.id}}};
+  auto r = publisher_->Create(paula_, d);
+  ASSERT_TRUE(r.ok());
+  s = publisher_->Submit(r->id, paula_, r->version);
+  ASSERT_TRUE(s.ok());
+  ASSERT_EQ(s->decision, SubmitDecision::kSubmitted);  // R09: no licence
+  AssetPatch alt;
+  alt.alt_text = "Found somewhere";
+  ASSERT_TRUE(publisher_->UpdateAsset(paula_, unlicensed.id, alt).ok());
+  ASSERT_TRUE(desk_->DecideApproval(s->approval.id, anna_, desk::ApprovalVerb::kApprove, "").ok());
+  Post back = Reload(r->id);
+  EXPECT_EQ(back.state, PostState::kDraft);
+  EXPECT_EQ(back.reason, "a medium changed while the post waited for approval");
+
+  // The library refuses to delete what a post uses.
+  EXPECT_EQ(publisher_->DeleteAsset(paula_, unlicensed.id).code(), StatusCode::kFailedPrecondition);
 }
 
 }  // namespace

@@ -8,6 +8,9 @@
 #include <nlohmann/json.hpp>
 #include <unistd.h>
 
+#include "leitplanke/trust/tokens.h"
+
+#include "channels/demo/demo.h"
 #include "http/server.h"
 #include "server/app.h"
 #include "server_test_base.h"
@@ -32,6 +35,8 @@ class PublishApiTest : public testing::ServerTestBase {
     // Hermetic: no cool-down that depends on today's working hours (the
     // publish unit test covers it with a fake clock).
     config_.publish_cooldown_minutes = 0;
+    // Small, so the over-limit upload stays small too.
+    config_.publish_media_max_bytes = 2000;
     StartServer();
     if (HasFatalFailure()) return;
 
@@ -55,9 +60,35 @@ class PublishApiTest : public testing::ServerTestBase {
     return j;
   }
 
+  // A raw upload (the file as the body) with the session's cookie.
+  HttpReply Upload(const Session& s, const std::string& query, const std::string& bytes,
+                   const std::string& content_type) {
+    std::vector<std::pair<std::string, std::string>> h = {{"Cookie", s.cookie},
+                                                          {"X-CSRF-Token", s.csrf}};
+    if (!content_type.empty()) h.emplace_back("Content-Type", content_type);
+    return Send(port_, "POST", "/api/v1/assets/files?" + query, bytes, h);
+  }
+
+  HttpReply Get(const Session& s, const std::string& target,
+                std::vector<std::pair<std::string, std::string>> h = {}) {
+    h.emplace_back("Cookie", s.cookie);
+    return Send(port_, "GET", target, "", h);
+  }
+
   Session admin_;
   int64_t channel_ = 0;
 };
+
+// A PNG header of w x h pixels, padded.
+std::string Png(uint32_t w, uint32_t h, size_t size) {
+  auto be32 = [](uint32_t v) {
+    return std::string{static_cast<char>(v >> 24), static_cast<char>(v >> 16),
+                       static_cast<char>(v >> 8), static_cast<char>(v)};
+  };
+  std::string b = std::string("\x89PNG\r\n\x1A\n", 8) + be32(13) + "IHDR" + be32(w) + be32(h);
+  for (size_t i = b.size(); i < size; ++i) b += static_cast<char>(i * 7);
+  return b;
+}
 
 TEST_F(PublishApiTest, PostFromDraftThroughApprovalToTheArchive) {
   Session paula = User("paula", "publisher");
@@ -249,6 +280,147 @@ TEST_F(PublishApiTest, MediaLibraryAndVariantMedia) {
   r = paula.Call("POST", "/api/v1/posts", draft.dump());
   EXPECT_EQ(r.status, 400);
   EXPECT_NE(r.body.find("/variants/0/asset_ids/0"), std::string::npos) << r.body;
+}
+
+TEST_F(PublishApiTest, StoredMediaUploadServeEditDeleteAndSendNatively) {
+  Session paula = User("paula", "publisher");
+  Session mara = User("mara", "advocate");
+  const std::string png = Png(640, 480, 1500);
+  const std::string digest = trust::Sha256Hex(png);
+
+  HttpReply r = Upload(paula,
+                       "name=team%20photo.png&alt_text=Unser%20Team%20am%20See&licence=own%20photo"
+                       "&consent=given",
+                       png, "image/png");
+  ASSERT_EQ(r.status, 201) << r.body;
+  json asset = Body(r);
+  const int64_t id = asset["id"];
+  EXPECT_EQ(asset["name"], "team photo.png");
+  EXPECT_EQ(asset["mime_type"], "image/png");
+  EXPECT_EQ(asset["width"], 640);
+  EXPECT_EQ(asset["height"], 480);
+  EXPECT_EQ(asset["size"], 1500);
+  EXPECT_EQ(asset["sha256"], digest);
+  EXPECT_EQ(asset["alt_text"], "Unser Team am See");
+  EXPECT_EQ(asset["url"], "");
+  EXPECT_EQ(asset["file_url"], "/api/v1/assets/" + std::to_string(id) + "/file");
+
+  // The declared type must match the bytes; octet-stream leaves it to them.
+  r = Upload(paula, "name=x.jpg", png, "image/jpeg");
+  EXPECT_EQ(r.status, 415) << r.body;
+  EXPECT_NE(r.body.find("image/jpeg"), std::string::npos) << r.body;
+  EXPECT_NE(r.body.find("image/png"), std::string::npos) << r.body;
+  r = Upload(paula, "name=copy.png&consent=not_needed&licence=own", png,
+             "application/octet-stream");
+  ASSERT_EQ(r.status, 201) << r.body;
+  const int64_t copy = Body(r)["id"];
+  EXPECT_EQ(Body(r)["sha256"], digest);
+  // Over [publish] media_max_bytes: 413 naming the limit.
+  r = Upload(paula, "name=big.png", Png(10, 10, 2500), "image/png");
+  EXPECT_EQ(r.status, 413) << r.body;
+  EXPECT_NE(r.body.find("2000 bytes"), std::string::npos) << r.body;
+  r = Upload(paula, "name=doc.pdf", "%PDF-1.7 something", "");
+  EXPECT_EQ(r.status, 400) << r.body;
+  EXPECT_NE(r.body.find("25 50 44 46 (PDF?)"), std::string::npos) << r.body;
+  r = Upload(paula, "alt_text=x", png, "image/png");
+  EXPECT_EQ(r.status, 400) << r.body;
+  EXPECT_EQ(Upload(mara, "name=m.png", png, "image/png").status, 403);
+
+  // The file as stored, to any signed-in user; revalidated by its digest.
+  const std::string file = "/api/v1/assets/" + std::to_string(id) + "/file";
+  r = Get(mara, file);
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_TRUE(r.body == png);
+  EXPECT_EQ(r.headers["content-type"], "image/png");
+  EXPECT_EQ(r.headers["etag"], "\"" + digest + "\"");
+  EXPECT_EQ(r.headers["cache-control"], "private, max-age=3600");
+  EXPECT_EQ(r.headers["x-content-type-options"], "nosniff");
+  EXPECT_EQ(r.headers["content-disposition"],
+            "inline; filename=\"team photo.png\"; filename*=UTF-8''team%20photo.png");
+  r = Get(mara, file, {{"If-None-Match", "\"" + digest + "\""}});
+  EXPECT_EQ(r.status, 304);
+  EXPECT_EQ(r.body, "");
+  r = Get(mara, file, {{"If-None-Match", "\"other\""}});
+  EXPECT_EQ(r.status, 200);
+  EXPECT_EQ(Send(port_, "GET", file).status, 401);
+
+  // Notes and alt text change (audited); the file does not.
+  r = paula.Call("PATCH", "/api/v1/assets/" + std::to_string(id),
+                 json{{"alt_text", "Das Team am See"}, {"licence", "own photo, 2026"}}.dump());
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(Body(r)["alt_text"], "Das Team am See");
+  EXPECT_EQ(Body(r)["licence"], "own photo, 2026");
+  EXPECT_EQ(Body(r)["sha256"], digest);
+  EXPECT_EQ(Body(r)["name"], "team photo.png");
+  EXPECT_EQ(
+      mara.Call("PATCH", "/api/v1/assets/" + std::to_string(id), json{{"alt_text", "x"}}.dump())
+          .status,
+      403);
+  r = paula.Call("PATCH", "/api/v1/assets/" + std::to_string(id),
+                 json{{"consent", "perhaps"}}.dump());
+  EXPECT_EQ(r.status, 400);
+  auto audit = app_->context().store->ListAudit(0, 500);
+  ASSERT_TRUE(audit.ok());
+  bool audited = false;
+  for (const store::AuditEntry& e : *audit) {
+    audited |= e.action == "publish.asset_updated" && e.target == "asset:" + std::to_string(id);
+  }
+  EXPECT_TRUE(audited);
+
+  // On the demo channel (up to 4 images) the file goes natively.
+  json draft = {{"title", "Team"},
+                {"body", "Unser Team."},
+                {"variants", {{{"channel_id", channel_}, {"asset_ids", {id}}}}}};
+  r = paula.Call("POST", "/api/v1/posts/check", draft.dump());
+  ASSERT_EQ(r.status, 200) << r.body;
+  json check = Body(r)["checks"][0];
+  EXPECT_EQ(check["wire_text"], "Unser Team.");
+  EXPECT_EQ(check["media"][0]["native"], true) << check.dump();
+  EXPECT_EQ(check["media"][0]["asset_id"], id);
+  EXPECT_EQ(check["media"][0]["mime_type"], "image/png");
+  EXPECT_EQ(check["media"][0]["size"], 1500);
+  EXPECT_EQ(check["media_limits"]["max_images"], 4);
+  EXPECT_EQ(check["media_limits"]["max_videos"], 1);
+  r = paula.Call("POST", "/api/v1/posts", draft.dump());
+  ASSERT_EQ(r.status, 201) << r.body;
+  json post = Body(r);
+  EXPECT_EQ(post["variants"][0]["media"][0]["native"], true) << post.dump();
+  EXPECT_EQ(post["variants"][0]["media_limits"]["max_images"], 4);
+  const std::string pid = std::to_string(post["id"].get<int64_t>());
+  r = paula.Call("POST", "/api/v1/posts/" + pid + "/schedule",
+                 json{{"scheduled_at", "now"}}.dump());
+  ASSERT_EQ(r.status, 200) << r.body;
+  r = paula.Call("POST", "/api/v1/posts/" + pid + "/submit", json::object().dump());
+  ASSERT_EQ(r.status, 200) << r.body;
+  ASSERT_EQ(Body(r)["decision"], "scheduled") << r.body;
+  auto sent = app_->context().publisher->RunQueue();
+  ASSERT_TRUE(sent.ok()) << sent.error();
+  EXPECT_EQ(*sent, 1u);
+  auto connector = app_->context().desk->ConnectorFor(channel_);
+  ASSERT_TRUE(connector.ok()) << connector.error();
+  auto* demo = dynamic_cast<channels::demo::DemoChannel*>(*connector);
+  ASSERT_NE(demo, nullptr);
+  ASSERT_EQ(demo->sent().size(), 1u);
+  const channels::demo::SentReply& out = demo->sent()[0];
+  EXPECT_EQ(out.message.text, "Unser Team.");
+  ASSERT_EQ(out.media.size(), 1u);
+  EXPECT_EQ(out.media[0].name, "team photo.png");
+  EXPECT_EQ(out.media[0].mime_type, "image/png");
+  EXPECT_EQ(out.media[0].size, 1500);
+  EXPECT_EQ(out.media[0].sha256, digest);
+  EXPECT_EQ(out.media[0].alt_text, "Das Team am See");
+
+  // A used medium stays; an unused one goes (its file stays for the copy).
+  r = paula.Call("DELETE", "/api/v1/assets/" + std::to_string(id));
+  EXPECT_EQ(r.status, 409) << r.body;
+  r = paula.Call("DELETE", "/api/v1/assets/" + std::to_string(copy));
+  EXPECT_EQ(r.status, 204) << r.body;
+  EXPECT_EQ(Get(paula, "/api/v1/assets/" + std::to_string(copy) + "/file").status, 404);
+  EXPECT_EQ(Get(paula, file).status, 200);
+  r = paula.Call("GET", "/api/v1/assets");
+  ASSERT_EQ(r.status, 200);
+  ASSERT_EQ(Body(r)["assets"].size(), 1u);
+  EXPECT_EQ(Body(r)["assets"][0]["alt_text"], "Das Team am See");
 }
 
 }  // namespace

@@ -234,6 +234,25 @@ int ArchiveExport(const ServerFlags& flags, const std::string& format, const std
         // The e-mail channel's encoders: RFC 5322 date, RFC 2047 header
         // words for anything beyond printable ASCII, quoted-printable body.
         using channels::email::EncodeHeaderText;
+        // The media sent with a post (the sealed record's verdict.media):
+        // listed, not attached — the archive keeps their digests, not bytes.
+        std::string media_list;
+        std::vector<std::string> media_headers;
+        const nlohmann::json verdict = nlohmann::json::parse(e.verdict, nullptr, false);
+        if (verdict.is_object() && verdict.contains("media") && verdict["media"].is_array()) {
+          for (const nlohmann::json& m : verdict["media"]) {
+            if (!m.is_object()) continue;
+            const bool native = m.value("native", false);
+            std::string line = m.value("name", "") + " (" + m.value("mime_type", "") + ", " +
+                               std::to_string(m.value("size", int64_t{0})) + " bytes" +
+                               (native ? ", sha256 " + m.value("sha256", "")
+                                       : ", as a link " + m.value("url", "")) +
+                               ")";
+            if (!m.value("alt_text", "").empty()) line += " alt text: " + m.value("alt_text", "");
+            media_headers.push_back(line);
+            media_list += "- " + line + "\n";
+          }
+        }
         eml << "From: Leitplanke <archive@leitplanke.invalid>\r\n"
             << "Date: " << channels::email::FormatMailDate(e.at) << "\r\n"
             << "Subject: " << EncodeHeaderText(e.subject) << "\r\n"
@@ -245,11 +264,20 @@ int ArchiveExport(const ServerFlags& flags, const std::string& format, const std
             << "X-Leitplanke-Verdict: " << EncodeHeaderText(e.verdict) << "\r\n"
             << "X-Leitplanke-Approvals: " << EncodeHeaderText(e.approvals) << "\r\n"
             << "X-Leitplanke-Seq: " << e.seq << "\r\n"
-            << "X-Leitplanke-Hash: " << e.hash << "\r\n"
-            << "MIME-Version: 1.0\r\n"
+            << "X-Leitplanke-Hash: " << e.hash << "\r\n";
+        for (const std::string& h : media_headers) {
+          eml << "X-Leitplanke-Media: " << EncodeHeaderText(h) << "\r\n";
+        }
+        eml << "MIME-Version: 1.0\r\n"
             << "Content-Type: text/plain; charset=utf-8\r\n"
             << "Content-Transfer-Encoding: quoted-printable\r\n\r\n"
-            << channels::email::EncodeQuotedPrintable(e.wire_text) << "\r\n";
+            << channels::email::EncodeQuotedPrintable(
+                   media_list.empty() ? e.wire_text
+                                      : e.wire_text +
+                                            "\n\n-- \nMedia (not attached; the "
+                                            "library keeps the files by SHA-256):\n" +
+                                            media_list)
+            << "\r\n";
       }
       from = e.seq + 1;
       ++n;

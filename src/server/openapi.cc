@@ -123,6 +123,7 @@ std::map<std::string, json> Bodies() {
        Obj({{"name", Str()},
             {"url", {{"type", "string"}, {"description", "http(s) URL where the file lives"}}},
             {"mime_type", Str()},
+            {"alt_text", Str()},
             {"licence", Str()},
             {"consent", {{"type", "string"}, {"enum", {"not_needed", "given", "missing"}}}}},
            {"name", "url"})},

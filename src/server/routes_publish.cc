@@ -543,6 +543,7 @@ Status AddPublishRoutes(AppContext& ctx, http::Router& router) {
                     LP_ASSIGN_OR_RETURN(a.mime_type, Str(body, "/mime_type", false));
                     LP_ASSIGN_OR_RETURN(a.licence, Str(body, "/licence", false));
                     LP_ASSIGN_OR_RETURN(a.consent, Str(body, "/consent", false));
+                    LP_ASSIGN_OR_RETURN(a.alt_text, Str(body, "/alt_text", false));
                     LP_ASSIGN_OR_RETURN(store::Asset stored,
                                         pub.AddAsset(CurrentUser(req), std::move(a)));
                     return AssetJson(stored);

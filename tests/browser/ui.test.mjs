@@ -131,6 +131,36 @@ await runBrowserTest({ name: 'UI', screenshot: 'failure.png', locale: 'de-DE' },
     assert((await page.inputValue('#reply-text')) === '', 'composer cleared');
   });
 
+  await step('a conversation purged by retention shows one note instead of empty messages', async () => {
+    // The answer as the server gives it after a purge (api_test checks the
+    // server side): purged_at set, the older messages without author and text.
+    const path = `**/api/v1/desk/conversations/${convId}`;
+    let kept = '';
+    await page.route(path, async (route) => {
+      const c = await (await route.fetch()).json();
+      kept = c.messages[c.messages.length - 1].body;
+      c.purged_at = '2026-01-02T09:30:00.000Z';
+      c.messages = c.messages.map((m, i) => (i === c.messages.length - 1 ? m : { ...m, author: '', subject: '', body: '', attachments: [] }));
+      await route.fulfill({ json: c });
+    });
+    const reopen = async () => {
+      await page.evaluate(() => { location.hash = '#/inbox'; });
+      await page.waitForFunction(() => !document.getElementById('thread'));
+      await page.evaluate((id) => { location.hash = `#/c/${id}`; }, convId);
+    };
+    await reopen();
+    await page.waitForSelector('#thread .msg-purged');
+    const note = await page.textContent('#thread .msg-purged');
+    assert(/^Inhalt nach Aufbewahrungsfrist gelöscht am \S+/.test(note) && /\(\d+ Nachrichten\)/.test(note), `retention note: ${note}`);
+    assert((await page.locator('#thread .msg-purged').count()) === 1, 'one note for the emptied messages');
+    const bodies = await page.$$eval('#thread .msg .body', (els) => els.map((el) => el.textContent));
+    assert(bodies.length === 1 && bodies[0] === kept, `only the kept message as a bubble: ${JSON.stringify(bodies)}`);
+    await page.unroute(path);
+    await reopen();
+    await page.waitForFunction((text) => [...document.querySelectorAll('#thread .msg-outbound .body')].some((el) => el.textContent === text), clean);
+    assert((await page.locator('#thread .msg-purged').count()) === 0, 'no note without purged_at');
+  });
+
   await step('customer HTML and script render as text, live in the inbox', async () => {
     const origin = { Origin: base, 'Content-Type': 'application/json' };
     const s = await fetch(`${base}/api/v1/webchat/website/sessions`, { method: 'POST', headers: origin, body: '{}' });

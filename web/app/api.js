@@ -52,3 +52,34 @@ export async function api(method, path, body, opts = {}) {
 export const get = (path, opts) => api('GET', path, undefined, opts);
 export const post = (path, body = {}, opts) => api('POST', path, body, opts);
 export const patch = (path, body, opts) => api('PATCH', path, body, opts);
+
+// Sends a file's bytes as the raw body (Content-Type = the file's type) with
+// XMLHttpRequest, which reports the upload's progress: `onProgress(fraction)`
+// (0…1, or -1 when the size is unknown). Resolves with the parsed answer;
+// errors as ApiError with the server's message.
+export function upload(path, file, { onProgress } = {}) {
+  return new Promise((resolve, reject) => {
+    const xhr = new XMLHttpRequest();
+    xhr.open('POST', path);
+    xhr.withCredentials = true;
+    xhr.setRequestHeader('Accept', 'application/json');
+    xhr.setRequestHeader('Content-Type', file.type || 'application/octet-stream');
+    if (csrfToken) xhr.setRequestHeader('X-CSRF-Token', csrfToken);
+    if (onProgress) xhr.upload.addEventListener('progress', (e) => onProgress(e.lengthComputable ? e.loaded / e.total : -1));
+    xhr.addEventListener('load', () => {
+      let data = null;
+      if (xhr.responseText) {
+        try {
+          data = JSON.parse(xhr.responseText);
+        } catch {
+          data = { error: { message: xhr.responseText.slice(0, 200) } };
+        }
+      }
+      if (xhr.status >= 200 && xhr.status < 300) resolve(data);
+      else reject(new ApiError(xhr.status, data));
+    });
+    xhr.addEventListener('error', () => reject(new ApiError(0, { error: { message: 'network error' } })));
+    xhr.addEventListener('abort', () => reject(new ApiError(0, { error: { message: 'aborted' } })));
+    xhr.send(file);
+  });
+}

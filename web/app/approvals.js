@@ -2,11 +2,13 @@
 // on the left (pending by default, a filter for the other states), the detail
 // on the right with exactly the text that will leave, its findings, the steps
 // and decisions so far, and Approve / Request changes / Reject. Follows the
-// server's `desk.approval` events live.
+// server's `desk.approval` events live. An approval of a post shows the
+// media of each variant (thumbnails, alt text) beside the wire text.
 import { get, post } from './api.js';
 import { h, replace, announce, listLayout, inlineField } from './dom.js';
 import { t, fmtDate, fmtRelative } from './i18n.js';
 import { on } from './events.js';
+import { loadAssets, variantMediaBlock } from './media_common.js';
 
 const PAGE_SIZE = 50;
 
@@ -149,12 +151,22 @@ export class ApprovalsPage {
         explained = [];
       }
     }
+    // a post's media per variant (best effort: without posts:read none)
+    let media = null;
+    if (a.kind === 'post' && a.post_id) {
+      try {
+        const [p, assets] = await Promise.all([get(`/api/v1/posts/${a.post_id}`), loadAssets()]);
+        media = variantMediaBlock(p, assets, 'approval-media');
+      } catch {
+        media = null;
+      }
+    }
     if (seq !== this.detailSeq || id !== this.openId) return;
-    this.renderDetail(a, explained);
+    this.renderDetail(a, explained, media);
     if (focus) this.pane.querySelector('h2')?.focus();
   }
 
-  renderDetail(a, explained) {
+  renderDetail(a, explained, media) {
     const v = a.verdict && typeof a.verdict === 'object' ? a.verdict : {};
     // findings of a full verdict, else the rule ids of the stored summary
     // The stored findings give code-point spans of the wire text.
@@ -221,6 +233,7 @@ export class ApprovalsPage {
       h('h3', {}, t('approvals.wire_text')),
       h('p', { class: 'hint' }, t('approvals.wire_text_hint')),
       h('pre', { id: 'approval-wire', class: 'wire-text' }, a.wire_text),
+      media,
       h('h3', {}, t('findings.title')),
       v.policy ? h('p', { class: 'hint' }, t('approvals.policy', { policy: v.policy })) : null,
       v.reason ? h('p', { id: 'approval-reason' }, h('strong', {}, t('approvals.reason')), ' ', v.reason) : null,

@@ -14,6 +14,7 @@ import { DashboardPage } from './dashboard.js';
 import { AdminPage, canAdmin, isAdminRoute } from './admin.js';
 import { PostsPage } from './posts.js';
 import { CalendarPage } from './calendar.js';
+import { MediaPage } from './media.js';
 import { AdvocacyPage } from './advocacy.js';
 import { notificationButton, watchNotifications, stopNotifications } from './notifications.js';
 import { connectEvents, closeEvents, on, isLive } from './events.js';
@@ -104,6 +105,7 @@ function routeOf(hash) {
   if (/^#\/dashboard$/.test(hash) && can('desk:reports')) return 'dashboard';
   if (/^#\/posts(\/(\d+|new))?$/.test(hash) && can('posts:read')) return 'posts';
   if (/^#\/calendar$/.test(hash) && can('posts:read')) return 'calendar';
+  if (/^#\/media$/.test(hash) && can('posts:read')) return 'media';
   if (/^#\/advocacy$/.test(hash) && can('advocacy')) return 'advocacy';
   if (isAdminRoute(hash, session.me)) return 'admin';
   // Without the desk (e.g. the role advocate) the self-check is the start page.
@@ -304,6 +306,7 @@ function nav() {
     can('desk:admin') ? link('channels', '#/channels', t('nav.channels')) : null,
     can('posts:read') ? link('posts', '#/posts', t('nav.posts')) : null,
     can('posts:read') ? link('calendar', '#/calendar', t('nav.calendar')) : null,
+    can('posts:read') ? link('media', '#/media', t('nav.media')) : null,
     can('advocacy') ? link('advocacy', '#/advocacy', t('nav.advocacy')) : null,
     can('check') ? link('selfcheck', '#/self-check', t('nav.selfcheck')) : null,
     canBench() ? link('bench', '#/bench', t('nav.bench')) : null,
@@ -345,6 +348,7 @@ const PAGES = {
   admin: { title: 'nav.admin', cls: 'admin', skip: '#main', make: (main) => new AdminPage(main, session.me) },
   posts: { title: 'nav.posts', cls: 'desk posts', skip: '#posts-list', make: (main) => new PostsPage(main, session.me) },
   calendar: { title: 'nav.calendar', cls: 'admin', skip: '#cal-title', make: (main) => new CalendarPage(main, session.me) },
+  media: { title: 'nav.media', cls: 'admin', skip: '#media-title', make: (main) => new MediaPage(main, session.me) },
   advocacy: { title: 'nav.advocacy', cls: 'desk advocacy-page', skip: '#adv-title', make: (main) => new AdvocacyPage(main, session.me) },
 };
 
@@ -386,6 +390,7 @@ const SHORTCUTS = [
   ['g d', 'shortcuts.dashboard'],
   ['g p', 'shortcuts.posts'],
   ['g k', 'shortcuts.calendar'],
+  ['g m', 'shortcuts.media'],
   ['g v', 'shortcuts.advocacy'],
   ['?', 'shortcuts.help'],
 ];
@@ -475,7 +480,7 @@ function showAccount() {
 
 // "g" then a letter goes to a page (within 1.5 s).
 let goPending = 0;
-const GO = { i: '#/inbox', a: '#/approvals', c: '#/channels', s: '#/self-check', b: '#/bench', d: '#/dashboard', p: '#/posts', k: '#/calendar', v: '#/advocacy' };
+const GO = { i: '#/inbox', a: '#/approvals', c: '#/channels', s: '#/self-check', b: '#/bench', d: '#/dashboard', p: '#/posts', k: '#/calendar', m: '#/media', v: '#/advocacy' };
 
 document.addEventListener('keydown', (ev) => {
   if (!session.page || ev.defaultPrevented || ev.ctrlKey || ev.metaKey || ev.altKey) return;

@@ -5,13 +5,17 @@
 // findings underlined and explained, what is left of the channel's length and
 // the cost where the channel charges. Save, submit for approval, schedule in
 // the company's time zone, unschedule, cancel, release for sharing and the
-// cool-down question ("still want to send?").
+// cool-down question ("still want to send?"). Each variant carries media
+// from the library (a picker with thumbnails; reorder, remove) with the
+// channel's media limits and, per medium, whether it goes as a file or as a
+// link in the text.
 import { get, post, api, ApiError } from './api.js';
 import { h, replace, announce } from './dom.js';
 import { t, fmtMoney } from './i18n.js';
 import { LiveCheck, renderMarks, renderFindingList, selectSpan } from './guard.js';
 import { confirmDialog } from './admin_common.js';
 import { companyZone, fmtZoned, stateBadge } from './publish_common.js';
+import { loadAssets, mediaItem, limitsText, pickMedia, unknownAsset } from './media_common.js';
 
 const EDITABLE = ['draft', 'submitted', 'approved', 'scheduled', 'held', 'failed'];
 const SCHEDULABLE = ['draft', 'submitted', 'approved', 'scheduled', 'held'];
@@ -41,6 +45,8 @@ export class PostEditor {
     this.variants = new Map(); // channel id -> variant UI
     this.saved = '';
     this.zone = 'UTC';
+    this.assets = new Map(); // the library by asset id
+    this.limits = new Map(); // channel id -> media limits, as last known
     this.destroyed = false;
     this.root = h('section', { class: 'post-editor', 'aria-labelledby': 'editor-title', 'aria-busy': 'true' }, h('p', { class: 'placeholder' }, t('loading')));
     replace(container, this.root);
@@ -63,12 +69,14 @@ export class PostEditor {
   }
 
   async load(id) {
-    const [channels, zone, p] = await Promise.all([
+    const [channels, zone, p, assets] = await Promise.all([
       get('/api/v1/posts/channels'),
       companyZone(),
       id ? get(`/api/v1/posts/${id}`) : Promise.resolve(null),
+      loadAssets(),
     ]);
     if (this.destroyed) return;
+    this.assets = assets;
     this.channels = channels.channels || [];
     this.zone = zone;
     this.post = p;
@@ -249,6 +257,18 @@ export class PostEditor {
     v.verdict = h('span', { id: `variant-verdict-${c.id}`, class: 'badge verdict-badge', hidden: true });
     v.error = h('p', { class: 'error', hidden: true });
     v.wire = h('div', { id: `variant-wire-${c.id}`, class: 'wire', 'aria-label': t('editor.wire') });
+    v.assetIds = stored ? [...(stored.asset_ids || [])] : [];
+    v.mediaInfo = new Map((stored && stored.media ? stored.media : []).map((m) => [m.asset_id, m]));
+    v.limits = h('p', { id: `variant-limits-${c.id}`, class: 'hint media-limits' });
+    v.mediaList = h('ol', { id: `variant-media-${c.id}`, class: 'media-list', 'aria-label': t('editor.media_for', { channel: c.name }) });
+    const mediaBox = h(
+      'div',
+      { class: 'variant-media', role: 'group', 'aria-labelledby': `variant-media-title-${c.id}` },
+      h('p', { id: `variant-media-title-${c.id}`, class: 'wire-label hint' }, t('editor.media')),
+      v.limits,
+      v.mediaList,
+      ro ? null : h('button', { type: 'button', id: `variant-add-media-${c.id}`, class: 'secondary small', onclick: () => this.attachMedia(v) }, t('editor.add_media')),
+    );
     v.findings = h('ul', { id: `variant-findings-${c.id}`, class: 'findings', 'aria-label': t('editor.findings_for', { channel: c.name }) });
     v.root = h(
       'section',
@@ -264,6 +284,7 @@ export class PostEditor {
           h('div', { class: 'editor' }, v.mirror, v.text),
           v.est,
           v.error,
+          mediaBox,
           h('p', { class: 'wire-label hint' }, t('editor.wire')),
           v.wire,
         ),
@@ -276,6 +297,67 @@ export class PostEditor {
     replace(this.variantBox, order.map((id) => this.variants.get(id).root));
     renderMarks(v.mirror, v.text.value, null);
     renderFindingList(v.findings, null);
+    this.renderMedia(v);
+  }
+
+  // The variant's media in order: thumbnail, name, alt text, file or link
+  // (from the last check), and up / down / remove while it can be edited.
+  renderMedia(v) {
+    const ro = !this.editable();
+    const n = v.assetIds.length;
+    // drawn again only when something shown changed, keeping the focus
+    const key = JSON.stringify([ro, v.assetIds.map((id) => [id, this.assets.get(id), v.mediaInfo.get(id)])]);
+    if (key === v.mediaKey) return;
+    v.mediaKey = key;
+    const focused = v.mediaList.contains(document.activeElement) ? document.activeElement : null;
+    const focusItem = focused && focused.closest('li.media-item');
+    const focusAt = focusItem ? [focusItem.dataset.assetId, [...focusItem.querySelectorAll('button')].indexOf(focused)] : null;
+    replace(
+      v.mediaList,
+      n
+        ? v.assetIds.map((id, i) => {
+          const a = this.assets.get(id) || unknownAsset(id, v.mediaInfo.get(id));
+          const name = a.name || `#${id}`;
+          const button = (cls, label, text, disabled, fn) =>
+            h('button', { type: 'button', class: `secondary small ${cls}`, 'aria-label': t(label, { name }), title: t(label, { name }), disabled, onclick: fn }, text);
+          const buttons = ro
+            ? []
+            : [
+              button('media-up', 'editor.media_up', '↑', i === 0, () => this.moveMedia(v, i, -1, 'media-up')),
+              button('media-down', 'editor.media_down', '↓', i === n - 1, () => this.moveMedia(v, i, 1, 'media-down')),
+              button('media-remove danger', 'editor.media_remove', t('media.remove'), false, () => this.moveMedia(v, i, 0, 'media-remove')),
+            ];
+          return mediaItem(a, { info: v.mediaInfo.get(id), buttons });
+        })
+        : h('li', { class: 'empty hint' }, t('editor.no_media')),
+    );
+    if (focusAt) v.mediaList.querySelectorAll(`li.media-item[data-asset-id="${focusAt[0]}"] button`)[focusAt[1]]?.focus();
+  }
+
+  // Moves the medium at `i` by `dir` (0: removes it) and keeps the focus on
+  // the same kind of button (or the add button when none is left).
+  moveMedia(v, i, dir, cls) {
+    const [id] = v.assetIds.splice(i, 1);
+    if (dir) v.assetIds.splice(i + dir, 0, id);
+    this.renderMedia(v);
+    this.changed();
+    const items = [...v.mediaList.querySelectorAll('li.media-item')];
+    const at = dir ? items[i + dir] : items[Math.min(i, items.length - 1)];
+    const target = at && at.querySelector(`.${cls.split(' ')[0]}:not([disabled])`);
+    (target || (at && at.querySelector('button:not([disabled])')) || document.getElementById(`variant-add-media-${v.channel.id}`))?.focus();
+    announce(t(dir ? 'editor.media_moved' : 'editor.media_removed', { name: (this.assets.get(id) || {}).name || `#${id}` }));
+  }
+
+  async attachMedia(v) {
+    const chosen = await pickMedia(v.channel.name, v.assetIds);
+    this.assets = await loadAssets();
+    if (this.destroyed) return;
+    if (chosen.length) {
+      v.assetIds.push(...chosen);
+      this.changed();
+    }
+    this.renderMedia(v);
+    document.getElementById(`variant-add-media-${v.channel.id}`)?.focus();
   }
 
   removeVariant(id) {
@@ -292,7 +374,7 @@ export class PostEditor {
       body: this.body ? this.body.value : '',
       link: this.link ? this.link.value.trim() : '',
       flags,
-      variants: [...this.variants.values()].map((v) => ({ channel_id: v.channel.id, text: v.text.value })),
+      variants: [...this.variants.values()].map((v) => ({ channel_id: v.channel.id, text: v.text.value, asset_ids: v.assetIds })),
     };
   }
 
@@ -314,7 +396,13 @@ export class PostEditor {
   showStored() {
     if (!this.post) return;
     this.applyChecks(
-      this.post.variants.map((v) => ({ channel_id: v.channel_id, wire_text: v.wire_text, verdict: typeof v.verdict === 'object' && v.verdict.action ? v.verdict : { action: v.action, findings: [] } })),
+      this.post.variants.map((v) => ({
+        channel_id: v.channel_id,
+        wire_text: v.wire_text,
+        verdict: typeof v.verdict === 'object' && v.verdict.action ? v.verdict : { action: v.action, findings: [] },
+        media: v.media,
+        media_limits: v.media_limits,
+      })),
     );
   }
 
@@ -331,8 +419,10 @@ export class PostEditor {
         replace(v.wire);
         renderMarks(v.mirror, v.text.value, null);
         renderFindingList(v.findings, null);
+        v.limits.textContent = '';
         continue;
       }
+      this.applyMedia(v, c);
       const findings = (c.verdict && c.verdict.findings) || [];
       const action = (c.verdict && c.verdict.action) || 'allow';
       v.root.dataset.action = action;
@@ -354,6 +444,18 @@ export class PostEditor {
       v.error.textContent = c.error || '';
     }
     renderMarks(this.bodyMirror, this.body.value, baseFindings.length ? baseFindings : null);
+  }
+
+  // The channel's limits and, per medium, file or link, from a check. A
+  // check without media answers empty limits, so the last ones known for
+  // the channel stay (the stored post's name them too).
+  applyMedia(v, c) {
+    for (const a of c.assets || []) if (a && a.id) this.assets.set(a.id, { ...this.assets.get(a.id), ...a });
+    if (c.media) v.mediaInfo = new Map(c.media.map((m) => [m.asset_id, m]));
+    const l = c.media_limits;
+    if (l && ((c.media || []).length || l.max_images > 0 || l.max_videos > 0)) this.limits.set(v.channel.id, l);
+    v.limits.textContent = limitsText(v.channel.name, this.limits.get(v.channel.id));
+    this.renderMedia(v);
   }
 
   renderEstimate(v, e) {

@@ -303,14 +303,19 @@ TEST_F(LegacyAuditTest, MigrationToSchemaSixKeepsOldEntriesVerifiable) {
   audit_.reset();
   vault_.reset();
   store_.reset();
+  // (Schema v7, the media files, is undone first: migrations apply in order.)
   Tamper(
+      "DROP TABLE media_files; DROP INDEX assets_sha256; ALTER TABLE assets DROP COLUMN sha256; "
+      "ALTER TABLE assets DROP COLUMN size; ALTER TABLE assets DROP COLUMN width; ALTER TABLE "
+      "assets DROP COLUMN height; ALTER TABLE assets DROP COLUMN alt_text; ALTER TABLE "
+      "post_variants DROP COLUMN media; "
       "DROP INDEX audit_log_unpurged; ALTER TABLE audit_log DROP COLUMN content_hash; ALTER "
       "TABLE audit_log DROP COLUMN purged_at; ALTER TABLE conversations DROP COLUMN purged_at; "
-      "DELETE FROM schema_migrations WHERE version = 6");
+      "DELETE FROM schema_migrations WHERE version >= 6");
   auto reopened = store::OpenStore(db_path_);
   ASSERT_TRUE(reopened.ok()) << reopened.error();
   store_ = std::move(*reopened);
-  EXPECT_EQ(store_->schema_version(), 6);
+  EXPECT_EQ(store_->schema_version(), 7);
   audit_ = std::make_unique<AuditLog>(*store_, clock_);
   auto all = store_->ListAudit(1, 10);
   ASSERT_EQ(all->size(), 6u);

@@ -2,7 +2,7 @@
 // with a fresh data folder and the demo inbox (tests/browser/harness.mjs),
 // signs in as the first administrator in English at 1280×800 and writes
 // docs/screenshots/{inbox,conversation,bench,bench-compare,dashboard,approvals,
-// admin-policies}.png.
+// admin-policies,media}.png.
 //
 //   node scripts/screenshots.mjs path/to/leitplanke [output folder]
 //
@@ -110,6 +110,36 @@ try {
   await page.waitForSelector('#policy-active-version');
   await page.waitForSelector('#policy-versions tr, #policy-versions li');
   await shot('admin-policies');
+
+  // the media library: a picture drawn in the page and uploaded, and a link
+  // without a licence note (its R09 warning)
+  const uploaded = await page.evaluate(async () => {
+    const c = document.createElement('canvas');
+    c.width = 640;
+    c.height = 400;
+    const g = c.getContext('2d');
+    const sky = g.createLinearGradient(0, 0, 0, 400);
+    sky.addColorStop(0, '#f7b267');
+    sky.addColorStop(1, '#0b5cad');
+    g.fillStyle = sky;
+    g.fillRect(0, 0, 640, 400);
+    g.fillStyle = '#1b1f24';
+    g.fillRect(0, 300, 640, 100);
+    g.fillRect(420, 120, 18, 180);
+    g.fillRect(360, 120, 160, 14);
+    const blob = await new Promise((res) => c.toBlob(res, 'image/png'));
+    const q = new URLSearchParams({ name: 'harbour-dawn.png', alt_text: 'The harbour at dawn with a crane', licence: 'own photo', consent: 'not_needed' });
+    const r = await fetch(`/api/v1/assets/files?${q}`, { method: 'POST', headers: { 'Content-Type': 'image/png', 'X-CSRF-Token': sessionStorage.getItem('lp.csrf') || '' }, body: blob });
+    return r.status;
+  });
+  if (uploaded !== 201) throw new Error(`media upload: ${uploaded}`);
+  await pageApi(page, 'POST', '/api/v1/assets', { name: 'Press kit video', url: 'https://example.org/press/kit.mp4', mime_type: 'video/mp4', licence: '', consent: 'missing' });
+  await page.evaluate(() => (location.hash = '#/media'));
+  await page.waitForSelector('#media-grid li.media-card img.media-thumb');
+  await page.waitForFunction(() => document.querySelector('#media-grid img.media-thumb')?.complete);
+  // the upload box's fields and the library's cards below them
+  await page.evaluate(() => window.scrollTo(0, document.documentElement.scrollHeight));
+  await shot('media', true);
 
   // 503 is the answer while another guideline version compiles (the bench retries)
   const real = errors.filter((e) => !/status of 503/.test(e));

@@ -153,9 +153,17 @@ await runBrowserTest(opts, async ({ server, oneTime, page, errors, step, assert,
     assert((await paul.locator('#media-edit-form').count()) === 0, 'dialog closed');
   });
 
-  await step('a text file is refused with the server\'s message', async () => {
+  await step('a text file dropped on the box is refused with the server\'s message', async () => {
     const notes = Buffer.from('not a picture\n');
-    await paul.setInputFiles('#media-files', { name: 'notes.txt', mimeType: 'text/plain', buffer: notes });
+    // dropped on the box this time
+    await paul.evaluate((text) => {
+      const dt = new DataTransfer();
+      dt.items.add(new File([text], 'notes.txt', { type: 'text/plain' }));
+      const box = document.getElementById('media-drop');
+      box.dispatchEvent(new DragEvent('dragover', { dataTransfer: dt, bubbles: true, cancelable: true }));
+      box.dispatchEvent(new DragEvent('drop', { dataTransfer: dt, bubbles: true, cancelable: true }));
+    }, notes.toString());
+    await paul.waitForSelector('#media-uploads li[data-name="notes.txt"][data-state="waiting"]');
     await paul.click('#media-upload');
     const row = await paul.waitForSelector('#media-uploads li[data-name="notes.txt"][data-state="failed"]');
     const status = Number(await row.getAttribute('data-status'));
@@ -177,6 +185,10 @@ await runBrowserTest(opts, async ({ server, oneTime, page, errors, step, assert,
   });
 
   await step('a URL reference without licence is a warning; it can be deleted', async () => {
+    // the form is folded until its summary is opened (keyboard)
+    assert(!(await paul.isVisible('#media-url-name')), 'the link form starts folded');
+    await paul.locator('#media-url-box summary').focus();
+    await paul.keyboard.press('Enter');
     await paul.fill('#media-url-name', 'Press kit video');
     await paul.fill('#media-url', 'https://example.org/press/kit.mp4');
     await paul.fill('#media-url-type', 'video/mp4');

@@ -10,7 +10,7 @@ import { api, post, patch, upload, ApiError } from './api.js';
 import { h, replace, announce } from './dom.js';
 import { t, fmtDate } from './i18n.js';
 import { AdminSection, pageFrame, formCard, errorBox, showError, onSubmit, field, modal, confirmDialog } from './admin_common.js';
-import { CONSENTS, mediaThumb, mediaFacts, mediaKind, assetWarnings, fmtBytes } from './media_common.js';
+import { CONSENTS, mediaThumb, mediaKind, assetWarnings, fmtBytes } from './media_common.js';
 
 // The consent choice; `value` is also what a form reset goes back to.
 function consentSelect(id, value = 'missing') {
@@ -83,9 +83,13 @@ export class MediaPage extends AdminSection {
       t('media.upload_title'),
       this.drop,
       this.uploads,
-      field('media-alt', t('media.alt_text'), h('textarea', { id: 'media-alt', rows: '2', 'aria-describedby': 'media-alt-hint' }), t('media.alt_hint')),
-      field('media-licence', t('media.licence'), h('input', { id: 'media-licence', type: 'text', 'aria-describedby': 'media-licence-hint' }), t('media.licence_hint')),
-      field('media-consent', t('media.consent_label'), consentSelect('media-consent')),
+      h(
+        'div',
+        { class: 'media-fields' },
+        field('media-alt', t('media.alt_text'), h('textarea', { id: 'media-alt', rows: '2', 'aria-describedby': 'media-alt-hint' }), t('media.alt_hint')),
+        field('media-licence', t('media.licence'), h('input', { id: 'media-licence', type: 'text', 'aria-describedby': 'media-licence-hint' }), t('media.licence_hint')),
+        field('media-consent', t('media.consent_label'), consentSelect('media-consent')),
+      ),
       err,
       h('div', { class: 'row' }, this.uploadButton),
     );
@@ -169,29 +173,35 @@ export class MediaPage extends AdminSection {
 
   // --- URL reference --------------------------------------------------------------------
 
+  // Folded by default (a summary line); opens with Enter or a click.
   urlForm() {
     const err = errorBox('media-url-error');
-    const form = formCard(
-      'media-url-form',
-      t('media.url_title'),
+    const form = h(
+      'form',
+      { id: 'media-url-form', 'aria-labelledby': 'media-url-title' },
       h('p', { class: 'hint' }, t('media.url_help')),
-      field('media-url-name', t('media.name'), h('input', { id: 'media-url-name', type: 'text', required: true })),
-      field('media-url', t('media.url'), h('input', { id: 'media-url', type: 'url', required: true, placeholder: 'https://' })),
-      field('media-url-type', t('media.mime_type'), h('input', { id: 'media-url-type', type: 'text', required: true, placeholder: 'image/jpeg', list: 'media-types' }), t('media.mime_hint')),
+      h(
+        'div',
+        { class: 'media-fields' },
+        field('media-url-name', t('media.name'), h('input', { id: 'media-url-name', type: 'text', required: true })),
+        field('media-url-type', t('media.mime_type'), h('input', { id: 'media-url-type', type: 'text', required: true, placeholder: 'image/jpeg', list: 'media-types', 'aria-describedby': 'media-url-type-hint' }), t('media.mime_hint')),
+        field('media-url', t('media.url'), h('input', { id: 'media-url', type: 'url', required: true, placeholder: 'https://' })),
+        field('media-url-alt', t('media.alt_text'), h('textarea', { id: 'media-url-alt', rows: '2' })),
+        field('media-url-licence', t('media.licence'), h('input', { id: 'media-url-licence', type: 'text' })),
+        field('media-url-consent', t('media.consent_label'), consentSelect('media-url-consent')),
+      ),
       h('datalist', { id: 'media-types' }, ['image/jpeg', 'image/png', 'image/gif', 'image/webp', 'video/mp4'].map((m) => h('option', { value: m }))),
-      field('media-url-licence', t('media.licence'), h('input', { id: 'media-url-licence', type: 'text' })),
-      field('media-url-consent', t('media.consent_label'), consentSelect('media-url-consent')),
       err,
       h('div', { class: 'row' }, h('button', { type: 'submit', class: 'secondary', id: 'media-url-add' }, t('media.url_add'))),
     );
     onSubmit(form, err, async () => {
       const v = (id) => form.querySelector(`#${id}`).value.trim();
-      const a = await post('/api/v1/assets', { name: v('media-url-name'), url: v('media-url'), mime_type: v('media-url-type'), licence: v('media-url-licence'), consent: v('media-url-consent') });
+      const a = await post('/api/v1/assets', { name: v('media-url-name'), url: v('media-url'), mime_type: v('media-url-type'), alt_text: v('media-url-alt'), licence: v('media-url-licence'), consent: v('media-url-consent') });
       form.reset();
       announce(t('media.added', { name: a.name }));
       await this.load();
     });
-    return form;
+    return h('details', { id: 'media-url-box', class: 'card media-url-box' }, h('summary', {}, h('h2', { id: 'media-url-title' }, t('media.url_title'))), form);
   }
 
   // --- cards ----------------------------------------------------------------------------
@@ -206,28 +216,31 @@ export class MediaPage extends AdminSection {
       a.url ? [t('media.url'), h('a', { class: 'media-url', href: a.url, target: '_blank', rel: 'noopener noreferrer' }, a.url)] : null,
       [t('media.alt_text'), a.alt_text ? h('span', { class: 'media-alt' }, a.alt_text) : h('span', { class: 'media-alt missing' }, t('media.no_alt_short'))],
       [t('media.licence'), a.licence ? h('span', { class: 'media-licence' }, a.licence) : h('span', { class: 'media-licence missing' }, t('media.none'))],
-      [t('media.consent_label'), h('span', { class: `media-consent consent-${a.consent || 'missing'}` }, t(`media.consent.${a.consent || 'missing'}`))],
+      [t('media.consent_short'), h('span', { class: `media-consent consent-${a.consent || 'missing'}` }, t(`media.consent.${a.consent || 'missing'}`))],
       [t('media.added_by'), `${a.created_by_name || a.created_by || '?'} · ${fmtDate(a.created_at)}`],
     ].filter(Boolean);
     return h(
       'li',
       { class: `media-card card${warn.length ? ' has-warning' : ''}`, id: `media-${a.id}`, dataset: { id: String(a.id), kind: mediaKind(a) }, 'aria-labelledby': `media-${a.id}-name` },
       h('div', { class: 'media-card-thumb' }, mediaThumb(a)),
-      h('h3', { id: `media-${a.id}-name`, class: 'media-name' }, a.name),
-      h('p', { class: 'hint visually-hidden' }, mediaFacts(a)),
-      h('dl', { class: 'media-facts-list' }, facts.map(([k, v]) => [h('dt', {}, k), h('dd', {}, v)])),
-      warn.length
-        ? h('p', { class: 'media-warning-box', dataset: { warn: warn.join(' ') } }, warn.map((w) => t(`media.warn_${w}`)).join(' '), ' ', t('media.warn_r09'))
-        : null,
-      msg,
-      this.canWrite
-        ? h(
-          'div',
-          { class: 'row' },
-          h('button', { type: 'button', class: 'secondary small media-edit', 'aria-label': t('media.edit_named', { name: a.name }), onclick: () => this.edit(a) }, t('media.edit')),
-          h('button', { type: 'button', class: 'secondary small danger media-delete', 'aria-label': t('media.delete_named', { name: a.name }), onclick: () => this.remove(a, msg) }, t('media.delete')),
-        )
-        : null,
+      h(
+        'div',
+        { class: 'media-card-body' },
+        h('h3', { id: `media-${a.id}-name`, class: 'media-name' }, a.name),
+        h('dl', { class: 'media-facts-list' }, facts.map(([k, v]) => [h('dt', {}, k), h('dd', {}, v)])),
+        warn.length
+          ? h('p', { class: 'media-warning-box', dataset: { warn: warn.join(' ') } }, warn.map((w) => t(`media.warn_${w}`)).join(' '), ' ', t('media.warn_r09'))
+          : null,
+        msg,
+        this.canWrite
+          ? h(
+            'div',
+            { class: 'row' },
+            h('button', { type: 'button', class: 'secondary small media-edit', 'aria-label': t('media.edit_named', { name: a.name }), onclick: () => this.edit(a) }, t('media.edit')),
+            h('button', { type: 'button', class: 'secondary small danger media-delete', 'aria-label': t('media.delete_named', { name: a.name }), onclick: () => this.remove(a, msg) }, t('media.delete')),
+          )
+          : null,
+      ),
     );
   }
 

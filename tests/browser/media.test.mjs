@@ -4,14 +4,15 @@
 // A publisher uploads two real PNGs at once (built from bytes here) through
 // the media library's file input with alt text, licence and consent, sees
 // their thumbnails and pixel sizes, changes an alt text, sees a text file
-// refused with the server's message, adds and deletes a URL reference (its
+// dropped on the box refused with the server's message, adds and deletes a URL reference (its
 // missing licence and consent are a warning), attaches both PNGs to a post's
 // variant on the demo channel (they go as files there), puts the second
 // first and sees them with their alt text and the channel's limits; the
 // post needs approval (a code name), the approver sees the pictures with
 // their alt text beside the wire text and approves; the post's variant
-// carries the assets in that order (API), and the library refuses to delete
-// a medium in use.
+// carries the assets in that order (API); on the web chat channel, which
+// takes no files, the variant shows the server's error; the library refuses
+// to delete a medium in use and fits at tablet width.
 //
 //   node tests/browser/media.test.mjs path/to/leitplanke
 //
@@ -87,13 +88,15 @@ await runBrowserTest(opts, async ({ server, oneTime, page, errors, step, assert,
   };
 
   let demo;
+  let web;
   let paul;
   let vera;
   await step('admin signs in and creates a publisher and an approver', async () => {
     await signInFirstAdmin(page, server.base, oneTime);
     const list = (await pageApi(page, 'GET', '/api/v1/posts/channels')).body.channels;
     demo = list.find((c) => c.kind === 'demo');
-    assert(demo, `a demo channel: ${JSON.stringify(list)}`);
+    web = list.find((c) => c.kind === 'webchat');
+    assert(demo && web, `a demo and a web chat channel: ${JSON.stringify(list)}`);
     paul = await signIn('paul', ['publisher'], 'en-US');
     vera = await signIn('vera', ['approver'], 'de-DE');
   });
@@ -270,6 +273,24 @@ await runBrowserTest(opts, async ({ server, oneTime, page, errors, step, assert,
     assert(p.state === 'approved' && JSON.stringify(v.asset_ids) === JSON.stringify([craneId, assetId]), `approved with the assets: ${JSON.stringify(p).slice(0, 600)}`);
   });
 
+  await step('on a channel that takes no files the variant shows the server\'s error', async () => {
+    showOnFailure(paul);
+    await paul.evaluate(() => (location.hash = '#/posts/new'));
+    await paul.waitForSelector('#post-title');
+    await paul.fill('#post-title', 'Chat picture');
+    await paul.fill('#post-body', 'Our harbour this morning.');
+    await paul.check(`#post-ch-${web.id}`);
+    await paul.click(`#variant-add-media-${web.id}`);
+    await paul.check(`#media-pick-${assetId}`);
+    await paul.click('#media-pick-ok');
+    await paul.waitForSelector(`#variant-media-${web.id} li.media-item[data-asset-id="${assetId}"][data-native]`);
+    const check = await pageApi(paul, 'POST', '/api/v1/posts/check', { title: 'Chat picture', body: 'Our harbour this morning.', variants: [{ channel_id: web.id, asset_ids: [assetId] }] });
+    const error = check.body.checks[0].error;
+    assert(error && error.length > 5, `the server refuses the file there: ${JSON.stringify(check.body).slice(0, 400)}`);
+    await paul.waitForFunction(([id, e]) => document.querySelector(`#variant-${id} p.error:not([hidden])`)?.textContent === e, [web.id, error]);
+    assert((await paul.getAttribute(`#variant-verdict-${web.id}`, 'data-action')) === 'block', 'the variant is blocked');
+  });
+
   await step('a medium in use cannot be deleted: the library says so', async () => {
     showOnFailure(paul);
     await paul.evaluate(() => (location.hash = '#/media'));
@@ -280,6 +301,9 @@ await runBrowserTest(opts, async ({ server, oneTime, page, errors, step, assert,
     assert((await paul.textContent(`#media-${assetId} .media-card-msg`)).startsWith('In use'), await paul.textContent(`#media-${assetId} .media-card-msg`));
     assert((await paul.getAttribute(`#media-${assetId} .media-card-msg`, 'data-status')) === '409', 'answered 409');
     assert((await pageApi(paul, 'GET', '/api/v1/assets')).body.assets.some((x) => x.id === assetId), 'still there');
+    // tablet width: the library fits without sideways scrolling
+    await paul.setViewportSize({ width: 800, height: 1100 });
+    assert(await paul.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth + 1), 'the library fits at tablet width');
     // refused uploads and deletions are answered 4xx, which the browser logs
     // as failed resources; everything else counts
     const real = errors.filter((e) => !/status of (400|409|415)/.test(e));

@@ -4,9 +4,10 @@
 // A publisher uploads two real PNGs at once (built from bytes here) through
 // the media library's file input with alt text, licence and consent, sees
 // their thumbnails and pixel sizes, changes an alt text, sees a text file
-// dropped on the box refused with the server's message, adds and deletes a URL reference (its
-// missing licence and consent are a warning), attaches both PNGs to a post's
-// variant on the demo channel (they go as files there), puts the second
+// dropped on the box refused with the server's message, adds and deletes a
+// URL reference (its missing licence and consent are a warning), attaches
+// both PNGs to a post's variant on the demo channel (they go as files
+// there), puts the second
 // first and sees them with their alt text and the channel's limits; the
 // post needs approval (a code name), the approver sees the pictures with
 // their alt text beside the wire text and approves; the post's variant

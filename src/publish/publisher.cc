@@ -1104,7 +1104,7 @@ Result<store::Asset> Publisher::AddFileAsset(const store::User& user, store::Ass
   return stored;
 }
 
-Result<store::Asset> Publisher::GetAsset(int64_t id) { return ps_.GetAsset(id); }
+Result<store::Asset> Publisher::GetAsset(int64_t id) const { return ps_.GetAsset(id); }
 
 desk::MediaLimits Publisher::ChannelMediaLimits(int64_t channel_id) const {
   if (!channels_.media_limits) return {};

@@ -79,11 +79,19 @@ json MediumJson(const store::Asset& a, bool native) {
           {"native", native}};
 }
 
-// A stored variant's media from its record (PostVariant::media).
-json VariantMediaJson(const std::string& record) {
+// A stored variant's media from its record (PostVariant::media). Variants
+// checked before media were recorded (schema v6: URL references only) list
+// their assets as links.
+json VariantMediaJson(const Publisher& pub, const store::PostVariant& v) {
   json out = json::array();
-  if (record.empty()) return out;
-  json parsed = json::parse(record, nullptr, false);
+  if (v.media.empty()) {
+    for (int64_t id : v.asset_ids) {
+      Result<store::Asset> a = pub.GetAsset(id);
+      if (a.ok()) out.push_back(MediumJson(*a, false));
+    }
+    return out;
+  }
+  json parsed = json::parse(v.media, nullptr, false);
   if (!parsed.is_array()) return out;
   for (const json& m : parsed) {
     if (!m.is_object()) continue;
@@ -115,7 +123,7 @@ json PostJson(const Publisher& pub, const Post& p) {
                         {"sent_at", IsoTime(v.sent_at)},
                         {"asset_ids", v.asset_ids},
                         {"media_limits", MediaLimitsJson(pub.ChannelMediaLimits(v.channel_id))},
-                        {"media", VariantMediaJson(v.media)}});
+                        {"media", VariantMediaJson(pub, v)}});
   }
   return {{"id", p.id},
           {"title", p.title},

@@ -253,7 +253,7 @@ class Publisher {
   Result<store::Asset> AddFileAsset(const store::User& user, store::Asset notes,
                                     std::shared_ptr<const std::string> bytes, std::string sha256);
   Result<std::vector<store::Asset>> Assets();
-  Result<store::Asset> GetAsset(int64_t id);
+  Result<store::Asset> GetAsset(int64_t id) const;
   // The stored file of an asset with its bytes (NotFound for URL assets).
   Result<store::MediaFile> AssetFile(int64_t id);
   // Name, alt text, licence, consent. Posts using the asset keep what they

@@ -276,6 +276,9 @@ TEST_F(PublishApiTest, MediaLibraryAndVariantMedia) {
   r = paula.Call("POST", "/api/v1/posts", draft.dump());
   ASSERT_EQ(r.status, 201) << r.body;
   EXPECT_EQ(Body(r)["variants"][0]["asset_ids"], json::array({id}));
+  // A reference goes as a link: not native, whatever the channel takes.
+  EXPECT_EQ(Body(r)["variants"][0]["media"][0]["native"], false) << r.body;
+  EXPECT_EQ(Body(r)["variants"][0]["media"][0]["asset_id"], id);
   draft["variants"][0]["asset_ids"] = {"x"};
   r = paula.Call("POST", "/api/v1/posts", draft.dump());
   EXPECT_EQ(r.status, 400);

@@ -219,9 +219,10 @@ Status Validate(const ServerConfig& c) {
   if (c.publish_tick_ms < 10) {
     return Status::InvalidArgument("[publish] tick_ms must be at least 10");
   }
-  if (c.publish_media_max_bytes < 1024 || c.publish_media_max_bytes > 2'000'000'000) {
+  if (c.publish_media_max_bytes < 1024 || c.publish_media_max_bytes > 1'000'000'000) {
     return Status::InvalidArgument(
-        "[publish] media_max_bytes must be between 1024 and 2000000000 bytes, not " +
+        "[publish] media_max_bytes must be between 1024 and 1000000000 bytes (a database field "
+        "holds at most 1 GB), not " +
         std::to_string(c.publish_media_max_bytes));
   }
   if (c.desk_outbox_lease_ms < 5000) {

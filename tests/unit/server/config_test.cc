@@ -87,6 +87,21 @@ TEST(ServerConfig, EnvironmentErrorsNameTheVariable) {
   EXPECT_NE(c.status().message().find("tls_key"), std::string::npos) << c.status();
 }
 
+TEST(ServerConfig, MediaMaxBytesDefaultEnvironmentAndRange) {
+  auto c = LoadServerConfig("", Env({}));
+  ASSERT_TRUE(c.ok()) << c.status();
+  EXPECT_EQ(c->publish_media_max_bytes, 100'000'000u);
+  c = LoadServerConfig("", Env({{"LEITPLANKE_PUBLISH_MEDIA_MAX_BYTES", "5000000"}}));
+  ASSERT_TRUE(c.ok()) << c.status();
+  EXPECT_EQ(c->publish_media_max_bytes, 5'000'000u);
+  c = LoadServerConfig("", Env({{"LEITPLANKE_PUBLISH_MEDIA_MAX_BYTES", "1000000001"}}));
+  ASSERT_FALSE(c.ok());
+  EXPECT_NE(c.status().message().find("[publish] media_max_bytes must be between 1024 and "
+                                      "1000000000 bytes"),
+            std::string::npos)
+      << c.status();
+}
+
 TEST(ServerConfig, ParseListen) {
   auto v4 = ParseListen("127.0.0.1:8080");
   ASSERT_TRUE(v4.ok());

@@ -815,19 +815,18 @@ TEST_F(PublishTest, StoredFilesGoNativelyWhereTheChannelTakesThemLinksElsewhere)
   auto p = publisher_->Create(paula_, d);
   ASSERT_TRUE(p.ok()) << p.error();
   ASSERT_EQ(p->variants.size(), 2u);
-  const store::PostVariant& on_masto = p->variants[0].channel_id == masto ? p->variants[0]
-                                                                          : p->variants[1];
-  EXPECT_NE(on_masto.media.find("\"sha256\":\"" + std::string(64, 'a') + "\""),
-            std::string::npos)
+  const store::PostVariant& on_masto =
+      p->variants[0].channel_id == masto ? p->variants[0] : p->variants[1];
+  EXPECT_NE(on_masto.media.find("\"sha256\":\"" + std::string(64, 'a') + "\""), std::string::npos)
       << on_masto.media;
   auto s = publisher_->Submit(p->id, paula_, p->version);
   ASSERT_TRUE(s.ok()) << s.error();
   ASSERT_EQ(s->decision, SubmitDecision::kApproved);
   ASSERT_TRUE(publisher_->Schedule(p->id, paula_, "now", -1).ok());
   EXPECT_EQ(*publisher_->RunQueue(), 2u);
-  ASSERT_EQ(wire_.sent.size(), 2u) << Reload(p->id).reason << " / "
-                                   << Reload(p->id).variants[0].last_error << " / "
-                                   << Reload(p->id).variants[1].last_error;
+  ASSERT_EQ(wire_.sent.size(), 2u)
+      << Reload(p->id).reason << " / " << Reload(p->id).variants[0].last_error << " / "
+      << Reload(p->id).variants[1].last_error;
   const desk::OutboundMessage* to_masto = nullptr;
   const desk::OutboundMessage* to_x = nullptr;
   for (const auto& w : wire_.sent)

@@ -261,6 +261,15 @@ await runBrowserTest(opts, async ({ server, oneTime, page, errors, step, assert,
     assert((await vera.textContent(`${item} .media-alt`)).includes(`${ALT}.`), 'alt text for the approver');
     assert((await vera.textContent('#approval-media h3')) === 'Medien je Kanal', 'German heading');
     await shot(vera, 'media-approval');
+    // the approver reads the library (German) but changes nothing there
+    await vera.evaluate(() => (location.hash = '#/media'));
+    await vera.waitForSelector(`#media-${assetId} img.media-thumb`);
+    assert((await vera.textContent('#media-title')) === 'Medien', 'German page');
+    assert((await vera.locator('#media-files, #media-url-box, .media-edit, .media-delete').count()) === 0, 'read only without posts:write');
+    assert((await vera.textContent(`#media-${assetId} .media-consent`)) === 'nicht nötig', 'consent in German');
+    await shot(vera, 'media-library-de');
+    await vera.goBack();
+    await vera.waitForSelector('#approve');
     await vera.click('#approve');
     await vera.waitForFunction(() => document.getElementById('approval-state')?.textContent === 'Freigegeben');
     showOnFailure(paul);

@@ -75,7 +75,7 @@ export class MediaPage extends AdminSection {
       over(false)(e);
       if (e.dataTransfer && e.dataTransfer.files) this.addFiles(e.dataTransfer.files);
     });
-    this.uploads = h('ul', { id: 'media-uploads', class: 'media-uploads', 'aria-label': t('media.uploads') });
+    this.uploads = h('ul', { id: 'media-uploads', class: 'media-uploads', 'aria-label': t('media.uploads'), 'aria-live': 'polite' });
     this.uploadButton = h('button', { type: 'submit', class: 'primary', id: 'media-upload', disabled: true }, t('media.upload'));
     const err = errorBox('media-upload-error');
     const form = formCard(

@@ -301,6 +301,26 @@ await runBrowserTest(opts, async ({ server, oneTime, page, errors, step, assert,
     assert((await paul.getAttribute(`#variant-verdict-${web.id}`, 'data-action')) === 'block', 'the variant is blocked');
   });
 
+  await step('an alt text the guideline objects to is a finding of the variant', async () => {
+    // the crane's alt text now names an IBAN
+    const patched = await pageApi(paul, 'PATCH', `/api/v1/assets/${craneId}`, { alt_text: 'Crane, invoices to DE89 3704 0044 0532 0130 00' });
+    assert(patched.status === 200, `patched: ${patched.status} ${JSON.stringify(patched.body)}`);
+    await paul.uncheck(`#post-ch-${web.id}`);
+    await paul.check(`#post-ch-${demo.id}`);
+    // the variant's own text has a finding of its own (a code name)
+    await paul.fill(`#variant-text-${demo.id}`, 'Projekt Falke: our harbour this morning.');
+    await paul.click(`#variant-add-media-${demo.id}`);
+    await paul.check(`#media-pick-${craneId}`);
+    await paul.click('#media-pick-ok');
+    const finding = `#variant-findings-${demo.id} li[data-rule="R01.pii"]`;
+    await paul.waitForSelector(finding);
+    assert((await paul.textContent(`${finding} .finding-message`)).startsWith('Alt text of "crane.png"'), await paul.textContent(`${finding} .finding-message`));
+    // "show in text" for the finding in the text, not for the one in the alt text
+    assert((await paul.locator(`#variant-findings-${demo.id} li[data-rule="R03.terms"] button`).count()) === 1, 'the code name can be shown in the text');
+    assert((await paul.locator(`${finding} button`).count()) === 0, 'no "show in text" for a finding in an alt text');
+    assert((await paul.getAttribute(`#variant-verdict-${demo.id}`, 'data-action')) === 'block', 'the variant is blocked');
+  });
+
   await step('a medium in use cannot be deleted: the library says so', async () => {
     showOnFailure(paul);
     await paul.evaluate(() => (location.hash = '#/media'));

@@ -35,7 +35,9 @@ export function renderMarks(mirror, text, findings) {
 }
 
 // Fills the list `ul` with one entry per finding (action, rule, clause,
-// message, excerpt, fix, "show in text"); `findings` null: nothing checked yet.
+// message, excerpt, fix, "show in text" for findings with a span — an
+// alt-text finding of a post's medium has none); `findings` null: nothing
+// checked yet.
 export function renderFindingList(ul, findings, onShow) {
   if (!findings) {
     replace(ul, h('li', { class: 'empty' }, t('findings.none_yet')));
@@ -52,7 +54,7 @@ export function renderFindingList(ul, findings, onShow) {
           h('p', { class: 'finding-message' }, f.message || f.category),
           f.excerpt ? h('p', { class: 'excerpt' }, h('span', { class: 'visually-hidden' }, t('findings.excerpt')), f.excerpt) : null,
           f.fix ? h('p', { class: 'fix' }, h('strong', {}, t('findings.fix')), ' ', f.fix) : null,
-          onShow ? h('button', { type: 'button', class: 'link small', onclick: () => onShow(f) }, t('findings.show')) : null,
+          onShow && f.cp_end > f.cp_start ? h('button', { type: 'button', class: 'link small', onclick: () => onShow(f) }, t('findings.show')) : null,
         ),
       ),
     );

@@ -41,7 +41,22 @@ export class MediaPage extends AdminSection {
       this.count,
       this.list,
     );
+    // a file dropped beside the box is not opened by the browser (the page
+    // would be gone)
+    this.noDrop = (e) => {
+      if (this.drop && this.drop.contains(e.target)) return;
+      e.preventDefault();
+      if (e.dataTransfer) e.dataTransfer.dropEffect = 'none';
+    };
+    document.addEventListener('dragover', this.noDrop);
+    document.addEventListener('drop', this.noDrop);
     this.load();
+  }
+
+  destroy() {
+    super.destroy();
+    document.removeEventListener('dragover', this.noDrop);
+    document.removeEventListener('drop', this.noDrop);
   }
 
   async load() {

@@ -4,7 +4,8 @@
 // A publisher uploads two real PNGs at once (built from bytes here) through
 // the media library's file input with alt text, licence and consent, sees
 // their thumbnails and pixel sizes, changes an alt text, sees a text file
-// dropped on the box refused with the server's message, adds and deletes a
+// dropped on the box and a file over the upload limit refused with the
+// server's messages, adds and deletes a
 // URL reference (its missing licence and consent are a warning), attaches
 // both PNGs to a post's variant on the demo channel (they go as files
 // there), puts the second
@@ -67,6 +68,11 @@ function png(w, h) {
 const W = 64;
 const H = 48;
 const ALT = 'The harbour at dawn with two cranes';
+
+// The server's upload limit ([publish] media_max_bytes) made small, so that a
+// file can be too large for it.
+const MAX_BYTES = 20000;
+process.env.LEITPLANKE_PUBLISH_MEDIA_MAX_BYTES = String(MAX_BYTES);
 
 const opts = { name: 'media', screenshot: 'media-failure.png', timeout: 20000, locale: 'en-US' };
 await runBrowserTest(opts, async ({ server, oneTime, page, errors, step, assert, newPage, showOnFailure }) => {
@@ -157,7 +163,7 @@ await runBrowserTest(opts, async ({ server, oneTime, page, errors, step, assert,
     assert((await paul.locator('#media-edit-form').count()) === 0, 'dialog closed');
   });
 
-  await step('a text file dropped on the box is refused with the server\'s message', async () => {
+  await step('a text file dropped on the box and a file too large are refused with the server\'s messages', async () => {
     const notes = Buffer.from('not a picture\n');
     // dropped on the box this time
     await paul.evaluate((text) => {
@@ -184,8 +190,15 @@ await runBrowserTest(opts, async ({ server, oneTime, page, errors, step, assert,
     assert(direct.status === status && direct.body.error && direct.body.error.message, `direct: ${JSON.stringify(direct)}`);
     const shown = await paul.textContent('#media-uploads li[data-name="notes.txt"] .upload-result');
     assert(shown.includes(direct.body.error.message), `the server's message shown: ${shown}`);
+    // a file larger than the server takes: 413 with its message
+    await paul.setInputFiles('#media-files', { name: 'huge.png', mimeType: 'image/png', buffer: Buffer.concat([png(W, H), Buffer.alloc(MAX_BYTES)]) });
+    await paul.click('#media-upload');
+    const huge = await paul.waitForSelector('#media-uploads li[data-name="huge.png"][data-state="failed"]');
+    assert((await huge.getAttribute('data-status')) === '413', `too large: ${await huge.getAttribute('data-status')}`);
+    const said = await paul.textContent('#media-uploads li[data-name="huge.png"] .upload-result');
+    assert(said.includes(`exceeds ${MAX_BYTES} bytes`), `the server's limit named: ${said}`);
     const all = (await pageApi(paul, 'GET', '/api/v1/assets')).body.assets;
-    assert(!all.some((x) => x.name === 'notes.txt'), 'nothing stored');
+    assert(!all.some((x) => x.name === 'notes.txt' || x.name === 'huge.png'), 'nothing stored');
   });
 
   await step('a URL reference without licence is a warning; it can be deleted', async () => {
@@ -336,7 +349,7 @@ await runBrowserTest(opts, async ({ server, oneTime, page, errors, step, assert,
     assert(await paul.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth + 1), 'the library fits at tablet width');
     // refused uploads and deletions are answered 4xx, which the browser logs
     // as failed resources; everything else counts
-    const real = errors.filter((e) => !/status of (400|409|415)/.test(e));
+    const real = errors.filter((e) => !/status of (400|409|413|415)/.test(e));
     assert(real.length === 0, `no script errors or CSP violations: ${real.join(' | ')}`);
   });
 });

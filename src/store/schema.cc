@@ -556,6 +556,7 @@ CREATE INDEX audit_log_unpurged ON audit_log(purged_at, at);
     // Media files stored in the database (one row per content, by SHA-256)
     // so every instance sharing the database and every backup have them;
     // an asset is a URL reference (as before) or names a stored file.
+    // Retention deletes dead letters by age (dead_letters_created).
     {7, R"sql(
 CREATE TABLE media_files (
   sha256 TEXT PRIMARY KEY,
@@ -573,6 +574,7 @@ ALTER TABLE assets ADD COLUMN height BIGINT NOT NULL DEFAULT 0;
 ALTER TABLE assets ADD COLUMN alt_text TEXT NOT NULL DEFAULT '';
 CREATE INDEX assets_sha256 ON assets(sha256);
 ALTER TABLE post_variants ADD COLUMN media TEXT NOT NULL DEFAULT '';
+CREATE INDEX dead_letters_created ON dead_letters(created_at);
 )sql"},
 };
 

@@ -308,7 +308,7 @@ TEST_F(LegacyAuditTest, MigrationToSchemaSixKeepsOldEntriesVerifiable) {
       "DROP TABLE media_files; DROP INDEX assets_sha256; ALTER TABLE assets DROP COLUMN sha256; "
       "ALTER TABLE assets DROP COLUMN size; ALTER TABLE assets DROP COLUMN width; ALTER TABLE "
       "assets DROP COLUMN height; ALTER TABLE assets DROP COLUMN alt_text; ALTER TABLE "
-      "post_variants DROP COLUMN media; "
+      "post_variants DROP COLUMN media; DROP INDEX dead_letters_created; "
       "DROP INDEX audit_log_unpurged; ALTER TABLE audit_log DROP COLUMN content_hash; ALTER "
       "TABLE audit_log DROP COLUMN purged_at; ALTER TABLE conversations DROP COLUMN purged_at; "
       "DELETE FROM schema_migrations WHERE version >= 6");

@@ -6,7 +6,7 @@
 // list (thumbnail, name, alt text, "native" or "as a link") and the dialog
 // that picks media from the library.
 import { get } from './api.js';
-import { h } from './dom.js';
+import { h, replace } from './dom.js';
 import { t, fmtNumber } from './i18n.js';
 import { modal } from './admin_common.js';
 
@@ -127,49 +127,59 @@ export function limitsText(channel, l) {
 
 // The picker: every asset of the library with its thumbnail as a checkbox
 // (those in `taken` left out). Resolves with the chosen ids in the order
-// ticked, or [] when cancelled.
+// ticked, or [] when cancelled. The library opens in a tab of its own (the
+// draft in the editor stays); coming back to this tab reloads the list.
 export async function pickMedia(channelName, taken = []) {
-  const assets = [...(await loadAssets()).values()].filter((a) => !taken.includes(a.id));
-  return new Promise((resolve) => {
-    const chosen = [];
-    const boxes = assets.map((a) =>
+  const chosen = [];
+  const box = (a) =>
+    h(
+      'li',
+      { class: 'media-pick' },
       h(
-        'li',
-        { class: 'media-pick' },
-        h(
-          'label',
-          { class: 'media-pick-label' },
-          h('input', {
-            type: 'checkbox',
-            value: String(a.id),
-            id: `media-pick-${a.id}`,
-            onchange: (e) => {
-              const i = chosen.indexOf(a.id);
-              if (e.target.checked && i < 0) chosen.push(a.id);
-              if (!e.target.checked && i >= 0) chosen.splice(i, 1);
-            },
-          }),
-          mediaThumb(a),
-          h('span', { class: 'media-name' }, a.name),
-          h('span', { class: 'hint' }, mediaFacts(a)),
-        ),
+        'label',
+        { class: 'media-pick-label' },
+        h('input', {
+          type: 'checkbox',
+          value: String(a.id),
+          id: `media-pick-${a.id}`,
+          checked: chosen.includes(a.id),
+          onchange: (e) => {
+            const i = chosen.indexOf(a.id);
+            if (e.target.checked && i < 0) chosen.push(a.id);
+            if (!e.target.checked && i >= 0) chosen.splice(i, 1);
+          },
+        }),
+        mediaThumb(a),
+        h('span', { class: 'media-name' }, a.name),
+        h('span', { class: 'hint' }, mediaFacts(a)),
       ),
     );
-    const list = h('ul', { id: 'media-pick-list', class: 'media-pick-grid', 'aria-labelledby': 'media-pick-title' }, boxes);
+  const slot = h('div', { id: 'media-pick-slot' });
+  const ok = h('button', { type: 'submit', class: 'primary', value: 'ok', id: 'media-pick-ok' }, t('media.pick_attach'));
+  const fill = async () => {
+    const assets = [...(await loadAssets()).values()].filter((a) => !taken.includes(a.id));
+    replace(slot, assets.length ? h('ul', { id: 'media-pick-list', class: 'media-pick-grid', 'aria-labelledby': 'media-pick-title' }, assets.map(box)) : h('p', { class: 'placeholder' }, t('media.pick_empty')));
+    ok.disabled = !assets.length;
+  };
+  await fill();
+  const refresh = () => {
+    const focused = document.activeElement && document.activeElement.id;
+    fill().then(() => focused && document.getElementById(focused)?.focus());
+  };
+  window.addEventListener('focus', refresh);
+  return new Promise((resolve) => {
     const d = modal(
       { class: 'media-picker', id: 'media-picker', 'aria-labelledby': 'media-pick-title' },
       [
         h('h2', { id: 'media-pick-title' }, t('media.pick_title', { channel: channelName })),
-        assets.length ? list : h('p', { class: 'placeholder' }, t('media.pick_empty')),
-        h('p', { class: 'hint' }, h('a', { href: '#/media', onclick: () => d.close('cancel') }, t('media.pick_library'))),
-        h(
-          'form',
-          { method: 'dialog', class: 'row' },
-          h('button', { type: 'submit', class: 'primary', value: 'ok', id: 'media-pick-ok', disabled: !assets.length }, t('media.pick_attach')),
-          h('button', { type: 'submit', class: 'secondary', value: 'cancel', id: 'media-pick-cancel' }, t('cancel')),
-        ),
+        slot,
+        h('p', { class: 'hint' }, h('a', { href: '#/media', target: '_blank', rel: 'noopener' }, t('media.pick_library'))),
+        h('form', { method: 'dialog', class: 'row' }, ok, h('button', { type: 'submit', class: 'secondary', value: 'cancel', id: 'media-pick-cancel' }, t('cancel'))),
       ],
-      (dlg) => resolve(dlg.returnValue === 'ok' ? chosen : []),
+      (dlg) => {
+        window.removeEventListener('focus', refresh);
+        resolve(dlg.returnValue === 'ok' ? chosen : []);
+      },
     );
     const first = d.querySelector('input[type=checkbox]');
     if (first) first.focus();

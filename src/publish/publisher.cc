@@ -82,20 +82,6 @@ std::string PostEvent(const Post& p) {
   return out;
 }
 
-// The wire texts of a post as one text, in channel order: what an approval
-// shows and what its approval must still match when it is given. A
-// variant's media (as checked: name, type, digest, alt text, notes) follow
-// its text on a line "[media] [...]".
-std::string ApprovalText(const Post& p) {
-  std::string out;
-  for (const PostVariant& v : p.variants) {
-    if (!out.empty()) out += "\n\n";
-    out += "[" + v.channel_name + " (" + v.channel_kind + ")]\n" + v.wire_text;
-    if (!v.media.empty() && v.media != "[]") out += "\n[media] " + v.media;
-  }
-  return out;
-}
-
 bool Transient(const Status& s) {
   return s.code() == StatusCode::kUnavailable || s.code() == StatusCode::kResourceExhausted;
 }
@@ -699,7 +685,7 @@ Result<SubmitOutcome> Publisher::Submit(int64_t post_id, const store::User& user
     // Who submits (the author, or whoever edited it last) may not approve it.
     a.requested_by = user.id;
     a.text = p.body;
-    a.wire_text = ApprovalText(p);
+    LP_ASSIGN_OR_RETURN(a.wire_text, ApprovalText(p));
     a.payload = "post_version=" + std::to_string(p.version + 1);
     std::string verdicts = "{\"action\":";
     AppendJsonString(verdicts, guard::ActionName(worst));
@@ -977,7 +963,11 @@ Result<Publisher::MediaPlan> Publisher::PlanMedia(int64_t channel_id,
                                                   const std::vector<int64_t>& asset_ids,
                                                   size_t variant_index, bool de) {
   MediaPlan plan;
-  if (asset_ids.empty()) return plan;
+  if (asset_ids.empty()) {
+    // The limits also without media: the editor shows what may be attached.
+    plan.limits = ChannelMediaLimits(channel_id);
+    return plan;
+  }
   if (channels_.media_limits) {
     LP_ASSIGN_OR_RETURN(plan.limits, channels_.media_limits(channel_id));
   }
@@ -1480,6 +1470,27 @@ Result<guard::Verdict> Publisher::RecheckApproval(const store::Approval& a) {
   return worst;
 }
 
+// The wire texts of a post as one text, in channel order: what an approval
+// shows and what its approval must still match when it is given. A
+// variant's stored files follow its text, one line each with the alt text
+// (public words, so the approver reads them too); media sent as links are
+// already in the wire text.
+Result<std::string> Publisher::ApprovalText(const Post& p) {
+  std::string out;
+  for (const PostVariant& v : p.variants) {
+    if (!out.empty()) out += "\n\n";
+    out += "[" + v.channel_name + " (" + v.channel_kind + ")]\n" + v.wire_text;
+    for (size_t i = 0; i < v.asset_ids.size(); ++i) {
+      LP_ASSIGN_OR_RETURN(store::Asset a, ps_.GetAsset(v.asset_ids[i]));
+      if (a.sha256.empty()) continue;
+      out += "\n[media " + std::to_string(i + 1) + "] " + a.name + " (" + a.mime_type + ", " +
+             desk::FormatBytes(a.size) + ")";
+      if (!a.alt_text.empty()) out += "\n  alt: " + a.alt_text;
+    }
+  }
+  return out;
+}
+
 bool Publisher::MediaUnchanged(const Post& p) {
   for (const PostVariant& v : p.variants) {
     if (v.media.empty()) continue;
@@ -1502,16 +1513,16 @@ Status Publisher::ApprovalChanged(const store::Approval& a) {
   const Millis now = clock_.NowMillis();
   switch (a.state) {
     case store::ApprovalState::kApproved:
-      if (ApprovalText(p) != a.wire_text) {
-        // Never send what was not approved.
-        p.state = PostState::kDraft;
-        p.reason = "approved text differs from the post";
-        break;
-      }
       if (!MediaUnchanged(p)) {
         // An asset's file, alt text or notes changed while it waited.
         p.state = PostState::kDraft;
         p.reason = "a medium changed while the post waited for approval";
+        break;
+      }
+      if (Result<std::string> text = ApprovalText(p); !text.ok() || *text != a.wire_text) {
+        // Never send what was not approved.
+        p.state = PostState::kDraft;
+        p.reason = "approved text differs from the post";
         break;
       }
       p.reason.clear();

@@ -318,11 +318,13 @@ class Publisher {
   Status SendVariant(const store::PostVariant& v);
   struct MediaPlan;
   // How a variant's assets go out on its channel: files, links, the record
-  // stored with the variant (PostVariant::media). `with_bytes`: load files.
+  // stored with the variant (PostVariant::media).
   Result<MediaPlan> PlanMedia(int64_t channel_id, const std::string& channel_kind,
                               const std::vector<int64_t>& asset_ids, size_t variant_index, bool de);
   // Whether every variant's media are still the ones it was checked with.
   bool MediaUnchanged(const store::Post& p);
+  // The text an approval of `p` shows and must still match when given.
+  Result<std::string> ApprovalText(const store::Post& p);
   // The file's bytes, from a small cache by digest (files never change).
   Result<std::shared_ptr<const std::string>> FileBytes(const std::string& sha256);
   // The guard on each attached medium's alt text; findings name the medium.

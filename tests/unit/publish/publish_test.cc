@@ -924,8 +924,11 @@ TEST_F(PublishTest, AltTextsAreCheckedAndTheirFindingsNameTheMedium) {
   auto s = publisher_->Submit(p->id, paula_, p->version);
   ASSERT_TRUE(s.ok());
   EXPECT_EQ(s->decision, SubmitDecision::kSubmitted);
-  EXPECT_NE(s->approval.wire_text.find("[media] [{"), std::string::npos) << s->approval.wire_text;
-  EXPECT_NE(s->approval.wire_text.find("People in front of the plant"), std::string::npos);
+  // The approver reads each stored file and its alt text below the wire text.
+  EXPECT_NE(s->approval.wire_text.find("\n[media 1] crowd.png (image/png, "), std::string::npos)
+      << s->approval.wire_text;
+  EXPECT_NE(s->approval.wire_text.find("\n  alt: People in front of the plant"), std::string::npos)
+      << s->approval.wire_text;
 
   store::Asset leak = FileAsset("iban.png", "Account [block]", 'd');
   d.variants = {{masto, "", {leak.id}}};

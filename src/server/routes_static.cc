@@ -30,7 +30,8 @@ std::string_view ContentType(std::string_view path) {
 // API only, no inline code, no framing. The server adds its defaults only for
 // headers a handler has not set, so this one wins.
 constexpr std::string_view kAppCsp =
-    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; media-src "
+    "'self'; "
     "connect-src 'self'; font-src 'self'; form-action 'self'; frame-ancestors 'none'; "
     "base-uri 'none'";
 

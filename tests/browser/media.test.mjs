@@ -334,6 +334,24 @@ await runBrowserTest(opts, async ({ server, oneTime, page, errors, step, assert,
     assert((await paul.getAttribute(`#variant-verdict-${demo.id}`, 'data-action')) === 'block', 'the variant is blocked');
   });
 
+  await step('an uploaded video shows as a video with controls, loaded from the server', async () => {
+    showOnFailure(paul);
+    await paul.evaluate(() => (location.hash = '#/media'));
+    await paul.waitForSelector('#media-files', { state: 'attached' });
+    // the smallest MP4 the server recognises: an ftyp box and an empty mdat
+    const be32 = (n) => { const b = Buffer.alloc(4); b.writeUInt32BE(n); return b; };
+    const mp4 = Buffer.concat([be32(24), Buffer.from('ftypisom'), be32(0), Buffer.from('isommp41'), be32(8), Buffer.from('mdat')]);
+    await paul.setInputFiles('#media-files', { name: 'clip.mp4', mimeType: 'video/mp4', buffer: mp4 });
+    await paul.click('#media-upload');
+    await paul.waitForSelector('#media-uploads li[data-name="clip.mp4"][data-state="done"]');
+    const clip = (await pageApi(paul, 'GET', '/api/v1/assets')).body.assets.find((x) => x.name === 'clip.mp4');
+    assert(clip && clip.mime_type === 'video/mp4' && clip.file_url, `stored: ${JSON.stringify(clip)}`);
+    const video = await paul.waitForSelector(`#media-${clip.id} video.media-thumb`);
+    assert((await video.getAttribute('src')) === clip.file_url, 'the stored file is the source');
+    assert((await video.getAttribute('controls')) !== null, 'with controls');
+    assert((await video.getAttribute('aria-label')) === 'Video clip.mp4', await video.getAttribute('aria-label'));
+  });
+
   await step('a medium in use cannot be deleted: the library says so', async () => {
     showOnFailure(paul);
     await paul.evaluate(() => (location.hash = '#/media'));

@@ -54,21 +54,16 @@ export function assetWarnings(a) {
   return out;
 }
 
-// The preview of an asset: the stored image itself, a poster tile for a
-// stored video (opening the file), the address of a URL reference (the app
-// loads nothing from other hosts).
+// The preview of an asset: the stored image itself, the stored video with
+// its controls (only its metadata is loaded until it is played), the address
+// of a URL reference (the app loads nothing from other hosts).
 export function mediaThumb(a) {
   const kind = mediaKind(a);
   if (a.file_url && kind === 'image') {
     return h('img', { class: 'media-thumb', src: a.file_url, alt: a.alt_text || '', loading: 'lazy', dataset: { assetId: String(a.id) } });
   }
   if (a.file_url && kind === 'video') {
-    return h(
-      'a',
-      { class: 'media-thumb media-poster', href: a.file_url, target: '_blank', rel: 'noopener', 'aria-label': t('media.open_video', { name: a.name }), dataset: { assetId: String(a.id) } },
-      h('span', { class: 'media-play', 'aria-hidden': 'true' }, '▶'),
-      h('span', {}, t('media.kind.video')),
-    );
+    return h('video', { class: 'media-thumb media-video', src: a.file_url, controls: true, preload: 'metadata', 'aria-label': t('media.video_label', { name: a.name }), title: a.alt_text || a.name, dataset: { assetId: String(a.id) } });
   }
   return h(
     'span',

@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 
 #include "channels/bluesky/bluesky.h"
+#include "fake/media_files.h"
 #include "fake_pds.h"
 
 namespace leitplanke::channels::bluesky {
@@ -17,6 +18,7 @@ namespace {
 
 using nlohmann::json;
 using testing::FakePds;
+using testing::TestFile;
 
 constexpr long long kStartS = 1'700'000'000;
 
@@ -58,18 +60,6 @@ class BlueskyMediaTest : public ::testing::Test {
 
 // --- media --------------------------------------------------------------------
 
-desk::OutboundMedia Image(std::string name, std::string type, std::string bytes,
-                          std::string alt = "", int32_t width = 0, int32_t height = 0) {
-  desk::OutboundMedia m;
-  m.name = std::move(name);
-  m.mime_type = std::move(type);
-  m.alt_text = std::move(alt);
-  m.width = width;
-  m.height = height;
-  m.bytes = std::make_shared<const std::string>(std::move(bytes));
-  return m;
-}
-
 // The blob object the PDS answers for upload n (fields in the lexicon's
 // shape, plus one the channel does not know, which must survive).
 json Blob(int n, const std::string& type, size_t size) {
@@ -101,8 +91,8 @@ TEST_F(BlueskyMediaTest, UploadsBlobsAndEmbedsThemUnchangedWithAltAndAspectRatio
   desk::OutboundMessage m;
   m.text = "Neu im Shop: https://example.com/neu";
   m.idempotency_key = "post-9";
-  m.media = {Image("laden.jpg", "image/jpeg", jpeg, "Der Laden von außen.", 1200, 800),
-             Image("regal.webp", "image/webp", webp)};
+  m.media = {TestFile("laden.jpg", "image/jpeg", jpeg, "Der Laden von außen.", 1200, 800),
+             TestFile("regal.webp", "image/webp", webp)};
   auto r = channel_->Send(m);
   ASSERT_TRUE(r.ok()) << r.status();
 
@@ -180,7 +170,8 @@ TEST_F(BlueskyMediaTest, AFailedUploadPostsNothing) {
     size_t records = pds_.requests("com.atproto.repo.createRecord").size();
     desk::OutboundMessage m;
     m.text = "Zwei Bilder";
-    m.media = {Image("a.png", "image/png", "\x89PNG a"), Image("b.png", "image/png", "\x89PNG b")};
+    m.media = {TestFile("a.png", "image/png", "\x89PNG a"),
+               TestFile("b.png", "image/png", "\x89PNG b")};
     auto r = channel_->Send(m);
     ASSERT_FALSE(r.ok()) << c.status;
     EXPECT_EQ(r.status().code(), c.code) << r.status();
@@ -191,13 +182,13 @@ TEST_F(BlueskyMediaTest, AFailedUploadPostsNothing) {
 
 TEST_F(BlueskyMediaTest, RenderRefusesVideoTooManyAndTooLarge) {
   auto png = [](const std::string& name, size_t n) {
-    return Image(name, "image/png", std::string(n, 'x'));
+    return TestFile(name, "image/png", std::string(n, 'x'));
   };
   struct Case {
     std::vector<desk::OutboundMedia> media;
     std::string want;
   } cases[] = {
-      {{Image("clip.mp4", "video/mp4", "v")},
+      {{TestFile("clip.mp4", "video/mp4", "v")},
        "media[0] \"clip.mp4\": bluesky does not accept video/mp4 (accepted: image/jpeg, "
        "image/png, image/gif, image/webp)"},
       {{png("1.png", 1), png("2.png", 1), png("3.png", 1), png("4.png", 1), png("5.png", 1)},

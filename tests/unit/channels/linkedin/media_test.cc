@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 
 #include "channels/linkedin/linkedin.h"
+#include "fake/media_files.h"
 #include "fake_linkedin.h"
 
 namespace leitplanke::channels::linkedin {
@@ -17,27 +18,10 @@ namespace {
 
 using nlohmann::json;
 using testing::FakeLinkedIn;
+using testing::PseudoRandomBytes;
+using testing::TestFile;
 
 constexpr char kOrg[] = "urn:li:organization:5515715";
-
-desk::OutboundMedia Image(std::string name, std::string mime, std::string bytes,
-                          std::string alt = "") {
-  desk::OutboundMedia m;
-  m.name = std::move(name);
-  m.mime_type = std::move(mime);
-  m.alt_text = std::move(alt);
-  m.bytes = std::make_shared<const std::string>(std::move(bytes));
-  return m;
-}
-
-std::string Bytes(size_t n, unsigned seed) {
-  std::string s(n, '\0');
-  for (size_t i = 0; i < n; ++i) {
-    seed = seed * 1103515245u + 12345u;
-    s[i] = static_cast<char>(seed >> 16);
-  }
-  return s;
-}
 
 desk::OutboundMessage Post(std::vector<desk::OutboundMedia> media) {
   desk::OutboundMessage m;
@@ -107,29 +91,30 @@ TEST_F(LinkedInMediaTest, LimitsAndRefusals) {
     EXPECT_NE(r.status().message().find(needle), std::string::npos) << r.status().message();
   };
   std::vector<desk::OutboundMedia> many;
-  for (int i = 0; i < 21; ++i) many.push_back(Image("p.jpg", "image/jpeg", "j"));
+  for (int i = 0; i < 21; ++i) many.push_back(TestFile("p.jpg", "image/jpeg", "j"));
   refused(Post(many), "21 images");
-  refused(Post({Image("clip.mp4", "video/mp4", "mp4")}), "video/mp4");
-  refused(Post({Image("p.webp", "image/webp", "RIFF")}), "image/webp");
-  desk::OutboundMedia huge = Image("poster.png", "image/png", "png");
+  refused(Post({TestFile("clip.mp4", "video/mp4", "mp4")}), "video/mp4");
+  refused(Post({TestFile("p.webp", "image/webp", "RIFF")}), "image/webp");
+  desk::OutboundMedia huge = TestFile("poster.png", "image/png", "png");
   huge.width = 8000;
   huge.height = 5000;
   refused(Post({huge}), "media[0] \"poster.png\"");
-  desk::OutboundMessage comment = Post({Image("p.jpg", "image/jpeg", "j")});
+  desk::OutboundMessage comment = Post({TestFile("p.jpg", "image/jpeg", "j")});
   comment.thread_key = "li-post:urn:li:activity:7094637247890620418";
   refused(comment, "new posts only");
   // Sending what Render refuses makes no request.
   EXPECT_FALSE(channel_->Send(comment).ok());
   EXPECT_FALSE(channel_->Send(Post(many)).ok());
   EXPECT_TRUE(server_.requests().empty());
-  EXPECT_TRUE(channel_->Render(Post({Image("p.jpg", "image/jpeg", "j", "A desk")})).ok());
+  EXPECT_TRUE(channel_->Render(Post({TestFile("p.jpg", "image/jpeg", "j", "A desk")})).ok());
 }
 
 TEST_F(LinkedInMediaTest, OneImageGoesAsContentMedia) {
   ScriptImages(1);
   RoutePostCreated();
-  const std::string bytes = Bytes(5000, 7);
-  auto r = channel_->Send(Post({Image("team.jpg", "image/jpeg", bytes, "Five people laughing")}));
+  const std::string bytes = PseudoRandomBytes(5000, 7);
+  auto r =
+      channel_->Send(Post({TestFile("team.jpg", "image/jpeg", bytes, "Five people laughing")}));
   ASSERT_TRUE(r.ok()) << r.status();
   EXPECT_EQ(r->external_id, "urn:li:share:7100000000000000001");
 
@@ -160,10 +145,11 @@ TEST_F(LinkedInMediaTest, OneImageGoesAsContentMedia) {
 TEST_F(LinkedInMediaTest, SeveralImagesGoAsMultiImageInOrder) {
   ScriptImages(3);
   RoutePostCreated();
-  const std::vector<std::string> files = {Bytes(100, 1), Bytes(2000, 2), Bytes(1, 3)};
-  auto r = channel_->Send(
-      Post({Image("a.png", "image/png", files[0], "First"), Image("b.gif", "image/gif", files[1]),
-            Image("c.jpg", "image/jpeg", files[2], "Third")}));
+  const std::vector<std::string> files = {PseudoRandomBytes(100, 1), PseudoRandomBytes(2000, 2),
+                                          PseudoRandomBytes(1, 3)};
+  auto r = channel_->Send(Post({TestFile("a.png", "image/png", files[0], "First"),
+                                TestFile("b.gif", "image/gif", files[1]),
+                                TestFile("c.jpg", "image/jpeg", files[2], "Third")}));
   ASSERT_TRUE(r.ok()) << r.status();
   std::vector<std::string> order;
   for (const auto& q : server_.requests()) order.push_back(q.method + " " + q.path);
@@ -186,7 +172,7 @@ TEST_F(LinkedInMediaTest, SeveralImagesGoAsMultiImageInOrder) {
 TEST_F(LinkedInMediaTest, AFailedUploadGivesItsStatusAndNoPost) {
   RoutePostCreated();
   auto no_post = [&] { return Requests("POST", "/rest/posts").empty(); };
-  const desk::OutboundMessage m = Post({Image("team.jpg", "image/jpeg", "jpegbytes")});
+  const desk::OutboundMessage m = Post({TestFile("team.jpg", "image/jpeg", "jpegbytes")});
 
   // initializeUpload 5xx: transient.
   server_.Route("POST", "/rest/images", {503, "", R"({"status":503,"message":"busy"})"});

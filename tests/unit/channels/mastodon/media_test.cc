@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include "channels/mastodon/mastodon.h"
+#include "fake/media_files.h"
 #include "fake_mastodon.h"
 
 namespace leitplanke::channels::mastodon {
@@ -16,6 +17,7 @@ namespace {
 
 using nlohmann::json;
 using testing::FakeMastodon;
+using channels::testing::TestFile;
 
 desk::ChannelConfig Config(const FakeMastodon& server) {
   desk::ChannelConfig c;
@@ -31,16 +33,6 @@ std::unique_ptr<MastodonChannel> Make(const desk::ChannelConfig& config) {
   auto ch = MakeMastodon(config);
   EXPECT_TRUE(ch.ok()) << ch.status();
   return ch.ok() ? std::move(*ch) : nullptr;
-}
-
-desk::OutboundMedia File(std::string name, std::string type, std::string bytes,
-                         std::string alt = "") {
-  desk::OutboundMedia m;
-  m.name = std::move(name);
-  m.mime_type = std::move(type);
-  m.alt_text = std::move(alt);
-  m.bytes = std::make_shared<const std::string>(std::move(bytes));
-  return m;
 }
 
 desk::OutboundMessage Post(std::string text, std::vector<desk::OutboundMedia> media) {
@@ -116,8 +108,8 @@ TEST(MastodonMedia, UploadsEachFileThenPostsTheStatusWithTheIdsInOrder) {
   const std::string a = Binary('a', 5000);
   const std::string b = Binary('q', 3001);
   auto msg = Post("Unser Team beim Sommerfest.",
-                  {File("team.png", "image/png", a, "Fünf Leute lachen vor einem Zelt."),
-                   File("zelt \"2\".jpg", "image/jpeg", b)});
+                  {TestFile("team.png", "image/png", a, "Fünf Leute lachen vor einem Zelt."),
+                   TestFile("zelt \"2\".jpg", "image/jpeg", b)});
   auto wire = ch->Render(msg);
   ASSERT_TRUE(wire.ok()) << wire.status();
   msg.text = *wire;
@@ -164,7 +156,7 @@ TEST(MastodonMedia, AProcessingUploadIsPolledUntilItIsReady) {
   server.SetMediaProcessing(2);  // 202, then 206, 206, 200
   auto ch = Make(Config(server));
   auto receipt = ch->Send(Post(
-      "Das neue Video.", {File("clip.mp4", "video/mp4", Binary('v', 20000), "Ein Rundgang.")}));
+      "Das neue Video.", {TestFile("clip.mp4", "video/mp4", Binary('v', 20000), "Ein Rundgang.")}));
   ASSERT_TRUE(receipt.ok()) << receipt.status();
   const std::string id = server.uploads().at(0).id;
   EXPECT_EQ(Paths(server),
@@ -180,7 +172,7 @@ TEST(MastodonMedia, StillProcessingAfterTheLastCheckIsUnavailableAndPostsNothing
   auto config = Config(server);
   config.settings["media_poll_attempts"] = "3";
   auto ch = Make(config);
-  auto r = ch->Send(Post("Video.", {File("clip.mp4", "video/mp4", Binary('v', 100))}));
+  auto r = ch->Send(Post("Video.", {TestFile("clip.mp4", "video/mp4", Binary('v', 100))}));
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.status().code(), StatusCode::kUnavailable);
   EXPECT_EQ(r.status().message(),
@@ -213,8 +205,8 @@ TEST(MastodonMedia, UploadFailuresAreMappedAndPostNothing) {
     FakeMastodon server;
     auto ch = Make(Config(server));
     server.FailUpload(1, c.status, c.body);  // the second file fails
-    auto r = ch->Send(Post("Zwei Bilder.", {File("a.png", "image/png", Binary('a', 64)),
-                                            File("b.png", "image/png", Binary('b', 64))}));
+    auto r = ch->Send(Post("Zwei Bilder.", {TestFile("a.png", "image/png", Binary('a', 64)),
+                                            TestFile("b.png", "image/png", Binary('b', 64))}));
     ASSERT_FALSE(r.ok()) << c.status;
     EXPECT_EQ(r.status().code(), c.code) << r.status();
     EXPECT_NE(r.status().message().find(c.want), std::string::npos) << r.status();
@@ -227,7 +219,7 @@ TEST(MastodonMedia, ARateLimitedUploadWaitsAsTheServerSays) {
   FakeMastodon server;
   auto ch = Make(Config(server));
   server.SetMode(FakeMastodon::Mode::kRetryAfter);
-  auto r = ch->Send(Post("Bild.", {File("a.png", "image/png", Binary('a', 64))}));
+  auto r = ch->Send(Post("Bild.", {TestFile("a.png", "image/png", Binary('a', 64))}));
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.status().code(), StatusCode::kResourceExhausted) << r.status();
   EXPECT_EQ(ch->retry_after_ms(), 120'000);
@@ -242,7 +234,7 @@ TEST(MastodonMedia, RenderRefusesWhatTheInstanceCannotTake) {
   server.SetMediaConfig(mc);
   auto ch = Make(Config(server));
   auto png = [](const std::string& name, size_t n) {
-    return File(name, "image/png", std::string(n, 'x'));
+    return TestFile(name, "image/png", std::string(n, 'x'));
   };
   struct Case {
     std::vector<desk::OutboundMedia> media;
@@ -252,14 +244,14 @@ TEST(MastodonMedia, RenderRefusesWhatTheInstanceCannotTake) {
        "5 images, mastodon allows 4 per message"},
       {{png("klein.png", 10), png("gross.png", 2'100'000)},
        "media[1] \"gross.png\": 2.1 MB is over mastodon's 2 MB per image"},
-      {{File("scan.bmp", "image/bmp", "BM")},
+      {{TestFile("scan.bmp", "image/bmp", "BM")},
        "media[0] \"scan.bmp\": mastodon does not accept image/bmp (accepted: image/jpeg, "
        "image/png, image/gif, image/webp, video/mp4)"},
-      {{png("a.png", 10), File("b.mp4", "video/mp4", "v")},
+      {{png("a.png", 10), TestFile("b.mp4", "video/mp4", "v")},
        "mastodon cannot attach images and a video to the same message"},
-      {{File("a.mp4", "video/mp4", "v"), File("b.mp4", "video/mp4", "v")},
+      {{TestFile("a.mp4", "video/mp4", "v"), TestFile("b.mp4", "video/mp4", "v")},
        "2 videos, mastodon allows 1 per message"},
-      {{File("a.png", "image/png", "x", std::string(1501, 'a'))},
+      {{TestFile("a.png", "image/png", "x", std::string(1501, 'a'))},
        "media[0] \"a.png\": the alt text has 1501 characters, mastodon allows 1500"},
   };
   for (const Case& c : cases) {

@@ -12,6 +12,7 @@
 
 #include "channels/http/encoding.h"
 #include "channels/meta/meta.h"
+#include "fake/media_files.h"
 #include "fake_graph.h"
 
 namespace leitplanke::channels::meta {
@@ -19,6 +20,8 @@ namespace {
 
 using nlohmann::json;
 using testing::FakeGraph;
+using testing::PseudoRandomBytes;
+using testing::TestFile;
 
 // The fields and files of a multipart/form-data body, by part name.
 std::map<std::string, std::string> FormParts(const FakeGraph::Request& req) {
@@ -63,25 +66,6 @@ std::map<std::string, std::string> Form(const std::string& body) {
     pos = amp + 1;
   }
   return out;
-}
-
-std::string Bytes(size_t n, unsigned seed) {
-  std::string s(n, '\0');
-  for (size_t i = 0; i < n; ++i) {
-    seed = seed * 1103515245u + 12345u;
-    s[i] = static_cast<char>(seed >> 16);
-  }
-  return s;
-}
-
-desk::OutboundMedia File(std::string name, std::string mime, std::string bytes,
-                         std::string alt = "") {
-  desk::OutboundMedia m;
-  m.name = std::move(name);
-  m.mime_type = std::move(mime);
-  m.alt_text = std::move(alt);
-  m.bytes = std::make_shared<const std::string>(std::move(bytes));
-  return m;
 }
 
 desk::OutboundMessage Post(std::vector<desk::OutboundMedia> media) {
@@ -132,28 +116,28 @@ TEST_F(MetaMediaTest, LimitsAndRefusals) {
     EXPECT_EQ(r.status().code(), StatusCode::kInvalidArgument);
     EXPECT_NE(r.status().message().find(needle), std::string::npos) << r.status().message();
   };
-  refused(Post({File("big.jpg", "image/jpeg", std::string(10'000'000, 'j'))}),
+  refused(Post({TestFile("big.jpg", "image/jpeg", std::string(10'000'000, 'j'))}),
           "media[0] \"big.jpg\"");
-  refused(Post({File("a.webp", "image/webp", "RIFF")}), "image/webp");
-  refused(Post({File("a.jpg", "image/jpeg", "j"), File("v.mp4", "video/mp4", "m")}),
+  refused(Post({TestFile("a.webp", "image/webp", "RIFF")}), "image/webp");
+  refused(Post({TestFile("a.jpg", "image/jpeg", "j"), TestFile("v.mp4", "video/mp4", "m")}),
           "images and a video");
-  desk::OutboundMessage dm = Post({File("a.jpg", "image/jpeg", "j")});
+  desk::OutboundMessage dm = Post({TestFile("a.jpg", "image/jpeg", "j")});
   dm.thread_key = "fb:2001";
   dm.is_public = false;
   refused(dm, "new Facebook Page posts only");
-  desk::OutboundMessage comment = Post({File("a.jpg", "image/jpeg", "j")});
+  desk::OutboundMessage comment = Post({TestFile("a.jpg", "image/jpeg", "j")});
   comment.thread_key = "fb-post:111_222";
   comment.in_reply_to = "111_222_333";
   refused(comment, "new Facebook Page posts only");
   EXPECT_FALSE(channel_->Send(dm).ok());
   EXPECT_TRUE(graph_.requests().empty());
-  EXPECT_TRUE(channel_->Render(Post({File("a.jpg", "image/jpeg", "j", "Team")})).ok());
+  EXPECT_TRUE(channel_->Render(Post({TestFile("a.jpg", "image/jpeg", "j", "Team")})).ok());
 }
 
 TEST_F(MetaMediaTest, OnePhotoIsPublishedWithTheMessage) {
   graph_.Script(kPhotos, {200, "", R"({"id":"900001","post_id":"111_700001"})"});
-  const std::string bytes = Bytes(4000, 5);
-  auto r = channel_->Send(Post({File("team.jpg", "image/jpeg", bytes, "Fünf Leute")}));
+  const std::string bytes = PseudoRandomBytes(4000, 5);
+  auto r = channel_->Send(Post({TestFile("team.jpg", "image/jpeg", bytes, "Fünf Leute")}));
   ASSERT_TRUE(r.ok()) << r.status();
   EXPECT_EQ(r->external_id, "111_700001");
   auto reqs = graph_.requests();
@@ -173,10 +157,11 @@ TEST_F(MetaMediaTest, SeveralPhotosAreAttachedInOrder) {
   graph_.Script(kPhotos, {200, "", R"({"id":"900002"})"});
   graph_.Script(kPhotos, {200, "", R"({"id":"900003"})"});
   graph_.Script("POST /v19.0/111/feed", {200, "", R"({"id":"111_700002"})"});
-  const std::vector<std::string> files = {Bytes(10, 1), Bytes(3000, 2), Bytes(500, 3)};
+  const std::vector<std::string> files = {PseudoRandomBytes(10, 1), PseudoRandomBytes(3000, 2),
+                                          PseudoRandomBytes(500, 3)};
   auto r = channel_->Send(
-      Post({File("a.jpg", "image/jpeg", files[0], "Erstes"), File("b.png", "image/png", files[1]),
-            File("c.gif", "image/gif", files[2])}));
+      Post({TestFile("a.jpg", "image/jpeg", files[0], "Erstes"),
+            TestFile("b.png", "image/png", files[1]), TestFile("c.gif", "image/gif", files[2])}));
   ASSERT_TRUE(r.ok()) << r.status();
   EXPECT_EQ(r->external_id, "111_700002");
   auto photos = Requests("/v19.0/111/photos");
@@ -203,8 +188,8 @@ TEST_F(MetaMediaTest, SeveralPhotosAreAttachedInOrder) {
 
 TEST_F(MetaMediaTest, VideoGoesToVideosWithDescription) {
   graph_.Script("POST /v19.0/111/videos", {200, "", R"({"id":"555001"})"});
-  const std::string bytes = Bytes(20'000, 9);
-  auto r = channel_->Send(Post({File("clip.mp4", "video/mp4", bytes)}));
+  const std::string bytes = PseudoRandomBytes(20'000, 9);
+  auto r = channel_->Send(Post({TestFile("clip.mp4", "video/mp4", bytes)}));
   ASSERT_TRUE(r.ok()) << r.status();
   EXPECT_EQ(r->external_id, "555001");
   auto reqs = graph_.requests();
@@ -218,7 +203,7 @@ TEST_F(MetaMediaTest, VideoGoesToVideosWithDescription) {
 TEST_F(MetaMediaTest, AFailedUploadGivesItsStatusAndNoPost) {
   auto no_feed = [&] { return Requests("/v19.0/111/feed").empty(); };
   const desk::OutboundMessage m =
-      Post({File("a.jpg", "image/jpeg", "aaa"), File("b.jpg", "image/jpeg", "bbb")});
+      Post({TestFile("a.jpg", "image/jpeg", "aaa"), TestFile("b.jpg", "image/jpeg", "bbb")});
   // The second photo fails with a 5xx: transient, no feed post.
   graph_.Script(kPhotos, {200, "", R"({"id":"900001"})"});
   graph_.Script(kPhotos, {500, "", R"({"error":{"message":"Please retry","code":2}})"});

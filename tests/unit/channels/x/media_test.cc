@@ -12,6 +12,7 @@
 #include <nlohmann/json.hpp>
 
 #include "channels/x/x.h"
+#include "fake/media_files.h"
 #include "fake_x.h"
 
 namespace leitplanke::channels::x {
@@ -19,6 +20,8 @@ namespace {
 
 using nlohmann::json;
 using testing::FakeX;
+using testing::PseudoRandomBytes;
+using testing::TestFile;
 
 constexpr desk::Millis kStart = 1'700'000'000'000;
 constexpr const char* kIdA = "1880028106020515840";
@@ -51,26 +54,6 @@ std::map<std::string, std::string> FormParts(const FakeX::Request& req) {
     pos = next + 2;
   }
   return out;
-}
-
-std::string Bytes(size_t n, unsigned seed) {
-  std::string s(n, '\0');
-  unsigned v = seed;
-  for (size_t i = 0; i < n; ++i) {
-    v = v * 1103515245u + 12345u;
-    s[i] = static_cast<char>(v >> 16);
-  }
-  return s;
-}
-
-desk::OutboundMedia Media(std::string name, std::string mime, std::string bytes,
-                          std::string alt = "") {
-  desk::OutboundMedia m;
-  m.name = std::move(name);
-  m.mime_type = std::move(mime);
-  m.alt_text = std::move(alt);
-  m.bytes = std::make_shared<const std::string>(std::move(bytes));
-  return m;
 }
 
 std::string InitAnswer(const std::string& id) {
@@ -160,15 +143,15 @@ TEST_F(XMediaTest, RenderRefusesWhatXRefuses) {
     EXPECT_EQ(r.status().code(), StatusCode::kInvalidArgument);
     EXPECT_NE(r.status().message().find(needle), std::string::npos) << r.status().message();
   };
-  auto img = [](int i) { return Media("p" + std::to_string(i) + ".jpg", "image/jpeg", "jpeg"); };
+  auto img = [](int i) { return TestFile("p" + std::to_string(i) + ".jpg", "image/jpeg", "jpeg"); };
   refused(Post({img(0), img(1), img(2), img(3), img(4)}), "5 images");
-  refused(Post({Media("a.gif", "image/gif", "GIF89a"), img(1)}), "\"a.gif\"");
-  refused(Post({Media("big.png", "image/png", std::string(5 * 1024 * 1024 + 1, 'x'))}),
+  refused(Post({TestFile("a.gif", "image/gif", "GIF89a"), img(1)}), "\"a.gif\"");
+  refused(Post({TestFile("big.png", "image/png", std::string(5 * 1024 * 1024 + 1, 'x'))}),
           "media[0] \"big.png\"");
-  refused(Post({Media("scan.tiff", "image/tiff", "II*")}), "image/tiff");
-  refused(Post({img(0), Media("v.mp4", "video/mp4", "mp4")}), "images and a video");
-  refused(Post({Media("v.mp4", "video/mp4", "mp4", "a clip")}), "alt text");
-  refused(Post({Media("a.jpg", "image/jpeg", "j", std::string(1001, 'a'))}), "1001 characters");
+  refused(Post({TestFile("scan.tiff", "image/tiff", "II*")}), "image/tiff");
+  refused(Post({img(0), TestFile("v.mp4", "video/mp4", "mp4")}), "images and a video");
+  refused(Post({TestFile("v.mp4", "video/mp4", "mp4", "a clip")}), "alt text");
+  refused(Post({TestFile("a.jpg", "image/jpeg", "j", std::string(1001, 'a'))}), "1001 characters");
   desk::OutboundMessage dm = Post({img(0)});
   dm.thread_key = "dm:4002";
   dm.is_public = false;
@@ -177,23 +160,23 @@ TEST_F(XMediaTest, RenderRefusesWhatXRefuses) {
   auto ok = ch->Render(Post({img(0), img(1), img(2), img(3)}));
   ASSERT_TRUE(ok.ok()) << ok.status();
   EXPECT_EQ(*ok, "Unser neues Team.");
-  EXPECT_TRUE(ch->Render(Post({Media("a.gif", "image/gif", "GIF89a", "Wave")})).ok());
+  EXPECT_TRUE(ch->Render(Post({TestFile("a.gif", "image/gif", "GIF89a", "Wave")})).ok());
   // A refused message makes no request when sent.
   EXPECT_FALSE(ch->Send(Post({img(0), img(1), img(2), img(3), img(4)})).ok());
   EXPECT_TRUE(x_.requests().empty());
 }
 
 TEST_F(XMediaTest, ImagesAreUploadedInChunksAndPostedInOrder) {
-  const std::string first = Bytes(2500, 1);  // 1024 + 1024 + 452
-  const std::string second = Bytes(700, 2);
+  const std::string first = PseudoRandomBytes(2500, 1);  // 1024 + 1024 + 452
+  const std::string second = PseudoRandomBytes(700, 2);
   ScriptImage(kIdA, 3);
   ScriptImage(kIdB, 1);
   x_.Script("POST /2/media/metadata", {200, "", R"({"data":{"associated_metadata":{}}})"});
   x_.Script("POST /2/tweets", {201, "", R"({"data":{"id":"1445880548472328192","text":"x"}})"});
   auto ch = Make();
   ASSERT_NE(ch, nullptr);
-  desk::OutboundMessage m = Post({Media("team.jpg", "image/jpeg", first, "Fünf Leute lachen"),
-                                  Media("logo.png", "image/png", second)});
+  desk::OutboundMessage m = Post({TestFile("team.jpg", "image/jpeg", first, "Fünf Leute lachen"),
+                                  TestFile("logo.png", "image/png", second)});
   EXPECT_NEAR(ch->EstimateCost(m), 0.015 + 0.005, 1e-12);
   auto r = ch->Send(m);
   ASSERT_TRUE(r.ok()) << r.status();
@@ -249,7 +232,7 @@ TEST_F(XMediaTest, ImagesAreUploadedInChunksAndPostedInOrder) {
 }
 
 TEST_F(XMediaTest, VideoWaitsForProcessing) {
-  const std::string video = Bytes(3000, 3);
+  const std::string video = PseudoRandomBytes(3000, 3);
   x_.Script("POST /2/media/upload/initialize", {200, "", InitAnswer(kIdA)});
   for (int i = 0; i < 3; ++i) {
     x_.Script(std::string("POST /2/media/upload/") + kIdA + "/append", {200, "", ""});
@@ -264,7 +247,7 @@ TEST_F(XMediaTest, VideoWaitsForProcessing) {
   x_.Script("POST /2/tweets", {201, "", R"({"data":{"id":"1445880548472328199"}})"});
   auto ch = Make({{"cost_per_media_request_usd", "0.001"}});
   ASSERT_NE(ch, nullptr);
-  desk::OutboundMessage m = Post({Media("clip.mp4", "video/mp4", video)});
+  desk::OutboundMessage m = Post({TestFile("clip.mp4", "video/mp4", video)});
   // 5 upload requests (initialize, 3 appends, finalize); STATUS polls are
   // counted when made.
   EXPECT_NEAR(ch->EstimateCost(m), 0.015 + 0.005, 1e-12);
@@ -300,7 +283,7 @@ TEST_F(XMediaTest, ProcessingFailureOrTimeoutPostsNothing) {
   x_.Script("POST /2/tweets", {201, "", R"({"data":{"id":"1"}})"});
   auto ch = Make();
   ASSERT_NE(ch, nullptr);
-  auto failed = ch->Send(Post({Media("clip.mp4", "video/mp4", "short")}));
+  auto failed = ch->Send(Post({TestFile("clip.mp4", "video/mp4", "short")}));
   ASSERT_FALSE(failed.ok());
   EXPECT_EQ(failed.status().code(), StatusCode::kInvalidArgument);
   EXPECT_NE(failed.status().message().find("\"clip.mp4\""), std::string::npos);
@@ -326,7 +309,7 @@ TEST_F(XMediaTest, ProcessingFailureOrTimeoutPostsNothing) {
   ASSERT_TRUE(made.ok()) << made.status();
   sleeps_.clear();
   (*made)->SetSleep([this](desk::Millis ms) { sleeps_.push_back(ms); });
-  auto timed_out = (*made)->Send(Post({Media("clip.mp4", "video/mp4", "short")}));
+  auto timed_out = (*made)->Send(Post({TestFile("clip.mp4", "video/mp4", "short")}));
   ASSERT_FALSE(timed_out.ok());
   EXPECT_EQ(timed_out.status().code(), StatusCode::kUnavailable);
   EXPECT_NE(timed_out.status().message().find("media_processing_timeout_ms"), std::string::npos);
@@ -343,7 +326,8 @@ TEST_F(XMediaTest, AFailedStepGivesItsStatusAndNoPost) {
   x_.Script("POST /2/tweets", {201, "", R"({"data":{"id":"1"}})"});
   auto ch = Make();
   ASSERT_NE(ch, nullptr);
-  const desk::OutboundMessage m = Post({Media("team.jpg", "image/jpeg", Bytes(100, 4), "Team")});
+  const desk::OutboundMessage m =
+      Post({TestFile("team.jpg", "image/jpeg", PseudoRandomBytes(100, 4), "Team")});
   const std::string append = std::string("POST /2/media/upload/") + kIdA + "/append";
 
   // 5xx on an append: transient.

@@ -18,7 +18,7 @@ namespace {
 
 using nlohmann::json;
 using testing::FakePds;
-using testing::TestFile;
+using channels::testing::TestFile;
 
 constexpr long long kStartS = 1'700'000'000;
 

@@ -18,8 +18,8 @@ namespace {
 
 using nlohmann::json;
 using testing::FakeLinkedIn;
-using testing::PseudoRandomBytes;
-using testing::TestFile;
+using channels::testing::PseudoRandomBytes;
+using channels::testing::TestFile;
 
 constexpr char kOrg[] = "urn:li:organization:5515715";
 

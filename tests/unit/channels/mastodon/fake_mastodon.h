@@ -25,6 +25,7 @@
 #include <vector>
 
 #include "fake/loopback_server.h"
+#include "fake/multipart.h"
 
 namespace leitplanke::channels::mastodon::testing {
 
@@ -81,12 +82,7 @@ class FakeMastodon {
   void FailUpload(int nth, int status, std::string body);
 
   // One part of a multipart/form-data body as the fake parsed it.
-  struct Part {
-    std::string name;
-    std::string filename;
-    std::string content_type;
-    std::string data;
-  };
+  using Part = channels::testing::FormPart;
   struct Upload {
     std::string id;            // the media id the fake answered
     std::vector<Part> parts;   // in body order

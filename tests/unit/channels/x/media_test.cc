@@ -13,6 +13,7 @@
 
 #include "channels/x/x.h"
 #include "fake/media_files.h"
+#include "fake/multipart.h"
 #include "fake_x.h"
 
 namespace leitplanke::channels::x {
@@ -20,8 +21,8 @@ namespace {
 
 using nlohmann::json;
 using testing::FakeX;
-using testing::PseudoRandomBytes;
-using testing::TestFile;
+using channels::testing::PseudoRandomBytes;
+using channels::testing::TestFile;
 
 constexpr desk::Millis kStart = 1'700'000'000'000;
 constexpr const char* kIdA = "1880028106020515840";
@@ -29,31 +30,7 @@ constexpr const char* kIdB = "1880028106020515841";
 
 // The fields and files of a multipart/form-data body, by part name.
 std::map<std::string, std::string> FormParts(const FakeX::Request& req) {
-  std::map<std::string, std::string> out;
-  auto ct = req.headers.find("content-type");
-  if (ct == req.headers.end()) return out;
-  size_t b = ct->second.find("boundary=");
-  if (b == std::string::npos) return out;
-  std::string boundary = ct->second.substr(b + 9);
-  if (!boundary.empty() && boundary.front() == '"')
-    boundary = boundary.substr(1, boundary.size() - 2);
-  const std::string delim = "--" + boundary;
-  size_t pos = req.body.find(delim);
-  while (pos != std::string::npos) {
-    pos += delim.size();
-    if (req.body.compare(pos, 2, "--") == 0) break;
-    pos += 2;  // CRLF
-    size_t head_end = req.body.find("\r\n\r\n", pos);
-    size_t next = req.body.find("\r\n" + delim, head_end);
-    if (head_end == std::string::npos || next == std::string::npos) break;
-    std::string head = req.body.substr(pos, head_end - pos);
-    size_t n = head.find("name=\"");
-    std::string name =
-        n == std::string::npos ? "" : head.substr(n + 6, head.find('"', n + 6) - n - 6);
-    out[name] = req.body.substr(head_end + 4, next - head_end - 4);
-    pos = next + 2;
-  }
-  return out;
+  return channels::testing::FormParts(req.headers, req.body);
 }
 
 std::string InitAnswer(const std::string& id) {

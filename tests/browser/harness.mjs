@@ -273,6 +273,7 @@ export async function runBrowserTest(opts, body) {
   const errors = [];
   const contexts = [];
   let shown = null;
+  let colleagues = 0;
   const t = {
     server,
     errors,
@@ -301,6 +302,20 @@ export async function runBrowserTest(opts, body) {
     },
     showOnFailure(page) {
       shown = page;
+    },
+    // A user the admin (t.page, signed in) creates signs in for the first
+    // time in a browser of their own and chooses an own password; returns
+    // that page.
+    async signInColleague(username, roles, userLocale) {
+      const n = ++colleagues;
+      const pw = `first-sign-in-pw-${n}`;
+      const made = await pageApi(t.page, 'POST', '/api/v1/users', { username, password: pw, roles, display_name: username });
+      t.assert(made.status === 201, `${username}: ${made.status} ${JSON.stringify(made.body)}`);
+      const lang = await pageApi(t.page, 'PATCH', `/api/v1/users/${made.body.id}`, { locale: userLocale.slice(0, 2) });
+      t.assert(lang.status === 200, `${username}'s language: ${lang.status} ${JSON.stringify(lang.body)}`);
+      const p = await t.newPage({ locale: userLocale });
+      await signInUser(p, `${server.base}/app`, { username, password: pw, newPassword: `own-password-2026-${n}` });
+      return p;
     },
   };
   try {

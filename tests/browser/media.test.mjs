@@ -22,7 +22,7 @@
 // scripts/install-deps); fails, never skips, when either is missing.
 import { join } from 'node:path';
 import { deflateSync } from 'node:zlib';
-import { runBrowserTest, signInFirstAdmin, signInUser, pageApi } from './harness.mjs';
+import { runBrowserTest, signInFirstAdmin, pageApi } from './harness.mjs';
 
 // CRC-32 (ISO-HDLC) as PNG chunks need it.
 const CRC_TABLE = Array.from({ length: 256 }, (_, n) => {
@@ -75,23 +75,10 @@ const MAX_BYTES = 20000;
 process.env.LEITPLANKE_PUBLISH_MEDIA_MAX_BYTES = String(MAX_BYTES);
 
 const opts = { name: 'media', screenshot: 'media-failure.png', timeout: 20000, locale: 'en-US' };
-await runBrowserTest(opts, async ({ server, oneTime, page, errors, step, assert, newPage, showOnFailure }) => {
+await runBrowserTest(opts, async ({ server, oneTime, page, errors, step, assert, newPage, showOnFailure, signInColleague }) => {
   // LP_MEDIA_SHOTS=dir: pictures of the pages along the way (for looking at them)
   const shot = async (p, name) => {
     if (process.env.LP_MEDIA_SHOTS) await p.screenshot({ path: join(process.env.LP_MEDIA_SHOTS, `${name}.png`), fullPage: true });
-  };
-
-  let colleagues = 0;
-  const signIn = async (username, roles, locale) => {
-    const n = ++colleagues;
-    const pw = `first-sign-in-pw-${n}`;
-    const made = await pageApi(page, 'POST', '/api/v1/users', { username, password: pw, roles, display_name: username });
-    assert(made.status === 201, `${username}: ${made.status} ${JSON.stringify(made.body)}`);
-    const lang = await pageApi(page, 'PATCH', `/api/v1/users/${made.body.id}`, { locale: locale.slice(0, 2) });
-    assert(lang.status === 200, `${username}'s language: ${lang.status}`);
-    const p = await newPage({ locale });
-    await signInUser(p, `${server.base}/app`, { username, password: pw, newPassword: `own-password-2026-${n}` });
-    return p;
   };
 
   let demo;
@@ -104,8 +91,8 @@ await runBrowserTest(opts, async ({ server, oneTime, page, errors, step, assert,
     demo = list.find((c) => c.kind === 'demo');
     web = list.find((c) => c.kind === 'webchat');
     assert(demo && web, `a demo and a web chat channel: ${JSON.stringify(list)}`);
-    paul = await signIn('paul', ['publisher'], 'en-US');
-    vera = await signIn('vera', ['approver'], 'de-DE');
+    paul = await signInColleague('paul', ['publisher'], 'en-US');
+    vera = await signInColleague('vera', ['approver'], 'de-DE');
   });
 
   let assetId;

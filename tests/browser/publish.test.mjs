@@ -15,7 +15,7 @@
 // scripts/install-deps); fails, never skips, when either is missing.
 import { createServer } from 'node:http';
 import { join } from 'node:path';
-import { runBrowserTest, signInFirstAdmin, signInUser, pageApi } from './harness.mjs';
+import { runBrowserTest, signInFirstAdmin, pageApi } from './harness.mjs';
 
 const IBAN = 'DE89 3704 0044 0532 0130 00';
 
@@ -37,25 +37,10 @@ await new Promise((res) => xApi.listen(0, '127.0.0.1', res));
 const xUrl = `http://127.0.0.1:${xApi.address().port}`;
 
 const opts = { name: 'publish', screenshot: 'publish-failure.png', timeout: 20000, locale: 'de-DE', cleanup: () => xApi.close() };
-await runBrowserTest(opts, async ({ server, oneTime, page, errors, step, assert, newPage, showOnFailure }) => {
+await runBrowserTest(opts, async ({ server, oneTime, page, errors, step, assert, newPage, showOnFailure, signInColleague }) => {
   // LP_PUBLISH_SHOTS=dir: pictures of the pages along the way (for looking at them)
   const shot = async (p, name) => {
     if (process.env.LP_PUBLISH_SHOTS) await p.screenshot({ path: join(process.env.LP_PUBLISH_SHOTS, `${name}.png`), fullPage: true });
-  };
-
-  // A user created by the admin signs in for the first time in a browser of
-  // their own (own password chosen); returns the page.
-  let colleagues = 0;
-  const signIn = async (username, roles, locale) => {
-    const n = ++colleagues;
-    const pw = `first-sign-in-pw-${n}`;
-    const made = await pageApi(page, 'POST', '/api/v1/users', { username, password: pw, roles, display_name: username });
-    assert(made.status === 201, `${username}: ${made.status} ${JSON.stringify(made.body)}`);
-    const lang = await pageApi(page, 'PATCH', `/api/v1/users/${made.body.id}`, { locale: locale.slice(0, 2) });
-    assert(lang.status === 200, `${username}'s language: ${lang.status} ${JSON.stringify(lang.body)}`);
-    const p = await newPage({ locale });
-    await signInUser(p, `${server.base}/app`, { username, password: pw, newPassword: `own-password-2026-${n}` });
-    return p;
   };
 
   let xch;
@@ -81,9 +66,9 @@ await runBrowserTest(opts, async ({ server, oneTime, page, errors, step, assert,
     assert(xch && demo, `two channels: ${JSON.stringify(list)}`);
     zone = (await pageApi(page, 'GET', '/api/v1/calendar?from=2026-01-01&to=2026-01-02')).body.time_zone;
     assert(zone, 'the company time zone');
-    paul = await signIn('paul', ['publisher'], 'en-US');
-    vera = await signIn('vera', ['approver'], 'de-DE');
-    mara = await signIn('mara', ['advocate'], 'de-DE');
+    paul = await signInColleague('paul', ['publisher'], 'en-US');
+    vera = await signInColleague('vera', ['approver'], 'de-DE');
+    mara = await signInColleague('mara', ['advocate'], 'de-DE');
     assert(await paul.isVisible('#nav-posts'), 'posts linked for a publisher');
     assert(await paul.isVisible('#nav-calendar'), 'calendar linked for a publisher');
     assert((await mara.locator('#nav-posts').count()) === 0, 'no posts link for an advocate');

@@ -498,7 +498,7 @@ class XChannelImpl final : public XChannel {
         participant = msg.to_handle;
       } else if (internal::IsId(msg.in_reply_to)) {
         participant = LookupAuthorCached(msg.in_reply_to);
-        if (participant.empty()) author_of = msg.in_reply_to;
+        author_of = PendingAuthorLookup(msg);
       }
       if (author_of.empty() && !internal::IsId(participant)) {
         return Status::InvalidArgument(
@@ -530,7 +530,8 @@ class XChannelImpl final : public XChannel {
     }
     desk::Millis now = clock_->NowMillis();
     double cost = EstimateCost(msg);
-    // The author lookup is a post read, counted when it is made.
+    // The author lookup is a post read, counted when it is made (Estimate
+    // adds the same price while the author is not yet known).
     double lookup = author_of.empty() ? 0.0 : s_.costs.read_usd;
     double budget = s_.costs.monthly_budget_usd;
     double spent = Spent(now);
@@ -598,7 +599,9 @@ class XChannelImpl final : public XChannel {
       e = desk::Channel::Estimate(wire);
       e.limit = static_cast<int64_t>(kMaxDmLength);
     }
-    e.cost = EstimateCost(wire);
+    // What Send will be charged: the message, plus the author lookup of a
+    // private answer to a post whose author is not yet known.
+    e.cost = EstimateCost(wire) + (PendingAuthorLookup(wire).empty() ? 0.0 : s_.costs.read_usd);
     e.currency = "USD";
     e.warning = BudgetWarning();
     return e;
@@ -680,6 +683,17 @@ class XChannelImpl final : public XChannel {
   bool IsDm(const desk::OutboundMessage& msg) const {
     if (msg.thread_key.rfind("dm:", 0) == 0) return true;
     return !msg.is_public;
+  }
+
+  // The post whose author Send must look up first (GET /2/tweets/:id, a post
+  // read) before it can send `msg`: a private answer to a public post whose
+  // author is neither in the thread key, nor the handle, nor looked up
+  // before. "" when Send makes no lookup. Send and Estimate both use it, so
+  // the composer's price and the budget check agree.
+  std::string PendingAuthorLookup(const desk::OutboundMessage& msg) const {
+    if (!IsDm(msg) || msg.thread_key.rfind("dm:", 0) == 0) return "";
+    if (internal::IsId(msg.to_handle) || !internal::IsId(msg.in_reply_to)) return "";
+    return LookupAuthorCached(msg.in_reply_to).empty() ? msg.in_reply_to : std::string();
   }
 
   // The author id of a post looked up earlier ("" if not yet).

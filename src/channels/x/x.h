@@ -30,6 +30,8 @@
 //           post (is_public false in a tweet: thread) is a DM to the post's
 //           author: GET /2/tweets/:id?tweet.fields=author_id (one post
 //           read, remembered in memory) gives the participant id.
+//           Estimate() includes that read while the author is unknown, so
+//           the composer's price is what Send charges.
 //   Media   (posts and public replies, not DMs; media_limits()): Render
 //           checks them (CheckMedia, plus a GIF alone, alt text not on a
 //           video); Send uploads each file first (POST /2/media/upload/initialize, /{id}/append in

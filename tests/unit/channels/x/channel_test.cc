@@ -285,6 +285,65 @@ TEST_F(XChannelTest, PrivateAnswerToAMentionIsADmToItsAuthor) {
   EXPECT_FALSE(ch->CanReplyPrivately(other));
 }
 
+// The composer's price of a private answer is what Send charges: the DM
+// plus the author lookup while the post's author is unknown, the DM alone
+// once it is remembered (and for a DM thread, which needs no lookup).
+TEST_F(XChannelTest, EstimateOfAPrivateAnswerIsWhatSendCharges) {
+  x_.Script("GET /2/tweets/1600000000000000003", {200, "", R"({"data":{
+      "id":"1600000000000000003","text":"@shop still waiting","author_id":"4001"}})"});
+  x_.Script("POST /2/dm_conversations/with/4001/messages", {201, "", kDmCreated});
+  x_.Script("POST /2/dm_conversations/with/4002/messages", {201, "", kDmCreated});
+  auto ch = Make(BaseConfig());
+  ASSERT_NE(ch, nullptr);
+  desk::OutboundMessage m = Reply("Please send us your order number.");
+  m.is_public = false;
+  auto charged = [&](const desk::OutboundMessage& msg) {
+    const double before = ch->SpentThisMonthUsd();
+    auto r = ch->Send(msg);
+    EXPECT_TRUE(r.ok()) << r.status();
+    return ch->SpentThisMonthUsd() - before;
+  };
+  // First answer to the post: the lookup is made and counted.
+  const double first = ch->Estimate(m).cost;
+  EXPECT_NEAR(first, 0.015 + 0.005, 1e-12);
+  EXPECT_NEAR(charged(m), first, 1e-9);
+  ASSERT_EQ(x_.requests().size(), 2u);
+  EXPECT_EQ(x_.requests()[0].method, "GET");
+  // The author is known now: no lookup, and the estimate says so.
+  const double second = ch->Estimate(m).cost;
+  EXPECT_NEAR(second, 0.015, 1e-12);
+  EXPECT_NEAR(charged(m), second, 1e-9);
+  ASSERT_EQ(x_.requests().size(), 3u);
+  // A DM thread names its participant: no lookup either.
+  EXPECT_NEAR(ch->Estimate(Dm()).cost, 0.015, 1e-12);
+  EXPECT_NEAR(charged(Dm()), 0.015, 1e-9);
+  // Another post's author is unknown again.
+  desk::OutboundMessage other = m;
+  other.in_reply_to = "1600000000000000005";
+  EXPECT_NEAR(ch->Estimate(other).cost, 0.015 + 0.005, 1e-12);
+  // A public reply never looks anyone up.
+  EXPECT_NEAR(ch->Estimate(Reply()).cost, 0.015, 1e-12);
+}
+
+// The budget check of Send counts the lookup as Estimate does: a budget
+// that pays for the DM but not also for the lookup refuses without a
+// request.
+TEST_F(XChannelTest, BudgetCheckOfAPrivateAnswerCountsTheLookupLikeEstimate) {
+  desk::ChannelConfig c = BaseConfig();
+  c.settings["monthly_budget_usd"] = "0.018";
+  auto ch = Make(c);
+  ASSERT_NE(ch, nullptr);
+  desk::OutboundMessage m = Reply();
+  m.is_public = false;
+  EXPECT_GT(ch->Estimate(m).cost, 0.018);
+  auto r = ch->Send(m);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().code(), StatusCode::kFailedPrecondition) << r.status();
+  EXPECT_NE(r.status().message().find("$0.020"), std::string::npos) << r.status();
+  EXPECT_TRUE(x_.requests().empty());
+  EXPECT_LT(ch->Estimate(Dm()).cost, 0.018);
+}
+
 TEST_F(XChannelTest, PrivateAnswerToTheAccountsOwnPostIsRefused) {
   x_.Script("GET /2/tweets/1600000000000000003",
             {200, "", R"({"data":{"id":"1600000000000000003","author_id":"3001"}})"});

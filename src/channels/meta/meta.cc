@@ -10,8 +10,11 @@
 #include "channels/meta/meta.h"
 
 #include <algorithm>
+#include <functional>
 #include <map>
 #include <mutex>
+#include <utility>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -30,6 +33,7 @@ namespace {
 using nlohmann::json;
 
 constexpr size_t kMaxRememberedThreads = 100'000;
+constexpr size_t kMaxRememberedReplies = 100'000;  // private replies of the last 7 days
 
 struct Settings {
   std::string name;
@@ -248,6 +252,7 @@ class MetaChannelImpl final : public MetaChannel, public desk::WebhookReceiver {
       return Status::InvalidArgument("the reply is not valid UTF-8 at byte " + std::to_string(bad));
     }
     if (!msg.thread_key.empty()) LP_RETURN_IF_ERROR(ParseThreadKey(msg.thread_key).status());
+    LP_RETURN_IF_ERROR(CheckNotAnsweredPrivately(msg));
     const auto [limit, where] = LimitOf(msg);
     size_t n = CodePoints(msg.text);
     if (n > limit) {
@@ -270,8 +275,52 @@ class MetaChannelImpl final : public MetaChannel, public desk::WebhookReceiver {
   bool CanReplyPrivately(const desk::OutboundMessage& msg) const override {
     Result<Thread> t = ParseThreadKey(msg.thread_key);
     if (!t.ok() || !IsCommentThread(*t) || !IsGraphId(msg.in_reply_to)) return false;
-    return msg.last_inbound_at == 0 ||
-           clock_->NowMillis() - msg.last_inbound_at <= kHumanAgentWindowMs;
+    const desk::Millis now = clock_->NowMillis();
+    if (msg.last_inbound_at != 0 && now - msg.last_inbound_at > kHumanAgentWindowMs) return false;
+    return PrivateReplyAt(msg.in_reply_to, now) == 0;
+  }
+
+  // Comments (and visitor posts) answered privately survive a restart:
+  // {"private_replies":{"<comment id>":<ms of the reply>,...}}, only those
+  // of the last 7 days; "" when there are none. Other keys are ignored, so
+  // later additions stay readable.
+  std::string state() const override {
+    const desk::Millis now = clock_->NowMillis();
+    json replies = json::object();
+    {
+      std::lock_guard<std::mutex> lock(replies_mu_);
+      for (const auto& [id, at] : private_replies_) {
+        if (!Expired(at, now)) replies[id] = at;
+      }
+    }
+    if (replies.empty()) return "";
+    return json({{"private_replies", std::move(replies)}}).dump();
+  }
+
+  // Reads what state() wrote. Anything else (the connector kept no state
+  // before, so there is no older format to read; a damaged text) restores
+  // nothing: Meta's own refusal then stands in.
+  void RestoreState(std::string_view state) override {
+    json doc = json::parse(state, nullptr, false);
+    if (doc.is_discarded() || !doc.is_object()) return;
+    auto it = doc.find("private_replies");
+    if (it == doc.end() || !it->is_object()) return;
+    const desk::Millis now = clock_->NowMillis();
+    std::vector<std::pair<desk::Millis, std::string>> kept;  // newest first, at most the cap
+    for (const auto& [id, at] : it->items()) {
+      if (!IsGraphId(id) || !at.is_number_integer()) continue;
+      const auto ms = at.get<desk::Millis>();
+      if (ms > 0 && !Expired(ms, now)) kept.emplace_back(ms, id);
+    }
+    std::sort(kept.begin(), kept.end(), std::greater<>());
+    if (kept.size() > kMaxRememberedReplies) kept.resize(kMaxRememberedReplies);
+    std::lock_guard<std::mutex> lock(replies_mu_);
+    std::erase_if(private_replies_, [&](const auto& kv) { return Expired(kv.second, now); });
+    for (const auto& [ms, id] : kept) {
+      if (private_replies_.size() >= kMaxRememberedReplies && !private_replies_.contains(id)) break;
+      desk::Millis& t = private_replies_[id];
+      t = std::max(t, ms);
+    }
   }
 
   Result<desk::PollResult> Poll(std::string_view cursor) override {
@@ -309,6 +358,7 @@ class MetaChannelImpl final : public MetaChannel, public desk::WebhookReceiver {
                    "Accept: application/json"};
     json body;
     std::string what;
+    bool private_reply = false;  // to a comment or visitor post: remembered once sent
     if (page_post) {
       body = {{"message", msg.text}};
       what = "/" + settings_.page_id + "/feed";
@@ -353,6 +403,8 @@ class MetaChannelImpl final : public MetaChannel, public desk::WebhookReceiver {
                                           FormatUtc(msg.last_inbound_at + kHumanAgentWindowMs) +
                                           " (7 days after the comment); Meta accepts none later");
       }
+      LP_RETURN_IF_ERROR(CheckNotAnsweredPrivately(msg));
+      private_reply = true;
       const bool post = thread.kind == Thread::Kind::kFacebookPost && msg.in_reply_to == thread.id;
       body = {{"recipient", {{post ? "post_id" : "comment_id", msg.in_reply_to}}},
               {"message", {{"text", msg.text}}},
@@ -381,6 +433,10 @@ class MetaChannelImpl final : public MetaChannel, public desk::WebhookReceiver {
       blocked_until_ = now + (usage.regain_ms > 0 ? usage.regain_ms : settings_.usage_backoff_ms);
     }
     if (resp.status < 200 || resp.status > 299) return MapError(resp, usage, label, now);
+    if (private_reply) {
+      std::lock_guard<std::mutex> lock(replies_mu_);
+      RememberLocked(msg.in_reply_to, now, now);
+    }
     try {
       json doc = json::parse(resp.body);
       std::string id;
@@ -457,6 +513,49 @@ class MetaChannelImpl final : public MetaChannel, public desk::WebhookReceiver {
  private:
   static std::string MediaName(size_t i, const desk::OutboundMedia& m) {
     return "media[" + std::to_string(i) + "] \"" + utf8::Sanitize(m.name.substr(0, 120)) + "\"";
+  }
+
+  // A private reply is possible within 7 days of the comment, so a record
+  // older than 7 days can no longer matter.
+  static bool Expired(desk::Millis replied_at, desk::Millis now) {
+    return now - replied_at > kHumanAgentWindowMs;
+  }
+
+  // When `id` got its private reply (within the last 7 days); 0 if not.
+  desk::Millis PrivateReplyAt(const std::string& id, desk::Millis now) const {
+    std::lock_guard<std::mutex> lock(replies_mu_);
+    auto it = private_replies_.find(id);
+    return it == private_replies_.end() || Expired(it->second, now) ? 0 : it->second;
+  }
+
+  // Records a private reply to `id` at `at`; drops records older than 7
+  // days first and, should that not suffice, the oldest. Caller holds
+  // replies_mu_.
+  void RememberLocked(const std::string& id, desk::Millis at, desk::Millis now) {
+    std::erase_if(private_replies_, [&](const auto& kv) { return Expired(kv.second, now); });
+    if (!private_replies_.contains(id) && private_replies_.size() >= kMaxRememberedReplies) {
+      auto oldest =
+          std::min_element(private_replies_.begin(), private_replies_.end(),
+                           [](const auto& a, const auto& b) { return a.second < b.second; });
+      private_replies_.erase(oldest);
+    }
+    desk::Millis& t = private_replies_[id];
+    t = std::max(t, at);
+  }
+
+  // Meta takes one private reply per comment (or visitor post): a second
+  // is refused before any request, naming when the first went out.
+  Status CheckNotAnsweredPrivately(const desk::OutboundMessage& msg) const {
+    if (msg.is_public || !IsGraphId(msg.in_reply_to)) return Status::Ok();
+    Result<Thread> t = ParseThreadKey(msg.thread_key);
+    if (!t.ok() || !IsCommentThread(*t)) return Status::Ok();
+    const desk::Millis at = PrivateReplyAt(msg.in_reply_to, clock_->NowMillis());
+    if (at == 0) return Status::Ok();
+    const bool post = t->kind == Thread::Kind::kFacebookPost && msg.in_reply_to == t->id;
+    return Status::InvalidArgument(std::string(post ? "post " : "comment ") + msg.in_reply_to +
+                                   " already got its private reply on " + FormatUtc(at) +
+                                   "; Meta allows one per " + (post ? "post" : "comment") +
+                                   " (answer in public or in the direct conversation)");
   }
 
   static Status CheckMetaMedia(const desk::OutboundMessage& msg) {
@@ -600,6 +699,10 @@ class MetaChannelImpl final : public MetaChannel, public desk::WebhookReceiver {
   desk::Millis blocked_until_ = 0;
   std::mutex window_mu_;  // last_inbound_ is written by webhook threads, read by Send
   std::map<std::string, desk::Millis> last_inbound_;
+  // Comment or visitor-post id -> when its private reply was sent (last 7
+  // days). Read by Render (any thread), written by Send and RestoreState.
+  mutable std::mutex replies_mu_;
+  std::map<std::string, desk::Millis> private_replies_;
 };
 
 }  // namespace

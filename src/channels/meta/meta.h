@@ -34,7 +34,12 @@
 //           delivered by Messenger or Instagram direct to the comment's
 //           author; one per comment, within 7 days of it (later:
 //           FailedPrecondition without a request). CanReplyPrivately says
-//           so for comment threads whose comment is younger than 7 days.
+//           so for comment threads whose comment is younger than 7 days and
+//           not yet answered privately: the channel remembers each comment
+//           it answered so (for 7 days, kept across restarts by state() /
+//           RestoreState()), and Render/Send of a second private reply are
+//           InvalidArgument ("comment … already got its private reply on
+//           …") without a request.
 //   Media   new Facebook Page posts only (media_limits()): one photo
 //           POST /{page-id}/photos (multipart source, message,
 //           alt_text_custom); several photos each with published=false,

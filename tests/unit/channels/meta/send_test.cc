@@ -1,4 +1,7 @@
 // Render and Send against FakeGraph on loopback.
+#include <string>
+#include <vector>
+
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
@@ -16,14 +19,36 @@ constexpr desk::Millis kHour = 3'600'000;
 class MetaSendTest : public ::testing::Test {
  protected:
   void SetUp() override {
+    channel_ = Make();
+    ASSERT_NE(channel_, nullptr);
+  }
+
+  // A channel of the same configuration (as after a restart).
+  std::unique_ptr<MetaChannel> Make() {
     desk::ChannelConfig c;
     c.name = "shop-meta";
     c.kind = "meta";
     c.settings = {{"page_id", "111"}, {"graph_url", graph_.base_url()}, {"graph_version", "v19.0"}};
     c.secrets = {{"page_access_token", "EAAtoken"}, {"app_secret", "sec"}, {"verify_token", "v"}};
     auto ch = MakeMeta(c, &clock_);
-    ASSERT_TRUE(ch.ok()) << ch.status();
-    channel_ = std::move(*ch);
+    EXPECT_TRUE(ch.ok()) << ch.status();
+    return ch.ok() ? std::move(*ch) : nullptr;
+  }
+
+  // A private reply to comment `comment` on the Page post 111_500.
+  desk::OutboundMessage PrivateReply(std::string comment = "500_700") {
+    desk::OutboundMessage m;
+    m.thread_key = "fb-post:111_500";
+    m.in_reply_to = std::move(comment);
+    m.is_public = false;
+    m.last_inbound_at = clock_.NowMillis() - kHour;
+    m.text = "Please send us your order number.";
+    return m;
+  }
+
+  static desk::OutboundMessage Public(desk::OutboundMessage m) {
+    m.is_public = true;
+    return m;
   }
 
   desk::OutboundMessage Dm(std::string thread = "fb:2001") {
@@ -212,11 +237,178 @@ TEST_F(MetaSendTest, PrivateRepliesToCommentsUseTheCommentAsRecipient) {
   EXPECT_EQ(graph_.requests().size(), sent);
 }
 
+// Meta takes one private reply per comment: the connector remembers the
+// comments it answered privately and refuses a second before any request.
+TEST_F(MetaSendTest, SecondPrivateReplyToACommentIsRefused) {
+  graph_.SetResponse({200, "", R"({"recipient_id":"2001","message_id":"m_private"})"});
+  desk::OutboundMessage m = PrivateReply();
+  EXPECT_TRUE(channel_->CanReplyPrivately(Public(m)));
+  ASSERT_TRUE(channel_->Render(m).ok());
+  ASSERT_TRUE(channel_->Send(m).ok());
+  const size_t sent = graph_.requests().size();
+
+  EXPECT_FALSE(channel_->CanReplyPrivately(Public(m)));
+  auto rendered = channel_->Render(m);
+  ASSERT_FALSE(rendered.ok());
+  EXPECT_EQ(rendered.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(rendered.status().message().find(
+                "comment 500_700 already got its private reply on 2023-11-14 22:13 UTC"),
+            std::string::npos)
+      << rendered.status();
+  clock_.Advance(kHour);  // the date named is the first reply's, not now
+  auto again = channel_->Send(m);
+  ASSERT_FALSE(again.ok());
+  EXPECT_EQ(again.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(again.status().message().find("500_700 already got its private reply on "
+                                          "2023-11-14 22:13 UTC"),
+            std::string::npos)
+      << again.status();
+  EXPECT_EQ(graph_.requests().size(), sent);
+
+  // A public answer to the same comment, and a private one to another
+  // comment, are still fine.
+  EXPECT_TRUE(channel_->Render(Public(m)).ok());
+  ASSERT_TRUE(channel_->Send(Public(m)).ok());
+  EXPECT_TRUE(channel_->CanReplyPrivately(Public(PrivateReply("500_701"))));
+  ASSERT_TRUE(channel_->Send(PrivateReply("500_701")).ok());
+  EXPECT_EQ(graph_.requests().size(), sent + 2);
+
+  // A visitor's post answered privately is named as a post.
+  ASSERT_TRUE(channel_->Send(PrivateReply("111_500")).ok());
+  auto post = channel_->Send(PrivateReply("111_500"));
+  EXPECT_EQ(post.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(post.status().message().find("post 111_500 already got its private reply"),
+            std::string::npos)
+      << post.status();
+
+  // Instagram comments likewise.
+  desk::OutboundMessage ig = PrivateReply("1800");
+  ig.thread_key = "ig-media:1799";
+  ASSERT_TRUE(channel_->Send(ig).ok());
+  EXPECT_FALSE(channel_->CanReplyPrivately(Public(ig)));
+  EXPECT_EQ(channel_->Send(ig).status().code(), StatusCode::kInvalidArgument);
+}
+
+// Only a private reply Meta accepted counts: after a failure the outbox's
+// retry goes out.
+TEST_F(MetaSendTest, FailedPrivateReplyIsNotRemembered) {
+  graph_.SetResponse(
+      {500, "", R"({"error":{"code":2,"message":"Service temporarily unavailable"}})"});
+  auto first = channel_->Send(PrivateReply());
+  EXPECT_EQ(first.status().code(), StatusCode::kUnavailable) << first.status();
+  EXPECT_TRUE(channel_->CanReplyPrivately(Public(PrivateReply())));
+  EXPECT_EQ(channel_->state(), "");
+  graph_.SetResponse({200, "", R"({"recipient_id":"2001","message_id":"m_private"})"});
+  ASSERT_TRUE(channel_->Send(PrivateReply()).ok());
+  EXPECT_FALSE(channel_->CanReplyPrivately(Public(PrivateReply())));
+}
+
+// The answered comments are the connector's state: the desk stores it after
+// the send and hands it back when it creates the connector again.
+TEST_F(MetaSendTest, AnsweredCommentsSurviveARestart) {
+  EXPECT_EQ(channel_->state(), "");  // nothing to keep yet
+  graph_.SetResponse({200, "", R"({"recipient_id":"2001","message_id":"m_private"})"});
+  ASSERT_TRUE(channel_->Send(PrivateReply()).ok());
+  ASSERT_TRUE(channel_->Send(Public(PrivateReply("500_702"))).ok());  // public: not kept
+  const std::string state = channel_->state();
+  json doc = json::parse(state);
+  EXPECT_EQ(doc, json({{"private_replies", {{"500_700", clock_.NowMillis()}}}})) << state;
+
+  clock_.Advance(2 * kHour);
+  std::unique_ptr<MetaChannel> restarted = Make();
+  ASSERT_NE(restarted, nullptr);
+  EXPECT_TRUE(restarted->CanReplyPrivately(Public(PrivateReply())));  // not yet restored
+  restarted->RestoreState(state);
+  EXPECT_FALSE(restarted->CanReplyPrivately(Public(PrivateReply())));
+  EXPECT_TRUE(restarted->CanReplyPrivately(Public(PrivateReply("500_702"))));
+  const size_t sent = graph_.requests().size();
+  auto again = restarted->Send(PrivateReply());
+  EXPECT_EQ(again.status().code(), StatusCode::kInvalidArgument) << again.status();
+  EXPECT_NE(again.status().message().find("on 2023-11-14 22:13 UTC"), std::string::npos)
+      << again.status();
+  EXPECT_EQ(graph_.requests().size(), sent);
+  EXPECT_EQ(restarted->state(), state);  // the same record, written again unchanged
+}
+
+// Meta allows a private reply within 7 days of the comment, so a record
+// older than that is dropped: from the state, from memory, and on restore.
+TEST_F(MetaSendTest, AnsweredCommentsOlderThanSevenDaysArePruned) {
+  constexpr desk::Millis kWeek = 7 * 24 * kHour;
+  graph_.SetResponse({200, "", R"({"recipient_id":"2001","message_id":"m_private"})"});
+  const desk::Millis first = clock_.NowMillis();
+  ASSERT_TRUE(channel_->Send(PrivateReply("500_700")).ok());
+  clock_.Advance(3 * 24 * kHour);
+  const desk::Millis second = clock_.NowMillis();
+  ASSERT_TRUE(channel_->Send(PrivateReply("500_701")).ok());
+  EXPECT_EQ(json::parse(channel_->state()),
+            json({{"private_replies", {{"500_700", first}, {"500_701", second}}}}));
+
+  // Exactly 7 days after the first reply it is still remembered; a
+  // millisecond later it is gone.
+  clock_.Set(first + kWeek);
+  EXPECT_FALSE(channel_->CanReplyPrivately(Public(PrivateReply("500_700"))));
+  const std::string week_old = channel_->state();
+  clock_.Set(first + kWeek + 1);
+  EXPECT_EQ(json::parse(channel_->state()), json({{"private_replies", {{"500_701", second}}}}));
+  desk::OutboundMessage m = PrivateReply("500_700");
+  m.last_inbound_at = 0;  // the comment's time unknown: Meta decides
+  EXPECT_TRUE(channel_->CanReplyPrivately(Public(m)));
+
+  // A stored state with a record past the window restores without it.
+  std::unique_ptr<MetaChannel> restarted = Make();
+  ASSERT_NE(restarted, nullptr);
+  restarted->RestoreState(week_old);
+  EXPECT_TRUE(restarted->CanReplyPrivately(Public(m)));
+  EXPECT_FALSE(restarted->CanReplyPrivately(Public(PrivateReply("500_701"))));
+  EXPECT_EQ(json::parse(restarted->state()), json({{"private_replies", {{"500_701", second}}}}));
+
+  // And once the second is older than 7 days too, nothing is left to keep.
+  clock_.Set(second + kWeek + 1);
+  EXPECT_EQ(restarted->state(), "");
+  EXPECT_EQ(channel_->state(), "");
+}
+
+// The connector kept no state before it remembered private replies, so the
+// desk has either nothing or text it did not write in this format: all of
+// it restores to no record, without failing, and the channel works.
+TEST_F(MetaSendTest, StateWrittenBeforeOrDamagedRestoresNothing) {
+  graph_.SetResponse({200, "", R"({"recipient_id":"2001","message_id":"m_private"})"});
+  const desk::Millis now = clock_.NowMillis();
+  const std::string valid = json({{"private_replies", {{"500_700", now}}}}).dump();
+  std::vector<std::string> old = {
+      "",
+      "1700000000000 0.500000",  // another connector's kind of state
+      "{}",
+      "[]",
+      "null",
+      R"({"private_replies":["500_700"]})",
+      json({{"private_replies", {{"500_700", std::to_string(now)}}}}).dump(),  // a string
+      json({{"private_replies", {{"../500_700", now}}}}).dump(),               // not an id
+      json({{"private_replies", {{"500_700", -now}}}}).dump(),
+      valid.substr(0, valid.size() - 1),  // cut short
+      "\xff\xfe" + valid,
+  };
+  for (const std::string& text : old) {
+    std::unique_ptr<MetaChannel> ch = Make();
+    ASSERT_NE(ch, nullptr);
+    ch->RestoreState(text);
+    EXPECT_TRUE(ch->CanReplyPrivately(Public(PrivateReply()))) << text;
+    EXPECT_EQ(ch->state(), "") << text;
+  }
+  // Keys a later version may add are ignored; the records are read.
+  std::unique_ptr<MetaChannel> ch = Make();
+  ASSERT_NE(ch, nullptr);
+  ch->RestoreState(
+      json({{"v", 2}, {"later", {{"x", 1}}}, {"private_replies", {{"500_700", now}}}}).dump());
+  EXPECT_FALSE(ch->CanReplyPrivately(Public(PrivateReply())));
+  ASSERT_TRUE(ch->Send(PrivateReply("500_701")).ok());
+}
+
 Status SendWith(FakeGraph& g, MetaChannel& ch, int status, const char* body) {
   g.SetResponse({status, "", body});
   desk::OutboundMessage m;
   m.thread_key = "fb:2001";
-  m.text = "x";
+  m.text = std::string(1, 'x');  // not = "x": GCC 12 -Wrestrict false positive
   return ch.Send(m).status();
 }
 

@@ -17,9 +17,11 @@
 #include "channels/linkedin/linkedin.h"
 
 #include <algorithm>
+#include <chrono>
 #include <ctime>
 #include <map>
 #include <mutex>
+#include <thread>
 
 #include <nlohmann/json.hpp>
 
@@ -53,6 +55,8 @@ struct Settings {
   desk::Millis token_expires_at = 0;
   bool escape_comments = false;
   long media_upload_timeout_ms = 300'000;  // NOLINT(google-runtime-int): curl's type
+  int video_poll_attempts = 36;
+  int video_poll_interval_ms = 5'000;
 };
 
 bool Digits(std::string_view s, size_t max_len = 12) {
@@ -130,6 +134,10 @@ Result<Settings> ReadSettings(const desk::ChannelConfig& config) {
   LP_ASSIGN_OR_RETURN(int64_t upload_ms,
                       r.Int("media_upload_timeout_ms", 300'000, 1'000, 3'600'000));
   s.media_upload_timeout_ms = static_cast<long>(upload_ms);  // NOLINT(google-runtime-int)
+  LP_ASSIGN_OR_RETURN(int64_t attempts, r.Int("video_poll_attempts", 36, 1, 1'000));
+  s.video_poll_attempts = static_cast<int>(attempts);
+  LP_ASSIGN_OR_RETURN(int64_t interval, r.Int("video_poll_interval_ms", 5'000, 0, 60'000));
+  s.video_poll_interval_ms = static_cast<int>(interval);
   return s;
 }
 
@@ -215,15 +223,17 @@ class LinkedInChannelImpl final : public LinkedInChannel, public desk::WebhookRe
   // --- Channel ---------------------------------------------------------------
 
   // Images API (jpg, png, gif) and the Posts API: content.media for one
-  // image, content.multiImage for 2 to 20. No videos (the Videos API's
-  // multi-part upload is not implemented).
+  // image, content.multiImage for 2 to 20; or one MP4 video (Videos API,
+  // content.media), never together with images.
   desk::MediaLimits media_limits() const override {
     desk::MediaLimits l;
     l.max_images = kMaxImagesPerPost;
-    l.max_videos = 0;
+    l.max_videos = kMaxVideosPerPost;
+    l.mix_images_and_videos = false;
     l.max_image_bytes = 0;  // LinkedIn limits pixels, not bytes (checked in Render)
+    l.max_video_bytes = kMaxVideoBytes;
     l.max_alt_text = static_cast<int32_t>(kMaxAltText);
-    l.mime_types = {"image/jpeg", "image/png", "image/gif"};
+    l.mime_types = {"image/jpeg", "image/png", "image/gif", "video/mp4"};
     return l;
   }
 
@@ -506,7 +516,7 @@ class LinkedInChannelImpl final : public LinkedInChannel, public desk::WebhookRe
   }
 
   // What CheckMedia cannot express: files on new posts only, LinkedIn's
-  // pixel limit when the size is known.
+  // pixel limit when the size is known, the smallest video.
   static Status CheckLinkedInMedia(const desk::OutboundMessage& msg) {
     if (msg.media.empty()) return Status::Ok();
     if (!IsNewPost(msg)) {
@@ -516,6 +526,15 @@ class LinkedInChannelImpl final : public LinkedInChannel, public desk::WebhookRe
     }
     for (size_t i = 0; i < msg.media.size(); ++i) {
       const desk::OutboundMedia& m = msg.media[i];
+      if (desk::IsVideoType(m.mime_type)) {
+        const int64_t size = m.bytes == nullptr ? 0 : static_cast<int64_t>(m.bytes->size());
+        if (size < kMinVideoBytes) {
+          return Status::InvalidArgument(
+              MediaName(i, m) + ": " + desk::FormatBytes(size) + "; LinkedIn takes videos of " +
+              desk::FormatBytes(kMinVideoBytes) + " to " + desk::FormatBytes(kMaxVideoBytes));
+        }
+        continue;
+      }
       const int64_t pixels = static_cast<int64_t>(m.width) * m.height;
       if (pixels >= kMaxImagePixels) {
         return Status::InvalidArgument(MediaName(i, m) + ": " + std::to_string(m.width) + "x" +
@@ -551,8 +570,7 @@ class LinkedInChannelImpl final : public LinkedInChannel, public desk::WebhookRe
     }
     // The bytes go where LinkedIn says, with the token: only over https
     // (or to the configured API host itself, for a loopback test server).
-    if (HasSpaceOrControl(upload_url) || (upload_url.rfind("https://", 0) != 0 &&
-                                          upload_url.rfind(settings_.api_url + "/", 0) != 0)) {
+    if (!UploadUrlAllowed(upload_url)) {
       return Status::Unavailable(init_label + ": the answer has no usable /value/uploadUrl");
     }
     HttpRequest put;
@@ -570,13 +588,177 @@ class LinkedInChannelImpl final : public LinkedInChannel, public desk::WebhookRe
     return utf8::Sanitize(image);
   }
 
+  // Where file bytes may go with the token: only over https, or to the
+  // configured API host itself (a loopback test server).
+  bool UploadUrlAllowed(const std::string& url) const {
+    return !url.empty() && !HasSpaceOrControl(url) &&
+           (url.rfind("https://", 0) == 0 || url.rfind(settings_.api_url + "/", 0) == 0);
+  }
+
+  // The Videos API: initializeUpload with the file size, a PUT of each byte
+  // range to its upload URL (collecting the ETag of each part, in order),
+  // finalizeUpload, then GET /rest/videos/{urn} until LinkedIn reports the
+  // video AVAILABLE. The video URN.
+  Result<std::string> UploadVideo(size_t index, const desk::OutboundMedia& m) {
+    const std::string who = MediaName(index, m);
+    if (m.bytes == nullptr) return Status::InvalidArgument(who + ": the file's bytes are missing");
+    const std::string& bytes = *m.bytes;
+    const int64_t size = static_cast<int64_t>(bytes.size());
+
+    const std::string init_label = who + ": POST /rest/videos?action=initializeUpload";
+    json init = {{"initializeUploadRequest",
+                  {{"owner", settings_.organization_urn},
+                   {"fileSizeBytes", size},
+                   {"uploadCaptions", false},
+                   {"uploadThumbnail", false}}}};
+    Result<HttpResponse> resp = Call(http_, "POST", "/rest/videos?action=initializeUpload",
+                                     init.dump(-1, ' ', false, json::error_handler_t::replace));
+    if (!resp.ok()) return resp.status().WithContext(who);
+    if (resp->status < 200 || resp->status > 299) return MapError(*resp, init_label);
+    json doc = json::parse(resp->body, nullptr, false);
+    const json* value = nullptr;
+    if (!doc.is_discarded() && doc.is_object()) {
+      if (auto it = doc.find("value"); it != doc.end() && it->is_object()) value = &*it;
+    }
+    if (value == nullptr) return Status::Unavailable(init_label + ": the answer has no /value");
+    const std::string video = JsonString(*value, "video");
+    if (video.rfind("urn:li:video:", 0) != 0 || video.size() > 200 || HasSpaceOrControl(video)) {
+      return Status::Unavailable(init_label + ": the answer has no /value/video URN");
+    }
+    // uploadToken is empty for a single-part upload; absent counts as empty.
+    const std::string token = JsonString(*value, "uploadToken");
+
+    // The instructions must cover the file exactly, in order, each range
+    // going to a URL the bytes may be sent to.
+    struct Part {
+      std::string url;
+      int64_t first = 0;
+      int64_t last = 0;
+    };
+    std::vector<Part> parts;
+    auto instructions = value->find("uploadInstructions");
+    if (instructions == value->end() || !instructions->is_array() || instructions->empty()) {
+      return Status::Unavailable(init_label + ": the answer has no /value/uploadInstructions");
+    }
+    if (instructions->size() > kMaxVideoParts) {
+      return Status::Unavailable(init_label + ": " + std::to_string(instructions->size()) +
+                                 " upload instructions (at most " + std::to_string(kMaxVideoParts) +
+                                 " expected)");
+    }
+    int64_t next = 0;
+    for (size_t i = 0; i < instructions->size(); ++i) {
+      const json& in = (*instructions)[i];
+      const std::string where = init_label + ": /value/uploadInstructions/" + std::to_string(i);
+      if (!in.is_object()) return Status::Unavailable(where + " is not an object");
+      Part p;
+      p.url = JsonString(in, "uploadUrl");
+      if (!UploadUrlAllowed(p.url)) return Status::Unavailable(where + "/uploadUrl is not usable");
+      auto first = in.find("firstByte");
+      auto last = in.find("lastByte");
+      if (first == in.end() || !first->is_number_integer() || last == in.end() ||
+          !last->is_number_integer()) {
+        return Status::Unavailable(where + ": firstByte or lastByte is missing");
+      }
+      p.first = first->get<int64_t>();
+      p.last = last->get<int64_t>();
+      if (p.first != next || p.last < p.first || p.last >= size) {
+        return Status::Unavailable(where + ": bytes " + std::to_string(p.first) + " to " +
+                                   std::to_string(p.last) + " do not continue at byte " +
+                                   std::to_string(next) + " of " + std::to_string(size));
+      }
+      next = p.last + 1;
+      parts.push_back(std::move(p));
+    }
+    if (next != size) {
+      return Status::Unavailable(init_label + ": the upload instructions end at byte " +
+                                 std::to_string(next) + " of " + std::to_string(size));
+    }
+
+    json etags = json::array();
+    for (size_t i = 0; i < parts.size(); ++i) {
+      const Part& p = parts[i];
+      const std::string label = who + ": PUT of part " + std::to_string(i + 1) + " of " +
+                                std::to_string(parts.size()) + " (bytes " +
+                                std::to_string(p.first) + "-" + std::to_string(p.last) + ")";
+      HttpRequest put;
+      put.method = "PUT";
+      put.url = p.url;
+      put.headers = {"Authorization: Bearer " + settings_.token,
+                     "Content-Type: application/octet-stream"};
+      put.body =
+          bytes.substr(static_cast<size_t>(p.first), static_cast<size_t>(p.last - p.first + 1));
+      put.timeout_ms = settings_.media_upload_timeout_ms;
+      Result<HttpResponse> up = http_.Do(put);
+      if (!up.ok()) return up.status().WithContext(label);
+      if (up->status < 200 || up->status > 299) return MapError(*up, label);
+      std::string etag = up->Header("etag");
+      if (etag.empty() || etag.size() > 1024 || HasSpaceOrControl(etag)) {
+        return Status::Unavailable(label + ": the answer has no usable ETag header");
+      }
+      etags.push_back(etag);
+    }
+
+    const std::string fin_label = who + ": POST /rest/videos?action=finalizeUpload";
+    json fin = {{"finalizeUploadRequest",
+                 {{"video", video}, {"uploadToken", token}, {"uploadedPartIds", etags}}}};
+    resp = Call(http_, "POST", "/rest/videos?action=finalizeUpload",
+                fin.dump(-1, ' ', false, json::error_handler_t::replace));
+    if (!resp.ok()) return resp.status().WithContext(who);
+    if (resp->status < 200 || resp->status > 299) return MapError(*resp, fin_label);
+
+    LP_RETURN_IF_ERROR(AwaitVideo(who, video));
+    return video;
+  }
+
+  // GET /rest/videos/{urn} until its status is AVAILABLE: at most
+  // `video_poll_attempts` checks, `video_poll_interval_ms` apart.
+  Status AwaitVideo(const std::string& who, const std::string& video) {
+    const std::string label = who + ": GET /rest/videos/" + video;
+    std::string status;
+    for (int attempt = 0; attempt < settings_.video_poll_attempts; ++attempt) {
+      if (settings_.video_poll_interval_ms > 0) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(settings_.video_poll_interval_ms));
+      }
+      Result<HttpResponse> resp = Call(http_, "GET", "/rest/videos/" + UrlEncode(video), "");
+      if (!resp.ok()) return resp.status().WithContext(who);
+      if (resp->status != 200) return MapError(*resp, label);
+      json doc = json::parse(resp->body, nullptr, false);
+      status = !doc.is_discarded() && doc.is_object() ? JsonString(doc, "status") : std::string();
+      if (status == "AVAILABLE") return Status::Ok();
+      if (status == "PROCESSING_FAILED") {
+        std::string reason = JsonString(doc, "processingFailureReason");
+        return Status::InvalidArgument(label + ": LinkedIn could not process the video" +
+                                       (reason.empty() ? "" : " (" + reason.substr(0, 200) + ")"));
+      }
+      // WAITING_UPLOAD, PROCESSING or anything new: check again.
+    }
+    return Status::Unavailable(label + ": the video is not AVAILABLE after " +
+                               std::to_string(settings_.video_poll_attempts) + " checks (status " +
+                               (status.empty() ? "unknown" : status.substr(0, 40)) + ")");
+  }
+
+  // The media title of a video post: the file name without its extension.
+  static std::string VideoTitle(const desk::OutboundMedia& m) {
+    std::string name = m.name;
+    if (size_t slash = name.find_last_of("/\\"); slash != std::string::npos)
+      name.erase(0, slash + 1);
+    if (size_t dot = name.rfind('.'); dot != std::string::npos && dot > 0) name.erase(dot);
+    return utf8::Sanitize(name.substr(0, 200));
+  }
+
   Result<desk::SendReceipt> PostNew(const std::string& commentary,
                                     const std::vector<desk::OutboundMedia>& media) {
     // The files first, in order; a failed upload ends the send before the
-    // post exists (LinkedIn keeps unused images unattached; a retry uploads
-    // again).
+    // post exists (LinkedIn keeps unused images and videos unattached; a
+    // retry uploads again).
+    json video;
+    if (media.size() == 1 && desk::IsVideoType(media[0].mime_type)) {
+      LP_ASSIGN_OR_RETURN(std::string urn, UploadVideo(0, media[0]));
+      video = {{"id", urn}};
+      if (std::string title = VideoTitle(media[0]); !title.empty()) video["title"] = title;
+    }
     json images = json::array();
-    for (size_t i = 0; i < media.size(); ++i) {
+    for (size_t i = 0; i < media.size() && video.is_null(); ++i) {
       LP_ASSIGN_OR_RETURN(std::string urn, UploadImage(i, media[i]));
       json entry = {{"id", urn}};
       if (!media[i].alt_text.empty()) entry["altText"] = media[i].alt_text;
@@ -591,7 +773,9 @@ class LinkedInChannelImpl final : public LinkedInChannel, public desk::WebhookRe
                    {"thirdPartyDistributionChannels", json::array()}}},
                  {"lifecycleState", "PUBLISHED"},
                  {"isReshareDisabledByAuthor", false}};
-    if (images.size() == 1) {
+    if (!video.is_null()) {
+      body["content"] = {{"media", video}};
+    } else if (images.size() == 1) {
       body["content"] = {{"media", images[0]}};
     } else if (images.size() > 1) {
       body["content"] = {{"multiImage", {{"images", images}}}};

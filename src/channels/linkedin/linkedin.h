@@ -29,11 +29,16 @@
 //           POST /rest/socialActions/{post}/comments; a new post:
 //           POST /rest/posts (id from the x-restli-id header). LinkedIn has no
 //           idempotency key: the desk's outbox lease prevents a second send.
-//   Media   new posts only, images only (media_limits()): each file
+//   Media   new posts only (media_limits()): images, each file
 //           POST /rest/images?action=initializeUpload (owner = the
 //           organisation), then PUT of the bytes to the uploadUrl; the post
 //           carries content.media {id, altText} for one image,
 //           content.multiImage.images for 2 to 20, in the files' order.
+//           Or one MP4 video: POST /rest/videos?action=initializeUpload
+//           (owner, fileSizeBytes), a PUT of each byte range LinkedIn's
+//           uploadInstructions name, POST /rest/videos?action=finalizeUpload
+//           with the parts' ETags in order, GET /rest/videos/{urn} until
+//           AVAILABLE; the post carries content.media {id, title}.
 //   Poll    comments newer than the cursor (ms of the newest comment seen) on
 //           the organisation's `poll_posts` most recently changed posts.
 //
@@ -48,7 +53,9 @@
 // rate_limit_backoff_ms (900000), token_expires_at (ms since the epoch or
 // ISO date "2027-01-28" / "2027-01-28T10:00:00Z": when the 60-day access
 // token runs out; credentials_expire_at() reports it), escape_comments
-// (false), media_upload_timeout_ms (300000, per image PUT). Secrets:
+// (false), media_upload_timeout_ms (300000, per image PUT or video part),
+// video_poll_attempts (36) and video_poll_interval_ms (5000; 0 = no pause):
+// how long Send waits for LinkedIn to process a video. Secrets:
 // access_token, client_secret.
 #pragma once
 
@@ -80,6 +87,15 @@ inline constexpr std::string_view kDefaultApiVersion = "202411";
 inline constexpr int32_t kMaxImagesPerPost = 20;
 inline constexpr int64_t kMaxImagePixels = 36'152'320;
 inline constexpr size_t kMaxAltText = 4086;
+
+// One MP4 video per post (not with images), 75 KB to 500 MB as the Videos
+// API's "Video File Size Specifications" say (its 3 s to 30 min length is
+// left to LinkedIn). LinkedIn hands out 4 MB parts, so 500 MB is about 120;
+// an answer with more instructions than kMaxVideoParts is refused.
+inline constexpr int32_t kMaxVideosPerPost = 1;
+inline constexpr int64_t kMinVideoBytes = 75'000;
+inline constexpr int64_t kMaxVideoBytes = 500'000'000;
+inline constexpr size_t kMaxVideoParts = 1'000;
 
 // Prefix of the desk thread key for the comments under one post.
 inline constexpr std::string_view kPostThreadPrefix = "li-post:";

@@ -28,7 +28,14 @@ class FakeLinkedIn {
   void Script(const std::string& method, const std::string& path, Response r) {
     server_.Script(method + " " + path, std::move(r));
   }
+  // Answers `method` `path` with `h`'s response (for one path whose
+  // answer depends on the query, e.g. ?action=initializeUpload).
+  void Handle(const std::string& method, const std::string& path,
+              channels::testing::LoopbackServer::Handler h) {
+    server_.Handle(method + " " + path, std::move(h));
+  }
   std::vector<Request> requests() const { return server_.requests(); }
+  void ClearRequests() { server_.ClearRequests(); }
 
  private:
   channels::testing::LoopbackServer server_;

@@ -737,15 +737,6 @@ class LinkedInChannelImpl final : public LinkedInChannel, public desk::WebhookRe
                                (status.empty() ? "unknown" : status.substr(0, 40)) + ")");
   }
 
-  // The media title of a video post: the file name without its extension.
-  static std::string VideoTitle(const desk::OutboundMedia& m) {
-    std::string name = m.name;
-    if (size_t slash = name.find_last_of("/\\"); slash != std::string::npos)
-      name.erase(0, slash + 1);
-    if (size_t dot = name.rfind('.'); dot != std::string::npos && dot > 0) name.erase(dot);
-    return utf8::Sanitize(name.substr(0, 200));
-  }
-
   Result<desk::SendReceipt> PostNew(const std::string& commentary,
                                     const std::vector<desk::OutboundMedia>& media) {
     // The files first, in order; a failed upload ends the send before the
@@ -755,7 +746,10 @@ class LinkedInChannelImpl final : public LinkedInChannel, public desk::WebhookRe
     if (media.size() == 1 && desk::IsVideoType(media[0].mime_type)) {
       LP_ASSIGN_OR_RETURN(std::string urn, UploadVideo(0, media[0]));
       video = {{"id", urn}};
-      if (std::string title = VideoTitle(media[0]); !title.empty()) video["title"] = title;
+      // The title shows publicly: the alt text, which the guard checked like
+      // the post's text; never the file name, which may be internal
+      // ("q3_roadmap_confidential.mp4").
+      if (!media[0].alt_text.empty()) video["title"] = media[0].alt_text;
     }
     json images = json::array();
     for (size_t i = 0; i < media.size() && video.is_null(); ++i) {

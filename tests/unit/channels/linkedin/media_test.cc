@@ -367,7 +367,8 @@ TEST_F(LinkedInMediaTest, VideoPartsETagsFinalizeAndPost) {
 
   json body = json::parse(Requests("POST", "/rest/posts")[0].body);
   EXPECT_EQ(body["commentary"], "Our new team");
-  EXPECT_EQ(body["content"], json({{"media", {{"id", kVideo}, {"title", "launch.film"}}}}));
+  // The public title is the (checked) alt text, never the file name.
+  EXPECT_EQ(body["content"], json({{"media", {{"id", kVideo}, {"title", "On stage"}}}}));
 }
 
 TEST_F(LinkedInMediaTest, SinglePartVideoWithEmptyUploadToken) {
@@ -384,7 +385,7 @@ TEST_F(LinkedInMediaTest, SinglePartVideoWithEmptyUploadToken) {
   EXPECT_EQ(json::parse(Actions("finalizeUpload").at(0).body)["finalizeUploadRequest"],
             json({{"video", kVideo}, {"uploadToken", ""}, {"uploadedPartIds", {"etag-only"}}}));
   EXPECT_EQ(json::parse(Requests("POST", "/rest/posts").at(0).body)["content"],
-            json({{"media", {{"id", kVideo}, {"title", "clip"}}}}));
+            json({{"media", {{"id", kVideo}}}}));  // no alt text: no title
 }
 
 TEST_F(LinkedInMediaTest, VideoProcessingPollIsBounded) {

@@ -19,14 +19,21 @@
 //   refuses further calls locally until the reset; auth failures
 //   PermissionDenied; other XRPC errors InvalidArgument with the server's
 //   message.
+// - A video goes to the video service before the post exists (Bluesky's
+//   recommended path): it processes the file and stores the result on the
+//   PDS with a service token we obtain for it, and its job answers with the
+//   blob. A plain uploadBlob would work too, but the post would show a
+//   missing video until the service noticed it in the firehose.
 #include "channels/bluesky/bluesky.h"
 
 #include <algorithm>
+#include <chrono>
 #include <cstdio>
 #include <ctime>
 #include <functional>
 #include <map>
 #include <set>
+#include <thread>
 
 #include <nlohmann/json.hpp>
 
@@ -52,10 +59,18 @@ constexpr size_t kMaxPositionUris = 200;
 constexpr int kCreatesPerHour = 1666;
 // An upload of up to 1 MB gets more time than a JSON call.
 constexpr long kUploadTimeoutMs = 120'000;  // NOLINT(google-runtime-int): curl's type
+// A video of up to 100 MB: ten minutes (about 1.4 Mbit/s).
+constexpr long kVideoUploadTimeoutMs = 600'000;  // NOLINT(google-runtime-int): curl's type
+// The service token for the video service's upload is valid this long (the
+// video service writes the processed blob to the PDS with it).
+constexpr int64_t kServiceTokenSeconds = 30 * 60;
 
 struct Settings {
   std::string name;
-  std::string service_url;  // without trailing '/'
+  std::string service_url;        // without trailing '/'
+  std::string video_service_url;  // without trailing '/'
+  desk::Millis video_poll_interval_ms = 1'000;
+  int video_max_polls = 300;
   std::string handle;
   std::string password;
   HttpOptions http;
@@ -87,6 +102,11 @@ Result<Settings> ReadSettings(const desk::ChannelConfig& config) {
     return r.Error("handle", "must be the account's handle (support.example.com) or DID");
   }
   LP_ASSIGN_OR_RETURN(s.service_url, r.BaseUrl("service_url", "https://bsky.social"));
+  LP_ASSIGN_OR_RETURN(s.video_service_url,
+                      r.BaseUrl("video_service_url", "https://video.bsky.app"));
+  LP_ASSIGN_OR_RETURN(s.video_poll_interval_ms, r.Int("video_poll_interval_ms", 1'000, 0, 60'000));
+  LP_ASSIGN_OR_RETURN(int64_t polls, r.Int("video_max_polls", 300, 1, 10'000));
+  s.video_max_polls = static_cast<int>(polls);
   LP_ASSIGN_OR_RETURN(s.password, r.Secret("app_password"));
   LP_ASSIGN_OR_RETURN(s.http, r.Http());
   LP_ASSIGN_OR_RETURN(s.poll_interval_ms, r.Int("poll_interval_ms", 60'000, 1'000, 86'400'000));
@@ -106,6 +126,21 @@ Result<Settings> ReadSettings(const desk::ChannelConfig& config) {
     return r.Error("post_language", "must be a BCP 47 tag such as 'de'");
   }
   return s;
+}
+
+// did:web:<host> of a base URL (without port), the audience the PDS and
+// the video service expect in service tokens.
+std::string DidWebOf(std::string_view url) {
+  size_t start = url.find("://");
+  start = start == std::string_view::npos ? 0 : start + 3;
+  std::string_view host = url.substr(start);
+  host = host.substr(0, host.find('/'));
+  if (!host.empty() && host[0] == '[') {
+    host = host.substr(0, host.find(']') + 1);
+  } else {
+    host = host.substr(0, host.find(':'));
+  }
+  return "did:web:" + std::string(host);
 }
 
 bool IsAtUri(std::string_view s) {
@@ -213,6 +248,7 @@ Result<CursorState> DecodeCursor(std::string_view cursor) {
 // --- the channel ------------------------------------------------------------------
 
 struct Xrpc {
+  std::string base;  // the server's base URL; "" = the PDS (service_url)
   bool post = false;
   std::string nsid;
   std::vector<std::pair<std::string, std::string>> query;
@@ -254,6 +290,18 @@ class BlueskyChannelImpl final : public BlueskyChannel {
 
   Result<std::string> Render(const desk::OutboundMessage& msg) const override {
     LP_RETURN_IF_ERROR(desk::CheckMedia(media_limits(), kind(), msg.media));
+    for (size_t i = 0; i < msg.media.size(); ++i) {
+      // app.bsky.embed.video allows fewer graphemes of alt text than images.
+      const desk::OutboundMedia& m = msg.media[i];
+      if (!desk::IsVideoType(m.mime_type)) continue;
+      size_t alt = GraphemeCount(m.alt_text);
+      if (alt > kMaxVideoAltGraphemes) {
+        return Status::InvalidArgument("media[" + std::to_string(i) + "] \"" + m.name +
+                                       "\": the alt text has " + std::to_string(alt) +
+                                       " characters (graphemes), a Bluesky video allows " +
+                                       std::to_string(kMaxVideoAltGraphemes));
+      }
+    }
     if (msg.text.empty()) return Status::InvalidArgument("the reply is empty");
     if (size_t bad = utf8::FirstInvalid(msg.text); bad != std::string::npos) {
       return Status::InvalidArgument("the reply is not valid UTF-8 at byte " + std::to_string(bad));
@@ -272,16 +320,18 @@ class BlueskyChannelImpl final : public BlueskyChannel {
     return msg.text;
   }
 
-  // Images only (app.bsky.embed.images: at most 4, each blob at most
-  // 1,000,000 bytes as the lexicon says); no video (app.bsky.embed.video
-  // needs the video service's upload and processing job).
+  // Up to 4 images (app.bsky.embed.images: each blob at most 1,000,000
+  // bytes as the lexicon says) or one MP4 video (app.bsky.embed.video: at
+  // most 100,000,000 bytes), not both.
   desk::MediaLimits media_limits() const override {
     desk::MediaLimits l;
     l.max_images = static_cast<int32_t>(kMaxImages);
-    l.max_videos = 0;
+    l.max_videos = 1;
+    l.mix_images_and_videos = false;
     l.max_image_bytes = kMaxImageBytes;
+    l.max_video_bytes = kMaxVideoBytes;
     l.max_alt_text = static_cast<int32_t>(kMaxAltText);
-    l.mime_types = {"image/jpeg", "image/png", "image/gif", "image/webp"};
+    l.mime_types = {"image/jpeg", "image/png", "image/gif", "image/webp", "video/mp4"};
     return l;
   }
 
@@ -437,7 +487,18 @@ class BlueskyChannelImpl final : public BlueskyChannel {
     // the blob objects exactly as the PDS returned them. The facets above
     // index the text only, so they stay valid with an embed. (The channel
     // writes no link card, so the images are the post's only embed.)
-    if (!msg.media.empty()) {
+    // A video (Render allows one, alone) goes through the video service;
+    // its job's blob is embedded as returned.
+    if (!msg.media.empty() && desk::IsVideoType(msg.media[0].mime_type)) {
+      const desk::OutboundMedia& v = msg.media[0];
+      LP_ASSIGN_OR_RETURN(json blob, UploadVideo(0, v));
+      json embed = {{"$type", "app.bsky.embed.video"}, {"video", std::move(blob)}};
+      if (!v.alt_text.empty()) embed["alt"] = v.alt_text;
+      if (v.width > 0 && v.height > 0) {
+        embed["aspectRatio"] = {{"width", v.width}, {"height", v.height}};
+      }
+      record["embed"] = std::move(embed);
+    } else if (!msg.media.empty()) {
       json images = json::array();
       for (size_t i = 0; i < msg.media.size(); ++i) {
         LP_ASSIGN_OR_RETURN(json blob, UploadBlob(i, msg.media[i]));
@@ -509,7 +570,7 @@ class BlueskyChannelImpl final : public BlueskyChannel {
     }
     HttpRequest req;
     req.method = x.post ? "POST" : "GET";
-    req.url = settings_.service_url + "/xrpc/" + x.nsid;
+    req.url = (x.base.empty() ? settings_.service_url : x.base) + "/xrpc/" + x.nsid;
     for (size_t i = 0; i < x.query.size(); ++i) {
       req.url += i == 0 ? '?' : '&';
       req.url += x.query[i].first + "=" + PercentEncode(x.query[i].second);
@@ -734,6 +795,168 @@ class BlueskyChannelImpl final : public BlueskyChannel {
                                  "answer");
     }
     return *blob;
+  }
+
+  // A service token (com.atproto.server.getServiceAuth) for audience `aud`
+  // and method `lxm`; `exp_s` (epoch seconds) 0 = the PDS's default expiry.
+  Result<std::string> ServiceToken(const std::string& aud, const std::string& lxm, int64_t exp_s,
+                                   const std::string& label) {
+    Xrpc x;
+    x.nsid = "com.atproto.server.getServiceAuth";
+    x.query = {{"aud", aud}, {"lxm", lxm}};
+    if (exp_s > 0) x.query.emplace_back("exp", std::to_string(exp_s));
+    Result<Reply> r = Call(x);
+    if (!r.ok()) return r.status().WithContext(label);
+    const std::string* token = StringAt(r->body, "token");
+    if (token == nullptr || token->empty() || HasSpaceOrControl(*token)) {
+      return Status::Unavailable(label + ": " + x.nsid + ": /token is missing in the answer");
+    }
+    return *token;
+  }
+
+  // A call to the video service with `token` as bearer (none when empty),
+  // unmapped; transport errors name the file.
+  Result<Reply> VideoRaw(Xrpc x, const std::string& token, const std::string& label) {
+    x.base = settings_.video_service_url;
+    Result<Reply> r = Raw(x, token);
+    if (!r.ok()) return r.status().WithContext(label);
+    return r;
+  }
+
+  // The job status in an answer of the video service: {"jobStatus": {...}}
+  // as the lexicons say, or the bare object (uploadVideo answers so).
+  static const json* JobOf(const json& body) {
+    if (!body.is_object()) return nullptr;
+    auto it = body.find("jobStatus");
+    if (it != body.end() && it->is_object()) return &*it;
+    if (body.contains("jobId") || body.contains("blob")) return &body;
+    return nullptr;
+  }
+
+  // The job's blob when it has one (a finished job, or a video the service
+  // processed before: it answers already_exists with the earlier blob).
+  static const json* BlobOf(const json* job) {
+    if (job == nullptr) return nullptr;
+    auto it = job->find("blob");
+    if (it == job->end() || !it->is_object() || !it->contains("ref")) return nullptr;
+    return &*it;
+  }
+
+  static std::string JobError(const json& job) {
+    std::string out;
+    if (const std::string* e = StringAt(job, "error")) out = utf8::Sanitize(e->substr(0, 100));
+    if (const std::string* m = StringAt(job, "message")) {
+      out += (out.empty() ? "" : ": ") + utf8::Sanitize(m->substr(0, 300));
+    }
+    return out.empty() ? "no reason given" : out;
+  }
+
+  // An MP4 through the video service, as Bluesky's documentation recommends
+  // (the video is processed before the post exists, so the post never shows
+  // a missing video): the account's limits (app.bsky.video.getUploadLimits
+  // with a service token for the video service), a service token for the
+  // PDS's uploadBlob (the video service stores the processed video on the
+  // PDS with it), app.bsky.video.uploadVideo with the raw bytes, then
+  // app.bsky.video.getJobStatus until the job has its blob. The blob
+  // object as the job returned it.
+  Result<json> UploadVideo(size_t index, const desk::OutboundMedia& m) {
+    const std::string label =
+        "media[" + std::to_string(index) + "] \"" + utf8::Sanitize(m.name.substr(0, 200)) + "\"";
+    if (m.bytes == nullptr)
+      return Status::InvalidArgument(label + ": the file's bytes are missing");
+    const int64_t size = static_cast<int64_t>(m.bytes->size());
+
+    // 1. May this account upload this video today?
+    LP_ASSIGN_OR_RETURN(std::string limits_token,
+                        ServiceToken(DidWebOf(settings_.video_service_url),
+                                     "app.bsky.video.getUploadLimits", 0, label));
+    Xrpc limits;
+    limits.nsid = "app.bsky.video.getUploadLimits";
+    LP_ASSIGN_OR_RETURN(Reply lr, VideoRaw(limits, limits_token, label));
+    if (lr.status < 200 || lr.status > 299) return Map(lr, limits.nsid).WithContext(label);
+    auto can = lr.body.is_object() ? lr.body.find("canUpload") : lr.body.end();
+    if (!lr.body.is_object() || can == lr.body.end() || !can->is_boolean()) {
+      return Status::Unavailable(label + ": " + limits.nsid +
+                                 ": /canUpload is missing in the answer");
+    }
+    if (!can->get<bool>()) {
+      return Status::FailedPrecondition(label + ": " + limits.nsid +
+                                        ": the video service refuses uploads from this account (" +
+                                        JobError(lr.body) + ")");
+    }
+    auto bytes_left = lr.body.find("remainingDailyBytes");
+    if (bytes_left != lr.body.end() && bytes_left->is_number_integer() &&
+        bytes_left->get<int64_t>() < size) {
+      return Status::FailedPrecondition(label + ": " + limits.nsid + ": " +
+                                        desk::FormatBytes(size) + " is more than the " +
+                                        desk::FormatBytes(bytes_left->get<int64_t>()) +
+                                        " of video this account may still upload today");
+    }
+
+    // 2. The token the video service uses to store the result on the PDS.
+    LP_ASSIGN_OR_RETURN(std::string upload_token,
+                        ServiceToken(DidWebOf(settings_.service_url), "com.atproto.repo.uploadBlob",
+                                     clock_->NowMillis() / 1000 + kServiceTokenSeconds, label));
+
+    // 3. The bytes, unchanged.
+    Xrpc up;
+    up.post = true;
+    up.nsid = "app.bsky.video.uploadVideo";
+    up.query = {{"did", did_}, {"name", m.name}};
+    up.raw_body = m.bytes.get();
+    up.content_type = m.mime_type;
+    up.timeout_ms = kVideoUploadTimeoutMs;
+    LP_ASSIGN_OR_RETURN(Reply ur, VideoRaw(up, upload_token, label));
+    const json* job = JobOf(ur.body);
+    if (const json* blob = BlobOf(job)) return *blob;
+    const std::string* job_id = job != nullptr ? StringAt(*job, "jobId") : nullptr;
+    if (ur.status < 200 || ur.status > 299) {
+      // 409 already_exists without a blob: the earlier job is polled.
+      if (ur.status != 409 || job_id == nullptr) return Map(ur, up.nsid).WithContext(label);
+    }
+    if (job_id == nullptr || job_id->empty() || HasSpaceOrControl(*job_id)) {
+      return Status::Unavailable(label + ": " + up.nsid + ": /jobId is missing in the answer");
+    }
+    const std::string id = *job_id;
+
+    // 4. Wait for the processing job: at most video_max_polls checks,
+    // video_poll_interval_ms apart.
+    std::string state = "JOB_STATE_CREATED";
+    json current = job != nullptr ? *job : json::object();  // the newest job status
+    for (int i = 0;; ++i) {
+      if (const std::string* s = StringAt(current, "state")) {
+        state = utf8::Sanitize(s->substr(0, 60));
+      }
+      if (state == "JOB_STATE_FAILED") {
+        return Status::InvalidArgument(label + ": the video service could not process the video (" +
+                                       JobError(current) + ")");
+      }
+      if (i == settings_.video_max_polls) break;
+      if (i > 0 && settings_.video_poll_interval_ms > 0) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(settings_.video_poll_interval_ms));
+      }
+      Xrpc st;
+      st.nsid = "app.bsky.video.getJobStatus";
+      st.query = {{"jobId", id}};
+      LP_ASSIGN_OR_RETURN(Reply sr, VideoRaw(st, "", label));
+      job = JobOf(sr.body);
+      if (const json* blob = BlobOf(job)) return *blob;
+      if (sr.status < 200 || sr.status > 299) return Map(sr, st.nsid).WithContext(label);
+      if (job == nullptr) {
+        return Status::Unavailable(label + ": " + st.nsid +
+                                   ": /jobStatus is missing in the answer");
+      }
+      current = *job;
+      const std::string* s = StringAt(current, "state");
+      if (s != nullptr && *s == "JOB_STATE_COMPLETED") {
+        return Status::Unavailable(label + ": " + st.nsid +
+                                   ": the job is completed but /jobStatus/blob is missing");
+      }
+    }
+    return Status::Unavailable(label + ": app.bsky.video.getJobStatus: job " +
+                               utf8::Sanitize(id.substr(0, 100)) + " is still " + state +
+                               " after " + std::to_string(settings_.video_max_polls) +
+                               " checks; a retry uploads again");
   }
 
   // The URI of our post with record key `rkey`, "" when there is none.

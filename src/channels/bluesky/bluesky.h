@@ -24,7 +24,9 @@
 //   Render   the text unchanged; InvalidArgument above 300 graphemes or
 //            3,000 bytes (the app.bsky.feed.post lexicon's limits), or
 //            for files beyond media_limits() (up to 4 JPEG, PNG, GIF or
-//            WebP images of at most 1,000,000 bytes; no video).
+//            WebP images of at most 1,000,000 bytes, or one MP4 video of at
+//            most 100,000,000 bytes with at most 1,000 graphemes of alt
+//            text).
 //   Send     com.atproto.repo.createRecord, collection app.bsky.feed.post,
 //            with reply.root / reply.parent (URI and CID; from the polled
 //            notification or app.bsky.feed.getPosts) and facets for links and
@@ -35,14 +37,21 @@
 //            up (com.atproto.repo.getRecord) and returns it when the earlier
 //            attempt was written after all. Images are uploaded first
 //            (com.atproto.repo.uploadBlob, raw bytes) and embedded as
-//            app.bsky.embed.images with their alt text and aspect ratio.
+//            app.bsky.embed.images with their alt text and aspect ratio. A
+//            video goes to the video service (app.bsky.video.getUploadLimits,
+//            uploadVideo with a service token from
+//            com.atproto.server.getServiceAuth, getJobStatus until the job
+//            has its blob) and is embedded as app.bsky.embed.video.
 //
 // Settings: handle (required, e.g. support.example.com), service_url
 // (https://bsky.social; http only for loopback), verify_tls (true),
 // connect_timeout_ms (10000), timeout_ms (30000), poll_interval_ms (60000),
 // page_limit (50, 1..100), max_pages (10), include_quotes (true),
 // update_seen (false: mark notifications as seen after a Poll),
-// post_language (BCP 47 tag written as the post's langs, optional).
+// post_language (BCP 47 tag written as the post's langs, optional),
+// video_service_url (https://video.bsky.app; http only for loopback),
+// video_poll_interval_ms (1000, 0..60000: between two getJobStatus checks),
+// video_max_polls (300, 1..10000: checks before Send gives up, Unavailable).
 // Secrets: app_password.
 //
 // Thread-safety: as desk::Channel says. Render and the free functions may be
@@ -72,6 +81,10 @@ inline constexpr size_t kMaxTextBytes = 3000;
 inline constexpr size_t kMaxImages = 4;
 inline constexpr int64_t kMaxImageBytes = 1'000'000;
 inline constexpr size_t kMaxAltText = 2000;
+// app.bsky.embed.video: one MP4 blob of at most 100,000,000 bytes (the
+// lexicon's maxSize), alt text at most 1,000 graphemes.
+inline constexpr int64_t kMaxVideoBytes = 100'000'000;
+inline constexpr size_t kMaxVideoAltGraphemes = 1000;
 
 // Extended grapheme clusters of UTF-8 text as ICU counts them (a family
 // emoji joined with ZWJ is one, "a" + combining diaeresis is one). Invalid

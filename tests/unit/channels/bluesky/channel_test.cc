@@ -192,6 +192,10 @@ TEST(BlueskyConfigTest, ValidatesSettings) {
   bad({{"verify_tls", "yes"}}, {{"app_password", "pw"}}, "'verify_tls'");
   bad({{"page_limit", "500"}}, {{"app_password", "pw"}}, "'page_limit'");
   bad({{"poll_interval_ms", "abc"}}, {{"app_password", "pw"}}, "'poll_interval_ms'");
+  bad({{"video_service_url", "http://video.example"}}, {{"app_password", "pw"}},
+      "'video_service_url' must use https://");
+  bad({{"video_max_polls", "0"}}, {{"app_password", "pw"}}, "'video_max_polls'");
+  bad({{"video_poll_interval_ms", "-1"}}, {{"app_password", "pw"}}, "'video_poll_interval_ms'");
   desk::ChannelConfig other = c;
   other.kind = "mastodon";
   EXPECT_FALSE(MakeBlueskyChannel(other).ok());

@@ -1,7 +1,10 @@
-// Images of the Bluesky channel against FakePds on loopback: the limits,
-// uploadBlob with the raw bytes, the embed with the blob objects as
-// returned, alt text and aspect ratio, failures that write no record, and
-// Render refusing video, too many and too large files.
+// Images and video of the Bluesky channel against FakePds on loopback (and
+// a second FakePds playing the video service): the limits, uploadBlob with
+// the raw bytes, the embed with the blob objects as returned, alt text and
+// aspect ratio; a video through getUploadLimits, service tokens,
+// uploadVideo and getJobStatus; failures that write no record; and Render
+// refusing too many, mixed and too large files.
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -16,9 +19,9 @@
 namespace leitplanke::channels::bluesky {
 namespace {
 
+using channels::testing::TestFile;
 using nlohmann::json;
 using testing::FakePds;
-using channels::testing::TestFile;
 
 constexpr long long kStartS = 1'700'000'000;
 
@@ -40,6 +43,13 @@ class BlueskyMediaTest : public ::testing::Test {
     c.kind = "bluesky";
     c.settings.emplace("handle", "support.example.com");
     c.settings.emplace("service_url", pds_.base_url());
+    // The video service under another loopback name, so that the two
+    // service-token audiences differ.
+    std::string video_url = video_.base_url();
+    video_url.replace(video_url.find("127.0.0.1"), 9, "localhost");
+    c.settings.emplace("video_service_url", video_url);
+    c.settings.emplace("video_poll_interval_ms", "0");
+    c.settings.emplace("video_max_polls", "3");
     c.secrets.emplace("app_password", "abcd-efgh-ijkl-mnop");
     auto ch = MakeBluesky(c, &clock_);
     ASSERT_TRUE(ch.ok()) << ch.status();
@@ -54,6 +64,7 @@ class BlueskyMediaTest : public ::testing::Test {
   }
 
   FakePds pds_;
+  FakePds video_;  // the video service
   FakeClock clock_{kStartS * 1000};
   std::unique_ptr<BlueskyChannel> channel_;
 };
@@ -70,13 +81,15 @@ json Blob(int n, const std::string& type, size_t size) {
           {"x-extra", {{"kept", true}}}};
 }
 
-TEST_F(BlueskyMediaTest, MediaLimitsAreImagesOnly) {
+TEST_F(BlueskyMediaTest, MediaLimitsAreFourImagesOrOneVideo) {
   desk::MediaLimits l = channel_->media_limits();
   EXPECT_EQ(l.max_images, 4);
-  EXPECT_EQ(l.max_videos, 0);
+  EXPECT_EQ(l.max_videos, 1);
+  EXPECT_FALSE(l.mix_images_and_videos);
   EXPECT_EQ(l.max_image_bytes, 1'000'000);
-  EXPECT_EQ(l.mime_types,
-            (std::vector<std::string>{"image/jpeg", "image/png", "image/gif", "image/webp"}));
+  EXPECT_EQ(l.max_video_bytes, 100'000'000);
+  EXPECT_EQ(l.mime_types, (std::vector<std::string>{"image/jpeg", "image/png", "image/gif",
+                                                    "image/webp", "video/mp4"}));
 }
 
 TEST_F(BlueskyMediaTest, UploadsBlobsAndEmbedsThemUnchangedWithAltAndAspectRatio) {
@@ -180,7 +193,7 @@ TEST_F(BlueskyMediaTest, AFailedUploadPostsNothing) {
   }
 }
 
-TEST_F(BlueskyMediaTest, RenderRefusesVideoTooManyAndTooLarge) {
+TEST_F(BlueskyMediaTest, RenderRefusesOtherTypesTooManyAndTooLarge) {
   auto png = [](const std::string& name, size_t n) {
     return TestFile(name, "image/png", std::string(n, 'x'));
   };
@@ -188,9 +201,9 @@ TEST_F(BlueskyMediaTest, RenderRefusesVideoTooManyAndTooLarge) {
     std::vector<desk::OutboundMedia> media;
     std::string want;
   } cases[] = {
-      {{TestFile("clip.mp4", "video/mp4", "v")},
-       "media[0] \"clip.mp4\": bluesky does not accept video/mp4 (accepted: image/jpeg, "
-       "image/png, image/gif, image/webp)"},
+      {{TestFile("clip.mov", "video/quicktime", "v")},
+       "media[0] \"clip.mov\": bluesky does not accept video/quicktime (accepted: image/jpeg, "
+       "image/png, image/gif, image/webp, video/mp4)"},
       {{png("1.png", 1), png("2.png", 1), png("3.png", 1), png("4.png", 1), png("5.png", 1)},
        "5 images, bluesky allows 4 per message"},
       {{png("gross.png", 1'200'000)},
@@ -211,6 +224,268 @@ TEST_F(BlueskyMediaTest, RenderRefusesVideoTooManyAndTooLarge) {
   desk::OutboundMessage ok;
   ok.text = "Text";
   ok.media = {png("genau.png", 1'000'000)};
+  EXPECT_TRUE(channel_->Render(ok).ok());
+}
+
+// --- video --------------------------------------------------------------------
+
+// A video service that accepts the upload as job "job-1"; the job is
+// processing for `busy` checks, then completes with `blob`.
+void ServeVideo(FakePds* pds, FakePds* video, const json& blob, int busy) {
+  pds->SetHandler("com.atproto.server.getServiceAuth", [](const FakePds::Request& r) {
+    return FakePds::Response{200, "", json{{"token", "svc-" + r.query.at("lxm")}}.dump()};
+  });
+  video->Set("app.bsky.video.getUploadLimits",
+             {200, "",
+              R"({"canUpload":true,"remainingDailyVideos":24,"remainingDailyBytes":10000000000})"});
+  video->Set("app.bsky.video.uploadVideo",
+             {200, "", R"({"did":"did:plc:company","jobId":"job-1","state":"JOB_STATE_CREATED"})"});
+  for (int i = 0; i < busy; ++i) {
+    video->Queue("app.bsky.video.getJobStatus", {200, "",
+                                                 json{{"jobStatus",
+                                                       {{"jobId", "job-1"},
+                                                        {"did", "did:plc:company"},
+                                                        {"state", "JOB_STATE_ENCODING"},
+                                                        {"progress", 40 * i}}}}
+                                                     .dump()});
+  }
+  video->Set("app.bsky.video.getJobStatus", {200, "",
+                                             json{{"jobStatus",
+                                                   {{"jobId", "job-1"},
+                                                    {"did", "did:plc:company"},
+                                                    {"state", "JOB_STATE_COMPLETED"},
+                                                    {"progress", 100},
+                                                    {"blob", blob}}}}
+                                                 .dump()});
+}
+
+desk::OutboundMessage VideoPost(std::string bytes, std::string alt = "", int32_t w = 0,
+                                int32_t h = 0) {
+  desk::OutboundMessage m;
+  m.text = "Unser Lager in 30 Sekunden";
+  m.idempotency_key = "post-video";
+  m.media = {TestFile("clip.mp4", "video/mp4", std::move(bytes), std::move(alt), w, h)};
+  return m;
+}
+
+TEST_F(BlueskyMediaTest, VideoGoesThroughTheVideoServiceAndIsEmbeddedAsTheJobReturnedIt) {
+  const json blob = Blob(7, "video/mp4", 301'000);
+  ServeVideo(&pds_, &video_, blob, 2);
+  const std::string bytes = channels::testing::PseudoRandomBytes(301'000, 11);
+  auto r = channel_->Send(VideoPost(bytes, "Ein Rundgang durch das Lager.", 1920, 1080));
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_EQ(r->external_id, "at://did:plc:company/app.bsky.feed.post/3new");
+
+  // Two service tokens from the PDS, with the session's bearer: one for
+  // the video service's limits, one for the PDS's uploadBlob (which the
+  // video service calls with it), valid for 30 minutes.
+  auto auths = pds_.requests("com.atproto.server.getServiceAuth");
+  ASSERT_EQ(auths.size(), 2u);
+  EXPECT_EQ(auths[0].method, "GET");
+  EXPECT_EQ(auths[0].query.at("aud"), "did:web:localhost");
+  EXPECT_EQ(auths[0].query.at("lxm"), "app.bsky.video.getUploadLimits");
+  EXPECT_EQ(auths[1].query.at("aud"), "did:web:127.0.0.1");
+  EXPECT_EQ(auths[1].query.at("lxm"), "com.atproto.repo.uploadBlob");
+  EXPECT_EQ(auths[1].query.at("exp"), std::to_string(kStartS + 1800));
+  EXPECT_EQ(auths[1].headers.at("authorization"), "Bearer " + FakePds::Jwt(kStartS + 7200, "a1"));
+
+  auto limits = video_.requests("app.bsky.video.getUploadLimits");
+  ASSERT_EQ(limits.size(), 1u);
+  EXPECT_EQ(limits[0].headers.at("authorization"), "Bearer svc-app.bsky.video.getUploadLimits");
+
+  auto uploads = video_.requests("app.bsky.video.uploadVideo");
+  ASSERT_EQ(uploads.size(), 1u);
+  EXPECT_EQ(uploads[0].method, "POST");
+  EXPECT_EQ(uploads[0].body, bytes);  // byte for byte
+  EXPECT_EQ(uploads[0].headers.at("content-type"), "video/mp4");
+  EXPECT_EQ(uploads[0].headers.at("authorization"), "Bearer svc-com.atproto.repo.uploadBlob");
+  EXPECT_EQ(uploads[0].query.at("did"), "did:plc:company");
+  EXPECT_EQ(uploads[0].query.at("name"), "clip.mp4");
+
+  // Polled until the job completed: two busy answers, then the blob.
+  auto polls = video_.requests("app.bsky.video.getJobStatus");
+  ASSERT_EQ(polls.size(), 3u);
+  for (const auto& p : polls) EXPECT_EQ(p.query.at("jobId"), "job-1");
+  // The video never goes to the PDS directly.
+  EXPECT_TRUE(pds_.requests("com.atproto.repo.uploadBlob").empty());
+
+  json record = LastRecord()["record"];
+  EXPECT_EQ(record["text"], "Unser Lager in 30 Sekunden");
+  EXPECT_EQ(record["embed"], (json{{"$type", "app.bsky.embed.video"},
+                                   {"video", blob},
+                                   {"alt", "Ein Rundgang durch das Lager."},
+                                   {"aspectRatio", {{"width", 1920}, {"height", 1080}}}}));
+}
+
+TEST_F(BlueskyMediaTest, AVideoTheServiceAlreadyHasIsNotPolled) {
+  const json blob = Blob(8, "video/mp4", 5);
+  ServeVideo(&pds_, &video_, Blob(9, "video/mp4", 5), 0);
+  // uploadVideo answers 409 already_exists with the earlier job's blob.
+  video_.Set("app.bsky.video.uploadVideo", {409, "",
+                                            json{{"did", "did:plc:company"},
+                                                 {"jobId", "job-0"},
+                                                 {"state", "JOB_STATE_COMPLETED"},
+                                                 {"error", "already_exists"},
+                                                 {"message", "Video already processed"},
+                                                 {"blob", blob}}
+                                                .dump()});
+  auto r = channel_->Send(VideoPost("mp4v1"));
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_TRUE(video_.requests("app.bsky.video.getJobStatus").empty());
+  // No alt text, no size: neither field (both are optional for video).
+  EXPECT_EQ(LastRecord()["record"]["embed"],
+            (json{{"$type", "app.bsky.embed.video"}, {"video", blob}}));
+}
+
+TEST_F(BlueskyMediaTest, AFailedVideoStepPostsNothing) {
+  struct Case {
+    std::string name;
+    std::function<void()> setup;
+    StatusCode code;
+    std::string want;
+  } cases[] = {
+      {"job failed",
+       [&] {
+         video_.Set("app.bsky.video.getJobStatus",
+                    {200, "",
+                     R"({"jobStatus":{"jobId":"job-1","did":"did:plc:company",)"
+                     R"("state":"JOB_STATE_FAILED","error":"Video too long",)"
+                     R"("message":"videos may be at most 3 minutes"}})"});
+       },
+       StatusCode::kInvalidArgument,
+       "media[0] \"clip.mp4\": the video service could not process the video (Video too long: "
+       "videos may be at most 3 minutes)"},
+      {"limit refused",
+       [&] {
+         video_.Set("app.bsky.video.getUploadLimits",
+                    {200, "",
+                     R"({"canUpload":false,"remainingDailyVideos":0,)"
+                     R"("message":"You have reached your daily upload limit"})"});
+       },
+       StatusCode::kFailedPrecondition,
+       "media[0] \"clip.mp4\": app.bsky.video.getUploadLimits: the video service refuses uploads "
+       "from this account (You have reached your daily upload limit)"},
+      {"bytes left",
+       [&] {
+         video_.Set("app.bsky.video.getUploadLimits",
+                    {200, "", R"({"canUpload":true,"remainingDailyBytes":3})"});
+       },
+       StatusCode::kFailedPrecondition, "media[0] \"clip.mp4\": app.bsky.video.getUploadLimits: "},
+      {"limits 5xx",
+       [&] {
+         video_.Set("app.bsky.video.getUploadLimits",
+                    {503, "", R"({"error":"Unavailable","message":"try later"})"});
+       },
+       StatusCode::kUnavailable,
+       "media[0] \"clip.mp4\": app.bsky.video.getUploadLimits: HTTP 503 Unavailable: try later"},
+      {"token refused",
+       [&] {
+         pds_.Set("com.atproto.server.getServiceAuth",
+                  {400, "", R"({"error":"BadExpiration","message":"expiration too far"})"});
+       },
+       StatusCode::kInvalidArgument,
+       "media[0] \"clip.mp4\": com.atproto.server.getServiceAuth: HTTP 400 BadExpiration"},
+      {"upload 5xx",
+       [&] {
+         video_.Set("app.bsky.video.uploadVideo",
+                    {500, "", R"({"error":"InternalServerError","message":"boom"})"});
+       },
+       StatusCode::kUnavailable, "media[0] \"clip.mp4\": app.bsky.video.uploadVideo: HTTP 500"},
+      {"upload 4xx",
+       [&] {
+         video_.Set("app.bsky.video.uploadVideo",
+                    {400, "", R"({"error":"InvalidRequest","message":"not an mp4"})"});
+       },
+       StatusCode::kInvalidArgument,
+       "media[0] \"clip.mp4\": app.bsky.video.uploadVideo: HTTP 400 InvalidRequest: not an mp4"},
+      {"status 5xx",
+       [&] {
+         video_.Set("app.bsky.video.getJobStatus", {502, "", "bad gateway"});
+       },
+       StatusCode::kUnavailable, "media[0] \"clip.mp4\": app.bsky.video.getJobStatus: HTTP 502"},
+      {"no job id",
+       [&] {
+         video_.Set("app.bsky.video.uploadVideo", {200, "", R"({"state":"x"})"});
+       },
+       StatusCode::kUnavailable,
+       "media[0] \"clip.mp4\": app.bsky.video.uploadVideo: /jobId is missing in the answer"},
+      {"too slow",
+       [&] {
+         video_.Set("app.bsky.video.getJobStatus",
+                    {200, "",
+                     R"({"jobStatus":{"jobId":"job-1","did":"did:plc:company",)"
+                     R"("state":"JOB_STATE_ENCODING","progress":10}})"});
+       },
+       StatusCode::kUnavailable,
+       "media[0] \"clip.mp4\": app.bsky.video.getJobStatus: job job-1 is still JOB_STATE_ENCODING "
+       "after 3 checks"},
+  };
+  for (const Case& c : cases) {
+    ServeVideo(&pds_, &video_, Blob(1, "video/mp4", 4), 0);
+    c.setup();
+    size_t records = pds_.requests("com.atproto.repo.createRecord").size();
+    size_t polls = video_.requests("app.bsky.video.getJobStatus").size();
+    desk::OutboundMessage m = VideoPost("mp4v");
+    m.idempotency_key = "post-" + c.name;
+    auto r = channel_->Send(m);
+    ASSERT_FALSE(r.ok()) << c.name;
+    EXPECT_EQ(r.status().code(), c.code) << c.name << ": " << r.status();
+    EXPECT_NE(r.status().message().find(c.want), std::string::npos) << c.name << ": " << r.status();
+    EXPECT_EQ(pds_.requests("com.atproto.repo.createRecord").size(), records) << c.name;
+    if (c.name == "too slow") {
+      // Bounded: exactly video_max_polls checks.
+      EXPECT_EQ(video_.requests("app.bsky.video.getJobStatus").size() - polls, 3u);
+    }
+  }
+}
+
+TEST_F(BlueskyMediaTest, ARateLimitedVideoUploadWaitsAsTheServiceSays) {
+  ServeVideo(&pds_, &video_, Blob(1, "video/mp4", 4), 0);
+  video_.Set("app.bsky.video.uploadVideo",
+             {429, "Retry-After: 30\r\n",
+              R"({"error":"RateLimitExceeded","message":"Rate Limit Exceeded"})"});
+  auto r = channel_->Send(VideoPost("mp4v"));
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().code(), StatusCode::kResourceExhausted) << r.status();
+  EXPECT_NE(r.status().message().find("media[0] \"clip.mp4\": app.bsky.video.uploadVideo"),
+            std::string::npos)
+      << r.status();
+  EXPECT_EQ(channel_->retry_after_ms(), 30'000);
+  EXPECT_TRUE(pds_.requests("com.atproto.repo.createRecord").empty());
+}
+
+TEST_F(BlueskyMediaTest, RenderRefusesTwoVideosMixedMediaAndTooLargeVideos) {
+  auto mp4 = [](const std::string& name, size_t n, std::string alt = "") {
+    return TestFile(name, "video/mp4", std::string(n, 'v'), std::move(alt));
+  };
+  struct Case {
+    std::vector<desk::OutboundMedia> media;
+    std::string want;
+  } cases[] = {
+      {{mp4("a.mp4", 1), mp4("b.mp4", 1)}, "2 videos, bluesky allows 1 per message"},
+      {{mp4("a.mp4", 1), TestFile("bild.png", "image/png", "\x89PNG")},
+       "bluesky cannot attach images and a video to the same message"},
+      {{mp4("gross.mp4", 120'000'000)},
+       "media[0] \"gross.mp4\": 120 MB is over bluesky's 100 MB per video"},
+      {{mp4("lang.mp4", 1, std::string(1001, 'a'))},
+       "media[0] \"lang.mp4\": the alt text has 1001 characters (graphemes), a Bluesky video "
+       "allows 1000"},
+  };
+  for (const Case& c : cases) {
+    desk::OutboundMessage m;
+    m.text = "Text";
+    m.media = c.media;
+    auto r = channel_->Render(m);
+    ASSERT_FALSE(r.ok()) << c.want;
+    EXPECT_EQ(r.status().code(), StatusCode::kInvalidArgument);
+    EXPECT_EQ(r.status().message(), c.want);
+    EXPECT_FALSE(channel_->Send(m).ok());
+  }
+  EXPECT_TRUE(video_.requests().empty());
+  EXPECT_TRUE(pds_.requests("com.atproto.server.getServiceAuth").empty());
+  desk::OutboundMessage ok;
+  ok.text = "Text";
+  ok.media = {mp4("genau.mp4", 10, std::string(1000, 'a'))};
   EXPECT_TRUE(channel_->Render(ok).ok());
 }
 

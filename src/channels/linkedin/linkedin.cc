@@ -547,24 +547,34 @@ class LinkedInChannelImpl final : public LinkedInChannel, public desk::WebhookRe
     return Status::Ok();
   }
 
+  // POSTs an initializeUpload action (Images or Videos API); the answer's
+  // "value" object, null when the answer has none. `label` names the call
+  // in errors, `who` the file.
+  Result<json> InitializeUpload(const std::string& who, const std::string& label,
+                                const std::string& path, const json& request) {
+    Result<HttpResponse> resp =
+        Call(http_, "POST", path, request.dump(-1, ' ', false, json::error_handler_t::replace));
+    if (!resp.ok()) return resp.status().WithContext(who);
+    if (resp->status < 200 || resp->status > 299) return MapError(*resp, label);
+    json doc = json::parse(resp->body, nullptr, false);
+    if (!doc.is_discarded() && doc.is_object()) {
+      if (auto it = doc.find("value"); it != doc.end() && it->is_object()) return std::move(*it);
+    }
+    return json();
+  }
+
   // The Images API: initializeUpload for the organisation, then the bytes
   // by PUT to the uploadUrl LinkedIn returned. The image URN.
   Result<std::string> UploadImage(size_t index, const desk::OutboundMedia& m) {
     const std::string who = MediaName(index, m);
     if (m.bytes == nullptr) return Status::InvalidArgument(who + ": the file's bytes are missing");
     const std::string init_label = who + ": POST /rest/images?action=initializeUpload";
-    json init = {{"initializeUploadRequest", {{"owner", settings_.organization_urn}}}};
-    Result<HttpResponse> resp = Call(http_, "POST", "/rest/images?action=initializeUpload",
-                                     init.dump(-1, ' ', false, json::error_handler_t::replace));
-    if (!resp.ok()) return resp.status().WithContext(who);
-    if (resp->status < 200 || resp->status > 299) return MapError(*resp, init_label);
-    json doc = json::parse(resp->body, nullptr, false);
-    const json* value = nullptr;
-    if (!doc.is_discarded() && doc.is_object()) {
-      if (auto it = doc.find("value"); it != doc.end() && it->is_object()) value = &*it;
-    }
-    const std::string upload_url = value == nullptr ? "" : JsonString(*value, "uploadUrl");
-    const std::string image = value == nullptr ? "" : JsonString(*value, "image");
+    LP_ASSIGN_OR_RETURN(
+        json value,
+        InitializeUpload(who, init_label, "/rest/images?action=initializeUpload",
+                         {{"initializeUploadRequest", {{"owner", settings_.organization_urn}}}}));
+    const std::string upload_url = value.is_null() ? "" : JsonString(value, "uploadUrl");
+    const std::string image = value.is_null() ? "" : JsonString(value, "image");
     if (image.rfind("urn:li:image:", 0) != 0 || image.size() > 200 || HasSpaceOrControl(image)) {
       return Status::Unavailable(init_label + ": the answer has no /value/image URN");
     }
@@ -606,21 +616,15 @@ class LinkedInChannelImpl final : public LinkedInChannel, public desk::WebhookRe
     const int64_t size = static_cast<int64_t>(bytes.size());
 
     const std::string init_label = who + ": POST /rest/videos?action=initializeUpload";
-    json init = {{"initializeUploadRequest",
-                  {{"owner", settings_.organization_urn},
-                   {"fileSizeBytes", size},
-                   {"uploadCaptions", false},
-                   {"uploadThumbnail", false}}}};
-    Result<HttpResponse> resp = Call(http_, "POST", "/rest/videos?action=initializeUpload",
-                                     init.dump(-1, ' ', false, json::error_handler_t::replace));
-    if (!resp.ok()) return resp.status().WithContext(who);
-    if (resp->status < 200 || resp->status > 299) return MapError(*resp, init_label);
-    json doc = json::parse(resp->body, nullptr, false);
-    const json* value = nullptr;
-    if (!doc.is_discarded() && doc.is_object()) {
-      if (auto it = doc.find("value"); it != doc.end() && it->is_object()) value = &*it;
-    }
-    if (value == nullptr) return Status::Unavailable(init_label + ": the answer has no /value");
+    LP_ASSIGN_OR_RETURN(json answer,
+                        InitializeUpload(who, init_label, "/rest/videos?action=initializeUpload",
+                                         {{"initializeUploadRequest",
+                                           {{"owner", settings_.organization_urn},
+                                            {"fileSizeBytes", size},
+                                            {"uploadCaptions", false},
+                                            {"uploadThumbnail", false}}}}));
+    if (answer.is_null()) return Status::Unavailable(init_label + ": the answer has no /value");
+    const json* value = &answer;
     const std::string video = JsonString(*value, "video");
     if (video.rfind("urn:li:video:", 0) != 0 || video.size() > 200 || HasSpaceOrControl(video)) {
       return Status::Unavailable(init_label + ": the answer has no /value/video URN");
@@ -701,8 +705,8 @@ class LinkedInChannelImpl final : public LinkedInChannel, public desk::WebhookRe
     const std::string fin_label = who + ": POST /rest/videos?action=finalizeUpload";
     json fin = {{"finalizeUploadRequest",
                  {{"video", video}, {"uploadToken", token}, {"uploadedPartIds", etags}}}};
-    resp = Call(http_, "POST", "/rest/videos?action=finalizeUpload",
-                fin.dump(-1, ' ', false, json::error_handler_t::replace));
+    Result<HttpResponse> resp = Call(http_, "POST", "/rest/videos?action=finalizeUpload",
+                                     fin.dump(-1, ' ', false, json::error_handler_t::replace));
     if (!resp.ok()) return resp.status().WithContext(who);
     if (resp->status < 200 || resp->status > 299) return MapError(*resp, fin_label);
 

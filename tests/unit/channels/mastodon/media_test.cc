@@ -15,9 +15,9 @@
 namespace leitplanke::channels::mastodon {
 namespace {
 
+using channels::testing::TestFile;
 using nlohmann::json;
 using testing::FakeMastodon;
-using channels::testing::TestFile;
 
 desk::ChannelConfig Config(const FakeMastodon& server) {
   desk::ChannelConfig c;

@@ -19,10 +19,10 @@
 namespace leitplanke::channels::meta {
 namespace {
 
-using nlohmann::json;
-using testing::FakeGraph;
 using channels::testing::PseudoRandomBytes;
 using channels::testing::TestFile;
+using nlohmann::json;
+using testing::FakeGraph;
 
 // The fields and files of a multipart/form-data body, by part name.
 std::map<std::string, std::string> FormParts(const FakeGraph::Request& req) {

@@ -19,10 +19,10 @@
 namespace leitplanke::channels::x {
 namespace {
 
-using nlohmann::json;
-using testing::FakeX;
 using channels::testing::PseudoRandomBytes;
 using channels::testing::TestFile;
+using nlohmann::json;
+using testing::FakeX;
 
 constexpr desk::Millis kStart = 1'700'000'000'000;
 constexpr const char* kIdA = "1880028106020515840";

@@ -25,7 +25,6 @@ int HexValue(char c) {
   return -1;
 }
 
-
 }  // namespace
 
 bool EqualsIgnoreCase(std::string_view a, std::string_view b) {

@@ -46,8 +46,7 @@ TEST(LogTest, JsonLinesCarryFields) {
 }
 
 TEST(LogTest, BadFileAndLevelNames) {
-  EXPECT_EQ(SetupLogging({.file = "/dev/null/y.log"}).code(),
-            StatusCode::kInvalidArgument);
+  EXPECT_EQ(SetupLogging({.file = "/dev/null/y.log"}).code(), StatusCode::kInvalidArgument);
   LogLevel level;
   EXPECT_TRUE(ParseLogLevel("warn", &level));
   EXPECT_EQ(level, LogLevel::kWarn);

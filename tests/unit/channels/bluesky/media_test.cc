@@ -63,6 +63,19 @@ class BlueskyMediaTest : public ::testing::Test {
     return json::parse(reqs.back().body);
   }
 
+  // Render refuses `media` with exactly `want`, and Send refuses the same
+  // before any network call.
+  void ExpectRefused(const std::vector<desk::OutboundMedia>& media, const std::string& want) {
+    desk::OutboundMessage m;
+    m.text = "Text";
+    m.media = media;
+    auto r = channel_->Render(m);
+    ASSERT_FALSE(r.ok()) << want;
+    EXPECT_EQ(r.status().code(), StatusCode::kInvalidArgument);
+    EXPECT_EQ(r.status().message(), want);
+    EXPECT_FALSE(channel_->Send(m).ok()) << want;
+  }
+
   FakePds pds_;
   FakePds video_;  // the video service
   FakeClock clock_{kStartS * 1000};
@@ -209,17 +222,7 @@ TEST_F(BlueskyMediaTest, RenderRefusesOtherTypesTooManyAndTooLarge) {
       {{png("gross.png", 1'200'000)},
        "media[0] \"gross.png\": 1.2 MB is over bluesky's 1 MB per image"},
   };
-  for (const Case& c : cases) {
-    desk::OutboundMessage m;
-    m.text = "Text";
-    m.media = c.media;
-    auto r = channel_->Render(m);
-    ASSERT_FALSE(r.ok()) << c.want;
-    EXPECT_EQ(r.status().code(), StatusCode::kInvalidArgument);
-    EXPECT_EQ(r.status().message(), c.want);
-    // Send refuses the same before any network call.
-    EXPECT_FALSE(channel_->Send(m).ok());
-  }
+  for (const Case& c : cases) ExpectRefused(c.media, c.want);
   EXPECT_TRUE(pds_.requests("com.atproto.repo.uploadBlob").empty());
   desk::OutboundMessage ok;
   ok.text = "Text";
@@ -471,16 +474,7 @@ TEST_F(BlueskyMediaTest, RenderRefusesTwoVideosMixedMediaAndTooLargeVideos) {
        "media[0] \"lang.mp4\": the alt text has 1001 characters (graphemes), a Bluesky video "
        "allows 1000"},
   };
-  for (const Case& c : cases) {
-    desk::OutboundMessage m;
-    m.text = "Text";
-    m.media = c.media;
-    auto r = channel_->Render(m);
-    ASSERT_FALSE(r.ok()) << c.want;
-    EXPECT_EQ(r.status().code(), StatusCode::kInvalidArgument);
-    EXPECT_EQ(r.status().message(), c.want);
-    EXPECT_FALSE(channel_->Send(m).ok());
-  }
+  for (const Case& c : cases) ExpectRefused(c.media, c.want);
   EXPECT_TRUE(video_.requests().empty());
   EXPECT_TRUE(pds_.requests("com.atproto.server.getServiceAuth").empty());
   desk::OutboundMessage ok;
